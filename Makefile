@@ -1,0 +1,46 @@
+# The two commands that matter: `make run` and `make test`. Both start from a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test check lint worker migration chromium
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/portal migrate
+	$(BIN)/portal seed-demo
+	$(BIN)/portal run
+
+chromium:
+	@test -x /usr/bin/chromium || $(SUDO) apt-get install -y -q chromium || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
+
+check: $(VENV)/.installed-test
+	$(BIN)/ruff check portal tests alembic bench scripts
+	$(BIN)/ruff format --check portal tests alembic bench scripts
+	$(BIN)/mypy --strict portal
+
+test: $(VENV)/.installed-test chromium check
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff format portal tests alembic bench scripts
+	$(BIN)/ruff check --fix portal tests alembic bench scripts
+
+worker: $(VENV)/.installed-run
+	$(BIN)/portal worker
+
+migration: $(VENV)/.installed-test
+	$(BIN)/alembic revision --autogenerate -m "$(m)"

@@ -1,0 +1,1 @@
+"""Advocate Portal: an advocate community with challenges, points, referrals and rewards."""

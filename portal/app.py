@@ -1,0 +1,124 @@
+"""create_app(settings): the Starlette application with every domain mounted."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
+
+from arq import create_pool
+from arq.connections import RedisSettings
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from portal import worker
+from portal.audit import routes as audit_routes
+from portal.auth import manage_routes as people_routes
+from portal.auth import routes as auth_routes
+from portal.config import ROOT, Settings
+from portal.db import create_engine, create_sessionmaker
+from portal.error_pages import HANDLERS
+from portal.home.routes import home
+from portal.jobs import ArqQueue, InProcessQueue, JobQueue, PendingJob, Schedule
+from portal.middleware import CSRF, RequestId, SecurityHeaders, UnitOfWork
+from portal.outbox import routes as outbox_routes
+from portal.program import routes as program_routes
+from portal.web import public
+
+log = logging.getLogger("portal")
+
+
+class LazyQueue:
+    """The job queue the middleware holds: arq once the lifespan has connected to Redis,
+    in-process until then (and for good when there is no Redis)."""
+
+    def __init__(self, fallback: JobQueue) -> None:
+        self.target: JobQueue = fallback
+
+    async def send(self, jobs: Sequence[PendingJob]) -> None:
+        await self.target.send(jobs)
+
+
+@public
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> Starlette:
+    settings = settings or Settings()
+    engine = None
+    if sessionmaker is None:
+        engine = create_engine(settings.database_url, pool_pre_ping=not settings.is_sqlite)
+        sessionmaker = create_sessionmaker(engine)
+    context = {"settings": settings, "sessionmaker": sessionmaker}
+    in_process = InProcessQueue(worker.function_table(), context, inline=settings.jobs_inline)
+    queue = LazyQueue(in_process)
+    context["job_queue"] = queue
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        redis = None
+        schedule_task = None
+        if settings.redis_url:
+            redis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+            queue.target = ArqQueue(redis)
+        else:
+            schedule = Schedule(worker.CRON_JOBS, context)
+            schedule_task = asyncio.create_task(schedule.run_forever())
+            log.info("no REDIS_URL: background jobs run in this process")
+        try:
+            yield
+        finally:
+            if schedule_task is not None:
+                schedule_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await schedule_task
+            await in_process.drain()
+            if redis is not None:
+                await redis.aclose()
+            if engine is not None:
+                await engine.dispose()
+
+    routes = [
+        Route("/", home, name="home"),
+        Route("/healthz", health, name="health"),
+        Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
+        Mount("/manage/people", routes=people_routes.routes, name="people"),
+        Mount("/manage/outbox", routes=outbox_routes.routes, name="outbox"),
+        Mount("/manage/audit", routes=audit_routes.routes, name="audit"),
+        Mount("/manage/settings", routes=program_routes.routes, name="program"),
+        Mount("", routes=auth_routes.routes, name="auth"),
+    ]
+    middleware = [
+        Middleware(RequestId),
+        Middleware(SecurityHeaders, https=settings.https),
+        Middleware(
+            SessionMiddleware,
+            secret_key=settings.secret_key.get_secret_value(),
+            session_cookie="portal_session",
+            max_age=int(timedelta(days=settings.session_max_age_days).total_seconds()),
+            same_site="lax",
+            https_only=settings.https,
+        ),
+        Middleware(CSRF),
+        Middleware(UnitOfWork, sessionmaker=sessionmaker, job_queue=queue),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers=HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.job_context = context
+    return app

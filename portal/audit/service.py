@@ -1,0 +1,52 @@
+"""Writing and reading the audit log."""
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from portal.audit.models import AuditEntry
+from portal.auth.models import User
+from portal.pagination import Page
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        summary=summary[:300],
+        before=before,
+        after=after,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def list_entries(
+    session: AsyncSession, *, action_prefix: str = "", page: int = 1, per_page: int = 50
+) -> Page[AuditEntry]:
+    query = select(AuditEntry)
+    if action_prefix:
+        query = query.where(AuditEntry.action.startswith(action_prefix))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(
+        query.options(selectinload(AuditEntry.actor))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return Page(items=list(rows), page=page, per_page=per_page, total=total)

@@ -1,0 +1,2 @@
+"""People and signing in: users, roles, groups, invitations, password resets, login throttling,
+open sign-up and the profile page."""

@@ -1,0 +1,83 @@
+"""Parsing the sign-in, sign-up, invitation, profile and password forms."""
+
+from starlette.datastructures import FormData
+
+from portal.auth.models import Role
+from portal.forms import FormState, secret
+
+
+def login_form(form: FormData) -> tuple[FormState, str]:
+    state = FormState.of(form, "email", "next")
+    password = secret(form, "password")
+    state.check_email()
+    if not password:
+        state.add_error("password", "Enter your password.")
+    return state, password
+
+
+def email_form(form: FormData) -> FormState:
+    state = FormState.of(form, "email")
+    state.check_email()
+    return state
+
+
+def new_password_form(form: FormData, *, with_name: bool = False) -> tuple[FormState, str]:
+    state = FormState.of(form, "display_name") if with_name else FormState()
+    password = secret(form, "password")
+    if with_name:
+        state.require("display_name", message="Tell us what to call you.")
+        state.check_length("display_name", 120)
+    if not password:
+        state.add_error("password", "Choose a password.")
+    elif password != secret(form, "password_confirm"):
+        state.add_error("password_confirm", "The two passwords don't match.")
+    return state, password
+
+
+def signup_form(form: FormData) -> tuple[FormState, str]:
+    state = FormState.of(form, "display_name", "email", "company", "job_title")
+    state.require("display_name", message="Tell us what to call you.")
+    state.check_email()
+    for name, maximum in (("display_name", 120), ("company", 200), ("job_title", 200)):
+        state.check_length(name, maximum)
+    password = secret(form, "password")
+    if not password:
+        state.add_error("password", "Choose a password.")
+    return state, password
+
+
+def invite_form(form: FormData) -> tuple[FormState, set[Role]]:
+    state = FormState.of(form, "email", "display_name")
+    state.check_email()
+    state.require("display_name", message="Enter the person's name.")
+    state.check_length("display_name", 120)
+    roles = roles_from(form)
+    if not roles:
+        state.add_error("roles", "Choose at least one role.")
+    state.data["roles"] = ",".join(sorted(roles))
+    return state, roles
+
+
+def roles_from(form: FormData) -> set[Role]:
+    chosen = set(form.getlist("roles"))
+    return {role for role in Role if role.value in chosen}
+
+
+def profile_form(form: FormData) -> FormState:
+    state = FormState.of(form, "display_name", "company", "job_title")
+    state.require("display_name", message="Tell us what to call you.")
+    for name, maximum in (("display_name", 120), ("company", 200), ("job_title", 200)):
+        state.check_length(name, maximum)
+    return state
+
+
+def password_change_form(form: FormData) -> tuple[FormState, str, str]:
+    state = FormState()
+    current, new = secret(form, "current_password"), secret(form, "new_password")
+    if not current:
+        state.add_error("current_password", "Enter your current password.")
+    if not new:
+        state.add_error("new_password", "Choose a new password.")
+    elif new != secret(form, "new_password_confirm"):
+        state.add_error("new_password_confirm", "The two passwords don't match.")
+    return state, current, new

@@ -1,0 +1,25 @@
+"""Housekeeping for signing in: old login failures, and invitation follow-ups."""
+
+from arq import cron
+
+from portal.auth import service
+from portal.jobs import JobContext, unit_of_work
+
+
+async def forget_old_login_failures(ctx: JobContext) -> int:
+    async with unit_of_work(ctx) as session:
+        return await service.forget_old_login_failures(session)
+
+
+async def remind_unaccepted_invitations(ctx: JobContext) -> int:
+    async with unit_of_work(ctx) as session:
+        return await service.remind_unaccepted_invitations(
+            session, base_url=ctx["settings"].base_url
+        )
+
+
+FUNCTIONS: list[object] = []
+CRON_JOBS = [
+    cron(forget_old_login_failures, hour={3}, minute={15}),
+    cron(remind_unaccepted_invitations, minute={5}),
+]

@@ -1,0 +1,173 @@
+"""Manage → People: the list of everyone, invitations, sign-up approvals, roles and status."""
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.auth import forms, service
+from portal.auth.models import Role, UserStatus
+from portal.errors import PortalError
+from portal.forms import FormState
+from portal.web import (
+    current_user,
+    db,
+    flash,
+    page_number,
+    redirect,
+    render,
+    requires,
+    settings,
+    staff_of_program,
+)
+
+
+@staff_of_program
+async def people(request: Request) -> Response:
+    params = request.query_params
+    status = params.get("status", "")
+    role = params.get("role", "")
+    search = params.get("q", "").strip()
+    page = await service.list_people(
+        db(request),
+        search=search,
+        status=UserStatus(status) if status in set(UserStatus) else None,
+        role=Role(role) if role in set(Role) else None,
+        page=page_number(request),
+    )
+    counts = await service.count_by_status(db(request))
+    context = {
+        "page": page,
+        "counts": counts,
+        "filters": {"status": status, "role": role, "q": search},
+        "statuses": list(UserStatus),
+        "roles": list(Role),
+    }
+    return render(request, "people/list.html", context, partial="people/_table.html")
+
+
+@staff_of_program
+async def invite(request: Request) -> Response:
+    state = FormState(data={"roles": Role.ADVOCATE.value})
+    return render(request, "people/invite.html", {"form": state, "roles": _grantable(request)})
+
+
+@staff_of_program
+async def invite_submit(request: Request) -> Response:
+    state, roles = forms.invite_form(await request.form())
+    if state.ok:
+        try:
+            invitation = await service.invite(
+                db(request),
+                inviter=current_user(request),
+                email=state.value("email"),
+                display_name=state.value("display_name"),
+                roles=roles,
+                base_url=settings(request).base_url,
+            )
+        except PortalError as error:
+            state.add_error("email", error.message)
+        else:
+            flash(request, f"Invitation sent to {invitation.user.email}.")
+            return redirect(request, "people:list")
+    return render(
+        request,
+        "people/invite.html",
+        {"form": state, "roles": _grantable(request)},
+        status_code=422,
+    )
+
+
+def _grantable(request: Request) -> list[Role]:
+    admin = current_user(request).has_role(Role.ADMIN)
+    return [role for role in Role if admin or role != Role.ADMIN]
+
+
+@staff_of_program
+async def person(request: Request) -> Response:
+    user = await service.access_user(db(request), request.path_params["user_id"])
+    return render(request, "people/detail.html", {"person": user, "roles": list(Role)})
+
+
+@requires(Role.ADMIN)
+async def set_roles(request: Request) -> Response:
+    session = db(request)
+    user = await service.access_user(session, request.path_params["user_id"])
+    roles = forms.roles_from(await request.form())
+    try:
+        await service.set_roles(session, actor=current_user(request), user=user, roles=roles)
+    except PortalError as error:
+        flash(request, error.message, "error")
+    else:
+        flash(request, f"Roles of {user.display_name} saved.")
+    return redirect(request, "people:detail", user_id=user.id)
+
+
+STATUS_CHANGES = {
+    "suspend": ("{name} is suspended and signed out.", service.suspend_user),
+    "reactivate": ("{name} is active again.", service.reactivate_user),
+    "decline": ("The sign-up of {name} is declined.", service.decline_signup),
+}
+
+
+@staff_of_program
+async def change_status(request: Request) -> Response:
+    session = db(request)
+    user = await service.access_user(session, request.path_params["user_id"])
+    done, change = STATUS_CHANGES[request.url.path.rsplit("/", 1)[1]]
+    try:
+        await change(session, actor=current_user(request), user=user)
+    except PortalError as error:
+        flash(request, error.message, "error")
+    else:
+        flash(request, done.format(name=user.display_name))
+    return redirect(request, "people:detail", user_id=user.id)
+
+
+@staff_of_program
+async def approve(request: Request) -> Response:
+    session = db(request)
+    user = await service.access_user(session, request.path_params["user_id"])
+    try:
+        await service.approve_signup(
+            session, actor=current_user(request), user=user, base_url=settings(request).base_url
+        )
+    except PortalError as error:
+        flash(request, error.message, "error")
+    else:
+        flash(request, f"{user.display_name} is approved and has been emailed.")
+    return redirect(request, "people:detail", user_id=user.id)
+
+
+@staff_of_program
+async def reinvite(request: Request) -> Response:
+    session = db(request)
+    user = await service.access_user(session, request.path_params["user_id"])
+    try:
+        await service.invite(
+            session,
+            inviter=current_user(request),
+            email=user.email,
+            display_name=user.display_name,
+            roles=user.role_set,
+            base_url=settings(request).base_url,
+        )
+    except PortalError as error:
+        flash(request, error.message, "error")
+    else:
+        flash(request, f"A new invitation is on its way to {user.email}.")
+    return redirect(request, "people:detail", user_id=user.id)
+
+
+routes = [
+    Route("/", people, methods=["GET"], name="list"),
+    Route("/invite", invite, methods=["GET"], name="invite"),
+    Route("/invite", invite_submit, methods=["POST"], name="invite_submit"),
+    Route("/{user_id:int}", person, methods=["GET"], name="detail"),
+    Route("/{user_id:int}/roles", set_roles, methods=["POST"], name="roles"),
+    *(
+        Route(f"/{{user_id:int}}/{action}", change_status, methods=["POST"], name=action)
+        for action in STATUS_CHANGES
+    ),
+    Route("/{user_id:int}/approve", approve, methods=["POST"], name="approve"),
+    Route("/{user_id:int}/reinvite", reinvite, methods=["POST"], name="reinvite"),
+]

@@ -1,0 +1,147 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.db import Base
+
+
+class Role(StrEnum):
+    ADVOCATE = "advocate"
+    MARKETER = "marketer"
+    SALES = "sales"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {"sales": "Sales rep"}.get(self.value, self.value.capitalize())
+
+
+STAFF_ROLES = frozenset({Role.MARKETER, Role.SALES, Role.ADMIN})
+
+
+class UserStatus(StrEnum):
+    INVITED = "invited"
+    PENDING = "pending"  # signed up, waiting for a marketer's approval
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased
+    display_name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[UserStatus] = mapped_column(String(20), default=UserStatus.ACTIVE)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    company: Mapped[str] = mapped_column(String(200), default="")
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    referral_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Bumped when the password changes: sessions carrying an older epoch are signed out.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    last_engaged_at: Mapped[datetime | None]
+
+    roles: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", lazy="raise", cascade="all, delete-orphan"
+    )
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        return frozenset(Role(r.role) for r in self.roles)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.role_set & set(roles))
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.role_set & STAFF_ROLES)
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.display_name.replace("-", " ").split() if p[:1].isalnum()]
+        letters = "".join(p[0] for p in parts[:1] + parts[1:][-1:])
+        return (letters or self.email[:1]).upper()
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(String(20), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="roles", lazy="raise")
+
+
+class Group(Base):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id], lazy="raise")
+
+
+class PasswordReset(Base):
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class LoginFailure(Base):
+    """One failed sign-in, keyed by salted hashes of the email and of the client address, so the
+    throttle holds across workers without storing raw addresses."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_account_key_created_at", "account_key", "created_at"),
+        Index("ix_login_failures_client_key_created_at", "client_key", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64))
+    client_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

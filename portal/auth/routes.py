@@ -1,0 +1,278 @@
+"""Signing in and out, invitations, password resets, open sign-up and the profile page."""
+
+from datetime import timedelta
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.auth import forms, service
+from portal.errors import PortalError
+from portal.forms import FormState
+from portal.program.service import SignupMode
+from portal.web import (
+    client_address,
+    current_user,
+    db,
+    flash,
+    public,
+    redirect,
+    redirect_to,
+    render,
+    safe_next,
+    settings,
+    sign_in,
+    sign_out,
+    signed_in,
+)
+
+
+@public
+async def login(request: Request) -> Response:
+    if request.state.user is not None:
+        return redirect_to(request, safe_next(request.query_params.get("next")))
+    state = FormState(data={"next": safe_next(request.query_params.get("next"), "")})
+    return render(request, "auth/login.html", {"form": state})
+
+
+@public
+async def login_submit(request: Request) -> Response:
+    state, password = forms.login_form(await request.form())
+    if not state.ok:
+        return render(request, "auth/login.html", {"form": state}, status_code=422)
+    config = settings(request)
+    try:
+        user = await service.authenticate(
+            db(request),
+            email=state.value("email"),
+            password=password,
+            client_address=client_address(request),
+            secret=config.secret_key.get_secret_value(),
+            max_failures=config.login_max_failures,
+            window=timedelta(minutes=config.login_window_minutes),
+        )
+    except PortalError as error:
+        state.add_error(None, error.message)
+        return render(request, "auth/login.html", {"form": state}, status_code=error.status_code)
+    sign_in(request, user)
+    return redirect_to(request, safe_next(state.value("next")))
+
+
+@signed_in
+async def logout(request: Request) -> Response:
+    sign_out(request)
+    flash(request, "You are signed out.")
+    return redirect(request, "auth:login")
+
+
+@public
+async def forgot_password(request: Request) -> Response:
+    return render(request, "auth/forgot.html", {"form": FormState(), "sent": False})
+
+
+@public
+async def forgot_password_submit(request: Request) -> Response:
+    state = forms.email_form(await request.form())
+    if not state.ok:
+        return render(request, "auth/forgot.html", {"form": state, "sent": False}, status_code=422)
+    await service.request_password_reset(
+        db(request), email=state.value("email"), base_url=settings(request).base_url
+    )
+    return render(request, "auth/forgot.html", {"form": state, "sent": True})
+
+
+@public
+async def reset_password(request: Request) -> Response:
+    token = request.path_params["token"]
+    try:
+        reset = await service.check_reset(db(request), token)
+    except service.InvalidLink as error:
+        return _invalid_link(request, error)
+    return render(request, "auth/reset.html", {"form": FormState(), "email": reset.user.email})
+
+
+@public
+async def reset_password_submit(request: Request) -> Response:
+    token = request.path_params["token"]
+    state, password = forms.new_password_form(await request.form())
+    try:
+        reset = await service.check_reset(db(request), token)
+        if state.ok:
+            user = await service.reset_password(db(request), token=token, password=password)
+            sign_in(request, user)
+            flash(request, "Your password is changed. Other devices have been signed out.")
+            return redirect(request, "home")
+    except service.InvalidLink as error:
+        return _invalid_link(request, error)
+    except service.WeakPassword as error:
+        state.add_error("password", error.message)
+    return render(
+        request, "auth/reset.html", {"form": state, "email": reset.user.email}, status_code=422
+    )
+
+
+@public
+async def accept_invitation(request: Request) -> Response:
+    try:
+        invitation = await service.check_invitation(db(request), request.path_params["token"])
+    except service.InvalidLink as error:
+        return _invalid_link(request, error)
+    state = FormState(data={"display_name": invitation.user.display_name})
+    return render(request, "auth/accept.html", {"form": state, "invitation": invitation})
+
+
+@public
+async def accept_invitation_submit(request: Request) -> Response:
+    token = request.path_params["token"]
+    state, password = forms.new_password_form(await request.form(), with_name=True)
+    try:
+        invitation = await service.check_invitation(db(request), token)
+        if state.ok:
+            user = await service.accept_invitation(
+                db(request),
+                token=token,
+                display_name=state.value("display_name"),
+                password=password,
+            )
+            sign_in(request, user)
+            flash(request, f"Welcome, {user.display_name}! Your account is ready.")
+            return redirect(request, "home")
+    except service.InvalidLink as error:
+        return _invalid_link(request, error)
+    except service.WeakPassword as error:
+        state.add_error("password", error.message)
+    return render(
+        request, "auth/accept.html", {"form": state, "invitation": invitation}, status_code=422
+    )
+
+
+def _invalid_link(request: Request, error: "service.InvalidLink") -> Response:
+    return render(
+        request,
+        "auth/link_invalid.html",
+        {"message": error.message, "what": error.what},
+        status_code=error.status_code,
+    )
+
+
+@public
+async def signup(request: Request) -> Response:
+    if request.state.program.signup_mode == SignupMode.CLOSED:
+        raise service.SignupClosed()
+    return render(request, "auth/signup.html", {"form": FormState(), "waiting": False})
+
+
+@public
+async def signup_submit(request: Request) -> Response:
+    state, password = forms.signup_form(await request.form())
+    if state.ok:
+        try:
+            user = await service.sign_up(
+                db(request),
+                email=state.value("email"),
+                display_name=state.value("display_name"),
+                password=password,
+                company=state.value("company"),
+                job_title=state.value("job_title"),
+                base_url=settings(request).base_url,
+            )
+        except service.WeakPassword as error:
+            state.add_error("password", error.message)
+        except service.AlreadyMember:
+            state.add_error(
+                "email",
+                "There is already an account with this email. Sign in or reset your password.",
+            )
+        else:
+            if user.status == "pending":
+                return render(request, "auth/signup.html", {"form": state, "waiting": True})
+            sign_in(request, user)
+            flash(request, f"Welcome, {user.display_name}!")
+            return redirect(request, "home")
+    return render(request, "auth/signup.html", {"form": state, "waiting": False}, status_code=422)
+
+
+@signed_in
+async def profile(request: Request) -> Response:
+    user = current_user(request)
+    state = FormState(
+        data={
+            "display_name": user.display_name,
+            "company": user.company,
+            "job_title": user.job_title,
+        }
+    )
+    return render(request, "auth/profile.html", {"form": state, "password_form": FormState()})
+
+
+@signed_in
+async def profile_submit(request: Request) -> Response:
+    state = forms.profile_form(await request.form())
+    if not state.ok:
+        return render(
+            request,
+            "auth/profile.html",
+            {"form": state, "password_form": FormState()},
+            partial="auth/_profile_form.html",
+            status_code=422,
+        )
+    await service.update_profile(
+        db(request),
+        user=current_user(request),
+        display_name=state.value("display_name"),
+        company=state.value("company"),
+        job_title=state.value("job_title"),
+    )
+    flash(request, "Your profile is saved.")
+    return redirect(request, "auth:profile")
+
+
+@signed_in
+async def password_submit(request: Request) -> Response:
+    user = current_user(request)
+    state, current, new = forms.password_change_form(await request.form())
+    if state.ok:
+        try:
+            await service.change_password(
+                db(request), user=user, current_password=current, new_password=new
+            )
+        except service.WrongPassword as error:
+            state.add_error("current_password", error.message)
+        except service.WeakPassword as error:
+            state.add_error("new_password", error.message)
+        else:
+            sign_in(request, user)
+            flash(request, "Your password is changed. Other devices have been signed out.")
+            return redirect(request, "auth:profile")
+    profile_state = FormState(
+        data={
+            "display_name": user.display_name,
+            "company": user.company,
+            "job_title": user.job_title,
+        }
+    )
+    return render(
+        request,
+        "auth/profile.html",
+        {"form": profile_state, "password_form": state},
+        partial="auth/_password_form.html",
+        status_code=422,
+    )
+
+
+routes = [
+    Route("/login", login, methods=["GET"], name="login"),
+    Route("/login", login_submit, methods=["POST"], name="login_submit"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/forgot-password", forgot_password, methods=["GET"], name="forgot"),
+    Route("/forgot-password", forgot_password_submit, methods=["POST"], name="forgot_submit"),
+    Route("/reset-password/{token}", reset_password, methods=["GET"], name="reset"),
+    Route("/reset-password/{token}", reset_password_submit, methods=["POST"], name="reset_submit"),
+    Route("/invitations/{token}", accept_invitation, methods=["GET"], name="accept"),
+    Route("/invitations/{token}", accept_invitation_submit, methods=["POST"], name="accept_submit"),
+    Route("/signup", signup, methods=["GET"], name="signup"),
+    Route("/signup", signup_submit, methods=["POST"], name="signup_submit"),
+    Route("/profile", profile, methods=["GET"], name="profile"),
+    Route("/profile", profile_submit, methods=["POST"], name="profile_submit"),
+    Route("/profile/password", password_submit, methods=["POST"], name="password_submit"),
+]

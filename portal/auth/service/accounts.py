@@ -1,0 +1,242 @@
+"""Users: creating them, their profile and password, roles and status, and the people list."""
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from portal.audit import service as audit
+from portal.auth.models import Role, User, UserRole, UserStatus
+from portal.auth.service.passwords import (
+    WrongPassword,
+    check_password_strength,
+    hash_password,
+    verify_password,
+)
+from portal.auth.service.tokens import new_referral_code
+from portal.clock import utcnow
+from portal.errors import Conflict, NotFound, PortalError
+from portal.pagination import Page
+
+SEEN_EVERY = timedelta(minutes=5)
+
+
+class AlreadyMember(Conflict):
+    message = "That person already has an account."
+
+
+class CannotChangeOwnAccess(PortalError):
+    status_code = 409
+    message = "You can't remove your own admin role or suspend yourself."
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(
+        select(User).where(User.email == normalize_email(email)).options(selectinload(User.roles))
+    )
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    display_name: str,
+    roles: Iterable[Role] = (Role.ADVOCATE,),
+    status: UserStatus = UserStatus.ACTIVE,
+    password: str | None = None,
+    company: str = "",
+    job_title: str = "",
+) -> User:
+    email = normalize_email(email)
+    if await session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AlreadyMember()
+    if password is not None:
+        check_password_strength(password, email=email)
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        status=status,
+        password_hash=hash_password(password) if password is not None else None,
+        company=company.strip(),
+        job_title=job_title.strip(),
+        referral_code=await _unused_referral_code(session),
+        roles=[UserRole(role=role) for role in sorted(set(roles))],
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def _unused_referral_code(session: AsyncSession) -> str:
+    while True:
+        code = new_referral_code()
+        if await session.scalar(select(User.id).where(User.referral_code == code)) is None:
+            return code
+
+
+async def access_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.scalar(
+        select(User).where(User.id == user_id).options(selectinload(User.roles))
+    )
+    if user is None:
+        raise NotFound()
+    return user
+
+
+async def user_for_session(session: AsyncSession, *, user_id: int, epoch: int) -> User | None:
+    """The signed-in user, if the session is still valid: active, and no password change since."""
+    user = await session.scalar(
+        select(User).where(User.id == user_id).options(selectinload(User.roles))
+    )
+    if user is None or user.status != UserStatus.ACTIVE or user.session_epoch != epoch:
+        return None
+    now = utcnow()
+    if user.last_seen_at is None or now - user.last_seen_at > SEEN_EVERY:
+        user.last_seen_at = now
+    return user
+
+
+async def update_profile(
+    session: AsyncSession, *, user: User, display_name: str, company: str, job_title: str
+) -> User:
+    user.display_name = display_name.strip()
+    user.company = company.strip()
+    user.job_title = job_title.strip()
+    await session.flush()
+    return user
+
+
+async def change_password(
+    session: AsyncSession, *, user: User, current_password: str, new_password: str
+) -> User:
+    """Sets a new password and signs out every other session (the caller keeps its own)."""
+    if not verify_password(user.password_hash, current_password):
+        raise WrongPassword()
+    check_password_strength(new_password, email=user.email)
+    user.password_hash = hash_password(new_password)
+    user.session_epoch += 1
+    await audit.record(
+        session,
+        actor=user,
+        action="user.password_changed",
+        target_type="user",
+        target_id=user.id,
+        summary=f"{user.email} changed their password",
+    )
+    await session.flush()
+    return user
+
+
+async def set_roles(session: AsyncSession, *, actor: User, user: User, roles: set[Role]) -> User:
+    if not roles:
+        raise PortalError("Choose at least one role.")
+    if user.id == actor.id and Role.ADMIN in user.role_set and Role.ADMIN not in roles:
+        raise CannotChangeOwnAccess()
+    before = sorted(user.role_set)
+    user.roles = [r for r in user.roles if r.role in roles] + [
+        UserRole(role=role) for role in sorted(roles - user.role_set)
+    ]
+    await audit.record(
+        session,
+        actor=actor,
+        action="user.roles_changed",
+        target_type="user",
+        target_id=user.id,
+        summary=f"Roles of {user.email}: {', '.join(sorted(roles))}",
+        before={"roles": before},
+        after={"roles": sorted(roles)},
+    )
+    await session.flush()
+    return user
+
+
+async def change_status(
+    session: AsyncSession, *, actor: User, user: User, status: UserStatus, action: str
+) -> User:
+    before = user.status
+    user.status = status
+    if status == UserStatus.SUSPENDED:
+        user.session_epoch += 1
+    await audit.record(
+        session,
+        actor=actor,
+        action=action,
+        target_type="user",
+        target_id=user.id,
+        summary=f"{user.email}: {before} → {status}",
+        before={"status": str(before)},
+        after={"status": str(status)},
+    )
+    await session.flush()
+    return user
+
+
+async def suspend_user(session: AsyncSession, *, actor: User, user: User) -> User:
+    if user.id == actor.id:
+        raise CannotChangeOwnAccess()
+    return await change_status(
+        session, actor=actor, user=user, status=UserStatus.SUSPENDED, action="user.suspended"
+    )
+
+
+async def reactivate_user(session: AsyncSession, *, actor: User, user: User) -> User:
+    if user.status != UserStatus.SUSPENDED:
+        raise Conflict("Only suspended accounts can be reactivated.")
+    status = UserStatus.ACTIVE if user.password_hash else UserStatus.INVITED
+    return await change_status(
+        session, actor=actor, user=user, status=status, action="user.reactivated"
+    )
+
+
+async def decline_signup(session: AsyncSession, *, actor: User, user: User) -> User:
+    if user.status != UserStatus.PENDING:
+        raise Conflict("This sign-up was already handled.")
+    return await change_status(
+        session, actor=actor, user=user, status=UserStatus.SUSPENDED, action="user.signup_declined"
+    )
+
+
+async def list_people(
+    session: AsyncSession,
+    *,
+    search: str = "",
+    status: UserStatus | None = None,
+    role: Role | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> Page[User]:
+    query = select(User)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(User.display_name).like(pattern),
+                User.email.like(pattern),
+                func.lower(User.company).like(pattern),
+            )
+        )
+    if status is not None:
+        query = query.where(User.status == status)
+    if role is not None:
+        query = query.where(User.roles.any(UserRole.role == role))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(
+        query.options(selectinload(User.roles))
+        .order_by(func.lower(User.display_name), User.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return Page(items=list(rows), page=page, per_page=per_page, total=total)
+
+
+async def count_by_status(session: AsyncSession) -> dict[UserStatus, int]:
+    rows = await session.execute(select(User.status, func.count()).group_by(User.status))
+    counts = dict.fromkeys(UserStatus, 0)
+    counts.update({UserStatus(status): count for status, count in rows.tuples()})
+    return counts

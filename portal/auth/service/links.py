@@ -1,0 +1,380 @@
+"""Emailed links: invitations (7 days), password resets (1 hour), and open sign-up."""
+
+from collections.abc import Iterable
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from portal.audit import service as audit
+from portal.auth.models import Invitation, PasswordReset, Role, User, UserRole, UserStatus
+from portal.auth.service.accounts import (
+    AlreadyMember,
+    change_status,
+    create_user,
+    find_user_by_email,
+)
+from portal.auth.service.passwords import check_password_strength, hash_password
+from portal.auth.service.tokens import hash_token, new_token, same_hash
+from portal.clock import utcnow
+from portal.errors import Conflict, Forbidden, PortalError
+from portal.outbox import service as outbox
+from portal.program import service as program
+from portal.program.service import SignupMode
+
+INVITATION_LIFETIME = timedelta(days=7)
+RESET_LIFETIME = timedelta(hours=1)
+INVITATION_REMINDER_AFTER = timedelta(days=3)
+
+
+class LinkProblem(StrEnum):
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED = "used"
+
+
+class InvalidLink(PortalError):
+    status_code = 410
+
+    def __init__(self, problem: LinkProblem, what: str) -> None:
+        self.problem = problem
+        self.what = what
+        super().__init__(
+            {
+                LinkProblem.UNKNOWN: f"This {what} link is not valid. Check that you copied "
+                "the whole link from the email.",
+                LinkProblem.EXPIRED: f"This {what} link has expired.",
+                LinkProblem.USED: f"This {what} link has already been used.",
+            }[problem]
+        )
+
+
+class SignupClosed(PortalError):
+    status_code = 404
+    message = "Sign-up is by invitation only."
+
+
+async def invite(
+    session: AsyncSession,
+    *,
+    inviter: User,
+    email: str,
+    display_name: str,
+    roles: Iterable[Role],
+    base_url: str,
+) -> Invitation:
+    """Invites a new person, or sends an invited person a fresh link (older links stop working)."""
+    roles = set(roles) or {Role.ADVOCATE}
+    if Role.ADMIN in roles and not inviter.has_role(Role.ADMIN):
+        raise Forbidden("Only an admin can invite another admin.")
+    user = await find_user_by_email(session, email)
+    if user is None:
+        user = await create_user(
+            session, email=email, display_name=display_name, roles=roles, status=UserStatus.INVITED
+        )
+    elif user.status != UserStatus.INVITED:
+        raise AlreadyMember(f"{user.email} already has an account.")
+    else:
+        user.display_name = display_name.strip() or user.display_name
+        user.roles = [r for r in user.roles if r.role in roles] + [
+            UserRole(role=role) for role in sorted(roles - user.role_set)
+        ]
+        await _revoke_invitations(session, user)
+    token, token_hash = new_token()
+    invitation = Invitation(
+        user=user,
+        invited_by_id=inviter.id,
+        token_hash=token_hash,
+        expires_at=utcnow() + INVITATION_LIFETIME,
+    )
+    session.add(invitation)
+    await session.flush()
+    config = await program.load(session)
+    await outbox.queue_email(
+        session,
+        to=user.email,
+        user_id=user.id,
+        subject=f"{inviter.display_name} invited you to {config.program_name}",
+        kind="invitation",
+        context={
+            "name": user.display_name,
+            "inviter": inviter.display_name,
+            "program_name": config.program_name,
+            "tagline": config.tagline,
+            "link": f"{base_url}/invitations/{token}",
+            "expires_at": invitation.expires_at,
+        },
+    )
+    await audit.record(
+        session,
+        actor=inviter,
+        action="user.invited",
+        target_type="user",
+        target_id=user.id,
+        summary=f"Invited {user.email} as {', '.join(sorted(roles))}",
+        after={"email": user.email, "roles": sorted(roles)},
+    )
+    return invitation
+
+
+async def _revoke_invitations(session: AsyncSession, user: User) -> None:
+    await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.user_id == user.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def check_invitation(session: AsyncSession, token: str) -> Invitation:
+    """The invitation this token opens, or InvalidLink saying what is wrong with it."""
+    invitation = await session.scalar(
+        select(Invitation)
+        .where(Invitation.token_hash == hash_token(token))
+        .options(selectinload(Invitation.user).selectinload(User.roles))
+        .options(selectinload(Invitation.invited_by))
+    )
+    if invitation is None or not same_hash(invitation.token_hash, token):
+        raise InvalidLink(LinkProblem.UNKNOWN, "invitation")
+    if invitation.accepted_at is not None or invitation.user.status != UserStatus.INVITED:
+        raise InvalidLink(LinkProblem.USED, "invitation")
+    if invitation.revoked_at is not None or invitation.expires_at <= utcnow():
+        raise InvalidLink(LinkProblem.EXPIRED, "invitation")
+    return invitation
+
+
+async def accept_invitation(
+    session: AsyncSession, *, token: str, display_name: str, password: str
+) -> User:
+    invitation = await check_invitation(session, token)
+    user = invitation.user
+    check_password_strength(password, email=user.email)
+    claimed = await session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .values(accepted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidLink(LinkProblem.USED, "invitation")
+    user.display_name = display_name.strip() or user.display_name
+    user.password_hash = hash_password(password)
+    user.status = UserStatus.ACTIVE
+    user.last_login_at = utcnow()
+    await audit.record(
+        session,
+        actor=user,
+        action="user.invitation_accepted",
+        target_type="user",
+        target_id=user.id,
+        summary=f"{user.email} accepted the invitation",
+    )
+    await session.flush()
+    return user
+
+
+async def remind_unaccepted_invitations(session: AsyncSession, *, base_url: str) -> int:
+    """One reminder for invitations still open 3 days after they were sent. The reminder carries
+    a fresh link, because the original token is only ever stored hashed."""
+    due = await session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.reminded_at.is_(None),
+            Invitation.created_at <= utcnow() - INVITATION_REMINDER_AFTER,
+            Invitation.expires_at > utcnow(),
+        )
+        .options(selectinload(Invitation.user).selectinload(User.roles))
+        .options(selectinload(Invitation.invited_by))
+    )
+    config = await program.load(session)
+    sent = 0
+    for invitation in due:
+        if invitation.user.status != UserStatus.INVITED:
+            continue
+        token, token_hash = new_token()
+        invitation.token_hash = token_hash
+        invitation.reminded_at = utcnow()
+        inviter = invitation.invited_by.display_name if invitation.invited_by else "The team"
+        await outbox.queue_email(
+            session,
+            to=invitation.user.email,
+            user_id=invitation.user.id,
+            subject=f"Reminder: your invitation to {config.program_name}",
+            kind="invitation_reminder",
+            context={
+                "name": invitation.user.display_name,
+                "inviter": inviter,
+                "program_name": config.program_name,
+                "tagline": config.tagline,
+                "link": f"{base_url}/invitations/{token}",
+                "expires_at": invitation.expires_at,
+            },
+        )
+        sent += 1
+    await session.flush()
+    return sent
+
+
+async def request_password_reset(session: AsyncSession, *, email: str, base_url: str) -> None:
+    """Emails a reset link to an active account; answers the same way for any address."""
+    user = await find_user_by_email(session, email)
+    if user is None or user.status != UserStatus.ACTIVE:
+        return
+    now = utcnow()
+    await session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    token, token_hash = new_token()
+    reset = PasswordReset(user_id=user.id, token_hash=token_hash, expires_at=now + RESET_LIFETIME)
+    session.add(reset)
+    await session.flush()
+    config = await program.load(session)
+    await outbox.queue_email(
+        session,
+        to=user.email,
+        user_id=user.id,
+        subject=f"Reset your {config.program_name} password",
+        kind="password_reset",
+        context={
+            "name": user.display_name,
+            "program_name": config.program_name,
+            "link": f"{base_url}/reset-password/{token}",
+        },
+    )
+
+
+async def check_reset(session: AsyncSession, token: str) -> PasswordReset:
+    reset = await session.scalar(
+        select(PasswordReset)
+        .where(PasswordReset.token_hash == hash_token(token))
+        .options(selectinload(PasswordReset.user).selectinload(User.roles))
+    )
+    if reset is None or not same_hash(reset.token_hash, token):
+        raise InvalidLink(LinkProblem.UNKNOWN, "password reset")
+    if reset.used_at is not None:
+        raise InvalidLink(LinkProblem.USED, "password reset")
+    if reset.expires_at <= utcnow() or reset.user.status != UserStatus.ACTIVE:
+        raise InvalidLink(LinkProblem.EXPIRED, "password reset")
+    return reset
+
+
+async def reset_password(session: AsyncSession, *, token: str, password: str) -> User:
+    """Sets the new password, spends the link, and signs out every session of the account."""
+    reset = await check_reset(session, token)
+    user = reset.user
+    check_password_strength(password, email=user.email)
+    claimed = await session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidLink(LinkProblem.USED, "password reset")
+    user.password_hash = hash_password(password)
+    user.session_epoch += 1
+    user.last_login_at = utcnow()
+    await audit.record(
+        session,
+        actor=user,
+        action="user.password_reset",
+        target_type="user",
+        target_id=user.id,
+        summary=f"{user.email} reset their password",
+    )
+    await session.flush()
+    return user
+
+
+async def sign_up(
+    session: AsyncSession,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    company: str,
+    job_title: str,
+    base_url: str,
+) -> User:
+    """A new advocate joins through open sign-up: active at once, or pending approval."""
+    config = await program.load(session)
+    if config.signup_mode == SignupMode.CLOSED:
+        raise SignupClosed()
+    needs_approval = config.signup_mode == SignupMode.APPROVAL
+    user = await create_user(
+        session,
+        email=email,
+        display_name=display_name,
+        password=password,
+        company=company,
+        job_title=job_title,
+        roles=[Role.ADVOCATE],
+        status=UserStatus.PENDING if needs_approval else UserStatus.ACTIVE,
+    )
+    await audit.record(
+        session,
+        actor=user,
+        action="user.signed_up",
+        target_type="user",
+        target_id=user.id,
+        summary=f"{user.email} signed up" + (" (waiting for approval)" if needs_approval else ""),
+    )
+    if needs_approval:
+        approvers = await session.scalars(
+            select(User).where(
+                User.status == UserStatus.ACTIVE,
+                User.roles.any(UserRole.role.in_([Role.MARKETER, Role.ADMIN])),
+            )
+        )
+        for approver in approvers:
+            await outbox.queue_email(
+                session,
+                to=approver.email,
+                user_id=approver.id,
+                subject=f"{user.display_name} wants to join {config.program_name}",
+                kind="signup_pending",
+                context={
+                    "name": approver.display_name,
+                    "applicant": user.display_name,
+                    "applicant_email": user.email,
+                    "company": user.company,
+                    "program_name": config.program_name,
+                    "link": f"{base_url}/manage/people?status=pending",
+                },
+            )
+    else:
+        user.last_login_at = utcnow()
+    return user
+
+
+async def approve_signup(session: AsyncSession, *, actor: User, user: User, base_url: str) -> User:
+    if user.status != UserStatus.PENDING:
+        raise Conflict("This sign-up was already handled.")
+    await change_status(
+        session, actor=actor, user=user, status=UserStatus.ACTIVE, action="user.signup_approved"
+    )
+    config = await program.load(session)
+    await outbox.queue_email(
+        session,
+        to=user.email,
+        user_id=user.id,
+        subject=f"Welcome to {config.program_name}: you're in",
+        kind="signup_approved",
+        context={
+            "name": user.display_name,
+            "program_name": config.program_name,
+            "link": f"{base_url}/login",
+        },
+    )
+    return user

@@ -1,0 +1,47 @@
+"""Password hashing (argon2id) and the strength rule."""
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from portal.errors import PortalError
+
+MIN_LENGTH = 10
+MAX_LENGTH = 256
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+class WeakPassword(PortalError):
+    status_code = 422
+
+
+class WrongPassword(PortalError):
+    status_code = 422
+    message = "Your current password is not correct."
+
+
+def check_password_strength(password: str, *, email: str = "") -> None:
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword(f"Use at least {MIN_LENGTH} characters.")
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword(f"Use at most {MAX_LENGTH} characters.")
+    if email and password.strip().lower() == email.lower():
+        raise WeakPassword("Your password must not be your email address.")
+    if len(set(password)) < 4:
+        raise WeakPassword("That password is too easy to guess. Mix more characters.")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)

@@ -1,0 +1,108 @@
+"""The `portal` command: run, worker, migrate, seed-demo, create-admin."""
+
+import asyncio
+import getpass
+import sys
+from pathlib import Path
+
+import click
+from alembic.config import Config
+
+from portal.config import ROOT, Settings
+
+
+@click.group()
+def main() -> None:
+    """Advocate Portal: run the web app, the job worker, migrations and demo data."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", default=1, show_default=True, help="uvicorn worker processes")
+@click.option("--reload", is_flag=True, help="restart when the code changes (development)")
+def run(host: str, port: int, workers: int, reload: bool) -> None:
+    """Serve the portal (and run background jobs in-process when REDIS_URL is not set)."""
+    import uvicorn
+
+    settings = Settings()
+    if workers > 1 and not settings.redis_url:
+        click.echo("Several workers need REDIS_URL for background jobs; using one worker.")
+        workers = 1
+    uvicorn.run(
+        "portal.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@main.command()
+def worker() -> None:
+    """Run the arq worker: background jobs and cron (needs REDIS_URL)."""
+    from arq.worker import run_worker
+
+    from portal.worker import worker_settings
+
+    settings = Settings()
+    if not settings.redis_url:
+        raise click.UsageError(
+            "Set REDIS_URL to run a worker (without it, `portal run` runs jobs)."
+        )
+    run_worker(worker_settings(settings))
+
+
+def alembic_config(database_url: str) -> "Config":
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+@main.command()
+@click.argument("revision", default="head")
+def migrate(revision: str) -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from alembic import command
+
+    settings = Settings()
+    if settings.is_sqlite:
+        Path(settings.database_url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(settings.database_url), revision)
+    click.echo(f"Database is at {revision}.")
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Load demo data (safe to run again: nothing is duplicated) and print the demo logins."""
+    from portal.demo import DEMO_PASSWORD, seed
+
+    settings = Settings()
+    logins = asyncio.run(seed(settings))
+    click.echo("")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
+    for role, email in logins:
+        click.echo(f"  {role:<10} {email}")
+    click.echo("")
+    click.echo(f"Open {settings.base_url}")
+
+
+@main.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt="Display name")
+def create_admin(email: str, name: str) -> None:
+    """Create an admin account (asks for the password)."""
+    from portal.demo import create_admin as make_admin
+
+    password = (
+        getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    )
+    try:
+        asyncio.run(make_admin(Settings(), email=email, name=name, password=password))
+    except Exception as error:  # a rule refused it: say which, without a traceback
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Admin {email} created. Sign in at {Settings().base_url}/login")

@@ -1,0 +1,103 @@
+"""Settings: every environment variable, read and validated once at startup."""
+
+import secrets
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _async_database_url(url: str) -> str:
+    """Accept the usual `postgresql://` and `sqlite:///` spellings and pick the async driver."""
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    portal_env: Literal["development", "test", "production"] = "development"
+    var_dir: Path = ROOT / "var"
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: SecretStr = SecretStr("")
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_url: str | None = None
+    mail_from: str = "Advocate Portal <portal@localhost>"
+    oidc_discovery_url: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_provider_name: str = "single sign-on"
+    upload_dir: Path | None = None
+    max_upload_mb: int = Field(default=200, ge=1)
+    max_image_mb: int = Field(default=5, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    session_max_age_days: int = Field(default=14, ge=1)
+    jobs_inline: bool = False
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("redis_url", "smtp_url", "oidc_discovery_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.var_dir / 'portal.sqlite3'}"
+        self.database_url = _async_database_url(self.database_url)
+        if self.upload_dir is None:
+            self.upload_dir = self.var_dir / "uploads"
+        if self.portal_env == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("SECRET_KEY", self.secret_key.get_secret_value()),
+                    ("REDIS_URL", self.redis_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"{', '.join(missing)} must be set when PORTAL_ENV=production")
+        elif not self.secret_key.get_secret_value():
+            self.secret_key = SecretStr(_laptop_secret(self.var_dir))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def https(self) -> bool:
+        return urlsplit(self.base_url).scheme == "https"
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_discovery_url and self.oidc_client_id)
+
+
+def _laptop_secret(var_dir: Path) -> str:
+    """A laptop run keeps one generated key in var/, so sessions survive restarts."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key

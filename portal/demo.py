@@ -1,0 +1,159 @@
+"""Demo data for `make run`: a believable program, loaded through the real services.
+Running it again adds nothing twice."""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.auth import service as auth
+from portal.auth.models import Group, GroupMember, Role, User
+from portal.config import Settings
+from portal.db import create_engine, create_sessionmaker
+from portal.program import service as program
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run` on purpose)
+
+STAFF = [
+    ("admin@acme.example", "Alex Morgan", "Program admin", [Role.ADMIN, Role.MARKETER]),
+    ("marketer@acme.example", "Maya Patel", "Customer marketing lead", [Role.MARKETER]),
+    ("sales@acme.example", "Sam Okafor", "Account executive", [Role.SALES]),
+]
+
+ADVOCATES = [
+    ("priya.raman@northwind.example", "Priya Raman", "Northwind Logistics", "Head of Operations"),
+    ("jonas.berg@fjordtech.example", "Jonas Berg", "FjordTech", "CTO"),
+    ("lucia.moreno@solaria.example", "Lucía Moreno", "Solaria Energy", "IT Director"),
+    ("daniel.kim@brightpath.example", "Daniel Kim", "BrightPath Health", "Platform Engineer"),
+    ("amara.nwosu@kelvin.example", "Amara Nwosu", "Kelvin & Co", "VP Finance"),
+    ("tom.fischer@alpenbank.example", "Tom Fischer", "Alpenbank", "Security Architect"),
+    ("grace.liu@harborview.example", "Grace Liu", "Harborview Retail", "E-commerce Manager"),
+    ("omar.haddad@dunecloud.example", "Omar Haddad", "DuneCloud", "DevOps Lead"),
+    ("sofia.rossi@vitaverde.example", "Sofia Rossi", "VitaVerde Foods", "Supply Chain Analyst"),
+    ("ethan.brooks@lumen.example", "Ethan Brooks", "Lumen Analytics", "Data Scientist"),
+    ("hana.sato@kumo.example", "Hana Sato", "Kumo Robotics", "Product Manager"),
+    ("leo.dubois@atelier.example", "Léo Dubois", "Atelier Numérique", "Founder"),
+]
+
+GROUPS = {
+    "Enterprise customers": (
+        "Accounts on the enterprise plan",
+        [
+            "priya.raman@northwind.example",
+            "tom.fischer@alpenbank.example",
+            "amara.nwosu@kelvin.example",
+            "lucia.moreno@solaria.example",
+        ],
+    ),
+    "Developers": (
+        "Technical advocates: engineers, architects and data people",
+        [
+            "jonas.berg@fjordtech.example",
+            "daniel.kim@brightpath.example",
+            "omar.haddad@dunecloud.example",
+            "ethan.brooks@lumen.example",
+            "tom.fischer@alpenbank.example",
+        ],
+    ),
+    "EMEA": (
+        "Advocates in Europe, the Middle East and Africa",
+        [
+            "jonas.berg@fjordtech.example",
+            "lucia.moreno@solaria.example",
+            "tom.fischer@alpenbank.example",
+            "sofia.rossi@vitaverde.example",
+            "leo.dubois@atelier.example",
+            "amara.nwosu@kelvin.example",
+        ],
+    ),
+}
+
+PENDING_INVITATION = ("nina.kowalski@orbit.example", "Nina Kowalski")
+
+
+async def seed(settings: Settings) -> list[tuple[str, str]]:
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            logins = await seed_session(session, base_url=settings.base_url)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return logins
+
+
+async def seed_session(session: AsyncSession, *, base_url: str) -> list[tuple[str, str]]:
+    if not await session.scalar(select(User.id).limit(1)):
+        await program.update(
+            session,
+            actor=None,
+            program_name="Acme Advocates",
+            tagline="Share what you love about Acme, help friends find us, earn rewards.",
+        )
+    users = {}
+    for email, name, title, roles in STAFF:
+        users[email] = await _ensure_user(
+            session, email=email, name=name, roles=roles, company="Acme", job_title=title
+        )
+    for email, name, company, title in ADVOCATES:
+        users[email] = await _ensure_user(
+            session, email=email, name=name, roles=[Role.ADVOCATE], company=company, job_title=title
+        )
+    for group_name, (description, members) in GROUPS.items():
+        await _ensure_group(session, group_name, description, [users[m] for m in members])
+    email, name = PENDING_INVITATION
+    if await auth.find_user_by_email(session, email) is None:
+        await auth.invite(
+            session,
+            inviter=users["marketer@acme.example"],
+            email=email,
+            display_name=name,
+            roles=[Role.ADVOCATE],
+            base_url=base_url,
+        )
+    logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
+    logins.append(("advocate", ADVOCATES[0][0]))
+    return logins
+
+
+async def _ensure_user(
+    session: AsyncSession, *, email: str, name: str, roles: list[Role], company: str, job_title: str
+) -> User:
+    existing = await auth.find_user_by_email(session, email)
+    if existing is not None:
+        return existing
+    return await auth.create_user(
+        session,
+        email=email,
+        display_name=name,
+        roles=roles,
+        password=DEMO_PASSWORD,
+        company=company,
+        job_title=job_title,
+    )
+
+
+async def _ensure_group(
+    session: AsyncSession, name: str, description: str, members: list[User]
+) -> None:
+    if await session.scalar(select(Group.id).where(Group.name == name)) is not None:
+        return
+    group = Group(name=name, description=description)
+    session.add(group)
+    await session.flush()
+    session.add_all(GroupMember(group_id=group.id, user_id=user.id) for user in members)
+    await session.flush()
+
+
+async def create_admin(settings: Settings, *, email: str, name: str, password: str) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            await auth.create_user(
+                session,
+                email=email,
+                display_name=name,
+                roles=[Role.ADMIN, Role.MARKETER],
+                password=password,
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()

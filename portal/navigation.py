@@ -1,0 +1,40 @@
+"""The layout's navigation: what each role sees. A domain adds its entries here when it lands."""
+
+from dataclasses import dataclass
+
+from portal.auth.models import Role, User
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    route: str
+    roles: frozenset[Role]
+
+
+MAIN = [
+    NavItem("Home", "home", frozenset()),
+]
+
+MANAGE = [
+    NavItem("People", "people:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Outbox", "outbox:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Audit log", "audit:list", frozenset({Role.ADMIN})),
+    NavItem("Settings", "program:settings", frozenset({Role.ADMIN})),
+]
+
+
+@dataclass(frozen=True)
+class Navigation:
+    main: list[NavItem]
+    manage: list[NavItem]
+
+
+def navigation_for(user: User | None) -> Navigation:
+    if user is None:
+        return Navigation([], [])
+
+    def visible(items: list[NavItem]) -> list[NavItem]:
+        return [item for item in items if not item.roles or user.has_role(*item.roles)]
+
+    return Navigation(visible(MAIN), visible(MANAGE))

@@ -1,0 +1,40 @@
+"""Manage → Outbox: every email the portal wrote, with its status and its links."""
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.outbox import service
+from portal.outbox.models import EmailStatus
+from portal.web import db, page_number, render, settings, staff_of_program
+
+
+@staff_of_program
+async def list_emails(request: Request) -> Response:
+    status = request.query_params.get("status", "")
+    page = await service.list_emails(
+        db(request),
+        status=EmailStatus(status) if status in set(EmailStatus) else None,
+        page=page_number(request),
+    )
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": list(EmailStatus),
+        "smtp_configured": bool(settings(request).smtp_url),
+    }
+    return render(request, "outbox/list.html", context, partial="outbox/_table.html")
+
+
+@staff_of_program
+async def show_email(request: Request) -> Response:
+    email = await service.access_email(db(request), request.path_params["email_id"])
+    return render(
+        request, "outbox/detail.html", {"email": email, "links": service.links_in(email.text_body)}
+    )
+
+
+routes = [
+    Route("/", list_emails, methods=["GET"], name="list"),
+    Route("/{email_id:int}", show_email, methods=["GET"], name="detail"),
+]

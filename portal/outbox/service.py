@@ -1,0 +1,202 @@
+"""Queueing email in the outbox, sending it over SMTP exactly once, and reading it back."""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.clock import utcnow
+from portal.errors import NotFound
+from portal.jobs import enqueue
+from portal.outbox.models import EmailStatus, OutboxEmail
+from portal.outbox.render import render_email
+from portal.pagination import Page
+
+log = logging.getLogger(__name__)
+
+# Waits between attempts; after the last one the email is marked failed for an admin to see.
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+)
+LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
+async def queue_email(
+    session: AsyncSession,
+    *,
+    to: str,
+    subject: str,
+    kind: str,
+    context: dict[str, Any],
+    user_id: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> OutboxEmail:
+    """Writes the email in this transaction; it is sent after the commit."""
+    text_body, html_body = render_email(kind, {"subject": subject, **context})
+    email = OutboxEmail(
+        user_id=user_id,
+        to_address=to,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+        headers=headers or {},
+        kind=kind,
+        status=EmailStatus.PENDING,
+        next_attempt_at=utcnow(),
+    )
+    session.add(email)
+    await session.flush()
+    enqueue(session, "send_email", email_id=email.id, job_id=f"send_email:{email.id}")
+    return email
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    hostname: str
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool
+    start_tls: bool | None
+
+    @classmethod
+    def from_url(cls, url: str) -> "SmtpServer":
+        """`smtp://user:pass@host:587` (STARTTLS when offered), `smtps://host:465` (TLS),
+        `smtp://host:25?starttls=false`."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("SMTP_URL must look like smtp://user:password@host:port")
+        implicit_tls = parts.scheme == "smtps"
+        start_tls: bool | None = None
+        if "starttls=false" in parts.query:
+            start_tls = False
+        elif "starttls=true" in parts.query:
+            start_tls = True
+        return cls(
+            hostname=parts.hostname,
+            port=parts.port or (465 if implicit_tls else 25),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            use_tls=implicit_tls,
+            start_tls=False if implicit_tls else start_tls,
+        )
+
+
+def build_message(email: OutboxEmail, *, sender: str, message_domain: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to_address
+    message["Subject"] = email.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=f"outbox.{email.id}", domain=message_domain)
+    for name, value in email.headers.items():
+        message[name] = value
+    message.set_content(email.text_body)
+    message.add_alternative(email.html_body, subtype="html")
+    return message
+
+
+async def claim(session: AsyncSession, email_id: int) -> OutboxEmail | None:
+    """Marks a due email as being sent, so no other worker sends it; None if it is not due."""
+    now = utcnow()
+    claimed = await session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.id == email_id,
+            OutboxEmail.status == EmailStatus.PENDING,
+            OutboxEmail.next_attempt_at <= now,
+        )
+        .values(status=EmailStatus.SENDING, attempts=OutboxEmail.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return await session.get(OutboxEmail, email_id, populate_existing=True)
+
+
+async def deliver(
+    email: OutboxEmail, *, server: SmtpServer, sender: str, message_domain: str
+) -> str | None:
+    """Sends one email; returns the error text, or None when the server accepted it."""
+    message = build_message(email, sender=sender, message_domain=message_domain)
+    try:
+        await aiosmtplib.send(
+            message,
+            hostname=server.hostname,
+            port=server.port,
+            username=server.username,
+            password=server.password,
+            use_tls=server.use_tls,
+            start_tls=server.start_tls,
+            timeout=30,
+        )
+    except (aiosmtplib.SMTPException, OSError) as error:
+        log.warning("email %s not sent: %s", email.id, error)
+        return str(error) or error.__class__.__name__
+    return None
+
+
+async def record_result(session: AsyncSession, email_id: int, error: str | None) -> None:
+    email = await session.get(OutboxEmail, email_id)
+    if email is None:
+        return
+    now = utcnow()
+    if error is None:
+        email.status = EmailStatus.SENT
+        email.sent_at = now
+        email.last_error = None
+    elif email.attempts >= len(RETRY_DELAYS) + 1:
+        email.status = EmailStatus.FAILED
+        email.last_error = error
+    else:
+        email.status = EmailStatus.PENDING
+        email.last_error = error
+        email.next_attempt_at = now + RETRY_DELAYS[email.attempts - 1]
+    await session.flush()
+
+
+async def due_email_ids(session: AsyncSession, *, limit: int = 100) -> list[int]:
+    rows = await session.scalars(
+        select(OutboxEmail.id)
+        .where(OutboxEmail.status == EmailStatus.PENDING, OutboxEmail.next_attempt_at <= utcnow())
+        .order_by(OutboxEmail.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def list_emails(
+    session: AsyncSession, *, status: EmailStatus | None = None, page: int = 1, per_page: int = 50
+) -> Page[OutboxEmail]:
+    query = select(OutboxEmail)
+    if status is not None:
+        query = query.where(OutboxEmail.status == status)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(
+        query.order_by(OutboxEmail.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    )
+    return Page(items=list(rows), page=page, per_page=per_page, total=total)
+
+
+async def access_email(session: AsyncSession, email_id: int) -> OutboxEmail:
+    email = await session.get(OutboxEmail, email_id)
+    if email is None:
+        raise NotFound()
+    return email
+
+
+def links_in(text: str) -> list[str]:
+    """The links an email's text carries, in order, once each."""
+    return list(dict.fromkeys(m.rstrip(".,)") for m in LINK.findall(text)))

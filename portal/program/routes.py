@@ -1,0 +1,56 @@
+"""Manage → Settings (admins): program name, tagline and sign-up policy."""
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.auth.models import Role
+from portal.forms import FormState
+from portal.program import service
+from portal.program.service import SignupMode
+from portal.web import current_user, db, flash, redirect, render, requires
+
+
+@requires(Role.ADMIN)
+async def edit_settings(request: Request) -> Response:
+    config = request.state.program
+    state = FormState(
+        data={
+            "program_name": config.program_name,
+            "tagline": config.tagline,
+            "signup_mode": config.signup_mode.value,
+        }
+    )
+    return render(request, "program/settings.html", {"form": state, "modes": list(SignupMode)})
+
+
+@requires(Role.ADMIN)
+async def save_settings(request: Request) -> Response:
+    state = FormState.of(await request.form(), "program_name", "tagline", "signup_mode")
+    state.require("program_name", message="Give the program a name.")
+    state.check_length("program_name", 80)
+    state.check_length("tagline", 200)
+    if state.value("signup_mode") not in set(SignupMode):
+        state.add_error("signup_mode", "Choose how people join.")
+    if not state.ok:
+        return render(
+            request,
+            "program/settings.html",
+            {"form": state, "modes": list(SignupMode)},
+            status_code=422,
+        )
+    await service.update(
+        db(request),
+        actor=current_user(request),
+        program_name=state.value("program_name"),
+        tagline=state.value("tagline"),
+        signup_mode=SignupMode(state.value("signup_mode")),
+    )
+    flash(request, "Settings saved.")
+    return redirect(request, "program:settings")
+
+
+routes = [
+    Route("/", edit_settings, methods=["GET"], name="settings"),
+    Route("/", save_settings, methods=["POST"], name="save"),
+]

@@ -1,0 +1,68 @@
+"""Program settings: typed values with defaults, stored as rows so every worker agrees."""
+
+from dataclasses import asdict, dataclass, fields, replace
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.audit import service as audit
+from portal.auth.models import User
+from portal.program.models import ProgramSetting
+
+
+class SignupMode(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    APPROVAL = "approval"
+
+    @property
+    def label(self) -> str:
+        return {
+            "closed": "Closed: people join by invitation only",
+            "open": "Open: anyone can sign up as an advocate",
+            "approval": "Open with approval: a marketer approves each sign-up",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class ProgramConfig:
+    program_name: str = "Advocate Portal"
+    tagline: str = "Share what you love, earn rewards."
+    signup_mode: SignupMode = SignupMode.CLOSED
+
+
+async def load(session: AsyncSession) -> ProgramConfig:
+    rows = await session.scalars(select(ProgramSetting))
+    stored = {row.key: row.value for row in rows}
+    known = {f.name for f in fields(ProgramConfig)}
+    values: dict[str, Any] = {k: v for k, v in stored.items() if k in known}
+    if "signup_mode" in values:
+        values["signup_mode"] = SignupMode(values["signup_mode"])
+    return ProgramConfig(**values)
+
+
+async def update(session: AsyncSession, *, actor: User | None, **changes: Any) -> ProgramConfig:
+    before = await load(session)
+    after = replace(before, **changes)
+    changed = {k: v for k, v in asdict(after).items() if asdict(before)[k] != v}
+    for key, value in changed.items():
+        row = await session.get(ProgramSetting, key)
+        if row is None:
+            session.add(ProgramSetting(key=key, value=value))
+        else:
+            row.value = value
+    if changed:
+        await audit.record(
+            session,
+            actor=actor,
+            action="settings.update",
+            target_type="settings",
+            target_id=None,
+            summary="Changed " + ", ".join(sorted(changed)),
+            before={k: str(asdict(before)[k]) for k in changed},
+            after={k: str(v) for k, v in changed.items()},
+        )
+    await session.flush()
+    return after

@@ -1,0 +1,65 @@
+"""The Jinja2 environment: autoescape, filters, globals and the layout's context."""
+
+from datetime import datetime
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from portal.clock import utcnow
+from portal.config import ROOT
+from portal.middleware import csrf_token
+from portal.navigation import navigation_for
+
+
+def timeago(moment: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    seconds = int((utcnow() - moment).total_seconds())
+    future = seconds < 0
+    seconds = abs(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            text = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"in {text}" if future else f"{text} ago"
+    return "just now"
+
+
+def date(moment: datetime | None, fmt: str = "%d %b %Y") -> str:
+    return "" if moment is None else moment.strftime(fmt)
+
+
+def datetime_text(moment: datetime | None) -> str:
+    return "" if moment is None else moment.strftime("%d %b %Y, %H:%M UTC")
+
+
+def _layout_context(request: Request) -> dict[str, Any]:
+    state = request.state
+    user = getattr(state, "user", None)
+    flashes = request.session.pop("flash", []) if "session" in request.scope else []
+    return {
+        "current_user": user,
+        "program": getattr(state, "program", None),
+        "nav": navigation_for(user),
+        "flashes": flashes,
+        "csrf_token": csrf_token(request.session) if "session" in request.scope else "",
+        "request_id": getattr(state, "request_id", ""),
+    }
+
+
+def make_environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ROOT / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(timeago=timeago, date=date, datetime=datetime_text)
+    return environment
+
+
+environment = make_environment()
+templates = Jinja2Templates(env=environment, context_processors=[_layout_context])

@@ -1,0 +1,56 @@
+"""arq's WorkerSettings: every domain's job functions and cron jobs, and the job context."""
+
+from typing import Any
+
+from arq.connections import RedisSettings
+
+from portal.auth import jobs as auth_jobs
+from portal.config import Settings
+from portal.db import create_engine, create_sessionmaker
+from portal.jobs import ArqQueue, JobContext
+from portal.outbox import jobs as outbox_jobs
+
+FUNCTIONS: list[Any] = [*outbox_jobs.FUNCTIONS, *auth_jobs.FUNCTIONS]
+CRON_JOBS: list[Any] = [*outbox_jobs.CRON_JOBS, *auth_jobs.CRON_JOBS]
+
+
+def function_table() -> dict[str, Any]:
+    """Job name → coroutine, for running the same jobs in-process."""
+    table = {function.name: function.coroutine for function in FUNCTIONS}
+    table.update({job.name: job.coroutine for job in CRON_JOBS})
+    return table
+
+
+async def startup(ctx: JobContext) -> None:
+    settings = ctx.get("settings") or Settings()
+    engine = create_engine(settings.database_url, pool_pre_ping=True)
+    ctx.update(
+        settings=settings,
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine),
+        job_queue=ArqQueue(ctx["redis"]),
+    )
+
+
+async def shutdown(ctx: JobContext) -> None:
+    await ctx["engine"].dispose()
+
+
+def worker_settings(settings: Settings, **overrides: Any) -> dict[str, Any]:
+    """Keyword arguments for arq's Worker (the CLI and the tests build workers from this)."""
+
+    async def on_startup(ctx: JobContext) -> None:
+        ctx["settings"] = settings
+        await startup(ctx)
+
+    options: dict[str, Any] = {
+        "functions": FUNCTIONS,
+        "cron_jobs": CRON_JOBS,
+        "on_startup": on_startup,
+        "on_shutdown": shutdown,
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379"),
+        "max_jobs": 10,
+        "handle_signals": True,
+    }
+    options.update(overrides)
+    return options
