@@ -238,5 +238,5 @@ async def list_people(
 async def count_by_status(session: AsyncSession) -> dict[UserStatus, int]:
     rows = await session.execute(select(User.status, func.count()).group_by(User.status))
     counts = dict.fromkeys(UserStatus, 0)
-    counts.update({UserStatus(status): count for status, count in rows.tuples()})
+    counts.update({UserStatus(status): count for status, count in rows})
     return counts

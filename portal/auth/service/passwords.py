@@ -12,6 +12,14 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 
+def use_fast_hashing() -> None:
+    """Cheap argon2id parameters, for test suites only (the portal itself never calls this).
+    Hashes made with other parameters still verify: argon2 stores them in the hash."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
 class WeakPassword(PortalError):
     status_code = 422
 

@@ -1,0 +1,96 @@
+import httpx
+from bs4 import BeautifulSoup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.factories import PASSWORD, login_as, make_advocate, post_form
+
+
+async def test_profile_saves_name_company_and_title(
+    client: httpx.AsyncClient, session: AsyncSession, htmx: dict[str, str]
+) -> None:
+    user = await make_advocate(session, name="Old Name")
+    await login_as(client, user)
+    response = await post_form(
+        client,
+        "/profile",
+        {"display_name": "Ada Byron", "company": "Analytical Engines", "job_title": "Analyst"},
+        headers=htmx,
+    )
+    if htmx:
+        assert response.status_code == 200
+        assert response.headers["HX-Redirect"].endswith("/profile")
+    else:
+        assert response.status_code == 303
+    page = BeautifulSoup((await client.get("/profile")).text, "html.parser")
+    assert page.select_one("#f-display_name")["value"] == "Ada Byron"
+    assert page.select_one("#f-company")["value"] == "Analytical Engines"
+    assert "Your profile is saved." in page.select_one("#flashes").get_text()
+    assert page.select_one(".usermenu .avatar").get_text(strip=True) == "AB"
+
+
+async def test_profile_errors_keep_the_input_and_save_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, htmx: dict[str, str]
+) -> None:
+    user = await make_advocate(session, name="Kept Name")
+    await login_as(client, user)
+    response = await post_form(
+        client,
+        "/profile",
+        {"display_name": "", "company": "x" * 201, "job_title": "CEO"},
+        headers=htmx,
+    )
+    assert response.status_code == 422
+    page = BeautifulSoup(response.text, "html.parser")
+    assert (page.find("html") is None) == bool(htmx)  # htmx gets only the form
+    form = page.select_one("#profile-form")
+    assert form.select_one("#f-job_title")["value"] == "CEO"
+    assert "Tell us what to call you." in form.select_one("#f-display_name-error").get_text()
+    assert "at most 200" in form.select_one("#f-company-error").get_text()
+    await session.refresh(user)
+    assert user.display_name == "Kept Name"
+    assert user.job_title == ""
+
+
+async def test_changing_the_password_keeps_this_session_and_ends_the_others(
+    app, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    user = await make_advocate(session)
+    await login_as(client, user)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://portal.test"
+    ) as other_device:
+        await login_as(other_device, user)
+        wrong = await post_form(
+            client,
+            "/profile/password",
+            {
+                "current_password": "not it",
+                "new_password": "new long password",
+                "new_password_confirm": "new long password",
+            },
+        )
+        assert wrong.status_code == 422
+        assert (
+            "not correct"
+            in BeautifulSoup(wrong.text, "html.parser")
+            .select_one("#f-current_password-error")
+            .get_text()
+        )
+        changed = await post_form(
+            client,
+            "/profile/password",
+            {
+                "current_password": PASSWORD,
+                "new_password": "new long password",
+                "new_password_confirm": "new long password",
+            },
+        )
+        assert changed.status_code == 303
+        assert (await client.get("/profile")).status_code == 200
+        assert (await other_device.get("/profile")).status_code == 303
+
+
+async def test_profile_needs_a_signed_in_user(client: httpx.AsyncClient) -> None:
+    response = await client.get("/profile")
+    assert response.status_code == 303
+    assert response.headers["location"] == "http://portal.test/login?next=%2Fprofile"

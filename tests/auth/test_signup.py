@@ -1,0 +1,123 @@
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.auth import service as auth
+from portal.auth.models import UserStatus
+from portal.outbox.models import OutboxEmail
+from portal.program import service as program
+from portal.program.service import SignupMode
+from tests.factories import PASSWORD, csrf_token, login_as, make_admin, make_advocate, post_form
+
+BASE = "http://portal.test"
+APPLICANT = {
+    "display_name": "Pat Newcomer",
+    "email": "pat@newco.example",
+    "company": "NewCo",
+    "job_title": "CTO",
+    "password": "a long enough password",
+}
+
+
+async def _sign_up(session: AsyncSession, **overrides: str):
+    values = {**APPLICANT, **overrides}
+    return await auth.sign_up(session, base_url=BASE, **values)
+
+
+async def test_sign_up_is_closed_by_default(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    with pytest.raises(auth.SignupClosed):
+        await _sign_up(session)
+    assert (await client.get("/signup")).status_code == 404
+    login = BeautifulSoup((await client.get("/login")).text, "html.parser")
+    assert login.find("a", string="Join the program") is None
+
+
+async def test_open_sign_up_makes_an_active_advocate(session: AsyncSession) -> None:
+    await program.update(session, actor=None, signup_mode=SignupMode.OPEN)
+    user = await _sign_up(session)
+    assert user.status == UserStatus.ACTIVE
+    assert user.company == "NewCo"
+
+
+async def test_sign_up_with_approval_waits_and_tells_the_approvers(session: AsyncSession) -> None:
+    admin = await make_admin(session)
+    await program.update(session, actor=admin, signup_mode=SignupMode.APPROVAL)
+    user = await _sign_up(session)
+    assert user.status == UserStatus.PENDING
+    notice = await session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "signup_pending"))
+    assert notice is not None
+    assert notice.to_address == admin.email
+    assert "Pat Newcomer" in notice.text_body
+
+    await auth.approve_signup(session, actor=admin, user=user, base_url=BASE)
+    assert user.status == UserStatus.ACTIVE
+    welcome = await session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "signup_approved"))
+    assert welcome is not None
+    assert welcome.to_address == "pat@newco.example"
+
+
+async def test_sign_up_page_keeps_the_input_on_errors(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    await program.update(session, actor=None, signup_mode=SignupMode.OPEN)
+    existing = await make_advocate(session)
+    token = await csrf_token(client, "/signup")
+    response = await client.post(
+        "/signup", data={**APPLICANT, "email": existing.email, "csrf_token": token}
+    )
+    assert response.status_code == 422
+    page = BeautifulSoup(response.text, "html.parser")
+    assert "already an account" in page.select_one("#f-email-error").get_text()
+    assert page.select_one("#f-company")["value"] == "NewCo"
+    weak = await client.post(
+        "/signup", data={**APPLICANT, "password": "short", "csrf_token": token}
+    )
+    assert (
+        "at least 10 characters"
+        in BeautifulSoup(weak.text, "html.parser").select_one("#f-password-error").get_text()
+    )
+
+
+async def test_open_sign_up_page_signs_the_person_in(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    await program.update(session, actor=None, signup_mode=SignupMode.OPEN)
+    token = await csrf_token(client, "/signup")
+    response = await client.post("/signup", data={**APPLICANT, "csrf_token": token})
+    assert response.status_code == 303
+    assert "Welcome, Pat" in (await client.get("/")).text
+
+
+async def test_pending_sign_up_page_says_it_waits_and_the_person_cannot_sign_in_yet(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    await program.update(session, actor=None, signup_mode=SignupMode.APPROVAL)
+    token = await csrf_token(client, "/signup")
+    response = await client.post("/signup", data={**APPLICANT, "csrf_token": token})
+    assert response.status_code == 200
+    assert "with the program team" in response.text
+    attempt = await client.post(
+        "/login",
+        data={"csrf_token": token, "email": APPLICANT["email"], "password": APPLICANT["password"]},
+    )
+    assert "waiting for approval" in attempt.text
+
+
+async def test_marketer_approves_a_sign_up_from_the_people_page(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    await program.update(session, actor=None, signup_mode=SignupMode.APPROVAL)
+    applicant = await _sign_up(session)
+    admin = await make_admin(session)
+    await login_as(client, admin)
+    listing = await client.get("/manage/people/?status=pending")
+    assert "Pat Newcomer" in listing.text
+    response = await post_form(client, f"/manage/people/{applicant.id}/approve", {})
+    assert response.status_code == 303
+    await session.refresh(applicant)
+    assert applicant.status == UserStatus.ACTIVE
+    assert PASSWORD  # the applicant keeps the password they chose

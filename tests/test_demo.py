@@ -1,0 +1,23 @@
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.auth.models import Group, User, UserStatus
+from portal.demo import ADVOCATES, STAFF, seed_session
+from portal.program import service as program
+
+
+async def test_demo_data_is_believable_and_seeding_twice_adds_nothing(
+    session: AsyncSession,
+) -> None:
+    logins = await seed_session(session, base_url="http://portal.test")
+    users = await session.scalar(select(func.count()).select_from(User))
+    assert users == len(STAFF) + len(ADVOCATES) + 1  # plus one open invitation
+    assert len(ADVOCATES) >= 12
+    assert {email for _, email in logins} >= {"admin@acme.example", "sales@acme.example"}
+    assert (await program.load(session)).program_name == "Acme Advocates"
+
+    await seed_session(session, base_url="http://portal.test")
+    assert await session.scalar(select(func.count()).select_from(User)) == users
+    assert await session.scalar(select(func.count()).select_from(Group)) == 3
+    invited = await session.scalar(select(func.count()).where(User.status == UserStatus.INVITED))
+    assert invited == 1

@@ -1,0 +1,48 @@
+import httpx
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.audit.models import AuditEntry
+from portal.program import service as program
+from portal.program.service import SignupMode
+from tests.factories import login_as, make_admin, post_form
+
+
+async def test_admin_renames_the_program_and_opens_sign_up(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await login_as(client, await make_admin(session))
+    response = await post_form(
+        client,
+        "/manage/settings/",
+        {"program_name": "Globex Insiders", "tagline": "Be an insider.", "signup_mode": "approval"},
+    )
+    assert response.status_code == 303
+    page = BeautifulSoup((await client.get("/")).text, "html.parser")
+    assert page.select_one(".brand-name").get_text() == "Globex Insiders"
+    config = await program.load(session)
+    assert config.signup_mode == SignupMode.APPROVAL
+    entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "settings.update"))
+    assert entry.after == {
+        "program_name": "Globex Insiders",
+        "tagline": "Be an insider.",
+        "signup_mode": "approval",
+    }
+
+
+async def test_settings_errors_keep_the_input_and_change_nothing(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await login_as(client, await make_admin(session))
+    response = await post_form(
+        client,
+        "/manage/settings/",
+        {"program_name": "", "tagline": "Kept", "signup_mode": "sideways"},
+    )
+    assert response.status_code == 422
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.select_one("#f-tagline")["value"] == "Kept"
+    assert "Give the program a name." in page.select_one("#f-program_name-error").get_text()
+    assert "Choose how people join." in page.get_text()
+    assert (await program.load(session)).program_name == "Advocate Portal"
