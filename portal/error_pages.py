@@ -7,7 +7,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from portal.errors import PortalError, error_title
+from portal.middleware import add_security_headers
 from portal.templating import templates
+from portal.web import load_viewer
 
 log = logging.getLogger("portal")
 
@@ -37,6 +39,8 @@ async def portal_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, HTTPException):
         raise exc
+    if not hasattr(request.state, "user") and hasattr(request.state, "db"):
+        await load_viewer(request)  # the router answered before any page loaded the viewer
     messages = {
         404: "We could not find that page. It may have moved, or the link may be mistyped.",
         405: "That page can't be used this way.",
@@ -52,9 +56,13 @@ async def server_error(request: Request, exc: Exception) -> Response:
         "if it keeps happening, tell us the request id below."
     )
     try:
-        return _error_response(request, 500, message)
+        response = _error_response(request, 500, message)
     except Exception:  # the page itself failed to render: answer plainly
-        return Response(f"Server error. Request id: {request_id}", status_code=500)
+        response = Response(f"Server error. Request id: {request_id}", status_code=500)
+    # This answer leaves from outside the other middleware, so it adds their headers itself.
+    response.headers["X-Request-ID"] = request_id
+    add_security_headers(response.headers, https=request.app.state.settings.https)
+    return response
 
 
 HANDLERS = {PortalError: portal_error, HTTPException: http_error, Exception: server_error}

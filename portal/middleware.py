@@ -61,6 +61,16 @@ class RequestId:
         await self.app(scope, receive, send_with_id)
 
 
+def add_security_headers(headers: MutableHeaders, *, https: bool) -> None:
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if https:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp, *, https: bool) -> None:
         self.app = app
@@ -73,14 +83,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-                if self.https:
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+                add_security_headers(MutableHeaders(scope=message), https=self.https)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

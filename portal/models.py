@@ -11,19 +11,39 @@ from portal.auth.models import (
     UserRole,
 )
 from portal.db import Base
+from portal.notifications.models import Notification
 from portal.outbox.models import OutboxEmail
+from portal.points.models import (
+    Badge,
+    Balance,
+    FeedItem,
+    LedgerEntry,
+    Level,
+    LevelReached,
+    PeriodTotal,
+    UserBadge,
+)
 from portal.program.models import ProgramSetting
 
 __all__ = [
     "AuditEntry",
+    "Badge",
+    "Balance",
     "Base",
+    "FeedItem",
     "Group",
     "GroupMember",
     "Invitation",
+    "LedgerEntry",
+    "Level",
+    "LevelReached",
     "LoginFailure",
+    "Notification",
     "OutboxEmail",
     "PasswordReset",
+    "PeriodTotal",
     "ProgramSetting",
     "User",
+    "UserBadge",
     "UserRole",
 ]

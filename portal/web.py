@@ -46,7 +46,7 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-async def _load_viewer(request: Request) -> User | None:
+async def load_viewer(request: Request) -> User | None:
     session = db(request)
     request.state.program = await program.load(session)
     user_id, epoch = request.session.get("uid"), request.session.get("epoch", 0)
@@ -63,13 +63,16 @@ def _with_access(access: Access) -> Callable[[Endpoint], Endpoint]:
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def guarded(request: Request) -> Response:
-            user = await _load_viewer(request)
-            if not access.public:
-                if user is None:
-                    return login_redirect(request)
-                if access.roles and not user.has_role(*access.roles):
-                    raise Forbidden()
-            return await endpoint(request)
+            try:
+                user = await load_viewer(request)
+                if not access.public:
+                    if user is None:
+                        return login_redirect(request)
+                    if access.roles and not user.has_role(*access.roles):
+                        raise Forbidden()
+                return await endpoint(request)
+            finally:
+                await request.close()  # closes uploaded files of a parsed form
 
         guarded.access = access  # type: ignore[attr-defined]
         return guarded

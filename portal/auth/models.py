@@ -42,6 +42,8 @@ class User(Base):
     referral_code: Mapped[str] = mapped_column(String(16), unique=True)
     # Bumped when the password changes: sessions carrying an older epoch are signed out.
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # Opt-in: other advocates see this person's name in the community feed.
+    show_in_feed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
@@ -86,6 +88,7 @@ class Group(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(String(500), default="")
+    is_leaderboard_hidden: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

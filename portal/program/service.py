@@ -31,6 +31,7 @@ class ProgramConfig:
     program_name: str = "Advocate Portal"
     tagline: str = "Share what you love, earn rewards."
     signup_mode: SignupMode = SignupMode.CLOSED
+    leaderboard_excludes_staff: bool = True
 
 
 async def load(session: AsyncSession) -> ProgramConfig:

@@ -19,6 +19,7 @@ from portal.auth.service.tokens import new_referral_code
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, PortalError
 from portal.pagination import Page
+from portal.points import service as points
 
 SEEN_EVERY = timedelta(minutes=5)
 
@@ -70,6 +71,7 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
+    await points.open_account(session, user)
     return user
 
 
