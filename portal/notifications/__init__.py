@@ -1,0 +1,1 @@
+"""In-app notifications: one row per thing a person should know about."""

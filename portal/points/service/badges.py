@@ -1,0 +1,105 @@
+"""Badges: each awarded at most once per person, by a rule or by a marketer."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from portal.audit import service as audit
+from portal.auth.models import User, UserStatus
+from portal.errors import NotFound
+from portal.notifications import service as notifications
+from portal.points.models import Badge, FeedItem, FeedKind, UserBadge
+from portal.points.service.feed import add_feed_item
+
+
+async def list_badges(session: AsyncSession) -> list[Badge]:
+    return list(await session.scalars(select(Badge).order_by(Badge.created_at, Badge.id)))
+
+
+async def access_badge(session: AsyncSession, badge_id: int) -> Badge:
+    badge = await session.get(Badge, badge_id)
+    if badge is None:
+        raise NotFound()
+    return badge
+
+
+async def award_badge(
+    session: AsyncSession, *, user: User, badge: Badge, by: User | None = None, note: str = ""
+) -> UserBadge | None:
+    """Gives the badge unless the person has it already (then returns None)."""
+    held = await session.get(UserBadge, (user.id, badge.id))
+    if held is not None:
+        return None
+    awarded = UserBadge(
+        user_id=user.id, badge_id=badge.id, awarded_by_id=by.id if by else None, note=note
+    )
+    session.add(awarded)
+    await session.flush()
+    await notifications.notify(
+        session,
+        user_id=user.id,
+        kind="badge_earned",
+        title=f"You earned the {badge.name} badge",
+        body=note or badge.description,
+        link="/points",
+    )
+    await add_feed_item(
+        session,
+        user=user,
+        kind=FeedKind.BADGE,
+        text=f"earned the {badge.name} badge",
+        event_key=f"badge:{badge.id}:user:{user.id}",
+    )
+    if by is not None:
+        await audit.record(
+            session,
+            actor=by,
+            action="points.badge_awarded",
+            target_type="user",
+            target_id=user.id,
+            summary=f"{badge.name} badge for {user.email}",
+            after={"badge": badge.name, "note": note},
+        )
+    return awarded
+
+
+async def badges_of(session: AsyncSession, user: User) -> list[UserBadge]:
+    return list(
+        await session.scalars(
+            select(UserBadge)
+            .where(UserBadge.user_id == user.id)
+            .options(selectinload(UserBadge.badge))
+            .order_by(UserBadge.awarded_at.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    who: str
+    initials: str
+    kind: FeedKind
+    text: str
+    at: datetime
+
+
+async def community_feed(
+    session: AsyncSession, *, viewer: User, limit: int = 10
+) -> list[FeedEntry]:
+    """Recent achievements of others; names only of people who allow it in their profile."""
+    rows = await session.execute(
+        select(FeedItem, User.display_name, User.show_in_feed)
+        .join(User, User.id == FeedItem.user_id)
+        .where(FeedItem.user_id != viewer.id, User.status == UserStatus.ACTIVE)
+        .order_by(FeedItem.created_at.desc(), FeedItem.id.desc())
+        .limit(limit)
+    )
+    entries = []
+    for item, name, named in rows:
+        who = name if named else "An advocate"
+        initials = "".join(part[0] for part in name.split()[:2]).upper() if named else "?"
+        entries.append(FeedEntry(who, initials, item.kind, item.text, item.created_at))
+    return entries

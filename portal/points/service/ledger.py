@@ -1,0 +1,330 @@
+"""The ledger: award, spend, refund and adjust all go through `_post`, the only code that
+writes `points_ledger`, `points_balances` and `points_period_totals`."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.audit import service as audit
+from portal.auth.models import User
+from portal.clock import utcnow
+from portal.errors import Conflict, PortalError
+from portal.points.models import Balance, EntryKind, LedgerEntry, Period, PeriodTotal
+from portal.points.service.levels import record_levels_reached
+
+
+class InsufficientPoints(Conflict):
+    def __init__(self, *, needed: int, available: int) -> None:
+        self.needed = needed
+        self.available = available
+        super().__init__(
+            f"That needs {needed:,} points and the balance is {available:,}."
+            if needed > available
+            else "Not enough points."
+        )
+
+
+class IdempotencyConflict(PortalError):
+    """The same key came with a different user, kind or amount: a bug in the caller."""
+
+    status_code = 500
+
+
+@dataclass(frozen=True)
+class Source:
+    """What caused a movement, so the ledger row can link to it."""
+
+    type: str
+    id: int
+
+
+@dataclass(frozen=True)
+class Balances:
+    current: int
+    lifetime: int
+
+
+def _positive(points: int) -> int:
+    if points <= 0:
+        raise ValueError("points must be positive")
+    return points
+
+
+async def open_account(session: AsyncSession, user: User) -> None:
+    """The balance row every user has from the start (created with the user)."""
+    session.add(Balance(user_id=user.id, current=0, lifetime=0))
+    await session.flush()
+
+
+async def award(
+    session: AsyncSession,
+    user: User,
+    *,
+    points: int,
+    reason: str,
+    key: str,
+    source: Source | None = None,
+    actor: User | None = None,
+) -> LedgerEntry:
+    return await _post(
+        session,
+        user,
+        EntryKind.AWARD,
+        _positive(points),
+        reason=reason,
+        key=key,
+        source=source,
+        actor=actor,
+        counts_toward_lifetime=True,
+    )
+
+
+async def spend(
+    session: AsyncSession,
+    user: User,
+    *,
+    points: int,
+    reason: str,
+    key: str,
+    source: Source | None = None,
+) -> LedgerEntry:
+    return await _post(
+        session,
+        user,
+        EntryKind.SPEND,
+        -_positive(points),
+        reason=reason,
+        key=key,
+        source=source,
+        actor=None,
+        counts_toward_lifetime=False,
+    )
+
+
+async def refund(
+    session: AsyncSession,
+    user: User,
+    *,
+    points: int,
+    reason: str,
+    key: str,
+    source: Source | None = None,
+) -> LedgerEntry:
+    return await _post(
+        session,
+        user,
+        EntryKind.REFUND,
+        _positive(points),
+        reason=reason,
+        key=key,
+        source=source,
+        actor=None,
+        counts_toward_lifetime=False,
+    )
+
+
+async def adjust(
+    session: AsyncSession,
+    user: User,
+    *,
+    points: int,
+    reason: str,
+    key: str,
+    actor: User,
+    counts_toward_lifetime: bool = False,
+) -> LedgerEntry:
+    """A marketer's correction, positive or negative; the audit log keeps before and after."""
+    if points == 0:
+        raise PortalError("An adjustment must add or remove at least one point.")
+    if not reason.strip():
+        raise PortalError("Say why you adjust the points: the advocate sees the reason.")
+    before = await balance_of(session, user)
+    entry = await _post(
+        session,
+        user,
+        EntryKind.ADJUST,
+        points,
+        reason=reason.strip(),
+        key=key,
+        source=None,
+        actor=actor,
+        counts_toward_lifetime=counts_toward_lifetime,
+    )
+    after = await balance_of(session, user)
+    if after != before:
+        await audit.record(
+            session,
+            actor=actor,
+            action="points.adjusted",
+            target_type="user",
+            target_id=user.id,
+            summary=f"{points:+,} points for {user.email}: {reason.strip()}",
+            before={"current": before.current, "lifetime": before.lifetime},
+            after={"current": after.current, "lifetime": after.lifetime},
+        )
+    return entry
+
+
+async def _post(
+    session: AsyncSession,
+    user: User,
+    kind: EntryKind,
+    delta: int,
+    *,
+    reason: str,
+    key: str,
+    source: Source | None,
+    actor: User | None,
+    counts_toward_lifetime: bool,
+) -> LedgerEntry:
+    """The only code that writes the ledger, the balances and the period totals."""
+    if (earlier := await _entry_for_key(session, key)) is not None:
+        return _replayed(earlier, user, kind, delta)
+    lifetime_delta = delta if counts_toward_lifetime else 0
+    now = utcnow()
+    try:
+        async with session.begin_nested():
+            # Conditional: guards against overdrawing and serialises writers of this balance.
+            changed = await session.execute(
+                update(Balance)
+                .where(Balance.user_id == user.id, Balance.current + delta >= 0)
+                .values(current=Balance.current + delta, lifetime=Balance.lifetime + lifetime_delta)
+                .returning(Balance.current, Balance.lifetime)
+                .execution_options(synchronize_session=False)
+            )
+            row = changed.one_or_none()
+            if row is None:
+                available = await session.scalar(
+                    select(Balance.current).where(Balance.user_id == user.id)
+                )
+                raise InsufficientPoints(needed=-delta, available=available or 0)
+            current, lifetime = row
+            entry = LedgerEntry(
+                user_id=user.id,
+                kind=kind,
+                delta=delta,
+                counts_toward_lifetime=counts_toward_lifetime,
+                balance_after=current,
+                reason=reason[:200],
+                source_type=source.type if source else None,
+                source_id=source.id if source else None,
+                idempotency_key=key,
+                actor_id=actor.id if actor else None,
+                created_at=now,
+            )
+            session.add(entry)
+            await session.flush()
+            if lifetime_delta:
+                await _add_to_period_totals(session, user.id, lifetime_delta, now)
+    except IntegrityError:  # a concurrent transaction claimed the key first
+        if (earlier := await _entry_for_key(session, key)) is None:
+            raise
+        return _replayed(earlier, user, kind, delta)
+    if lifetime_delta > 0:
+        await record_levels_reached(session, user, lifetime)
+    return entry
+
+
+async def _entry_for_key(session: AsyncSession, key: str) -> LedgerEntry | None:
+    return await session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
+
+
+def _replayed(earlier: LedgerEntry, user: User, kind: EntryKind, delta: int) -> LedgerEntry:
+    if (earlier.user_id, earlier.kind, earlier.delta) != (user.id, kind, delta):
+        raise IdempotencyConflict(
+            f"key {earlier.idempotency_key} was used for {earlier.kind} {earlier.delta} "
+            f"to user {earlier.user_id}, now {kind} {delta} to user {user.id}"
+        )
+    return earlier
+
+
+def period_start(period: Period, moment: datetime) -> date:
+    day = moment.date()
+    if period == Period.WEEK:
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+async def _add_to_period_totals(
+    session: AsyncSession, user_id: int, points: int, moment: datetime
+) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [
+        {
+            "period": period,
+            "period_start": period_start(period, moment),
+            "user_id": user_id,
+            "points": points,
+        }
+        for period in (Period.WEEK, Period.MONTH)
+    ]
+    statement = insert(PeriodTotal).values(rows)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["period", "period_start", "user_id"],
+            set_={"points": PeriodTotal.points + statement.excluded.points},
+        )
+    )
+
+
+async def balance_of(session: AsyncSession, user: User) -> Balances:
+    row = (
+        await session.execute(
+            select(Balance.current, Balance.lifetime).where(Balance.user_id == user.id)
+        )
+    ).one_or_none()
+    return Balances(current=row[0], lifetime=row[1]) if row else Balances(0, 0)
+
+
+async def history(
+    session: AsyncSession, user: User, *, before_id: int | None = None, limit: int = 25
+) -> list[LedgerEntry]:
+    """The user's ledger, newest first; `before_id` continues a page ("load more")."""
+    query = select(LedgerEntry).where(LedgerEntry.user_id == user.id)
+    if before_id is not None:
+        query = query.where(LedgerEntry.id < before_id)
+    return list(await session.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    user_id: int
+    current: int
+    ledger_current: int
+    lifetime: int
+    ledger_lifetime: int
+
+
+async def reconcile_balances(session: AsyncSession) -> list[Mismatch]:
+    """Balances that disagree with their ledger. Reported, never silently fixed."""
+    sums = (
+        select(
+            LedgerEntry.user_id.label("user_id"),
+            func.sum(LedgerEntry.delta).label("current"),
+            func.sum(case((LedgerEntry.counts_toward_lifetime, LedgerEntry.delta), else_=0)).label(
+                "lifetime"
+            ),
+        )
+        .group_by(LedgerEntry.user_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(
+            Balance.user_id,
+            Balance.current,
+            func.coalesce(sums.c.current, 0),
+            Balance.lifetime,
+            func.coalesce(sums.c.lifetime, 0),
+        )
+        .outerjoin(sums, sums.c.user_id == Balance.user_id)
+        .where(
+            (Balance.current != func.coalesce(sums.c.current, 0))
+            | (Balance.lifetime != func.coalesce(sums.c.lifetime, 0))
+        )
+    )
+    return [Mismatch(*row) for row in rows]

@@ -1,0 +1,85 @@
+"""Levels: named thresholds on lifetime points. Reaching one is an event, recorded once."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.auth.models import User
+from portal.notifications import service as notifications
+from portal.points.models import Badge, BadgeRule, FeedKind, Level, LevelReached
+from portal.points.service.badges import award_badge
+from portal.points.service.feed import add_feed_item
+
+
+@dataclass(frozen=True)
+class LevelProgress:
+    level: Level | None
+    next_level: Level | None
+    lifetime: int
+
+    @property
+    def points_to_next(self) -> int:
+        return 0 if self.next_level is None else self.next_level.min_points - self.lifetime
+
+    @property
+    def percent(self) -> int:
+        """How far from this level's threshold to the next one."""
+        if self.next_level is None:
+            return 100
+        floor = self.level.min_points if self.level else 0
+        span = self.next_level.min_points - floor
+        return max(0, min(100, (self.lifetime - floor) * 100 // span)) if span > 0 else 100
+
+
+async def list_levels(session: AsyncSession) -> list[Level]:
+    return list(await session.scalars(select(Level).order_by(Level.min_points)))
+
+
+def progress_for(levels: list[Level], lifetime: int) -> LevelProgress:
+    reached = [level for level in levels if level.min_points <= lifetime]
+    ahead = [level for level in levels if level.min_points > lifetime]
+    return LevelProgress(reached[-1] if reached else None, ahead[0] if ahead else None, lifetime)
+
+
+async def level_progress(session: AsyncSession, lifetime: int) -> LevelProgress:
+    return progress_for(await list_levels(session), lifetime)
+
+
+async def record_levels_reached(session: AsyncSession, user: User, lifetime: int) -> list[Level]:
+    """Levels newly reached at this lifetime total: each gets a row, a notification, a feed item
+    and its level badge, once. The zero level everyone starts at is not an event."""
+    already = set(
+        await session.scalars(select(LevelReached.level_id).where(LevelReached.user_id == user.id))
+    )
+    new_levels = [
+        level
+        for level in await list_levels(session)
+        if 0 < level.min_points <= lifetime and level.id not in already
+    ]
+    for level in new_levels:
+        session.add(LevelReached(user_id=user.id, level_id=level.id))
+        await session.flush()
+        await notifications.notify(
+            session,
+            user_id=user.id,
+            kind="level_reached",
+            title=f"You reached {level.name}!",
+            body=f"{lifetime:,} points earned so far. {level.description}".strip(),
+            link="/points",
+        )
+        await add_feed_item(
+            session,
+            user=user,
+            kind=FeedKind.LEVEL_UP,
+            text=f"reached {level.name}",
+            event_key=f"level:{level.id}:user:{user.id}",
+        )
+        badge = await session.scalar(
+            select(Badge).where(
+                Badge.rule == BadgeRule.LEVEL_REACHED, Badge.level_id == level.id, Badge.is_active
+            )
+        )
+        if badge is not None:
+            await award_badge(session, user=user, badge=badge)
+    return new_levels
