@@ -2,7 +2,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from portal.home import service
-from portal.web import current_user, db, render, signed_in
+from portal.web import current_user, db, render, settings, signed_in
 
 
 @signed_in
@@ -12,5 +12,9 @@ async def home(request: Request) -> Response:
     return render(
         request,
         "home/index.html",
-        {"steps": service.getting_started(user), "glance": glance},
+        {
+            "steps": service.getting_started(user),
+            "glance": glance,
+            "smtp_configured": bool(settings(request).smtp_url),
+        },
     )

@@ -1,0 +1,20 @@
+"""Page objects: one class per page, with the locators and small actions a person uses."""
+
+from tests.browser.pages.home import HomePage
+from tests.browser.pages.invitation import AcceptInvitationPage, LinkInvalidPage
+from tests.browser.pages.layout import Layout
+from tests.browser.pages.login import LoginPage
+from tests.browser.pages.outbox import EmailPage, OutboxPage
+from tests.browser.pages.people import InvitePage, PeoplePage
+
+__all__ = [
+    "AcceptInvitationPage",
+    "EmailPage",
+    "HomePage",
+    "InvitePage",
+    "Layout",
+    "LinkInvalidPage",
+    "LoginPage",
+    "OutboxPage",
+    "PeoplePage",
+]
