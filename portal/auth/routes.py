@@ -32,14 +32,14 @@ async def login(request: Request) -> Response:
     if request.state.user is not None:
         return redirect_to(request, safe_next(request.query_params.get("next")))
     state = FormState(data={"next": safe_next(request.query_params.get("next"), "")})
-    return render(request, "auth/login.html", {"form": state})
+    return login_page(request, state)
 
 
 @public
 async def login_submit(request: Request) -> Response:
     state, password = forms.login_form(await request.form())
     if not state.ok:
-        return render(request, "auth/login.html", {"form": state}, status_code=422)
+        return login_page(request, state, status_code=422)
     config = settings(request)
     try:
         user = await service.authenticate(
@@ -53,9 +53,18 @@ async def login_submit(request: Request) -> Response:
         )
     except PortalError as error:
         state.add_error(None, error.message)
-        return render(request, "auth/login.html", {"form": state}, status_code=error.status_code)
+        return login_page(request, state, status_code=error.status_code)
     sign_in(request, user)
     return redirect_to(request, safe_next(state.value("next")))
+
+
+def login_page(request: Request, state: FormState, *, status_code: int = 200) -> Response:
+    """The sign-in page; it offers single sign-on when a provider is configured."""
+    config = settings(request)
+    sso_name = config.oidc_provider_name if config.oidc_enabled else None
+    return render(
+        request, "auth/login.html", {"form": state, "sso_name": sso_name}, status_code=status_code
+    )
 
 
 @signed_in
@@ -222,6 +231,7 @@ async def profile_submit(request: Request) -> Response:
         display_name=state.value("display_name"),
         company=state.value("company"),
         job_title=state.value("job_title"),
+        show_in_feed=bool(state.value("show_in_feed")),
     )
     flash(request, "Your profile is saved.")
     return redirect(request, "auth:profile")

@@ -37,14 +37,17 @@ from portal.auth.service.signin import (
     authenticate,
     forget_old_login_failures,
 )
+from portal.auth.service.sso import EmailNotVerified, NoAccountForEmail, sso_sign_in
 
 __all__ = [
     "AccountNotActive",
     "AlreadyMember",
+    "EmailNotVerified",
     "InvalidCredentials",
     "InvalidLink",
     "LinkProblem",
     "LoginThrottled",
+    "NoAccountForEmail",
     "SignupClosed",
     "WeakPassword",
     "WrongPassword",
@@ -69,6 +72,7 @@ __all__ = [
     "reset_password",
     "set_roles",
     "sign_up",
+    "sso_sign_in",
     "suspend_user",
     "update_profile",
     "user_for_session",

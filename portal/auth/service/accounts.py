@@ -105,11 +105,18 @@ async def user_for_session(session: AsyncSession, *, user_id: int, epoch: int) -
 
 
 async def update_profile(
-    session: AsyncSession, *, user: User, display_name: str, company: str, job_title: str
+    session: AsyncSession,
+    *,
+    user: User,
+    display_name: str,
+    company: str,
+    job_title: str,
+    show_in_feed: bool,
 ) -> User:
     user.display_name = display_name.strip()
     user.company = company.strip()
     user.job_title = job_title.strip()
+    user.show_in_feed = show_in_feed
     await session.flush()
     return user
 

@@ -22,7 +22,7 @@ from portal.clock import utcnow
 from portal.errors import Conflict, Forbidden, PortalError
 from portal.outbox import service as outbox
 from portal.program import service as program
-from portal.program.service import SignupMode
+from portal.program.service import ProgramConfig, SignupMode
 
 INVITATION_LIFETIME = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=1)
@@ -331,31 +331,38 @@ async def sign_up(
         summary=f"{user.email} signed up" + (" (waiting for approval)" if needs_approval else ""),
     )
     if needs_approval:
-        approvers = await session.scalars(
-            select(User).where(
-                User.status == UserStatus.ACTIVE,
-                User.roles.any(UserRole.role.in_([Role.MARKETER, Role.ADMIN])),
-            )
-        )
-        for approver in approvers:
-            await outbox.queue_email(
-                session,
-                to=approver.email,
-                user_id=approver.id,
-                subject=f"{user.display_name} wants to join {config.program_name}",
-                kind="signup_pending",
-                context={
-                    "name": approver.display_name,
-                    "applicant": user.display_name,
-                    "applicant_email": user.email,
-                    "company": user.company,
-                    "program_name": config.program_name,
-                    "link": f"{base_url}/manage/people?status=pending",
-                },
-            )
+        await notify_approvers(session, applicant=user, config=config, base_url=base_url)
     else:
         user.last_login_at = utcnow()
     return user
+
+
+async def notify_approvers(
+    session: AsyncSession, *, applicant: User, config: ProgramConfig, base_url: str
+) -> None:
+    """Emails every active marketer and admin that a sign-up is waiting for their approval."""
+    approvers = await session.scalars(
+        select(User).where(
+            User.status == UserStatus.ACTIVE,
+            User.roles.any(UserRole.role.in_([Role.MARKETER, Role.ADMIN])),
+        )
+    )
+    for approver in approvers:
+        await outbox.queue_email(
+            session,
+            to=approver.email,
+            user_id=approver.id,
+            subject=f"{applicant.display_name} wants to join {config.program_name}",
+            kind="signup_pending",
+            context={
+                "name": approver.display_name,
+                "applicant": applicant.display_name,
+                "applicant_email": applicant.email,
+                "company": applicant.company,
+                "program_name": config.program_name,
+                "link": f"{base_url}/manage/people?status=pending",
+            },
+        )
 
 
 async def approve_signup(session: AsyncSession, *, actor: User, user: User, base_url: str) -> User:

@@ -1,0 +1,143 @@
+"""Single sign-on: the provider has proved who someone is; decide which account that is.
+
+Accounts are linked by verified email (there is no stored provider subject): the first SSO
+sign-in of a known email links to that user, an unknown email follows the sign-up policy."""
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.audit import service as audit
+from portal.audit.models import AuditEntry
+from portal.auth.models import Invitation, Role, User, UserStatus
+from portal.auth.service.accounts import create_user, find_user_by_email, normalize_email
+from portal.auth.service.links import notify_approvers
+from portal.auth.service.signin import AccountNotActive
+from portal.clock import utcnow
+from portal.errors import PortalError
+from portal.program import service as program
+from portal.program.service import SignupMode
+
+# The same words as password sign-in (signin.authenticate); a test keeps them in step.
+NOT_ACTIVE = {
+    UserStatus.SUSPENDED: "This account is suspended. Contact the program team.",
+    UserStatus.PENDING: "Your sign-up is waiting for approval. "
+    "We'll email you as soon as it is approved.",
+}
+LINKED = "user.sso_linked"
+
+
+class EmailNotVerified(PortalError):
+    status_code = 403
+    message = (
+        "Your sign-in provider did not give us a confirmed email address, so we can't sign you "
+        "in with it. Confirm your email with the provider, or sign in with your password."
+    )
+
+
+class NoAccountForEmail(PortalError):
+    status_code = 403
+
+    def __init__(self, email: str) -> None:
+        super().__init__(
+            f"There is no account for {email}. Ask the program team for an invitation."
+        )
+
+
+async def sso_sign_in(
+    session: AsyncSession, *, email: str, email_verified: bool, name: str, base_url: str
+) -> User:
+    """The user a verified email from the provider signs in as.
+
+    A pending user is returned, not raised, when the sign-up policy asks for approval: the new
+    account must be saved, and the caller tells the person to wait."""
+    email = normalize_email(email)
+    if not email or not email_verified:
+        raise EmailNotVerified()
+    user = await find_user_by_email(session, email)
+    if user is None:
+        return await _join(session, email=email, name=name, base_url=base_url)
+    if user.status in NOT_ACTIVE:
+        raise AccountNotActive(NOT_ACTIVE[user.status])
+    if user.status == UserStatus.INVITED:
+        await _accept_invitations(session, user)
+    elif user.password_hash is not None and not await _linked(session, user):
+        await audit.record(
+            session,
+            actor=user,
+            action=LINKED,
+            target_type="user",
+            target_id=user.id,
+            summary=f"{user.email} signed in with single sign-on for the first time",
+        )
+    now = utcnow()
+    user.last_login_at = now
+    user.last_seen_at = now
+    await session.flush()
+    return user
+
+
+async def _join(session: AsyncSession, *, email: str, name: str, base_url: str) -> User:
+    config = await program.load(session)
+    if config.signup_mode == SignupMode.CLOSED:
+        raise NoAccountForEmail(email)
+    needs_approval = config.signup_mode == SignupMode.APPROVAL
+    user = await create_user(
+        session,
+        email=email,
+        display_name=(name.strip() or email.split("@")[0])[:120],
+        roles=[Role.ADVOCATE],
+        status=UserStatus.PENDING if needs_approval else UserStatus.ACTIVE,
+        password=None,
+    )
+    await audit.record(
+        session,
+        actor=user,
+        action="user.signed_up",
+        target_type="user",
+        target_id=user.id,
+        summary=f"{user.email} signed up with single sign-on"
+        + (" (waiting for approval)" if needs_approval else ""),
+    )
+    if needs_approval:
+        await notify_approvers(session, applicant=user, config=config, base_url=base_url)
+    else:
+        user.last_login_at = user.last_seen_at = utcnow()
+    await session.flush()
+    return user
+
+
+async def _accept_invitations(session: AsyncSession, user: User) -> None:
+    """The provider proved the invited email, which is what the invitation link would prove."""
+    await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.user_id == user.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(accepted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    user.status = UserStatus.ACTIVE
+    await audit.record(
+        session,
+        actor=user,
+        action="user.invitation_accepted",
+        target_type="user",
+        target_id=user.id,
+        summary=f"{user.email} accepted the invitation with single sign-on",
+    )
+
+
+async def _linked(session: AsyncSession, user: User) -> bool:
+    """Whether this password account has signed in with SSO before (recorded once, in the log)."""
+    found = await session.scalar(
+        select(AuditEntry.id)
+        .where(
+            AuditEntry.target_type == "user",
+            AuditEntry.target_id == user.id,
+            AuditEntry.action == LINKED,
+        )
+        .limit(1)
+    )
+    return found is not None
