@@ -21,6 +21,7 @@ from portal import worker
 from portal.audit import routes as audit_routes
 from portal.auth import manage_routes as people_routes
 from portal.auth import routes as auth_routes
+from portal.auth import sso
 from portal.config import ROOT, Settings
 from portal.db import create_engine, create_sessionmaker
 from portal.error_pages import HANDLERS
@@ -28,6 +29,8 @@ from portal.home.routes import home
 from portal.jobs import ArqQueue, InProcessQueue, JobQueue, PendingJob, Schedule
 from portal.middleware import CSRF, RequestId, SecurityHeaders, UnitOfWork
 from portal.outbox import routes as outbox_routes
+from portal.points import manage_routes as manage_points_routes
+from portal.points import routes as points_routes
 from portal.program import routes as program_routes
 from portal.web import public
 
@@ -97,7 +100,10 @@ def create_app(
         Mount("/manage/outbox", routes=outbox_routes.routes, name="outbox"),
         Mount("/manage/audit", routes=audit_routes.routes, name="audit"),
         Mount("/manage/settings", routes=program_routes.routes, name="program"),
-        Mount("", routes=auth_routes.routes, name="auth"),
+        Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),
+        Mount("/points", routes=points_routes.history_routes, name="points"),
+        Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
+        Mount("", routes=[*auth_routes.routes, *sso.routes], name="auth"),
     ]
     middleware = [
         Middleware(RequestId),
@@ -120,5 +126,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.sso = sso.build_client(settings)
     app.state.job_context = context
     return app

@@ -9,9 +9,10 @@ from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
 from portal.jobs import ArqQueue, JobContext
 from portal.outbox import jobs as outbox_jobs
+from portal.points import jobs as points_jobs
 
-FUNCTIONS: list[Any] = [*outbox_jobs.FUNCTIONS, *auth_jobs.FUNCTIONS]
-CRON_JOBS: list[Any] = [*outbox_jobs.CRON_JOBS, *auth_jobs.CRON_JOBS]
+FUNCTIONS: list[Any] = [*outbox_jobs.FUNCTIONS, *auth_jobs.FUNCTIONS, *points_jobs.FUNCTIONS]
+CRON_JOBS: list[Any] = [*outbox_jobs.CRON_JOBS, *auth_jobs.CRON_JOBS, *points_jobs.CRON_JOBS]
 
 
 def function_table() -> dict[str, Any]:

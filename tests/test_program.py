@@ -16,7 +16,12 @@ async def test_admin_renames_the_program_and_opens_sign_up(
     response = await post_form(
         client,
         "/manage/settings/",
-        {"program_name": "Globex Insiders", "tagline": "Be an insider.", "signup_mode": "approval"},
+        {
+            "program_name": "Globex Insiders",
+            "tagline": "Be an insider.",
+            "signup_mode": "approval",
+            "leaderboard_excludes_staff": "on",
+        },
     )
     assert response.status_code == 303
     page = BeautifulSoup((await client.get("/")).text, "html.parser")

@@ -7,14 +7,13 @@ from portal.web import current_user, db, render, settings, signed_in
 
 @signed_in
 async def home(request: Request) -> Response:
-    user = current_user(request)
-    glance = await service.program_glance(db(request)) if user.is_staff else None
+    view = await service.home_view(
+        db(request),
+        current_user(request),
+        exclude_staff=request.state.program.leaderboard_excludes_staff,
+    )
     return render(
         request,
         "home/index.html",
-        {
-            "steps": service.getting_started(user),
-            "glance": glance,
-            "smtp_configured": bool(settings(request).smtp_url),
-        },
+        {"view": view, "smtp_configured": bool(settings(request).smtp_url)},
     )

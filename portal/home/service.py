@@ -1,4 +1,5 @@
-"""What the home page shows: getting started for advocates, the program at a glance for staff."""
+"""What the home page shows: the advocate's points, level, badges, rank and the community's
+news; getting started; and for staff the program at a glance."""
 
 from dataclasses import dataclass
 
@@ -8,6 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.auth import service as auth
 from portal.auth.models import User, UserStatus
 from portal.outbox.models import EmailStatus, OutboxEmail
+from portal.points import service as points
+from portal.points.models import Period
+from portal.points.service.badges import FeedEntry
 
 
 @dataclass(frozen=True)
@@ -23,13 +27,36 @@ class ProgramGlance:
     emails_waiting: int
 
 
-def getting_started(user: User) -> list[Step]:
+@dataclass(frozen=True)
+class HomeView:
+    account: points.AccountSummary
+    month_rank: tuple[int, int] | None
+    feed: list[FeedEntry]
+    steps: list[Step]
+    glance: ProgramGlance | None
+
+
+def getting_started(user: User, account: points.AccountSummary) -> list[Step]:
     return [
         Step("Set your password and sign in", True, "auth:profile"),
         Step(
             "Add your company and job title", bool(user.company and user.job_title), "auth:profile"
         ),
+        Step("Earn your first points", account.balance.lifetime > 0, "points:history"),
     ]
+
+
+async def home_view(session: AsyncSession, user: User, *, exclude_staff: bool) -> HomeView:
+    account = await points.account_summary(session, user)
+    return HomeView(
+        account=account,
+        month_rank=await points.rank_of(
+            session, user, period=Period.MONTH, exclude_staff=exclude_staff
+        ),
+        feed=await points.community_feed(session, viewer=user, limit=8),
+        steps=getting_started(user, account),
+        glance=await program_glance(session) if user.is_staff else None,
+    )
 
 
 async def program_glance(session: AsyncSession) -> ProgramGlance:

@@ -19,6 +19,7 @@ async def edit_settings(request: Request) -> Response:
             "program_name": config.program_name,
             "tagline": config.tagline,
             "signup_mode": config.signup_mode.value,
+            "leaderboard_excludes_staff": "on" if config.leaderboard_excludes_staff else "",
         }
     )
     return render(request, "program/settings.html", {"form": state, "modes": list(SignupMode)})
@@ -26,7 +27,11 @@ async def edit_settings(request: Request) -> Response:
 
 @requires(Role.ADMIN)
 async def save_settings(request: Request) -> Response:
-    state = FormState.of(await request.form(), "program_name", "tagline", "signup_mode")
+    form = await request.form()
+    state = FormState.of(form, "program_name", "tagline", "signup_mode")
+    state.data["leaderboard_excludes_staff"] = (
+        "on" if form.get("leaderboard_excludes_staff") else ""
+    )
     state.require("program_name", message="Give the program a name.")
     state.check_length("program_name", 80)
     state.check_length("tagline", 200)
@@ -45,6 +50,7 @@ async def save_settings(request: Request) -> Response:
         program_name=state.value("program_name"),
         tagline=state.value("tagline"),
         signup_mode=SignupMode(state.value("signup_mode")),
+        leaderboard_excludes_staff=bool(state.value("leaderboard_excludes_staff")),
     )
     flash(request, "Settings saved.")
     return redirect(request, "program:settings")

@@ -22,21 +22,39 @@ from portal.points.service.ledger import (
     spend,
 )
 from portal.points.service.levels import LevelProgress, level_progress, list_levels
+from portal.points.service.manage import (
+    AccountSummary,
+    InvalidLevel,
+    account_summary,
+    board_groups,
+    create_badge,
+    create_level,
+    delete_level,
+    set_group_board_hidden,
+    update_level,
+)
 
 __all__ = [
+    "AccountSummary",
     "Board",
     "BoardRow",
     "IdempotencyConflict",
     "InsufficientPoints",
+    "InvalidLevel",
     "LevelProgress",
     "Source",
     "access_badge",
+    "account_summary",
     "adjust",
     "award",
     "award_badge",
     "badges_of",
     "balance_of",
+    "board_groups",
     "community_feed",
+    "create_badge",
+    "create_level",
+    "delete_level",
     "history",
     "leaderboard",
     "level_progress",
@@ -46,5 +64,7 @@ __all__ = [
     "rank_of",
     "reconcile_balances",
     "refund",
+    "set_group_board_hidden",
     "spend",
+    "update_level",
 ]

@@ -191,7 +191,11 @@ async def _post(
             # Conditional: guards against overdrawing and serialises writers of this balance.
             changed = await session.execute(
                 update(Balance)
-                .where(Balance.user_id == user.id, Balance.current + delta >= 0)
+                .where(
+                    Balance.user_id == user.id,
+                    Balance.current + delta >= 0,
+                    Balance.lifetime + lifetime_delta >= 0,
+                )
                 .values(current=Balance.current + delta, lifetime=Balance.lifetime + lifetime_delta)
                 .returning(Balance.current, Balance.lifetime)
                 .execution_options(synchronize_session=False)

@@ -1,0 +1,38 @@
+"""Nightly check that every balance still equals the sum of its ledger."""
+
+import logging
+
+from arq import cron
+
+from portal.audit import service as audit
+from portal.jobs import JobContext, unit_of_work
+from portal.points import service
+
+log = logging.getLogger(__name__)
+
+
+async def reconcile_balances(ctx: JobContext) -> int:
+    """Reports drift (log and audit log); never changes a balance: a person decides the fix."""
+    async with unit_of_work(ctx) as session:
+        mismatches = await service.reconcile_balances(session)
+        for mismatch in mismatches:
+            log.error(
+                "points balance of user %s disagrees with its ledger: %s",
+                mismatch.user_id,
+                mismatch,
+            )
+            await audit.record(
+                session,
+                actor=None,
+                action="points.balance_mismatch",
+                target_type="user",
+                target_id=mismatch.user_id,
+                summary="Balance disagrees with the ledger; left as it is for review",
+                before={"current": mismatch.current, "lifetime": mismatch.lifetime},
+                after={"current": mismatch.ledger_current, "lifetime": mismatch.ledger_lifetime},
+            )
+    return len(mismatches)
+
+
+FUNCTIONS: list[object] = []
+CRON_JOBS = [cron(reconcile_balances, hour={2}, minute={30})]

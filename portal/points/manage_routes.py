@@ -1,0 +1,185 @@
+"""Manage → Levels & badges, and a marketer's adjustments and badge awards for one person."""
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.auth import service as auth
+from portal.errors import PortalError
+from portal.forms import FormState
+from portal.points import forms, service
+from portal.web import current_user, db, flash, redirect, render, staff_of_program
+
+
+async def _levels_page(
+    request: Request,
+    *,
+    level_form: FormState | None = None,
+    badge_form: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "levels": await service.list_levels(db(request)),
+        "badges": await service.list_badges(db(request)),
+        "level_form": level_form or FormState(),
+        "badge_form": badge_form or FormState(data={"icon": "★"}),
+    }
+    return render(request, "points/manage.html", context, status_code=status_code)
+
+
+@staff_of_program
+async def levels_and_badges(request: Request) -> Response:
+    return await _levels_page(request)
+
+
+@staff_of_program
+async def add_level(request: Request) -> Response:
+    state, threshold = forms.level_form(await request.form())
+    if state.ok:
+        try:
+            level = await service.create_level(
+                db(request),
+                actor=current_user(request),
+                name=state.value("name"),
+                min_points=threshold,
+                description=state.value("description"),
+            )
+        except service.InvalidLevel as error:
+            state.add_error(None, error.message)
+        else:
+            flash(request, f"Level {level.name} added.")
+            return redirect(request, "manage_points:index")
+    return await _levels_page(request, level_form=state, status_code=422)
+
+
+@staff_of_program
+async def change_level(request: Request) -> Response:
+    state, threshold = forms.level_form(await request.form())
+    try:
+        if state.ok:
+            level = await service.update_level(
+                db(request),
+                actor=current_user(request),
+                level_id=request.path_params["level_id"],
+                name=state.value("name"),
+                min_points=threshold,
+                description=state.value("description"),
+            )
+            flash(request, f"Level {level.name} saved.")
+        else:
+            flash(request, next(iter(state.errors.values())), "error")
+    except service.InvalidLevel as error:
+        flash(request, error.message, "error")
+    return redirect(request, "manage_points:index")
+
+
+@staff_of_program
+async def remove_level(request: Request) -> Response:
+    try:
+        await service.delete_level(
+            db(request), actor=current_user(request), level_id=request.path_params["level_id"]
+        )
+    except PortalError as error:
+        flash(request, error.message, "error")
+    else:
+        flash(request, "Level deleted.")
+    return redirect(request, "manage_points:index")
+
+
+@staff_of_program
+async def add_badge(request: Request) -> Response:
+    state = forms.badge_form(await request.form())
+    if state.ok:
+        try:
+            badge = await service.create_badge(
+                db(request),
+                actor=current_user(request),
+                name=state.value("name"),
+                description=state.value("description"),
+                icon=state.value("icon"),
+            )
+        except service.InvalidLevel as error:
+            state.add_error("name", error.message)
+        else:
+            flash(request, f"Badge {badge.name} created. Award it from a person's page.")
+            return redirect(request, "manage_points:index")
+    return await _levels_page(request, badge_form=state, status_code=422)
+
+
+async def _person_page(
+    request: Request, *, adjust_form: FormState, status_code: int = 200
+) -> Response:
+    person = await auth.access_user(db(request), request.path_params["user_id"])
+    account = await service.account_summary(db(request), person)
+    return render(
+        request,
+        "points/person.html",
+        {"person": person, "account": account, "adjust_form": adjust_form},
+        status_code=status_code,
+    )
+
+
+@staff_of_program
+async def person_points(request: Request) -> Response:
+    return await _person_page(
+        request, adjust_form=FormState(data={"key": forms.new_adjustment_key()})
+    )
+
+
+@staff_of_program
+async def adjust_points(request: Request) -> Response:
+    state, amount = forms.adjustment_form(await request.form())
+    if state.ok:
+        person = await auth.access_user(db(request), request.path_params["user_id"])
+        try:
+            await service.adjust(
+                db(request),
+                person,
+                points=amount,
+                reason=state.value("reason"),
+                key=state.value("key"),
+                actor=current_user(request),
+                counts_toward_lifetime=bool(state.value("counts_toward_lifetime")),
+            )
+        except PortalError as error:
+            state.add_error("points", error.message)
+        else:
+            flash(request, f"{amount:+,} points for {person.display_name}.")
+            return redirect(request, "manage_points:person", user_id=person.id)
+    return await _person_page(request, adjust_form=state, status_code=422)
+
+
+@staff_of_program
+async def award_badge(request: Request) -> Response:
+    form = await request.form()
+    person = await auth.access_user(db(request), request.path_params["user_id"])
+    raw = form.get("badge_id", "")
+    badge_id = int(raw) if isinstance(raw, str) and raw.isdigit() else 0
+    note = form.get("note", "")
+    badge = await service.access_badge(db(request), badge_id)
+    awarded = await service.award_badge(
+        db(request),
+        user=person,
+        badge=badge,
+        by=current_user(request),
+        note=note.strip()[:300] if isinstance(note, str) else "",
+    )
+    flash(
+        request,
+        f"{person.display_name} earned the {badge.name} badge."
+        if awarded
+        else f"{person.display_name} already has the {badge.name} badge.",
+    )
+    return redirect(request, "manage_points:person", user_id=person.id)
+
+
+routes = [
+    Route("/", levels_and_badges, methods=["GET"], name="index"),
+    Route("/levels", add_level, methods=["POST"], name="add_level"),
+    Route("/levels/{level_id:int}", change_level, methods=["POST"], name="change_level"),
+    Route("/levels/{level_id:int}/delete", remove_level, methods=["POST"], name="remove_level"),
+    Route("/badges", add_badge, methods=["POST"], name="add_badge"),
+    Route("/people/{user_id:int}", person_points, methods=["GET"], name="person"),
+    Route("/people/{user_id:int}/adjust", adjust_points, methods=["POST"], name="adjust"),
+    Route("/people/{user_id:int}/badges", award_badge, methods=["POST"], name="award_badge"),
+]

@@ -1,0 +1,92 @@
+"""My points (the ledger) and the leaderboards."""
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.auth.models import Role
+from portal.points import service
+from portal.points.models import Period
+from portal.web import (
+    current_user,
+    db,
+    flash,
+    redirect_to,
+    render,
+    signed_in,
+    staff_of_program,
+)
+
+PAGE_SIZE = 25
+
+
+@signed_in
+async def history(request: Request) -> Response:
+    raw = request.query_params.get("before", "")
+    before = int(raw) if raw.isdigit() else None
+    user = current_user(request)
+    entries = await service.history(db(request), user, before_id=before, limit=PAGE_SIZE + 1)
+    context = {
+        "entries": entries[:PAGE_SIZE],
+        "more_before": entries[PAGE_SIZE - 1].id if len(entries) > PAGE_SIZE else None,
+        "balance": await service.balance_of(db(request), user),
+        "continued": before is not None,
+    }
+    return render(request, "points/history.html", context, partial="points/_history_rows.html")
+
+
+@signed_in
+async def leaderboard(request: Request) -> Response:
+    user = current_user(request)
+    raw_period = request.query_params.get("period", Period.MONTH.value)
+    period = Period(raw_period) if raw_period in set(Period) else Period.MONTH
+    staff_view = user.has_role(Role.MARKETER, Role.ADMIN)
+    groups = await service.board_groups(db(request), viewer=user, staff_view=staff_view)
+    raw_group = request.query_params.get("group", "")
+    group = next((g for g in groups if str(g.id) == raw_group), None)
+    board = await service.leaderboard(
+        db(request),
+        period=period,
+        viewer=user,
+        group_id=group.id if group else None,
+        exclude_staff=request.state.program.leaderboard_excludes_staff,
+    )
+    context = {
+        "board": board,
+        "periods": list(Period),
+        "groups": groups,
+        "group": group,
+        "staff_view": staff_view,
+    }
+    return render(request, "points/leaderboard.html", context, partial="points/_board.html")
+
+
+@staff_of_program
+async def group_board_visibility(request: Request) -> Response:
+    form = await request.form()
+    hidden = form.get("hidden") == "1"
+    group = await service.set_group_board_hidden(
+        db(request),
+        actor=current_user(request),
+        group_id=request.path_params["group_id"],
+        hidden=hidden,
+    )
+    flash(
+        request,
+        f"The {group.name} board is now "
+        + ("hidden from advocates." if hidden else "visible to its members."),
+    )
+    url = request.url_for("leaderboard:index").include_query_params(group=group.id)
+    return redirect_to(request, str(url))
+
+
+history_routes = [Route("/", history, methods=["GET"], name="history")]
+board_routes = [
+    Route("/", leaderboard, methods=["GET"], name="index"),
+    Route(
+        "/groups/{group_id:int}/visibility",
+        group_board_visibility,
+        methods=["POST"],
+        name="group_visibility",
+    ),
+]

@@ -1,0 +1,190 @@
+"""What marketers change: levels, custom badges, group boards, and one advocate's account view."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.audit import service as audit
+from portal.auth.models import Group, GroupMember, User
+from portal.errors import Conflict, NotFound, PortalError
+from portal.points.models import Badge, BadgeRule, LedgerEntry, Level, UserBadge
+from portal.points.service.badges import badges_of, list_badges
+from portal.points.service.ledger import Balances, balance_of, history
+from portal.points.service.levels import LevelProgress, list_levels, progress_for
+
+
+class InvalidLevel(PortalError):
+    status_code = 422
+
+
+async def create_level(
+    session: AsyncSession, *, actor: User, name: str, min_points: int, description: str = ""
+) -> Level:
+    await _check_level(session, name=name, min_points=min_points, level_id=None)
+    level = Level(name=name.strip(), min_points=min_points, description=description.strip())
+    session.add(level)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="points.level_created",
+        target_type="level",
+        target_id=level.id,
+        summary=f"Level {level.name} at {min_points:,} points",
+        after={"name": level.name, "min_points": min_points},
+    )
+    return level
+
+
+async def update_level(
+    session: AsyncSession,
+    *,
+    actor: User,
+    level_id: int,
+    name: str,
+    min_points: int,
+    description: str,
+) -> Level:
+    level = await session.get(Level, level_id)
+    if level is None:
+        raise NotFound()
+    await _check_level(session, name=name, min_points=min_points, level_id=level.id)
+    before = {"name": level.name, "min_points": level.min_points}
+    level.name, level.min_points, level.description = name.strip(), min_points, description.strip()
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="points.level_changed",
+        target_type="level",
+        target_id=level.id,
+        summary=f"Level {level.name} at {min_points:,} points",
+        before=before,
+        after={"name": level.name, "min_points": min_points},
+    )
+    return level
+
+
+async def delete_level(session: AsyncSession, *, actor: User, level_id: int) -> None:
+    level = await session.get(Level, level_id)
+    if level is None:
+        raise NotFound()
+    if await session.scalar(select(func.count()).select_from(Level)) == 1:
+        raise Conflict("Keep at least one level.")
+    await audit.record(
+        session,
+        actor=actor,
+        action="points.level_deleted",
+        target_type="level",
+        target_id=level.id,
+        summary=f"Deleted level {level.name}",
+        before={"name": level.name, "min_points": level.min_points},
+    )
+    await session.delete(level)
+    await session.flush()
+
+
+async def _check_level(
+    session: AsyncSession, *, name: str, min_points: int, level_id: int | None
+) -> None:
+    if not name.strip():
+        raise InvalidLevel("Give the level a name.")
+    if min_points < 0:
+        raise InvalidLevel("The threshold can't be negative.")
+    clash = await session.scalar(
+        select(Level).where(
+            (func.lower(Level.name) == name.strip().lower()) | (Level.min_points == min_points),
+            Level.id != (level_id or 0),
+        )
+    )
+    if clash is not None:
+        raise InvalidLevel(
+            f"The level {clash.name} already uses "
+            + ("that name." if clash.name.lower() == name.strip().lower() else "that threshold.")
+        )
+
+
+async def create_badge(
+    session: AsyncSession, *, actor: User, name: str, description: str, icon: str
+) -> Badge:
+    if not name.strip():
+        raise InvalidLevel("Give the badge a name.")
+    if await session.scalar(select(Badge.id).where(func.lower(Badge.name) == name.strip().lower())):
+        raise InvalidLevel("A badge with that name exists already.")
+    badge = Badge(
+        name=name.strip(),
+        description=description.strip(),
+        icon=icon.strip()[:8] or "★",
+        rule=BadgeRule.CUSTOM,
+    )
+    session.add(badge)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="points.badge_created",
+        target_type="badge",
+        target_id=badge.id,
+        summary=f"Custom badge {badge.name}",
+    )
+    return badge
+
+
+async def set_group_board_hidden(
+    session: AsyncSession, *, actor: User, group_id: int, hidden: bool
+) -> Group:
+    group = await session.get(Group, group_id)
+    if group is None:
+        raise NotFound()
+    before = group.is_leaderboard_hidden
+    group.is_leaderboard_hidden = hidden
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="points.group_board_hidden" if hidden else "points.group_board_shown",
+        target_type="group",
+        target_id=group.id,
+        summary=f"Leaderboard of {group.name} {'hidden' if hidden else 'shown'}",
+        before={"hidden": before},
+        after={"hidden": hidden},
+    )
+    return group
+
+
+async def board_groups(session: AsyncSession, *, viewer: User, staff_view: bool) -> list[Group]:
+    """The groups whose boards the viewer may open: their own visible groups; staff see all."""
+    query = select(Group).order_by(Group.name)
+    if not staff_view:
+        query = query.where(
+            ~Group.is_leaderboard_hidden,
+            Group.id.in_(select(GroupMember.group_id).where(GroupMember.user_id == viewer.id)),
+        )
+    return list(await session.scalars(query))
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    balance: Balances
+    progress: LevelProgress
+    badges: list[UserBadge]
+    recent: list[LedgerEntry]
+    custom_badges: list[Badge]
+
+
+async def account_summary(session: AsyncSession, user: User, *, recent: int = 5) -> AccountSummary:
+    balance = await balance_of(session, user)
+    held = await badges_of(session, user)
+    held_ids = {b.badge_id for b in held}
+    return AccountSummary(
+        balance=balance,
+        progress=progress_for(await list_levels(session), balance.lifetime),
+        badges=held,
+        recent=await history(session, user, limit=recent),
+        custom_badges=[
+            b
+            for b in await list_badges(session)
+            if b.rule == BadgeRule.CUSTOM and b.is_active and b.id not in held_ids
+        ],
+    )

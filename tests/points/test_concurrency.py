@@ -1,0 +1,95 @@
+"""Races between real transactions, on a database of their own (they commit)."""
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from portal.auth.models import User
+from portal.db import create_engine, create_sessionmaker
+from portal.points import service as points
+from portal.points.models import LedgerEntry
+from tests.conftest import drop_pg_database, empty_database_url, run_migrations
+from tests.factories import make_advocate
+
+
+@pytest.fixture(scope="module")
+async def committed_engine(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[AsyncEngine]:
+    url = await empty_database_url(backend, tmp_path_factory.mktemp("race"), "race")
+    run_migrations(url)
+    engine = (
+        create_engine(url, pool_size=60, max_overflow=0)
+        if backend == "postgresql"
+        else create_engine(url)
+    )
+    yield engine
+    await engine.dispose()
+    if backend == "postgresql":
+        await drop_pg_database(f"portal_race_{os.getpid()}")
+
+
+async def _advocate_with(sessionmaker: async_sessionmaker[AsyncSession], amount: int) -> User:
+    async with sessionmaker() as session:
+        advocate = await make_advocate(session)
+        await points.award(
+            session, advocate, points=amount, reason="Start", key=f"start:{advocate.id}"
+        )
+        await session.commit()
+        return advocate
+
+
+async def test_fifty_concurrent_spends_never_overdraw(committed_engine: AsyncEngine) -> None:
+    sessionmaker = create_sessionmaker(committed_engine)
+    advocate = await _advocate_with(sessionmaker, 1_000)
+
+    async def spend(n: int) -> bool:
+        async with sessionmaker() as session:
+            try:
+                await points.spend(
+                    session, advocate, points=60, reason="Mug", key=f"race:{advocate.id}:{n}"
+                )
+            except points.InsufficientPoints:
+                await session.rollback()
+                return False
+            await session.commit()
+            return True
+
+    results = await asyncio.gather(*(spend(n) for n in range(50)))
+    assert results.count(True) == 1_000 // 60  # 16 affordable, 34 refused
+    async with sessionmaker() as session:
+        balance = await points.balance_of(session, advocate)
+        assert balance.current == 1_000 - 16 * 60
+        spends = await session.scalar(
+            select(func.count()).where(LedgerEntry.user_id == advocate.id, LedgerEntry.delta < 0)
+        )
+        assert spends == 16
+        assert await points.reconcile_balances(session) == []
+
+
+async def test_the_same_key_from_two_transactions_at_once_is_one_entry(
+    committed_engine: AsyncEngine,
+) -> None:
+    sessionmaker = create_sessionmaker(committed_engine)
+    advocate = await _advocate_with(sessionmaker, 10)
+
+    async def award() -> int:
+        async with sessionmaker() as session:
+            entry = await points.award(
+                session,
+                advocate,
+                points=200,
+                reason="Referral qualified",
+                key=f"referral:{advocate.id}:stage:qualified",
+            )
+            await session.commit()
+            return entry.id
+
+    ids = await asyncio.gather(*(award() for _ in range(8)))
+    assert len(set(ids)) == 1
+    async with sessionmaker() as session:
+        assert (await points.balance_of(session, advocate)).current == 210

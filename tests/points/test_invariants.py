@@ -1,0 +1,86 @@
+"""Random sequences of movements keep the ledger and the balances in step."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.points import service as points
+from portal.points.models import LedgerEntry
+from tests.factories import make_advocate, make_marketer
+
+operations = st.lists(
+    st.tuples(
+        st.sampled_from(["award", "spend", "refund", "adjust", "replay"]),
+        st.integers(min_value=-500, max_value=500).filter(bool),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(steps=operations)
+async def test_balances_always_equal_the_sum_of_the_ledger(session: AsyncSession, steps) -> None:
+    advocate = await make_advocate(session)
+    marketer = await make_marketer(session)
+    last_key = None
+    for n, (operation, amount, counts) in enumerate(steps):
+        key = f"h:{advocate.id}:{n}"
+        try:
+            if operation == "award":
+                await points.award(session, advocate, points=abs(amount), reason="r", key=key)
+            elif operation == "spend":
+                await points.spend(session, advocate, points=abs(amount), reason="r", key=key)
+            elif operation == "refund":
+                await points.refund(session, advocate, points=abs(amount), reason="r", key=key)
+            elif operation == "adjust":
+                await points.adjust(
+                    session,
+                    advocate,
+                    points=amount,
+                    reason="r",
+                    key=key,
+                    actor=marketer,
+                    counts_toward_lifetime=counts,
+                )
+            elif last_key is not None:
+                earlier = await session.scalar(
+                    select(LedgerEntry).where(LedgerEntry.idempotency_key == last_key)
+                )
+                replay = (
+                    await points.award(
+                        session, advocate, points=earlier.delta, reason="r", key=last_key
+                    )
+                    if earlier.kind == "award"
+                    else earlier
+                )
+                assert replay.id == earlier.id
+        except points.InsufficientPoints:
+            pass
+        else:
+            if operation != "replay":
+                last_key = key
+
+        balance = await points.balance_of(session, advocate)
+        total, earned = (
+            await session.execute(
+                select(
+                    func.coalesce(func.sum(LedgerEntry.delta), 0),
+                    func.coalesce(
+                        func.sum(LedgerEntry.delta).filter(LedgerEntry.counts_toward_lifetime), 0
+                    ),
+                ).where(LedgerEntry.user_id == advocate.id)
+            )
+        ).one()
+        assert balance.current == total
+        assert balance.lifetime == earned
+        assert balance.current >= 0
+        newest = await points.history(session, advocate, limit=1)
+        if newest:
+            assert newest[0].balance_after == balance.current
