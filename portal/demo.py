@@ -8,6 +8,7 @@ from portal.auth import service as auth
 from portal.auth.models import Group, GroupMember, Role, User
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
+from portal.points import demo as points_demo
 from portal.program import service as program
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run` on purpose)
@@ -109,6 +110,7 @@ async def seed_session(session: AsyncSession, *, base_url: str) -> list[tuple[st
             roles=[Role.ADVOCATE],
             base_url=base_url,
         )
+    await points_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins

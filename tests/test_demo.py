@@ -21,3 +21,20 @@ async def test_demo_data_is_believable_and_seeding_twice_adds_nothing(
     assert await session.scalar(select(func.count()).select_from(Group)) == 3
     invited = await session.scalar(select(func.count()).where(User.status == UserStatus.INVITED))
     assert invited == 1
+
+
+async def test_demo_points_fill_the_boards_and_reseeding_keeps_the_ledger(
+    session: AsyncSession,
+) -> None:
+    from portal.points import service as points
+    from portal.points.models import LedgerEntry, Period
+
+    await seed_session(session, base_url="http://portal.test")
+    entries = await session.scalar(select(func.count()).select_from(LedgerEntry))
+    week = await points.leaderboard(session, period=Period.WEEK)
+    all_time = await points.leaderboard(session, period=Period.ALL_TIME)
+    assert len(all_time.rows) >= 10
+    assert week.rows[0].name != all_time.rows[0].name  # the board moved this week
+    assert await points.reconcile_balances(session) == []
+    await seed_session(session, base_url="http://portal.test")
+    assert await session.scalar(select(func.count()).select_from(LedgerEntry)) == entries

@@ -27,9 +27,16 @@ async def access_badge(session: AsyncSession, badge_id: int) -> Badge:
 
 
 async def award_badge(
-    session: AsyncSession, *, user: User, badge: Badge, by: User | None = None, note: str = ""
+    session: AsyncSession,
+    *,
+    user: User,
+    badge: Badge,
+    by: User | None = None,
+    note: str = "",
+    announce: bool = True,
 ) -> UserBadge | None:
-    """Gives the badge unless the person has it already (then returns None)."""
+    """Gives the badge unless the person has it already (then returns None). `announce=False`
+    skips the notification and feed item when another event already told the news."""
     held = await session.get(UserBadge, (user.id, badge.id))
     if held is not None:
         return None
@@ -38,6 +45,8 @@ async def award_badge(
     )
     session.add(awarded)
     await session.flush()
+    if not announce:
+        return awarded
     await notifications.notify(
         session,
         user_id=user.id,

@@ -81,5 +81,5 @@ async def record_levels_reached(session: AsyncSession, user: User, lifetime: int
             )
         )
         if badge is not None:
-            await award_badge(session, user=user, badge=badge)
+            await award_badge(session, user=user, badge=badge, announce=False)
     return new_levels
