@@ -106,3 +106,28 @@ def create_admin(email: str, name: str) -> None:
     except Exception as error:  # a rule refused it: say which, without a traceback
         raise click.ClickException(str(error)) from error
     click.echo(f"Admin {email} created. Sign in at {Settings().base_url}/login")
+
+
+@main.command("seed-bench")
+@click.option("--advocates", default=100_000, show_default=True)
+@click.option("--ledger", default=1_000_000, show_default=True, help="ledger rows")
+def seed_bench(advocates: int, ledger: int) -> None:
+    """Fill the database with a large program for the benchmarks under bench/."""
+    from portal.benchdata import AlreadySeeded, seed
+    from portal.db import create_engine
+
+    async def load() -> None:
+        engine = create_engine(Settings().database_url)
+        total = advocates * 2 + ledger * 2 + sum((10_000, 1_000, 100))
+        try:
+            with click.progressbar(length=total, label="Seeding") as bar:
+                async with engine.begin() as connection:
+                    await seed(connection, advocates=advocates, ledger=ledger, progress=bar.update)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(load())
+    except AlreadySeeded as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Seeded {advocates:,} advocates and {ledger:,} ledger rows.")

@@ -168,3 +168,14 @@ async def test_reconcile_finds_nothing_when_the_ledger_and_balances_agree(
     await give_points(session, advocate, 100)
     await points.spend(session, advocate, points=40, reason="Mug", key="redemption:4:spend")
     assert await points.reconcile_balances(session) == []
+
+
+async def test_a_replayed_spend_returns_the_first_entry_even_when_the_balance_is_spent(
+    session: AsyncSession,
+) -> None:
+    advocate = await make_advocate(session)
+    await give_points(session, advocate, 100)
+    first = await points.spend(session, advocate, points=80, reason="Hoodie", key="redemption:9")
+    again = await points.spend(session, advocate, points=80, reason="Hoodie", key="redemption:9")
+    assert again.id == first.id
+    assert (await points.balance_of(session, advocate)).current == 20

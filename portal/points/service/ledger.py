@@ -3,8 +3,10 @@ writes `points_ledger`, `points_balances` and `points_period_totals`."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -169,6 +171,24 @@ async def adjust(
     return entry
 
 
+# Built once: the award path is hot, and building statements costs more than running them.
+_CHANGE_BALANCE = (
+    update(Balance)
+    .where(
+        Balance.user_id == bindparam("user_id_"),
+        Balance.current + bindparam("delta_") >= 0,
+        Balance.lifetime + bindparam("lifetime_delta_") >= 0,
+    )
+    .values(
+        current=Balance.current + bindparam("delta_"),
+        lifetime=Balance.lifetime + bindparam("lifetime_delta_"),
+    )
+    .returning(Balance.current, Balance.lifetime)
+    .execution_options(synchronize_session=False)
+)
+_INSERT_ENTRY = insert(LedgerEntry).returning(LedgerEntry)
+
+
 async def _post(
     session: AsyncSession,
     user: User,
@@ -181,55 +201,55 @@ async def _post(
     actor: User | None,
     counts_toward_lifetime: bool,
 ) -> LedgerEntry:
-    """The only code that writes the ledger, the balances and the period totals."""
-    if (earlier := await _entry_for_key(session, key)) is not None:
-        return _replayed(earlier, user, kind, delta)
+    """The only code that writes the ledger, the balances and the period totals.
+
+    A replayed key fails the ledger's unique index inside the savepoint, which undoes the
+    balance change; the first entry is then returned (retries, double clicks, racing jobs)."""
     lifetime_delta = delta if counts_toward_lifetime else 0
     now = utcnow()
     try:
         async with session.begin_nested():
             # Conditional: guards against overdrawing and serialises writers of this balance.
             changed = await session.execute(
-                update(Balance)
-                .where(
-                    Balance.user_id == user.id,
-                    Balance.current + delta >= 0,
-                    Balance.lifetime + lifetime_delta >= 0,
-                )
-                .values(current=Balance.current + delta, lifetime=Balance.lifetime + lifetime_delta)
-                .returning(Balance.current, Balance.lifetime)
-                .execution_options(synchronize_session=False)
+                _CHANGE_BALANCE,
+                {"user_id_": user.id, "delta_": delta, "lifetime_delta_": lifetime_delta},
             )
             row = changed.one_or_none()
             if row is None:
+                if (earlier := await _entry_for_key(session, key)) is not None:
+                    return _replayed(earlier, user, kind, delta)  # a replay, not a new spend
                 available = await session.scalar(
                     select(Balance.current).where(Balance.user_id == user.id)
                 )
                 raise InsufficientPoints(needed=-delta, available=available or 0)
             current, lifetime = row
-            entry = LedgerEntry(
-                user_id=user.id,
-                kind=kind,
-                delta=delta,
-                counts_toward_lifetime=counts_toward_lifetime,
-                balance_after=current,
-                reason=reason[:200],
-                source_type=source.type if source else None,
-                source_id=source.id if source else None,
-                idempotency_key=key,
-                actor_id=actor.id if actor else None,
-                created_at=now,
+            entry = await session.scalar(
+                _INSERT_ENTRY,
+                [
+                    {
+                        "user_id": user.id,
+                        "kind": kind,
+                        "delta": delta,
+                        "counts_toward_lifetime": counts_toward_lifetime,
+                        "balance_after": current,
+                        "reason": reason[:200],
+                        "source_type": source.type if source else None,
+                        "source_id": source.id if source else None,
+                        "idempotency_key": key,
+                        "actor_id": actor.id if actor else None,
+                        "created_at": now,
+                    }
+                ],
             )
-            session.add(entry)
-            await session.flush()
             if lifetime_delta:
                 await _add_to_period_totals(session, user.id, lifetime_delta, now)
-    except IntegrityError:  # a concurrent transaction claimed the key first
+    except IntegrityError:  # the key exists: committed earlier, or by a racing transaction
         if (earlier := await _entry_for_key(session, key)) is None:
             raise
         return _replayed(earlier, user, kind, delta)
+    assert entry is not None  # noqa: S101 (INSERT ... RETURNING gives the row)
     if lifetime_delta > 0:
-        await record_levels_reached(session, user, lifetime)
+        await record_levels_reached(session, user, lifetime, previous=lifetime - lifetime_delta)
     return entry
 
 
@@ -253,26 +273,31 @@ def period_start(period: Period, moment: datetime) -> date:
     return day.replace(day=1)
 
 
+@cache
+def _period_upsert(dialect: str) -> Any:
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_for(PeriodTotal)
+    return statement.on_conflict_do_update(
+        index_elements=["period", "period_start", "user_id"],
+        set_={"points": PeriodTotal.points + statement.excluded.points},
+    )
+
+
 async def _add_to_period_totals(
     session: AsyncSession, user_id: int, points: int, moment: datetime
 ) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    rows = [
-        {
-            "period": period,
-            "period_start": period_start(period, moment),
-            "user_id": user_id,
-            "points": points,
-        }
-        for period in (Period.WEEK, Period.MONTH)
-    ]
-    statement = insert(PeriodTotal).values(rows)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["period", "period_start", "user_id"],
-            set_={"points": PeriodTotal.points + statement.excluded.points},
-        )
+    connection = await session.connection()
+    await connection.execute(
+        _period_upsert(connection.dialect.name),
+        [
+            {
+                "period": period,
+                "period_start": period_start(period, moment),
+                "user_id": user_id,
+                "points": points,
+            }
+            for period in (Period.WEEK, Period.MONTH)
+        ],
     )
 
 

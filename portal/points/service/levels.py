@@ -46,17 +46,26 @@ async def level_progress(session: AsyncSession, lifetime: int) -> LevelProgress:
     return progress_for(await list_levels(session), lifetime)
 
 
-async def record_levels_reached(session: AsyncSession, user: User, lifetime: int) -> list[Level]:
-    """Levels newly reached at this lifetime total: each gets a row, a notification, a feed item
-    and its level badge, once. The zero level everyone starts at is not an event."""
+async def record_levels_reached(
+    session: AsyncSession, user: User, lifetime: int, *, previous: int
+) -> list[Level]:
+    """Levels crossed on the way from `previous` to `lifetime` points: each gets a row, a
+    notification, a feed item and its level badge, once (a level lost through a negative
+    adjustment and reached again is not news). The zero level everyone starts at is not an
+    event. Usually nothing is crossed, and this is one small query."""
+    crossed = list(
+        await session.scalars(
+            select(Level)
+            .where(Level.min_points > max(previous, 0), Level.min_points <= lifetime)
+            .order_by(Level.min_points)
+        )
+    )
+    if not crossed:
+        return []
     already = set(
         await session.scalars(select(LevelReached.level_id).where(LevelReached.user_id == user.id))
     )
-    new_levels = [
-        level
-        for level in await list_levels(session)
-        if 0 < level.min_points <= lifetime and level.id not in already
-    ]
+    new_levels = [level for level in crossed if level.id not in already]
     for level in new_levels:
         session.add(LevelReached(user_id=user.id, level_id=level.id))
         await session.flush()
