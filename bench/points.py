@@ -75,35 +75,38 @@ async def main() -> None:
     async with sessionmaker() as session:
         users = list(
             await session.scalars(
-                select(User).where(User.email.like("%@bench.example")).limit(5000)
+                select(User)
+                .options(selectinload(User.roles))
+                .where(User.email.like("%@bench.example"))
+                .limit(5000)
             )
         )
         top = await session.scalar(
             select(User)
+            .options(selectinload(User.roles))
             .join(Balance, Balance.user_id == User.id)
             .order_by(Balance.lifetime.desc())
             .limit(1)
         )
         low = await session.scalar(
             select(User)
+            .options(selectinload(User.roles))
             .join(Balance, Balance.user_id == User.id)
             .where(Balance.lifetime > 0)
             .order_by(Balance.lifetime)
             .limit(1)
         )
         large = await session.scalar(select(Group.id).where(Group.name == "Bench: large group"))
-    print(
-        f"{len(users):,} users sampled; database {engine.url.render_as_string(hide_password=True)}\n"
-    )
+    where = engine.url.render_as_string(hide_password=True)
+    print(f"{len(users):,} users sampled; database {where}\n")
 
     print("| award() | awards/s | p50 ms | p99 ms |\n|---|---:|---:|---:|")
     for tasks in (1, 10, 20):
         rate, p50, p99 = await award_throughput(sessionmaker, users, tasks, args.seconds)
-        print(
-            f"| {tasks} concurrent tasks, {args.seconds:.0f} s | {rate:,.0f} | {p50:.2f} | {p99:.2f} |"
-        )
+        label = f"{tasks} concurrent tasks, {args.seconds:.0f} s"
+        print(f"| {label} | {rate:,.0f} | {p50:.2f} | {p99:.2f} |")
 
-    print("\n| query (median of %d, fresh session each) | ms |\n|---|---:|" % args.runs)
+    print(f"\n| query (median of {args.runs}, fresh session each) | ms |\n|---|---:|")
 
     async def board(period: Period, viewer: User, group_id: int | None = None) -> None:
         async with sessionmaker() as session:
