@@ -68,6 +68,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--only", choices=["awards", "queries"])
     args = parser.parse_args()
     settings = Settings()
     engine = create_engine(settings.database_url, pool_size=25, max_overflow=0)
@@ -101,7 +102,7 @@ async def main() -> None:
     print(f"{len(users):,} users sampled; database {where}\n")
 
     print("| award() | awards/s | p50 ms | p99 ms |\n|---|---:|---:|---:|")
-    for tasks in (1, 10, 20):
+    for tasks in (1, 10, 20) if args.only != "queries" else ():
         rate, p50, p99 = await award_throughput(sessionmaker, users, tasks, args.seconds)
         label = f"{tasks} concurrent tasks, {args.seconds:.0f} s"
         print(f"| {label} | {rate:,.0f} | {p50:.2f} | {p99:.2f} |")
@@ -130,7 +131,7 @@ async def main() -> None:
             lambda: home_page(low),
         ),
     ]
-    for label, factory in cases:
+    for label, factory in cases if args.only != "awards" else []:
         print(f"| {label} | {await timed(factory, args.runs):.2f} |")
     await engine.dispose()
 

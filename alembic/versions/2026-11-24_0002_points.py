@@ -215,6 +215,11 @@ def upgrade() -> None:
             sa.Column("show_in_feed", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
+    with op.batch_alter_table("user_roles", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_user_roles_role"), ["role"], unique=False)
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_users_status"), ["status"], unique=False)
+
     # The default point structure of DESIGN §3, and a balance for everyone already here.
     now = datetime.now(UTC)
     levels = sa.table(
@@ -303,6 +308,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("user_roles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_user_roles_role"))
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_users_status"))
+
 
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("show_in_feed")

@@ -35,7 +35,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased
     display_name: Mapped[str] = mapped_column(String(120))
-    status: Mapped[UserStatus] = mapped_column(String(20), default=UserStatus.ACTIVE)
+    status: Mapped[UserStatus] = mapped_column(String(20), default=UserStatus.ACTIVE, index=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     company: Mapped[str] = mapped_column(String(200), default="")
     job_title: Mapped[str] = mapped_column(String(200), default="")
@@ -77,7 +77,8 @@ class UserRole(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[Role] = mapped_column(String(20), primary_key=True)
+    # Indexed so boards can leave staff out without scanning everyone's roles.
+    role: Mapped[Role] = mapped_column(String(20), primary_key=True, index=True)
 
     user: Mapped[User] = relationship(back_populates="roles", lazy="raise")
 

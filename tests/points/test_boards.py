@@ -83,3 +83,19 @@ async def test_a_group_board_ranks_only_its_members(session: AsyncSession) -> No
     board = await points.leaderboard(session, period=Period.MONTH, group_id=group.id, viewer=inside)
     assert [(r.rank, r.name) for r in board.rows] == [(1, "Inside")]
     assert await points.rank_of(session, inside, period=Period.MONTH, group_id=group.id) == (1, 10)
+
+
+async def test_rank_skips_staff_and_inactive_people_ahead(session: AsyncSession) -> None:
+    from portal.auth.models import UserStatus
+
+    staff = await make_marketer(session, name="Staffer")
+    gone = await make_advocate(session, name="Suspended One")
+    ahead = await make_advocate(session, name="Really Ahead")
+    me = await make_advocate(session, name="Me")
+    for user, amount in ((staff, 900), (gone, 800), (ahead, 700), (me, 100)):
+        await _earn(session, user, amount, "x")
+    gone.status = UserStatus.SUSPENDED
+    await session.flush()
+    for period in (Period.WEEK, Period.MONTH, Period.ALL_TIME):
+        assert await points.rank_of(session, me, period=period) == (2, 100)
+        assert await points.rank_of(session, me, period=period, exclude_staff=False) == (3, 100)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -71,9 +71,7 @@ def _scoped(
     if exclude_staff:
         query = query.where(~User.roles.any(UserRole.role.in_(STAFF_ROLES)))
     if group_id is not None:
-        query = query.where(
-            user_id.in_(select(GroupMember.user_id).where(GroupMember.group_id == group_id))
-        )
+        query = query.where(user_id.in_(_members(group_id)))
     return query
 
 
@@ -148,12 +146,28 @@ async def rank_of(
     )
     if not own or (exclude_staff and user.is_staff):
         return None
-    ahead = await session.scalar(
-        _scoped(
-            select(func.count()).select_from(scores.table),
-            scores.user_id,
-            group_id=group_id,
-            exclude_staff=exclude_staff,
-        ).where(scores.points > own, *scores.conditions)
+    # Everyone ahead is an index-only count; the few who are not on the board (staff,
+    # inactive accounts) are counted separately and taken off, so no join over the board.
+    ahead_query = select(func.count()).select_from(scores.table)
+    ahead_query = ahead_query.where(scores.points > own, *scores.conditions)
+    if group_id is not None:
+        ahead_query = ahead_query.where(scores.user_id.in_(_members(group_id)))
+    ahead = await session.scalar(ahead_query) or 0
+    off_board: CompoundSelect[int] | Select[int] = select(User.id).where(
+        User.status.in_([s for s in UserStatus if s != UserStatus.ACTIVE])
     )
-    return (ahead or 0) + 1, own
+    if exclude_staff:
+        off_board = union(off_board, select(UserRole.user_id).where(UserRole.role.in_(STAFF_ROLES)))
+    off_ids = off_board.subquery()
+    not_ranked = await session.scalar(
+        select(func.count())
+        .select_from(off_ids)
+        .join(scores.table, scores.user_id == off_ids.c.id)
+        .where(scores.points > own, *scores.conditions)
+        .where(*([scores.user_id.in_(_members(group_id))] if group_id is not None else []))
+    )
+    return ahead - (not_ranked or 0) + 1, own
+
+
+def _members(group_id: int) -> Select[int]:
+    return select(GroupMember.user_id).where(GroupMember.group_id == group_id)
