@@ -6,16 +6,15 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.auth.models import User
 from portal.clock import utcnow
 from portal.errors import Conflict, PortalError
-from portal.points.models import Balance, EntryKind, LedgerEntry, Period, PeriodTotal
+from portal.points.models import Balance, EntryKind, LedgerEntry, Level, Period, PeriodTotal
 from portal.points.service.levels import record_levels_reached
 
 
@@ -172,6 +171,15 @@ async def adjust(
 
 
 # Built once: the award path is hot, and building statements costs more than running them.
+_CROSSES_A_LEVEL = (
+    select(func.count())
+    .where(
+        Level.min_points > 0,
+        Level.min_points > Balance.lifetime - bindparam("lifetime_delta_"),
+        Level.min_points <= Balance.lifetime,
+    )
+    .scalar_subquery()
+)
 _CHANGE_BALANCE = (
     update(Balance)
     .where(
@@ -183,10 +191,19 @@ _CHANGE_BALANCE = (
         current=Balance.current + bindparam("delta_"),
         lifetime=Balance.lifetime + bindparam("lifetime_delta_"),
     )
-    .returning(Balance.current, Balance.lifetime)
+    .returning(Balance.current, Balance.lifetime, _CROSSES_A_LEVEL)
     .execution_options(synchronize_session=False)
 )
-_INSERT_ENTRY = insert(LedgerEntry).returning(LedgerEntry)
+
+
+@cache
+def _insert_entry(dialect: str) -> Any:
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert_for(LedgerEntry)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(LedgerEntry)
+    )
 
 
 async def _post(
@@ -203,52 +220,50 @@ async def _post(
 ) -> LedgerEntry:
     """The only code that writes the ledger, the balances and the period totals.
 
-    A replayed key fails the ledger's unique index inside the savepoint, which undoes the
-    balance change; the first entry is then returned (retries, double clicks, racing jobs)."""
+    Four statements in the caller's transaction: the conditional balance UPDATE (which also
+    says whether a level threshold was crossed), the ledger INSERT, the week/month totals, and
+    level events only when a threshold was crossed. A replayed key (a retry, a double click, a
+    racing job) inserts nothing: the balance change is undone and the first entry returned."""
     lifetime_delta = delta if counts_toward_lifetime else 0
     now = utcnow()
-    try:
-        async with session.begin_nested():
-            # Conditional: guards against overdrawing and serialises writers of this balance.
-            changed = await session.execute(
-                _CHANGE_BALANCE,
-                {"user_id_": user.id, "delta_": delta, "lifetime_delta_": lifetime_delta},
-            )
-            row = changed.one_or_none()
-            if row is None:
-                if (earlier := await _entry_for_key(session, key)) is not None:
-                    return _replayed(earlier, user, kind, delta)  # a replay, not a new spend
-                available = await session.scalar(
-                    select(Balance.current).where(Balance.user_id == user.id)
-                )
-                raise InsufficientPoints(needed=-delta, available=available or 0)
-            current, lifetime = row
-            entry = await session.scalar(
-                _INSERT_ENTRY,
-                [
-                    {
-                        "user_id": user.id,
-                        "kind": kind,
-                        "delta": delta,
-                        "counts_toward_lifetime": counts_toward_lifetime,
-                        "balance_after": current,
-                        "reason": reason[:200],
-                        "source_type": source.type if source else None,
-                        "source_id": source.id if source else None,
-                        "idempotency_key": key,
-                        "actor_id": actor.id if actor else None,
-                        "created_at": now,
-                    }
-                ],
-            )
-            if lifetime_delta:
-                await _add_to_period_totals(session, user.id, lifetime_delta, now)
-    except IntegrityError:  # the key exists: committed earlier, or by a racing transaction
-        if (earlier := await _entry_for_key(session, key)) is None:
-            raise
+    amounts = {"user_id_": user.id, "delta_": delta, "lifetime_delta_": lifetime_delta}
+    # Conditional: guards against overdrawing and serialises writers of this balance.
+    row = (await session.execute(_CHANGE_BALANCE, amounts)).one_or_none()
+    if row is None:
+        if (earlier := await _entry_for_key(session, key)) is not None:
+            return _replayed(earlier, user, kind, delta)  # a replay, not a new spend
+        available = await session.scalar(select(Balance.current).where(Balance.user_id == user.id))
+        raise InsufficientPoints(needed=-delta, available=available or 0)
+    current, lifetime, levels_crossed = row
+    connection = await session.connection()
+    entry: LedgerEntry | None = await session.scalar(
+        _insert_entry(connection.dialect.name),
+        [
+            {
+                "user_id": user.id,
+                "kind": kind,
+                "delta": delta,
+                "counts_toward_lifetime": counts_toward_lifetime,
+                "balance_after": current,
+                "reason": reason[:200],
+                "source_type": source.type if source else None,
+                "source_id": source.id if source else None,
+                "idempotency_key": key,
+                "actor_id": actor.id if actor else None,
+                "created_at": now,
+            }
+        ],
+    )
+    if entry is None:  # the key exists: committed earlier, or by a transaction that won a race
+        undo = {**amounts, "delta_": -delta, "lifetime_delta_": -lifetime_delta}
+        await session.execute(_CHANGE_BALANCE, undo)
+        earlier = await _entry_for_key(session, key)
+        if earlier is None:
+            raise RuntimeError(f"ledger key {key} conflicted but cannot be read")
         return _replayed(earlier, user, kind, delta)
-    assert entry is not None  # noqa: S101 (INSERT ... RETURNING gives the row)
-    if lifetime_delta > 0:
+    if lifetime_delta:
+        await _add_to_period_totals(session, user.id, lifetime_delta, now)
+    if levels_crossed:
         await record_levels_reached(session, user, lifetime, previous=lifetime - lifetime_delta)
     return entry
 
