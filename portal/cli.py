@@ -44,9 +44,14 @@ def run(host: str, port: int, workers: int, reload: bool) -> None:
 @main.command()
 def worker() -> None:
     """Run the arq worker: background jobs and cron (needs REDIS_URL)."""
+    import logging.config
+
+    from arq.logs import default_log_config
     from arq.worker import run_worker
 
     from portal.worker import worker_settings
+
+    logging.config.dictConfig(default_log_config(verbose=False))
 
     settings = Settings()
     if not settings.redis_url:
