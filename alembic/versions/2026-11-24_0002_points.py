@@ -313,7 +313,6 @@ def downgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_users_status"))
 
-
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("show_in_feed")
 
