@@ -24,6 +24,7 @@ from portal.points.models import (
     UserBadge,
 )
 from portal.program.models import ProgramSetting
+from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
 
 __all__ = [
     "AuditEntry",
@@ -43,6 +44,10 @@ __all__ = [
     "PasswordReset",
     "PeriodTotal",
     "ProgramSetting",
+    "Redemption",
+    "Reward",
+    "RewardCode",
+    "RewardGroup",
     "User",
     "UserBadge",
     "UserRole",

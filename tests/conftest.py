@@ -230,3 +230,21 @@ async def arq_redis() -> AsyncIterator[Any]:
 @pytest.fixture
 def queue_name() -> str:
     return f"portal-test:{uuid.uuid4().hex}"
+
+
+@pytest_asyncio.fixture(scope="module")
+async def committed_engine(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[AsyncEngine]:
+    """A database of its own, for races between real transactions (they commit)."""
+    url = await empty_database_url(backend, tmp_path_factory.mktemp("race"), "race")
+    run_migrations(url)
+    engine = (
+        create_engine(url, pool_size=60, max_overflow=0)
+        if backend == "postgresql"
+        else create_engine(url)
+    )
+    yield engine
+    await engine.dispose()
+    if backend == "postgresql":
+        await drop_pg_database(f"portal_race_{os.getpid()}")

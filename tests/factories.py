@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
 from portal.auth.models import Role, User, UserStatus
+from portal.rewards.models import Reward
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -87,3 +88,38 @@ async def post_form(
     """Posts a form the way a browser does: with the CSRF token from a page of the session."""
     token = await csrf_token(client, page)
     return await client.post(path, data={"csrf_token": token, **data}, headers=headers)
+
+
+async def make_reward(session: AsyncSession, **overrides: object) -> Reward:
+    """A reward through the marketer's service (a fresh marketer makes it)."""
+    from portal.rewards import service as rewards
+    from portal.rewards.models import RewardKind
+
+    values = {
+        "title": "Acme hoodie",
+        "description": "Warm and soft.",
+        "kind": RewardKind.PHYSICAL,
+        "cost": 500,
+        "inventory": None,
+        "per_user_limit": None,
+        "needs_approval": True,
+        "is_active": True,
+        "cause": "",
+        "uses_code_pool": False,
+        "group_ids": frozenset(),
+    }
+    values.update(overrides)
+    staff = await make_marketer(session, name="Reward Maker")
+    return await rewards.save_reward(session, staff=staff, values=rewards.RewardValues(**values))  # type: ignore[arg-type]
+
+
+async def give_points(session: AsyncSession, user: User, amount: int) -> None:
+    from portal.points import service as points
+
+    await points.award(
+        session,
+        user,
+        points=amount,
+        reason="Test points",
+        key=f"test-gift:{user.id}:{next(_numbers)}",
+    )

@@ -1,36 +1,15 @@
 """Races between real transactions, on a database of their own (they commit)."""
 
 import asyncio
-import os
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from portal.auth.models import User
-from portal.db import create_engine, create_sessionmaker
+from portal.db import create_sessionmaker
 from portal.points import service as points
 from portal.points.models import LedgerEntry
-from tests.conftest import drop_pg_database, empty_database_url, run_migrations
 from tests.factories import make_advocate
-
-
-@pytest.fixture(scope="module")
-async def committed_engine(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[AsyncEngine]:
-    url = await empty_database_url(backend, tmp_path_factory.mktemp("race"), "race")
-    run_migrations(url)
-    engine = (
-        create_engine(url, pool_size=60, max_overflow=0)
-        if backend == "postgresql"
-        else create_engine(url)
-    )
-    yield engine
-    await engine.dispose()
-    if backend == "postgresql":
-        await drop_pg_database(f"portal_race_{os.getpid()}")
 
 
 async def _advocate_with(sessionmaker: async_sessionmaker[AsyncSession], amount: int) -> User:

@@ -1,0 +1,125 @@
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.db import Base
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
+
+
+class RewardKind(StrEnum):
+    PHYSICAL = "physical"
+    GIFT_CARD = "gift_card"
+    CODE = "code"
+    DONATION = "donation"
+    EXPERIENCE = "experience"
+
+    @property
+    def label(self) -> str:
+        return {"gift_card": "Gift card", "code": "Code"}.get(self.value, self.value.capitalize())
+
+
+class RedemptionStatus(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    FULFILLED = "fulfilled"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_closed(self) -> bool:
+        return self in (RedemptionStatus.REJECTED, RedemptionStatus.CANCELLED)
+
+
+class Reward(Base):
+    __tablename__ = "rewards"
+    __table_args__ = (
+        CheckConstraint("cost > 0", name="cost_positive"),
+        CheckConstraint("inventory IS NULL OR inventory >= 0", name="inventory_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[RewardKind] = mapped_column(String(20))
+    cost: Mapped[int]
+    # None = unlimited. Rewards with a code pool count their unused codes instead.
+    inventory: Mapped[int | None]
+    uses_code_pool: Mapped[bool] = mapped_column(default=False)
+    per_user_limit: Mapped[int | None]
+    needs_approval: Mapped[bool] = mapped_column(default=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    cause: Mapped[str] = mapped_column(String(200), default="")  # donation rewards name it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    groups: Mapped[list["RewardGroup"]] = relationship(lazy="raise", cascade="all, delete-orphan")
+
+    @property
+    def needs_shipping(self) -> bool:
+        return self.kind == RewardKind.PHYSICAL
+
+
+class RewardGroup(Base):
+    """A reward targeted at groups is shown only to their members; none means everyone."""
+
+    __tablename__ = "reward_groups"
+
+    reward_id: Mapped[int] = mapped_column(
+        ForeignKey("rewards.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class RewardCode(Base):
+    __tablename__ = "reward_codes"
+    __table_args__ = (
+        UniqueConstraint("reward_id", "code", name="uq_reward_codes_reward_id_code"),
+        Index("ix_reward_codes_free", "reward_id", "redemption_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reward_id: Mapped[int] = mapped_column(ForeignKey("rewards.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(200))
+    redemption_id: Mapped[int | None] = mapped_column(
+        ForeignKey("redemptions.id", ondelete="SET NULL"), unique=True
+    )
+    assigned_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def masked(self) -> str:
+        return "•" * max(len(self.code) - 4, 4) + self.code[-4:]
+
+
+class Redemption(Base):
+    __tablename__ = "redemptions"
+    __table_args__ = (Index("ix_redemptions_status_created_at", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reward_id: Mapped[int] = mapped_column(
+        ForeignKey("rewards.id", ondelete="RESTRICT"), index=True
+    )
+    cost: Mapped[int]
+    status: Mapped[RedemptionStatus] = mapped_column(String(20))
+    # The form's key: a double submit finds the redemption it already made.
+    request_key: Mapped[str] = mapped_column(String(80), unique=True)
+    shipping: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    tracking_note: Mapped[str] = mapped_column(String(500), default="")
+    reject_reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_at: Mapped[datetime | None]
+    fulfilled_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]  # rejected or cancelled
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    reward: Mapped[Reward] = relationship(lazy="raise")
+    user: Mapped["User"] = relationship(foreign_keys=[user_id], lazy="raise")
+    code: Mapped["RewardCode | None"] = relationship(lazy="raise", uselist=False, viewonly=True)
