@@ -32,6 +32,8 @@ from portal.outbox import routes as outbox_routes
 from portal.points import manage_routes as manage_points_routes
 from portal.points import routes as points_routes
 from portal.program import routes as program_routes
+from portal.rewards import manage_routes as manage_rewards_routes
+from portal.rewards import routes as rewards_routes
 from portal.web import public
 
 log = logging.getLogger("portal")
@@ -103,6 +105,8 @@ def create_app(
         Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),
         Mount("/points", routes=points_routes.history_routes, name="points"),
         Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
+        Mount("/rewards", routes=rewards_routes.routes, name="rewards"),
+        Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),
         Mount("", routes=[*auth_routes.routes, *sso.routes], name="auth"),
     ]
     middleware = [

@@ -14,12 +14,15 @@ class NavItem:
 
 MAIN = [
     NavItem("Home", "home", frozenset()),
+    NavItem("Rewards", "rewards:catalog", frozenset()),
     NavItem("Leaderboard", "leaderboard:index", frozenset()),
 ]
 
 MANAGE = [
     NavItem("People", "people:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Levels & badges", "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Rewards", "manage_rewards:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Fulfilment queue", "manage_rewards:queue", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Outbox", "outbox:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Audit log", "audit:list", frozenset({Role.ADMIN})),
     NavItem("Settings", "program:settings", frozenset({Role.ADMIN})),

@@ -1,7 +1,9 @@
 """Shared web parts: the request's session and user, access rules, render and redirect."""
 
+import csv
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+import io
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
@@ -170,3 +172,18 @@ def text(form: FormData, name: str) -> str:
 def page_number(request: Request) -> int:
     raw = request.query_params.get("page", "1")
     return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> Response:
+    """A CSV download (UTF-8 with BOM, so spreadsheet programs read accents right)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -38,3 +38,16 @@ async def test_demo_points_fill_the_boards_and_reseeding_keeps_the_ledger(
     assert await points.reconcile_balances(session) == []
     await seed_session(session, base_url="http://portal.test")
     assert await session.scalar(select(func.count()).select_from(LedgerEntry)) == entries
+
+
+async def test_demo_rewards_cover_every_kind_and_status(session: AsyncSession) -> None:
+    from portal.rewards.models import Redemption, Reward
+
+    await seed_session(session, base_url="http://portal.test")
+    kinds = set(await session.scalars(select(Reward.kind)))
+    statuses = set(await session.scalars(select(Redemption.status)))
+    assert kinds == {"physical", "gift_card", "code", "donation", "experience"}
+    assert statuses == {"requested", "approved", "fulfilled", "rejected"}
+    redemptions = await session.scalar(select(func.count()).select_from(Redemption))
+    await seed_session(session, base_url="http://portal.test")
+    assert await session.scalar(select(func.count()).select_from(Redemption)) == redemptions

@@ -8,8 +8,8 @@ Create Date: 2026-11-24 23:12:33.825490
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
 
+from alembic import op
 
 revision: str = "0005"
 down_revision: str | None = "0002"

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import GroupMember, Role, User, UserRole, UserStatus
+from portal.auth.models import Group, GroupMember, Role, User, UserRole, UserStatus
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, PortalError
 from portal.notifications import service as notifications
@@ -690,9 +690,55 @@ async def add_codes(
     return CodeUpload(added=len(seen), duplicates=duplicates)
 
 
+async def target_groups(session: AsyncSession) -> list[Group]:
+    return list(await session.scalars(select(Group).order_by(Group.name)))
+
+
 async def codes_of(session: AsyncSession, reward_id: int) -> list[RewardCode]:
     return list(
         await session.scalars(
             select(RewardCode).where(RewardCode.reward_id == reward_id).order_by(RewardCode.id)
         )
+    )
+
+
+# --- what the advocate's pages show -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogView:
+    items: list[CatalogItem]
+    balance: int
+
+
+async def catalog_view(
+    session: AsyncSession, *, viewer: User, kind: RewardKind | None, affordable: bool
+) -> CatalogView:
+    balance = (await points.balance_of(session, viewer)).current
+    items = await catalog(session, viewer=viewer, kind=kind)
+    if affordable:
+        items = [i for i in items if why_cannot_redeem(i, balance=balance) is None]
+    return CatalogView(items=items, balance=balance)
+
+
+@dataclass(frozen=True)
+class RedeemView:
+    item: CatalogItem
+    balance: int
+    blocked: CannotRedeem | None
+    shipping: dict[str, str]
+
+    @property
+    def blocked_message(self) -> str:
+        return MESSAGES[self.blocked] if self.blocked else ""
+
+
+async def redeem_view(session: AsyncSession, *, viewer: User, reward_id: int) -> RedeemView:
+    item = await access_reward(session, viewer=viewer, reward_id=reward_id)
+    balance = (await points.balance_of(session, viewer)).current
+    return RedeemView(
+        item=item,
+        balance=balance,
+        blocked=why_cannot_redeem(item, balance=balance),
+        shipping=await last_shipping(session, viewer) if item.reward.needs_shipping else {},
     )

@@ -18,8 +18,10 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
 from playwright.async_api import Error as PlaywrightError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.config import Settings
+from portal.db import create_engine, create_sessionmaker
 from tests.browser.pages import HomePage, LoginPage
 from tests.conftest import free_port, unavailable
 
@@ -50,6 +52,19 @@ class LiveServer:
     admin_name: str
     admin_password: str
     log: Path
+    database_url: str
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session on the server's own database, to set a scene through the real services
+        (committed when the block ends)."""
+        engine = create_engine(self.database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                yield session
+                await session.commit()
+        finally:
+            await engine.dispose()
 
 
 def _portal_env(var_dir: Path, base_url: str) -> dict[str, str]:
@@ -113,6 +128,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         admin_name="Alex Admin",
         admin_password="a-strong-admin-password",
         log=var_dir / "portal.log",
+        database_url=f"sqlite+aiosqlite:///{var_dir / 'portal.sqlite3'}",
     )
     _portal("migrate", env=env)
     _portal(

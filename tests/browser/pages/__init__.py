@@ -6,6 +6,7 @@ from tests.browser.pages.layout import Layout
 from tests.browser.pages.login import LoginPage
 from tests.browser.pages.outbox import EmailPage, OutboxPage
 from tests.browser.pages.people import InvitePage, PeoplePage
+from tests.browser.pages.rewards import QueuePage, RedeemPage, RedemptionPage, RewardsPage
 
 __all__ = [
     "AcceptInvitationPage",
@@ -17,4 +18,8 @@ __all__ = [
     "LoginPage",
     "OutboxPage",
     "PeoplePage",
+    "QueuePage",
+    "RedeemPage",
+    "RedemptionPage",
+    "RewardsPage",
 ]

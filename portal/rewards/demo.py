@@ -1,0 +1,168 @@
+"""Demo rewards: a catalog of every kind, a gift-card code pool, and redemptions in every status."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal import clock
+from portal.auth.models import User
+from portal.rewards import service as rewards
+from portal.rewards.models import Redemption, Reward, RewardKind
+
+CATALOG = [
+    (
+        "Acme sticker pack",
+        "Ten die-cut stickers for your laptop.",
+        RewardKind.PHYSICAL,
+        150,
+        None,
+        None,
+        False,
+        "",
+    ),
+    (
+        "Acme hoodie",
+        "Heavyweight organic cotton, embroidered logo. Sizes S to XXL.",
+        RewardKind.PHYSICAL,
+        1_200,
+        25,
+        1,
+        True,
+        "",
+    ),
+    (
+        "$10 gift card",
+        "An Amazon gift card, delivered as a code at once.",
+        RewardKind.GIFT_CARD,
+        1_000,
+        None,
+        None,
+        False,
+        "",
+    ),
+    (
+        "Plant a tree",
+        "We plant a tree in your name with One Tree Planted.",
+        RewardKind.DONATION,
+        300,
+        None,
+        None,
+        False,
+        "One Tree Planted",
+    ),
+    (
+        "Acme Connect conference pass",
+        "A full pass to Acme Connect 2027 in Lisbon.",
+        RewardKind.EXPERIENCE,
+        8_000,
+        3,
+        1,
+        True,
+        "",
+    ),
+    (
+        "1-month Pro plan upgrade",
+        "A code for one month of the Pro plan on your account.",
+        RewardKind.CODE,
+        500,
+        None,
+        2,
+        True,
+        "",
+    ),
+]
+CODES = {
+    "$10 gift card": [f"AMZN-DEMO-{n:04d}-{(n * 7919) % 10000:04d}" for n in range(1, 13)],
+    "1-month Pro plan upgrade": [f"PRO1M-{n:05d}" for n in range(101, 111)],
+}
+SHIPPING = {
+    "priya.raman@northwind.example": {
+        "name": "Priya Raman",
+        "street": "14 Harbour Road",
+        "city": "Leeds",
+        "postal_code": "LS1 4AB",
+        "country": "United Kingdom",
+        "phone": "",
+    },
+    "jonas.berg@fjordtech.example": {
+        "name": "Jonas Berg",
+        "street": "Storgata 22",
+        "city": "Oslo",
+        "postal_code": "0184",
+        "country": "Norway",
+        "phone": "+47 22 00 00 00",
+    },
+}
+
+
+async def seed(session: AsyncSession, people: dict[str, User], *, base_url: str) -> None:
+    marketer = people["marketer@acme.example"]
+    by_title = {r.title: r for r in await session.scalars(select(Reward))}
+    for title, description, kind, cost, inventory, limit, approval, cause in CATALOG:
+        if title in by_title:
+            continue
+        reward = await rewards.save_reward(
+            session,
+            staff=marketer,
+            values=rewards.RewardValues(
+                title=title,
+                description=description,
+                kind=kind,
+                cost=cost,
+                inventory=inventory,
+                per_user_limit=limit,
+                needs_approval=approval,
+                is_active=True,
+                cause=cause,
+                uses_code_pool=title in CODES,
+                group_ids=frozenset(),
+            ),
+        )
+        if title in CODES:
+            await rewards.add_codes(
+                session, staff=marketer, reward_id=reward.id, codes=CODES[title]
+            )
+        by_title[title] = reward
+    if await session.scalar(select(Redemption.id).limit(1)) is not None:
+        return
+    plan = [
+        # (advocate, reward, days ago, what happens next)
+        ("priya.raman@northwind.example", "Acme hoodie", 9, "fulfil"),
+        ("jonas.berg@fjordtech.example", "Acme hoodie", 2, "approve"),
+        ("amara.nwosu@kelvin.example", "$10 gift card", 6, None),
+        ("daniel.kim@brightpath.example", "Plant a tree", 1, None),
+        ("omar.haddad@dunecloud.example", "1-month Pro plan upgrade", 0, None),
+        ("lucia.moreno@solaria.example", "Acme sticker pack", 4, "reject"),
+    ]
+    for email, title, days_ago, then in plan:
+        advocate = people[email]
+        with clock.shifted(-timedelta(days=days_ago)):
+            redemption = await rewards.request_redemption(
+                session,
+                user=advocate,
+                reward_id=by_title[title].id,
+                key=f"demo:{email}:{title}",
+                shipping=SHIPPING.get(email),
+                base_url=base_url,
+            )
+        if then in ("approve", "fulfil"):
+            await rewards.approve_redemption(
+                session, staff=marketer, redemption_id=redemption.id, base_url=base_url
+            )
+        if then == "fulfil":
+            await rewards.fulfil_redemption(
+                session,
+                staff=marketer,
+                redemption_id=redemption.id,
+                tracking_note="Royal Mail tracking RM123456789GB",
+                base_url=base_url,
+            )
+        if then == "reject":
+            await rewards.reject_redemption(
+                session,
+                staff=marketer,
+                redemption_id=redemption.id,
+                reason="The sticker packs are out of stock until March.",
+                base_url=base_url,
+            )

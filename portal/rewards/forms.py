@@ -1,0 +1,110 @@
+"""Parsing the redeem, reward, code pool and fulfilment forms."""
+
+import csv
+import io
+import uuid
+
+from starlette.datastructures import FormData, UploadFile
+
+from portal.forms import FormState
+from portal.rewards.models import RewardKind
+from portal.rewards.service import SHIPPING_FIELDS, RewardValues
+
+SHIPPING_LABELS = {
+    "name": "Full name",
+    "street": "Street and number",
+    "city": "City",
+    "postal_code": "Postal code",
+    "country": "Country",
+    "phone": "Phone (for the courier, optional)",
+}
+REQUIRED_SHIPPING = ("name", "street", "city", "postal_code", "country")
+
+
+def new_request_key() -> str:
+    """Sent with the redeem form, so a double submit finds the redemption it already made."""
+    return uuid.uuid4().hex
+
+
+def redeem_form(form: FormData, *, needs_shipping: bool) -> FormState:
+    state = FormState.of(form, "key", *SHIPPING_FIELDS)
+    if not state.value("key"):
+        state.data["key"] = new_request_key()
+    if needs_shipping:
+        for name in REQUIRED_SHIPPING:
+            if not state.value(name):
+                state.add_error(name, f"Enter your {SHIPPING_LABELS[name].lower()}.")
+        for name in SHIPPING_FIELDS:
+            state.check_length(name, 200)
+    return state
+
+
+def shipping_of(state: FormState) -> dict[str, str]:
+    return {name: state.value(name) for name in SHIPPING_FIELDS}
+
+
+def _optional_count(state: FormState, name: str, message: str) -> int | None:
+    raw = state.value(name).replace(",", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        state.add_error(name, message)
+        return None
+    return int(raw)
+
+
+def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
+    state = FormState.of(
+        form, "title", "description", "kind", "cost", "inventory", "per_user_limit", "cause"
+    )
+    for flag in ("needs_approval", "is_active", "uses_code_pool"):
+        state.data[flag] = "on" if form.get(flag) else ""
+    group_ids = frozenset(
+        int(g) for g in form.getlist("groups") if isinstance(g, str) and g.isdigit()
+    )
+    state.data["groups"] = ",".join(str(g) for g in sorted(group_ids))
+    state.require("title", message="Give the reward a name.")
+    state.check_length("title", 120)
+    state.check_length("description", 2000)
+    state.check_length("cause", 200)
+    if state.value("kind") not in set(RewardKind):
+        state.add_error("kind", "Choose what kind of reward this is.")
+    cost = _optional_count(state, "cost", "Enter the cost in points, like 500.")
+    if cost is None and "cost" not in state.errors:
+        state.add_error("cost", "Enter the cost in points, like 500.")
+    elif cost == 0:
+        state.add_error("cost", "A reward costs at least one point.")
+    inventory = _optional_count(state, "inventory", "Enter how many there are, or leave it empty.")
+    limit = _optional_count(state, "per_user_limit", "Enter a number, or leave it empty.")
+    if limit == 0:
+        state.add_error("per_user_limit", "Leave it empty for no limit, or allow at least one.")
+    if state.value("kind") == RewardKind.DONATION and not state.value("cause"):
+        state.add_error("cause", "Name the cause the points are donated to.")
+    if not state.ok:
+        return state, None
+    return state, RewardValues(
+        title=state.value("title"),
+        description=state.value("description"),
+        kind=RewardKind(state.value("kind")),
+        cost=cost or 0,
+        inventory=inventory,
+        per_user_limit=limit,
+        needs_approval=bool(state.value("needs_approval")),
+        is_active=bool(state.value("is_active")),
+        cause=state.value("cause"),
+        uses_code_pool=bool(state.value("uses_code_pool")),
+        group_ids=group_ids,
+    )
+
+
+async def codes_from(form: FormData) -> list[str]:
+    """Codes pasted one per line, and/or a CSV file whose first column holds them."""
+    lines = str(form.get("codes", "")).splitlines()
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        text = (await upload.read()).decode("utf-8-sig", errors="replace")
+        rows = list(csv.reader(io.StringIO(text)))
+        if rows and rows[0] and rows[0][0].strip().lower() in {"code", "codes"}:
+            rows = rows[1:]
+        lines.extend(row[0] for row in rows if row)
+    return [line.strip() for line in lines if line.strip()]

@@ -1,0 +1,225 @@
+"""Manage → Rewards: the catalog, code pools and the fulfilment queue."""
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.errors import PortalError
+from portal.forms import FormState
+from portal.rewards import forms, service
+from portal.rewards.models import RedemptionStatus, RewardKind
+from portal.web import (
+    csv_response,
+    current_user,
+    db,
+    flash,
+    redirect,
+    render,
+    settings,
+    staff_of_program,
+)
+
+
+@staff_of_program
+async def rewards_list(request: Request) -> Response:
+    rows = await service.list_rewards(db(request))
+    return render(request, "rewards/manage_list.html", {"rows": rows})
+
+
+async def _edit_page(
+    request: Request, form: FormState, *, reward_id: int | None, status_code: int = 200
+) -> Response:
+    context = {
+        "form": form,
+        "reward_id": reward_id,
+        "kinds": list(RewardKind),
+        "groups": await service.target_groups(db(request)),
+        "codes": await service.codes_of(db(request), reward_id) if reward_id else [],
+    }
+    return render(request, "rewards/manage_edit.html", context, status_code=status_code)
+
+
+@staff_of_program
+async def new_reward(request: Request) -> Response:
+    defaults = {"kind": "physical", "needs_approval": "on", "is_active": "on"}
+    return await _edit_page(request, FormState(data=defaults), reward_id=None)
+
+
+@staff_of_program
+async def edit_reward(request: Request) -> Response:
+    reward = await service.get_reward_for_staff(db(request), request.path_params["reward_id"])
+    data = {
+        "title": reward.title,
+        "description": reward.description,
+        "kind": str(reward.kind),
+        "cost": str(reward.cost),
+        "inventory": "" if reward.inventory is None else str(reward.inventory),
+        "per_user_limit": "" if reward.per_user_limit is None else str(reward.per_user_limit),
+        "cause": reward.cause,
+        "needs_approval": "on" if reward.needs_approval else "",
+        "is_active": "on" if reward.is_active else "",
+        "uses_code_pool": "on" if reward.uses_code_pool else "",
+        "groups": ",".join(str(g.group_id) for g in reward.groups),
+    }
+    return await _edit_page(request, FormState(data=data), reward_id=reward.id)
+
+
+@staff_of_program
+async def save_reward(request: Request) -> Response:
+    reward_id = request.path_params.get("reward_id")
+    state, values = forms.reward_form(await request.form())
+    if values is None:
+        return await _edit_page(request, state, reward_id=reward_id, status_code=422)
+    reward = await service.save_reward(
+        db(request), staff=current_user(request), values=values, reward_id=reward_id
+    )
+    flash(request, f"{reward.title} saved.")
+    return redirect(request, "manage_rewards:edit", reward_id=reward.id)
+
+
+@staff_of_program
+async def add_codes(request: Request) -> Response:
+    reward_id = request.path_params["reward_id"]
+    codes = await forms.codes_from(await request.form())
+    try:
+        upload = await service.add_codes(
+            db(request), staff=current_user(request), reward_id=reward_id, codes=codes
+        )
+    except PortalError as error:
+        flash(request, error.message, "error")
+    else:
+        message = f"{upload.added} codes added."
+        if upload.duplicates:
+            message += f" {len(upload.duplicates)} refused as duplicates: " + ", ".join(
+                upload.duplicates[:10]
+            )
+        flash(request, message, "success" if upload.added else "error")
+    return redirect(request, "manage_rewards:edit", reward_id=reward_id)
+
+
+def _queue_filters(request: Request) -> tuple[str, str]:
+    status = request.query_params.get("status", "")
+    kind = request.query_params.get("kind", "")
+    return (
+        status if status in set(RedemptionStatus) else "",
+        kind if kind in set(RewardKind) else "",
+    )
+
+
+@staff_of_program
+async def queue(request: Request) -> Response:
+    status, kind = _queue_filters(request)
+    redemptions = await service.fulfilment_queue(
+        db(request),
+        status=RedemptionStatus(status) if status else None,
+        kind=RewardKind(kind) if kind else None,
+    )
+    context = {
+        "redemptions": redemptions,
+        "status": status,
+        "kind": kind,
+        "statuses": list(RedemptionStatus),
+        "kinds": list(RewardKind),
+    }
+    return render(request, "rewards/queue.html", context, partial="rewards/_queue_table.html")
+
+
+@staff_of_program
+async def queue_csv(request: Request) -> Response:
+    status, kind = _queue_filters(request)
+    redemptions = await service.fulfilment_queue(
+        db(request),
+        status=RedemptionStatus(status) if status else None,
+        kind=RewardKind(kind) if kind else None,
+    )
+    header = [
+        "id",
+        "requested",
+        "status",
+        "reward",
+        "kind",
+        "cost",
+        "advocate",
+        "email",
+        "ship to",
+        "street",
+        "city",
+        "postal code",
+        "country",
+        "phone",
+        "tracking",
+    ]
+    rows = [
+        [
+            r.id,
+            r.created_at.isoformat(timespec="minutes"),
+            r.status,
+            r.reward.title,
+            r.reward.kind,
+            r.cost,
+            r.user.display_name,
+            r.user.email,
+            *[(r.shipping or {}).get(k, "") for k in service.SHIPPING_FIELDS],
+            r.tracking_note,
+        ]
+        for r in redemptions
+    ]
+    return csv_response("redemptions.csv", header, rows)
+
+
+@staff_of_program
+async def decide(request: Request) -> Response:
+    form = await request.form()
+    action = request.url.path.rsplit("/", 1)[1]
+    redemption_id = request.path_params["redemption_id"]
+    base_url = settings(request).base_url
+    staff = current_user(request)
+    note = str(form.get("note", "")).strip()
+    try:
+        if action == "approve":
+            done = await service.approve_redemption(
+                db(request), staff=staff, redemption_id=redemption_id, base_url=base_url
+            )
+        elif action == "reject":
+            done = await service.reject_redemption(
+                db(request),
+                staff=staff,
+                redemption_id=redemption_id,
+                reason=note,
+                base_url=base_url,
+            )
+        else:
+            done = await service.fulfil_redemption(
+                db(request),
+                staff=staff,
+                redemption_id=redemption_id,
+                tracking_note=note,
+                base_url=base_url,
+            )
+    except PortalError as error:
+        if error.status_code == 404:
+            raise
+        flash(request, error.message, "error")
+    else:
+        flash(request, f"Redemption #{done.id} is now {done.status}.")
+    return redirect(
+        request,
+        "manage_rewards:queue",
+        query={"status": str(form.get("back", ""))} if form.get("back") else None,
+    )
+
+
+routes = [
+    Route("/", rewards_list, methods=["GET"], name="list"),
+    Route("/new", new_reward, methods=["GET"], name="new"),
+    Route("/new", save_reward, methods=["POST"], name="create"),
+    Route("/{reward_id:int}", edit_reward, methods=["GET"], name="edit"),
+    Route("/{reward_id:int}", save_reward, methods=["POST"], name="save"),
+    Route("/{reward_id:int}/codes", add_codes, methods=["POST"], name="codes"),
+    Route("/queue", queue, methods=["GET"], name="queue"),
+    Route("/queue.csv", queue_csv, methods=["GET"], name="queue_csv"),
+    *(
+        Route(f"/queue/{{redemption_id:int}}/{action}", decide, methods=["POST"], name=action)
+        for action in ("approve", "reject", "fulfil")
+    ),
+]
