@@ -70,7 +70,12 @@ async def catalog(
     query = select(Reward).where(Reward.is_active, _visible_to(viewer))
     if kind is not None:
         query = query.where(Reward.kind == kind)
-    rewards = list(await session.scalars(query.order_by(Reward.cost, Reward.id)))
+    return await _with_counts(session, viewer, query.order_by(Reward.cost, Reward.id))
+
+
+async def _with_counts(session: AsyncSession, viewer: User, query: Any) -> list[CatalogItem]:
+    """The rewards with what is left of each and how often the viewer holds them."""
+    rewards = list(await session.scalars(query))
     ids = [r.id for r in rewards]
     free_codes = dict(
         (
@@ -102,8 +107,11 @@ def _left(reward: Reward, free_codes: int) -> int | None:
 
 
 async def access_reward(session: AsyncSession, *, viewer: User, reward_id: int) -> CatalogItem:
-    """A reward the viewer may redeem; another group's or an inactive reward answers 404."""
-    items = [i for i in await catalog(session, viewer=viewer) if i.reward.id == reward_id]
+    """A reward targeted at the viewer (another group's answers 404). An inactive one is
+    found, so its page can say it is no longer available."""
+    items = await _with_counts(
+        session, viewer, select(Reward).where(Reward.id == reward_id, _visible_to(viewer))
+    )
     if not items:
         raise NotFound()
     return items[0]
@@ -159,6 +167,8 @@ async def request_redemption(
         return earlier
     item = await access_reward(session, viewer=user, reward_id=reward_id)
     reward = item.reward
+    if not reward.is_active:
+        raise RedeemRefused(CannotRedeem.INACTIVE, MESSAGES[CannotRedeem.INACTIVE])
     try:
         redemption = await _redeem(
             session, user=user, reward=reward, key=key, shipping=shipping, base_url=base_url
@@ -197,7 +207,9 @@ async def _redeem(
             .execution_options(synchronize_session=False)
         )
         if taken.one_or_none() is None:
-            raise RedeemRefused(CannotRedeem.SOLD_OUT, MESSAGES[CannotRedeem.SOLD_OUT])
+            active = await session.scalar(select(Reward.is_active).where(Reward.id == reward.id))
+            reason = CannotRedeem.SOLD_OUT if active else CannotRedeem.INACTIVE
+            raise RedeemRefused(reason, MESSAGES[reason])
         if reward.per_user_limit is not None:
             held = await session.scalar(
                 select(func.count()).where(

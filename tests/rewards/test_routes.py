@@ -260,3 +260,19 @@ async def test_marketer_creates_a_reward_and_loads_codes(
     )
     masked = [c.get_text() for c in page.select(".code-list code")]
     assert sorted(masked) == ["••••-111", "••••-222", "••••-333"]
+
+
+async def test_a_reward_switched_off_meanwhile_is_refused_with_a_message(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    advocate = await make_advocate(session)
+    await give_points(session, advocate, 600)
+    reward = await make_reward(session, cost=100)
+    await login_as(client, advocate)
+    page = _page(await client.get(f"/rewards/{reward.id}"))
+    key = page.select_one("input[name=key]")["value"]
+    reward.is_active = False
+    refused = await post_form(client, f"/rewards/{reward.id}/redeem", {"key": key, **SHIPPING})
+    assert refused.status_code == 409
+    assert "no longer available" in _page(refused).get_text()
+    assert (await points.balance_of(session, advocate)).current == 600

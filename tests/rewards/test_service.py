@@ -81,7 +81,9 @@ async def test_the_per_user_limit_holds(session: AsyncSession) -> None:
     assert (await points.balance_of(session, advocate)).current == 1_900
 
 
-async def test_an_inactive_or_other_groups_reward_is_not_found(session: AsyncSession) -> None:
+async def test_another_groups_reward_is_not_found_and_an_inactive_one_is_refused(
+    session: AsyncSession,
+) -> None:
     from portal.auth.models import Group
     from portal.errors import NotFound
 
@@ -92,9 +94,11 @@ async def test_an_inactive_or_other_groups_reward_is_not_found(session: AsyncSes
     await session.flush()
     hidden = await make_reward(session, group_ids=frozenset({group.id}))
     inactive = await make_reward(session, is_active=False)
-    for reward in (hidden, inactive):
-        with pytest.raises(NotFound):
-            await _redeem(session, advocate, reward, key=f"x{reward.id}")
+    with pytest.raises(NotFound):
+        await _redeem(session, advocate, hidden, key="hidden")
+    with pytest.raises(rewards.RedeemRefused) as refused:
+        await _redeem(session, advocate, inactive, key="inactive")
+    assert refused.value.reason == rewards.CannotRedeem.INACTIVE
     titles = [item.reward.id for item in await rewards.catalog(session, viewer=advocate)]
     assert hidden.id not in titles
     assert inactive.id not in titles
