@@ -3,14 +3,14 @@
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import utcnow
@@ -30,6 +30,7 @@ RETRY_DELAYS = (
     timedelta(hours=2),
     timedelta(hours=12),
 )
+SEND_LEASE = timedelta(minutes=5)
 LINK = re.compile(r"https?://[^\s<>\"']+")
 
 
@@ -108,17 +109,25 @@ def build_message(email: OutboxEmail, *, sender: str, message_domain: str) -> Em
     return message
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or being sent under a lease that ran out (its worker died)."""
+    return OutboxEmail.status.in_([EmailStatus.PENDING, EmailStatus.SENDING]) & (
+        OutboxEmail.next_attempt_at <= now
+    )
+
+
 async def claim(session: AsyncSession, email_id: int) -> OutboxEmail | None:
-    """Marks a due email as being sent, so no other worker sends it; None if it is not due."""
+    """Takes a lease on a due email, so no other worker sends it while this one does; None if
+    it is not due. A worker killed mid-send leaves the lease to run out, and the sweep retries."""
     now = utcnow()
     claimed = await session.execute(
         update(OutboxEmail)
-        .where(
-            OutboxEmail.id == email_id,
-            OutboxEmail.status == EmailStatus.PENDING,
-            OutboxEmail.next_attempt_at <= now,
+        .where(OutboxEmail.id == email_id, _due(now))
+        .values(
+            status=EmailStatus.SENDING,
+            attempts=OutboxEmail.attempts + 1,
+            next_attempt_at=now + SEND_LEASE,
         )
-        .values(status=EmailStatus.SENDING, attempts=OutboxEmail.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -169,10 +178,7 @@ async def record_result(session: AsyncSession, email_id: int, error: str | None)
 
 async def due_email_ids(session: AsyncSession, *, limit: int = 100) -> list[int]:
     rows = await session.scalars(
-        select(OutboxEmail.id)
-        .where(OutboxEmail.status == EmailStatus.PENDING, OutboxEmail.next_attempt_at <= utcnow())
-        .order_by(OutboxEmail.id)
-        .limit(limit)
+        select(OutboxEmail.id).where(_due(utcnow())).order_by(OutboxEmail.id).limit(limit)
     )
     return list(rows)
 

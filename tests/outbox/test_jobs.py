@@ -192,3 +192,22 @@ def test_smtp_urls_are_read_with_their_tls_mode() -> None:
     assert implicit.use_tls is True
     assert implicit.port == 465
     assert outbox.SmtpServer.from_url("smtp://h:25?starttls=false").start_tls is False
+
+
+async def test_an_email_whose_worker_died_mid_send_is_sent_after_the_lease(
+    session: AsyncSession, connection: AsyncConnection, settings: Settings, smtp_server: MailCatcher
+) -> None:
+    settings.smtp_url = smtp_server.url
+    email = await _queue_welcome(session)
+    await session.commit()
+    await outbox.claim(session, email.id)  # a worker took it, then died before sending
+    await session.commit()
+    context = _context(settings, connection, queue=None)
+    assert await send_due_emails(context) == 0  # the lease still holds: nobody else sends it
+    assert smtp_server.messages == []
+    with clock.shifted(outbox.SEND_LEASE + timedelta(seconds=1)):
+        assert await send_due_emails(context) == 1
+    assert len(smtp_server.messages) == 1
+    await session.refresh(email)
+    assert email.status == EmailStatus.SENT
+    assert email.attempts == 2
