@@ -28,6 +28,7 @@ from portal.error_pages import HANDLERS
 from portal.home.routes import home
 from portal.jobs import ArqQueue, InProcessQueue, JobQueue, PendingJob, Schedule
 from portal.middleware import CSRF, RequestId, SecurityHeaders, UnitOfWork
+from portal.notifications import routes as notifications_routes
 from portal.outbox import routes as outbox_routes
 from portal.points import manage_routes as manage_points_routes
 from portal.points import routes as points_routes
@@ -106,6 +107,7 @@ def create_app(
         Mount("/points", routes=points_routes.history_routes, name="points"),
         Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
         Mount("/rewards", routes=rewards_routes.routes, name="rewards"),
+        Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
         Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),
         Mount("", routes=[*auth_routes.routes, *sso.routes], name="auth"),
     ]
