@@ -24,6 +24,7 @@ from portal.points.models import (
     UserBadge,
 )
 from portal.program.models import ProgramSetting
+from portal.referrals.models import Referral, ReferralClick, ReferralEvent, ReferralNote
 
 __all__ = [
     "AuditEntry",
@@ -43,6 +44,10 @@ __all__ = [
     "PasswordReset",
     "PeriodTotal",
     "ProgramSetting",
+    "Referral",
+    "ReferralClick",
+    "ReferralEvent",
+    "ReferralNote",
     "User",
     "UserBadge",
     "UserRole",

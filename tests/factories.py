@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
 from portal.auth.models import Role, User, UserStatus
+from portal.referrals.models import Referral
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -87,3 +88,27 @@ async def post_form(
     """Posts a form the way a browser does: with the CSRF token from a page of the session."""
     token = await csrf_token(client, page)
     return await client.post(path, data={"csrf_token": token, **data}, headers=headers)
+
+
+async def make_referral(
+    session: AsyncSession,
+    referrer: User,
+    *,
+    name: str = "Grace Hopper",
+    email: str | None = None,
+    company: str = "Navy Labs",
+    note: str = "",
+) -> Referral:
+    """A referral submitted through the real service."""
+    from portal.referrals import service as referrals
+
+    number = next(_numbers)
+    return await referrals.submit_referral(
+        session,
+        referrer=referrer,
+        prospect=referrals.Prospect(
+            name=name, email=email or f"prospect{number}@navylabs.example", company=company
+        ),
+        note=note,
+        base_url="http://portal.test",
+    )
