@@ -32,6 +32,9 @@ from portal.outbox import routes as outbox_routes
 from portal.points import manage_routes as manage_points_routes
 from portal.points import routes as points_routes
 from portal.program import routes as program_routes
+from portal.referrals import manage_routes as manage_referrals_routes
+from portal.referrals import pipeline_routes
+from portal.referrals import routes as referrals_routes
 from portal.web import public
 
 log = logging.getLogger("portal")
@@ -103,6 +106,10 @@ def create_app(
         Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),
         Mount("/points", routes=points_routes.history_routes, name="points"),
         Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
+        Mount("/manage/referrals", routes=manage_referrals_routes.routes, name="manage_referrals"),
+        Mount("/referrals", routes=referrals_routes.routes, name="referrals"),
+        Mount("/pipeline", routes=pipeline_routes.routes, name="pipeline"),
+        *referrals_routes.link_routes,
         Mount("", routes=[*auth_routes.routes, *sso.routes], name="auth"),
     ]
     middleware = [

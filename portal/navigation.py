@@ -15,11 +15,14 @@ class NavItem:
 MAIN = [
     NavItem("Home", "home", frozenset()),
     NavItem("Leaderboard", "leaderboard:index", frozenset()),
+    NavItem("Referrals", "referrals:list", frozenset()),
+    NavItem("Pipeline", "pipeline:board", frozenset({Role.SALES, Role.ADMIN})),
 ]
 
 MANAGE = [
     NavItem("People", "people:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Levels & badges", "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Referrals", "manage_referrals:settings", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Outbox", "outbox:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Audit log", "audit:list", frozenset({Role.ADMIN})),
     NavItem("Settings", "program:settings", frozenset({Role.ADMIN})),
