@@ -96,6 +96,7 @@ def upgrade() -> None:
         sa.Column("referral_id", sa.Integer(), nullable=False),
         sa.Column("from_stage", sa.String(length=20), nullable=True),
         sa.Column("to_stage", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.String(length=20), nullable=True),
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("via", sa.String(length=10), nullable=False),
         sa.Column("note", sa.String(length=500), nullable=False),

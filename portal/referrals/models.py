@@ -153,9 +153,10 @@ class ReferralEvent(Base):
     )
     from_stage: Mapped[Stage | None] = mapped_column(String(20))
     to_stage: Mapped[Stage] = mapped_column(String(20))
+    reason: Mapped[CloseReason | None] = mapped_column(String(20))  # for lost and rejected
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     via: Mapped[str] = mapped_column(String(10), default="portal")  # "portal" or "crm"
-    note: Mapped[str] = mapped_column(String(500), default="")  # e.g. the close reason
+    note: Mapped[str] = mapped_column(String(500), default="")  # the rep's, staff only
     points: Mapped[int] = mapped_column(default=0)  # what this move paid the advocate
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -164,6 +165,10 @@ class ReferralEvent(Base):
     @property
     def to_label(self) -> str:
         return Stage(self.to_stage).label
+
+    @property
+    def reason_label(self) -> str:
+        return CloseReason(self.reason).label if self.reason else ""
 
     actor: Mapped[User | None] = relationship(lazy="raise")
 

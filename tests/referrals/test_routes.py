@@ -1,10 +1,14 @@
 """The referral pages: refer a friend, My referrals, the pipeline, the personal link and the
 settings, each with and without htmx where a page has a partial."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import httpx
 from bs4 import BeautifulSoup
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from portal.points import service as points
 from portal.referrals import service as referrals
@@ -366,3 +370,50 @@ async def test_marketers_set_the_point_structure_and_the_offer(
         150,
         "A free month",
     )
+
+
+@contextmanager
+def counted_queries(connection: AsyncConnection) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = connection.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_list_pages_make_the_same_number_of_queries_for_more_referrals(
+    client: httpx.AsyncClient, session: AsyncSession, connection: AsyncConnection
+) -> None:
+    ada = await make_advocate(session)
+    rep = await make_sales(session)
+    await login_as(client, ada)
+    await make_referral(session, ada)
+    await session.flush()
+    small: dict[str, int] = {}
+    for path in ("/referrals/", "/pipeline/"):
+        if path == "/pipeline/":
+            client.cookies.clear()
+            await login_as(client, rep)
+        with counted_queries(connection) as statements:
+            assert (await client.get(path)).status_code == 200
+        small[path] = len(statements)
+    for n in range(4):
+        other = await make_advocate(session)
+        await make_referral(session, other if n % 2 else ada)
+    await session.flush()
+    large: dict[str, int] = {}
+    for path in ("/pipeline/", "/referrals/"):
+        if path == "/referrals/":
+            client.cookies.clear()
+            await login_as(client, ada)
+        with counted_queries(connection) as statements:
+            assert (await client.get(path)).status_code == 200
+        large[path] = len(statements)
+    assert large == small
+    assert min(small.values()) > 3

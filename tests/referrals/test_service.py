@@ -171,7 +171,7 @@ async def test_lost_and_rejected_need_a_reason_and_pay_nothing(session: AsyncSes
         await _move(session, referral, Stage.LOST, rep)
     event = await _move(session, referral, Stage.LOST, rep, reason=CloseReason.NOT_A_FIT)
     assert event.points == 0
-    assert event.note == "Not a fit"
+    assert (event.reason, event.reason_label, event.note) == ("not_a_fit", "Not a fit", "")
     loaded = await referrals.access_referral(session, referral.id)
     assert (loaded.stage, loaded.close_reason) == (Stage.LOST, CloseReason.NOT_A_FIT)
     assert await _balance(session, ada) == 50
@@ -198,7 +198,11 @@ async def test_a_move_writes_an_audit_row_tells_the_advocate_and_queues_an_email
     assert audit_row is not None
     assert audit_row.actor_id == rep.id
     assert (audit_row.before, audit_row.after["stage"]) == ({"stage": "submitted"}, "qualified")
-    note = await session.scalar(select(Notification).where(Notification.user_id == ada.id))
+    note = await session.scalar(
+        select(Notification).where(
+            Notification.user_id == ada.id, Notification.kind == "referral_moved"
+        )
+    )
     assert note is not None
     assert "Grace Hopper" in note.title
     assert note.body == "You earned 200 points."
@@ -222,6 +226,19 @@ async def test_a_won_referral_reaches_the_community_feed_once(session: AsyncSess
     )
     assert len(items) == 1
     assert "Navy Labs" in items[0].text
+
+
+async def test_the_first_referral_and_the_first_won_referral_earn_their_badges_once(
+    session: AsyncSession,
+) -> None:
+    ada = await make_advocate(session)
+    rep = await make_sales(session)
+    first = await make_referral(session, ada)
+    await make_referral(session, ada)
+    await _move(session, first, Stage.WON, rep)
+    held = [held.badge.rule for held in await points.badges_of(session, ada)]
+    assert held.count("first_referral") == 1
+    assert held.count("first_won_referral") == 1
 
 
 async def test_claiming_and_assigning_tell_the_new_owner_and_are_audited(

@@ -13,7 +13,7 @@ from portal.errors import Conflict, PortalError
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
 from portal.points import service as points
-from portal.points.models import FeedKind
+from portal.points.models import Badge, BadgeRule, FeedKind
 from portal.points.service.feed import add_feed_item
 from portal.program import service as program
 from portal.referrals.models import (
@@ -153,10 +153,22 @@ async def submit_referral(
         summary=f"{referrer.email} referred {email} ({source.value})",
         after={"stage": Stage.SUBMITTED.value, "flags": referral.flags},
     )
+    await _award_rule_badge(session, referrer, BadgeRule.FIRST_REFERRAL, announce=True)
     if screening.owner is not None:
         await _tell_owner(session, referral, owner=screening.owner, base_url=base_url)
     await session.flush()
     return referral
+
+
+async def _award_rule_badge(
+    session: AsyncSession, user: User, rule: BadgeRule, *, announce: bool
+) -> None:
+    """The referral badges (first referral, first won referral) when the program has them."""
+    badge = await session.scalar(
+        select(Badge).where(Badge.rule == rule, Badge.is_active.is_(True)).limit(1)
+    )
+    if badge is not None:
+        await points.award_badge(session, user=user, badge=badge, announce=announce)
 
 
 async def _pay(
@@ -227,16 +239,16 @@ async def move_referral(
     except IntegrityError as error:
         raise DuplicateReferral(referral.prospect_email) from error
     paid = await _pay(session, referral, referral.referrer, unpaid, config=config, actor=actor)
-    event_note = " · ".join(
-        part for part in (reason.label if reason and to.is_closed else "", note.strip()) if part
-    )
+    closed_because = reason if to.is_closed else None
+    event_note = note.strip()[:500]
     event = ReferralEvent(
         referral_id=referral.id,
         from_stage=before,
         to_stage=to,
+        reason=closed_because,
         actor_id=actor.id if actor else None,
         via=via,
-        note=event_note[:500],
+        note=event_note,
         points=paid,
         created_at=referral.updated_at,
     )
@@ -248,7 +260,7 @@ async def move_referral(
         target_type="referral",
         target_id=referral.id,
         summary=f"{referral.prospect_email}: {before.label} → {to.label}"
-        + (f" ({event_note})" if event_note else ""),
+        + (f" ({closed_because.label})" if closed_because else ""),
         before={"stage": before.value},
         after={"stage": to.value, "reason": reason.value if reason else None, "points": paid},
     )
@@ -259,6 +271,10 @@ async def move_referral(
             kind=FeedKind.REFERRAL_WON,
             text=f"referred {referral.prospect_company or 'a new customer'}, and they signed",
             event_key=f"referral:{referral.id}:won",
+        )
+        # The won notification and feed item already tell the news.
+        await _award_rule_badge(
+            session, referral.referrer, BadgeRule.FIRST_WON_REFERRAL, announce=False
         )
     await _tell_referrer(session, referral, stage=to, paid=paid, base_url=base_url)
     await session.flush()
