@@ -62,7 +62,7 @@ def note_form(form: FormData) -> FormState:
 
 
 def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
-    state = FormState.of(form, *SETTINGS_POINTS, *SETTINGS_TEXT)
+    state = FormState.of(form, *SETTINGS_POINTS, *SETTINGS_TEXT, "stale_after_days")
     values: dict[str, int | str] = {}
     for name in SETTINGS_POINTS:
         raw = state.value(name)
@@ -70,6 +70,11 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
             state.add_error(name, "Enter a whole number of points from 0 to 1,000,000.")
         else:
             values[name] = int(raw)
+    raw_days = state.value("stale_after_days")
+    if not raw_days.isdigit() or not 1 <= int(raw_days) <= 365:
+        state.add_error("stale_after_days", "Enter a number of days from 1 to 365.")
+    else:
+        values["stale_after_days"] = int(raw_days)
     state.check_length("offer_text", 300)
     for name in ("target_domains", "free_mail_domains", "routing_rules"):
         state.check_length(name, 5000)

@@ -111,6 +111,8 @@ class Referral(Base):
     client_key: Mapped[str | None] = mapped_column(String(64))  # salted hash of the address
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The owner was last reminded of it (a stale referral is reminded once per quiet spell).
+    reminded_at: Mapped[datetime | None]
 
     referrer: Mapped[User] = relationship(foreign_keys=[referrer_id], lazy="raise")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="raise")

@@ -356,6 +356,7 @@ async def test_marketers_set_the_point_structure_and_the_offer(
         "target_domains": "",
         "free_mail_domains": "gmail.com",
         "routing_rules": "",
+        "stale_after_days": "10",
     }
     bad = await post_form(client, "/manage/referrals/", data, page="/manage/referrals/")
     assert bad.status_code == 422
@@ -370,6 +371,7 @@ async def test_marketers_set_the_point_structure_and_the_offer(
         150,
         "A free month",
     )
+    assert saved.stale_after_days == 10
 
 
 @contextmanager

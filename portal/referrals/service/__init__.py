@@ -18,6 +18,7 @@ from portal.referrals.service.pipeline import (
     assign_referral,
     move_referral,
     normalize_email,
+    remind_stale_referrals,
     set_deal_value,
     submit_referral,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "move_referral",
     "normalize_email",
     "record_click",
+    "remind_stale_referrals",
     "save_settings",
     "screen",
     "set_deal_value",

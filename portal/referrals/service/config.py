@@ -35,6 +35,8 @@ class ReferralSettings:
     free_mail_domains: str = FREE_MAIL_DOMAINS
     # One rule a line: "<domain or company> = <rep's email>".
     routing_rules: str = ""
+    # An open referral with no change for this many days reminds its owner.
+    stale_after_days: int = 14
 
     def points_for(self, stage: Stage) -> int:
         value = getattr(self, f"points_{stage.value}", 0)

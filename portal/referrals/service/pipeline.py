@@ -1,10 +1,12 @@
 """The one mutation path for referrals: submit, move, claim or assign, deal value, notes."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
 from portal.auth.models import Role, User
@@ -368,6 +370,7 @@ async def assign_referral(
     if (before.id if before else None) == (owner.id if owner else None):
         return referral
     referral.owner_id = owner.id if owner else None
+    referral.owner = owner
     referral.updated_at = utcnow()
     await audit.record(
         session,
@@ -414,3 +417,62 @@ async def add_note(
     session.add(note)
     await session.flush()
     return note
+
+
+OPEN_STAGES = [Stage.SUBMITTED, Stage.CONTACTED, Stage.QUALIFIED, Stage.OPPORTUNITY]
+
+
+async def remind_stale_referrals(session: AsyncSession, *, base_url: str) -> int:
+    """Reminds each owner of their open referrals that saw no change for the configured days:
+    once per quiet spell (a change starts a new one), so running it again sends nothing."""
+    config = await load_settings(session)
+    cutoff = utcnow() - timedelta(days=config.stale_after_days)
+    stale = list(
+        await session.scalars(
+            select(Referral)
+            .where(
+                Referral.stage.in_(OPEN_STAGES),
+                Referral.owner_id.is_not(None),
+                Referral.updated_at < cutoff,
+                or_(Referral.reminded_at.is_(None), Referral.reminded_at < Referral.updated_at),
+            )
+            .options(selectinload(Referral.owner))
+            .order_by(Referral.id)
+        )
+    )
+    program_name = (await program.load(session)).program_name
+    reminded = 0
+    for referral in stale:
+        owner = referral.owner
+        if owner is None:
+            continue
+        reminded += 1
+        quiet_days = (utcnow() - referral.updated_at).days
+        path = f"/pipeline/{referral.id}"
+        title = f"{referral.prospect_name} has waited {quiet_days} days"
+        await notifications.notify(
+            session,
+            user_id=owner.id,
+            kind="referral_stale",
+            title=title[:200],
+            body=f"Still at {referral.stage_label}. Move it on, or close it with a reason.",
+            link=path,
+        )
+        await outbox.queue_email(
+            session,
+            to=owner.email,
+            user_id=owner.id,
+            subject=f"Reminder: {title}",
+            kind="referral_stale",
+            context={
+                "program_name": program_name,
+                "name": owner.display_name,
+                "prospect": referral.prospect_name,
+                "stage": referral.stage_label,
+                "days": quiet_days,
+                "link": f"{base_url}{path}",
+            },
+        )
+        referral.reminded_at = utcnow()
+    await session.flush()
+    return reminded
