@@ -33,6 +33,9 @@ from portal.outbox import routes as outbox_routes
 from portal.points import manage_routes as manage_points_routes
 from portal.points import routes as points_routes
 from portal.program import routes as program_routes
+from portal.referrals import manage_routes as manage_referrals_routes
+from portal.referrals import pipeline_routes
+from portal.referrals import routes as referrals_routes
 from portal.rewards import manage_routes as manage_rewards_routes
 from portal.rewards import routes as rewards_routes
 from portal.web import public
@@ -109,6 +112,10 @@ def create_app(
         Mount("/rewards", routes=rewards_routes.routes, name="rewards"),
         Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
         Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),
+        Mount("/manage/referrals", routes=manage_referrals_routes.routes, name="manage_referrals"),
+        Mount("/referrals", routes=referrals_routes.routes, name="referrals"),
+        Mount("/pipeline", routes=pipeline_routes.routes, name="pipeline"),
+        *referrals_routes.link_routes,
         Mount("", routes=[*auth_routes.routes, *sso.routes], name="auth"),
     ]
     middleware = [

@@ -10,6 +10,7 @@ from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
 from portal.points import demo as points_demo
 from portal.program import service as program
+from portal.referrals import demo as referrals_demo
 from portal.rewards import demo as rewards_demo
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run` on purpose)
@@ -113,6 +114,7 @@ async def seed_session(session: AsyncSession, *, base_url: str) -> list[tuple[st
         )
     await points_demo.seed(session, users)
     await rewards_demo.seed(session, users, base_url=base_url)
+    await referrals_demo.seed(session, users, base_url=base_url)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins

@@ -24,6 +24,7 @@ from portal.points.models import (
     UserBadge,
 )
 from portal.program.models import ProgramSetting
+from portal.referrals.models import Referral, ReferralClick, ReferralEvent, ReferralNote
 from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
 
 __all__ = [
@@ -45,6 +46,10 @@ __all__ = [
     "PeriodTotal",
     "ProgramSetting",
     "Redemption",
+    "Referral",
+    "ReferralClick",
+    "ReferralEvent",
+    "ReferralNote",
     "Reward",
     "RewardCode",
     "RewardGroup",

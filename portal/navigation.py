@@ -16,6 +16,8 @@ MAIN = [
     NavItem("Home", "home", frozenset()),
     NavItem("Rewards", "rewards:catalog", frozenset()),
     NavItem("Leaderboard", "leaderboard:index", frozenset()),
+    NavItem("Referrals", "referrals:list", frozenset()),
+    NavItem("Pipeline", "pipeline:board", frozenset({Role.SALES, Role.ADMIN})),
 ]
 
 MANAGE = [
@@ -23,6 +25,7 @@ MANAGE = [
     NavItem("Levels & badges", "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Rewards", "manage_rewards:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Fulfilment queue", "manage_rewards:queue", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Referrals", "manage_referrals:settings", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Outbox", "outbox:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Audit log", "audit:list", frozenset({Role.ADMIN})),
     NavItem("Settings", "program:settings", frozenset({Role.ADMIN})),

@@ -10,9 +10,20 @@ from portal.db import create_engine, create_sessionmaker
 from portal.jobs import ArqQueue, JobContext
 from portal.outbox import jobs as outbox_jobs
 from portal.points import jobs as points_jobs
+from portal.referrals import jobs as referrals_jobs
 
-FUNCTIONS: list[Any] = [*outbox_jobs.FUNCTIONS, *auth_jobs.FUNCTIONS, *points_jobs.FUNCTIONS]
-CRON_JOBS: list[Any] = [*outbox_jobs.CRON_JOBS, *auth_jobs.CRON_JOBS, *points_jobs.CRON_JOBS]
+FUNCTIONS: list[Any] = [
+    *outbox_jobs.FUNCTIONS,
+    *auth_jobs.FUNCTIONS,
+    *points_jobs.FUNCTIONS,
+    *referrals_jobs.FUNCTIONS,
+]
+CRON_JOBS: list[Any] = [
+    *outbox_jobs.CRON_JOBS,
+    *auth_jobs.CRON_JOBS,
+    *points_jobs.CRON_JOBS,
+    *referrals_jobs.CRON_JOBS,
+]
 
 
 def function_table() -> dict[str, Any]:

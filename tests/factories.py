@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
 from portal.auth.models import Role, User, UserStatus
+from portal.referrals.models import Referral
 from portal.rewards.models import Reward
 
 PASSWORD = "correct horse battery"
@@ -122,4 +123,28 @@ async def give_points(session: AsyncSession, user: User, amount: int) -> None:
         points=amount,
         reason="Test points",
         key=f"test-gift:{user.id}:{next(_numbers)}",
+    )
+
+
+async def make_referral(
+    session: AsyncSession,
+    referrer: User,
+    *,
+    name: str = "Grace Hopper",
+    email: str | None = None,
+    company: str = "Navy Labs",
+    note: str = "",
+) -> Referral:
+    """A referral submitted through the real service."""
+    from portal.referrals import service as referrals
+
+    number = next(_numbers)
+    return await referrals.submit_referral(
+        session,
+        referrer=referrer,
+        prospect=referrals.Prospect(
+            name=name, email=email or f"prospect{number}@navylabs.example", company=company
+        ),
+        note=note,
+        base_url="http://portal.test",
     )

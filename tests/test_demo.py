@@ -51,3 +51,28 @@ async def test_demo_rewards_cover_every_kind_and_status(session: AsyncSession) -
     redemptions = await session.scalar(select(func.count()).select_from(Redemption))
     await seed_session(session, base_url="http://portal.test")
     assert await session.scalar(select(func.count()).select_from(Redemption)) == redemptions
+
+
+async def test_demo_referrals_fill_every_stage_and_reseeding_adds_nothing(
+    session: AsyncSession,
+) -> None:
+    from portal.points import service as points
+    from portal.referrals.models import Referral, ReferralEvent, Stage
+
+    await seed_session(session, base_url="http://portal.test")
+    stages = set(await session.scalars(select(Referral.stage)))
+    assert stages == set(Stage)
+    referrers = await session.scalar(select(func.count(func.distinct(Referral.referrer_id))))
+    assert referrers >= 8
+    assert await session.scalar(select(func.count()).where(Referral.flags != "")) >= 1
+    counts = [
+        await session.scalar(select(func.count()).select_from(model))
+        for model in (Referral, ReferralEvent)
+    ]
+    await seed_session(session, base_url="http://portal.test")
+    again = [
+        await session.scalar(select(func.count()).select_from(model))
+        for model in (Referral, ReferralEvent)
+    ]
+    assert again == counts
+    assert await points.reconcile_balances(session) == []

@@ -26,4 +26,21 @@
       closeMenus(null);
     }
   });
+
+  // Copy buttons (e.g. the personal referral link): shown only where they can work.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    if (!navigator.clipboard) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var source = document.querySelector(button.getAttribute("data-copy"));
+      if (!source) {
+        return;
+      }
+      navigator.clipboard.writeText(source.value).then(function () {
+        button.textContent = "Copied";
+      });
+    });
+  });
 })();

@@ -6,6 +6,12 @@ from tests.browser.pages.layout import Layout
 from tests.browser.pages.login import LoginPage
 from tests.browser.pages.outbox import EmailPage, OutboxPage
 from tests.browser.pages.people import InvitePage, PeoplePage
+from tests.browser.pages.referrals import (
+    MyReferralsPage,
+    PipelinePage,
+    ReferFriendPage,
+    ReferralPage,
+)
 from tests.browser.pages.rewards import QueuePage, RedeemPage, RedemptionPage, RewardsPage
 
 __all__ = [
@@ -16,10 +22,14 @@ __all__ = [
     "Layout",
     "LinkInvalidPage",
     "LoginPage",
+    "MyReferralsPage",
     "OutboxPage",
     "PeoplePage",
+    "PipelinePage",
     "QueuePage",
     "RedeemPage",
     "RedemptionPage",
+    "ReferFriendPage",
+    "ReferralPage",
     "RewardsPage",
 ]

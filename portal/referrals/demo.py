@@ -1,0 +1,197 @@
+"""Demo referrals in every stage, for several advocates, moved by the demo sales rep through the
+real services (so points, events, notifications and emails are all real). A prospect already
+present is skipped, so seeding again adds nothing."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal import clock
+from portal.auth.models import User
+from portal.referrals import service
+from portal.referrals.models import CloseReason, Referral, Stage
+
+# (referrer, prospect name, email, company, job title, note, [(days ago, stage)], close reason)
+REFERRALS: list[
+    tuple[str, str, str, str, str, str, list[tuple[int, Stage]], CloseReason | None]
+] = [
+    (
+        "priya.raman@northwind.example",
+        "Marcus Webb",
+        "marcus.webb@bluewater-shipping.example",
+        "Bluewater Shipping",
+        "COO",
+        "Runs a fleet of 40 trucks and still plans routes in spreadsheets.",
+        [
+            (48, Stage.SUBMITTED),
+            (45, Stage.CONTACTED),
+            (38, Stage.QUALIFIED),
+            (27, Stage.OPPORTUNITY),
+            (12, Stage.WON),
+        ],
+        None,
+    ),
+    (
+        "jonas.berg@fjordtech.example",
+        "Ingrid Solberg",
+        "ingrid.solberg@nordlys.example",
+        "Nordlys Energi",
+        "Head of IT",
+        "We talked at the Oslo meetup; they are replacing their ticketing tool this year.",
+        [
+            (30, Stage.SUBMITTED),
+            (26, Stage.CONTACTED),
+            (18, Stage.QUALIFIED),
+            (6, Stage.OPPORTUNITY),
+        ],
+        None,
+    ),
+    (
+        "lucia.moreno@solaria.example",
+        "Carlos Vega",
+        "carlos.vega@helios-grid.example",
+        "Helios Grid",
+        "IT Manager",
+        "",
+        [(20, Stage.SUBMITTED), (15, Stage.CONTACTED), (4, Stage.QUALIFIED)],
+        None,
+    ),
+    (
+        "daniel.kim@brightpath.example",
+        "Rachel Green",
+        "rachel.green@clearview-clinics.example",
+        "Clearview Clinics",
+        "CTO",
+        "Their platform team asked me how we automate onboarding.",
+        [(9, Stage.SUBMITTED), (5, Stage.CONTACTED)],
+        None,
+    ),
+    (
+        "amara.nwosu@kelvin.example",
+        "Tunde Bakare",
+        "tunde.bakare@lagoon-capital.example",
+        "Lagoon Capital",
+        "CFO",
+        "",
+        [(2, Stage.SUBMITTED)],
+        None,
+    ),
+    (
+        "tom.fischer@alpenbank.example",
+        "Julia Hartmann",
+        "julia.hartmann@rheinversicherung.example",
+        "Rhein Versicherung",
+        "CISO",
+        "Security-minded; send the white paper first.",
+        [(1, Stage.SUBMITTED)],
+        None,
+    ),
+    (
+        "grace.liu@harborview.example",
+        "Kevin Park",
+        "kevin.park@harborview.example",
+        "Harborview Retail",
+        "Store Operations Lead",
+        "My colleague in another division.",
+        [(3, Stage.SUBMITTED)],
+        None,
+    ),
+    (
+        "omar.haddad@dunecloud.example",
+        "Layla Mansour",
+        "layla.mansour@gmail.com",
+        "",
+        "Freelance consultant",
+        "",
+        [(7, Stage.SUBMITTED)],
+        None,
+    ),
+    (
+        "priya.raman@northwind.example",
+        "Hugo Laurent",
+        "hugo.laurent@transalpes.example",
+        "TransAlpes Fret",
+        "Logistics Director",
+        "",
+        [(35, Stage.SUBMITTED), (31, Stage.CONTACTED), (22, Stage.QUALIFIED), (10, Stage.LOST)],
+        CloseReason.NOT_A_FIT,
+    ),
+    (
+        "sofia.rossi@vitaverde.example",
+        "Paolo Bianchi",
+        "paolo.bianchi@ortofresco.example",
+        "Ortofresco",
+        "Buyer",
+        "",
+        [(16, Stage.SUBMITTED), (14, Stage.REJECTED)],
+        CloseReason.INVALID,
+    ),
+    (
+        "jonas.berg@fjordtech.example",
+        "Erik Dahl",
+        "erik.dahl@polarsoft.example",
+        "PolarSoft",
+        "VP Engineering",
+        "",
+        [
+            (55, Stage.SUBMITTED),
+            (52, Stage.CONTACTED),
+            (44, Stage.QUALIFIED),
+            (33, Stage.OPPORTUNITY),
+            (25, Stage.WON),
+        ],
+        None,
+    ),
+]
+
+
+async def seed(session: AsyncSession, people: dict[str, User], *, base_url: str) -> None:
+    rep = await service.access_rep(session, people["sales@acme.example"].id)
+    for n, (email, name, prospect_email, company, title, note, path, reason) in enumerate(
+        REFERRALS
+    ):
+        exists = await session.scalar(
+            select(Referral.id).where(Referral.prospect_email == prospect_email)
+        )
+        if exists is not None:
+            continue
+        first_day = path[0][0]
+        with clock.shifted(-timedelta(days=first_day, hours=n)):
+            referral = await service.submit_referral(
+                session,
+                referrer=people[email],
+                prospect=service.Prospect(
+                    name=name, email=prospect_email, company=company, job_title=title
+                ),
+                note=note,
+                base_url=base_url,
+            )
+        if len(path) > 1 or n % 3 == 0:
+            loaded = await service.access_referral(session, referral.id)
+            with clock.shifted(-timedelta(days=first_day, hours=n - 1)):
+                await service.assign_referral(
+                    session, loaded, owner=rep, actor=rep, base_url=base_url
+                )
+        for days_ago, stage in path[1:]:
+            loaded = await service.access_referral(session, referral.id)
+            with clock.shifted(-timedelta(days=days_ago, hours=n)):
+                await service.move_referral(
+                    session,
+                    loaded,
+                    to=stage,
+                    actor=rep,
+                    reason=reason if stage.is_closed else None,
+                    base_url=base_url,
+                )
+        if path[-1][1] == Stage.OPPORTUNITY:
+            loaded = await service.access_referral(session, referral.id)
+            await service.set_deal_value(session, loaded, value=48_000, actor=rep)
+    demo_note = "Budget confirmed for Q1; decision meeting on the 12th."
+    ingrid = await session.scalar(
+        select(Referral).where(Referral.prospect_email == "ingrid.solberg@nordlys.example")
+    )
+    if ingrid is not None:
+        notes = await service.list_notes(session, ingrid)
+        if not notes:
+            await service.add_note(session, ingrid, author=rep, body=demo_note)

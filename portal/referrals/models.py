@@ -1,0 +1,205 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.clock import utcnow
+from portal.db import Base
+
+
+class Stage(StrEnum):
+    SUBMITTED = "submitted"
+    CONTACTED = "contacted"
+    QUALIFIED = "qualified"
+    OPPORTUNITY = "opportunity"
+    WON = "won"
+    LOST = "lost"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def is_closed(self) -> bool:
+        return self in (Stage.LOST, Stage.REJECTED)
+
+    @property
+    def rank(self) -> int:
+        """Position in the pipeline; closed stages have none (-1)."""
+        return PIPELINE.index(self) if self in PIPELINE else -1
+
+
+PIPELINE = [Stage.SUBMITTED, Stage.CONTACTED, Stage.QUALIFIED, Stage.OPPORTUNITY, Stage.WON]
+
+
+class CloseReason(StrEnum):
+    DUPLICATE = "duplicate"
+    SELF_REFERRAL = "self_referral"
+    NOT_A_FIT = "not_a_fit"
+    INVALID = "invalid"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace(
+            "_", "-" if self is CloseReason.SELF_REFERRAL else " "
+        ).capitalize()
+
+
+class Source(StrEnum):
+    FORM = "form"
+    LINK = "link"
+    CODE = "code"
+    API = "api"
+
+
+class Flag(StrEnum):
+    """Why a referral waits for a person to look at it (flags never reject anything)."""
+
+    FREE_MAIL = "free_mail"
+    BURST = "burst"
+    SAME_ADDRESS = "same_address"
+    OWN_COMPANY = "own_company"
+
+    @property
+    def label(self) -> str:
+        return {
+            "free_mail": "Free-mail address",
+            "burst": "Many referrals in a short time",
+            "same_address": "Many sign-ups from one address",
+            "own_company": "Prospect works at the referrer's company",
+        }[self.value]
+
+
+class Referral(Base):
+    __tablename__ = "referrals"
+    __table_args__ = (
+        # One open referral per prospect: a rejected one frees the address again.
+        Index(
+            "ux_referrals_prospect_email_active",
+            "prospect_email",
+            unique=True,
+            postgresql_where=text("stage <> 'rejected'"),
+            sqlite_where=text("stage <> 'rejected'"),
+        ),
+        Index("ix_referrals_referrer_id_created_at", "referrer_id", "created_at"),
+        Index("ix_referrals_stage_updated_at", "stage", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referrer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    prospect_name: Mapped[str] = mapped_column(String(120))
+    prospect_email: Mapped[str] = mapped_column(String(320))  # normalized: trimmed, lower-case
+    prospect_company: Mapped[str] = mapped_column(String(200), default="")
+    prospect_job_title: Mapped[str] = mapped_column(String(200), default="")
+    prospect_phone: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # the advocate's, shown to both sides
+    source: Mapped[Source] = mapped_column(String(10), default=Source.FORM)
+    stage: Mapped[Stage] = mapped_column(String(20), default=Stage.SUBMITTED)
+    # The furthest pipeline stage ever reached: stages up to it have paid their points.
+    reached_stage: Mapped[Stage] = mapped_column(String(20), default=Stage.SUBMITTED)
+    close_reason: Mapped[CloseReason | None] = mapped_column(String(20))
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    deal_value: Mapped[int | None]
+    is_qualified_lead: Mapped[bool] = mapped_column(default=False)
+    flags: Mapped[str] = mapped_column(String(200), default="")  # Flag values, space-separated
+    client_key: Mapped[str | None] = mapped_column(String(64))  # salted hash of the address
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The owner was last reminded of it (a stale referral is reminded once per quiet spell).
+    reminded_at: Mapped[datetime | None]
+
+    referrer: Mapped[User] = relationship(foreign_keys=[referrer_id], lazy="raise")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="raise")
+    events: Mapped[list["ReferralEvent"]] = relationship(
+        back_populates="referral",
+        lazy="raise",
+        order_by="ReferralEvent.id",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def stage_label(self) -> str:
+        return Stage(self.stage).label
+
+    @property
+    def is_closed(self) -> bool:
+        return Stage(self.stage).is_closed
+
+    @property
+    def reason_label(self) -> str:
+        return CloseReason(self.close_reason).label if self.close_reason else ""
+
+    @property
+    def flag_list(self) -> list[Flag]:
+        return [Flag(value) for value in self.flags.split()]
+
+    @property
+    def is_flagged(self) -> bool:
+        return bool(self.flags)
+
+
+class ReferralEvent(Base):
+    """A stage change: the advocate's timeline and the pipeline's history."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    from_stage: Mapped[Stage | None] = mapped_column(String(20))
+    to_stage: Mapped[Stage] = mapped_column(String(20))
+    reason: Mapped[CloseReason | None] = mapped_column(String(20))  # for lost and rejected
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    via: Mapped[str] = mapped_column(String(10), default="portal")  # "portal" or "crm"
+    note: Mapped[str] = mapped_column(String(500), default="")  # the rep's, staff only
+    points: Mapped[int] = mapped_column(default=0)  # what this move paid the advocate
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    referral: Mapped[Referral] = relationship(back_populates="events", lazy="raise")
+
+    @property
+    def to_label(self) -> str:
+        return Stage(self.to_stage).label
+
+    @property
+    def reason_label(self) -> str:
+        return CloseReason(self.reason).label if self.reason else ""
+
+    actor: Mapped[User | None] = relationship(lazy="raise")
+
+
+class ReferralNote(Base):
+    """An internal sales note: staff only, never shown to the advocate."""
+
+    __tablename__ = "referral_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship(lazy="raise")
+
+
+class ReferralClick(Base):
+    """A visit to an advocate's personal link; the address is kept only as a salted hash."""
+
+    __tablename__ = "referral_clicks"
+    __table_args__ = (
+        Index("ix_referral_clicks_referrer_id_created_at", "referrer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referrer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,241 @@
+"""The sales pipeline: a kanban board and a table with filters, and one referral's page where a
+rep claims or assigns it, moves its stage, sets the deal value and keeps internal notes."""
+
+from collections.abc import Mapping
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.auth.models import Role
+from portal.errors import PortalError
+from portal.forms import FormState
+from portal.referrals import forms, service
+from portal.referrals.models import PIPELINE, CloseReason, Referral, Stage
+from portal.web import (
+    current_user,
+    db,
+    flash,
+    is_htmx,
+    redirect,
+    redirect_to,
+    render,
+    requires,
+    safe_next,
+    settings,
+)
+
+sales_staff = requires(Role.SALES, Role.ADMIN)
+OWNERS = [("anyone", "Anyone"), ("mine", "Mine"), ("unassigned", "Unassigned")]
+AGES = [("", "Any age"), ("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days")]
+
+
+def _filters(params: QueryParams) -> tuple[service.PipelineFilter, dict[str, str]]:
+    raw = {
+        name: params.get(name, "").strip()
+        for name in ("stage", "owner", "age", "referrer", "q", "flagged", "view")
+    }
+    stage = Stage(raw["stage"]) if raw["stage"] in set(Stage) else None
+    owner = raw["owner"] if raw["owner"] in {"mine", "unassigned"} else "anyone"
+    age = int(raw["age"]) if raw["age"].isdigit() and 0 < int(raw["age"]) <= 3650 else None
+    referrer = int(raw["referrer"]) if raw["referrer"].isdigit() else None
+    raw["view"] = "table" if raw["view"] == "table" else "board"
+    raw["owner"] = owner
+    filters = service.PipelineFilter(
+        stage=stage,
+        owner=owner,
+        max_age_days=age,
+        referrer_id=referrer,
+        search=raw["q"][:100],
+        flagged=raw["flagged"] == "1",
+    )
+    return filters, raw
+
+
+def _move_context(referral: Referral, form: FormState | None = None) -> dict[str, object]:
+    return {
+        "referral": referral,
+        "move_form": form or FormState(data={"stage": referral.stage}),
+        "stages": list(Stage),
+        "reasons": list(CloseReason),
+    }
+
+
+@sales_staff
+async def board(request: Request) -> Response:
+    filters, raw = _filters(request.query_params)
+    session = db(request)
+    referrals = await service.list_pipeline(session, viewer=current_user(request), filters=filters)
+    columns = [
+        (stage, [r for r in referrals if r.stage == stage])
+        for stage in [*PIPELINE, Stage.LOST, Stage.REJECTED]
+        if filters.stage in (None, stage)
+    ]
+    context = {
+        "referrals": referrals,
+        "columns": columns,
+        "filters": raw,
+        "stages": list(Stage),
+        "reasons": list(CloseReason),
+        "owners": OWNERS,
+        "ages": AGES,
+        "referrers": await service.list_referrers(session),
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+    }
+    return render(request, "pipeline/board.html", context, partial="pipeline/_results.html")
+
+
+async def _detail_context(request: Request, referral: Referral) -> dict[str, object]:
+    session = db(request)
+    return {
+        **_move_context(referral),
+        "notes": await service.list_notes(session, referral),
+        "reps": await service.list_reps(session),
+        "note_form": FormState(),
+        "deal_form": FormState(
+            data={"deal_value": "" if referral.deal_value is None else str(referral.deal_value)}
+        ),
+    }
+
+
+@sales_staff
+async def detail(request: Request) -> Response:
+    referral = await service.access_referral(db(request), request.path_params["referral_id"])
+    return render(request, "pipeline/detail.html", await _detail_context(request, referral))
+
+
+def _back(request: Request, referral: Referral, target: str) -> Response:
+    default = str(request.url_for("pipeline:detail", referral_id=referral.id).path)
+    return redirect_to(request, safe_next(target, default))
+
+
+@sales_staff
+async def move(request: Request) -> Response:
+    session = db(request)
+    referral = await service.access_referral(session, request.path_params["referral_id"])
+    form = await request.form()
+    state, stage, reason = forms.move_form(form)
+    target = FormState.of(form, "next").value("next")
+    status = 422
+    if stage is not None and state.ok:
+        try:
+            event = await service.move_referral(
+                session,
+                referral,
+                to=stage,
+                actor=current_user(request),
+                reason=reason,
+                note=state.value("note"),
+                base_url=settings(request).base_url,
+            )
+        except PortalError as error:
+            state.add_error("stage", error.message)
+            status = error.status_code
+        else:
+            paid = f" The advocate earned {event.points:,} points." if event.points else ""
+            message = f"{referral.prospect_name} moved to {stage.label}.{paid}"
+            if is_htmx(request) and target:
+                context = {**_move_context(referral), "message": message, "here": target}
+                return render(
+                    request,
+                    "pipeline/_card.html",
+                    context,
+                    trigger="pipeline-changed",
+                )
+            flash(request, message)
+            return _back(request, referral, target)
+    if is_htmx(request) and target:
+        context = {**_move_context(referral, state), "here": target}
+        return render(request, "pipeline/_card.html", context, status_code=status)
+    context = await _detail_context(request, referral)
+    context["move_form"] = state
+    return render(request, "pipeline/detail.html", context, status_code=status)
+
+
+@sales_staff
+async def claim(request: Request) -> Response:
+    session = db(request)
+    referral = await service.access_referral(session, request.path_params["referral_id"])
+    me = current_user(request)
+    rep = await service.access_rep(session, me.id)
+    await service.assign_referral(
+        session, referral, owner=rep, actor=me, base_url=settings(request).base_url
+    )
+    target = FormState.of(await request.form(), "next").value("next")
+    flash(request, f"{referral.prospect_name} is yours.")
+    return _back(request, referral, target)
+
+
+@sales_staff
+async def assign(request: Request) -> Response:
+    session = db(request)
+    referral = await service.access_referral(session, request.path_params["referral_id"])
+    raw = FormState.of(await request.form(), "owner_id").value("owner_id")
+    owner = await service.access_rep(session, int(raw)) if raw.isdigit() else None
+    try:
+        await service.assign_referral(
+            session,
+            referral,
+            owner=owner,
+            actor=current_user(request),
+            base_url=settings(request).base_url,
+        )
+    except service.NotASalesRep as error:
+        flash(request, error.message, "error")
+        context = await _detail_context(request, referral)
+        return render(request, "pipeline/detail.html", context, status_code=422)
+    who = owner.display_name if owner else "nobody"
+    flash(request, f"{referral.prospect_name} now belongs to {who}.")
+    return redirect(request, "pipeline:detail", referral_id=referral.id)
+
+
+@sales_staff
+async def deal(request: Request) -> Response:
+    session = db(request)
+    referral = await service.access_referral(session, request.path_params["referral_id"])
+    state, value = forms.deal_form(await request.form())
+    if not state.ok:
+        context = await _detail_context(request, referral)
+        context["deal_form"] = state
+        return render(request, "pipeline/detail.html", context, status_code=422)
+    await service.set_deal_value(session, referral, value=value, actor=current_user(request))
+    flash(request, "Deal value saved.")
+    return redirect(request, "pipeline:detail", referral_id=referral.id)
+
+
+@sales_staff
+async def add_note(request: Request) -> Response:
+    session = db(request)
+    referral = await service.access_referral(session, request.path_params["referral_id"])
+    state = forms.note_form(await request.form())
+    if state.ok:
+        await service.add_note(
+            session, referral, author=current_user(request), body=state.value("body")
+        )
+        if not is_htmx(request):
+            flash(request, "Note added.")
+            return redirect(request, "pipeline:detail", referral_id=referral.id)
+    context: Mapping[str, object] = {
+        "referral": referral,
+        "notes": await service.list_notes(session, referral),
+        "note_form": state if not state.ok else FormState(),
+    }
+    if is_htmx(request):
+        return render(
+            request, "pipeline/_notes.html", context, status_code=200 if state.ok else 422
+        )
+    full = await _detail_context(request, referral)
+    full["note_form"] = state
+    return render(request, "pipeline/detail.html", full, status_code=422)
+
+
+routes = [
+    Route("/", board, methods=["GET"], name="board"),
+    Route("/{referral_id:int}", detail, methods=["GET"], name="detail"),
+    Route("/{referral_id:int}/move", move, methods=["POST"], name="move"),
+    Route("/{referral_id:int}/claim", claim, methods=["POST"], name="claim"),
+    Route("/{referral_id:int}/assign", assign, methods=["POST"], name="assign"),
+    Route("/{referral_id:int}/deal", deal, methods=["POST"], name="deal"),
+    Route("/{referral_id:int}/notes", add_note, methods=["POST"], name="add_note"),
+]

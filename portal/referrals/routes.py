@@ -1,0 +1,204 @@
+"""The advocate's pages (refer a friend, My referrals with timelines) and the public personal
+link `/r/<code>` with its landing form."""
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.auth.service.tokens import keyed_hash
+from portal.errors import Conflict
+from portal.forms import FormState
+from portal.referrals import forms, service
+from portal.referrals.models import Source
+from portal.referrals.share import qr_code
+from portal.web import (
+    client_address,
+    current_user,
+    db,
+    flash,
+    public,
+    redirect,
+    render,
+    settings,
+    signed_in,
+)
+
+# Shared with the content library's share pages: the same name, value and lifetime.
+REFERRAL_COOKIE = "portal_ref"
+REFERRAL_COOKIE_MAX_AGE = 30 * 24 * 60 * 60
+
+
+def _prospect(state: FormState) -> service.Prospect:
+    return service.Prospect(
+        name=state.value("name"),
+        email=state.value("email"),
+        company=state.value("company"),
+        job_title=state.value("job_title"),
+        phone=state.value("phone"),
+    )
+
+
+def _client_key(request: Request) -> str:
+    return keyed_hash(settings(request).secret_key.get_secret_value(), client_address(request))
+
+
+@signed_in
+async def my_referrals(request: Request) -> Response:
+    user = current_user(request)
+    link = settings(request).base_url.rstrip("/") + str(
+        request.url_for("referrals:landing", code=user.referral_code).path
+    )
+    context = {
+        "referrals": await service.list_own_referrals(db(request), user),
+        "stats": await service.link_stats(db(request), user),
+        "share_link": link,
+        "qr": qr_code(link),
+    }
+    return render(request, "referrals/list.html", context)
+
+
+@signed_in
+async def new_referral(request: Request) -> Response:
+    return render(request, "referrals/new.html", {"form": FormState()})
+
+
+@signed_in
+async def submit_referral(request: Request) -> Response:
+    state = forms.prospect_form(await request.form())
+    if not state.ok:
+        return render(
+            request,
+            "referrals/new.html",
+            {"form": state},
+            partial="referrals/_form.html",
+            status_code=422,
+        )
+    try:
+        referral = await service.submit_referral(
+            db(request),
+            referrer=current_user(request),
+            prospect=_prospect(state),
+            note=state.value("note"),
+            source=Source.FORM,
+            base_url=settings(request).base_url,
+        )
+    except (service.DuplicateReferral, service.SelfReferral) as error:
+        state.add_error("email", error.message)
+        return render(
+            request,
+            "referrals/new.html",
+            {"form": state},
+            partial="referrals/_form.html",
+            status_code=409,
+        )
+    flash(request, f"Thank you for referring {referral.prospect_name}!")
+    return redirect(request, "referrals:detail", referral_id=referral.id)
+
+
+@signed_in
+async def referral_detail(request: Request) -> Response:
+    referral = await service.access_own_referral(
+        db(request), current_user(request), request.path_params["referral_id"]
+    )
+    return render(request, "referrals/detail.html", {"referral": referral})
+
+
+@public
+async def landing(request: Request) -> Response:
+    advocate = await service.access_advocate_for_code(db(request), request.path_params["code"])
+    viewer = request.state.user
+    if viewer is None or viewer.id != advocate.id:
+        await service.record_click(db(request), advocate=advocate, client_key=_client_key(request))
+    context = {
+        "advocate": advocate,
+        "offer": (await service.load_settings(db(request))).offer_text,
+        "form": FormState(),
+        "done": False,
+    }
+    response = render(
+        request, "referrals/landing.html", context, partial="referrals/_landing_form.html"
+    )
+    return _set_cookie(request, response, advocate.referral_code)
+
+
+def _set_cookie(request: Request, response: Response, code: str) -> Response:
+    response.set_cookie(
+        REFERRAL_COOKIE,
+        code,
+        max_age=REFERRAL_COOKIE_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings(request).https,
+    )
+    return response
+
+
+@public
+async def landing_submit(request: Request) -> Response:
+    """The prospect's own details. The referral goes to the advocate the cookie remembers (a
+    visit through their link or a shared content page), else to the link's owner."""
+    session = db(request)
+    advocate = await service.access_advocate_for_code(session, request.path_params["code"])
+    remembered = request.cookies.get(REFERRAL_COOKIE, "")
+    if remembered and remembered != advocate.referral_code:
+        advocate = await service.get_advocate_for_code(session, remembered) or advocate
+    state = forms.prospect_form(await request.form())
+    context = {
+        "advocate": advocate,
+        "offer": (await service.load_settings(session)).offer_text,
+        "form": state,
+        "done": False,
+    }
+    if not state.ok:
+        return render(
+            request,
+            "referrals/landing.html",
+            context,
+            partial="referrals/_landing_form.html",
+            status_code=422,
+        )
+    try:
+        await service.submit_referral(
+            session,
+            referrer=advocate,
+            prospect=_prospect(state),
+            note=state.value("note"),
+            source=Source.LINK,
+            client_key=_client_key(request),
+            base_url=settings(request).base_url,
+        )
+    except Conflict:
+        # The same answer for "already referred" and "already a member": a public page does
+        # not tell strangers which addresses we know.
+        state.add_error(
+            None,
+            "We already have these details, so there is nothing more to do: we'll be in touch.",
+        )
+        return render(
+            request,
+            "referrals/landing.html",
+            context,
+            partial="referrals/_landing_form.html",
+            status_code=409,
+        )
+    context["done"] = True
+    response = render(
+        request, "referrals/landing.html", context, partial="referrals/_landing_form.html"
+    )
+    return _set_cookie(request, response, advocate.referral_code)
+
+
+routes = [
+    Route("/", my_referrals, methods=["GET"], name="list"),
+    Route("/new", new_referral, methods=["GET"], name="new"),
+    Route("/new", submit_referral, methods=["POST"], name="submit"),
+    Route("/{referral_id:int}", referral_detail, methods=["GET"], name="detail"),
+]
+
+# Top-level routes named inside the `referrals:` namespace, so `url_for("referrals:landing",
+# code=...)` works for the content library's share pages too.
+link_routes = [
+    Route("/r/{code}", landing, methods=["GET"], name="referrals:landing"),
+    Route("/r/{code}", landing_submit, methods=["POST"], name="referrals:landing_submit"),
+]

@@ -1,0 +1,75 @@
+"""Referrals: submitting, moving through the pipeline, screening, and what the pages read."""
+
+from portal.errors import NotFound
+from portal.referrals.service.config import ReferralSettings, load_settings, save_settings
+from portal.referrals.service.landing import (
+    access_advocate_for_code,
+    get_advocate_for_code,
+    record_click,
+)
+from portal.referrals.service.pipeline import (
+    CloseReasonRequired,
+    DuplicateReferral,
+    NotASalesRep,
+    Prospect,
+    SelfReferral,
+    StageUnchanged,
+    add_note,
+    assign_referral,
+    move_referral,
+    normalize_email,
+    remind_stale_referrals,
+    set_deal_value,
+    submit_referral,
+)
+from portal.referrals.service.queries import (
+    LinkStats,
+    PipelineFilter,
+    access_own_referral,
+    access_referral,
+    access_rep,
+    link_stats,
+    list_notes,
+    list_own_referrals,
+    list_pipeline,
+    list_referrers,
+    list_reps,
+)
+from portal.referrals.service.screening import Screening, domain_of, screen
+
+__all__ = [
+    "CloseReasonRequired",
+    "DuplicateReferral",
+    "LinkStats",
+    "NotASalesRep",
+    "NotFound",
+    "PipelineFilter",
+    "Prospect",
+    "ReferralSettings",
+    "Screening",
+    "SelfReferral",
+    "StageUnchanged",
+    "access_advocate_for_code",
+    "access_own_referral",
+    "access_referral",
+    "access_rep",
+    "add_note",
+    "assign_referral",
+    "domain_of",
+    "get_advocate_for_code",
+    "link_stats",
+    "list_notes",
+    "list_own_referrals",
+    "list_pipeline",
+    "list_referrers",
+    "list_reps",
+    "load_settings",
+    "move_referral",
+    "normalize_email",
+    "record_click",
+    "remind_stale_referrals",
+    "save_settings",
+    "screen",
+    "set_deal_value",
+    "submit_referral",
+]

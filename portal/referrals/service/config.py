@@ -1,0 +1,104 @@
+"""Referral settings that marketers edit: the point structure per stage, the offer on the public
+landing page, and lead qualification (target and free-mail domains, routing rules)."""
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.audit import service as audit
+from portal.auth.models import User
+from portal.program.models import ProgramSetting
+from portal.referrals.models import Stage
+
+PREFIX = "referrals."
+
+FREE_MAIL_DOMAINS = (
+    "gmail.com googlemail.com yahoo.com yahoo.co.uk hotmail.com hotmail.co.uk outlook.com "
+    "live.com msn.com aol.com icloud.com me.com mac.com proton.me protonmail.com gmx.com gmx.de "
+    "gmx.net web.de mail.com yandex.com yandex.ru zoho.com fastmail.com tutanota.com hey.com "
+    "orange.fr free.fr laposte.net libero.it qq.com 163.com naver.com"
+)
+
+
+@dataclass(frozen=True)
+class ReferralSettings:
+    points_submitted: int = 50
+    points_contacted: int = 0
+    points_qualified: int = 200
+    points_opportunity: int = 300
+    points_won: int = 1000
+    offer_text: str = "Get 20% off your first year when you book a demo through this page."
+    # Whitespace- or comma-separated domains; empty target list: every business domain qualifies.
+    target_domains: str = ""
+    free_mail_domains: str = FREE_MAIL_DOMAINS
+    # One rule a line: "<domain or company> = <rep's email>".
+    routing_rules: str = ""
+    # An open referral with no change for this many days reminds its owner.
+    stale_after_days: int = 14
+
+    def points_for(self, stage: Stage) -> int:
+        value = getattr(self, f"points_{stage.value}", 0)
+        return int(value)
+
+    @property
+    def target_domain_set(self) -> frozenset[str]:
+        return _domains(self.target_domains)
+
+    @property
+    def free_mail_domain_set(self) -> frozenset[str]:
+        return _domains(self.free_mail_domains)
+
+    def routes(self) -> list[tuple[str, str]]:
+        """(domain or company, rep email) pairs, lower-cased, in the order written."""
+        pairs = []
+        for line in self.routing_rules.splitlines():
+            match, _, email = line.partition("=")
+            if match.strip() and email.strip():
+                pairs.append((match.strip().lower(), email.strip().lower()))
+        return pairs
+
+
+def _domains(raw: str) -> frozenset[str]:
+    return frozenset(
+        part.strip().lower().lstrip("@") for part in raw.replace(",", " ").split() if part.strip()
+    )
+
+
+async def load_settings(session: AsyncSession) -> ReferralSettings:
+    rows = await session.scalars(
+        select(ProgramSetting).where(ProgramSetting.key.startswith(PREFIX))
+    )
+    known = {f.name: f.type for f in fields(ReferralSettings)}
+    values: dict[str, Any] = {}
+    for row in rows:
+        name = row.key.removeprefix(PREFIX)
+        if name in known:
+            values[name] = row.value
+    return ReferralSettings(**values)
+
+
+async def save_settings(session: AsyncSession, *, actor: User, **changes: Any) -> ReferralSettings:
+    before = await load_settings(session)
+    after = replace(before, **changes)
+    changed = {k: v for k, v in asdict(after).items() if asdict(before)[k] != v}
+    for name, value in changed.items():
+        row = await session.get(ProgramSetting, PREFIX + name)
+        if row is None:
+            session.add(ProgramSetting(key=PREFIX + name, value=value))
+        else:
+            row.value = value
+    if changed:
+        await audit.record(
+            session,
+            actor=actor,
+            action="referrals.settings_updated",
+            target_type="settings",
+            target_id=None,
+            summary="Changed referral settings: " + ", ".join(sorted(changed)),
+            before={k: str(asdict(before)[k]) for k in changed},
+            after={k: str(v) for k, v in changed.items()},
+        )
+    await session.flush()
+    return after

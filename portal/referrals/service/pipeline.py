@@ -1,0 +1,478 @@
+"""The one mutation path for referrals: submit, move, claim or assign, deal value, notes."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from portal.audit import service as audit
+from portal.auth.models import Role, User
+from portal.clock import utcnow
+from portal.errors import Conflict, PortalError
+from portal.notifications import service as notifications
+from portal.outbox import service as outbox
+from portal.points import service as points
+from portal.points.models import Badge, BadgeRule, FeedKind
+from portal.points.service.feed import add_feed_item
+from portal.program import service as program
+from portal.referrals.models import (
+    PIPELINE,
+    CloseReason,
+    Referral,
+    ReferralEvent,
+    ReferralNote,
+    Source,
+    Stage,
+)
+from portal.referrals.service.config import ReferralSettings, load_settings
+from portal.referrals.service.screening import screen
+
+
+class DuplicateReferral(Conflict):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"{email} has already been referred. Each person can be referred once.")
+
+
+class SelfReferral(Conflict):
+    pass
+
+
+class CloseReasonRequired(PortalError):
+    status_code = 422
+    message = "Say why the referral is closed: duplicate, self-referral, not a fit or invalid."
+
+
+class StageUnchanged(Conflict):
+    def __init__(self, stage: Stage) -> None:
+        super().__init__(f"The referral is already at {stage.label}.")
+
+
+class NotASalesRep(PortalError):
+    status_code = 422
+    message = "Referrals can only be assigned to sales reps."
+
+
+@dataclass(frozen=True)
+class Prospect:
+    name: str
+    email: str
+    company: str = ""
+    job_title: str = ""
+    phone: str = ""
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def _refuse_self_or_duplicate(
+    session: AsyncSession, *, referrer: User, email: str, exclude_id: int | None = None
+) -> None:
+    if email == referrer.email.lower():
+        raise SelfReferral("That is your own email address. Refer someone else.")
+    member = await session.scalar(select(User.id).where(func.lower(User.email) == email))
+    if member is not None:
+        raise SelfReferral(
+            f"{email} belongs to a member of the program, and members can't be referred."
+        )
+    query = select(Referral.id).where(
+        Referral.prospect_email == email, Referral.stage != Stage.REJECTED
+    )
+    if exclude_id is not None:
+        query = query.where(Referral.id != exclude_id)
+    if await session.scalar(query.limit(1)) is not None:
+        raise DuplicateReferral(email)
+
+
+async def submit_referral(
+    session: AsyncSession,
+    *,
+    referrer: User,
+    prospect: Prospect,
+    note: str = "",
+    source: Source = Source.FORM,
+    client_key: str | None = None,
+    base_url: str,
+) -> Referral:
+    """A new referral at `submitted`, paying the submitted points; refuses self-referrals and
+    prospects already referred (also when two submissions race: the unique index decides)."""
+    email = normalize_email(prospect.email)
+    await _refuse_self_or_duplicate(session, referrer=referrer, email=email)
+    config = await load_settings(session)
+    screening = await screen(
+        session,
+        referrer=referrer,
+        email=email,
+        company=prospect.company,
+        client_key=client_key,
+        config=config,
+    )
+    now = utcnow()
+    referral = Referral(
+        referrer_id=referrer.id,
+        prospect_name=prospect.name.strip(),
+        prospect_email=email,
+        prospect_company=prospect.company.strip(),
+        prospect_job_title=prospect.job_title.strip(),
+        prospect_phone=prospect.phone.strip(),
+        note=note.strip(),
+        source=source,
+        stage=Stage.SUBMITTED,
+        reached_stage=Stage.SUBMITTED,
+        owner_id=screening.owner.id if screening.owner else None,
+        is_qualified_lead=screening.is_qualified_lead,
+        flags=" ".join(flag.value for flag in screening.flags),
+        client_key=client_key,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(referral)
+            await session.flush()
+    except IntegrityError as error:
+        raise DuplicateReferral(email) from error
+    paid = await _pay(session, referral, referrer, [Stage.SUBMITTED], config=config, actor=None)
+    session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            from_stage=None,
+            to_stage=Stage.SUBMITTED,
+            actor_id=referrer.id,
+            points=paid,
+            created_at=now,
+        )
+    )
+    await audit.record(
+        session,
+        actor=referrer,
+        action="referral.submitted",
+        target_type="referral",
+        target_id=referral.id,
+        summary=f"{referrer.email} referred {email} ({source.value})",
+        after={"stage": Stage.SUBMITTED.value, "flags": referral.flags},
+    )
+    await _award_rule_badge(session, referrer, BadgeRule.FIRST_REFERRAL, announce=True)
+    if screening.owner is not None:
+        await _tell_owner(session, referral, owner=screening.owner, base_url=base_url)
+    await session.flush()
+    return referral
+
+
+async def _award_rule_badge(
+    session: AsyncSession, user: User, rule: BadgeRule, *, announce: bool
+) -> None:
+    """The referral badges (first referral, first won referral) when the program has them."""
+    badge = await session.scalar(
+        select(Badge).where(Badge.rule == rule, Badge.is_active.is_(True)).limit(1)
+    )
+    if badge is not None:
+        await points.award_badge(session, user=user, badge=badge, announce=announce)
+
+
+async def _pay(
+    session: AsyncSession,
+    referral: Referral,
+    referrer: User,
+    stages: list[Stage],
+    *,
+    config: ReferralSettings,
+    actor: User | None,
+) -> int:
+    total = 0
+    for stage in stages:
+        amount = config.points_for(stage)
+        if amount <= 0:
+            continue
+        await points.award(
+            session,
+            referrer,
+            points=amount,
+            reason=f"Your referral {referral.prospect_name} reached {stage.label}",
+            key=f"referral:{referral.id}:stage:{stage.value}",
+            source=points.Source("referral", referral.id),
+            actor=actor,
+        )
+        total += amount
+    return total
+
+
+async def move_referral(
+    session: AsyncSession,
+    referral: Referral,
+    *,
+    to: Stage,
+    actor: User | None,
+    via: str = "portal",
+    reason: CloseReason | None = None,
+    note: str = "",
+    base_url: str,
+) -> ReferralEvent:
+    """Moves a referral (loaded with its referrer) to any stage. Reaching a pipeline stage for
+    the first time pays it and every stage skipped on the way; moving back pays nothing, and
+    so do `lost` and `rejected`, which need a reason."""
+    before = Stage(referral.stage)
+    reached = Stage(referral.reached_stage)
+    if to == before:
+        raise StageUnchanged(to)
+    if to.is_closed and reason is None:
+        raise CloseReasonRequired()
+    if before == Stage.REJECTED:  # reopening takes the address back from the dedupe index
+        await _refuse_self_or_duplicate(
+            session,
+            referrer=referral.referrer,
+            email=referral.prospect_email,
+            exclude_id=referral.id,
+        )
+    config = await load_settings(session)
+    unpaid: list[Stage] = []
+    if not to.is_closed and to.rank > reached.rank:
+        unpaid = PIPELINE[reached.rank + 1 : to.rank + 1]
+        referral.reached_stage = to
+    referral.stage = to
+    referral.close_reason = reason if to.is_closed else None
+    referral.updated_at = utcnow()
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as error:
+        raise DuplicateReferral(referral.prospect_email) from error
+    paid = await _pay(session, referral, referral.referrer, unpaid, config=config, actor=actor)
+    closed_because = reason if to.is_closed else None
+    event_note = note.strip()[:500]
+    event = ReferralEvent(
+        referral_id=referral.id,
+        from_stage=before,
+        to_stage=to,
+        reason=closed_because,
+        actor_id=actor.id if actor else None,
+        via=via,
+        note=event_note,
+        points=paid,
+        created_at=referral.updated_at,
+    )
+    session.add(event)
+    await audit.record(
+        session,
+        actor=actor,
+        action="referral.stage_changed",
+        target_type="referral",
+        target_id=referral.id,
+        summary=f"{referral.prospect_email}: {before.label} → {to.label}"
+        + (f" ({closed_because.label})" if closed_because else ""),
+        before={"stage": before.value},
+        after={"stage": to.value, "reason": reason.value if reason else None, "points": paid},
+    )
+    if to == Stage.WON:
+        await add_feed_item(
+            session,
+            user=referral.referrer,
+            kind=FeedKind.REFERRAL_WON,
+            text=f"referred {referral.prospect_company or 'a new customer'}, and they signed",
+            event_key=f"referral:{referral.id}:won",
+        )
+        # The won notification and feed item already tell the news.
+        await _award_rule_badge(
+            session, referral.referrer, BadgeRule.FIRST_WON_REFERRAL, announce=False
+        )
+    await _tell_referrer(session, referral, stage=to, paid=paid, base_url=base_url)
+    await session.flush()
+    return event
+
+
+def _advocate_stage_text(stage: Stage) -> str:
+    return {
+        Stage.SUBMITTED: "is back with our sales team",
+        Stage.CONTACTED: "has been contacted by our sales team",
+        Stage.QUALIFIED: "is qualified: it looks like a good fit",
+        Stage.OPPORTUNITY: "is now a sales opportunity",
+        Stage.WON: "became a customer. Thank you!",
+        Stage.LOST: "did not go ahead this time",
+        Stage.REJECTED: "could not be accepted",
+    }[stage]
+
+
+async def _tell_referrer(
+    session: AsyncSession, referral: Referral, *, stage: Stage, paid: int, base_url: str
+) -> None:
+    referrer = referral.referrer
+    title = f"Your referral {referral.prospect_name} {_advocate_stage_text(stage)}"
+    body = f"You earned {paid:,} points." if paid else ""
+    path = f"/referrals/{referral.id}"
+    await notifications.notify(
+        session, user_id=referrer.id, kind="referral_moved", title=title[:200], body=body, link=path
+    )
+    await outbox.queue_email(
+        session,
+        to=referrer.email,
+        user_id=referrer.id,
+        subject=f"Your referral {referral.prospect_name} moved to {stage.label}",
+        kind="referral_moved",
+        context={
+            "program_name": (await program.load(session)).program_name,
+            "name": referrer.display_name,
+            "prospect": referral.prospect_name,
+            "news": _advocate_stage_text(stage),
+            "stage": stage.label,
+            "points": paid,
+            "link": f"{base_url}{path}",
+        },
+    )
+
+
+async def _tell_owner(
+    session: AsyncSession, referral: Referral, *, owner: User, base_url: str
+) -> None:
+    path = f"/pipeline/{referral.id}"
+    title = f"New referral for you: {referral.prospect_name}"
+    company = f" at {referral.prospect_company}" if referral.prospect_company else ""
+    await notifications.notify(
+        session,
+        user_id=owner.id,
+        kind="referral_assigned",
+        title=title[:200],
+        body=f"{referral.prospect_name}{company} is yours to contact.",
+        link=path,
+    )
+    await outbox.queue_email(
+        session,
+        to=owner.email,
+        user_id=owner.id,
+        subject=title,
+        kind="referral_assigned",
+        context={
+            "program_name": (await program.load(session)).program_name,
+            "name": owner.display_name,
+            "prospect": referral.prospect_name,
+            "company": referral.prospect_company,
+            "email": referral.prospect_email,
+            "link": f"{base_url}{path}",
+        },
+    )
+
+
+async def assign_referral(
+    session: AsyncSession,
+    referral: Referral,
+    *,
+    owner: User | None,
+    actor: User,
+    base_url: str,
+) -> Referral:
+    """Gives the referral (loaded with its owner) to a rep, or back to nobody. `owner` comes with
+    its roles loaded."""
+    if owner is not None and not owner.has_role(Role.SALES, Role.ADMIN):
+        raise NotASalesRep()
+    before = referral.owner
+    if (before.id if before else None) == (owner.id if owner else None):
+        return referral
+    referral.owner_id = owner.id if owner else None
+    referral.owner = owner
+    referral.updated_at = utcnow()
+    await audit.record(
+        session,
+        actor=actor,
+        action="referral.assigned",
+        target_type="referral",
+        target_id=referral.id,
+        summary=f"{referral.prospect_email}: owner "
+        f"{before.email if before else 'nobody'} → {owner.email if owner else 'nobody'}",
+        before={"owner": before.email if before else None},
+        after={"owner": owner.email if owner else None},
+    )
+    if owner is not None and owner.id != actor.id:
+        await _tell_owner(session, referral, owner=owner, base_url=base_url)
+    await session.flush()
+    return referral
+
+
+async def set_deal_value(
+    session: AsyncSession, referral: Referral, *, value: int | None, actor: User
+) -> Referral:
+    before = referral.deal_value
+    if before == value:
+        return referral
+    referral.deal_value = value
+    await audit.record(
+        session,
+        actor=actor,
+        action="referral.deal_value",
+        target_type="referral",
+        target_id=referral.id,
+        summary=f"{referral.prospect_email}: deal value {before} → {value}",
+        before={"deal_value": before},
+        after={"deal_value": value},
+    )
+    await session.flush()
+    return referral
+
+
+async def add_note(
+    session: AsyncSession, referral: Referral, *, author: User, body: str
+) -> ReferralNote:
+    note = ReferralNote(referral_id=referral.id, author_id=author.id, body=body.strip())
+    session.add(note)
+    await session.flush()
+    return note
+
+
+OPEN_STAGES = [Stage.SUBMITTED, Stage.CONTACTED, Stage.QUALIFIED, Stage.OPPORTUNITY]
+
+
+async def remind_stale_referrals(session: AsyncSession, *, base_url: str) -> int:
+    """Reminds each owner of their open referrals that saw no change for the configured days:
+    once per quiet spell (a change starts a new one), so running it again sends nothing."""
+    config = await load_settings(session)
+    cutoff = utcnow() - timedelta(days=config.stale_after_days)
+    stale = list(
+        await session.scalars(
+            select(Referral)
+            .where(
+                Referral.stage.in_(OPEN_STAGES),
+                Referral.owner_id.is_not(None),
+                Referral.updated_at < cutoff,
+                or_(Referral.reminded_at.is_(None), Referral.reminded_at < Referral.updated_at),
+            )
+            .options(selectinload(Referral.owner))
+            .order_by(Referral.id)
+        )
+    )
+    program_name = (await program.load(session)).program_name
+    reminded = 0
+    for referral in stale:
+        owner = referral.owner
+        if owner is None:
+            continue
+        reminded += 1
+        quiet_days = (utcnow() - referral.updated_at).days
+        path = f"/pipeline/{referral.id}"
+        title = f"{referral.prospect_name} has waited {quiet_days} days"
+        await notifications.notify(
+            session,
+            user_id=owner.id,
+            kind="referral_stale",
+            title=title[:200],
+            body=f"Still at {referral.stage_label}. Move it on, or close it with a reason.",
+            link=path,
+        )
+        await outbox.queue_email(
+            session,
+            to=owner.email,
+            user_id=owner.id,
+            subject=f"Reminder: {title}",
+            kind="referral_stale",
+            context={
+                "program_name": program_name,
+                "name": owner.display_name,
+                "prospect": referral.prospect_name,
+                "stage": referral.stage_label,
+                "days": quiet_days,
+                "link": f"{base_url}{path}",
+            },
+        )
+        referral.reminded_at = utcnow()
+    await session.flush()
+    return reminded

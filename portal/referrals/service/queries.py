@@ -1,0 +1,170 @@
+"""What the referral pages read: an advocate's own referrals, the sales pipeline, the reps."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from portal.auth.models import Role, User, UserRole
+from portal.clock import utcnow
+from portal.errors import NotFound
+from portal.referrals.models import Referral, ReferralClick, ReferralEvent, ReferralNote, Stage
+
+PIPELINE_LIMIT = 500
+
+
+async def list_own_referrals(session: AsyncSession, user: User) -> list[Referral]:
+    """The advocate's referrals with their timelines (never the internal notes)."""
+    return list(
+        await session.scalars(
+            select(Referral)
+            .where(Referral.referrer_id == user.id)
+            .options(selectinload(Referral.events))
+            .order_by(Referral.created_at.desc(), Referral.id.desc())
+        )
+    )
+
+
+async def access_own_referral(session: AsyncSession, user: User, referral_id: int) -> Referral:
+    """The advocate's own referral; someone else's is as missing as one that does not exist."""
+    referral = await session.scalar(
+        select(Referral)
+        .where(Referral.id == referral_id, Referral.referrer_id == user.id)
+        .options(selectinload(Referral.events))
+    )
+    if referral is None:
+        raise NotFound()
+    return referral
+
+
+async def access_referral(session: AsyncSession, referral_id: int) -> Referral:
+    """Any referral, for sales staff: with referrer, owner and history."""
+    referral = await session.scalar(
+        select(Referral)
+        .where(Referral.id == referral_id)
+        .options(
+            selectinload(Referral.referrer),
+            selectinload(Referral.owner),
+            selectinload(Referral.events).selectinload(ReferralEvent.actor),
+        )
+    )
+    if referral is None:
+        raise NotFound()
+    return referral
+
+
+async def list_notes(session: AsyncSession, referral: Referral) -> list[ReferralNote]:
+    return list(
+        await session.scalars(
+            select(ReferralNote)
+            .where(ReferralNote.referral_id == referral.id)
+            .options(selectinload(ReferralNote.author))
+            .order_by(ReferralNote.created_at.desc(), ReferralNote.id.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PipelineFilter:
+    stage: Stage | None = None
+    owner: str = "anyone"  # "mine", "unassigned" or "anyone"
+    max_age_days: int | None = None
+    referrer_id: int | None = None
+    search: str = ""
+    flagged: bool = False
+
+
+def _filtered(
+    query: Select[tuple[Referral]], f: PipelineFilter, viewer: User
+) -> Select[tuple[Referral]]:
+    if f.stage is not None:
+        query = query.where(Referral.stage == f.stage)
+    if f.owner == "mine":
+        query = query.where(Referral.owner_id == viewer.id)
+    elif f.owner == "unassigned":
+        query = query.where(Referral.owner_id.is_(None))
+    if f.max_age_days is not None:
+        query = query.where(Referral.created_at >= utcnow() - timedelta(days=f.max_age_days))
+    if f.referrer_id is not None:
+        query = query.where(Referral.referrer_id == f.referrer_id)
+    if f.search:
+        pattern = f"%{f.search.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Referral.prospect_name).like(pattern),
+                Referral.prospect_email.like(pattern),
+                func.lower(Referral.prospect_company).like(pattern),
+            )
+        )
+    if f.flagged:
+        query = query.where(Referral.flags != "")
+    return query
+
+
+async def list_pipeline(
+    session: AsyncSession, *, viewer: User, filters: PipelineFilter
+) -> list[Referral]:
+    query = _filtered(select(Referral), filters, viewer)
+    return list(
+        await session.scalars(
+            query.options(selectinload(Referral.referrer), selectinload(Referral.owner))
+            .order_by(Referral.updated_at.desc(), Referral.id.desc())
+            .limit(PIPELINE_LIMIT)
+        )
+    )
+
+
+async def list_reps(session: AsyncSession) -> list[User]:
+    """People a referral can be assigned to: sales reps and admins."""
+    return list(
+        await session.scalars(
+            select(User)
+            .where(
+                User.id.in_(
+                    select(UserRole.user_id).where(UserRole.role.in_([Role.SALES, Role.ADMIN]))
+                )
+            )
+            .options(selectinload(User.roles))
+            .order_by(User.display_name)
+        )
+    )
+
+
+async def access_rep(session: AsyncSession, user_id: int) -> User:
+    user = await session.scalar(
+        select(User).where(User.id == user_id).options(selectinload(User.roles))
+    )
+    if user is None:
+        raise NotFound()
+    return user
+
+
+async def list_referrers(session: AsyncSession) -> list[User]:
+    """Advocates who referred someone, for the board's referrer filter."""
+    return list(
+        await session.scalars(
+            select(User)
+            .where(User.id.in_(select(Referral.referrer_id)))
+            .order_by(User.display_name)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class LinkStats:
+    clicks: int
+    referrals: int
+
+
+async def link_stats(session: AsyncSession, user: User) -> LinkStats:
+    clicks = await session.scalar(
+        select(func.count()).select_from(ReferralClick).where(ReferralClick.referrer_id == user.id)
+    )
+    referrals = await session.scalar(
+        select(func.count())
+        .select_from(Referral)
+        .where(Referral.referrer_id == user.id, Referral.source == "link")
+    )
+    return LinkStats(clicks=clicks or 0, referrals=referrals or 0)
