@@ -29,6 +29,7 @@ from portal.home.routes import home
 from portal.jobs import ArqQueue, InProcessQueue, JobQueue, PendingJob, Schedule
 from portal.middleware import CSRF, RequestId, SecurityHeaders, UnitOfWork
 from portal.notifications import routes as notifications_routes
+from portal.outbox import preference_routes
 from portal.outbox import routes as outbox_routes
 from portal.points import manage_routes as manage_points_routes
 from portal.points import routes as points_routes
@@ -41,6 +42,9 @@ from portal.rewards import routes as rewards_routes
 from portal.web import public
 
 log = logging.getLogger("portal")
+# One-click unsubscribe (RFC 8058): mail programs POST there without a session; the signed
+# link in the path is the authority.
+CSRF_EXEMPT = ("/unsubscribe/",)
 
 
 class LazyQueue:
@@ -111,6 +115,8 @@ def create_app(
         Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
         Mount("/rewards", routes=rewards_routes.routes, name="rewards"),
         Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
+        Mount("/email-settings", routes=preference_routes.settings_routes, name="email_settings"),
+        Mount("/unsubscribe", routes=preference_routes.unsubscribe_routes, name="unsubscribe"),
         Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),
         Mount("/manage/referrals", routes=manage_referrals_routes.routes, name="manage_referrals"),
         Mount("/referrals", routes=referrals_routes.routes, name="referrals"),
@@ -129,7 +135,7 @@ def create_app(
             same_site="lax",
             https_only=settings.https,
         ),
-        Middleware(CSRF),
+        Middleware(CSRF, exempt_prefixes=CSRF_EXEMPT),
         Middleware(UnitOfWork, sessionmaker=sessionmaker, job_queue=queue),
     ]
     app = Starlette(

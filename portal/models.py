@@ -12,7 +12,7 @@ from portal.auth.models import (
 )
 from portal.db import Base
 from portal.notifications.models import Notification
-from portal.outbox.models import OutboxEmail
+from portal.outbox.models import EmailOptOut, OutboxEmail
 from portal.points.models import (
     Badge,
     Balance,
@@ -32,6 +32,7 @@ __all__ = [
     "Badge",
     "Balance",
     "Base",
+    "EmailOptOut",
     "FeedItem",
     "Group",
     "GroupMember",

@@ -1,5 +1,6 @@
 """Program settings: typed values with defaults, stored as rows so every worker agrees."""
 
+import secrets
 from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -67,3 +68,15 @@ async def update(session: AsyncSession, *, actor: User | None, **changes: Any) -
         )
     await session.flush()
     return after
+
+
+async def signing_key(session: AsyncSession, purpose: str) -> str:
+    """A random key kept in the database for signing links of one purpose (every worker and
+    every process that sends mail sees the same one); made on first use."""
+    key = f"key:{purpose}"
+    row = await session.get(ProgramSetting, key)
+    if row is None:
+        row = ProgramSetting(key=key, value=secrets.token_urlsafe(32))
+        session.add(row)
+        await session.flush()
+    return str(row.value)
