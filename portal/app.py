@@ -31,6 +31,7 @@ from portal.middleware import CSRF, RequestId, SecurityHeaders, UnitOfWork
 from portal.notifications import routes as notifications_routes
 from portal.outbox import preference_routes
 from portal.outbox import routes as outbox_routes
+from portal.outbox import text_routes as email_text_routes
 from portal.points import manage_routes as manage_points_routes
 from portal.points import routes as points_routes
 from portal.program import routes as program_routes
@@ -108,6 +109,7 @@ def create_app(
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
         Mount("/manage/people", routes=people_routes.routes, name="people"),
         Mount("/manage/outbox", routes=outbox_routes.routes, name="outbox"),
+        Mount("/manage/emails", routes=email_text_routes.routes, name="emails"),
         Mount("/manage/audit", routes=audit_routes.routes, name="audit"),
         Mount("/manage/settings", routes=program_routes.routes, name="program"),
         Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),

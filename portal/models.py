@@ -12,7 +12,7 @@ from portal.auth.models import (
 )
 from portal.db import Base
 from portal.notifications.models import Notification
-from portal.outbox.models import EmailOptOut, OutboxEmail
+from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
 from portal.points.models import (
     Badge,
     Balance,
@@ -33,6 +33,7 @@ __all__ = [
     "Balance",
     "Base",
     "EmailOptOut",
+    "EmailText",
     "FeedItem",
     "Group",
     "GroupMember",

@@ -1,4 +1,4 @@
-"""email preferences: the categories each person switched off
+"""email preferences and wording: categories people switched off, marketers' own texts
 
 Revision ID: 0007
 Revises: 0005
@@ -32,6 +32,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "category", name=op.f("pk_email_opt_outs")),
     )
 
+    op.create_table(
+        "email_texts",
+        sa.Column("kind", sa.String(length=60), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("intro", sa.String(length=1000), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("kind", name=op.f("pk_email_texts")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("email_texts")
     op.drop_table("email_opt_outs")

@@ -69,3 +69,14 @@ class EmailOptOut(Base):
     )
     category: Mapped[EmailCategory] = mapped_column(String(20), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EmailText(Base):
+    """A marketer's own subject and opening paragraph for one kind of email."""
+
+    __tablename__ = "email_texts"
+
+    kind: Mapped[str] = mapped_column(String(60), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    intro: Mapped[str] = mapped_column(String(1000), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

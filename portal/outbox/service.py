@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.jobs import enqueue
-from portal.outbox import preferences
+from portal.outbox import preferences, texts
 from portal.outbox.models import EmailCategory, EmailStatus, OutboxEmail
 from portal.outbox.render import render_email
 from portal.pagination import Page
@@ -63,6 +63,9 @@ async def queue_email(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
         context = {**context, "unsubscribe_url": link, "category_label": category.label}
+    subject, context = texts.compose(
+        kind, subject=subject, context=context, text=await texts.text_for(session, kind)
+    )
     text_body, html_body = render_email(kind, {"subject": subject, **context})
     if category is not None:
         text_body += (
