@@ -11,6 +11,7 @@ from portal.auth.models import (
     UserRole,
 )
 from portal.db import Base
+from portal.engagement.models import Nudge
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
 from portal.points.models import (
@@ -43,6 +44,7 @@ __all__ = [
     "LevelReached",
     "LoginFailure",
     "Notification",
+    "Nudge",
     "OutboxEmail",
     "PasswordReset",
     "PeriodTotal",

@@ -1,4 +1,5 @@
-"""email preferences and wording: categories people switched off, marketers' own texts
+"""engagement: email preferences, marketers' own texts, nudges sent, first sign-in and last
+earned points
 
 Revision ID: 0007
 Revises: 0005
@@ -41,7 +42,39 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("kind", name=op.f("pk_email_texts")),
     )
 
+    op.create_table(
+        "nudges",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("period", sa.String(length=40), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_nudges_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", "kind", "period", name=op.f("pk_nudges")),
+    )
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("first_login_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("points_balances", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("last_earned_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_points_balances_last_earned_at"), ["last_earned_at"], unique=False
+        )
+    # What people did before these columns existed: their last sign-in, their last award.
+    op.execute("UPDATE users SET first_login_at = last_login_at")
+    op.execute(
+        "UPDATE points_balances SET last_earned_at = (SELECT max(created_at) FROM points_ledger"
+        " WHERE points_ledger.user_id = points_balances.user_id AND points_ledger.delta > 0"
+        " AND points_ledger.counts_toward_lifetime)"
+    )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("points_balances", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_points_balances_last_earned_at"))
+        batch_op.drop_column("last_earned_at")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("first_login_at")
+    op.drop_table("nudges")
     op.drop_table("email_texts")
     op.drop_table("email_opt_outs")

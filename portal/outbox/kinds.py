@@ -23,6 +23,14 @@ class EmailKind:
 
 
 _PROGRAM = {"program_name": "Acme Advocates", "name": "Ada Byron"}
+_ONBOARDING = {
+    **_PROGRAM,
+    "first_name": "Ada",
+    "product": "Acme",
+    "referral_link": "https://portal.example/r/sample",
+    "link": "https://portal.example/",
+    "balance": 1200,
+}
 KINDS = {
     kind.kind: kind
     for kind in [
@@ -135,6 +143,47 @@ KINDS = {
                 "refunded": False,
                 "cost": 1200,
                 "link": "https://portal.example/rewards/redemptions/1",
+            },
+        ),
+        EmailKind(
+            "onboarding_welcome",
+            "Welcome (onboarding day 0)",
+            "advocates after their first sign-in",
+            "Welcome to {program_name}: how points work",
+            _ONBOARDING,
+        ),
+        EmailKind(
+            "onboarding_refer",
+            "Refer a friend (onboarding day 14)",
+            "advocates two weeks in",
+            "Know someone who'd love {product}? Refer them",
+            _ONBOARDING,
+        ),
+        EmailKind(
+            "onboarding_check_in",
+            "Check-in (onboarding day 21)",
+            "advocates still without points after three weeks",
+            "Everything OK, {first_name}?",
+            _ONBOARDING,
+        ),
+        EmailKind(
+            "quiet_nudge",
+            "We miss you",
+            "advocates quiet for 30 and 60 days",
+            "We miss you at {program_name}",
+            {**_ONBOARDING, "second": False, "days": 31, "rewards": []},
+        ),
+        EmailKind(
+            "weekly_digest",
+            "Weekly digest",
+            "every advocate, on Mondays",
+            "Your week at {program_name}: {week_points} points",
+            {
+                **_ONBOARDING,
+                "week_points": 250,
+                "rank": 12,
+                "rank_change": 3,
+                "new_rewards": ["Acme hoodie"],
             },
         ),
     ]

@@ -33,6 +33,7 @@ class ProgramConfig:
     tagline: str = "Share what you love, earn rewards."
     signup_mode: SignupMode = SignupMode.CLOSED
     leaderboard_excludes_staff: bool = True
+    reengage_after_days: int = 30
 
 
 async def load(session: AsyncSession) -> ProgramConfig:
