@@ -35,7 +35,12 @@ async def texts(session: AsyncSession) -> dict[str, EmailText]:
 
 
 async def text_for(session: AsyncSession, kind: str) -> EmailText | None:
-    return await session.get(EmailText, kind)
+    """The marketer's wording for a kind, looked up once per transaction (a sweep writes
+    thousands of emails of one kind)."""
+    known: dict[str, EmailText | None] = session.info.setdefault("email_texts", {})
+    if kind not in known:
+        known[kind] = await session.get(EmailText, kind)
+    return known[kind]
 
 
 def compose(
@@ -70,6 +75,7 @@ async def save_text(
         session.add(text)
     text.subject, text.intro = subject.strip(), intro.strip()
     await session.flush()
+    session.info.pop("email_texts", None)
     await audit.record(
         session,
         actor=actor,

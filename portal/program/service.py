@@ -75,9 +75,12 @@ async def signing_key(session: AsyncSession, purpose: str) -> str:
     """A random key kept in the database for signing links of one purpose (every worker and
     every process that sends mail sees the same one); made on first use."""
     key = f"key:{purpose}"
-    row = await session.get(ProgramSetting, key)
-    if row is None:
-        row = ProgramSetting(key=key, value=secrets.token_urlsafe(32))
-        session.add(row)
-        await session.flush()
-    return str(row.value)
+    known: dict[str, str] = session.info.setdefault("signing_keys", {})
+    if key not in known:  # once per transaction: a sweep signs thousands of links
+        row = await session.get(ProgramSetting, key)
+        if row is None:
+            row = ProgramSetting(key=key, value=secrets.token_urlsafe(32))
+            session.add(row)
+            await session.flush()
+        known[key] = str(row.value)
+    return known[key]
