@@ -10,6 +10,7 @@ from portal.auth.models import (
     User,
     UserRole,
 )
+from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
 from portal.notifications.models import Notification
 from portal.outbox.models import OutboxEmail
@@ -26,6 +27,10 @@ from portal.points.models import (
 from portal.program.models import ProgramSetting
 
 __all__ = [
+    "Asset",
+    "AssetGroup",
+    "AssetTag",
+    "AssetUse",
     "AuditEntry",
     "Badge",
     "Balance",

@@ -6,12 +6,18 @@ from arq.connections import RedisSettings
 
 from portal.auth import jobs as auth_jobs
 from portal.config import Settings
+from portal.content import jobs as content_jobs
 from portal.db import create_engine, create_sessionmaker
 from portal.jobs import ArqQueue, JobContext
 from portal.outbox import jobs as outbox_jobs
 from portal.points import jobs as points_jobs
 
-FUNCTIONS: list[Any] = [*outbox_jobs.FUNCTIONS, *auth_jobs.FUNCTIONS, *points_jobs.FUNCTIONS]
+FUNCTIONS: list[Any] = [
+    *outbox_jobs.FUNCTIONS,
+    *auth_jobs.FUNCTIONS,
+    *points_jobs.FUNCTIONS,
+    *content_jobs.FUNCTIONS,
+]
 CRON_JOBS: list[Any] = [*outbox_jobs.CRON_JOBS, *auth_jobs.CRON_JOBS, *points_jobs.CRON_JOBS]
 
 
