@@ -14,11 +14,13 @@ class NavItem:
 
 MAIN = [
     NavItem("Home", "home", frozenset()),
+    NavItem("Content", "content:index", frozenset()),
     NavItem("Leaderboard", "leaderboard:index", frozenset()),
 ]
 
 MANAGE = [
     NavItem("People", "people:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Content", "manage_content:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Levels & badges", "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Outbox", "outbox:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Audit log", "audit:list", frozenset({Role.ADMIN})),

@@ -1,8 +1,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Dialect, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from portal.clock import utcnow
 from portal.db import Base
@@ -29,6 +30,19 @@ class AssetKind(StrEnum):
         return VIDEO_POINTS if self is AssetKind.VIDEO else DOCUMENT_POINTS
 
 
+class KindType(TypeDecorator[AssetKind]):
+    """Stored as a plain string; read back as an `AssetKind`, so `asset.kind is ...` works."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def process_bind_param(self, value: AssetKind | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else AssetKind(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> AssetKind | None:
+        return None if value is None else AssetKind(value)
+
+
 class Asset(Base):
     """A piece of collateral or a training video. File assets keep their bytes in storage
     under `storage_name`; link assets have a `url` instead."""
@@ -39,7 +53,7 @@ class Asset(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     description_html: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[AssetKind] = mapped_column(String(20))
+    kind: Mapped[AssetKind] = mapped_column(KindType())
     category: Mapped[str] = mapped_column(String(60), default="")
     points: Mapped[int] = mapped_column(default=DOCUMENT_POINTS)
     is_published: Mapped[bool] = mapped_column(default=False)
@@ -70,6 +84,15 @@ class Asset(Base):
     @property
     def is_file(self) -> bool:
         return self.kind is not AssetKind.LINK and self.storage_name is not None
+
+    @property
+    def size_label(self) -> str:
+        size = float(self.size_bytes or 0)
+        for unit in ("bytes", "KB", "MB"):
+            if size < 1024 or unit == "MB":
+                return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+            size /= 1024
+        return ""
 
     @property
     def is_inline(self) -> bool:

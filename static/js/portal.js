@@ -26,4 +26,32 @@
       closeMenus(null);
     }
   });
+  // Training videos report how far they got (every 10 %, and at the end); the server keeps the
+  // furthest point and awards the points once at 90 %. The answer replaces the watch status.
+  function watchProgress(video) {
+    var url = video.getAttribute("data-progress-url");
+    var reported = 0;
+    function report(percent) {
+      if (percent <= reported || !window.htmx) {
+        return;
+      }
+      reported = percent;
+      window.htmx.ajax("POST", url, {
+        target: "#watch-status",
+        swap: "outerHTML",
+        values: { percent: String(percent) }
+      });
+    }
+    video.addEventListener("timeupdate", function () {
+      if (isFinite(video.duration) && video.duration > 0) {
+        report(Math.floor((video.currentTime / video.duration) * 10) * 10);
+      }
+    });
+    video.addEventListener("ended", function () {
+      report(100);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("video[data-progress-url]").forEach(watchProgress);
+  });
 })();

@@ -10,7 +10,6 @@ from portal.content.service.files import (
     save_upload,
 )
 from portal.content.service.library import (
-    AssetInput,
     AssetStats,
     InvalidAsset,
     Limits,
@@ -40,6 +39,7 @@ from portal.content.service.usage import (
     share_page,
     use_of,
 )
+from portal.content.values import AssetInput
 
 __all__ = [
     "ALLOWED",

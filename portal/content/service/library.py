@@ -2,7 +2,7 @@
 replaced or deleted assets are removed by a job that runs only after the commit."""
 
 from collections.abc import AsyncIterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,7 @@ from portal.content.models import Asset, AssetGroup, AssetKind, AssetTag, AssetU
 from portal.content.sanitize import clean_html
 from portal.content.service.files import SavedUpload, UploadTooLarge, save_upload
 from portal.content.storage import Storage
+from portal.content.values import AssetInput
 from portal.errors import NotFound, PortalError
 from portal.jobs import enqueue
 
@@ -37,18 +38,6 @@ class Upload:
 class Limits:
     max_bytes: int
     max_image_bytes: int
-
-
-@dataclass
-class AssetInput:
-    title: str
-    description: str = ""
-    category: str = ""
-    tags: list[str] = field(default_factory=list)
-    group_ids: set[int] = field(default_factory=set)
-    points: int | None = None  # None: the default for the kind
-    is_published: bool = False
-    url: str | None = None  # a link item instead of a file
 
 
 async def list_groups(session: AsyncSession) -> list[Group]:
