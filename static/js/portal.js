@@ -31,16 +31,35 @@
   function watchProgress(video) {
     var url = video.getAttribute("data-progress-url");
     var reported = 0;
+    var sending = false;
+    var waiting = 0;
+    // One report at a time, so the answers arrive in order; a newer one waits its turn.
+    function send(percent) {
+      sending = true;
+      var done = function () {
+        sending = false;
+        if (waiting) {
+          var next = waiting;
+          waiting = 0;
+          send(next);
+        }
+      };
+      window.htmx.ajax("POST", url, {
+        target: "#watch-status",
+        swap: "outerHTML",
+        values: { percent: String(percent) }
+      }).then(done, done);
+    }
     function report(percent) {
       if (percent <= reported || !window.htmx) {
         return;
       }
       reported = percent;
-      window.htmx.ajax("POST", url, {
-        target: "#watch-status",
-        swap: "outerHTML",
-        values: { percent: String(percent) }
-      });
+      if (sending) {
+        waiting = percent;
+      } else {
+        send(percent);
+      }
     }
     video.addEventListener("timeupdate", function () {
       if (isFinite(video.duration) && video.duration > 0) {

@@ -232,7 +232,7 @@ async def test_a_double_click_on_download_awards_the_points_once(
     assert (await points.balance_of(session, advocate)).current == 10
     assert await session.scalar(select(func.count()).where(LedgerEntry.user_id == advocate.id)) == 1
     after = await client.get(f"/content/{asset.id}")
-    assert "✓ Downloaded · 10 points earned" in after.text
+    assert "✓ Downloaded · +10 points earned" in after.text
     grid = BeautifulSoup((await client.get("/content/")).text, "html.parser")
     assert "✓ Used" in grid.select_one(f"#asset-{asset.id}").text
 
