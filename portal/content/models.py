@@ -86,6 +86,16 @@ class Asset(Base):
         return self.kind is not AssetKind.LINK and self.storage_name is not None
 
     @property
+    def icon_label(self) -> str:
+        """What the card shows where a thumbnail would be: the file type, or a play sign."""
+        if self.kind is AssetKind.VIDEO:
+            return "▶"
+        if self.kind is AssetKind.LINK:
+            return "LINK"
+        suffix = (self.original_filename or "").rpartition(".")[2]
+        return suffix.upper()[:4] if suffix and "." in (self.original_filename or "") else "FILE"
+
+    @property
     def size_label(self) -> str:
         size = float(self.size_bytes or 0)
         for unit in ("bytes", "KB", "MB"):
