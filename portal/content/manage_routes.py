@@ -15,6 +15,18 @@ from portal.forms import FormState
 from portal.web import current_user, db, flash, redirect, render, settings, staff_of_program
 
 MB = 1024 * 1024
+FORM_ALLOWANCE = MB  # room for the other fields next to the file
+
+
+def _refuse_oversized(request: Request) -> None:
+    """A body far over the limit is refused before it is read (the limit is also enforced
+    while the file streams, for bodies that do not say their length)."""
+    length = request.headers.get("content-length", "")
+    limit = _limits(request).max_bytes
+    if length.isdigit() and int(length) > limit + FORM_ALLOWANCE:
+        raise service.RequestTooLarge(
+            f"That upload is larger than the limit of {limit // MB} MB. Nothing was saved."
+        )
 
 
 def _limits(request: Request) -> service.Limits:
@@ -65,6 +77,7 @@ async def new(request: Request) -> Response:
 
 @staff_of_program
 async def create(request: Request) -> Response:
+    _refuse_oversized(request)
     form_data = await request.form()
     state, data = forms.asset_form(form_data)
     if state.ok:
@@ -119,6 +132,7 @@ async def edit(request: Request) -> Response:
 @staff_of_program
 async def update(request: Request) -> Response:
     asset_id = request.path_params["asset_id"]
+    _refuse_oversized(request)
     form_data = await request.form()
     state, data = forms.asset_form(form_data, editing=True)
     if state.ok:

@@ -447,3 +447,21 @@ async def test_stats_and_csv_export(
     assert lines[1].startswith(
         f"{asset.id},'=HYPERLINK(evil),document,Fact sheets,,yes,10,2,1,0,10,"
     )
+
+
+async def test_an_upload_over_the_limit_is_refused_and_leaves_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, storage: LocalStorage, settings: Settings
+) -> None:
+    settings.max_upload_mb = 1
+    await login_as(client, await make_marketer(session))
+    pdf = samples.pdf("Big") + b"%" * (1024 * 1024)
+    near = await upload(client, "/manage/content/", data=pdf, title="Slightly too big")
+    assert near.status_code == 422
+    page = BeautifulSoup(near.text, "html.parser")
+    assert "larger than the limit of 1 MB" in page.select_one("#f-file-error").text
+    assert page.select_one("#f-title")["value"] == "Slightly too big"
+    far = await upload(client, "/manage/content/", data=pdf * 3, title="Far too big")
+    assert far.status_code == 413
+    assert "larger than the limit of 1 MB. Nothing was saved." in far.text
+    assert files_in(storage) == []
+    assert await session.scalar(select(func.count()).select_from(Asset)) == 0

@@ -3,6 +3,7 @@
 from portal.content.service.files import (
     ALLOWED,
     FileType,
+    RequestTooLarge,
     SavedUpload,
     UnsupportedFile,
     UploadTooLarge,
@@ -50,6 +51,7 @@ __all__ = [
     "InvalidAsset",
     "Library",
     "Limits",
+    "RequestTooLarge",
     "SavedUpload",
     "SharePage",
     "UnsupportedFile",

@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -150,16 +152,17 @@ async def card_for(session: AsyncSession, viewer: User, asset: Asset) -> Card:
     return Card(asset=asset, use=use, is_new=False)
 
 
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _insert_use(session: AsyncSession, **values: object) -> PgInsert | SqliteInsert:
+    """INSERT for this engine: both dialects' inserts know ON CONFLICT."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(AssetUse).values(**values)
 
 
 async def _touch_use(session: AsyncSession, viewer: User, asset: Asset, *, downloads: int) -> None:
     """The person's use row, made on first use; both engines' ON CONFLICT makes a double click
     one row."""
-    statement = _insert(session)(AssetUse).values(
-        asset_id=asset.id, user_id=viewer.id, first_used_at=utcnow(), downloads=downloads
+    statement = _insert_use(
+        session, asset_id=asset.id, user_id=viewer.id, first_used_at=utcnow(), downloads=downloads
     )
     await session.execute(
         statement.on_conflict_do_update(
@@ -249,7 +252,8 @@ async def record_progress(
         )
         awarded = await _award_once(session, viewer, asset, "Watched")
     use = await session.get(AssetUse, (asset.id, viewer.id), populate_existing=True)
-    assert use is not None  # noqa: S101 (made above)
+    if use is None:  # deleted meanwhile, with its asset
+        raise NotFound()
     return WatchProgress(
         percent=use.watched_percent, watched=use.watched_at is not None, awarded=awarded
     )
