@@ -1,11 +1,13 @@
-"""Targeting: "everyone, or these groups". A targeted thing (an asset today; challenges and
-rewards next) has a link table of (thing id, group id) rows; no rows means everyone.
+"""Targeting: "everyone, or these groups". A targetable thing (an asset today; challenges and
+rewards next) has an `is_targeted` flag and a link table of (thing id, group id) rows.
 
-`visible_to(viewer, link_thing_id, link_group_id, thing_id)` is the WHERE clause that keeps only
-what the viewer may see; program staff see everything. Anything not visible answers 404.
+`visible_to(viewer, ...)` is the WHERE clause that keeps only what the viewer may see: things
+not targeted, and targeted things with one of the viewer's groups; program staff see
+everything. Anything not visible answers 404. The flag, not the absence of link rows, says
+"everyone": deleting a group hides what was meant for it instead of showing it to all.
 """
 
-from sqlalchemy import ColumnElement, exists, not_, or_, select, true
+from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from portal.auth.models import GroupMember, Role, User
@@ -16,13 +18,14 @@ STAFF_SEE_ALL = (Role.MARKETER, Role.ADMIN)
 def visible_to(
     viewer: User,
     *,
+    is_targeted: InstrumentedAttribute[bool],
     thing_id: InstrumentedAttribute[int],
     link_thing_id: InstrumentedAttribute[int],
     link_group_id: InstrumentedAttribute[int],
 ) -> ColumnElement[bool]:
     if viewer.has_role(*STAFF_SEE_ALL):
         return true()
-    untargeted = not_(exists().where(link_thing_id == thing_id))
+    untargeted = is_targeted.is_(False)
     in_a_group = exists(
         select(GroupMember.group_id).where(
             GroupMember.group_id == link_group_id,

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("category", sa.String(length=60), nullable=False),
         sa.Column("points", sa.Integer(), nullable=False),
         sa.Column("is_published", sa.Boolean(), nullable=False),
+        sa.Column("is_targeted", sa.Boolean(), nullable=False),
         sa.Column("url", sa.String(length=2000), nullable=True),
         sa.Column("storage_name", sa.String(length=64), nullable=True),
         sa.Column("original_filename", sa.String(length=255), nullable=True),

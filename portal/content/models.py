@@ -57,6 +57,7 @@ class Asset(Base):
     category: Mapped[str] = mapped_column(String(60), default="")
     points: Mapped[int] = mapped_column(default=DOCUMENT_POINTS)
     is_published: Mapped[bool] = mapped_column(default=False)
+    is_targeted: Mapped[bool] = mapped_column(default=False)  # only for the groups in `targets`
     url: Mapped[str | None] = mapped_column(String(2000))
     storage_name: Mapped[str | None] = mapped_column(String(64), unique=True)
     original_filename: Mapped[str | None] = mapped_column(String(255))

@@ -43,9 +43,8 @@ async def detail(request: Request) -> Response:
     viewer = current_user(request)
     asset = await service.access_asset(db(request), viewer, request.path_params["asset_id"])
     card = await service.card_for(db(request), viewer, asset)
-    targeted = await service.is_targeted(db(request), asset)
     share_url = None
-    if service.can_share(viewer, asset, targeted=targeted):
+    if service.can_share(viewer, asset):
         path = request.url_for("share", asset_id=asset.id, code=viewer.referral_code).path
         share_url = settings(request).base_url + path
     return render(

@@ -306,3 +306,20 @@ async def test_stats_count_downloads_people_and_completions(
 
 async def _chunks(data: bytes):  # type: ignore[no-untyped-def]
     yield data
+
+
+async def test_deleting_the_only_target_group_hides_the_asset_instead_of_showing_it_to_all(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    marketer = await make_marketer(session)
+    insider = await make_advocate(session, name="In Sider")
+    group = await make_group(session, "Pilot customers", insider)
+    asset = await make_asset(session, storage, actor=marketer, group_ids={group.id})
+    await session.delete(group)
+    await session.flush()
+    session.expunge_all()
+    for viewer in (insider, await make_advocate(session, name="Someone Else")):
+        with pytest.raises(NotFound):
+            await content.access_asset(session, viewer, asset.id)
+    with pytest.raises(NotFound):
+        await content.share_page(session, asset_id=asset.id, code=insider.referral_code)

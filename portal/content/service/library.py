@@ -110,6 +110,7 @@ async def _apply_fields(session: AsyncSession, asset: Asset, data: AssetInput) -
     tags = sorted({t.strip().lower()[:40] for t in data.tags if t.strip()})
     asset.tags = [AssetTag(tag=tag) for tag in tags]
     asset.targets = [AssetGroup(group_id=group_id) for group_id in sorted(group_ids)]
+    asset.is_targeted = bool(group_ids)
 
 
 async def create_asset(

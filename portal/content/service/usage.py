@@ -23,6 +23,7 @@ NEW_FOR = timedelta(days=14)
 def _visible(viewer: User) -> ColumnElement[bool]:
     targeted = visible_to(
         viewer,
+        is_targeted=Asset.is_targeted,
         thing_id=Asset.id,
         link_thing_id=AssetGroup.asset_id,
         link_group_id=AssetGroup.group_id,
@@ -272,7 +273,7 @@ async def share_page(session: AsyncSession, *, asset_id: int, code: str) -> Shar
         select(Asset).where(
             Asset.id == asset_id,
             Asset.is_published.is_(True),
-            ~select(AssetGroup.asset_id).where(AssetGroup.asset_id == Asset.id).exists(),
+            Asset.is_targeted.is_(False),
         )
     )
     if asset is None:
@@ -283,11 +284,10 @@ async def share_page(session: AsyncSession, *, asset_id: int, code: str) -> Shar
     return SharePage(asset=asset, advocate=advocate)
 
 
-def can_share(viewer: User, asset: Asset, *, targeted: bool) -> bool:
-    return asset.is_published and not targeted and viewer.has_role(Role.ADVOCATE, *STAFF_SEE_ALL)
-
-
-async def is_targeted(session: AsyncSession, asset: Asset) -> bool:
+def can_share(viewer: User, asset: Asset) -> bool:
+    """Published content meant for everyone can be shared; targeted content stays inside."""
     return (
-        await session.scalar(select(AssetGroup.asset_id).where(AssetGroup.asset_id == asset.id))
-    ) is not None
+        asset.is_published
+        and not asset.is_targeted
+        and viewer.has_role(Role.ADVOCATE, *STAFF_SEE_ALL)
+    )
