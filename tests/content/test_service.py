@@ -323,3 +323,19 @@ async def test_deleting_the_only_target_group_hides_the_asset_instead_of_showing
             await content.access_asset(session, viewer, asset.id)
     with pytest.raises(NotFound):
         await content.share_page(session, asset_id=asset.id, code=insider.referral_code)
+
+
+async def test_the_first_download_earns_the_first_download_badge_once(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.points.models import Badge, BadgeRule
+
+    marketer = await make_marketer(session)
+    advocate = await make_advocate(session)
+    first = await make_asset(session, storage, actor=marketer, title="One")
+    second = await make_asset(session, storage, actor=marketer, title="Two")
+    await content.record_download(session, advocate, first)
+    await content.record_download(session, advocate, second)
+    held = [held.badge for held in await points.badges_of(session, advocate)]
+    bookworm = await session.scalar(select(Badge).where(Badge.rule == BadgeRule.FIRST_DOWNLOAD))
+    assert [badge.id for badge in held] == [bookworm.id]

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -15,6 +16,7 @@ from portal.clock import utcnow
 from portal.content.models import WATCHED_PERCENT, Asset, AssetGroup, AssetKind, AssetTag, AssetUse
 from portal.errors import NotFound
 from portal.points import service as points
+from portal.points.models import Badge, BadgeRule
 from portal.targeting import STAFF_SEE_ALL, visible_to
 
 NEW_FOR = timedelta(days=14)
@@ -210,7 +212,25 @@ async def record_download(session: AsyncSession, viewer: User, asset: Asset) -> 
     if asset.kind is AssetKind.VIDEO:
         return 0
     verb = {AssetKind.LINK: "Opened", AssetKind.IMAGE: "Opened"}.get(asset.kind, "Downloaded")
-    return await _award_once(session, viewer, asset, verb)
+    awarded = await _award_once(session, viewer, asset, verb)
+    if awarded:
+        await _first_download_badge(session, viewer)
+    return awarded
+
+
+async def _first_download_badge(session: AsyncSession, viewer: User) -> None:
+    """The "first download" badge (Bookworm in the default set), once per person; two first
+    downloads of different items at the same moment still give it once."""
+    badge = await session.scalar(
+        select(Badge).where(Badge.rule == BadgeRule.FIRST_DOWNLOAD, Badge.is_active.is_(True))
+    )
+    if badge is None:
+        return
+    try:
+        async with session.begin_nested():
+            await points.award_badge(session, user=viewer, badge=badge)
+    except IntegrityError:
+        return
 
 
 @dataclass(frozen=True)
