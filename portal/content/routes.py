@@ -48,7 +48,20 @@ async def detail(request: Request) -> Response:
         path = request.url_for("share", asset_id=asset.id, code=viewer.referral_code).path
         share_url = settings(request).base_url + path
     return render(
-        request, "content/detail.html", {"card": card, "share_url": share_url, "just_awarded": 0}
+        request,
+        "content/detail.html",
+        {"card": card, "share_url": share_url, "just_awarded": 0},
+        partial="content/_use.html",
+    )
+
+
+@signed_in
+async def card(request: Request) -> Response:
+    """One card of the Content page (the page refreshes it after a download)."""
+    viewer = current_user(request)
+    asset = await service.access_asset(db(request), viewer, request.path_params["asset_id"])
+    return render(
+        request, "content/_card.html", {"card": await service.card_for(db(request), viewer, asset)}
     )
 
 
@@ -165,6 +178,8 @@ async def share_file(request: Request) -> Response:
 routes = [
     Route("/", library, methods=["GET"], name="index"),
     Route("/{asset_id:int}", detail, methods=["GET"], name="detail"),
+    Route("/{asset_id:int}/card", card, methods=["GET"], name="card"),
+    Route("/{asset_id:int}/card", card, methods=["GET"], name="card"),
     Route("/{asset_id:int}/download", download, methods=["GET"], name="download"),
     Route("/{asset_id:int}/stream", stream, methods=["GET"], name="stream"),
     Route("/{asset_id:int}/progress", progress, methods=["POST"], name="progress"),

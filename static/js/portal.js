@@ -73,4 +73,18 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("video[data-progress-url]").forEach(watchProgress);
   });
+  // A download leaves the person on the page: a moment later, the card (or the item's status)
+  // is fetched again, so "+10 points" turns into the check mark without a reload.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-refresh]");
+    if (!link || !window.htmx) {
+      return;
+    }
+    window.setTimeout(function () {
+      window.htmx.ajax("GET", link.getAttribute("data-refresh"), {
+        target: link.getAttribute("data-refresh-target"),
+        swap: "outerHTML"
+      });
+    }, 1500);
+  });
 })();

@@ -233,6 +233,12 @@ async def test_a_double_click_on_download_awards_the_points_once(
     assert await session.scalar(select(func.count()).where(LedgerEntry.user_id == advocate.id)) == 1
     after = await client.get(f"/content/{asset.id}")
     assert "✓ Downloaded · +10 points earned" in after.text
+    status = await client.get(f"/content/{asset.id}", headers={"HX-Request": "true"})
+    assert status.text.lstrip().startswith('<div class="actions" id="use-status">')
+    assert "✓ Downloaded · +10 points earned" in status.text
+    card = await client.get(f"/content/{asset.id}/card")
+    assert card.text.lstrip().startswith(f'<article class="asset-card" id="asset-{asset.id}">')
+    assert "✓ Used" in card.text
     grid = BeautifulSoup((await client.get("/content/")).text, "html.parser")
     assert "✓ Used" in grid.select_one(f"#asset-{asset.id}").text
 
