@@ -105,11 +105,6 @@ class Asset(Base):
             size /= 1024
         return ""
 
-    @property
-    def is_inline(self) -> bool:
-        """Images open in the browser; everything else downloads."""
-        return self.kind in (AssetKind.IMAGE, AssetKind.VIDEO)
-
 
 class AssetTag(Base):
     __tablename__ = "content_asset_tags"

@@ -10,7 +10,6 @@ them through `read` after checking who may see them.
 """
 
 import hashlib
-import os
 import secrets
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
@@ -135,16 +134,19 @@ class LocalStorage:
             return
 
 
-async def iterate_file(file: "Readable", chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+class Readable(Protocol):
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+async def iterate_file(file: Readable, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
     """Chunks of an uploaded file (Starlette's `UploadFile` has an async `read`)."""
     while chunk := await file.read(chunk_size):
         yield chunk
 
 
-class Readable(Protocol):
-    async def read(self, size: int = -1) -> bytes: ...
-
-
 def storage_for(upload_dir: Path | None) -> LocalStorage:
-    """The storage the settings name (the local directory; an object store would go here)."""
-    return LocalStorage(upload_dir or Path(os.curdir) / "uploads")
+    """The storage the settings name: `settings.upload_dir` (always set once the settings are
+    validated). An object store would be chosen here."""
+    if upload_dir is None:
+        raise ValueError("settings.upload_dir is not set")
+    return LocalStorage(upload_dir)
