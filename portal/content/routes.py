@@ -71,8 +71,10 @@ async def download(request: Request) -> Response:
     as attachments, images inline; a link item redirects to its address."""
     viewer = current_user(request)
     asset = await service.access_asset(db(request), viewer, request.path_params["asset_id"])
+    counts = request.method == "GET"  # a HEAD request looks, it does not download
     if asset.kind is AssetKind.LINK:
-        await service.record_download(db(request), viewer, asset)
+        if counts:
+            await service.record_download(db(request), viewer, asset)
         return RedirectResponse(asset.url or "/", status_code=303)
     if asset.storage_name is None:
         raise NotFound()
@@ -84,7 +86,7 @@ async def download(request: Request) -> Response:
         filename=asset.original_filename or "download",
         inline=asset.kind is AssetKind.IMAGE,
     )
-    if response.status_code == 200:
+    if counts and response.status_code == 200:
         await service.record_download(db(request), viewer, asset)
     return response
 

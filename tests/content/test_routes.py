@@ -227,6 +227,8 @@ async def test_a_double_click_on_download_awards_the_points_once(
     await login_as(client, advocate)
     before = await client.get(f"/content/{asset.id}")
     assert "+10 points the first time" in before.text
+    assert (await client.head(f"/content/{asset.id}/download")).status_code == 200
+    assert (await points.balance_of(session, advocate)).current == 0  # looking is not using
     for _ in range(2):
         assert (await client.get(f"/content/{asset.id}/download")).status_code == 200
     assert (await points.balance_of(session, advocate)).current == 10
