@@ -172,7 +172,7 @@ async def test_filters_by_category_tag_and_search(
         title="Security white paper",
         category="White papers",
         tags=["security"],
-        description="How we encrypt data at rest",
+        description="<p>How we <strong>encrypt</strong> data at rest</p>",
     )
     await make_asset(
         session,
@@ -193,7 +193,29 @@ async def test_filters_by_category_tag_and_search(
     assert await titles(tag="pricing") == ["Price list"]
     assert await titles(search="ENCRYPT") == ["Security white paper"]
     assert await titles(search="50%_off") == []
+    assert await titles(search="strong") == []  # markup is not text
     assert all(card.is_new for card in library.cards)
+
+
+async def test_search_reads_what_people_read(session: AsyncSession, storage: LocalStorage) -> None:
+    marketer = await make_marketer(session)
+    advocate = await make_advocate(session)
+    await make_asset(
+        session,
+        storage,
+        actor=marketer,
+        title="Caso de éxito: Solaria",
+        description="<p><strong>Lucía</strong> explains R&amp;D savings</p>",
+    )
+
+    async def titles(search: str) -> list[str]:
+        library = await content.library(session, advocate, search=search)
+        return [card.asset.title for card in library.cards]
+
+    assert await titles("ÉXITO") == ["Caso de éxito: Solaria"]
+    assert await titles("lucía explains") == ["Caso de éxito: Solaria"]
+    assert await titles("R&D") == ["Caso de éxito: Solaria"]
+    assert await titles("strong") == []
 
 
 async def test_first_download_awards_the_points_once(

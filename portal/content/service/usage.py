@@ -1,9 +1,11 @@
 """The advocate's side: what they may see, first use and watching (points once), share pages."""
 
+import html
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -20,6 +22,7 @@ from portal.points.models import Badge, BadgeRule
 from portal.targeting import STAFF_SEE_ALL, visible_to
 
 NEW_FOR = timedelta(days=14)
+TAG = re.compile(r"<[^>]*>")
 
 
 def _visible(viewer: User) -> ColumnElement[bool]:
@@ -77,14 +80,6 @@ async def library(
             .where(AssetTag.asset_id == Asset.id, AssetTag.tag == tag.lower())
             .exists()
         )
-    if search:
-        pattern = "%" + search.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
-        query = query.where(
-            or_(
-                func.lower(Asset.title).like(pattern),
-                func.lower(Asset.description_html).like(pattern),
-            )
-        )
     assets = list(
         await session.scalars(
             query.options(selectinload(Asset.tags)).order_by(
@@ -92,6 +87,9 @@ async def library(
             )
         )
     )
+    if search:
+        needle = " ".join(search.casefold().split())
+        assets = [a for a in assets if needle in _searchable(a)]
     uses = await _uses(session, viewer, [a.id for a in assets])
     now = utcnow()
     cards = [
@@ -122,6 +120,13 @@ async def library(
         )
     )
     return Library(cards=cards, categories=categories, tags=tags)
+
+
+def _searchable(asset: Asset) -> str:
+    """Title and description as a reader sees them: the markup removed, entities decoded, case
+    folded (in Python, so "Lucía" finds "LUCÍA" on SQLite too)."""
+    text = html.unescape(TAG.sub(" ", asset.description_html))
+    return " ".join(f"{asset.title} {text}".casefold().split())
 
 
 async def _uses(session: AsyncSession, viewer: User, asset_ids: list[int]) -> dict[int, AssetUse]:
