@@ -23,6 +23,8 @@ from portal.auth import manage_routes as people_routes
 from portal.auth import routes as auth_routes
 from portal.auth import sso
 from portal.config import ROOT, Settings
+from portal.content import manage_routes as manage_content_routes
+from portal.content import routes as content_routes
 from portal.db import create_engine, create_sessionmaker
 from portal.error_pages import HANDLERS
 from portal.home.routes import home
@@ -113,6 +115,7 @@ def create_app(
         Mount("/manage/audit", routes=audit_routes.routes, name="audit"),
         Mount("/manage/settings", routes=program_routes.routes, name="program"),
         Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),
+        Mount("/manage/content", routes=manage_content_routes.routes, name="manage_content"),
         Mount("/points", routes=points_routes.history_routes, name="points"),
         Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
         Mount("/rewards", routes=rewards_routes.routes, name="rewards"),
@@ -124,6 +127,8 @@ def create_app(
         Mount("/referrals", routes=referrals_routes.routes, name="referrals"),
         Mount("/pipeline", routes=pipeline_routes.routes, name="pipeline"),
         *referrals_routes.link_routes,
+        Mount("/content", routes=content_routes.routes, name="content"),
+        *content_routes.share_routes,
         Mount("", routes=[*auth_routes.routes, *sso.routes], name="auth"),
     ]
     middleware = [

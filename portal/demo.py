@@ -7,6 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.auth import service as auth
 from portal.auth.models import Group, GroupMember, Role, User
 from portal.config import Settings
+from portal.content import demo as content_demo
+from portal.content.storage import Storage, storage_for
 from portal.db import create_engine, create_sessionmaker
 from portal.points import demo as points_demo
 from portal.program import service as program
@@ -76,14 +78,18 @@ async def seed(settings: Settings) -> list[tuple[str, str]]:
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            logins = await seed_session(session, base_url=settings.base_url)
+            logins = await seed_session(
+                session, base_url=settings.base_url, storage=storage_for(settings.upload_dir)
+            )
             await session.commit()
     finally:
         await engine.dispose()
     return logins
 
 
-async def seed_session(session: AsyncSession, *, base_url: str) -> list[tuple[str, str]]:
+async def seed_session(
+    session: AsyncSession, *, base_url: str, storage: Storage
+) -> list[tuple[str, str]]:
     if not await session.scalar(select(User.id).limit(1)):
         await program.update(
             session,
@@ -115,6 +121,7 @@ async def seed_session(session: AsyncSession, *, base_url: str) -> list[tuple[st
     await points_demo.seed(session, users)
     await rewards_demo.seed(session, users, base_url=base_url)
     await referrals_demo.seed(session, users, base_url=base_url)
+    await content_demo.seed(session, users, storage=storage)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins

@@ -10,6 +10,7 @@ from portal.auth.models import (
     User,
     UserRole,
 )
+from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
 from portal.engagement.models import Nudge
 from portal.notifications.models import Notification
@@ -29,6 +30,10 @@ from portal.referrals.models import Referral, ReferralClick, ReferralEvent, Refe
 from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
 
 __all__ = [
+    "Asset",
+    "AssetGroup",
+    "AssetTag",
+    "AssetUse",
     "AuditEntry",
     "Badge",
     "Balance",

@@ -15,6 +15,7 @@ class NavItem:
 MAIN = [
     NavItem("Home", "home", frozenset()),
     NavItem("Rewards", "rewards:catalog", frozenset()),
+    NavItem("Content", "content:index", frozenset()),
     NavItem("Leaderboard", "leaderboard:index", frozenset()),
     NavItem("Referrals", "referrals:list", frozenset()),
     NavItem("Pipeline", "pipeline:board", frozenset({Role.SALES, Role.ADMIN})),
@@ -22,6 +23,7 @@ MAIN = [
 
 MANAGE = [
     NavItem("People", "people:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Content", "manage_content:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Levels & badges", "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Rewards", "manage_rewards:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Fulfilment queue", "manage_rewards:queue", frozenset({Role.MARKETER, Role.ADMIN})),

@@ -6,6 +6,7 @@ from arq.connections import RedisSettings
 
 from portal.auth import jobs as auth_jobs
 from portal.config import Settings
+from portal.content import jobs as content_jobs
 from portal.db import create_engine, create_sessionmaker
 from portal.engagement import jobs as engagement_jobs
 from portal.jobs import ArqQueue, JobContext
@@ -19,6 +20,7 @@ FUNCTIONS: list[Any] = [
     *points_jobs.FUNCTIONS,
     *referrals_jobs.FUNCTIONS,
     *engagement_jobs.FUNCTIONS,
+    *content_jobs.FUNCTIONS,
 ]
 CRON_JOBS: list[Any] = [
     *outbox_jobs.CRON_JOBS,
@@ -26,6 +28,7 @@ CRON_JOBS: list[Any] = [
     *points_jobs.CRON_JOBS,
     *referrals_jobs.CRON_JOBS,
     *engagement_jobs.CRON_JOBS,
+    *content_jobs.CRON_JOBS,
 ]
 
 

@@ -1,5 +1,6 @@
 """Page objects: one class per page, with the locators and small actions a person uses."""
 
+from tests.browser.pages.content import AssetPage, ContentPage, ManageContentPage
 from tests.browser.pages.home import HomePage
 from tests.browser.pages.invitation import AcceptInvitationPage, LinkInvalidPage
 from tests.browser.pages.layout import Layout
@@ -16,12 +17,15 @@ from tests.browser.pages.rewards import QueuePage, RedeemPage, RedemptionPage, R
 
 __all__ = [
     "AcceptInvitationPage",
+    "AssetPage",
+    "ContentPage",
     "EmailPage",
     "HomePage",
     "InvitePage",
     "Layout",
     "LinkInvalidPage",
     "LoginPage",
+    "ManageContentPage",
     "MyReferralsPage",
     "OutboxPage",
     "PeoplePage",
