@@ -1,8 +1,6 @@
 """The advocate's Content page, an asset's page, downloads, video streaming, watch beacons,
 and the public share pages."""
 
-from datetime import timedelta
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -10,16 +8,18 @@ from starlette.routing import Route
 from portal.content import service
 from portal.content.models import AssetKind
 from portal.content.responses import file_response
-from portal.content.storage import LocalStorage, storage_for
 from portal.errors import NotFound
-from portal.web import current_user, db, public, redirect, render, settings, signed_in
-
-REFERRAL_COOKIE = "portal_ref"
-REFERRAL_COOKIE_AGE = int(timedelta(days=30).total_seconds())
-
-
-def _storage(request: Request) -> LocalStorage:
-    return storage_for(settings(request).upload_dir)
+from portal.web import (
+    current_user,
+    db,
+    public,
+    redirect,
+    remember_referral_code,
+    render,
+    settings,
+    signed_in,
+    storage,
+)
 
 
 @signed_in
@@ -80,7 +80,7 @@ async def download(request: Request) -> Response:
         raise NotFound()
     response = await file_response(
         request,
-        _storage(request),
+        storage(request),
         name=asset.storage_name,
         content_type=asset.content_type or "application/octet-stream",
         filename=asset.original_filename or "download",
@@ -100,7 +100,7 @@ async def stream(request: Request) -> Response:
         raise NotFound()
     return await file_response(
         request,
-        _storage(request),
+        storage(request),
         name=asset.storage_name,
         content_type=asset.content_type or "application/octet-stream",
         filename=asset.original_filename or "video",
@@ -145,15 +145,7 @@ async def share(request: Request) -> Response:
     )
     response = render(request, "content/share.html", {"page": page})
     if page.advocate is not None:
-        response.set_cookie(
-            REFERRAL_COOKIE,
-            page.advocate.referral_code,
-            max_age=REFERRAL_COOKIE_AGE,
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=settings(request).https,
-        )
+        remember_referral_code(request, response, page.advocate.referral_code)
     return response
 
 
@@ -169,7 +161,7 @@ async def share_file(request: Request) -> Response:
         raise NotFound()
     return await file_response(
         request,
-        _storage(request),
+        storage(request),
         name=asset.storage_name,
         content_type=asset.content_type or "application/octet-stream",
         filename=asset.original_filename or "download",

@@ -12,20 +12,20 @@ from portal.referrals import forms, service
 from portal.referrals.models import Source
 from portal.referrals.share import qr_code
 from portal.web import (
+    REFERRAL_COOKIE,
     client_address,
     current_user,
     db,
     flash,
     public,
     redirect,
+    remember_referral_code,
     render,
     settings,
     signed_in,
 )
 
 # Shared with the content library's share pages: the same name, value and lifetime.
-REFERRAL_COOKIE = "portal_ref"
-REFERRAL_COOKIE_MAX_AGE = 30 * 24 * 60 * 60
 
 
 def _prospect(state: FormState) -> service.Prospect:
@@ -118,20 +118,7 @@ async def landing(request: Request) -> Response:
     response = render(
         request, "referrals/landing.html", context, partial="referrals/_landing_form.html"
     )
-    return _set_cookie(request, response, advocate.referral_code)
-
-
-def _set_cookie(request: Request, response: Response, code: str) -> Response:
-    response.set_cookie(
-        REFERRAL_COOKIE,
-        code,
-        max_age=REFERRAL_COOKIE_MAX_AGE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=settings(request).https,
-    )
-    return response
+    return remember_referral_code(request, response, advocate.referral_code)
 
 
 @public
@@ -186,7 +173,7 @@ async def landing_submit(request: Request) -> Response:
     response = render(
         request, "referrals/landing.html", context, partial="referrals/_landing_form.html"
     )
-    return _set_cookie(request, response, advocate.referral_code)
+    return remember_referral_code(request, response, advocate.referral_code)
 
 
 routes = [

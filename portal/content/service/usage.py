@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -19,7 +19,7 @@ from portal.content.models import WATCHED_PERCENT, Asset, AssetGroup, AssetKind,
 from portal.errors import NotFound
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule
-from portal.targeting import STAFF_SEE_ALL, visible_to
+from portal.targeting import STAFF_SEE_ALL, sees_everything, visible_to
 
 NEW_FOR = timedelta(days=14)
 TAG = re.compile(r"<[^>]*>")
@@ -33,9 +33,7 @@ def _visible(viewer: User) -> ColumnElement[bool]:
         link_thing_id=AssetGroup.asset_id,
         link_group_id=AssetGroup.group_id,
     )
-    if viewer.has_role(*STAFF_SEE_ALL):
-        return targeted
-    return and_(Asset.is_published.is_(True), targeted)
+    return and_(or_(Asset.is_published.is_(True), sees_everything(viewer)), targeted)
 
 
 @dataclass(frozen=True)
