@@ -173,7 +173,6 @@ routes = [
     Route("/", library, methods=["GET"], name="index"),
     Route("/{asset_id:int}", detail, methods=["GET"], name="detail"),
     Route("/{asset_id:int}/card", card, methods=["GET"], name="card"),
-    Route("/{asset_id:int}/card", card, methods=["GET"], name="card"),
     Route("/{asset_id:int}/download", download, methods=["GET"], name="download"),
     Route("/{asset_id:int}/stream", stream, methods=["GET"], name="stream"),
     Route("/{asset_id:int}/progress", progress, methods=["POST"], name="progress"),
