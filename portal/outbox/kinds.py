@@ -153,6 +153,13 @@ KINDS = {
             _ONBOARDING,
         ),
         EmailKind(
+            "onboarding_training",
+            "Training (onboarding day 7)",
+            "advocates a week in",
+            "Get more from {product}: training for you",
+            {**_ONBOARDING, "training": []},
+        ),
+        EmailKind(
             "onboarding_refer",
             "Refer a friend (onboarding day 14)",
             "advocates two weeks in",
@@ -184,6 +191,7 @@ KINDS = {
                 "rank": 12,
                 "rank_change": 3,
                 "new_rewards": ["Acme hoodie"],
+                "new_content": ["2026 security white paper"],
             },
         ),
     ]
