@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from portal.auth import service as auth
 from portal.auth.models import Role, User
+from portal.auth.service.tokens import keyed_hash
 from portal.config import Settings
 from portal.content.storage import LocalStorage, storage_for
 from portal.errors import Forbidden
@@ -187,6 +188,11 @@ def remember_referral_code(request: Request, response: Response, code: str) -> R
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def client_key(request: Request) -> str:
+    """A salted hash of the client's address: for counting and fraud checks, never stored raw."""
+    return keyed_hash(settings(request).secret_key.get_secret_value(), client_address(request))
 
 
 def text(form: FormData, name: str) -> str:

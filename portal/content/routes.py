@@ -10,6 +10,7 @@ from portal.content.models import AssetKind
 from portal.content.responses import file_response
 from portal.errors import NotFound
 from portal.web import (
+    client_key,
     current_user,
     db,
     public,
@@ -140,8 +141,13 @@ def _is_number(raw: str) -> bool:
 async def share(request: Request) -> Response:
     """A public page for an asset, carrying the advocate's referral code: it sets the
     attribution cookie that `/r/<code>` sets, and invites the visitor there."""
+    viewer = request.state.user
     page = await service.share_page(
-        db(request), asset_id=request.path_params["asset_id"], code=request.path_params["code"]
+        db(request),
+        asset_id=request.path_params["asset_id"],
+        code=request.path_params["code"],
+        client_key=client_key(request),
+        viewer_id=viewer.id if viewer is not None else None,
     )
     response = render(request, "content/share.html", {"page": page})
     if page.advocate is not None:

@@ -5,7 +5,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.auth.service.tokens import keyed_hash
 from portal.errors import Conflict
 from portal.forms import FormState
 from portal.referrals import forms, service
@@ -13,7 +12,7 @@ from portal.referrals.models import Source
 from portal.referrals.share import qr_code
 from portal.web import (
     REFERRAL_COOKIE,
-    client_address,
+    client_key,
     current_user,
     db,
     flash,
@@ -36,10 +35,6 @@ def _prospect(state: FormState) -> service.Prospect:
         job_title=state.value("job_title"),
         phone=state.value("phone"),
     )
-
-
-def _client_key(request: Request) -> str:
-    return keyed_hash(settings(request).secret_key.get_secret_value(), client_address(request))
 
 
 @signed_in
@@ -108,7 +103,7 @@ async def landing(request: Request) -> Response:
     advocate = await service.access_advocate_for_code(db(request), request.path_params["code"])
     viewer = request.state.user
     if viewer is None or viewer.id != advocate.id:
-        await service.record_click(db(request), advocate=advocate, client_key=_client_key(request))
+        await service.record_click(db(request), advocate=advocate, client_key=client_key(request))
     context = {
         "advocate": advocate,
         "offer": (await service.load_settings(db(request))).offer_text,
@@ -152,7 +147,7 @@ async def landing_submit(request: Request) -> Response:
             prospect=_prospect(state),
             note=state.value("note"),
             source=Source.LINK,
-            client_key=_client_key(request),
+            client_key=client_key(request),
             base_url=settings(request).base_url,
         )
     except Conflict:
