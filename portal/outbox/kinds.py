@@ -1,4 +1,4 @@
-"""Every kind of email the portal writes: who gets it, the placeholders its subject may use,
+"""Every kind of email the portal writes: who gets it, the {names} its subject may use,
 and a sample for the preview in Manage → Emails."""
 
 import re
@@ -18,7 +18,7 @@ class EmailKind:
     sample: dict[str, Any]
 
     @property
-    def placeholders(self) -> list[str]:
+    def subject_fields(self) -> list[str]:
         return sorted(k for k, v in self.sample.items() if isinstance(v, str | int))
 
 
@@ -202,7 +202,7 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def fill(template: str, context: dict[str, Any]) -> str:
-    """Fills plain {name} placeholders from the email's context; anything else stays as typed
+    """Fills plain {name} fields from the email's context; anything else stays as typed
     (no attribute or format syntax, so a subject can't reach into the objects behind it)."""
 
     def value(match: re.Match[str]) -> str:
