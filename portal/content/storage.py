@@ -13,10 +13,13 @@ import hashlib
 import secrets
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
 import anyio
+
+from portal.clock import utcnow
 
 CHUNK_SIZE = 64 * 1024
 HEAD_SIZE = 8 * 1024  # enough for type sniffing by magic numbers
@@ -53,6 +56,8 @@ class Storage(Protocol):
     async def size(self, name: str) -> int: ...
 
     async def exists(self, name: str) -> bool: ...
+
+    async def names_older_than(self, age: timedelta) -> list[str]: ...
 
     async def delete(self, name: str) -> None:
         """Remove a file; a missing one is not an error (deleting twice is fine)."""
@@ -132,6 +137,18 @@ class LocalStorage:
             await anyio.Path(self._path(name)).unlink(missing_ok=True)
         except FileMissing:
             return
+
+    async def names_older_than(self, age: timedelta) -> list[str]:
+        """Stored files last written more than `age` ago (the orphan sweep's candidates)."""
+        directory = anyio.Path(self.directory)
+        if not await directory.is_dir():
+            return []
+        cutoff = (utcnow() - age).timestamp()
+        names = []
+        async for path in directory.iterdir():
+            if not path.name.startswith(".") and (await path.stat()).st_mtime < cutoff:
+                names.append(path.name)
+        return sorted(names)
 
 
 class Readable(Protocol):

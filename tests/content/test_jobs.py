@@ -63,3 +63,25 @@ async def test_the_job_keeps_a_file_an_asset_still_uses_and_a_second_run_is_harm
     assert await storage.exists(asset.storage_name)
     assert await delete_stored_file(context, name="no-such-file") is True
     assert await delete_stored_file(context, name="no-such-file") is True
+
+
+async def test_the_nightly_sweep_removes_day_old_files_nothing_points_at(
+    session: AsyncSession, connection: AsyncConnection, settings: Settings
+) -> None:
+    from datetime import timedelta
+
+    from portal import clock
+    from portal.content.jobs import sweep_orphaned_files
+
+    assert settings.upload_dir is not None
+    storage = LocalStorage(settings.upload_dir)
+    asset = await make_asset(session, storage, actor=await make_marketer(session))
+    await session.commit()
+    stray = await storage.save(chunks_of(samples.pdf("never committed")), max_bytes=10**6)
+    context = _context(settings, connection, None)
+    assert await sweep_orphaned_files(context) == 0  # too fresh: its transaction may still run
+    with clock.shifted(timedelta(days=1, minutes=1)):
+        assert await sweep_orphaned_files(context) == 1
+    assert not await storage.exists(stray.name)
+    assert asset.storage_name is not None
+    assert await storage.exists(asset.storage_name)
