@@ -15,5 +15,12 @@ async def home(request: Request) -> Response:
     return render(
         request,
         "home/index.html",
-        {"view": view, "smtp_configured": bool(settings(request).smtp_url)},
+        {
+            "view": view,
+            "smtp_configured": bool(settings(request).smtp_url),
+            "share_link": settings(request).base_url
+            + str(
+                request.url_for("referrals:landing", code=current_user(request).referral_code).path
+            ),
+        },
     )

@@ -12,6 +12,7 @@ from portal.outbox.models import EmailStatus, OutboxEmail
 from portal.points import service as points
 from portal.points.models import Period
 from portal.points.service.badges import FeedEntry
+from portal.referrals import service as referrals
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class HomeView:
     feed: list[FeedEntry]
     steps: list[Step]
     glance: ProgramGlance | None
+    link_stats: referrals.LinkStats
+    points_per_won_referral: int
 
 
 def getting_started(user: User, account: points.AccountSummary) -> list[Step]:
@@ -56,6 +59,8 @@ async def home_view(session: AsyncSession, user: User, *, exclude_staff: bool) -
         feed=await points.community_feed(session, viewer=user, limit=8),
         steps=getting_started(user, account),
         glance=await program_glance(session) if user.is_staff else None,
+        link_stats=await referrals.link_stats(session, user),
+        points_per_won_referral=(await referrals.load_settings(session)).points_to_won,
     )
 
 

@@ -232,3 +232,13 @@ async def test_ledger_rows_link_to_what_earned_or_spent_the_points(
     links = {a.get_text(): a["href"] for a in page.select("#ledger-rows a")}
     assert links[f"Redeemed: {reward.title}"].endswith(f"/rewards/redemptions/{redemption.id}")
     assert any(href.endswith(f"/referrals/{referral.id}") for href in links.values())
+
+
+async def test_home_offers_the_personal_link_with_what_a_won_referral_pays(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    advocate = await make_advocate(session)
+    await login_as(client, advocate)
+    box = _page(await client.get("/")).select_one("#refer-box")
+    assert box.select_one("input")["value"] == f"http://portal.test/r/{advocate.referral_code}"
+    assert "Up to 1,550 points" in box.get_text()

@@ -38,6 +38,20 @@ class ReferralSettings:
     # An open referral with no change for this many days reminds its owner.
     stale_after_days: int = 14
 
+    @property
+    def points_to_won(self) -> int:
+        """Everything one referral pays on its way to won."""
+        return sum(
+            self.points_for(stage)
+            for stage in (
+                Stage.SUBMITTED,
+                Stage.CONTACTED,
+                Stage.QUALIFIED,
+                Stage.OPPORTUNITY,
+                Stage.WON,
+            )
+        )
+
     def points_for(self, stage: Stage) -> int:
         value = getattr(self, f"points_{stage.value}", 0)
         return int(value)
