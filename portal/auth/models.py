@@ -39,6 +39,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     company: Mapped[str] = mapped_column(String(200), default="")
     job_title: Mapped[str] = mapped_column(String(200), default="")
+    avatar_name: Mapped[str | None] = mapped_column(String(80))  # in the shared file storage
+    avatar_type: Mapped[str] = mapped_column(String(100), default="")
     referral_code: Mapped[str] = mapped_column(String(16), unique=True)
     # Bumped when the password changes: sessions carrying an older epoch are signed out.
     session_epoch: Mapped[int] = mapped_column(default=0)

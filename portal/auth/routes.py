@@ -2,11 +2,14 @@
 
 from datetime import timedelta
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.auth import forms, service
+from portal.content.responses import file_response
+from portal.content.storage import iterate_file
 from portal.errors import PortalError
 from portal.forms import FormState
 from portal.program.service import SignupMode
@@ -24,6 +27,7 @@ from portal.web import (
     sign_in,
     sign_out,
     signed_in,
+    storage,
 )
 
 
@@ -270,6 +274,44 @@ async def password_submit(request: Request) -> Response:
     )
 
 
+@signed_in
+async def avatar_submit(request: Request) -> Response:
+    form = await request.form()
+    upload = form.get("avatar")
+    chosen = isinstance(upload, UploadFile) and bool(upload.filename)
+    if not chosen and not form.get("remove"):
+        flash(request, "Choose a picture first.", "error")
+        return redirect(request, "auth:profile")
+    try:
+        await service.set_avatar(
+            db(request),
+            user=current_user(request),
+            storage=storage(request),
+            chunks=iterate_file(upload) if isinstance(upload, UploadFile) and chosen else None,
+            filename=upload.filename or "" if isinstance(upload, UploadFile) else "",
+            max_bytes=settings(request).max_image_mb * 1024 * 1024,
+        )
+    except PortalError as error:
+        flash(request, error.message, "error")
+        return redirect(request, "auth:profile")
+    flash(request, "Your picture is saved." if chosen else "Your picture is removed.")
+    return redirect(request, "auth:profile")
+
+
+@signed_in
+async def avatar(request: Request) -> Response:
+    user = await service.avatar_of(db(request), request.path_params["user_id"])
+    assert user.avatar_name is not None  # noqa: S101 (avatar_of checks it)
+    return await file_response(
+        request,
+        storage(request),
+        name=user.avatar_name,
+        content_type=user.avatar_type,
+        filename=f"avatar-{user.id}",
+        inline=True,
+    )
+
+
 routes = [
     Route("/login", login, methods=["GET"], name="login"),
     Route("/login", login_submit, methods=["POST"], name="login_submit"),
@@ -285,4 +327,6 @@ routes = [
     Route("/profile", profile, methods=["GET"], name="profile"),
     Route("/profile", profile_submit, methods=["POST"], name="profile_submit"),
     Route("/profile/password", password_submit, methods=["POST"], name="password_submit"),
+    Route("/profile/avatar", avatar_submit, methods=["POST"], name="avatar_submit"),
+    Route("/people/{user_id:int}/avatar", avatar, methods=["GET"], name="avatar"),
 ]

@@ -94,3 +94,37 @@ async def test_profile_needs_a_signed_in_user(client: httpx.AsyncClient) -> None
     response = await client.get("/profile")
     assert response.status_code == 303
     assert response.headers["location"] == "http://portal.test/login?next=%2Fprofile"
+
+
+async def test_a_picture_replaces_the_initials_and_only_images_are_taken(
+    client: httpx.AsyncClient, session: AsyncSession, settings
+) -> None:
+    from portal.content import samples
+    from tests.factories import csrf_token
+
+    user = await make_advocate(session, name="Ada Byron")
+    await login_as(client, user)
+
+    async def upload(name: str, data: bytes, kind: str) -> httpx.Response:
+        token = await csrf_token(client, "/profile")
+        return await client.post(
+            "/profile/avatar", files={"csrf_token": (None, token), "avatar": (name, data, kind)}
+        )
+
+    refused = await upload("me.pdf", samples.pdf("not me"), "application/pdf")
+    follow = BeautifulSoup((await client.get(refused.headers["location"])).text, "html.parser")
+    assert "is not an image" in follow.select_one("#flashes").get_text()
+    assert list(settings.upload_dir.glob("*")) == []
+
+    await upload("me.png", samples.png(), "image/png")
+    page = BeautifulSoup((await client.get("/profile")).text, "html.parser")
+    picture = page.select_one(".usermenu img.avatar")
+    served = await client.get(picture["src"])
+    assert served.headers["content-type"] == "image/png"
+    assert served.content == samples.png()
+
+    token = await csrf_token(client, "/profile")
+    await client.post("/profile/avatar", data={"csrf_token": token, "remove": "1"})
+    page = BeautifulSoup((await client.get("/profile")).text, "html.parser")
+    assert page.select_one(".usermenu .avatar").get_text(strip=True) == "AB"
+    assert (await client.get(picture["src"])).status_code == 404

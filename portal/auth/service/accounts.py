@@ -1,6 +1,6 @@
 """Users: creating them, their profile and password, roles and status, and the people list."""
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, Iterable
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
@@ -17,7 +17,11 @@ from portal.auth.service.passwords import (
 )
 from portal.auth.service.tokens import new_referral_code
 from portal.clock import utcnow
+from portal.content.models import AssetKind
+from portal.content.service.files import save_upload
+from portal.content.storage import Storage
 from portal.errors import Conflict, NotFound, PortalError
+from portal.jobs import enqueue
 from portal.pagination import Page
 from portal.points import service as points
 
@@ -249,3 +253,40 @@ async def count_by_status(session: AsyncSession) -> dict[UserStatus, int]:
     counts = dict.fromkeys(UserStatus, 0)
     counts.update({UserStatus(status): count for status, count in rows})
     return counts
+
+
+class InvalidAvatar(PortalError):
+    status_code = 422
+
+
+async def set_avatar(
+    session: AsyncSession,
+    *,
+    user: User,
+    storage: Storage,
+    chunks: AsyncIterable[bytes] | None,
+    filename: str,
+    max_bytes: int,
+) -> User:
+    """A new picture (typed from its bytes: images only), or none when `chunks` is None. The
+    old file is deleted after the commit."""
+    old = user.avatar_name
+    if chunks is None:
+        user.avatar_name, user.avatar_type = None, ""
+    else:
+        saved = await save_upload(storage, chunks, filename=filename, max_bytes=max_bytes)
+        if saved.file_type.kind != AssetKind.IMAGE:
+            await storage.delete(saved.stored.name)
+            raise InvalidAvatar(f"“{saved.filename}” is not an image. Use a PNG, JPEG or WebP.")
+        user.avatar_name, user.avatar_type = saved.stored.name, saved.file_type.content_type
+    if old and old != user.avatar_name:
+        enqueue(session, "delete_stored_file", name=old)
+    await session.flush()
+    return user
+
+
+async def avatar_of(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None or not user.avatar_name or user.status != UserStatus.ACTIVE:
+        raise NotFound()
+    return user

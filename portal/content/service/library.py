@@ -18,6 +18,7 @@ from portal.content.storage import Storage
 from portal.content.values import AssetInput
 from portal.errors import NotFound, PortalError
 from portal.jobs import enqueue
+from portal.rewards.models import Reward
 
 MB = 1024 * 1024
 
@@ -295,10 +296,13 @@ async def asset_stats(session: AsyncSession, assets: Sequence[Asset]) -> list[As
 
 
 async def stored_file_is_orphaned(session: AsyncSession, name: str) -> bool:
-    """True when nothing points at the file any more: no asset, no reward image (the delete
+    """True when nothing points at the file any more: no asset, reward image or avatar (the delete
     job checks before deleting)."""
-    from portal.rewards.models import Reward
-
-    if await session.scalar(select(Asset.id).where(Asset.storage_name == name)) is not None:
-        return False
-    return await session.scalar(select(Reward.id).where(Reward.image_name == name)) is None
+    for column, key in (
+        (Asset.id, Asset.storage_name),
+        (Reward.id, Reward.image_name),
+        (User.id, User.avatar_name),
+    ):
+        if await session.scalar(select(column).where(key == name)) is not None:
+            return False
+    return True
