@@ -10,6 +10,7 @@ from portal.auth.models import (
     User,
     UserRole,
 )
+from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
 from portal.db import Base
 from portal.notifications.models import Notification
 from portal.outbox.models import OutboxEmail
@@ -32,6 +33,9 @@ __all__ = [
     "Badge",
     "Balance",
     "Base",
+    "Challenge",
+    "ChallengeGroup",
+    "Dismissal",
     "FeedItem",
     "Group",
     "GroupMember",
@@ -53,6 +57,7 @@ __all__ = [
     "Reward",
     "RewardCode",
     "RewardGroup",
+    "Submission",
     "User",
     "UserBadge",
     "UserRole",

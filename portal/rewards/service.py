@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import Group, GroupMember, Role, User, UserRole, UserStatus
+from portal.auth.models import Group, Role, User, UserRole, UserStatus
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, PortalError
+from portal.groups import service as groups
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
 from portal.points import service as points
@@ -57,11 +58,7 @@ class CatalogItem:
 
 def _visible_to(user: User) -> Any:
     """Rewards with no target groups, or a group the user belongs to."""
-    member_of = select(GroupMember.group_id).where(GroupMember.user_id == user.id)
-    return or_(
-        ~Reward.groups.any(),
-        Reward.groups.any(RewardGroup.group_id.in_(member_of)),
-    )
+    return groups.visible_to(user, Reward.groups, RewardGroup.group_id)
 
 
 async def catalog(
