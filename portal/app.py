@@ -22,6 +22,7 @@ from portal.audit import routes as audit_routes
 from portal.auth import manage_routes as people_routes
 from portal.auth import routes as auth_routes
 from portal.auth import sso
+from portal.challenges import routes as challenges_routes
 from portal.config import ROOT, Settings
 from portal.db import create_engine, create_sessionmaker
 from portal.error_pages import HANDLERS
@@ -109,6 +110,7 @@ def create_app(
         Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),
         Mount("/points", routes=points_routes.history_routes, name="points"),
         Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
+        Mount("/challenges", routes=challenges_routes.routes, name="challenges"),
         Mount("/rewards", routes=rewards_routes.routes, name="rewards"),
         Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
         Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),

@@ -14,6 +14,7 @@ class NavItem:
 
 MAIN = [
     NavItem("Home", "home", frozenset()),
+    NavItem("Challenges", "challenges:list", frozenset()),
     NavItem("Rewards", "rewards:catalog", frozenset()),
     NavItem("Leaderboard", "leaderboard:index", frozenset()),
     NavItem("Referrals", "referrals:list", frozenset()),

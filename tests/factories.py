@@ -165,7 +165,7 @@ async def make_challenge(session: AsyncSession, **overrides: object) -> Challeng
 
     kind = ChallengeType(str(overrides.get("type", ChallengeType.CUSTOM)))
     settings: dict[str, object] = {
-        ChallengeType.SHARE_LINK: {"share_url": "https://acme.example/launch", "share_text": ""},
+        ChallengeType.SHARE_LINK: {"share_text": "Acme made our launches calm."},
         ChallengeType.ONLINE_REVIEW: {"review_url": "https://reviews.example/acme"},
         ChallengeType.ANSWER_QUESTIONS: {"questions": [{"required": True, **q} for q in QUESTIONS]},
         ChallengeType.ATTEND_EVENT: {

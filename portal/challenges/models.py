@@ -101,6 +101,14 @@ class Challenge(Base):
     )
 
     @property
+    def type_label(self) -> str:
+        return ChallengeType(self.type).label
+
+    @property
+    def type_icon(self) -> str:
+        return ChallengeType(self.type).icon
+
+    @property
     def questions(self) -> list[dict[str, Any]]:
         return list(self.settings.get("questions", []))
 
