@@ -22,6 +22,7 @@ from portal.audit import routes as audit_routes
 from portal.auth import manage_routes as people_routes
 from portal.auth import routes as auth_routes
 from portal.auth import sso
+from portal.challenges import manage_routes as manage_challenges_routes
 from portal.challenges import routes as challenges_routes
 from portal.config import ROOT, Settings
 from portal.db import create_engine, create_sessionmaker
@@ -112,6 +113,12 @@ def create_app(
         Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
         Mount("/challenges", routes=challenges_routes.routes, name="challenges"),
         Mount("/rewards", routes=rewards_routes.routes, name="rewards"),
+        Mount(
+            "/manage/challenges", routes=manage_challenges_routes.routes, name="manage_challenges"
+        ),
+        Mount(
+            "/manage/approvals", routes=manage_challenges_routes.approval_routes, name="approvals"
+        ),
         Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
         Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),
         Mount("/manage/referrals", routes=manage_referrals_routes.routes, name="manage_referrals"),
