@@ -27,6 +27,7 @@ from portal.challenges import routes as challenges_routes
 from portal.config import ROOT, Settings
 from portal.db import create_engine, create_sessionmaker
 from portal.error_pages import HANDLERS
+from portal.groups import routes as groups_routes
 from portal.home.routes import home
 from portal.jobs import ArqQueue, InProcessQueue, JobQueue, PendingJob, Schedule
 from portal.middleware import CSRF, RequestId, SecurityHeaders, UnitOfWork
@@ -119,6 +120,7 @@ def create_app(
         Mount(
             "/manage/approvals", routes=manage_challenges_routes.approval_routes, name="approvals"
         ),
+        Mount("/manage/groups", routes=groups_routes.routes, name="groups"),
         Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
         Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),
         Mount("/manage/referrals", routes=manage_referrals_routes.routes, name="manage_referrals"),

@@ -25,6 +25,7 @@ MANAGE = [
     NavItem("People", "people:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Challenges", "manage_challenges:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Approvals", "approvals:queue", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Groups", "groups:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Levels & badges", "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Rewards", "manage_rewards:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Fulfilment queue", "manage_rewards:queue", frozenset({Role.MARKETER, Role.ADMIN})),

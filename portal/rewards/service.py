@@ -700,7 +700,7 @@ async def add_codes(
 
 
 async def target_groups(session: AsyncSession) -> list[Group]:
-    return list(await session.scalars(select(Group).order_by(Group.name)))
+    return await groups.list_groups(session)
 
 
 async def codes_of(session: AsyncSession, reward_id: int) -> list[RewardCode]:
