@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
 from portal.auth.models import Group, GroupMember, Role, User
+from portal.challenges import demo as challenges_demo
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
 from portal.points import demo as points_demo
@@ -114,6 +115,7 @@ async def seed_session(session: AsyncSession, *, base_url: str) -> list[tuple[st
         )
     await points_demo.seed(session, users)
     await rewards_demo.seed(session, users, base_url=base_url)
+    await challenges_demo.seed(session, users)
     await referrals_demo.seed(session, users, base_url=base_url)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
