@@ -1,5 +1,12 @@
 """Page objects: one class per page, with the locators and small actions a person uses."""
 
+from tests.browser.pages.challenges import (
+    ApprovalsPage,
+    ChallengeForm,
+    ChallengePage,
+    ChallengesPage,
+    ManageChallengesPage,
+)
 from tests.browser.pages.home import HomePage
 from tests.browser.pages.invitation import AcceptInvitationPage, LinkInvalidPage
 from tests.browser.pages.layout import Layout
@@ -16,12 +23,17 @@ from tests.browser.pages.rewards import QueuePage, RedeemPage, RedemptionPage, R
 
 __all__ = [
     "AcceptInvitationPage",
+    "ApprovalsPage",
+    "ChallengeForm",
+    "ChallengePage",
+    "ChallengesPage",
     "EmailPage",
     "HomePage",
     "InvitePage",
     "Layout",
     "LinkInvalidPage",
     "LoginPage",
+    "ManageChallengesPage",
     "MyReferralsPage",
     "OutboxPage",
     "PeoplePage",
