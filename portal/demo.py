@@ -115,7 +115,7 @@ async def seed_session(session: AsyncSession, *, base_url: str) -> list[tuple[st
         )
     await points_demo.seed(session, users)
     await rewards_demo.seed(session, users, base_url=base_url)
-    await challenges_demo.seed(session, users)
+    await challenges_demo.seed(session, users, base_url=base_url)
     await referrals_demo.seed(session, users, base_url=base_url)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))

@@ -11,7 +11,16 @@ from portal.challenges.routes import personal_link
 from portal.errors import PortalError
 from portal.forms import FormState
 from portal.groups import service as groups
-from portal.web import csv_response, current_user, db, flash, redirect, render, staff_of_program
+from portal.web import (
+    csv_response,
+    current_user,
+    db,
+    flash,
+    redirect,
+    render,
+    settings,
+    staff_of_program,
+)
 
 
 @staff_of_program
@@ -192,6 +201,7 @@ async def decide(request: Request) -> Response:
                 staff=current_user(request),
                 submission_id=request.path_params["submission_id"],
                 feedback=feedback,
+                base_url=settings(request).base_url,
             )
         else:
             done = await service.reject_submission(
@@ -199,6 +209,7 @@ async def decide(request: Request) -> Response:
                 staff=current_user(request),
                 submission_id=request.path_params["submission_id"],
                 feedback=feedback,
+                base_url=settings(request).base_url,
             )
     except PortalError as error:
         if error.status_code == 404:
@@ -221,6 +232,7 @@ async def bulk(request: Request) -> Response:
             submission_ids=ids,
             approve=approve,
             feedback=str(form.get("feedback", "")),
+            base_url=settings(request).base_url,
         )
     except PortalError as error:
         flash(request, error.message, "error")

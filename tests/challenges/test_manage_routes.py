@@ -5,12 +5,13 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from portal.challenges import service as challenges
 from portal.challenges.models import Approval, Challenge, ChallengeStatus, ChallengeType
 from portal.points import service as points
 from tests.factories import login_as, make_advocate, make_challenge, make_marketer, post_form
+from tests.referrals.test_routes import counted_queries
 
 
 def _page(response: httpx.Response) -> BeautifulSoup:
@@ -208,3 +209,43 @@ async def test_advocates_get_403_on_marketer_pages(
 ) -> None:
     await login_as(client, await make_advocate(session))
     assert (await client.get(path)).status_code == 403
+
+
+async def test_list_pages_make_the_same_number_of_queries_for_more_challenges(
+    client: httpx.AsyncClient, session: AsyncSession, connection: AsyncConnection
+) -> None:
+    advocate = await make_advocate(session)
+    marketer = await make_marketer(session)
+
+    async def add_some() -> None:
+        challenge = await make_challenge(session, approval=Approval.MANUAL, max_per_user=2)
+        await challenges.submit_entry(
+            session,
+            user=advocate,
+            challenge_id=challenge.id,
+            key=f"qc{challenge.id}",
+            response={"text": "x"},
+        )
+        await session.flush()
+
+    async def count(paths: dict[str, object]) -> dict[str, int]:
+        found = {}
+        for path, user in paths.items():
+            client.cookies.clear()
+            await login_as(client, user)
+            with counted_queries(connection) as statements:
+                assert (await client.get(path)).status_code == 200
+            found[path] = len(statements)
+        return found
+
+    pages = {
+        "/challenges/?tab=available": advocate,
+        "/challenges/?tab=pending": advocate,
+        "/manage/challenges/": marketer,
+        "/manage/approvals/": marketer,
+    }
+    await add_some()
+    small = await count(pages)
+    for _ in range(4):
+        await add_some()
+    assert await count(pages) == small

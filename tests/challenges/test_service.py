@@ -16,9 +16,12 @@ from portal.challenges.models import (
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
 from portal.notifications.models import Notification
+from portal.outbox.models import OutboxEmail
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule, UserBadge
 from tests.factories import make_advocate, make_challenge, make_marketer, make_referral
+
+BASE = "http://portal.test"
 
 
 async def _submit(session, user, challenge, key="k1", response=None):
@@ -58,9 +61,11 @@ async def test_a_manual_entry_waits_and_approval_pays_once(session: AsyncSession
     [queued] = await challenges.approval_queue(session)
     assert queued.id == submission.id
 
-    await challenges.approve_submission(session, staff=marketer, submission_id=submission.id)
+    await challenges.approve_submission(
+        session, staff=marketer, submission_id=submission.id, base_url=BASE
+    )
     again = await challenges.approve_submission(
-        session, staff=marketer, submission_id=submission.id
+        session, staff=marketer, submission_id=submission.id, base_url=BASE
     )
     assert again.status == SubmissionStatus.APPROVED
     assert await _balance(session, advocate) == 80
@@ -70,6 +75,10 @@ async def test_a_manual_entry_waits_and_approval_pays_once(session: AsyncSession
         await session.scalars(select(Notification.title).where(Notification.user_id == advocate.id))
     )
     assert titles == [f"+80 points: {challenge.title} approved"]
+    [email] = list(
+        await session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == advocate.email))
+    )
+    assert email.subject == f"Your entry for {challenge.title} is approved: +80 points"
 
 
 async def test_rejection_tells_the_advocate_why_frees_the_slot_and_cannot_be_undone(
@@ -81,13 +90,17 @@ async def test_rejection_tells_the_advocate_why_frees_the_slot_and_cannot_be_und
     submission = await _submit(session, advocate, challenge)
     with pytest.raises(PortalError, match="Say why"):
         await challenges.reject_submission(
-            session, staff=marketer, submission_id=submission.id, feedback=" "
+            session, staff=marketer, submission_id=submission.id, base_url=BASE, feedback=" "
         )
     await challenges.reject_submission(
-        session, staff=marketer, submission_id=submission.id, feedback="The link is broken."
+        session,
+        staff=marketer,
+        submission_id=submission.id,
+        base_url=BASE,
+        feedback="The link is broken.",
     )
     await challenges.reject_submission(
-        session, staff=marketer, submission_id=submission.id, feedback="Twice"
+        session, staff=marketer, submission_id=submission.id, base_url=BASE, feedback="Twice"
     )
     await session.refresh(submission)
     await session.refresh(challenge)
@@ -97,8 +110,15 @@ async def test_rejection_tells_the_advocate_why_frees_the_slot_and_cannot_be_und
         select(Notification.body).where(Notification.kind == "submission_rejected")
     )
     assert body == "The link is broken."
+    [email] = list(
+        await session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == advocate.email))
+    )
+    assert "Why: The link is broken." in email.text_body
+    assert f"http://portal.test/challenges/{challenge.id}" in email.text_body
     with pytest.raises(challenges.AlreadyDecided):
-        await challenges.approve_submission(session, staff=marketer, submission_id=submission.id)
+        await challenges.approve_submission(
+            session, staff=marketer, submission_id=submission.id, base_url=BASE
+        )
     assert await _balance(session, advocate) == 0
     retry = await _submit(session, advocate, challenge, key="k2")
     assert retry.status == SubmissionStatus.PENDING
@@ -213,7 +233,9 @@ async def test_tabs_follow_the_advocates_entries_and_dismissals(session: AsyncSe
     assert await titles(challenges.Tab.DISMISSED) == ["Later"]
     await challenges.restore_challenge(session, user=advocate, challenge_id=later.id)
     assert await titles(challenges.Tab.AVAILABLE) == ["Later", "Repeat"]
-    await challenges.approve_submission(session, staff=marketer, submission_id=pending.id)
+    await challenges.approve_submission(
+        session, staff=marketer, submission_id=pending.id, base_url=BASE
+    )
     assert await titles(challenges.Tab.COMPLETED) == ["Auto", "Manual", "Repeat"]
     [card] = await challenges.cards(
         session, viewer=advocate, tab=challenges.Tab.AVAILABLE, type=ChallengeType.SHARE_LINK
@@ -287,7 +309,7 @@ async def test_bulk_decisions_skip_what_was_already_decided(session: AsyncSessio
         for n in range(3)
     ]
     await challenges.reject_submission(
-        session, staff=marketer, submission_id=entries[0].id, feedback="No proof."
+        session, staff=marketer, submission_id=entries[0].id, base_url=BASE, feedback="No proof."
     )
     result = await challenges.decide_many(
         session,
@@ -295,6 +317,7 @@ async def test_bulk_decisions_skip_what_was_already_decided(session: AsyncSessio
         submission_ids=[e.id for e in entries],
         approve=True,
         feedback="",
+        base_url=BASE,
     )
     assert (result.done, result.skipped) == (2, [f"#{entries[0].id}"])
     stats = (await challenges.stats_by_challenge(session))[challenge.id]

@@ -26,8 +26,10 @@ from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, PortalError
 from portal.groups import service as groups
 from portal.notifications import service as notifications
+from portal.outbox import service as outbox
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule
+from portal.program import service as program
 
 HELD = (SubmissionStatus.PENDING, SubmissionStatus.APPROVED)  # statuses that take a slot
 BADGE_COUNTS = ((BadgeRule.CHALLENGES_5, 5), (BadgeRule.CHALLENGES_25, 25))
@@ -517,7 +519,7 @@ async def _decide(
 
 
 async def approve_submission(
-    session: AsyncSession, *, staff: User, submission_id: int, feedback: str = ""
+    session: AsyncSession, *, staff: User, submission_id: int, base_url: str, feedback: str = ""
 ) -> Submission:
     """Pays the points once (key `submission:<id>:approved`); approving again changes nothing."""
     submission = await access_submission(session, submission_id)
@@ -529,11 +531,12 @@ async def approve_submission(
             session, submission, challenge=submission.challenge, user=submission.user, by=staff
         )
         await _audit(session, staff, submission, "challenges.submission_approved", feedback)
+        await _email_decision(session, submission, base_url=base_url)
     return submission
 
 
 async def reject_submission(
-    session: AsyncSession, *, staff: User, submission_id: int, feedback: str
+    session: AsyncSession, *, staff: User, submission_id: int, feedback: str, base_url: str
 ) -> Submission:
     """Frees the slot and tells the advocate why; rejecting again changes nothing."""
     feedback = feedback.strip()[:1000]
@@ -560,6 +563,7 @@ async def reject_submission(
         link=f"/challenges/{challenge.id}",
     )
     await _audit(session, staff, submission, "challenges.submission_rejected", feedback)
+    await _email_decision(session, submission, base_url=base_url)
     return submission
 
 
@@ -576,6 +580,7 @@ async def decide_many(
     submission_ids: list[int],
     approve: bool,
     feedback: str,
+    base_url: str,
 ) -> BulkResult:
     """Approves or rejects each; one already decided the other way is skipped and named."""
     if not submission_ids:
@@ -589,17 +594,52 @@ async def decide_many(
             async with session.begin_nested():
                 if approve:
                     await approve_submission(
-                        session, staff=staff, submission_id=submission_id, feedback=feedback
+                        session,
+                        staff=staff,
+                        submission_id=submission_id,
+                        feedback=feedback,
+                        base_url=base_url,
                     )
                 else:
                     await reject_submission(
-                        session, staff=staff, submission_id=submission_id, feedback=feedback
+                        session,
+                        staff=staff,
+                        submission_id=submission_id,
+                        feedback=feedback,
+                        base_url=base_url,
                     )
         except (AlreadyDecided, NotFound):
             skipped.append(f"#{submission_id}")
         else:
             done += 1
     return BulkResult(done=done, skipped=skipped)
+
+
+async def _email_decision(session: AsyncSession, submission: Submission, *, base_url: str) -> None:
+    """Tells the advocate a marketer's decision by email (the bell has it too)."""
+    challenge, user = submission.challenge, submission.user
+    approved = submission.status == SubmissionStatus.APPROVED
+    title = (
+        f"Your entry for {challenge.title} is approved: +{submission.points:,} points"
+        if approved
+        else f"Your entry for {challenge.title} was not approved"
+    )
+    config = await program.load(session)
+    await outbox.queue_email(
+        session,
+        to=user.email,
+        user_id=user.id,
+        subject=title,
+        kind="submission_decided",
+        context={
+            "name": user.display_name,
+            "program_name": config.program_name,
+            "title": title,
+            "approved": approved,
+            "feedback": submission.feedback,
+            "link": f"{base_url.rstrip('/')}/challenges/{challenge.id}",
+        },
+    )
 
 
 async def _audit(
