@@ -1,4 +1,5 @@
 import httpx
+import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -6,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.auth.models import Group
 from portal.challenges.models import Approval, ChallengeType, Submission, SubmissionStatus
 from portal.points import service as points
-from tests.factories import login_as, make_advocate, make_challenge, post_form
+from tests.factories import login_as, make_advocate, make_challenge, make_marketer, post_form
 
 
 def _page(response: httpx.Response) -> BeautifulSoup:
@@ -206,3 +207,39 @@ async def test_anonymous_visitors_are_sent_to_sign_in(client: httpx.AsyncClient)
     response = await client.get("/challenges/")
     assert response.status_code == 303
     assert response.headers["location"].startswith("http://portal.test/login")
+
+
+@pytest.mark.parametrize("kind", list(ChallengeType))
+async def test_every_type_has_its_page_its_preview_and_its_results(
+    client: httpx.AsyncClient, session: AsyncSession, kind: ChallengeType
+) -> None:
+    from portal.challenges import service as challenges
+
+    advocate = await make_advocate(session)
+    challenge = await make_challenge(session, type=kind, approval=Approval.MANUAL)
+    if kind not in (ChallengeType.REFER, ChallengeType.SHARE_LINK):
+        await challenges.submit_entry(
+            session,
+            user=advocate,
+            challenge_id=challenge.id,
+            key="entry",
+            response={
+                ChallengeType.ONLINE_REVIEW: {"proof_url": "https://reviews.example/1"},
+                ChallengeType.ANSWER_QUESTIONS: {
+                    "answers": [{"question": "Which plan?", "answer": ["Team"]}]
+                },
+                ChallengeType.ATTEND_EVENT: {"rsvp": True},
+            }.get(kind, {"text": "Did it"}),
+        )
+    await login_as(client, advocate)
+    page = _page(await client.get(f"/challenges/{challenge.id}"))
+    assert page.select_one("#submission-box") is not None
+    client.cookies.clear()
+    await login_as(client, await make_marketer(session))
+    for path in (
+        f"/manage/challenges/{challenge.id}",
+        f"/manage/challenges/{challenge.id}/preview",
+        f"/manage/challenges/{challenge.id}/results",
+        "/manage/approvals/",
+    ):
+        assert (await client.get(path)).status_code == 200, path
