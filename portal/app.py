@@ -25,6 +25,8 @@ from portal.auth import sso
 from portal.challenges import manage_routes as manage_challenges_routes
 from portal.challenges import routes as challenges_routes
 from portal.config import ROOT, Settings
+from portal.content import manage_routes as manage_content_routes
+from portal.content import routes as content_routes
 from portal.db import create_engine, create_sessionmaker
 from portal.error_pages import HANDLERS
 from portal.groups import routes as groups_routes
@@ -32,7 +34,9 @@ from portal.home.routes import home
 from portal.jobs import ArqQueue, InProcessQueue, JobQueue, PendingJob, Schedule
 from portal.middleware import CSRF, RequestId, SecurityHeaders, UnitOfWork
 from portal.notifications import routes as notifications_routes
+from portal.outbox import preference_routes
 from portal.outbox import routes as outbox_routes
+from portal.outbox import text_routes as email_text_routes
 from portal.points import manage_routes as manage_points_routes
 from portal.points import routes as points_routes
 from portal.program import routes as program_routes
@@ -44,6 +48,9 @@ from portal.rewards import routes as rewards_routes
 from portal.web import public
 
 log = logging.getLogger("portal")
+# One-click unsubscribe (RFC 8058): mail programs POST there without a session; the signed
+# link in the path is the authority.
+CSRF_EXEMPT = ("/unsubscribe/",)
 
 
 class LazyQueue:
@@ -107,9 +114,11 @@ def create_app(
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
         Mount("/manage/people", routes=people_routes.routes, name="people"),
         Mount("/manage/outbox", routes=outbox_routes.routes, name="outbox"),
+        Mount("/manage/emails", routes=email_text_routes.routes, name="emails"),
         Mount("/manage/audit", routes=audit_routes.routes, name="audit"),
         Mount("/manage/settings", routes=program_routes.routes, name="program"),
         Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),
+        Mount("/manage/content", routes=manage_content_routes.routes, name="manage_content"),
         Mount("/points", routes=points_routes.history_routes, name="points"),
         Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
         Mount("/challenges", routes=challenges_routes.routes, name="challenges"),
@@ -122,11 +131,15 @@ def create_app(
         ),
         Mount("/manage/groups", routes=groups_routes.routes, name="groups"),
         Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
+        Mount("/email-settings", routes=preference_routes.settings_routes, name="email_settings"),
+        Mount("/unsubscribe", routes=preference_routes.unsubscribe_routes, name="unsubscribe"),
         Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),
         Mount("/manage/referrals", routes=manage_referrals_routes.routes, name="manage_referrals"),
         Mount("/referrals", routes=referrals_routes.routes, name="referrals"),
         Mount("/pipeline", routes=pipeline_routes.routes, name="pipeline"),
         *referrals_routes.link_routes,
+        Mount("/content", routes=content_routes.routes, name="content"),
+        *content_routes.share_routes,
         Mount("", routes=[*auth_routes.routes, *sso.routes], name="auth"),
     ]
     middleware = [
@@ -140,7 +153,7 @@ def create_app(
             same_site="lax",
             https_only=settings.https,
         ),
-        Middleware(CSRF),
+        Middleware(CSRF, exempt_prefixes=CSRF_EXEMPT),
         Middleware(UnitOfWork, sessionmaker=sessionmaker, job_queue=queue),
     ]
     app = Starlette(

@@ -88,6 +88,7 @@ def _users(
             "session_epoch": 0,
             "show_in_feed": uid % 3 == 0,
             "created_at": now - timedelta(days=120),
+            "first_login_at": now - timedelta(days=119),
         }
 
 
@@ -98,6 +99,7 @@ def _ledger(
     moments = sorted(now - timedelta(seconds=rng.randrange(90 * 86_400)) for _ in range(count))
     current: dict[int, int] = defaultdict(int)
     lifetime: dict[int, int] = defaultdict(int)
+    last_earned: dict[int, datetime] = {}
     earned: dict[tuple[Period, date, int], int] = defaultdict(int)
     rows = []
     for n, moment in enumerate(moments):
@@ -109,6 +111,7 @@ def _ledger(
         current[uid] += delta
         if kind == EntryKind.AWARD:
             lifetime[uid] += delta
+            last_earned[uid] = moment
             for period in (Period.WEEK, Period.MONTH):
                 earned[(period, period_start(period, moment), uid)] += delta
         rows.append(
@@ -127,7 +130,13 @@ def _ledger(
             }
         )
     balances = [
-        {"user_id": uid, "current": current[uid], "lifetime": lifetime[uid]} for uid in user_ids
+        {
+            "user_id": uid,
+            "current": current[uid],
+            "lifetime": lifetime[uid],
+            "last_earned_at": last_earned.get(uid),
+        }
+        for uid in user_ids
     ]
     totals = [
         {"period": period.value, "period_start": start, "user_id": uid, "points": points}

@@ -8,6 +8,8 @@ from portal.auth import service as auth
 from portal.auth.models import Group, GroupMember, Role, User
 from portal.challenges import demo as challenges_demo
 from portal.config import Settings
+from portal.content import demo as content_demo
+from portal.content.storage import Storage, storage_for
 from portal.db import create_engine, create_sessionmaker
 from portal.points import demo as points_demo
 from portal.program import service as program
@@ -77,14 +79,18 @@ async def seed(settings: Settings) -> list[tuple[str, str]]:
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            logins = await seed_session(session, base_url=settings.base_url)
+            logins = await seed_session(
+                session, base_url=settings.base_url, storage=storage_for(settings.upload_dir)
+            )
             await session.commit()
     finally:
         await engine.dispose()
     return logins
 
 
-async def seed_session(session: AsyncSession, *, base_url: str) -> list[tuple[str, str]]:
+async def seed_session(
+    session: AsyncSession, *, base_url: str, storage: Storage
+) -> list[tuple[str, str]]:
     if not await session.scalar(select(User.id).limit(1)):
         await program.update(
             session,
@@ -117,6 +123,7 @@ async def seed_session(session: AsyncSession, *, base_url: str) -> list[tuple[st
     await rewards_demo.seed(session, users, base_url=base_url)
     await challenges_demo.seed(session, users, base_url=base_url)
     await referrals_demo.seed(session, users, base_url=base_url)
+    await content_demo.seed(session, users, storage=storage)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins

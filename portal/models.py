@@ -11,9 +11,11 @@ from portal.auth.models import (
     UserRole,
 )
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
+from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
+from portal.engagement.models import Nudge
 from portal.notifications.models import Notification
-from portal.outbox.models import OutboxEmail
+from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
 from portal.points.models import (
     Badge,
     Balance,
@@ -29,6 +31,10 @@ from portal.referrals.models import Referral, ReferralClick, ReferralEvent, Refe
 from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
 
 __all__ = [
+    "Asset",
+    "AssetGroup",
+    "AssetTag",
+    "AssetUse",
     "AuditEntry",
     "Badge",
     "Balance",
@@ -36,6 +42,8 @@ __all__ = [
     "Challenge",
     "ChallengeGroup",
     "Dismissal",
+    "EmailOptOut",
+    "EmailText",
     "FeedItem",
     "Group",
     "GroupMember",
@@ -45,6 +53,7 @@ __all__ = [
     "LevelReached",
     "LoginFailure",
     "Notification",
+    "Nudge",
     "OutboxEmail",
     "PasswordReset",
     "PeriodTotal",

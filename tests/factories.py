@@ -197,3 +197,53 @@ async def make_challenge(session: AsyncSession, **overrides: object) -> Challeng
         staff=staff,
         values=challenges.ChallengeValues(**values),  # type: ignore[arg-type]
     )
+
+
+async def chunks_of(data: bytes, size: int = 1000):  # type: ignore[no-untyped-def]
+    """An upload as the storage receives it: a stream of chunks."""
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+async def make_asset(
+    session: AsyncSession,
+    storage,  # type: ignore[no-untyped-def]
+    *,
+    actor: User,
+    title: str = "Product fact sheet",
+    data: bytes | None = None,
+    filename: str = "fact-sheet.pdf",
+    url: str | None = None,
+    published: bool = True,
+    group_ids: set[int] | None = None,
+    points: int | None = None,
+    category: str = "Fact sheets",
+    tags: list[str] | None = None,
+    description: str = "",
+):  # type: ignore[no-untyped-def]
+    """An asset uploaded through the real service (a PDF unless `data` or `url` says otherwise)."""
+    from portal.content import samples
+    from portal.content import service as content
+
+    upload = None
+    if url is None:
+        upload = content.Upload(
+            chunks_of(data if data is not None else samples.pdf(title)), filename
+        )
+    return await content.create_asset(
+        session,
+        actor=actor,
+        storage=storage,
+        data=content.AssetInput(
+            title=title,
+            description=description,
+            category=category,
+            tags=tags or [],
+            group_ids=group_ids or set(),
+            points=points,
+            is_published=published,
+            url=url,
+        ),
+        upload=upload,
+        limits=content.Limits(max_bytes=5 * 1024 * 1024, max_image_bytes=1024 * 1024),
+    )

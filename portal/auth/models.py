@@ -45,6 +45,7 @@ class User(Base):
     # Opt-in: other advocates see this person's name in the community feed.
     show_in_feed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_login_at: Mapped[datetime | None]  # starts the onboarding sequence
     last_login_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
     last_engaged_at: Mapped[datetime | None]
@@ -52,6 +53,11 @@ class User(Base):
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user", lazy="raise", cascade="all, delete-orphan"
     )
+
+    def record_login(self, moment: datetime) -> None:
+        self.last_login_at = moment
+        if self.first_login_at is None:
+            self.first_login_at = moment
 
     @property
     def role_set(self) -> frozenset[Role]:

@@ -36,3 +36,47 @@ class OutboxEmail(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class EmailCategory(StrEnum):
+    """What a person can switch off. Transactional mail (invitations, resets, sign-up answers,
+    reward codes) has no category and always goes out."""
+
+    CHALLENGES = "challenges"
+    REFERRALS = "referrals"
+    REWARDS = "rewards"
+    DIGESTS = "digests"
+    REMINDERS = "reminders"
+
+    @property
+    def label(self) -> str:
+        return {
+            "challenges": "Challenges and news",
+            "referrals": "Referral updates",
+            "rewards": "Reward updates",
+            "digests": "Weekly digest",
+            "reminders": "Reminders and nudges",
+        }[self.value]
+
+
+class EmailOptOut(Base):
+    """A category of email a person switched off (no row: they get it)."""
+
+    __tablename__ = "email_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[EmailCategory] = mapped_column(String(20), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EmailText(Base):
+    """A marketer's own subject and opening paragraph for one kind of email."""
+
+    __tablename__ = "email_texts"
+
+    kind: Mapped[str] = mapped_column(String(60), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    intro: Mapped[str] = mapped_column(String(1000), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.jobs import enqueue
-from portal.outbox.models import EmailStatus, OutboxEmail
+from portal.outbox import preferences, texts
+from portal.outbox.models import EmailCategory, EmailStatus, OutboxEmail
 from portal.outbox.render import render_email
 from portal.pagination import Page
 
@@ -42,17 +43,42 @@ async def queue_email(
     kind: str,
     context: dict[str, Any],
     user_id: int | None = None,
-    headers: dict[str, str] | None = None,
-) -> OutboxEmail:
-    """Writes the email in this transaction; it is sent after the commit."""
+    category: EmailCategory | None = None,
+    base_url: str = "",
+) -> OutboxEmail | None:
+    """Writes the email in this transaction; it is sent after the commit. An email with a
+    category goes only to people who have not switched that category off, and carries a
+    one-click unsubscribe link (in its footer and its List-Unsubscribe headers)."""
+    headers: dict[str, str] = {}
+    if category is not None:
+        if user_id is None:
+            raise ValueError("an email with a category needs its user_id")
+        if await preferences.is_opted_out(session, user_id=user_id, category=category):
+            return None
+        link = await preferences.unsubscribe_url(
+            session, user_id=user_id, category=category, base_url=base_url
+        )
+        headers = {
+            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+        context = {**context, "unsubscribe_url": link, "category_label": category.label}
+    subject, context = texts.compose(
+        kind, subject=subject, context=context, text=await texts.text_for(session, kind)
+    )
     text_body, html_body = render_email(kind, {"subject": subject, **context})
+    if category is not None:
+        text_body += (
+            f"\n--\nYou get this because {category.label.lower()} emails are on. "
+            f"To stop them: {context['unsubscribe_url']}\n"
+        )
     email = OutboxEmail(
         user_id=user_id,
         to_address=to,
         subject=subject,
         text_body=text_body,
         html_body=html_body,
-        headers=headers or {},
+        headers=headers,
         kind=kind,
         status=EmailStatus.PENDING,
         next_attempt_at=utcnow(),

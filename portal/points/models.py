@@ -63,6 +63,9 @@ class Balance(Base):
     )
     current: Mapped[int] = mapped_column(default=0)
     lifetime: Mapped[int] = mapped_column(default=0)
+    # When the person last earned points: what re-engagement nudges go by. Set by the same
+    # UPDATE that moves the balance, so it costs the award path nothing.
+    last_earned_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class PeriodTotal(Base):

@@ -1,5 +1,6 @@
 """Program settings: typed values with defaults, stored as rows so every worker agrees."""
 
+import secrets
 from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -32,6 +33,7 @@ class ProgramConfig:
     tagline: str = "Share what you love, earn rewards."
     signup_mode: SignupMode = SignupMode.CLOSED
     leaderboard_excludes_staff: bool = True
+    reengage_after_days: int = 30
 
 
 async def load(session: AsyncSession) -> ProgramConfig:
@@ -67,3 +69,18 @@ async def update(session: AsyncSession, *, actor: User | None, **changes: Any) -
         )
     await session.flush()
     return after
+
+
+async def signing_key(session: AsyncSession, purpose: str) -> str:
+    """A random key kept in the database for signing links of one purpose (every worker and
+    every process that sends mail sees the same one); made on first use."""
+    key = f"key:{purpose}"
+    known: dict[str, str] = session.info.setdefault("signing_keys", {})
+    if key not in known:  # once per transaction: a sweep signs thousands of links
+        row = await session.get(ProgramSetting, key)
+        if row is None:
+            row = ProgramSetting(key=key, value=secrets.token_urlsafe(32))
+            session.add(row)
+            await session.flush()
+        known[key] = str(row.value)
+    return known[key]

@@ -18,6 +18,7 @@ from portal.errors import Conflict, NotFound, PortalError
 from portal.groups import service as groups
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
+from portal.outbox.models import EmailCategory
 from portal.points import service as points
 from portal.program import service as program
 from portal.rewards.models import (
@@ -330,6 +331,8 @@ async def _tell(
         user_id=user.id,
         subject=title,
         kind="redemption_status",
+        category=EmailCategory.REWARDS,
+        base_url=base_url,
         context={
             "name": user.display_name,
             "program_name": config.program_name,

@@ -43,4 +43,66 @@
       });
     });
   });
+
+  // Training videos report how far they got (every 10 %, and at the end); the server keeps the
+  // furthest point and awards the points once at 90 %. The answer replaces the watch status.
+  function watchProgress(video) {
+    var url = video.getAttribute("data-progress-url");
+    var reported = 0;
+    var sending = false;
+    var waiting = 0;
+    // One report at a time, so the answers arrive in order; a newer one waits its turn.
+    function send(percent) {
+      sending = true;
+      var done = function () {
+        sending = false;
+        if (waiting) {
+          var next = waiting;
+          waiting = 0;
+          send(next);
+        }
+      };
+      window.htmx.ajax("POST", url, {
+        target: "#watch-status",
+        swap: "outerHTML",
+        values: { percent: String(percent) }
+      }).then(done, done);
+    }
+    function report(percent) {
+      if (percent <= reported || !window.htmx) {
+        return;
+      }
+      reported = percent;
+      if (sending) {
+        waiting = percent;
+      } else {
+        send(percent);
+      }
+    }
+    video.addEventListener("timeupdate", function () {
+      if (isFinite(video.duration) && video.duration > 0) {
+        report(Math.floor((video.currentTime / video.duration) * 10) * 10);
+      }
+    });
+    video.addEventListener("ended", function () {
+      report(100);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("video[data-progress-url]").forEach(watchProgress);
+  });
+  // A download leaves the person on the page: a moment later, the card (or the item's status)
+  // is fetched again, so "+10 points" turns into the check mark without a reload.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-refresh]");
+    if (!link || !window.htmx) {
+      return;
+    }
+    window.setTimeout(function () {
+      window.htmx.ajax("GET", link.getAttribute("data-refresh"), {
+        target: link.getAttribute("data-refresh-target"),
+        swap: "outerHTML"
+      });
+    }, 1500);
+  });
 })();

@@ -166,7 +166,7 @@ async def accept_invitation(
     user.display_name = display_name.strip() or user.display_name
     user.password_hash = hash_password(password)
     user.status = UserStatus.ACTIVE
-    user.last_login_at = utcnow()
+    user.record_login(utcnow())
     await audit.record(
         session,
         actor=user,
@@ -284,7 +284,7 @@ async def reset_password(session: AsyncSession, *, token: str, password: str) ->
         raise InvalidLink(LinkProblem.USED, "password reset")
     user.password_hash = hash_password(password)
     user.session_epoch += 1
-    user.last_login_at = utcnow()
+    user.record_login(utcnow())
     await audit.record(
         session,
         actor=user,
@@ -333,7 +333,7 @@ async def sign_up(
     if needs_approval:
         await notify_approvers(session, applicant=user, config=config, base_url=base_url)
     else:
-        user.last_login_at = utcnow()
+        user.record_login(utcnow())
     return user
 
 

@@ -80,7 +80,7 @@ async def authenticate(
     await session.execute(delete(LoginFailure).where(LoginFailure.account_key == account_key))
     if user.password_hash is not None and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = now
+    user.record_login(now)
     user.last_seen_at = now
     await session.flush()
     return user

@@ -70,7 +70,7 @@ async def sso_sign_in(
             summary=f"{user.email} signed in with single sign-on for the first time",
         )
     now = utcnow()
-    user.last_login_at = now
+    user.record_login(now)
     user.last_seen_at = now
     await session.flush()
     return user
@@ -101,7 +101,9 @@ async def _join(session: AsyncSession, *, email: str, name: str, base_url: str) 
     if needs_approval:
         await notify_approvers(session, applicant=user, config=config, base_url=base_url)
     else:
-        user.last_login_at = user.last_seen_at = utcnow()
+        now = utcnow()
+        user.record_login(now)
+        user.last_seen_at = now
     await session.flush()
     return user
 

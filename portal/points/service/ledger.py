@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.audit import service as audit
 from portal.auth.models import User
 from portal.clock import utcnow
+from portal.db import UTCDateTime
 from portal.errors import Conflict, PortalError
 from portal.points.models import Balance, EntryKind, LedgerEntry, Level, Period, PeriodTotal
 from portal.points.service.levels import record_levels_reached
@@ -190,6 +191,10 @@ _CHANGE_BALANCE = (
     .values(
         current=Balance.current + bindparam("delta_"),
         lifetime=Balance.lifetime + bindparam("lifetime_delta_"),
+        last_earned_at=case(
+            (bindparam("lifetime_delta_") > 0, bindparam("now_", type_=UTCDateTime())),
+            else_=Balance.last_earned_at,
+        ),
     )
     .returning(Balance.current, Balance.lifetime, _CROSSES_A_LEVEL)
     .execution_options(synchronize_session=False)
@@ -226,7 +231,12 @@ async def _post(
     racing job) inserts nothing: the balance change is undone and the first entry returned."""
     lifetime_delta = delta if counts_toward_lifetime else 0
     now = utcnow()
-    amounts = {"user_id_": user.id, "delta_": delta, "lifetime_delta_": lifetime_delta}
+    amounts = {
+        "user_id_": user.id,
+        "delta_": delta,
+        "lifetime_delta_": lifetime_delta,
+        "now_": now,
+    }
     # Conditional: guards against overdrawing and serialises writers of this balance.
     row = (await session.execute(_CHANGE_BALANCE, amounts)).one_or_none()
     if row is None:

@@ -15,6 +15,7 @@ from portal.clock import utcnow
 from portal.errors import Conflict, PortalError
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
+from portal.outbox.models import EmailCategory
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule, FeedKind
 from portal.points.service.feed import add_feed_item
@@ -315,6 +316,8 @@ async def _tell_referrer(
         user_id=referrer.id,
         subject=f"Your referral {referral.prospect_name} moved to {stage.label}",
         kind="referral_moved",
+        category=EmailCategory.REFERRALS,
+        base_url=base_url,
         context={
             "program_name": (await program.load(session)).program_name,
             "name": referrer.display_name,
@@ -347,6 +350,8 @@ async def _tell_owner(
         user_id=owner.id,
         subject=title,
         kind="referral_assigned",
+        category=EmailCategory.REFERRALS,
+        base_url=base_url,
         context={
             "program_name": (await program.load(session)).program_name,
             "name": owner.display_name,
@@ -468,6 +473,8 @@ async def remind_stale_referrals(session: AsyncSession, *, base_url: str) -> int
             user_id=owner.id,
             subject=f"Reminder: {title}",
             kind="referral_stale",
+            category=EmailCategory.REMINDERS,
+            base_url=base_url,
             context={
                 "program_name": program_name,
                 "name": owner.display_name,

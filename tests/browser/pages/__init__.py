@@ -7,6 +7,7 @@ from tests.browser.pages.challenges import (
     ChallengesPage,
     ManageChallengesPage,
 )
+from tests.browser.pages.content import AssetPage, ContentPage, ManageContentPage
 from tests.browser.pages.home import HomePage
 from tests.browser.pages.invitation import AcceptInvitationPage, LinkInvalidPage
 from tests.browser.pages.layout import Layout
@@ -24,9 +25,11 @@ from tests.browser.pages.rewards import QueuePage, RedeemPage, RedemptionPage, R
 __all__ = [
     "AcceptInvitationPage",
     "ApprovalsPage",
+    "AssetPage",
     "ChallengeForm",
     "ChallengePage",
     "ChallengesPage",
+    "ContentPage",
     "EmailPage",
     "HomePage",
     "InvitePage",
@@ -34,6 +37,7 @@ __all__ = [
     "LinkInvalidPage",
     "LoginPage",
     "ManageChallengesPage",
+    "ManageContentPage",
     "MyReferralsPage",
     "OutboxPage",
     "PeoplePage",

@@ -1,0 +1,219 @@
+"""Demo library: real little files made in code (PDFs, a CSV price list, a ZIP press kit, a
+logo, a training video) and a link, uploaded through the real service; some are targeted at a
+group, one is a draft, and advocates have already used a few (with their points). An asset
+that already exists is left alone, so running it again adds nothing."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal import clock
+from portal.auth.models import Group, User
+from portal.content import samples
+from portal.content import service as content
+from portal.content.models import Asset, AssetKind
+from portal.content.storage import Storage
+
+LIMITS = content.Limits(max_bytes=50 * 1024 * 1024, max_image_bytes=5 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class DemoAsset:
+    title: str
+    category: str
+    tags: list[str]
+    description: str
+    days_ago: int
+    filename: str = ""
+    data: bytes = b""
+    url: str | None = None
+    group: str | None = None
+    published: bool = True
+    used_by: list[str] = field(default_factory=list)  # advocates who downloaded or watched it
+
+
+PRESS_KIT = samples.zip_archive(
+    {
+        "acme-logo-blue.png": samples.png(96, 96, (37, 99, 235)),
+        "acme-logo-dark.png": samples.png(96, 96, (17, 24, 39)),
+        "boilerplate.txt": (
+            b"Acme builds the logistics platform that 4,000 companies run on. "
+            b"Founded in 2014, Acme is based in Amsterdam and Austin.\n"
+        ),
+    }
+)
+
+PRICE_LIST = samples.csv_text(
+    [
+        ["Plan", "Seats included", "Price per month (EUR)", "Enterprise discount"],
+        ["Team", "10", "490", "-"],
+        ["Business", "50", "1,950", "10%"],
+        ["Enterprise", "250", "7,500", "20%"],
+    ]
+)
+
+ASSETS = [
+    DemoAsset(
+        title="Acme Platform fact sheet",
+        category="Fact sheets",
+        tags=["platform", "overview"],
+        description=(
+            "<p>The one-pager to send after a first call: what Acme does, who it is for, and "
+            "the <strong>three numbers</strong> customers quote most.</p>"
+        ),
+        days_ago=40,
+        filename="Acme Platform fact sheet.pdf",
+        data=samples.pdf(
+            "Acme Platform fact sheet",
+            ["Route planning, tracking and billing in one place.", "99.95% uptime since 2024."],
+        ),
+        used_by=[
+            "priya.raman@northwind.example",
+            "jonas.berg@fjordtech.example",
+            "lucia.moreno@solaria.example",
+            "grace.liu@harborview.example",
+        ],
+    ),
+    DemoAsset(
+        title="Northwind Logistics case study",
+        category="Case studies",
+        tags=["logistics", "roi"],
+        description=(
+            "How Northwind cut late deliveries by 38 % in six months. Priya Raman tells the story."
+        ),
+        days_ago=25,
+        filename="Northwind case study.pdf",
+        data=samples.pdf(
+            "Northwind Logistics case study",
+            ["Late deliveries down 38% in six months.", "Payback in under a year."],
+        ),
+        used_by=["priya.raman@northwind.example", "daniel.kim@brightpath.example"],
+    ),
+    DemoAsset(
+        title="Zero-trust security white paper",
+        category="White papers",
+        tags=["security", "compliance"],
+        description=(
+            "<p>Our security architecture in depth: encryption at rest and in transit, "
+            "SSO, audit logs and the ISO 27001 scope.</p><ul><li>For architects</li>"
+            "<li>For procurement questionnaires</li></ul>"
+        ),
+        days_ago=9,
+        filename="Acme zero-trust white paper.pdf",
+        data=samples.pdf(
+            "Zero-trust security at Acme", ["Encryption at rest and in transit.", "ISO 27001."]
+        ),
+        used_by=["tom.fischer@alpenbank.example"],
+    ),
+    DemoAsset(
+        title="2027 price list (enterprise)",
+        category="Price lists",
+        tags=["pricing"],
+        description="Current list prices with the enterprise discount. For enterprise accounts.",
+        days_ago=5,
+        filename="acme-price-list-2027.csv",
+        data=PRICE_LIST,
+        group="Enterprise customers",
+        used_by=["amara.nwosu@kelvin.example"],
+    ),
+    DemoAsset(
+        title="Acme press kit",
+        category="Press kits",
+        tags=["brand", "press"],
+        description="Logos, the company boilerplate and approved product names, in one ZIP.",
+        days_ago=60,
+        filename="acme-press-kit.zip",
+        data=PRESS_KIT,
+    ),
+    DemoAsset(
+        title="Acme logo (blue)",
+        category="Press kits",
+        tags=["brand"],
+        description="The logo to use on slides and blog posts.",
+        days_ago=60,
+        filename="acme-logo-blue.png",
+        data=samples.png(160, 120, (37, 99, 235)),
+        used_by=["hana.sato@kumo.example"],
+    ),
+    DemoAsset(
+        title="Getting started with Acme (training)",
+        category="Training",
+        tags=["onboarding", "video"],
+        description="A short tour of the portal and of how to share Acme with your network.",
+        days_ago=3,
+        filename="getting-started.webm",
+        data=samples.training_video(),
+        used_by=["priya.raman@northwind.example", "ethan.brooks@lumen.example"],
+    ),
+    DemoAsset(
+        title="Developer API walkthrough (training)",
+        category="Training",
+        tags=["api", "video"],
+        description="For technical advocates: the REST API and webhooks in practice.",
+        days_ago=2,
+        filename="api-walkthrough.webm",
+        data=samples.training_video(),
+        group="Developers",
+        used_by=["omar.haddad@dunecloud.example"],
+    ),
+    DemoAsset(
+        title="Launch post: Acme 5.0",
+        category="News",
+        tags=["launch"],
+        description="The launch announcement to share on LinkedIn.",
+        days_ago=1,
+        url="https://acme.example/blog/acme-5",
+        used_by=["jonas.berg@fjordtech.example"],
+    ),
+    DemoAsset(
+        title="Q1 customer webinar slides",
+        category="Presentations",
+        tags=["webinar"],
+        description="Draft: published after the webinar.",
+        days_ago=0,
+        filename="q1-webinar.pdf",
+        data=samples.pdf("Q1 customer webinar", ["Draft slides."]),
+        published=False,
+    ),
+]
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def seed(session: AsyncSession, people: dict[str, User], *, storage: Storage) -> None:
+    marketer = people["marketer@acme.example"]
+    groups = {g.name: g.id for g in await session.scalars(select(Group))}
+    existing = set(await session.scalars(select(Asset.title)))
+    for n, demo in enumerate(ASSETS):
+        if demo.title in existing:
+            continue
+        with clock.shifted(-timedelta(days=demo.days_ago, hours=n)):
+            asset = await content.create_asset(
+                session,
+                actor=marketer,
+                storage=storage,
+                data=content.AssetInput(
+                    title=demo.title,
+                    description=demo.description,
+                    category=demo.category,
+                    tags=demo.tags,
+                    group_ids={groups[demo.group]} if demo.group else set(),
+                    is_published=demo.published,
+                    url=demo.url,
+                ),
+                upload=None if demo.url else content.Upload(_chunks(demo.data), demo.filename),
+                limits=LIMITS,
+            )
+        for m, email in enumerate(demo.used_by):
+            advocate = people[email]
+            moment = max(0, demo.days_ago - 1 - m)
+            with clock.shifted(-timedelta(days=moment, hours=m)):
+                if asset.kind is AssetKind.VIDEO:
+                    await content.record_progress(session, advocate, asset, percent=100)
+                else:
+                    await content.record_download(session, advocate, asset)

@@ -1,0 +1,63 @@
+"""Parsing the asset form (multipart: the fields, and the file that streams in last)."""
+
+from urllib.parse import urlsplit
+
+from starlette.datastructures import FormData, UploadFile
+
+from portal.content.values import AssetInput
+from portal.forms import FormState
+
+FIELDS = ("title", "description", "category", "tags", "points", "source", "url")
+
+
+def asset_form(form: FormData, *, editing: bool = False) -> tuple[FormState, AssetInput]:
+    state = FormState.of(form, *FIELDS)
+    state.data["is_published"] = "on" if form.get("is_published") else ""
+    group_ids = {int(v) for v in form.getlist("group_ids") if isinstance(v, str) and v.isdigit()}
+    state.data["group_ids"] = ",".join(str(g) for g in sorted(group_ids))
+    state.data["source"] = "link" if state.value("source") == "link" else "file"
+    state.require("title", message="Give it a title advocates will recognise.")
+    state.check_length("title", 200)
+    state.check_length("description", 20_000)
+    state.check_length("category", 60)
+    state.check_length("url", 2000)
+    tags = [t.strip() for t in state.value("tags").split(",") if t.strip()]
+    if any(len(t) > 40 for t in tags):
+        state.add_error("tags", "Keep each tag under 40 characters.")
+    if len(tags) > 12:
+        state.add_error("tags", "Use at most 12 tags.")
+    points = None
+    raw_points = state.value("points").replace(",", "")
+    if raw_points:
+        if raw_points.isdigit() and int(raw_points) <= 100_000:
+            points = int(raw_points)
+        else:
+            state.add_error("points", "Enter a whole number of points, like 10 (0 for none).")
+    url = state.value("url")
+    if state.value("source") == "link":
+        parts = urlsplit(url)
+        if not url:
+            state.add_error("url", "Paste the link, like https://acme.example/blog/launch.")
+        elif parts.scheme not in ("http", "https") or not parts.netloc:
+            state.add_error("url", "Use a full web address starting with https://.")
+    elif not editing and upload_of(form) is None:
+        state.add_error("file", "Choose a file to upload.")
+    data = AssetInput(
+        title=state.value("title"),
+        description=state.value("description"),
+        category=state.value("category"),
+        tags=tags,
+        group_ids=group_ids,
+        points=points,
+        is_published=bool(state.value("is_published")),
+        url=url if state.value("source") == "link" else None,
+    )
+    return state, data
+
+
+def upload_of(form: FormData) -> UploadFile | None:
+    """The chosen file; a browser sends an empty part with no name when none was chosen."""
+    value = form.get("file")
+    if isinstance(value, UploadFile) and value.filename:
+        return value
+    return None

@@ -1,0 +1,255 @@
+"""Manage → Content: upload, edit, replace the file, publish/unpublish, delete, stats, CSV."""
+
+import csv
+import io
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.content import forms, service
+from portal.content.models import Asset
+from portal.content.storage import LocalStorage, iterate_file, storage_for
+from portal.errors import PortalError
+from portal.forms import FormState
+from portal.web import current_user, db, flash, redirect, render, settings, staff_of_program
+
+MB = 1024 * 1024
+FORM_ALLOWANCE = MB  # room for the other fields next to the file
+
+
+def _refuse_oversized(request: Request) -> None:
+    """A body far over the limit is refused before it is read (the limit is also enforced
+    while the file streams, for bodies that do not say their length)."""
+    length = request.headers.get("content-length", "")
+    limit = _limits(request).max_bytes
+    if length.isdigit() and int(length) > limit + FORM_ALLOWANCE:
+        raise service.RequestTooLarge(
+            f"That upload is larger than the limit of {limit // MB} MB. Nothing was saved."
+        )
+
+
+def _limits(request: Request) -> service.Limits:
+    config = settings(request)
+    return service.Limits(
+        max_bytes=config.max_upload_mb * MB, max_image_bytes=config.max_image_mb * MB
+    )
+
+
+def _storage(request: Request) -> LocalStorage:
+    return storage_for(settings(request).upload_dir)
+
+
+async def _form_page(
+    request: Request,
+    *,
+    form: FormState,
+    asset: Asset | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "form": form,
+        "asset": asset,
+        "groups": await service.list_groups(db(request)),
+        "max_upload_mb": settings(request).max_upload_mb,
+        "max_image_mb": settings(request).max_image_mb,
+    }
+    return render(
+        request,
+        "content/manage_form.html",
+        context,
+        partial="content/_asset_form.html",
+        status_code=status_code,
+    )
+
+
+@staff_of_program
+async def index(request: Request) -> Response:
+    assets = await service.list_assets_for_staff(db(request))
+    stats = await service.asset_stats(db(request), assets)
+    return render(request, "content/manage_list.html", {"stats": stats})
+
+
+@staff_of_program
+async def new(request: Request) -> Response:
+    return await _form_page(request, form=FormState(data={"source": "file", "is_published": "on"}))
+
+
+@staff_of_program
+async def create(request: Request) -> Response:
+    _refuse_oversized(request)
+    form_data = await request.form()
+    state, data = forms.asset_form(form_data)
+    if state.ok:
+        upload = forms.upload_of(form_data) if data.url is None else None
+        try:
+            asset = await service.create_asset(
+                db(request),
+                actor=current_user(request),
+                storage=_storage(request),
+                data=data,
+                upload=service.Upload(iterate_file(upload), upload.filename or "")
+                if upload
+                else None,
+                limits=_limits(request),
+            )
+        except (service.UnsupportedFile, service.UploadTooLarge) as error:
+            state.add_error("file", error.message)
+        except PortalError as error:
+            state.add_error(None, error.message)
+        else:
+            flash(
+                request,
+                f"“{asset.title}” added"
+                + (" and published." if asset.is_published else " as a draft."),
+            )
+            return redirect(request, "manage_content:index")
+    return await _form_page(request, form=state, status_code=422)
+
+
+def _state_of(asset: Asset) -> FormState:
+    return FormState(
+        data={
+            "title": asset.title,
+            "description": asset.description_html,
+            "category": asset.category,
+            "tags": ", ".join(asset.tag_names),
+            "points": str(asset.points),
+            "source": "link" if asset.url else "file",
+            "url": asset.url or "",
+            "is_published": "on" if asset.is_published else "",
+            "group_ids": ",".join(str(g) for g in sorted(asset.group_ids)),
+        }
+    )
+
+
+@staff_of_program
+async def edit(request: Request) -> Response:
+    asset = await service.get_asset_for_staff(db(request), request.path_params["asset_id"])
+    return await _form_page(request, form=_state_of(asset), asset=asset)
+
+
+@staff_of_program
+async def update(request: Request) -> Response:
+    asset_id = request.path_params["asset_id"]
+    _refuse_oversized(request)
+    form_data = await request.form()
+    state, data = forms.asset_form(form_data, editing=True)
+    if state.ok:
+        upload = forms.upload_of(form_data)
+        try:
+            asset = await service.update_asset(
+                db(request),
+                actor=current_user(request),
+                storage=_storage(request),
+                asset_id=asset_id,
+                data=data,
+                upload=service.Upload(iterate_file(upload), upload.filename or "")
+                if upload
+                else None,
+                limits=_limits(request),
+            )
+        except (service.UnsupportedFile, service.UploadTooLarge) as error:
+            state.add_error("file", error.message)
+        except service.InvalidAsset as error:
+            state.add_error(None, error.message)
+        else:
+            flash(request, f"“{asset.title}” saved.")
+            return redirect(request, "manage_content:index")
+    asset = await service.get_asset_for_staff(db(request), asset_id)
+    return await _form_page(request, form=state, asset=asset, status_code=422)
+
+
+@staff_of_program
+async def publish(request: Request) -> Response:
+    form = await request.form()
+    published = form.get("published") == "1"
+    asset = await service.set_published(
+        db(request),
+        actor=current_user(request),
+        asset_id=request.path_params["asset_id"],
+        published=published,
+    )
+    flash(
+        request,
+        f"“{asset.title}” is "
+        + ("published." if published else "unpublished: advocates no longer see it."),
+    )
+    return redirect(request, "manage_content:index")
+
+
+@staff_of_program
+async def remove(request: Request) -> Response:
+    asset = await service.delete_asset(
+        db(request), actor=current_user(request), asset_id=request.path_params["asset_id"]
+    )
+    flash(request, f"“{asset.title}” deleted.")
+    return redirect(request, "manage_content:index")
+
+
+@staff_of_program
+async def export(request: Request) -> Response:
+    assets = await service.list_assets_for_staff(db(request))
+    stats = await service.asset_stats(db(request), assets)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "id",
+            "title",
+            "kind",
+            "category",
+            "tags",
+            "published",
+            "points",
+            "downloads",
+            "unique_users",
+            "watch_completions",
+            "points_awarded",
+            "file",
+            "size_bytes",
+            "sha256",
+        ]
+    )
+    for row in stats:
+        a = row.asset
+        writer.writerow(
+            [
+                a.id,
+                _cell(a.title),
+                a.kind,
+                _cell(a.category),
+                _cell(" ".join(a.tag_names)),
+                "yes" if a.is_published else "no",
+                a.points,
+                row.downloads,
+                row.unique_users,
+                row.watch_completions,
+                row.points_awarded,
+                _cell(a.original_filename or a.url or ""),
+                a.size_bytes or "",
+                a.sha256 or "",
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="content-stats.csv"'},
+    )
+
+
+def _cell(text: str) -> str:
+    """Spreadsheet programs run cells that start with = + - @ as formulas: not ours."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+routes = [
+    Route("/", index, methods=["GET"], name="index"),
+    Route("/", create, methods=["POST"], name="create"),
+    Route("/new", new, methods=["GET"], name="new"),
+    Route("/export.csv", export, methods=["GET"], name="export"),
+    Route("/{asset_id:int}", edit, methods=["GET"], name="edit"),
+    Route("/{asset_id:int}", update, methods=["POST"], name="update"),
+    Route("/{asset_id:int}/publish", publish, methods=["POST"], name="publish"),
+    Route("/{asset_id:int}/delete", remove, methods=["POST"], name="delete"),
+]

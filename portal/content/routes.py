@@ -1,0 +1,193 @@
+"""The advocate's Content page, an asset's page, downloads, video streaming, watch beacons,
+and the public share pages."""
+
+from datetime import timedelta
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from portal.content import service
+from portal.content.models import AssetKind
+from portal.content.responses import file_response
+from portal.content.storage import LocalStorage, storage_for
+from portal.errors import NotFound
+from portal.web import current_user, db, public, redirect, render, settings, signed_in
+
+REFERRAL_COOKIE = "portal_ref"
+REFERRAL_COOKIE_AGE = int(timedelta(days=30).total_seconds())
+
+
+def _storage(request: Request) -> LocalStorage:
+    return storage_for(settings(request).upload_dir)
+
+
+@signed_in
+async def library(request: Request) -> Response:
+    filters = {
+        "category": request.query_params.get("category", "").strip()[:60],
+        "tag": request.query_params.get("tag", "").strip()[:40],
+        "search": request.query_params.get("q", "").strip()[:100],
+    }
+    result = await service.library(db(request), current_user(request), **filters)
+    return render(
+        request,
+        "content/index.html",
+        {"library": result, "filters": filters},
+        partial="content/_grid.html",
+    )
+
+
+@signed_in
+async def detail(request: Request) -> Response:
+    viewer = current_user(request)
+    asset = await service.access_asset(db(request), viewer, request.path_params["asset_id"])
+    card = await service.card_for(db(request), viewer, asset)
+    share_url = None
+    if service.can_share(viewer, asset):
+        path = request.url_for("share", asset_id=asset.id, code=viewer.referral_code).path
+        share_url = settings(request).base_url + path
+    return render(
+        request,
+        "content/detail.html",
+        {"card": card, "share_url": share_url, "just_awarded": 0},
+        partial="content/_use.html",
+    )
+
+
+@signed_in
+async def card(request: Request) -> Response:
+    """One card of the Content page (the page refreshes it after a download)."""
+    viewer = current_user(request)
+    asset = await service.access_asset(db(request), viewer, request.path_params["asset_id"])
+    return render(
+        request, "content/_card.html", {"card": await service.card_for(db(request), viewer, asset)}
+    )
+
+
+@signed_in
+async def download(request: Request) -> Response:
+    """Counts the download (the first one earns the points), then sends the file: documents
+    as attachments, images inline; a link item redirects to its address."""
+    viewer = current_user(request)
+    asset = await service.access_asset(db(request), viewer, request.path_params["asset_id"])
+    counts = request.method == "GET"  # a HEAD request looks, it does not download
+    if asset.kind is AssetKind.LINK:
+        if counts:
+            await service.record_download(db(request), viewer, asset)
+        return RedirectResponse(asset.url or "/", status_code=303)
+    if asset.storage_name is None:
+        raise NotFound()
+    response = await file_response(
+        request,
+        _storage(request),
+        name=asset.storage_name,
+        content_type=asset.content_type or "application/octet-stream",
+        filename=asset.original_filename or "download",
+        inline=asset.kind is AssetKind.IMAGE,
+    )
+    if counts and response.status_code == 200:
+        await service.record_download(db(request), viewer, asset)
+    return response
+
+
+@signed_in
+async def stream(request: Request) -> Response:
+    """Videos (for the player, with ranges) and images (for thumbnails), inline and uncounted."""
+    viewer = current_user(request)
+    asset = await service.access_asset(db(request), viewer, request.path_params["asset_id"])
+    if asset.kind not in (AssetKind.VIDEO, AssetKind.IMAGE) or asset.storage_name is None:
+        raise NotFound()
+    return await file_response(
+        request,
+        _storage(request),
+        name=asset.storage_name,
+        content_type=asset.content_type or "application/octet-stream",
+        filename=asset.original_filename or "video",
+        inline=True,
+    )
+
+
+@signed_in
+async def progress(request: Request) -> Response:
+    """The player's beacon: how far the video got. At 90 % it counts as watched."""
+    viewer = current_user(request)
+    asset = await service.access_asset(db(request), viewer, request.path_params["asset_id"])
+    form = await request.form()
+    raw = form.get("percent", "")
+    percent = int(float(raw)) if isinstance(raw, str) and _is_number(raw) else 0
+    watched = await service.record_progress(db(request), viewer, asset, percent=percent)
+    card = await service.card_for(db(request), viewer, asset)
+    if not request.headers.get("HX-Request"):
+        return redirect(request, "content:detail", asset_id=asset.id)
+    return render(
+        request,
+        "content/_watch.html",
+        {"card": card, "just_awarded": watched.awarded},
+        trigger="points-changed" if watched.awarded else None,
+    )
+
+
+def _is_number(raw: str) -> bool:
+    try:
+        value = float(raw)
+    except ValueError:
+        return False
+    return 0 <= value <= 1000
+
+
+@public
+async def share(request: Request) -> Response:
+    """A public page for an asset, carrying the advocate's referral code: it sets the
+    attribution cookie that `/r/<code>` sets, and invites the visitor there."""
+    page = await service.share_page(
+        db(request), asset_id=request.path_params["asset_id"], code=request.path_params["code"]
+    )
+    response = render(request, "content/share.html", {"page": page})
+    if page.advocate is not None:
+        response.set_cookie(
+            REFERRAL_COOKIE,
+            page.advocate.referral_code,
+            max_age=REFERRAL_COOKIE_AGE,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=settings(request).https,
+        )
+    return response
+
+
+@public
+async def share_file(request: Request) -> Response:
+    page = await service.share_page(
+        db(request), asset_id=request.path_params["asset_id"], code=request.path_params["code"]
+    )
+    asset = page.asset
+    if asset.kind is AssetKind.LINK:
+        return RedirectResponse(asset.url or "/", status_code=303)
+    if asset.storage_name is None:
+        raise NotFound()
+    return await file_response(
+        request,
+        _storage(request),
+        name=asset.storage_name,
+        content_type=asset.content_type or "application/octet-stream",
+        filename=asset.original_filename or "download",
+        inline=asset.kind in (AssetKind.IMAGE, AssetKind.VIDEO),
+    )
+
+
+routes = [
+    Route("/", library, methods=["GET"], name="index"),
+    Route("/{asset_id:int}", detail, methods=["GET"], name="detail"),
+    Route("/{asset_id:int}/card", card, methods=["GET"], name="card"),
+    Route("/{asset_id:int}/card", card, methods=["GET"], name="card"),
+    Route("/{asset_id:int}/download", download, methods=["GET"], name="download"),
+    Route("/{asset_id:int}/stream", stream, methods=["GET"], name="stream"),
+    Route("/{asset_id:int}/progress", progress, methods=["POST"], name="progress"),
+]
+
+share_routes = [
+    Route("/s/{asset_id:int}/{code}", share, methods=["GET"], name="share"),
+    Route("/s/{asset_id:int}/{code}/file", share_file, methods=["GET"], name="share_file"),
+]

@@ -1,0 +1,55 @@
+"""The one place user-written HTML is cleaned (the only module allowed to import bleach).
+Cleaned text is stored in columns named `*_html`; templates may mark only those `|safe`."""
+
+import bleach
+from bleach.callbacks import nofollow
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "code",
+        "em",
+        "h2",
+        "h3",
+        "h4",
+        "i",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "strong",
+        "u",
+        "ul",
+    }
+)
+ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+)
+
+
+def clean_html(text: str) -> str:
+    """Allow-listed tags and attributes only: no scripts, no event handlers, no `javascript:`
+    or `data:` URLs, no styles. Plain text with line breaks becomes paragraphs."""
+    text = text.strip()
+    if not text:
+        return ""
+    if "<" not in text:
+        paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+        text = "".join(
+            "<p>" + bleach.clean(p, tags=set(), strip=True).replace("\n", "<br>") + "</p>"
+            for p in paragraphs
+        )
+    cleaned = _cleaner.clean(text)
+    return str(bleach.linkify(cleaned, callbacks=[nofollow], parse_email=False))

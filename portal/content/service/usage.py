@@ -1,0 +1,318 @@
+"""The advocate's side: what they may see, first use and watching (points once), share pages."""
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from portal.auth.models import Role, User, UserStatus
+from portal.clock import utcnow
+from portal.content.models import WATCHED_PERCENT, Asset, AssetGroup, AssetKind, AssetTag, AssetUse
+from portal.errors import NotFound
+from portal.points import service as points
+from portal.points.models import Badge, BadgeRule
+from portal.targeting import STAFF_SEE_ALL, visible_to
+
+NEW_FOR = timedelta(days=14)
+TAG = re.compile(r"<[^>]*>")
+
+
+def _visible(viewer: User) -> ColumnElement[bool]:
+    targeted = visible_to(
+        viewer,
+        is_targeted=Asset.is_targeted,
+        thing_id=Asset.id,
+        link_thing_id=AssetGroup.asset_id,
+        link_group_id=AssetGroup.group_id,
+    )
+    if viewer.has_role(*STAFF_SEE_ALL):
+        return targeted
+    return and_(Asset.is_published.is_(True), targeted)
+
+
+@dataclass(frozen=True)
+class Card:
+    asset: Asset
+    use: AssetUse | None
+    is_new: bool
+
+    @property
+    def is_used(self) -> bool:
+        """The check mark: downloaded or opened, or (for a video) watched to the end."""
+        if self.use is None:
+            return False
+        if self.asset.kind is AssetKind.VIDEO:
+            return self.use.watched_at is not None
+        return self.use.downloads > 0
+
+
+@dataclass(frozen=True)
+class Library:
+    cards: list[Card]
+    categories: list[str]
+    tags: list[str]
+
+
+async def library(
+    session: AsyncSession,
+    viewer: User,
+    *,
+    category: str = "",
+    tag: str = "",
+    search: str = "",
+) -> Library:
+    """What the viewer may see, filtered; with the categories and tags to filter by."""
+    visible = _visible(viewer)
+    query = select(Asset).where(visible)
+    if category:
+        query = query.where(Asset.category == category)
+    if tag:
+        query = query.where(
+            select(AssetTag.asset_id)
+            .where(AssetTag.asset_id == Asset.id, AssetTag.tag == tag.lower())
+            .exists()
+        )
+    assets = list(
+        await session.scalars(
+            query.options(selectinload(Asset.tags)).order_by(
+                Asset.published_at.desc(), Asset.id.desc()
+            )
+        )
+    )
+    if search:
+        needle = " ".join(search.casefold().split())
+        assets = [a for a in assets if needle in _searchable(a)]
+    uses = await _uses(session, viewer, [a.id for a in assets])
+    now = utcnow()
+    cards = [
+        Card(
+            asset=a,
+            use=uses.get(a.id),
+            is_new=a.published_at is not None
+            and now - a.published_at < NEW_FOR
+            and a.id not in uses,
+        )
+        for a in assets
+    ]
+    categories = list(
+        await session.scalars(
+            select(Asset.category)
+            .where(visible, Asset.category != "")
+            .distinct()
+            .order_by(Asset.category)
+        )
+    )
+    tags = list(
+        await session.scalars(
+            select(AssetTag.tag)
+            .join(Asset, Asset.id == AssetTag.asset_id)
+            .where(visible)
+            .distinct()
+            .order_by(AssetTag.tag)
+        )
+    )
+    return Library(cards=cards, categories=categories, tags=tags)
+
+
+def _searchable(asset: Asset) -> str:
+    """Title and description as a reader sees them: the markup removed, entities decoded, case
+    folded (in Python, so "Lucía" finds "LUCÍA" on SQLite too)."""
+    text = html.unescape(TAG.sub(" ", asset.description_html))
+    return " ".join(f"{asset.title} {text}".casefold().split())
+
+
+async def _uses(session: AsyncSession, viewer: User, asset_ids: list[int]) -> dict[int, AssetUse]:
+    if not asset_ids:
+        return {}
+    rows = await session.scalars(
+        select(AssetUse).where(AssetUse.user_id == viewer.id, AssetUse.asset_id.in_(asset_ids))
+    )
+    return {use.asset_id: use for use in rows}
+
+
+async def access_asset(session: AsyncSession, viewer: User, asset_id: int) -> Asset:
+    """The asset if the viewer may see it; NotFound for missing, unpublished or not targeted
+    at them alike, so existence is not leaked."""
+    asset = await session.scalar(
+        select(Asset)
+        .where(Asset.id == asset_id, _visible(viewer))
+        .options(selectinload(Asset.tags))
+    )
+    if asset is None:
+        raise NotFound()
+    return asset
+
+
+async def use_of(session: AsyncSession, viewer: User, asset: Asset) -> AssetUse | None:
+    return await session.get(AssetUse, (asset.id, viewer.id))
+
+
+async def card_for(session: AsyncSession, viewer: User, asset: Asset) -> Card:
+    use = await use_of(session, viewer, asset)
+    return Card(asset=asset, use=use, is_new=False)
+
+
+def _insert_use(session: AsyncSession, **values: object) -> PgInsert | SqliteInsert:
+    """INSERT for this engine: both dialects' inserts know ON CONFLICT."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(AssetUse).values(**values)
+
+
+async def _touch_use(session: AsyncSession, viewer: User, asset: Asset, *, downloads: int) -> None:
+    """The person's use row, made on first use; both engines' ON CONFLICT makes a double click
+    one row."""
+    statement = _insert_use(
+        session, asset_id=asset.id, user_id=viewer.id, first_used_at=utcnow(), downloads=downloads
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["asset_id", "user_id"],
+            set_={"downloads": AssetUse.downloads + downloads},
+        )
+    )
+
+
+async def _award_once(session: AsyncSession, viewer: User, asset: Asset, reason: str) -> int:
+    """Points for the first use, once: the conditional update lets one request through, and
+    the ledger key makes even a second one a replay."""
+    if asset.points <= 0:
+        return 0
+    claimed = await session.scalar(
+        update(AssetUse)
+        .where(
+            AssetUse.asset_id == asset.id,
+            AssetUse.user_id == viewer.id,
+            AssetUse.points_awarded == 0,
+        )
+        .values(points_awarded=asset.points)
+        .returning(AssetUse.asset_id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed is None:
+        return 0
+    await points.award(
+        session,
+        viewer,
+        points=asset.points,
+        reason=f"{reason} “{asset.title[:120]}”",
+        key=f"asset:{asset.id}:used:{viewer.id}",
+        source=points.Source("asset", asset.id),
+    )
+    return asset.points
+
+
+async def record_download(session: AsyncSession, viewer: User, asset: Asset) -> int:
+    """A download, an image opened or a link followed: counted every time; the first one
+    earns the asset's points. Returns the points awarded now (0 after the first time).
+    Videos earn their points by being watched, not fetched."""
+    await _touch_use(session, viewer, asset, downloads=1)
+    if asset.kind is AssetKind.VIDEO:
+        return 0
+    verb = {AssetKind.LINK: "Opened", AssetKind.IMAGE: "Opened"}.get(asset.kind, "Downloaded")
+    awarded = await _award_once(session, viewer, asset, verb)
+    if awarded:
+        await _first_download_badge(session, viewer)
+    return awarded
+
+
+async def _first_download_badge(session: AsyncSession, viewer: User) -> None:
+    """The "first download" badge (Bookworm in the default set), once per person; two first
+    downloads of different items at the same moment still give it once."""
+    badge = await session.scalar(
+        select(Badge).where(Badge.rule == BadgeRule.FIRST_DOWNLOAD, Badge.is_active.is_(True))
+    )
+    if badge is None:
+        return
+    try:
+        async with session.begin_nested():
+            await points.award_badge(session, user=viewer, badge=badge)
+    except IntegrityError:
+        return
+
+
+@dataclass(frozen=True)
+class WatchProgress:
+    percent: int
+    watched: bool
+    awarded: int  # points awarded by this report (0 when nothing new)
+
+
+async def record_progress(
+    session: AsyncSession, viewer: User, asset: Asset, *, percent: int
+) -> WatchProgress:
+    """A progress beacon from the player: the furthest point is kept; at 90 % the video
+    counts as watched and earns its points once."""
+    if asset.kind is not AssetKind.VIDEO:
+        raise NotFound()
+    percent = max(0, min(100, percent))
+    await _touch_use(session, viewer, asset, downloads=0)
+    await session.execute(
+        update(AssetUse)
+        .where(
+            AssetUse.asset_id == asset.id,
+            AssetUse.user_id == viewer.id,
+            AssetUse.watched_percent < percent,
+        )
+        .values(watched_percent=percent)
+        .execution_options(synchronize_session=False)
+    )
+    awarded = 0
+    if percent >= WATCHED_PERCENT:
+        await session.execute(
+            update(AssetUse)
+            .where(
+                AssetUse.asset_id == asset.id,
+                AssetUse.user_id == viewer.id,
+                AssetUse.watched_at.is_(None),
+            )
+            .values(watched_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        awarded = await _award_once(session, viewer, asset, "Watched")
+    use = await session.get(AssetUse, (asset.id, viewer.id), populate_existing=True)
+    if use is None:  # deleted meanwhile, with its asset
+        raise NotFound()
+    return WatchProgress(
+        percent=use.watched_percent, watched=use.watched_at is not None, awarded=awarded
+    )
+
+
+@dataclass(frozen=True)
+class SharePage:
+    asset: Asset
+    advocate: User | None  # None: the code is unknown or its owner is not active
+
+
+async def share_page(session: AsyncSession, *, asset_id: int, code: str) -> SharePage:
+    """A public page for a published asset that is meant for everyone (targeted assets stay
+    inside the portal), carrying the sharing advocate's referral code."""
+    asset = await session.scalar(
+        select(Asset).where(
+            Asset.id == asset_id,
+            Asset.is_published.is_(True),
+            Asset.is_targeted.is_(False),
+        )
+    )
+    if asset is None:
+        raise NotFound()
+    advocate = await session.scalar(
+        select(User).where(User.referral_code == code, User.status == UserStatus.ACTIVE)
+    )
+    return SharePage(asset=asset, advocate=advocate)
+
+
+def can_share(viewer: User, asset: Asset) -> bool:
+    """Published content meant for everyone can be shared; targeted content stays inside."""
+    return (
+        asset.is_published
+        and not asset.is_targeted
+        and viewer.has_role(Role.ADVOCATE, *STAFF_SEE_ALL)
+    )

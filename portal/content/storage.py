@@ -1,0 +1,152 @@
+"""File storage behind a small interface, for every uploaded file the portal keeps: content
+assets today, avatars, challenge image proofs and reward images next. Nothing here knows what a
+file is for.
+
+A `Storage` saves a stream under a random name (never the uploader's filename), reads back a
+byte range, tells a file's size and deletes it. `LocalStorage`, a directory (by default
+`settings.upload_dir`), is the only implementation; an object store (S3 and the like) can
+implement the same five methods later. Files are never served from `static/`: routes stream
+them through `read` after checking who may see them.
+"""
+
+import hashlib
+import secrets
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import anyio
+
+CHUNK_SIZE = 64 * 1024
+HEAD_SIZE = 8 * 1024  # enough for type sniffing by magic numbers
+
+
+class FileTooLarge(Exception):
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        super().__init__(f"larger than {limit_bytes} bytes")
+
+
+class FileMissing(Exception):
+    """The stored file is not there (deleted, or the storage lost it)."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str  # the storage name: random, safe in a path or a URL
+    size: int
+    sha256: str
+    head: bytes  # the first bytes, for deciding the type from the content
+
+
+class Storage(Protocol):
+    async def save(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> StoredFile:
+        """Write a stream under a new random name; over `max_bytes` raises `FileTooLarge` and
+        leaves nothing behind."""
+        ...
+
+    def read(self, name: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """The bytes `start` to `end` (inclusive, like HTTP ranges; `None` = to the end)."""
+        ...
+
+    async def size(self, name: str) -> int: ...
+
+    async def exists(self, name: str) -> bool: ...
+
+    async def delete(self, name: str) -> None:
+        """Remove a file; a missing one is not an error (deleting twice is fine)."""
+        ...
+
+
+def new_name() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class LocalStorage:
+    """Files in one directory on the local disk, named by `new_name()`."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, name: str) -> Path:
+        if not name or "/" in name or "\\" in name or name.startswith("."):
+            raise FileMissing(name)
+        return self.directory / name
+
+    async def save(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> StoredFile:
+        await anyio.Path(self.directory).mkdir(parents=True, exist_ok=True)
+        name = new_name()
+        path = self._path(name)
+        digest = hashlib.sha256()
+        head = b""
+        size = 0
+        try:
+            async with await anyio.open_file(path, "xb") as out:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FileTooLarge(max_bytes)
+                    if len(head) < HEAD_SIZE:
+                        head += chunk[: HEAD_SIZE - len(head)]
+                    digest.update(chunk)
+                    await out.write(chunk)
+        except BaseException:
+            await anyio.Path(path).unlink(missing_ok=True)
+            raise
+        return StoredFile(name=name, size=size, sha256=digest.hexdigest(), head=head)
+
+    async def read(self, name: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        path = self._path(name)
+        try:
+            file = await anyio.open_file(path, "rb")
+        except FileNotFoundError as error:
+            raise FileMissing(name) from error
+        async with file:
+            await file.seek(start)
+            remaining = None if end is None else end - start + 1
+            while remaining is None or remaining > 0:
+                chunk = await file.read(
+                    CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
+                )
+                if not chunk:
+                    break
+                if remaining is not None:
+                    remaining -= len(chunk)
+                yield chunk
+
+    async def size(self, name: str) -> int:
+        try:
+            return (await anyio.Path(self._path(name)).stat()).st_size
+        except FileNotFoundError as error:
+            raise FileMissing(name) from error
+
+    async def exists(self, name: str) -> bool:
+        try:
+            return await anyio.Path(self._path(name)).is_file()
+        except FileMissing:
+            return False
+
+    async def delete(self, name: str) -> None:
+        try:
+            await anyio.Path(self._path(name)).unlink(missing_ok=True)
+        except FileMissing:
+            return
+
+
+class Readable(Protocol):
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+async def iterate_file(file: Readable, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+    """Chunks of an uploaded file (Starlette's `UploadFile` has an async `read`)."""
+    while chunk := await file.read(chunk_size):
+        yield chunk
+
+
+def storage_for(upload_dir: Path | None) -> LocalStorage:
+    """The storage the settings name: `settings.upload_dir` (always set once the settings are
+    validated). An object store would be chosen here."""
+    if upload_dir is None:
+        raise ValueError("settings.upload_dir is not set")
+    return LocalStorage(upload_dir)

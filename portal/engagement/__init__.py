@@ -1,0 +1,2 @@
+"""Engagement: the emails that welcome, nudge and summarise, each sent at most once per person,
+kind and period."""

@@ -1,0 +1,42 @@
+"""The engagement cron jobs. Each is a sweep over the database, so a missed run catches up,
+and each email is claimed in `nudges` first, so a rerun or a second worker sends nothing twice."""
+
+from arq import cron
+
+from portal.clock import utcnow
+from portal.engagement import service
+from portal.jobs import JobContext, unit_of_work
+from portal.program import service as program
+
+
+async def send_onboarding(ctx: JobContext) -> int:
+    async with unit_of_work(ctx) as session:
+        return await service.send_onboarding(
+            session, base_url=ctx["settings"].base_url, now=utcnow()
+        )
+
+
+async def nudge_quiet_advocates(ctx: JobContext) -> int:
+    async with unit_of_work(ctx) as session:
+        config = await program.load(session)
+        return await service.nudge_quiet_advocates(
+            session,
+            base_url=ctx["settings"].base_url,
+            now=utcnow(),
+            after_days=config.reengage_after_days,
+        )
+
+
+async def send_weekly_digest(ctx: JobContext) -> int:
+    async with unit_of_work(ctx) as session:
+        return await service.send_weekly_digest(
+            session, base_url=ctx["settings"].base_url, now=utcnow()
+        )
+
+
+FUNCTIONS: list[object] = []
+CRON_JOBS = [
+    cron(send_onboarding, minute={20}),
+    cron(nudge_quiet_advocates, hour={10}, minute={0}),
+    cron(send_weekly_digest, weekday="mon", hour={8}, minute={0}),
+]

@@ -1,0 +1,254 @@
+"""Who gets which engagement email, when, and once: onboarding after the first sign-in, nudges
+for quiet advocates, the weekly digest. Sweeps go through advocates in id order, a batch at a
+time, so a program of any size fits in memory and time."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.auth.models import Role, User, UserRole, UserStatus
+from portal.engagement.models import Nudge
+from portal.outbox import service as outbox
+from portal.outbox.models import EmailCategory
+from portal.points.models import Balance, Period, PeriodTotal
+from portal.points.service.ledger import period_start
+from portal.program import service as program
+from portal.rewards.models import Reward
+
+BATCH = 500
+# Onboarding steps reached more than this long ago are skipped, so people who joined before
+# the sequence existed don't get a backlog of welcomes.
+CATCH_UP = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class OnboardingStep:
+    day: int
+    kind: str
+    subject: str
+    only_if_quiet: bool = False
+
+
+ONBOARDING = [
+    OnboardingStep(0, "onboarding_welcome", "Welcome to {program_name}: how points work"),
+    OnboardingStep(14, "onboarding_refer", "Know someone who'd love {product}? Refer them"),
+    OnboardingStep(21, "onboarding_check_in", "Everything OK, {first_name}?", only_if_quiet=True),
+]
+
+
+async def claim(session: AsyncSession, *, user_id: int, kind: str, period: str) -> bool:
+    """Records that this email goes out; False if it already did (then send nothing)."""
+    insert_for = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    inserted = await session.scalar(
+        insert_for(Nudge)
+        .values(user_id=user_id, kind=kind, period=period)
+        .on_conflict_do_nothing()
+        .returning(Nudge.user_id)
+    )
+    return inserted is not None
+
+
+def _advocates() -> Select[User, Balance]:
+    return (
+        select(User, Balance)
+        .join(Balance, Balance.user_id == User.id)
+        .where(User.status == UserStatus.ACTIVE, User.roles.any(UserRole.role == Role.ADVOCATE))
+    )
+
+
+async def _batches(
+    session: AsyncSession, query: Select[User, Balance]
+) -> AsyncIterator[list[tuple[User, Balance]]]:
+    """Keyset pagination on the user id: each batch starts after the last one."""
+    after = 0
+    while True:
+        rows = [
+            (user, balance)
+            for user, balance in await session.execute(
+                query.where(User.id > after).order_by(User.id).limit(BATCH)
+            )
+        ]
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0].id
+
+
+def _common(config: program.ProgramConfig, user: User, base_url: str) -> dict[str, Any]:
+    return {
+        "program_name": config.program_name,
+        "name": user.display_name,
+        "first_name": user.display_name.split()[0] if user.display_name else "there",
+        "product": config.program_name.removesuffix(" Advocates"),
+        "referral_link": f"{base_url}/r/{user.referral_code}",
+        "link": f"{base_url}/",
+    }
+
+
+async def send_onboarding(session: AsyncSession, *, base_url: str, now: datetime) -> int:
+    config = await program.load(session)
+    sent = 0
+    for step in ONBOARDING:
+        reached = now - timedelta(days=step.day)
+        query = _advocates().where(
+            User.first_login_at <= reached, User.first_login_at > reached - CATCH_UP
+        )
+        async for rows in _batches(session, query):
+            for user, balance in rows:
+                assert user.first_login_at is not None  # noqa: S101 (filtered above)
+                if step.only_if_quiet and (
+                    balance.last_earned_at is not None
+                    and balance.last_earned_at > user.first_login_at
+                ):
+                    continue
+                if not await claim(session, user_id=user.id, kind=step.kind, period="once"):
+                    continue
+                context = {**_common(config, user, base_url), "balance": balance.current}
+                subject = step.subject.format_map(context)
+                queued = await outbox.queue_email(
+                    session,
+                    to=user.email,
+                    user_id=user.id,
+                    subject=subject,
+                    kind=step.kind,
+                    context=context,
+                    category=EmailCategory.REMINDERS,
+                    base_url=base_url,
+                )
+                sent += queued is not None
+    return sent
+
+
+async def nudge_quiet_advocates(
+    session: AsyncSession, *, base_url: str, now: datetime, after_days: int
+) -> int:
+    """A nudge after N quiet days and a second, different one after 2N: once per quiet spell."""
+    config = await program.load(session)
+    quiet_since = func.coalesce(Balance.last_earned_at, User.first_login_at, User.created_at)
+    sent = 0
+    for kind, days in (("quiet_second", 2 * after_days), ("quiet_first", after_days)):
+        query = _advocates().where(quiet_since <= now - timedelta(days=days))
+        if kind == "quiet_first":
+            query = query.where(quiet_since > now - timedelta(days=2 * after_days))
+        async for rows in _batches(session, query):
+            affordable = await _affordable_rewards(session, max(b.current for _, b in rows))
+            for user, balance in rows:
+                since = balance.last_earned_at or user.first_login_at or user.created_at
+                if not await claim(
+                    session, user_id=user.id, kind=kind, period=since.date().isoformat()
+                ):
+                    continue
+                context = {
+                    **_common(config, user, base_url),
+                    "second": kind == "quiet_second",
+                    "days": (now - since).days,
+                    "balance": balance.current,
+                    "rewards": [r for r in affordable if r.cost <= balance.current][:3],
+                }
+                queued = await outbox.queue_email(
+                    session,
+                    to=user.email,
+                    user_id=user.id,
+                    kind="quiet_nudge",
+                    context=context,
+                    subject=(
+                        "We miss you at {program_name}"
+                        if kind == "quiet_first"
+                        else "{first_name}, your {balance} points are waiting"
+                    ).format_map(context),
+                    category=EmailCategory.REMINDERS,
+                    base_url=base_url,
+                )
+                sent += queued is not None
+    return sent
+
+
+async def _affordable_rewards(session: AsyncSession, up_to: int) -> list[Reward]:
+    """Active rewards for everyone, dearest first, that the richest of a batch could take."""
+    return list(
+        await session.scalars(
+            select(Reward)
+            .where(Reward.is_active, ~Reward.groups.any(), Reward.cost <= up_to)
+            .order_by(Reward.cost.desc())
+            .limit(20)
+        )
+    )
+
+
+async def _ranks(session: AsyncSession, week: date) -> dict[int, tuple[int, int]]:
+    """Everyone's all-time rank now and a week ago (lifetime minus what they earned since)."""
+    earned = (
+        select(PeriodTotal.user_id, PeriodTotal.points)
+        .where(PeriodTotal.period == Period.WEEK, PeriodTotal.period_start == week)
+        .subquery()
+    )
+    before = Balance.lifetime - func.coalesce(earned.c.points, 0)
+    rows = await session.execute(
+        select(
+            Balance.user_id,
+            func.rank().over(order_by=Balance.lifetime.desc()),
+            func.rank().over(order_by=before.desc()),
+        )
+        .outerjoin(earned, earned.c.user_id == Balance.user_id)
+        .where(Balance.lifetime > 0)
+    )
+    return {user_id: (now_rank, then_rank) for user_id, now_rank, then_rank in rows}
+
+
+async def send_weekly_digest(session: AsyncSession, *, base_url: str, now: datetime) -> int:
+    """Monday's summary of the week that ended: points earned, rank change, what is new."""
+    week = period_start(Period.WEEK, now) - timedelta(days=7)
+    period = f"{week.isocalendar().year}-W{week.isocalendar().week:02d}"
+    config = await program.load(session)
+    ranks = await _ranks(session, week)
+    earned = dict(
+        (
+            await session.execute(
+                select(PeriodTotal.user_id, PeriodTotal.points).where(
+                    PeriodTotal.period == Period.WEEK, PeriodTotal.period_start == week
+                )
+            )
+        ).all()
+    )
+    new_rewards = list(
+        await session.scalars(
+            select(Reward.title).where(
+                Reward.is_active,
+                ~Reward.groups.any(),
+                Reward.created_at >= datetime.combine(week, datetime.min.time(), now.tzinfo),
+            )
+        )
+    )
+    sent = 0
+    async for rows in _batches(session, _advocates()):
+        for user, balance in rows:
+            if not await claim(session, user_id=user.id, kind="weekly_digest", period=period):
+                continue
+            rank_now, rank_then = ranks.get(user.id, (0, 0))
+            context = {
+                **_common(config, user, base_url),
+                "week_points": earned.get(user.id, 0),
+                "balance": balance.current,
+                "rank": rank_now,
+                "rank_change": rank_then - rank_now if rank_now and rank_then else 0,
+                "new_rewards": new_rewards,
+            }
+            queued = await outbox.queue_email(
+                session,
+                to=user.email,
+                user_id=user.id,
+                kind="weekly_digest",
+                context=context,
+                subject="Your week at {program_name}: {week_points} points".format_map(context),
+                category=EmailCategory.DIGESTS,
+                base_url=base_url,
+            )
+            sent += queued is not None
+    return sent

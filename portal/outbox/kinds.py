@@ -1,0 +1,204 @@
+"""Every kind of email the portal writes: who gets it, the placeholders its subject may use,
+and a sample for the preview in Manage → Emails."""
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from portal.clock import utcnow
+
+
+@dataclass(frozen=True)
+class EmailKind:
+    kind: str
+    label: str
+    audience: str
+    default_subject: str
+    sample: dict[str, Any]
+
+    @property
+    def placeholders(self) -> list[str]:
+        return sorted(k for k, v in self.sample.items() if isinstance(v, str | int))
+
+
+_PROGRAM = {"program_name": "Acme Advocates", "name": "Ada Byron"}
+_ONBOARDING = {
+    **_PROGRAM,
+    "first_name": "Ada",
+    "product": "Acme",
+    "referral_link": "https://portal.example/r/sample",
+    "link": "https://portal.example/",
+    "balance": 1200,
+}
+KINDS = {
+    kind.kind: kind
+    for kind in [
+        EmailKind(
+            "invitation",
+            "Invitation",
+            "people invited by a marketer",
+            "{inviter} invited you to {program_name}",
+            {
+                **_PROGRAM,
+                "inviter": "Maya Patel",
+                "tagline": "Share what you love.",
+                "link": "https://portal.example/invitations/sample",
+                "expires_at": utcnow() + timedelta(days=7),
+            },
+        ),
+        EmailKind(
+            "invitation_reminder",
+            "Invitation reminder",
+            "invited people after 3 days",
+            "Reminder: your invitation to {program_name}",
+            {
+                **_PROGRAM,
+                "inviter": "Maya Patel",
+                "tagline": "Share what you love.",
+                "link": "https://portal.example/invitations/sample",
+                "expires_at": utcnow() + timedelta(days=4),
+            },
+        ),
+        EmailKind(
+            "password_reset",
+            "Password reset",
+            "anyone who asks",
+            "Reset your {program_name} password",
+            {**_PROGRAM, "link": "https://portal.example/reset-password/sample"},
+        ),
+        EmailKind(
+            "signup_pending",
+            "Sign-up to approve",
+            "marketers and admins",
+            "{applicant} wants to join {program_name}",
+            {
+                **_PROGRAM,
+                "applicant": "Pat Newcomer",
+                "applicant_email": "pat@newco.example",
+                "company": "NewCo",
+                "link": "https://portal.example/manage/people?status=pending",
+            },
+        ),
+        EmailKind(
+            "signup_approved",
+            "Sign-up approved",
+            "new advocates",
+            "Welcome to {program_name}: you're in",
+            {**_PROGRAM, "link": "https://portal.example/login"},
+        ),
+        EmailKind(
+            "referral_moved",
+            "Referral moved",
+            "the referring advocate",
+            "Your referral {prospect} moved to {stage}",
+            {
+                **_PROGRAM,
+                "prospect": "Grace Hopper",
+                "news": "is now a qualified lead.",
+                "stage": "Qualified",
+                "points": 200,
+                "link": "https://portal.example/referrals/1",
+            },
+        ),
+        EmailKind(
+            "referral_assigned",
+            "Referral assigned",
+            "the sales rep",
+            "New referral for you: {prospect}",
+            {
+                **_PROGRAM,
+                "prospect": "Grace Hopper",
+                "company": "Navy Labs",
+                "email": "grace@navylabs.example",
+                "link": "https://portal.example/pipeline/1",
+            },
+        ),
+        EmailKind(
+            "referral_stale",
+            "Stale referral reminder",
+            "the sales rep",
+            "Reminder: {prospect} has waited {days} days",
+            {
+                **_PROGRAM,
+                "prospect": "Grace Hopper",
+                "stage": "Contacted",
+                "days": 8,
+                "link": "https://portal.example/pipeline/1",
+            },
+        ),
+        EmailKind(
+            "redemption_status",
+            "Redemption update",
+            "the redeeming advocate",
+            "{title}",
+            {
+                **_PROGRAM,
+                "title": "Your Acme hoodie is on its way",
+                "reward": "Acme hoodie",
+                "status": "fulfilled",
+                "code": None,
+                "tracking_note": "Royal Mail RM123456789GB",
+                "reject_reason": "",
+                "refunded": False,
+                "cost": 1200,
+                "link": "https://portal.example/rewards/redemptions/1",
+            },
+        ),
+        EmailKind(
+            "onboarding_welcome",
+            "Welcome (onboarding day 0)",
+            "advocates after their first sign-in",
+            "Welcome to {program_name}: how points work",
+            _ONBOARDING,
+        ),
+        EmailKind(
+            "onboarding_refer",
+            "Refer a friend (onboarding day 14)",
+            "advocates two weeks in",
+            "Know someone who'd love {product}? Refer them",
+            _ONBOARDING,
+        ),
+        EmailKind(
+            "onboarding_check_in",
+            "Check-in (onboarding day 21)",
+            "advocates still without points after three weeks",
+            "Everything OK, {first_name}?",
+            _ONBOARDING,
+        ),
+        EmailKind(
+            "quiet_nudge",
+            "We miss you",
+            "advocates quiet for 30 and 60 days",
+            "We miss you at {program_name}",
+            {**_ONBOARDING, "second": False, "days": 31, "rewards": []},
+        ),
+        EmailKind(
+            "weekly_digest",
+            "Weekly digest",
+            "every advocate, on Mondays",
+            "Your week at {program_name}: {week_points} points",
+            {
+                **_ONBOARDING,
+                "week_points": 250,
+                "rank": 12,
+                "rank_change": 3,
+                "new_rewards": ["Acme hoodie"],
+            },
+        ),
+    ]
+}
+
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill(template: str, context: dict[str, Any]) -> str:
+    """Fills plain {name} placeholders from the email's context; anything else stays as typed
+    (no attribute or format syntax, so a subject can't reach into the objects behind it)."""
+
+    def value(match: re.Match[str]) -> str:
+        found = context.get(match.group(1))
+        return str(found) if isinstance(found, str | int) else match.group(0)
+
+    return PLACEHOLDER.sub(value, template)

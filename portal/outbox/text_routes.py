@@ -1,0 +1,75 @@
+"""Manage → Emails: each kind of email, with the marketer's own subject and opening, previewed."""
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from portal.forms import FormState
+from portal.outbox import texts
+from portal.outbox.kinds import KINDS
+from portal.web import current_user, db, flash, redirect, render, staff_of_program
+
+# The preview frame: the email's own inline styles, no scripts, framed only by our own page.
+PREVIEW_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+)
+
+
+@staff_of_program
+async def email_kinds(request: Request) -> Response:
+    saved = await texts.texts(db(request))
+    return render(request, "outbox/kinds.html", {"kinds": KINDS.values(), "saved": saved})
+
+
+async def _edit_page(request: Request, form: FormState, *, status_code: int = 200) -> Response:
+    kind = texts.access_kind(request.path_params["kind"])
+    preview = texts.preview(kind, subject=form.value("subject"), intro=form.value("intro"))
+    context = {"kind": kind, "form": form, "preview": preview}
+    return render(request, "outbox/kind_edit.html", context, status_code=status_code)
+
+
+@staff_of_program
+async def edit_kind(request: Request) -> Response:
+    saved = await texts.text_for(db(request), request.path_params["kind"])
+    data = {"subject": saved.subject, "intro": saved.intro} if saved else {}
+    return await _edit_page(request, FormState(data=data))
+
+
+@staff_of_program
+async def save_kind(request: Request) -> Response:
+    form = await request.form()
+    state = FormState.of(form, "subject", "intro")
+    if form.get("action") == "preview":
+        return await _edit_page(request, state)
+    try:
+        await texts.save_text(
+            db(request),
+            actor=current_user(request),
+            kind=request.path_params["kind"],
+            subject=state.value("subject"),
+            intro=state.value("intro"),
+        )
+    except texts.InvalidEmailText as error:
+        state.add_error(None, error.message)
+        return await _edit_page(request, state, status_code=422)
+    flash(request, "Saved: new emails of this kind use your wording.")
+    return redirect(request, "emails:edit", kind=request.path_params["kind"])
+
+
+@staff_of_program
+async def preview_html(request: Request) -> Response:
+    kind = texts.access_kind(request.path_params["kind"])
+    params = request.query_params
+    shown = texts.preview(kind, subject=params.get("subject", ""), intro=params.get("intro", ""))
+    return HTMLResponse(
+        shown.html,
+        headers={"Content-Security-Policy": PREVIEW_POLICY, "X-Frame-Options": "SAMEORIGIN"},
+    )
+
+
+routes = [
+    Route("/", email_kinds, methods=["GET"], name="list"),
+    Route("/{kind:str}", edit_kind, methods=["GET"], name="edit"),
+    Route("/{kind:str}", save_kind, methods=["POST"], name="save"),
+    Route("/{kind:str}/preview", preview_html, methods=["GET"], name="preview"),
+]

@@ -1,0 +1,10 @@
+from pathlib import Path
+
+import pytest
+
+from portal.content.storage import LocalStorage
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalStorage:
+    return LocalStorage(tmp_path / "uploads")

@@ -1,0 +1,139 @@
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal import clock
+from portal.engagement import service as engagement
+from portal.outbox import preferences
+from portal.outbox.models import EmailCategory, OutboxEmail
+from portal.points import service as points
+from tests.factories import give_points, make_advocate, make_marketer
+
+BASE = "http://portal.test"
+
+
+async def _kinds_sent(session: AsyncSession, user) -> list[str]:
+    return list(
+        await session.scalars(
+            select(OutboxEmail.kind).where(OutboxEmail.user_id == user.id).order_by(OutboxEmail.id)
+        )
+    )
+
+
+async def _onboard(session: AsyncSession) -> int:
+    return await engagement.send_onboarding(session, base_url=BASE, now=clock.utcnow())
+
+
+async def test_onboarding_steps_through_the_days_once_each(session: AsyncSession) -> None:
+    advocate = await make_advocate(session, name="Ada Byron")
+    advocate.record_login(clock.utcnow())
+    await session.flush()
+    assert await _onboard(session) == 1
+    assert await _onboard(session) == 0  # a rerun (or a second worker) sends nothing
+    for day, expected in ((2, 0), (14, 1), (15, 0), (21, 1)):
+        with clock.shifted(timedelta(days=day, minutes=5)):
+            assert await _onboard(session) == expected, day
+    assert await _kinds_sent(session, advocate) == [
+        "onboarding_welcome",
+        "onboarding_refer",
+        "onboarding_check_in",
+    ]
+    welcome = await session.scalar(
+        select(OutboxEmail).where(OutboxEmail.kind == "onboarding_welcome")
+    )
+    assert f"{BASE}/r/{advocate.referral_code}" in welcome.text_body
+    assert welcome.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+async def test_the_day_21_check_in_is_skipped_once_the_advocate_is_active(
+    session: AsyncSession,
+) -> None:
+    advocate = await make_advocate(session)
+    advocate.record_login(clock.utcnow())
+    with clock.shifted(timedelta(days=3)):
+        await give_points(session, advocate, 50)
+    with clock.shifted(timedelta(days=21, minutes=5)):
+        assert await _onboard(session) == 0
+    assert "onboarding_check_in" not in await _kinds_sent(session, advocate)
+
+
+async def test_people_who_joined_long_ago_get_no_backlog_of_onboarding(
+    session: AsyncSession,
+) -> None:
+    advocate = await make_advocate(session)
+    with clock.shifted(-timedelta(days=100)):
+        advocate.record_login(clock.utcnow())
+    assert await _onboard(session) == 0
+
+
+async def test_quiet_advocates_get_two_different_nudges_once_per_quiet_spell(
+    session: AsyncSession,
+) -> None:
+    await make_marketer(session)  # staff are never nudged
+    advocate = await make_advocate(session)
+    advocate.record_login(clock.utcnow())
+    await give_points(session, advocate, 500)
+
+    async def nudge() -> int:
+        return await engagement.nudge_quiet_advocates(
+            session, base_url=BASE, now=clock.utcnow(), after_days=30
+        )
+
+    assert await nudge() == 0
+    with clock.shifted(timedelta(days=31)):
+        assert await nudge() == 1
+        assert await nudge() == 0
+    with clock.shifted(timedelta(days=45)):
+        assert await nudge() == 0
+    with clock.shifted(timedelta(days=61)):
+        assert await nudge() == 1
+        second = await session.scalar(
+            select(OutboxEmail)
+            .where(OutboxEmail.kind == "quiet_nudge")
+            .order_by(OutboxEmail.id.desc())
+        )
+        assert "500 points are waiting" in second.subject
+        await give_points(session, advocate, 10)  # back, and then quiet again
+    with clock.shifted(timedelta(days=92)):
+        assert await nudge() == 1
+    assert await session.scalar(select(func.count()).where(OutboxEmail.kind == "quiet_nudge")) == 3
+
+
+async def test_people_who_switched_reminders_off_get_no_nudges(session: AsyncSession) -> None:
+    advocate = await make_advocate(session)
+    await preferences.save_preferences(session, user=advocate, wanted={EmailCategory.DIGESTS})
+    with clock.shifted(timedelta(days=31)):
+        assert (
+            await engagement.nudge_quiet_advocates(
+                session, base_url=BASE, now=clock.utcnow(), after_days=30
+            )
+            == 0
+        )
+    assert await _kinds_sent(session, advocate) == []
+
+
+async def test_weekly_digest_reports_the_week_and_the_rank_change(session: AsyncSession) -> None:
+    climber = await make_advocate(session, name="Climber")
+    leader = await make_advocate(session, name="Leader")
+    monday = clock.utcnow() - timedelta(days=clock.utcnow().weekday())
+    with clock.shifted(-timedelta(days=clock.utcnow().weekday() + 10)):  # the week before last
+        await points.award(session, leader, points=500, reason="r", key="old:leader")
+        await points.award(session, climber, points=100, reason="r", key="old:climber")
+    with clock.shifted(-timedelta(days=clock.utcnow().weekday() + 3)):  # last week
+        await points.award(session, climber, points=900, reason="r", key="last:climber")
+    sent = await engagement.send_weekly_digest(
+        session, base_url=BASE, now=monday + timedelta(hours=8)
+    )
+    assert sent == 2
+    assert (
+        await engagement.send_weekly_digest(session, base_url=BASE, now=monday + timedelta(hours=9))
+        == 0
+    )
+    digest = await session.scalar(
+        select(OutboxEmail).where(
+            OutboxEmail.kind == "weekly_digest", OutboxEmail.user_id == climber.id
+        )
+    )
+    assert "Points earned: 900" in digest.text_body
+    assert "#1 (up 1)" in digest.text_body
