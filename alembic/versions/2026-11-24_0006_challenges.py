@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=120), nullable=False),
         sa.Column("summary", sa.String(length=300), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=False),
         sa.Column("type", sa.String(length=20), nullable=False),
         sa.Column("points", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),

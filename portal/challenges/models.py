@@ -79,7 +79,8 @@ class Challenge(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(String(300), default="")
-    body: Mapped[str] = mapped_column(Text, default="")  # plain text, shown as paragraphs
+    body: Mapped[str] = mapped_column(Text, default="")  # as the marketer wrote it
+    body_html: Mapped[str] = mapped_column(Text, default="")  # cleaned by content.sanitize
     type: Mapped[ChallengeType] = mapped_column(String(20))
     points: Mapped[int]
     status: Mapped[ChallengeStatus] = mapped_column(String(20), default=ChallengeStatus.DRAFT)

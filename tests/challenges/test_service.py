@@ -336,3 +336,17 @@ async def test_duplicate_is_a_draft_copy_and_archive_closes_entries(
     await challenges.archive_challenge(session, staff=marketer, challenge_id=original.id)
     with pytest.raises(challenges.SubmitRefused, match="no longer open"):
         await _submit(session, await make_advocate(session), original)
+
+
+async def test_the_body_is_stored_sanitized_for_the_page(session: AsyncSession) -> None:
+    challenge = await make_challenge(
+        session,
+        body='<p onclick="steal()">Read <a href="javascript:alert(1)">this</a></p>'
+        "<script>x</script>",
+    )
+    assert "onclick" not in challenge.body_html
+    assert "javascript:" not in challenge.body_html
+    assert "<script>" not in challenge.body_html
+    assert challenge.body_html.startswith("<p>Read")
+    plain = await make_challenge(session, body="First.\n\nSecond & last")
+    assert plain.body_html == "<p>First.</p><p>Second &amp; last</p>"

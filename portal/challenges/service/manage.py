@@ -20,6 +20,7 @@ from portal.challenges.models import (
     SubmissionStatus,
 )
 from portal.clock import utcnow
+from portal.content.sanitize import clean_html
 from portal.errors import NotFound
 
 
@@ -114,6 +115,7 @@ async def save_challenge(
     challenge.title = values.title
     challenge.summary = values.summary
     challenge.body = values.body
+    challenge.body_html = clean_html(values.body)
     challenge.type = values.type
     challenge.points = values.points
     challenge.status = values.status
