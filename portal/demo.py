@@ -121,9 +121,9 @@ async def seed_session(
         )
     await points_demo.seed(session, users)
     await rewards_demo.seed(session, users, base_url=base_url)
+    await content_demo.seed(session, users, storage=storage)
     await challenges_demo.seed(session, users, base_url=base_url)
     await referrals_demo.seed(session, users, base_url=base_url)
-    await content_demo.seed(session, users, storage=storage)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins

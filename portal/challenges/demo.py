@@ -11,6 +11,8 @@ from portal import clock
 from portal.auth.models import Group, GroupMember, User
 from portal.challenges import service as challenges
 from portal.challenges.models import Approval, Challenge, ChallengeStatus, ChallengeType
+from portal.content import service as content
+from portal.content.models import Asset
 
 MARKETER = "marketer@acme.example"
 QUESTIONS = [
@@ -33,6 +35,38 @@ QUESTIONS = [
         "required": False,
     },
 ]
+
+
+VIDEO = "Getting started with Acme (training)"
+PAPER = "Zero-trust security white paper"
+
+
+def _content_challenges(assets: dict[str, int]) -> list[dict[str, Any]]:
+    """Challenges on the demo library's items (when the library has them)."""
+    specs = []
+    if VIDEO in assets:
+        specs.append(
+            {
+                "title": "Finish the Getting started training",
+                "summary": "Twelve minutes that save you hours.",
+                "body": "Watch the <strong>Getting started</strong> video to the end.",
+                "type": ChallengeType.WATCH_VIDEO,
+                "points": 60,
+                "settings": {"asset_id": assets[VIDEO], "asset_title": VIDEO},
+            }
+        )
+    if PAPER in assets:
+        specs.append(
+            {
+                "title": "Read the zero-trust white paper",
+                "summary": "Our security story, in eight pages.",
+                "body": "Download the white paper and keep it handy for your security team.",
+                "type": ChallengeType.DOWNLOAD_ASSET,
+                "points": 35,
+                "settings": {"asset_id": assets[PAPER], "asset_title": PAPER},
+            }
+        )
+    return specs
 
 
 def _challenges(now: Any, groups: dict[str, int]) -> list[dict[str, Any]]:
@@ -132,8 +166,12 @@ async def seed(session: AsyncSession, users: dict[str, User], *, base_url: str) 
     now = clock.utcnow()
     groups = {g.name: g.id for g in await session.scalars(select(Group))}
     marketer = users[MARKETER]
+    assets = {
+        a.title: a.id
+        for a in await session.scalars(select(Asset).where(Asset.title.in_([VIDEO, PAPER])))
+    }
     made = {}
-    for spec in _challenges(now, groups):
+    for spec in _challenges(now, groups) + _content_challenges(assets):
         challenge = await challenges.save_challenge(session, staff=marketer, values=_values(spec))
         made[challenge.type if challenge.type != ChallengeType.CUSTOM else challenge.title] = (
             challenge
@@ -194,6 +232,10 @@ async def seed(session: AsyncSession, users: dict[str, User], *, base_url: str) 
     emea = [u for u in people if u.id in await _members(session, groups["EMEA"])]
     for user in emea[:3]:
         await enter(user, event, {"rsvp": True})
+    paper = await session.get(Asset, assets[PAPER]) if PAPER in assets else None
+    if paper is not None:
+        for user in people[8:11]:
+            await content.record_download(session, user, paper)  # completes the challenge
     tips = made["Post an Acme tip in your team chat"]
     developers = [u for u in people if u.id in await _members(session, groups["Developers"])]
     for n, user in enumerate(developers[:3]):

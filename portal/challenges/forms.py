@@ -1,6 +1,7 @@
 """Parsing an advocate's entry (one form per type) and a marketer's challenge form."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -118,6 +119,7 @@ FIELDS = (
     "event_at",
     "place",
     "event_link",
+    "asset_id",
 )
 
 
@@ -182,7 +184,16 @@ def _moment(state: FormState, name: str) -> datetime | None:
     return moment
 
 
-def challenge_form(form: FormData) -> ChallengeForm:
+@dataclass(frozen=True)
+class AssetChoice:
+    """A content item a watch_video or download_asset challenge can link to."""
+
+    id: int
+    title: str
+    is_video: bool
+
+
+def challenge_form(form: FormData, assets: Sequence[AssetChoice] = ()) -> ChallengeForm:
     state = FormState.of(form, *FIELDS)
     group_ids = frozenset(
         int(g) for g in form.getlist("groups") if isinstance(g, str) and g.isdigit()
@@ -215,7 +226,7 @@ def challenge_form(form: FormData) -> ChallengeForm:
         state.add_error("ends_at", "The end comes after the start.")
     per_user = _count(state, "max_per_user", "Enter 1 or more.", optional=True) or 1
     total = _count(state, "max_total", "Enter a number, or leave it empty.", optional=True)
-    settings = _type_settings(state, kind, questions)
+    settings = _type_settings(state, kind, questions, assets)
     if not state.ok or points is None:
         return ChallengeForm(state, questions)
     return ChallengeForm(
@@ -239,7 +250,9 @@ def challenge_form(form: FormData) -> ChallengeForm:
     )
 
 
-def _type_settings(state: FormState, kind: str, questions: list[QuestionRow]) -> dict[str, Any]:
+def _type_settings(
+    state: FormState, kind: str, questions: list[QuestionRow], assets: Sequence[AssetChoice]
+) -> dict[str, Any]:
     if kind == ChallengeType.SHARE_LINK:
         state.check_length("share_text", 280)
         return {"share_text": state.value("share_text")}
@@ -261,7 +274,22 @@ def _type_settings(state: FormState, kind: str, questions: list[QuestionRow]) ->
         return {name: state.value(name) for name in ("event_at", "place", "event_link")}
     if kind == ChallengeType.ANSWER_QUESTIONS:
         return {"questions": _questions(state, questions)}
+    if kind in (ChallengeType.WATCH_VIDEO, ChallengeType.DOWNLOAD_ASSET):
+        return _asset(state, kind, assets)
     return {}
+
+
+def _asset(state: FormState, kind: str, assets: Sequence[AssetChoice]) -> dict[str, Any]:
+    video = kind == ChallengeType.WATCH_VIDEO
+    raw = state.value("asset_id")
+    chosen = next((a for a in assets if str(a.id) == raw and a.is_video == video), None)
+    if chosen is None:
+        state.add_error(
+            "asset_id",
+            "Choose the training video to watch." if video else "Choose the item to download.",
+        )
+        return {}
+    return {"asset_id": chosen.id, "asset_title": chosen.title}
 
 
 def _questions(state: FormState, rows: list[QuestionRow]) -> list[dict[str, Any]]:

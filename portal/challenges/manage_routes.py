@@ -8,6 +8,8 @@ from starlette.routing import Route
 from portal.challenges import forms, service, share
 from portal.challenges.models import ChallengeStatus, ChallengeType
 from portal.challenges.routes import personal_link
+from portal.content import service as content
+from portal.content.models import AssetKind
 from portal.errors import PortalError
 from portal.forms import FormState
 from portal.groups import service as groups
@@ -46,8 +48,18 @@ async def _edit_page(
         "challenge_id": challenge_id,
         "type_options": [(t.value, t.label) for t in ChallengeType],
         "groups": await groups.list_groups(db(request)),
+        "assets": await _asset_choices(request),
     }
     return render(request, "challenges/manage_edit.html", context, status_code=status_code)
+
+
+async def _asset_choices(request: Request) -> list[forms.AssetChoice]:
+    """Published content items, for watch_video and download_asset challenges."""
+    return [
+        forms.AssetChoice(id=a.id, title=a.title, is_video=a.kind == AssetKind.VIDEO)
+        for a in await content.list_assets_for_staff(db(request))
+        if a.is_published
+    ]
 
 
 @staff_of_program
@@ -68,7 +80,7 @@ async def save_challenge(request: Request) -> Response:
     challenge_id = request.path_params.get("challenge_id")
     if challenge_id is not None:
         await service.get_challenge_for_staff(db(request), challenge_id)
-    form = forms.challenge_form(await request.form())
+    form = forms.challenge_form(await request.form(), await _asset_choices(request))
     if form.editing_questions:
         return await _edit_page(request, form, challenge_id=challenge_id)
     if form.values is None:
@@ -136,6 +148,8 @@ def proof_text(response: dict[str, object]) -> str:
             shown = ", ".join(answer) if isinstance(answer, list) else str(answer)
             parts.append(f"{item.get('question', '')}: {shown}")
         return " | ".join(parts)
+    if "asset_id" in response:
+        return "watched" if response.get("watched") else "downloaded"
     for key in ("proof_url", "text", "network", "company"):
         if response.get(key):
             return str(response[key])

@@ -18,6 +18,8 @@ class ChallengeType(StrEnum):
     ANSWER_QUESTIONS = "answer_questions"
     ATTEND_EVENT = "attend_event"
     REFER = "refer"
+    WATCH_VIDEO = "watch_video"
+    DOWNLOAD_ASSET = "download_asset"
     CUSTOM = "custom"
 
     @property
@@ -36,6 +38,8 @@ TYPE_LABELS = {
     ChallengeType.ANSWER_QUESTIONS: "Answer questions",
     ChallengeType.ATTEND_EVENT: "Attend an event",
     ChallengeType.REFER: "Refer someone",
+    ChallengeType.WATCH_VIDEO: "Watch a video",
+    ChallengeType.DOWNLOAD_ASSET: "Download content",
     ChallengeType.CUSTOM: "Custom",
 }
 TYPE_ICONS = {
@@ -44,8 +48,14 @@ TYPE_ICONS = {
     ChallengeType.ANSWER_QUESTIONS: "?",
     ChallengeType.ATTEND_EVENT: "◷",
     ChallengeType.REFER: "+",
+    ChallengeType.WATCH_VIDEO: "▶",
+    ChallengeType.DOWNLOAD_ASSET: "↓",
     ChallengeType.CUSTOM: "✓",
 }
+
+
+# Completed by doing something elsewhere in the portal, never through the entry form.
+BY_DOING = frozenset({ChallengeType.REFER, ChallengeType.WATCH_VIDEO, ChallengeType.DOWNLOAD_ASSET})
 
 
 class ChallengeStatus(StrEnum):

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth.models import Group
-from portal.challenges.models import Approval, ChallengeType, Submission, SubmissionStatus
+from portal.challenges.models import BY_DOING, Approval, ChallengeType, Submission, SubmissionStatus
 from portal.points import service as points
 from tests.factories import login_as, make_advocate, make_challenge, make_marketer, post_form
 
@@ -217,7 +217,7 @@ async def test_every_type_has_its_page_its_preview_and_its_results(
 
     advocate = await make_advocate(session)
     challenge = await make_challenge(session, type=kind, approval=Approval.MANUAL)
-    if kind not in (ChallengeType.REFER, ChallengeType.SHARE_LINK):
+    if kind not in (*BY_DOING, ChallengeType.SHARE_LINK):
         await challenges.submit_entry(
             session,
             user=advocate,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from portal.audit import service as audit
 from portal.auth.models import User
 from portal.challenges.models import (
+    BY_DOING,
     Challenge,
     ChallengeGroup,
     ChallengeStatus,
@@ -43,6 +44,7 @@ class CannotSubmit(StrEnum):
     FULL = "full"
     PENDING = "pending"
     BY_REFERRING = "by_referring"
+    BY_USING = "by_using"
 
 
 MESSAGES = {
@@ -53,6 +55,7 @@ MESSAGES = {
     CannotSubmit.FULL: "Sorry, every place in this challenge is taken.",
     CannotSubmit.PENDING: "Your last entry is waiting for review.",
     CannotSubmit.BY_REFERRING: "This challenge completes when you refer someone.",
+    CannotSubmit.BY_USING: "This challenge completes when you open its content item.",
 }
 
 
@@ -200,7 +203,7 @@ def _on_tab(card: Card, tab: Tab) -> bool:
         return card.mine.pending > 0
     if tab == Tab.COMPLETED:
         return card.mine.approved > 0
-    is_open = card.blocked in (None, CannotSubmit.BY_REFERRING)
+    is_open = card.blocked in (None, CannotSubmit.BY_REFERRING, CannotSubmit.BY_USING)
     if tab == Tab.DISMISSED:
         return card.dismissed and is_open
     return is_open and not card.dismissed
@@ -256,8 +259,8 @@ async def _view(session: AsyncSession, viewer: User, challenge: Challenge) -> Ch
     )
     dismissed = await _is_dismissed(session, viewer, challenge.id)
     blocked = why_cannot_submit(challenge, mine)
-    if blocked is None and challenge.type == ChallengeType.REFER:
-        blocked = CannotSubmit.BY_REFERRING
+    if blocked is None and challenge.type in BY_DOING:
+        blocked = _by_doing(challenge)
     return ChallengeView(challenge, mine, submissions, dismissed, blocked)
 
 
@@ -296,9 +299,15 @@ async def submit_entry(
     once when the challenge approves automatically. The same form key twice returns the
     first submission."""
     view = await access_challenge(session, viewer=user, challenge_id=challenge_id)
-    if view.challenge.type == ChallengeType.REFER:
-        raise SubmitRefused(CannotSubmit.BY_REFERRING)
+    if view.challenge.type in BY_DOING:
+        raise SubmitRefused(_by_doing(view.challenge))
     return await _submit(session, user=user, challenge=view.challenge, key=key, response=response)
+
+
+def _by_doing(challenge: Challenge) -> CannotSubmit:
+    if challenge.type == ChallengeType.REFER:
+        return CannotSubmit.BY_REFERRING
+    return CannotSubmit.BY_USING
 
 
 async def _earlier(session: AsyncSession, key: str, user: User) -> Submission | None:
@@ -401,6 +410,37 @@ async def record_share(
     return await _submit(
         session, user=user, challenge=view.challenge, key=key, response={"network": network}
     )
+
+
+async def record_asset_used(
+    session: AsyncSession, *, user: User, asset_id: int, watched: bool
+) -> list[Submission]:
+    """Completes the open challenges linked to a content item: `watch_video` ones when the
+    video was watched to the end, `download_asset` ones when the item was downloaded or opened
+    (called by the content service). Once per person and challenge."""
+    kind = ChallengeType.WATCH_VIDEO if watched else ChallengeType.DOWNLOAD_ASSET
+    linked = [
+        challenge
+        for challenge in await session.scalars(
+            select(Challenge).where(Challenge.type == kind, _is_open(utcnow()), _visible_to(user))
+        )
+        if challenge.settings.get("asset_id") == asset_id
+    ]
+    done = []
+    for challenge in linked:
+        try:
+            done.append(
+                await _submit(
+                    session,
+                    user=user,
+                    challenge=challenge,
+                    key=f"asset:{asset_id}:challenge:{challenge.id}:user:{user.id}",
+                    response={"asset_id": asset_id, "watched": watched},
+                )
+            )
+        except SubmitRefused:
+            continue
+    return done
 
 
 async def record_referral_submitted(
