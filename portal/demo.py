@@ -122,7 +122,7 @@ async def seed_session(
     await points_demo.seed(session, users)
     await rewards_demo.seed(session, users, base_url=base_url)
     await content_demo.seed(session, users, storage=storage)
-    await challenges_demo.seed(session, users, base_url=base_url)
+    await challenges_demo.seed(session, users, base_url=base_url, storage=storage)
     await referrals_demo.seed(session, users, base_url=base_url)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))

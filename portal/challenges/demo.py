@@ -1,6 +1,7 @@
 """Demo challenges: one of every type, entries in every state (some waiting in the approval
 queue), and completions with their points. Seeding again adds nothing."""
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -11,8 +12,10 @@ from portal import clock
 from portal.auth.models import Group, GroupMember, User
 from portal.challenges import service as challenges
 from portal.challenges.models import Approval, Challenge, ChallengeStatus, ChallengeType
+from portal.content import samples
 from portal.content import service as content
 from portal.content.models import Asset
+from portal.content.storage import Storage
 
 MARKETER = "marketer@acme.example"
 QUESTIONS = [
@@ -133,6 +136,15 @@ def _challenges(now: Any, groups: dict[str, int]) -> list[dict[str, Any]]:
             "group_ids": frozenset({groups["Developers"]}),
         },
         {
+            "title": "Snap your Acme swag",
+            "summary": "A photo of your hoodie, mug or stickers in the wild.",
+            "body": "Show us where Acme swag ended up. The best photos go in our newsletter.",
+            "type": ChallengeType.UPLOAD_IMAGE,
+            "points": 50,
+            "approval": Approval.MANUAL,
+            "settings": {"proof_hint": "Your swag photo"},
+        },
+        {
             "title": "Record a 60-second testimonial",
             "summary": "Coming soon.",
             "body": "Film a short clip about what Acme changed for your team.",
@@ -160,7 +172,13 @@ def _values(spec: dict[str, Any]) -> challenges.ChallengeValues:
     return challenges.ChallengeValues(**{**defaults, **spec})
 
 
-async def seed(session: AsyncSession, users: dict[str, User], *, base_url: str) -> None:
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def seed(
+    session: AsyncSession, users: dict[str, User], *, base_url: str, storage: Storage
+) -> None:
     if await session.scalar(select(Challenge.id).limit(1)) is not None:
         return
     now = clock.utcnow()
@@ -236,6 +254,19 @@ async def seed(session: AsyncSession, users: dict[str, User], *, base_url: str) 
     if paper is not None:
         for user in people[8:11]:
             await content.record_download(session, user, paper)  # completes the challenge
+    swag = made[ChallengeType.UPLOAD_IMAGE]
+    colours = [(37, 99, 235), (219, 39, 119)]
+    for user, colour in zip(people[:2], colours, strict=True):
+        await challenges.submit_image_entry(
+            session,
+            user=user,
+            challenge_id=swag.id,
+            key=f"demo:{swag.id}:{user.id}",
+            storage=storage,
+            upload=content.Upload(_chunks(samples.png(160, 120, colour)), "swag.png"),
+            caption="The hoodie made it to our office",
+            max_bytes=5 * 1024 * 1024,
+        )
     tips = made["Post an Acme tip in your team chat"]
     developers = [u for u in people if u.id in await _members(session, groups["Developers"])]
     for n, user in enumerate(developers[:3]):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from portal.challenges.models import Approval, Challenge, ChallengeStatus, ChallengeType
 from portal.challenges.service import ChallengeValues
@@ -53,6 +53,12 @@ def entry_form(form: FormData, challenge: Challenge) -> tuple[FormState, dict[st
         response = {"text": state.value("text")}
     elif kind == ChallengeType.ATTEND_EVENT:
         response = {"rsvp": True}
+    elif kind == ChallengeType.UPLOAD_IMAGE:
+        image = form.get("image")
+        if not isinstance(image, UploadFile) or not image.filename:
+            state.add_error("image", "Choose a photo or screenshot to upload.")
+        state.check_length("text", 500)
+        response = {"text": state.value("text")}
     else:
         state.add_error(None, "This challenge is completed another way.")
     return state, (response if state.ok else None)
@@ -260,7 +266,7 @@ def _type_settings(
         if not valid_url(state.value("review_url")):
             state.add_error("review_url", "Enter the review site's full link, like https://…")
         return {"review_url": state.value("review_url")}
-    if kind == ChallengeType.CUSTOM:
+    if kind in (ChallengeType.CUSTOM, ChallengeType.UPLOAD_IMAGE):
         state.check_length("proof_hint", 200)
         return {"proof_hint": state.value("proof_hint")}
     if kind == ChallengeType.ATTEND_EVENT:

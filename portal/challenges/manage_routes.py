@@ -10,7 +10,9 @@ from portal.challenges.models import ChallengeStatus, ChallengeType
 from portal.challenges.routes import personal_link
 from portal.content import service as content
 from portal.content.models import AssetKind
-from portal.errors import PortalError
+from portal.content.responses import file_response
+from portal.content.storage import storage_for
+from portal.errors import NotFound, PortalError
 from portal.forms import FormState
 from portal.groups import service as groups
 from portal.web import (
@@ -148,6 +150,8 @@ def proof_text(response: dict[str, object]) -> str:
             shown = ", ".join(answer) if isinstance(answer, list) else str(answer)
             parts.append(f"{item.get('question', '')}: {shown}")
         return " | ".join(parts)
+    if "image" in response:
+        return f"image {response.get('filename', '')} {response.get('text', '')}".strip()
     if "asset_id" in response:
         return "watched" if response.get("watched") else "downloaded"
     for key in ("proof_url", "text", "network", "company"):
@@ -197,6 +201,22 @@ async def queue(request: Request) -> Response:
         "proof_text": proof_text,
     }
     return render(request, "challenges/queue.html", context, partial="challenges/_queue.html")
+
+
+@staff_of_program
+async def proof_image(request: Request) -> Response:
+    submission = await service.access_submission(db(request), request.path_params["submission_id"])
+    image = submission.response.get("image")
+    if not image:
+        raise NotFound()
+    return await file_response(
+        request,
+        storage_for(settings(request).upload_dir),
+        name=str(image),
+        content_type=str(submission.response.get("content_type", "application/octet-stream")),
+        filename=str(submission.response.get("filename", "proof")),
+        inline=True,
+    )
 
 
 def _back(challenge: str) -> dict[str, str] | None:
@@ -275,6 +295,7 @@ routes = [
 approval_routes = [
     Route("/", queue, methods=["GET"], name="queue"),
     Route("/bulk", bulk, methods=["POST"], name="bulk"),
+    Route("/{submission_id:int}/image", proof_image, methods=["GET"], name="image"),
     *(
         Route(f"/{{submission_id:int}}/{action}", decide, methods=["POST"], name=action)
         for action in ("approve", "reject")

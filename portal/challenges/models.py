@@ -16,6 +16,7 @@ class ChallengeType(StrEnum):
     SHARE_LINK = "share_link"
     ONLINE_REVIEW = "online_review"
     ANSWER_QUESTIONS = "answer_questions"
+    UPLOAD_IMAGE = "upload_image"
     ATTEND_EVENT = "attend_event"
     REFER = "refer"
     WATCH_VIDEO = "watch_video"
@@ -36,6 +37,7 @@ TYPE_LABELS = {
     ChallengeType.SHARE_LINK: "Share a link",
     ChallengeType.ONLINE_REVIEW: "Write a review",
     ChallengeType.ANSWER_QUESTIONS: "Answer questions",
+    ChallengeType.UPLOAD_IMAGE: "Share a photo",
     ChallengeType.ATTEND_EVENT: "Attend an event",
     ChallengeType.REFER: "Refer someone",
     ChallengeType.WATCH_VIDEO: "Watch a video",
@@ -46,6 +48,7 @@ TYPE_ICONS = {
     ChallengeType.SHARE_LINK: "↗",
     ChallengeType.ONLINE_REVIEW: "★",
     ChallengeType.ANSWER_QUESTIONS: "?",
+    ChallengeType.UPLOAD_IMAGE: "▣",
     ChallengeType.ATTEND_EVENT: "◷",
     ChallengeType.REFER: "+",
     ChallengeType.WATCH_VIDEO: "▶",

@@ -1,12 +1,15 @@
 """The advocate's Challenges: the tabs, a challenge's page with its entry form, sharing,
 dismissing and restoring."""
 
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.challenges import forms, service, share
-from portal.challenges.models import ChallengeType, SubmissionStatus
+from portal.challenges.models import ChallengeType, Submission, SubmissionStatus
+from portal.content.service import Upload
+from portal.content.storage import iterate_file, storage_for
 from portal.forms import FormState
 from portal.web import (
     current_user,
@@ -96,17 +99,24 @@ async def submit_entry(request: Request) -> Response:
     user = current_user(request)
     challenge_id = request.path_params["challenge_id"]
     view = await service.access_challenge(db(request), viewer=user, challenge_id=challenge_id)
-    state, response = forms.entry_form(await request.form(), view.challenge)
+    form = await request.form()
+    state, response = forms.entry_form(form, view.challenge)
     if response is None:
         return await _detail(request, form=state, status_code=422, view=view)
     try:
-        submission = await service.submit_entry(
-            db(request),
-            user=user,
-            challenge_id=challenge_id,
-            key=state.value("key"),
-            response=response,
-        )
+        if view.challenge.type == ChallengeType.UPLOAD_IMAGE:
+            submission = await _submit_image(request, state.value("key"), response, form)
+        else:
+            submission = await service.submit_entry(
+                db(request),
+                user=user,
+                challenge_id=challenge_id,
+                key=state.value("key"),
+                response=response,
+            )
+    except service.ImageRefused as error:
+        state.add_error("image", error.message)
+        return await _detail(request, form=state, status_code=422, view=view)
     except service.SubmitRefused as error:
         state.add_error(None, error.message)
         return await _detail(request, form=state, status_code=409, view=view)
@@ -115,6 +125,23 @@ async def submit_entry(request: Request) -> Response:
         return await _detail(request, result=message)
     flash(request, message)
     return redirect(request, "challenges:detail", challenge_id=challenge_id)
+
+
+async def _submit_image(
+    request: Request, key: str, response: dict[str, str], form: FormData
+) -> Submission:
+    image = form.get("image")
+    assert isinstance(image, UploadFile)  # noqa: S101 (entry_form checked it)
+    return await service.submit_image_entry(
+        db(request),
+        user=current_user(request),
+        challenge_id=request.path_params["challenge_id"],
+        key=key,
+        storage=storage_for(settings(request).upload_dir),
+        upload=Upload(iterate_file(image), image.filename or "image"),
+        caption=response.get("text", ""),
+        max_bytes=settings(request).max_image_mb * 1024 * 1024,
+    )
 
 
 @signed_in

@@ -229,6 +229,12 @@ async def test_every_type_has_its_page_its_preview_and_its_results(
                     "answers": [{"question": "Which plan?", "answer": ["Team"]}]
                 },
                 ChallengeType.ATTEND_EVENT: {"rsvp": True},
+                ChallengeType.UPLOAD_IMAGE: {
+                    "image": "not-stored",
+                    "content_type": "image/png",
+                    "filename": "team.png",
+                    "text": "Our team",
+                },
             }.get(kind, {"text": "Did it"}),
         )
     await login_as(client, advocate)

@@ -7,6 +7,7 @@ from portal.challenges.service.entries import (
     CannotSubmit,
     Card,
     ChallengeView,
+    ImageRefused,
     Mine,
     SubmitRefused,
     Tab,
@@ -28,6 +29,7 @@ from portal.challenges.service.entries import (
     submit_entry,
     why_cannot_submit,
 )
+from portal.challenges.service.images import submit_image_entry
 from portal.challenges.service.manage import (
     ChallengeValues,
     Stats,
@@ -49,6 +51,7 @@ __all__ = [
     "Card",
     "ChallengeValues",
     "ChallengeView",
+    "ImageRefused",
     "Mine",
     "Stats",
     "SubmitRefused",
@@ -76,6 +79,7 @@ __all__ = [
     "stats_by_challenge",
     "submissions_of",
     "submit_entry",
+    "submit_image_entry",
     "values_of",
     "why_cannot_submit",
 ]

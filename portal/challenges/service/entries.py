@@ -65,6 +65,10 @@ class SubmitRefused(Conflict):
         super().__init__(MESSAGES[reason])
 
 
+class ImageRefused(PortalError):
+    status_code = 422
+
+
 class AlreadyDecided(Conflict):
     def __init__(self, status: str) -> None:
         super().__init__(f"This submission was already {status}.")
@@ -301,6 +305,8 @@ async def submit_entry(
     view = await access_challenge(session, viewer=user, challenge_id=challenge_id)
     if view.challenge.type in BY_DOING:
         raise SubmitRefused(_by_doing(view.challenge))
+    if view.challenge.type == ChallengeType.UPLOAD_IMAGE and not response.get("image"):
+        raise ImageRefused("Choose a photo or screenshot to upload.")
     return await _submit(session, user=user, challenge=view.challenge, key=key, response=response)
 
 
