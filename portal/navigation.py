@@ -13,12 +13,14 @@ class NavItem:
 
 
 MAIN = [
+    # The order the brief gives for advocates: Home, Challenges, Content, Rewards, Referrals,
+    # Leaderboard.
     NavItem("Home", "home", frozenset()),
     NavItem("Challenges", "challenges:list", frozenset()),
-    NavItem("Rewards", "rewards:catalog", frozenset()),
     NavItem("Content", "content:index", frozenset()),
-    NavItem("Leaderboard", "leaderboard:index", frozenset()),
+    NavItem("Rewards", "rewards:catalog", frozenset()),
     NavItem("Referrals", "referrals:list", frozenset()),
+    NavItem("Leaderboard", "leaderboard:index", frozenset()),
     NavItem("Pipeline", "pipeline:board", frozenset({Role.SALES, Role.ADMIN})),
 ]
 

@@ -15,6 +15,14 @@ from portal.auth.models import GroupMember, Role, User, UserRole
 STAFF_SEE_ALL = (Role.MARKETER, Role.ADMIN)
 
 
+def sees_everything(viewer: User) -> ColumnElement[bool]:
+    """Program staff see all targeted and unpublished things. Asked in SQL, not of
+    viewer.roles: the viewer may come from a query that didn't load them."""
+    return exists(
+        select(UserRole.role).where(UserRole.user_id == viewer.id, UserRole.role.in_(STAFF_SEE_ALL))
+    )
+
+
 def visible_to(
     viewer: User,
     *,
@@ -23,10 +31,7 @@ def visible_to(
     link_thing_id: InstrumentedAttribute[int],
     link_group_id: InstrumentedAttribute[int],
 ) -> ColumnElement[bool]:
-    # Asked in SQL, not of viewer.roles: the viewer may come from a query that didn't load them.
-    staff = exists(
-        select(UserRole.role).where(UserRole.user_id == viewer.id, UserRole.role.in_(STAFF_SEE_ALL))
-    )
+    staff = sees_everything(viewer)
     untargeted = is_targeted.is_(False)
     in_a_group = exists(
         select(GroupMember.group_id).where(

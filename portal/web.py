@@ -15,7 +15,9 @@ from starlette.responses import RedirectResponse, Response
 
 from portal.auth import service as auth
 from portal.auth.models import Role, User
+from portal.auth.service.tokens import keyed_hash
 from portal.config import Settings
+from portal.content.storage import LocalStorage, storage_for
 from portal.errors import Forbidden
 from portal.program import service as program
 from portal.templating import templates
@@ -37,6 +39,11 @@ def db(request: Request) -> AsyncSession:
 
 def settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
+
+
+def storage(request: Request) -> LocalStorage:
+    """The file storage uploads go to (avatars, proofs, content, reward images)."""
+    return storage_for(settings(request).upload_dir)
 
 
 def current_user(request: Request) -> User:
@@ -160,8 +167,32 @@ def redirect_to(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+REFERRAL_COOKIE = "portal_ref"
+REFERRAL_COOKIE_MAX_AGE = 30 * 24 * 60 * 60
+
+
+def remember_referral_code(request: Request, response: Response, code: str) -> Response:
+    """The attribution cookie: a prospect who came through an advocate's link or share page
+    and signs up later, within 30 days, is still credited to that advocate."""
+    response.set_cookie(
+        REFERRAL_COOKIE,
+        code,
+        max_age=REFERRAL_COOKIE_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings(request).https,
+    )
+    return response
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def client_key(request: Request) -> str:
+    """A salted hash of the client's address: for counting and fraud checks, never stored raw."""
+    return keyed_hash(settings(request).secret_key.get_secret_value(), client_address(request))
 
 
 def text(form: FormData, name: str) -> str:

@@ -11,7 +11,6 @@ from portal.challenges.routes import personal_link
 from portal.content import service as content
 from portal.content.models import AssetKind
 from portal.content.responses import file_response
-from portal.content.storage import storage_for
 from portal.errors import NotFound, PortalError
 from portal.forms import FormState
 from portal.groups import service as groups
@@ -24,6 +23,7 @@ from portal.web import (
     render,
     settings,
     staff_of_program,
+    storage,
 )
 
 
@@ -211,7 +211,7 @@ async def proof_image(request: Request) -> Response:
         raise NotFound()
     return await file_response(
         request,
-        storage_for(settings(request).upload_dir),
+        storage(request),
         name=str(image),
         content_type=str(submission.response.get("content_type", "application/octet-stream")),
         filename=str(submission.response.get("filename", "proof")),

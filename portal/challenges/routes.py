@@ -9,7 +9,7 @@ from starlette.routing import Route
 from portal.challenges import forms, service, share
 from portal.challenges.models import ChallengeType, Submission, SubmissionStatus
 from portal.content.service import Upload
-from portal.content.storage import iterate_file, storage_for
+from portal.content.storage import iterate_file
 from portal.forms import FormState
 from portal.web import (
     current_user,
@@ -21,6 +21,7 @@ from portal.web import (
     render,
     settings,
     signed_in,
+    storage,
 )
 
 
@@ -137,7 +138,7 @@ async def _submit_image(
         user=current_user(request),
         challenge_id=request.path_params["challenge_id"],
         key=key,
-        storage=storage_for(settings(request).upload_dir),
+        storage=storage(request),
         upload=Upload(iterate_file(image), image.filename or "image"),
         caption=response.get("text", ""),
         max_bytes=settings(request).max_image_mb * 1024 * 1024,
@@ -179,6 +180,17 @@ async def share_challenge(request: Request) -> Response:
 
 
 @signed_in
+async def entry(request: Request) -> Response:
+    """Where a ledger row for a completed challenge links: the challenge's page."""
+    submission = await service.access_own_submission(
+        db(request),
+        viewer=current_user(request),
+        submission_id=request.path_params["submission_id"],
+    )
+    return redirect(request, "challenges:detail", challenge_id=submission.challenge_id)
+
+
+@signed_in
 async def dismiss(request: Request) -> Response:
     await service.dismiss_challenge(
         db(request), user=current_user(request), challenge_id=request.path_params["challenge_id"]
@@ -201,6 +213,7 @@ routes = [
     Route("/{challenge_id:int}", show_challenge, methods=["GET"], name="detail"),
     Route("/{challenge_id:int}/entries", submit_entry, methods=["POST"], name="submit"),
     Route("/{challenge_id:int}/share", share_challenge, methods=["POST"], name="share"),
+    Route("/entries/{submission_id:int}", entry, methods=["GET"], name="entry"),
     Route("/{challenge_id:int}/dismiss", dismiss, methods=["POST"], name="dismiss"),
     Route("/{challenge_id:int}/restore", restore, methods=["POST"], name="restore"),
 ]

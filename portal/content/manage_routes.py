@@ -9,10 +9,19 @@ from starlette.routing import Route
 
 from portal.content import forms, service
 from portal.content.models import Asset
-from portal.content.storage import LocalStorage, iterate_file, storage_for
+from portal.content.storage import iterate_file
 from portal.errors import PortalError
 from portal.forms import FormState
-from portal.web import current_user, db, flash, redirect, render, settings, staff_of_program
+from portal.web import (
+    current_user,
+    db,
+    flash,
+    redirect,
+    render,
+    settings,
+    staff_of_program,
+    storage,
+)
 
 MB = 1024 * 1024
 FORM_ALLOWANCE = MB  # room for the other fields next to the file
@@ -34,10 +43,6 @@ def _limits(request: Request) -> service.Limits:
     return service.Limits(
         max_bytes=config.max_upload_mb * MB, max_image_bytes=config.max_image_mb * MB
     )
-
-
-def _storage(request: Request) -> LocalStorage:
-    return storage_for(settings(request).upload_dir)
 
 
 async def _form_page(
@@ -86,7 +91,7 @@ async def create(request: Request) -> Response:
             asset = await service.create_asset(
                 db(request),
                 actor=current_user(request),
-                storage=_storage(request),
+                storage=storage(request),
                 data=data,
                 upload=service.Upload(iterate_file(upload), upload.filename or "")
                 if upload
@@ -141,7 +146,7 @@ async def update(request: Request) -> Response:
             asset = await service.update_asset(
                 db(request),
                 actor=current_user(request),
-                storage=_storage(request),
+                storage=storage(request),
                 asset_id=asset_id,
                 data=data,
                 upload=service.Upload(iterate_file(upload), upload.filename or "")

@@ -1,8 +1,6 @@
 """The advocate's Content page, an asset's page, downloads, video streaming, watch beacons,
 and the public share pages."""
 
-from datetime import timedelta
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -10,16 +8,19 @@ from starlette.routing import Route
 from portal.content import service
 from portal.content.models import AssetKind
 from portal.content.responses import file_response
-from portal.content.storage import LocalStorage, storage_for
 from portal.errors import NotFound
-from portal.web import current_user, db, public, redirect, render, settings, signed_in
-
-REFERRAL_COOKIE = "portal_ref"
-REFERRAL_COOKIE_AGE = int(timedelta(days=30).total_seconds())
-
-
-def _storage(request: Request) -> LocalStorage:
-    return storage_for(settings(request).upload_dir)
+from portal.web import (
+    client_key,
+    current_user,
+    db,
+    public,
+    redirect,
+    remember_referral_code,
+    render,
+    settings,
+    signed_in,
+    storage,
+)
 
 
 @signed_in
@@ -80,7 +81,7 @@ async def download(request: Request) -> Response:
         raise NotFound()
     response = await file_response(
         request,
-        _storage(request),
+        storage(request),
         name=asset.storage_name,
         content_type=asset.content_type or "application/octet-stream",
         filename=asset.original_filename or "download",
@@ -100,7 +101,7 @@ async def stream(request: Request) -> Response:
         raise NotFound()
     return await file_response(
         request,
-        _storage(request),
+        storage(request),
         name=asset.storage_name,
         content_type=asset.content_type or "application/octet-stream",
         filename=asset.original_filename or "video",
@@ -140,20 +141,17 @@ def _is_number(raw: str) -> bool:
 async def share(request: Request) -> Response:
     """A public page for an asset, carrying the advocate's referral code: it sets the
     attribution cookie that `/r/<code>` sets, and invites the visitor there."""
+    viewer = request.state.user
     page = await service.share_page(
-        db(request), asset_id=request.path_params["asset_id"], code=request.path_params["code"]
+        db(request),
+        asset_id=request.path_params["asset_id"],
+        code=request.path_params["code"],
+        client_key=client_key(request),
+        viewer_id=viewer.id if viewer is not None else None,
     )
     response = render(request, "content/share.html", {"page": page})
     if page.advocate is not None:
-        response.set_cookie(
-            REFERRAL_COOKIE,
-            page.advocate.referral_code,
-            max_age=REFERRAL_COOKIE_AGE,
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=settings(request).https,
-        )
+        remember_referral_code(request, response, page.advocate.referral_code)
     return response
 
 
@@ -169,7 +167,7 @@ async def share_file(request: Request) -> Response:
         raise NotFound()
     return await file_response(
         request,
-        _storage(request),
+        storage(request),
         name=asset.storage_name,
         content_type=asset.content_type or "application/octet-stream",
         filename=asset.original_filename or "download",
@@ -180,7 +178,6 @@ async def share_file(request: Request) -> Response:
 routes = [
     Route("/", library, methods=["GET"], name="index"),
     Route("/{asset_id:int}", detail, methods=["GET"], name="detail"),
-    Route("/{asset_id:int}/card", card, methods=["GET"], name="card"),
     Route("/{asset_id:int}/card", card, methods=["GET"], name="card"),
     Route("/{asset_id:int}/download", download, methods=["GET"], name="download"),
     Route("/{asset_id:int}/stream", stream, methods=["GET"], name="stream"),

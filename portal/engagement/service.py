@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth.models import Role, User, UserRole, UserStatus
+from portal.content.models import Asset, AssetKind
 from portal.engagement.models import Nudge
 from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
@@ -36,6 +37,7 @@ class OnboardingStep:
 
 ONBOARDING = [
     OnboardingStep(0, "onboarding_welcome", "Welcome to {program_name}: how points work"),
+    OnboardingStep(7, "onboarding_training", "Get more from {product}: training for you"),
     OnboardingStep(14, "onboarding_refer", "Know someone who'd love {product}? Refer them"),
     OnboardingStep(21, "onboarding_check_in", "Everything OK, {first_name}?", only_if_quiet=True),
 ]
@@ -94,6 +96,7 @@ def _common(config: program.ProgramConfig, user: User, base_url: str) -> dict[st
 
 async def send_onboarding(session: AsyncSession, *, base_url: str, now: datetime) -> int:
     config = await program.load(session)
+    training = await _open_content(session, kind=AssetKind.VIDEO, limit=3)
     sent = 0
     for step in ONBOARDING:
         reached = now - timedelta(days=step.day)
@@ -110,7 +113,13 @@ async def send_onboarding(session: AsyncSession, *, base_url: str, now: datetime
                     continue
                 if not await claim(session, user_id=user.id, kind=step.kind, period="once"):
                     continue
-                context = {**_common(config, user, base_url), "balance": balance.current}
+                context = {
+                    **_common(config, user, base_url),
+                    "balance": balance.current,
+                    "training": training if step.kind == "onboarding_training" else [],
+                }
+                if step.kind == "onboarding_training" and not training:
+                    continue  # nothing to watch yet: the step waits for the library
                 subject = step.subject.format_map(context)
                 queued = await outbox.queue_email(
                     session,
@@ -182,6 +191,22 @@ async def _affordable_rewards(session: AsyncSession, up_to: int) -> list[Reward]
     )
 
 
+async def _open_content(
+    session: AsyncSession,
+    *,
+    kind: AssetKind | None = None,
+    since: datetime | None = None,
+    limit: int = 5,
+) -> list[Asset]:
+    """Published content meant for everyone, newest first."""
+    query = select(Asset).where(Asset.is_published, ~Asset.is_targeted)
+    if kind is not None:
+        query = query.where(Asset.kind == kind)
+    if since is not None:
+        query = query.where(Asset.published_at >= since)
+    return list(await session.scalars(query.order_by(Asset.published_at.desc()).limit(limit)))
+
+
 async def _ranks(session: AsyncSession, week: date) -> dict[int, tuple[int, int]]:
     """Everyone's all-time rank now and a week ago (lifetime minus what they earned since)."""
     earned = (
@@ -226,6 +251,8 @@ async def send_weekly_digest(session: AsyncSession, *, base_url: str, now: datet
             )
         )
     )
+    week_began = datetime.combine(week, datetime.min.time(), now.tzinfo)
+    new_content = [asset.title for asset in await _open_content(session, since=week_began)]
     sent = 0
     async for rows in _batches(session, _advocates()):
         for user, balance in rows:
@@ -239,6 +266,7 @@ async def send_weekly_digest(session: AsyncSession, *, base_url: str, now: datet
                 "rank": rank_now,
                 "rank_change": rank_then - rank_now if rank_now and rank_then else 0,
                 "new_rewards": new_rewards,
+                "new_content": new_content,
             }
             queued = await outbox.queue_email(
                 session,

@@ -1,4 +1,4 @@
-"""Every kind of email the portal writes: who gets it, the placeholders its subject may use,
+"""Every kind of email the portal writes: who gets it, the {names} its subject may use,
 and a sample for the preview in Manage → Emails."""
 
 import re
@@ -18,7 +18,7 @@ class EmailKind:
     sample: dict[str, Any]
 
     @property
-    def placeholders(self) -> list[str]:
+    def subject_fields(self) -> list[str]:
         return sorted(k for k, v in self.sample.items() if isinstance(v, str | int))
 
 
@@ -153,6 +153,13 @@ KINDS = {
             _ONBOARDING,
         ),
         EmailKind(
+            "onboarding_training",
+            "Training (onboarding day 7)",
+            "advocates a week in",
+            "Get more from {product}: training for you",
+            {**_ONBOARDING, "training": []},
+        ),
+        EmailKind(
             "onboarding_refer",
             "Refer a friend (onboarding day 14)",
             "advocates two weeks in",
@@ -184,6 +191,7 @@ KINDS = {
                 "rank": 12,
                 "rank_change": 3,
                 "new_rewards": ["Acme hoodie"],
+                "new_content": ["2026 security white paper"],
             },
         ),
     ]
@@ -194,7 +202,7 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def fill(template: str, context: dict[str, Any]) -> str:
-    """Fills plain {name} placeholders from the email's context; anything else stays as typed
+    """Fills plain {name} fields from the email's context; anything else stays as typed
     (no attribute or format syntax, so a subject can't reach into the objects behind it)."""
 
     def value(match: re.Match[str]) -> str:

@@ -18,6 +18,13 @@ from portal.web import (
 )
 
 PAGE_SIZE = 25
+# Where a ledger row's source lives: source type → (route name, its id parameter).
+SOURCE_PAGES = {
+    "referral": ("referrals:detail", "referral_id"),
+    "asset": ("content:detail", "asset_id"),
+    "redemption": ("rewards:redemption", "redemption_id"),
+    "submission": ("challenges:entry", "submission_id"),
+}
 
 
 @signed_in
@@ -31,6 +38,7 @@ async def history(request: Request) -> Response:
         "more_before": entries[PAGE_SIZE - 1].id if len(entries) > PAGE_SIZE else None,
         "balance": await service.balance_of(db(request), user),
         "continued": before is not None,
+        "source_pages": SOURCE_PAGES,
     }
     return render(request, "points/history.html", context, partial="points/_history_rows.html")
 

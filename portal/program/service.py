@@ -49,26 +49,49 @@ async def load(session: AsyncSession) -> ProgramConfig:
 async def update(session: AsyncSession, *, actor: User | None, **changes: Any) -> ProgramConfig:
     before = await load(session)
     after = replace(before, **changes)
-    changed = {k: v for k, v in asdict(after).items() if asdict(before)[k] != v}
+    await store_changes(
+        session,
+        actor=actor,
+        before=asdict(before),
+        after=asdict(after),
+        prefix="",
+        action="settings.update",
+        summary="Changed",
+    )
+    return after
+
+
+async def store_changes(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    prefix: str,
+    action: str,
+    summary: str,
+) -> None:
+    """Writes the settings that changed (under `prefix`) and one audit row naming them; a
+    domain with settings of its own (referrals) keeps them here the same way."""
+    changed = {k: v for k, v in after.items() if before[k] != v}
     for key, value in changed.items():
-        row = await session.get(ProgramSetting, key)
+        row = await session.get(ProgramSetting, prefix + key)
         if row is None:
-            session.add(ProgramSetting(key=key, value=value))
+            session.add(ProgramSetting(key=prefix + key, value=value))
         else:
             row.value = value
     if changed:
         await audit.record(
             session,
             actor=actor,
-            action="settings.update",
+            action=action,
             target_type="settings",
             target_id=None,
-            summary="Changed " + ", ".join(sorted(changed)),
-            before={k: str(asdict(before)[k]) for k in changed},
+            summary=f"{summary} " + ", ".join(sorted(changed)),
+            before={k: str(before[k]) for k in changed},
             after={k: str(v) for k, v in changed.items()},
         )
     await session.flush()
-    return after
 
 
 async def signing_key(session: AsyncSession, purpose: str) -> str:

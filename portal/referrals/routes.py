@@ -5,27 +5,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.auth.service.tokens import keyed_hash
 from portal.errors import Conflict
 from portal.forms import FormState
 from portal.referrals import forms, service
 from portal.referrals.models import Source
 from portal.referrals.share import qr_code
 from portal.web import (
-    client_address,
+    REFERRAL_COOKIE,
+    client_key,
     current_user,
     db,
     flash,
     public,
     redirect,
+    remember_referral_code,
     render,
     settings,
     signed_in,
 )
 
 # Shared with the content library's share pages: the same name, value and lifetime.
-REFERRAL_COOKIE = "portal_ref"
-REFERRAL_COOKIE_MAX_AGE = 30 * 24 * 60 * 60
 
 
 def _prospect(state: FormState) -> service.Prospect:
@@ -36,10 +35,6 @@ def _prospect(state: FormState) -> service.Prospect:
         job_title=state.value("job_title"),
         phone=state.value("phone"),
     )
-
-
-def _client_key(request: Request) -> str:
-    return keyed_hash(settings(request).secret_key.get_secret_value(), client_address(request))
 
 
 @signed_in
@@ -108,7 +103,7 @@ async def landing(request: Request) -> Response:
     advocate = await service.access_advocate_for_code(db(request), request.path_params["code"])
     viewer = request.state.user
     if viewer is None or viewer.id != advocate.id:
-        await service.record_click(db(request), advocate=advocate, client_key=_client_key(request))
+        await service.record_click(db(request), advocate=advocate, client_key=client_key(request))
     context = {
         "advocate": advocate,
         "offer": (await service.load_settings(db(request))).offer_text,
@@ -118,20 +113,7 @@ async def landing(request: Request) -> Response:
     response = render(
         request, "referrals/landing.html", context, partial="referrals/_landing_form.html"
     )
-    return _set_cookie(request, response, advocate.referral_code)
-
-
-def _set_cookie(request: Request, response: Response, code: str) -> Response:
-    response.set_cookie(
-        REFERRAL_COOKIE,
-        code,
-        max_age=REFERRAL_COOKIE_MAX_AGE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=settings(request).https,
-    )
-    return response
+    return remember_referral_code(request, response, advocate.referral_code)
 
 
 @public
@@ -165,7 +147,7 @@ async def landing_submit(request: Request) -> Response:
             prospect=_prospect(state),
             note=state.value("note"),
             source=Source.LINK,
-            client_key=_client_key(request),
+            client_key=client_key(request),
             base_url=settings(request).base_url,
         )
     except Conflict:
@@ -186,7 +168,7 @@ async def landing_submit(request: Request) -> Response:
     response = render(
         request, "referrals/landing.html", context, partial="referrals/_landing_form.html"
     )
-    return _set_cookie(request, response, advocate.referral_code)
+    return remember_referral_code(request, response, advocate.referral_code)
 
 
 routes = [

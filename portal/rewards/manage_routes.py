@@ -1,9 +1,11 @@
 """Manage → Rewards: the catalog, code pools and the fulfilment queue."""
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal.content.storage import iterate_file
 from portal.errors import PortalError
 from portal.forms import FormState
 from portal.rewards import forms, service
@@ -17,6 +19,7 @@ from portal.web import (
     render,
     settings,
     staff_of_program,
+    storage,
 )
 
 
@@ -35,6 +38,7 @@ async def _edit_page(
         "kinds": list(RewardKind),
         "groups": await service.target_groups(db(request)),
         "codes": await service.codes_of(db(request), reward_id) if reward_id else [],
+        "has_image": bool(form.value("has_image")),
     }
     return render(request, "rewards/manage_edit.html", context, status_code=status_code)
 
@@ -50,7 +54,7 @@ async def edit_reward(request: Request) -> Response:
     reward = await service.get_reward_for_staff(db(request), request.path_params["reward_id"])
     data = {
         "title": reward.title,
-        "description": reward.description,
+        "description": reward.description_html,
         "kind": str(reward.kind),
         "cost": str(reward.cost),
         "inventory": "" if reward.inventory is None else str(reward.inventory),
@@ -60,6 +64,7 @@ async def edit_reward(request: Request) -> Response:
         "is_active": "on" if reward.is_active else "",
         "uses_code_pool": "on" if reward.uses_code_pool else "",
         "groups": ",".join(str(g.group_id) for g in reward.groups),
+        "has_image": "on" if reward.image_name else "",
     }
     return await _edit_page(request, FormState(data=data), reward_id=reward.id)
 
@@ -67,12 +72,31 @@ async def edit_reward(request: Request) -> Response:
 @staff_of_program
 async def save_reward(request: Request) -> Response:
     reward_id = request.path_params.get("reward_id")
-    state, values = forms.reward_form(await request.form())
+    form = await request.form()
+    state, values = forms.reward_form(form)
     if values is None:
         return await _edit_page(request, state, reward_id=reward_id, status_code=422)
-    reward = await service.save_reward(
-        db(request), staff=current_user(request), values=values, reward_id=reward_id
-    )
+    upload = form.get("image")
+    image = None
+    if isinstance(upload, UploadFile) and upload.filename:
+        image = service.ImageUpload(
+            storage=storage(request),
+            chunks=iterate_file(upload),
+            filename=upload.filename,
+            max_bytes=settings(request).max_image_mb * 1024 * 1024,
+        )
+    try:
+        reward = await service.save_reward(
+            db(request),
+            staff=current_user(request),
+            values=values,
+            reward_id=reward_id,
+            image=image,
+            remove_image=bool(form.get("remove_image")),
+        )
+    except PortalError as error:
+        state.add_error("image", error.message)
+        return await _edit_page(request, state, reward_id=reward_id, status_code=422)
     flash(request, f"{reward.title} saved.")
     return redirect(request, "manage_rewards:edit", reward_id=reward.id)
 

@@ -45,7 +45,9 @@ class Reward(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(120))
-    description: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[str] = mapped_column(Text, default="")  # through the sanitizer
+    image_name: Mapped[str | None] = mapped_column(String(80))  # in the shared file storage
+    image_type: Mapped[str] = mapped_column(String(100), default="")
     kind: Mapped[RewardKind] = mapped_column(String(20))
     cost: Mapped[int]
     # None = unlimited. Rewards with a code pool count their unused codes instead.

@@ -4,11 +4,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal.content.responses import file_response
 from portal.errors import PortalError
 from portal.forms import FormState
 from portal.rewards import forms, service
 from portal.rewards.models import RewardKind
-from portal.web import current_user, db, flash, redirect, render, settings, signed_in
+from portal.web import current_user, db, flash, redirect, render, settings, signed_in, storage
 
 
 @signed_in
@@ -108,10 +109,27 @@ async def cancel(request: Request) -> Response:
     )
 
 
+@signed_in
+async def image(request: Request) -> Response:
+    reward = await service.reward_image(
+        db(request), viewer=current_user(request), reward_id=request.path_params["reward_id"]
+    )
+    assert reward.image_name is not None  # noqa: S101 (reward_image checks it)
+    return await file_response(
+        request,
+        storage(request),
+        name=reward.image_name,
+        content_type=reward.image_type,
+        filename=f"reward-{reward.id}",
+        inline=True,
+    )
+
+
 routes = [
     Route("/", catalog, methods=["GET"], name="catalog"),
     Route("/{reward_id:int}", redeem_page, methods=["GET"], name="reward"),
     Route("/{reward_id:int}/redeem", redeem, methods=["POST"], name="redeem"),
+    Route("/{reward_id:int}/image", image, methods=["GET"], name="image"),
     Route("/redemptions", my_redemptions, methods=["GET"], name="redemptions"),
     Route("/redemptions/{redemption_id:int}", redemption, methods=["GET"], name="redemption"),
     Route("/redemptions/{redemption_id:int}/cancel", cancel, methods=["POST"], name="cancel"),

@@ -1,7 +1,7 @@
 """Redeeming rewards and fulfilling redemptions. Every change of points goes through the
 points ledger; a refusal anywhere leaves nothing changed."""
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -14,8 +14,13 @@ from sqlalchemy.orm import selectinload
 from portal.audit import service as audit
 from portal.auth.models import Group, Role, User, UserRole, UserStatus
 from portal.clock import utcnow
+from portal.content import sanitize
+from portal.content.models import AssetKind
+from portal.content.service.files import save_upload
+from portal.content.storage import Storage
 from portal.errors import Conflict, NotFound, PortalError
 from portal.groups import service as groups
+from portal.jobs import enqueue
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
@@ -571,6 +576,14 @@ async def fulfilment_queue(
 
 
 @dataclass(frozen=True)
+class ImageUpload:
+    storage: Storage
+    chunks: AsyncIterable[bytes]
+    filename: str
+    max_bytes: int
+
+
+@dataclass(frozen=True)
 class RewardValues:
     title: str
     description: str
@@ -622,8 +635,18 @@ async def get_reward_for_staff(session: AsyncSession, reward_id: int) -> Reward:
     return reward
 
 
+class InvalidRewardImage(PortalError):
+    status_code = 422
+
+
 async def save_reward(
-    session: AsyncSession, *, staff: User, values: RewardValues, reward_id: int | None = None
+    session: AsyncSession,
+    *,
+    staff: User,
+    values: RewardValues,
+    reward_id: int | None = None,
+    image: ImageUpload | None = None,
+    remove_image: bool = False,
 ) -> Reward:
     reward = (
         await get_reward_for_staff(session, reward_id)
@@ -636,7 +659,7 @@ async def save_reward(
         else {"cost": reward.cost, "inventory": reward.inventory, "is_active": reward.is_active}
     )
     reward.title = values.title
-    reward.description = values.description
+    reward.description_html = sanitize.clean_html(values.description)
     reward.kind = values.kind
     reward.cost = values.cost
     reward.inventory = None if values.uses_code_pool else values.inventory
@@ -649,6 +672,21 @@ async def save_reward(
         RewardGroup(group_id=gid)
         for gid in sorted(values.group_ids - {g.group_id for g in reward.groups})
     ]
+    old_image = reward.image_name
+    if image is not None:
+        saved = await save_upload(
+            image.storage, image.chunks, filename=image.filename, max_bytes=image.max_bytes
+        )
+        if saved.file_type.kind != AssetKind.IMAGE:
+            await image.storage.delete(saved.stored.name)
+            raise InvalidRewardImage(
+                f"“{saved.filename}” is not an image. Use a PNG, JPEG or WebP."
+            )
+        reward.image_name, reward.image_type = saved.stored.name, saved.file_type.content_type
+    elif remove_image:
+        reward.image_name, reward.image_type = None, ""
+    if old_image and old_image != reward.image_name:
+        enqueue(session, "delete_stored_file", name=old_image)  # once this commits
     session.add(reward)
     await session.flush()
     await audit.record(
@@ -700,6 +738,17 @@ async def add_codes(
             summary=f"{len(seen)} codes added to {reward.title}",
         )
     return CodeUpload(added=len(seen), duplicates=duplicates)
+
+
+async def reward_image(session: AsyncSession, *, viewer: User, reward_id: int) -> Reward:
+    """A reward with an image the viewer may see (staff see every reward's)."""
+    if viewer.has_role(Role.MARKETER, Role.ADMIN):
+        reward = await get_reward_for_staff(session, reward_id)
+    else:
+        reward = (await access_reward(session, viewer=viewer, reward_id=reward_id)).reward
+    if not reward.image_name:
+        raise NotFound()
+    return reward
 
 
 async def target_groups(session: AsyncSession) -> list[Group]:

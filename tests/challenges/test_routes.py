@@ -249,3 +249,24 @@ async def test_every_type_has_its_page_its_preview_and_its_results(
         "/manage/approvals/",
     ):
         assert (await client.get(path)).status_code == 200, path
+
+
+async def test_my_points_link_a_completed_challenge_to_its_page(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    from portal.challenges import service as challenges
+
+    advocate = await make_advocate(session)
+    challenge = await make_challenge(session, title="Tell a friend", points=15)
+    entry = await challenges.submit_entry(
+        session, user=advocate, challenge_id=challenge.id, key="k", response={"text": "done"}
+    )
+    await login_as(client, advocate)
+    history = _page(await client.get("/points/"))
+    link = history.select_one("#ledger-rows a[href*='/challenges/entries/']")
+    assert link["href"].endswith(f"/challenges/entries/{entry.id}")
+    followed = await client.get(link["href"])
+    assert followed.headers["location"].endswith(f"/challenges/{challenge.id}")
+    client.cookies.clear()
+    await login_as(client, await make_advocate(session))
+    assert (await client.get(f"/challenges/entries/{entry.id}")).status_code == 404

@@ -473,3 +473,21 @@ async def test_an_upload_over_the_limit_is_refused_and_leaves_nothing(
     assert "larger than the limit of 1 MB. Nothing was saved." in far.text
     assert files_in(storage) == []
     assert await session.scalar(select(func.count()).select_from(Asset)) == 0
+
+
+async def test_a_visit_to_a_share_page_counts_as_a_click_on_the_advocates_link(
+    client: httpx.AsyncClient, session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.referrals.models import ReferralClick
+
+    marketer = await make_marketer(session)
+    sharer = await make_advocate(session, name="Sharer")
+    asset = await make_asset(session, storage, actor=marketer)
+    page = await client.get(f"/s/{asset.id}/{sharer.referral_code}")
+    assert page.status_code == 200
+    await client.get(f"/s/{asset.id}/{sharer.referral_code}/file")
+    clicks = await session.scalar(
+        select(func.count()).where(ReferralClick.referrer_id == sharer.id)
+    )
+    assert clicks == 1
+    assert client.cookies.get("portal_ref") == sharer.referral_code

@@ -137,3 +137,39 @@ async def test_weekly_digest_reports_the_week_and_the_rank_change(session: Async
     )
     assert "Points earned: 900" in digest.text_body
     assert "#1 (up 1)" in digest.text_body
+
+
+async def test_day_7_brings_training_and_the_digest_names_new_content(
+    session: AsyncSession, tmp_path
+) -> None:
+    from portal.content import samples
+    from portal.content.storage import LocalStorage
+    from tests.factories import make_asset
+
+    storage = LocalStorage(tmp_path / "files")
+    marketer = await make_marketer(session)
+    await make_asset(
+        session,
+        storage,
+        actor=marketer,
+        title="Getting started in 5 minutes",
+        data=samples.training_video(),
+        filename="start.webm",
+    )
+    advocate = await make_advocate(session)
+    advocate.record_login(clock.utcnow())
+    await session.flush()
+    with clock.shifted(timedelta(days=7, minutes=5)):
+        assert await _onboard(session) == 1
+    training = await session.scalar(
+        select(OutboxEmail).where(OutboxEmail.kind == "onboarding_training")
+    )
+    assert "Getting started in 5 minutes" in training.text_body
+    next_monday = clock.utcnow() + timedelta(days=7 - clock.utcnow().weekday())
+    await engagement.send_weekly_digest(session, base_url=BASE, now=next_monday)
+    digest = await session.scalar(
+        select(OutboxEmail).where(
+            OutboxEmail.kind == "weekly_digest", OutboxEmail.user_id == advocate.id
+        )
+    )
+    assert "New in the library: Getting started in 5 minutes" in digest.text_body

@@ -206,3 +206,29 @@ async def test_points_management_is_for_marketers(
     await login_as(client, advocate)
     assert (await client.get("/manage/points/")).status_code == 403
     assert (await client.get(f"/manage/points/people/{advocate.id}")).status_code == 403
+
+
+async def test_ledger_rows_link_to_what_earned_or_spent_the_points(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    from tests.factories import give_points, make_referral, make_reward
+
+    advocate = await make_advocate(session)
+    await give_points(session, advocate, 600)
+    referral = await make_referral(session, advocate)
+    reward = await make_reward(session, cost=100)
+    from portal.rewards import service as rewards
+
+    redemption = await rewards.request_redemption(
+        session,
+        user=advocate,
+        reward_id=reward.id,
+        key="link",
+        shipping=None,
+        base_url="http://portal.test",
+    )
+    await login_as(client, advocate)
+    page = _page(await client.get("/points/"))
+    links = {a.get_text(): a["href"] for a in page.select("#ledger-rows a")}
+    assert links[f"Redeemed: {reward.title}"].endswith(f"/rewards/redemptions/{redemption.id}")
+    assert any(href.endswith(f"/referrals/{referral.id}") for href in links.values())

@@ -1,36 +1,16 @@
 """Two submissions of the same prospect at once, on a database of their own (they commit)."""
 
 import asyncio
-import os
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from portal.db import create_engine, create_sessionmaker
+from portal.db import create_sessionmaker
 from portal.points import service as points
 from portal.referrals import service as referrals
 from portal.referrals.models import Referral
-from tests.conftest import drop_pg_database, empty_database_url, run_migrations
 from tests.factories import make_advocate
-
-
-@pytest.fixture(scope="module")
-async def committed_engine(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[AsyncEngine]:
-    url = await empty_database_url(backend, tmp_path_factory.mktemp("race"), "refrace")
-    run_migrations(url)
-    engine = (
-        create_engine(url, pool_size=20, max_overflow=0)
-        if backend == "postgresql"
-        else create_engine(url)
-    )
-    yield engine
-    await engine.dispose()
-    if backend == "postgresql":
-        await drop_pg_database(f"portal_refrace_{os.getpid()}")
 
 
 @pytest.mark.parametrize("precheck", ["with the pre-check", "with the index alone"])

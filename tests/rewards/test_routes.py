@@ -276,3 +276,47 @@ async def test_a_reward_switched_off_meanwhile_is_refused_with_a_message(
     assert refused.status_code == 409
     assert "no longer available" in _page(refused).get_text()
     assert (await points.balance_of(session, advocate)).current == 600
+
+
+async def test_marketer_gives_a_reward_an_image_advocates_see(
+    client: httpx.AsyncClient, session: AsyncSession, settings
+) -> None:
+    from portal.content import samples
+
+    marketer = await make_marketer(session)
+    reward = await make_reward(session, title="Mug")
+    await login_as(client, marketer)
+    token = await csrf_token(client, f"/manage/rewards/{reward.id}")
+    form = {
+        "csrf_token": (None, token),
+        "title": (None, "Mug"),
+        "kind": (None, "physical"),
+        "cost": (None, "500"),
+        "is_active": (None, "on"),
+        "description": (None, "A <b>big</b> mug<script>x</script>"),
+    }
+    not_image = await client.post(
+        f"/manage/rewards/{reward.id}",
+        files={**form, "image": ("mug.pdf", samples.pdf("Mug"), "application/pdf")},
+    )
+    assert not_image.status_code == 422
+    assert "is not an image" in _page(not_image).select_one("#f-image-error").get_text()
+    assert list(settings.upload_dir.glob("*")) == []  # the refused file is not kept
+
+    saved = await client.post(
+        f"/manage/rewards/{reward.id}",
+        files={**form, "image": ("mug.png", samples.png(), "image/png")},
+    )
+    assert saved.status_code == 303
+    await session.refresh(reward)
+    assert reward.image_type == "image/png"
+    assert reward.description_html == "A <b>big</b> mugx"  # the script tag is gone
+
+    advocate = await make_advocate(session)
+    await post_form(client, "/logout", {}, page="/")
+    await login_as(client, advocate)
+    card = _page(await client.get("/rewards/")).select_one(f"#reward-{reward.id} img")
+    image = await client.get(card["src"])
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/png"
+    assert image.content == samples.png()

@@ -541,6 +541,18 @@ async def access_submission(session: AsyncSession, submission_id: int) -> Submis
     return submission
 
 
+async def access_own_submission(
+    session: AsyncSession, *, viewer: User, submission_id: int
+) -> Submission:
+    """One of the viewer's own entries (someone else's answers 404)."""
+    submission = await session.scalar(
+        select(Submission).where(Submission.id == submission_id, Submission.user_id == viewer.id)
+    )
+    if submission is None:
+        raise NotFound()
+    return submission
+
+
 async def _decide(
     session: AsyncSession,
     submission: Submission,

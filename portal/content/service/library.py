@@ -295,5 +295,10 @@ async def asset_stats(session: AsyncSession, assets: Sequence[Asset]) -> list[As
 
 
 async def stored_file_is_orphaned(session: AsyncSession, name: str) -> bool:
-    """True when no asset points at the file any more (the delete job checks before deleting)."""
-    return await session.scalar(select(Asset.id).where(Asset.storage_name == name)) is None
+    """True when nothing points at the file any more: no asset, no reward image (the delete
+    job checks before deleting)."""
+    from portal.rewards.models import Reward
+
+    if await session.scalar(select(Asset.id).where(Asset.storage_name == name)) is not None:
+        return False
+    return await session.scalar(select(Reward.id).where(Reward.image_name == name)) is None

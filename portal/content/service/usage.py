@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -13,14 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from portal.auth.models import Role, User, UserStatus
+from portal.auth.models import Role, User
 from portal.challenges import service as challenges
 from portal.clock import utcnow
 from portal.content.models import WATCHED_PERCENT, Asset, AssetGroup, AssetKind, AssetTag, AssetUse
 from portal.errors import NotFound
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule
-from portal.targeting import STAFF_SEE_ALL, visible_to
+from portal.referrals import service as referrals
+from portal.targeting import STAFF_SEE_ALL, sees_everything, visible_to
 
 NEW_FOR = timedelta(days=14)
 TAG = re.compile(r"<[^>]*>")
@@ -34,9 +35,7 @@ def _visible(viewer: User) -> ColumnElement[bool]:
         link_thing_id=AssetGroup.asset_id,
         link_group_id=AssetGroup.group_id,
     )
-    if viewer.has_role(*STAFF_SEE_ALL):
-        return targeted
-    return and_(Asset.is_published.is_(True), targeted)
+    return and_(or_(Asset.is_published.is_(True), sees_everything(viewer)), targeted)
 
 
 @dataclass(frozen=True)
@@ -294,9 +293,18 @@ class SharePage:
     advocate: User | None  # None: the code is unknown or its owner is not active
 
 
-async def share_page(session: AsyncSession, *, asset_id: int, code: str) -> SharePage:
+async def share_page(
+    session: AsyncSession,
+    *,
+    asset_id: int,
+    code: str,
+    client_key: str | None = None,
+    viewer_id: int | None = None,
+) -> SharePage:
     """A public page for a published asset that is meant for everyone (targeted assets stay
-    inside the portal), carrying the sharing advocate's referral code."""
+    inside the portal), carrying the sharing advocate's referral code. A visit counts as a
+    click on the advocate's link, as `/r/<code>` does (not the advocate's own visits; only
+    when a `client_key` is given, so fetching the shared file doesn't count twice)."""
     asset = await session.scalar(
         select(Asset).where(
             Asset.id == asset_id,
@@ -306,9 +314,9 @@ async def share_page(session: AsyncSession, *, asset_id: int, code: str) -> Shar
     )
     if asset is None:
         raise NotFound()
-    advocate = await session.scalar(
-        select(User).where(User.referral_code == code, User.status == UserStatus.ACTIVE)
-    )
+    advocate = await referrals.get_advocate_for_code(session, code)
+    if advocate is not None and client_key is not None and advocate.id != viewer_id:
+        await referrals.record_click(session, advocate=advocate, client_key=client_key)
     return SharePage(asset=asset, advocate=advocate)
 
 

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.audit import service as audit
 from portal.auth.models import User
+from portal.program import service as program
 from portal.program.models import ProgramSetting
 from portal.referrals.models import Stage
 
@@ -82,23 +82,13 @@ async def load_settings(session: AsyncSession) -> ReferralSettings:
 async def save_settings(session: AsyncSession, *, actor: User, **changes: Any) -> ReferralSettings:
     before = await load_settings(session)
     after = replace(before, **changes)
-    changed = {k: v for k, v in asdict(after).items() if asdict(before)[k] != v}
-    for name, value in changed.items():
-        row = await session.get(ProgramSetting, PREFIX + name)
-        if row is None:
-            session.add(ProgramSetting(key=PREFIX + name, value=value))
-        else:
-            row.value = value
-    if changed:
-        await audit.record(
-            session,
-            actor=actor,
-            action="referrals.settings_updated",
-            target_type="settings",
-            target_id=None,
-            summary="Changed referral settings: " + ", ".join(sorted(changed)),
-            before={k: str(asdict(before)[k]) for k in changed},
-            after={k: str(v) for k, v in changed.items()},
-        )
-    await session.flush()
+    await program.store_changes(
+        session,
+        actor=actor,
+        before=asdict(before),
+        after=asdict(after),
+        prefix=PREFIX,
+        action="referrals.settings_updated",
+        summary="Changed referral settings:",
+    )
     return after
