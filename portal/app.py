@@ -22,11 +22,14 @@ from portal.audit import routes as audit_routes
 from portal.auth import manage_routes as people_routes
 from portal.auth import routes as auth_routes
 from portal.auth import sso
+from portal.challenges import manage_routes as manage_challenges_routes
+from portal.challenges import routes as challenges_routes
 from portal.config import ROOT, Settings
 from portal.content import manage_routes as manage_content_routes
 from portal.content import routes as content_routes
 from portal.db import create_engine, create_sessionmaker
 from portal.error_pages import HANDLERS
+from portal.groups import routes as groups_routes
 from portal.home.routes import home
 from portal.jobs import ArqQueue, InProcessQueue, JobQueue, PendingJob, Schedule
 from portal.middleware import CSRF, RequestId, SecurityHeaders, UnitOfWork
@@ -118,7 +121,15 @@ def create_app(
         Mount("/manage/content", routes=manage_content_routes.routes, name="manage_content"),
         Mount("/points", routes=points_routes.history_routes, name="points"),
         Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
+        Mount("/challenges", routes=challenges_routes.routes, name="challenges"),
         Mount("/rewards", routes=rewards_routes.routes, name="rewards"),
+        Mount(
+            "/manage/challenges", routes=manage_challenges_routes.routes, name="manage_challenges"
+        ),
+        Mount(
+            "/manage/approvals", routes=manage_challenges_routes.approval_routes, name="approvals"
+        ),
+        Mount("/manage/groups", routes=groups_routes.routes, name="groups"),
         Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
         Mount("/email-settings", routes=preference_routes.settings_routes, name="email_settings"),
         Mount("/unsubscribe", routes=preference_routes.unsubscribe_routes, name="unsubscribe"),

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
 from portal.auth.models import Group, GroupMember, Role, User
+from portal.challenges import demo as challenges_demo
 from portal.config import Settings
 from portal.content import demo as content_demo
 from portal.content.storage import Storage, storage_for
@@ -120,8 +121,9 @@ async def seed_session(
         )
     await points_demo.seed(session, users)
     await rewards_demo.seed(session, users, base_url=base_url)
-    await referrals_demo.seed(session, users, base_url=base_url)
     await content_demo.seed(session, users, storage=storage)
+    await challenges_demo.seed(session, users, base_url=base_url, storage=storage)
+    await referrals_demo.seed(session, users, base_url=base_url)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins

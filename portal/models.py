@@ -10,6 +10,7 @@ from portal.auth.models import (
     User,
     UserRole,
 )
+from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
 from portal.engagement.models import Nudge
@@ -38,6 +39,9 @@ __all__ = [
     "Badge",
     "Balance",
     "Base",
+    "Challenge",
+    "ChallengeGroup",
+    "Dismissal",
     "EmailOptOut",
     "EmailText",
     "FeedItem",
@@ -62,6 +66,7 @@ __all__ = [
     "Reward",
     "RewardCode",
     "RewardGroup",
+    "Submission",
     "User",
     "UserBadge",
     "UserRole",

@@ -16,6 +16,7 @@ MAIN = [
     # The order the brief gives for advocates: Home, Challenges, Content, Rewards, Referrals,
     # Leaderboard.
     NavItem("Home", "home", frozenset()),
+    NavItem("Challenges", "challenges:list", frozenset()),
     NavItem("Content", "content:index", frozenset()),
     NavItem("Rewards", "rewards:catalog", frozenset()),
     NavItem("Referrals", "referrals:list", frozenset()),
@@ -25,6 +26,9 @@ MAIN = [
 
 MANAGE = [
     NavItem("People", "people:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Challenges", "manage_challenges:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Approvals", "approvals:queue", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Groups", "groups:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Content", "manage_content:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Levels & badges", "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Rewards", "manage_rewards:list", frozenset({Role.MARKETER, Role.ADMIN})),

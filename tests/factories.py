@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
 from portal.auth.models import Role, User, UserStatus
+from portal.challenges.models import Challenge
 from portal.referrals.models import Referral
 from portal.rewards.models import Reward
 
@@ -147,6 +148,54 @@ async def make_referral(
         ),
         note=note,
         base_url="http://portal.test",
+    )
+
+
+QUESTIONS = [
+    {"text": "Which plan are you on?", "kind": "single", "options": ["Team", "Enterprise"]},
+    {"text": "What do you use us for?", "kind": "multiple", "options": ["CI", "Docs", "Ops"]},
+    {"text": "One thing we should improve?", "kind": "text", "options": [], "required": False},
+]
+
+
+async def make_challenge(session: AsyncSession, **overrides: object) -> Challenge:
+    """A published challenge through the marketer's service (a fresh marketer makes it)."""
+    from portal.challenges import service as challenges
+    from portal.challenges.models import Approval, ChallengeStatus, ChallengeType
+
+    kind = ChallengeType(str(overrides.get("type", ChallengeType.CUSTOM)))
+    settings: dict[str, object] = {
+        ChallengeType.SHARE_LINK: {"share_text": "Acme made our launches calm."},
+        ChallengeType.ONLINE_REVIEW: {"review_url": "https://reviews.example/acme"},
+        ChallengeType.ANSWER_QUESTIONS: {"questions": [{"required": True, **q} for q in QUESTIONS]},
+        ChallengeType.ATTEND_EVENT: {
+            "event_at": "2026-12-10T17:00",
+            "place": "Acme HQ, Berlin",
+            "event_link": "",
+        },
+        ChallengeType.CUSTOM: {"proof_hint": "Tell us what you did."},
+    }.get(kind, {})
+    values = {
+        "title": "Tell a colleague about Acme",
+        "summary": "Spread the word.",
+        "body": "Share what you like about Acme.",
+        "type": kind,
+        "points": 50,
+        "status": ChallengeStatus.PUBLISHED,
+        "starts_at": None,
+        "ends_at": None,
+        "max_per_user": 1,
+        "max_total": None,
+        "approval": Approval.AUTO,
+        "settings": settings,
+        "group_ids": frozenset(),
+    }
+    values.update(overrides)
+    staff = await make_marketer(session, name="Challenge Maker")
+    return await challenges.save_challenge(
+        session,
+        staff=staff,
+        values=challenges.ChallengeValues(**values),  # type: ignore[arg-type]
     )
 
 

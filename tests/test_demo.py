@@ -89,6 +89,39 @@ async def test_demo_referrals_fill_every_stage_and_reseeding_adds_nothing(
     assert await points.reconcile_balances(session) == []
 
 
+async def test_demo_challenges_cover_every_type_and_fill_the_approval_queue(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.challenges import service as challenges
+    from portal.challenges.models import Challenge, ChallengeType, Submission
+    from portal.points import service as points
+
+    await seed_session(session, base_url="http://portal.test", storage=storage)
+    types = set(await session.scalars(select(Challenge.type)))
+    assert types == set(ChallengeType)
+    statuses = set(await session.scalars(select(Submission.status)))
+    assert statuses == {"pending", "approved", "rejected"}
+    assert len(await challenges.approval_queue(session)) >= 5
+    refer = await session.scalar(
+        select(func.count())
+        .select_from(Submission)
+        .join(Challenge, Challenge.id == Submission.challenge_id)
+        .where(Challenge.type == ChallengeType.REFER)
+    )
+    assert refer >= 1  # demo referrals completed the refer challenge
+    counts = [
+        await session.scalar(select(func.count()).select_from(model))
+        for model in (Challenge, Submission)
+    ]
+    await seed_session(session, base_url="http://portal.test", storage=storage)
+    again = [
+        await session.scalar(select(func.count()).select_from(model))
+        for model in (Challenge, Submission)
+    ]
+    assert again == counts
+    assert await points.reconcile_balances(session) == []
+
+
 async def test_demo_library_has_real_files_targeting_and_used_content(
     session: AsyncSession, storage: LocalStorage
 ) -> None:

@@ -23,6 +23,7 @@ SOURCE_PAGES = {
     "referral": ("referrals:detail", "referral_id"),
     "asset": ("content:detail", "asset_id"),
     "redemption": ("rewards:redemption", "redemption_id"),
+    "submission": ("challenges:entry", "submission_id"),
 }
 
 

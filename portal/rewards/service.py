@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import Group, GroupMember, Role, User, UserRole, UserStatus
+from portal.auth.models import Group, Role, User, UserRole, UserStatus
 from portal.clock import utcnow
 from portal.content import sanitize
 from portal.content.models import AssetKind
 from portal.content.service.files import save_upload
 from portal.content.storage import Storage
 from portal.errors import Conflict, NotFound, PortalError
+from portal.groups import service as groups
 from portal.jobs import enqueue
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
@@ -63,11 +64,7 @@ class CatalogItem:
 
 def _visible_to(user: User) -> Any:
     """Rewards with no target groups, or a group the user belongs to."""
-    member_of = select(GroupMember.group_id).where(GroupMember.user_id == user.id)
-    return or_(
-        ~Reward.groups.any(),
-        Reward.groups.any(RewardGroup.group_id.in_(member_of)),
-    )
+    return groups.visible_to(user, Reward.groups, RewardGroup.group_id)
 
 
 async def catalog(
@@ -755,7 +752,7 @@ async def reward_image(session: AsyncSession, *, viewer: User, reward_id: int) -
 
 
 async def target_groups(session: AsyncSession) -> list[Group]:
-    return list(await session.scalars(select(Group).order_by(Group.name)))
+    return await groups.list_groups(session)
 
 
 async def codes_of(session: AsyncSession, reward_id: int) -> list[RewardCode]:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import Role, User
+from portal.challenges import service as challenges
 from portal.clock import utcnow
 from portal.content.models import WATCHED_PERCENT, Asset, AssetGroup, AssetKind, AssetTag, AssetUse
 from portal.errors import NotFound
@@ -219,6 +220,7 @@ async def record_download(session: AsyncSession, viewer: User, asset: Asset) -> 
     awarded = await _award_once(session, viewer, asset, verb)
     if awarded:
         await _first_download_badge(session, viewer)
+    await challenges.record_asset_used(session, user=viewer, asset_id=asset.id, watched=False)
     return awarded
 
 
@@ -276,6 +278,7 @@ async def record_progress(
             .execution_options(synchronize_session=False)
         )
         awarded = await _award_once(session, viewer, asset, "Watched")
+        await challenges.record_asset_used(session, user=viewer, asset_id=asset.id, watched=True)
     use = await session.get(AssetUse, (asset.id, viewer.id), populate_existing=True)
     if use is None:  # deleted meanwhile, with its asset
         raise NotFound()

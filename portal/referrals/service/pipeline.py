@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
 from portal.auth.models import Role, User
+from portal.challenges import service as challenges
 from portal.clock import utcnow
 from portal.errors import Conflict, PortalError
 from portal.notifications import service as notifications
@@ -157,6 +158,9 @@ async def submit_referral(
         after={"stage": Stage.SUBMITTED.value, "flags": referral.flags},
     )
     await _award_rule_badge(session, referrer, BadgeRule.FIRST_REFERRAL, announce=True)
+    await challenges.record_referral_submitted(
+        session, user=referrer, referral_id=referral.id, company=referral.prospect_company
+    )
     if screening.owner is not None:
         await _tell_owner(session, referral, owner=screening.owner, base_url=base_url)
     await session.flush()

@@ -1,5 +1,12 @@
 """Page objects: one class per page, with the locators and small actions a person uses."""
 
+from tests.browser.pages.challenges import (
+    ApprovalsPage,
+    ChallengeForm,
+    ChallengePage,
+    ChallengesPage,
+    ManageChallengesPage,
+)
 from tests.browser.pages.content import AssetPage, ContentPage, ManageContentPage
 from tests.browser.pages.home import HomePage
 from tests.browser.pages.invitation import AcceptInvitationPage, LinkInvalidPage
@@ -17,7 +24,11 @@ from tests.browser.pages.rewards import QueuePage, RedeemPage, RedemptionPage, R
 
 __all__ = [
     "AcceptInvitationPage",
+    "ApprovalsPage",
     "AssetPage",
+    "ChallengeForm",
+    "ChallengePage",
+    "ChallengesPage",
     "ContentPage",
     "EmailPage",
     "HomePage",
@@ -25,6 +36,7 @@ __all__ = [
     "Layout",
     "LinkInvalidPage",
     "LoginPage",
+    "ManageChallengesPage",
     "ManageContentPage",
     "MyReferralsPage",
     "OutboxPage",

@@ -1,0 +1,358 @@
+"""Parsing an advocate's entry (one form per type) and a marketer's challenge form."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.datastructures import FormData, UploadFile
+
+from portal.challenges.models import Approval, Challenge, ChallengeStatus, ChallengeType
+from portal.challenges.service import ChallengeValues
+from portal.forms import FormState
+
+NETWORKS = ("linkedin", "x", "facebook", "email", "copy")
+
+
+def new_key() -> str:
+    """Sent with each entry form, so a double submit finds the submission it already made."""
+    return uuid.uuid4().hex
+
+
+def valid_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and "." in parts.netloc and " " not in value
+
+
+def _key(form: FormData, state: FormState) -> None:
+    key = form.get("key", "")
+    state.data["key"] = key.strip()[:80] if isinstance(key, str) and key.strip() else new_key()
+
+
+def entry_form(form: FormData, challenge: Challenge) -> tuple[FormState, dict[str, Any] | None]:
+    """The entry for the challenge's type: what was typed, errors per field, and the response
+    to store when it is right."""
+    kind = ChallengeType(challenge.type)
+    if kind == ChallengeType.ANSWER_QUESTIONS:
+        return _answers(form, challenge)
+    state = FormState.of(form, "proof_url", "text")
+    _key(form, state)
+    response: dict[str, Any] = {}
+    if kind == ChallengeType.ONLINE_REVIEW:
+        if not state.value("proof_url"):
+            state.add_error("proof_url", "Paste the link to your published review.")
+        elif not valid_url(state.value("proof_url")):
+            state.add_error("proof_url", "Enter a full link, like https://www.g2.com/…")
+        state.check_length("proof_url", 500)
+        response = {"proof_url": state.value("proof_url")}
+    elif kind == ChallengeType.CUSTOM:
+        state.require("text", message="Tell us what you did.")
+        state.check_length("text", 2000)
+        response = {"text": state.value("text")}
+    elif kind == ChallengeType.ATTEND_EVENT:
+        response = {"rsvp": True}
+    elif kind == ChallengeType.UPLOAD_IMAGE:
+        image = form.get("image")
+        if not isinstance(image, UploadFile) or not image.filename:
+            state.add_error("image", "Choose a photo or screenshot to upload.")
+        state.check_length("text", 500)
+        response = {"text": state.value("text")}
+    else:
+        state.add_error(None, "This challenge is completed another way.")
+    return state, (response if state.ok else None)
+
+
+def _answers(form: FormData, challenge: Challenge) -> tuple[FormState, dict[str, Any] | None]:
+    state = FormState()
+    _key(form, state)
+    answers = []
+    for number, question in enumerate(challenge.questions):
+        name = f"q{number}"
+        options = list(question.get("options", []))
+        if question.get("kind") == "multiple":
+            picked = [str(v) for v in form.getlist(name) if str(v) in options]
+            state.data[name] = "\n".join(picked)
+            answer: str | list[str] = picked
+        else:
+            raw = form.get(name, "")
+            answer = raw.strip() if isinstance(raw, str) else ""
+            state.data[name] = answer
+            if question.get("kind") == "single" and answer and answer not in options:
+                state.add_error(name, "Choose one of the options.")
+        if question.get("required") and not answer:
+            state.add_error(
+                name,
+                "Choose at least one." if question.get("kind") == "multiple" else "Answer this.",
+            )
+        if isinstance(answer, str) and len(answer) > 2000:
+            state.add_error(name, "Use at most 2000 characters.")
+        answers.append({"question": question.get("text", ""), "answer": answer})
+    return state, ({"answers": answers} if state.ok else None)
+
+
+def parse_local(value: str) -> datetime | None:
+    """A `datetime-local` value, read as UTC (the portal keeps times in UTC)."""
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def local(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+# --- the marketer's challenge form -----------------------------------------------------------
+
+QUESTION_KINDS = {"text": "Free text", "single": "One choice", "multiple": "Several choices"}
+FIELDS = (
+    "title",
+    "summary",
+    "body",
+    "type",
+    "points",
+    "status",
+    "starts_at",
+    "ends_at",
+    "max_per_user",
+    "max_total",
+    "approval",
+    "share_text",
+    "review_url",
+    "proof_hint",
+    "event_at",
+    "place",
+    "event_link",
+    "asset_id",
+)
+
+
+@dataclass
+class QuestionRow:
+    text: str = ""
+    kind: str = "text"
+    options: str = ""  # one per line, as typed
+    required: bool = True
+
+    @property
+    def option_list(self) -> list[str]:
+        return [o.strip() for o in self.options.splitlines() if o.strip()]
+
+
+@dataclass
+class ChallengeForm:
+    state: FormState
+    questions: list[QuestionRow]
+    values: ChallengeValues | None = None
+    editing_questions: bool = False  # a row was added or removed: show the form again
+
+
+def _question_rows(form: FormData) -> list[QuestionRow]:
+    numbers = sorted(
+        int(name.removeprefix("q-text-"))
+        for name in form
+        if name.startswith("q-text-") and name.removeprefix("q-text-").isdigit()
+    )
+    rows = []
+    for n in numbers:
+        kind = str(form.get(f"q-kind-{n}", "text"))
+        rows.append(
+            QuestionRow(
+                text=str(form.get(f"q-text-{n}", "")).strip(),
+                kind=kind if kind in QUESTION_KINDS else "text",
+                options=str(form.get(f"q-options-{n}", "")).strip(),
+                required=bool(form.get(f"q-required-{n}")),
+            )
+        )
+    return rows
+
+
+def _count(state: FormState, name: str, message: str, *, optional: bool) -> int | None:
+    raw = state.value(name).replace(",", "")
+    if not raw:
+        if not optional:
+            state.add_error(name, message)
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        state.add_error(name, message)
+        return None
+    return int(raw)
+
+
+def _moment(state: FormState, name: str) -> datetime | None:
+    if not state.value(name):
+        return None
+    moment = parse_local(state.value(name))
+    if moment is None:
+        state.add_error(name, "Enter a date and time, like 2026-12-31 17:00.")
+    return moment
+
+
+@dataclass(frozen=True)
+class AssetChoice:
+    """A content item a watch_video or download_asset challenge can link to."""
+
+    id: int
+    title: str
+    is_video: bool
+
+
+def challenge_form(form: FormData, assets: Sequence[AssetChoice] = ()) -> ChallengeForm:
+    state = FormState.of(form, *FIELDS)
+    group_ids = frozenset(
+        int(g) for g in form.getlist("groups") if isinstance(g, str) and g.isdigit()
+    )
+    state.data["groups"] = ",".join(str(g) for g in sorted(group_ids))
+    questions = _question_rows(form)
+    action = str(form.get("action", "save"))
+    if action == "add_question":
+        questions.append(QuestionRow())
+        return ChallengeForm(state, questions, editing_questions=True)
+    if action.startswith("remove_question-") and action.split("-")[1].isdigit():
+        index = int(action.split("-")[1])
+        questions = [q for n, q in enumerate(questions) if n != index]
+        return ChallengeForm(state, questions, editing_questions=True)
+
+    state.require("title", message="Give the challenge a title.")
+    state.check_length("title", 120)
+    state.check_length("summary", 300)
+    state.check_length("body", 5000)
+    kind = state.value("type")
+    if kind not in set(ChallengeType):
+        state.add_error("type", "Choose what advocates do.")
+    points = _count(state, "points", "Enter the points it pays, like 50.", optional=False)
+    if state.value("status") not in set(ChallengeStatus):
+        state.add_error("status", "Choose draft or published.")
+    if state.value("approval") not in set(Approval):
+        state.add_error("approval", "Choose how entries are approved.")
+    starts_at, ends_at = _moment(state, "starts_at"), _moment(state, "ends_at")
+    if starts_at and ends_at and ends_at <= starts_at:
+        state.add_error("ends_at", "The end comes after the start.")
+    per_user = _count(state, "max_per_user", "Enter 1 or more.", optional=True) or 1
+    total = _count(state, "max_total", "Enter a number, or leave it empty.", optional=True)
+    settings = _type_settings(state, kind, questions, assets)
+    if not state.ok or points is None:
+        return ChallengeForm(state, questions)
+    return ChallengeForm(
+        state,
+        questions,
+        ChallengeValues(
+            title=state.value("title"),
+            summary=state.value("summary"),
+            body=state.value("body"),
+            type=ChallengeType(kind),
+            points=points,
+            status=ChallengeStatus(state.value("status")),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            max_per_user=per_user,
+            max_total=total,
+            approval=Approval(state.value("approval")),
+            settings=settings,
+            group_ids=group_ids,
+        ),
+    )
+
+
+def _type_settings(
+    state: FormState, kind: str, questions: list[QuestionRow], assets: Sequence[AssetChoice]
+) -> dict[str, Any]:
+    if kind == ChallengeType.SHARE_LINK:
+        state.check_length("share_text", 280)
+        return {"share_text": state.value("share_text")}
+    if kind == ChallengeType.ONLINE_REVIEW:
+        if not valid_url(state.value("review_url")):
+            state.add_error("review_url", "Enter the review site's full link, like https://…")
+        return {"review_url": state.value("review_url")}
+    if kind in (ChallengeType.CUSTOM, ChallengeType.UPLOAD_IMAGE):
+        state.check_length("proof_hint", 200)
+        return {"proof_hint": state.value("proof_hint")}
+    if kind == ChallengeType.ATTEND_EVENT:
+        if parse_local(state.value("event_at")) is None:
+            state.add_error("event_at", "Enter when the event starts.")
+        if not state.value("place") and not state.value("event_link"):
+            state.add_error("place", "Say where it happens, or give the link to join.")
+        if state.value("event_link") and not valid_url(state.value("event_link")):
+            state.add_error("event_link", "Enter a full link, like https://…")
+        state.check_length("place", 200)
+        return {name: state.value(name) for name in ("event_at", "place", "event_link")}
+    if kind == ChallengeType.ANSWER_QUESTIONS:
+        return {"questions": _questions(state, questions)}
+    if kind in (ChallengeType.WATCH_VIDEO, ChallengeType.DOWNLOAD_ASSET):
+        return _asset(state, kind, assets)
+    return {}
+
+
+def _asset(state: FormState, kind: str, assets: Sequence[AssetChoice]) -> dict[str, Any]:
+    video = kind == ChallengeType.WATCH_VIDEO
+    raw = state.value("asset_id")
+    chosen = next((a for a in assets if str(a.id) == raw and a.is_video == video), None)
+    if chosen is None:
+        state.add_error(
+            "asset_id",
+            "Choose the training video to watch." if video else "Choose the item to download.",
+        )
+        return {}
+    return {"asset_id": chosen.id, "asset_title": chosen.title}
+
+
+def _questions(state: FormState, rows: list[QuestionRow]) -> list[dict[str, Any]]:
+    questions = []
+    for n, row in enumerate(rows):
+        if not row.text:
+            state.add_error(f"q-text-{n}", "Write the question, or remove this row.")
+        if row.kind != "text" and len(row.option_list) < 2:
+            state.add_error(f"q-options-{n}", "Give at least two options, one per line.")
+        questions.append(
+            {
+                "text": row.text,
+                "kind": row.kind,
+                "options": row.option_list if row.kind != "text" else [],
+                "required": row.required,
+            }
+        )
+    if not questions:
+        state.add_error(None, "Add at least one question.")
+    return questions
+
+
+def form_of(challenge: Challenge) -> ChallengeForm:
+    """The form filled with a saved challenge, for editing."""
+    data = {
+        "title": challenge.title,
+        "summary": challenge.summary,
+        "body": challenge.body,
+        "type": str(challenge.type),
+        "points": str(challenge.points),
+        "status": str(challenge.status),
+        "starts_at": local(challenge.starts_at),
+        "ends_at": local(challenge.ends_at),
+        "max_per_user": str(challenge.max_per_user),
+        "max_total": "" if challenge.max_total is None else str(challenge.max_total),
+        "approval": str(challenge.approval),
+        "groups": ",".join(str(g.group_id) for g in challenge.groups),
+        **{k: str(v) for k, v in challenge.settings.items() if k != "questions"},
+    }
+    questions = [
+        QuestionRow(
+            text=q.get("text", ""),
+            kind=q.get("kind", "text"),
+            options="\n".join(q.get("options", [])),
+            required=bool(q.get("required")),
+        )
+        for q in challenge.questions
+    ]
+    return ChallengeForm(FormState(data=data), questions)
+
+
+def new_form() -> ChallengeForm:
+    data = {
+        "type": "custom",
+        "points": "50",
+        "status": "draft",
+        "max_per_user": "1",
+        "approval": "auto",
+    }
+    return ChallengeForm(FormState(data=data), [QuestionRow()])

@@ -1,0 +1,59 @@
+"""upload_image challenges: the photo proof goes through the content library's storage, its
+type decided from its bytes, within the image size limit."""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.auth.models import User
+from portal.challenges.models import ChallengeType, Submission
+from portal.challenges.service.entries import ImageRefused, _earlier, _submit, access_challenge
+from portal.content import service as content
+from portal.content.models import AssetKind
+from portal.content.storage import Storage
+from portal.errors import NotFound
+
+
+async def submit_image_entry(
+    session: AsyncSession,
+    *,
+    user: User,
+    challenge_id: int,
+    key: str,
+    storage: Storage,
+    upload: content.Upload,
+    caption: str,
+    max_bytes: int,
+) -> Submission:
+    """Stores the image, then records the entry like any other; a refused entry (or a double
+    submit that finds the first one) leaves no file behind."""
+    view = await access_challenge(session, viewer=user, challenge_id=challenge_id)
+    if view.challenge.type != ChallengeType.UPLOAD_IMAGE:
+        raise NotFound()
+    if (earlier := await _earlier(session, key, user)) is not None:
+        return earlier
+    try:
+        saved = await content.save_upload(
+            storage, upload.chunks, filename=upload.filename, max_bytes=max_bytes
+        )
+    except (content.UploadTooLarge, content.UnsupportedFile) as error:
+        raise ImageRefused(error.message) from error
+    if saved.file_type.kind != AssetKind.IMAGE:
+        await storage.delete(saved.stored.name)
+        raise ImageRefused("Upload a photo or a screenshot: a PNG, JPEG, GIF or WebP image.")
+    response: dict[str, Any] = {
+        "image": saved.stored.name,
+        "content_type": saved.file_type.content_type,
+        "filename": saved.filename,
+        "text": caption,
+    }
+    try:
+        submission = await _submit(
+            session, user=user, challenge=view.challenge, key=key, response=response
+        )
+    except BaseException:
+        await storage.delete(saved.stored.name)
+        raise
+    if submission.response.get("image") != saved.stored.name:  # the first submit won
+        await storage.delete(saved.stored.name)
+    return submission

@@ -1,0 +1,1 @@
+"""Groups (segments) of advocates: managing them, and the targeting rule other domains share."""

@@ -1,0 +1,122 @@
+"""Manage → Groups: create groups, find people to add, remove them, bulk add from a CSV."""
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.errors import PortalError
+from portal.forms import FormState
+from portal.groups import service
+from portal.web import current_user, db, flash, redirect, render, staff_of_program, text
+
+
+async def _list_page(request: Request, form: FormState, status_code: int = 200) -> Response:
+    rows = await service.groups_with_counts(db(request))
+    return render(
+        request, "groups/list.html", {"rows": rows, "form": form}, status_code=status_code
+    )
+
+
+@staff_of_program
+async def group_list(request: Request) -> Response:
+    return await _list_page(request, FormState())
+
+
+@staff_of_program
+async def create(request: Request) -> Response:
+    state = FormState.of(await request.form(), "name", "description")
+    state.require("name", message="Give the group a name.")
+    state.check_length("name", 120)
+    state.check_length("description", 500)
+    if not state.ok:
+        return await _list_page(request, state, status_code=422)
+    try:
+        group = await service.create_group(
+            db(request),
+            staff=current_user(request),
+            name=state.value("name"),
+            description=state.value("description"),
+        )
+    except PortalError as error:
+        state.add_error("name", error.message)
+        return await _list_page(request, state, status_code=error.status_code)
+    flash(request, f"{group.name} created. Now add its members.")
+    return redirect(request, "groups:detail", group_id=group.id)
+
+
+@staff_of_program
+async def detail(request: Request) -> Response:
+    group = await service.access_group(db(request), request.path_params["group_id"])
+    query = request.query_params.get("q", "").strip()[:100]
+    context = {
+        "group": group,
+        "members": await service.members_of(db(request), group),
+        "q": query,
+        "found": await service.search_people(db(request), group=group, query=query),
+    }
+    return render(request, "groups/detail.html", context, partial="groups/_search.html")
+
+
+@staff_of_program
+async def add_member(request: Request) -> Response:
+    group = await service.access_group(db(request), request.path_params["group_id"])
+    raw = text(await request.form(), "user_id")
+    if not raw.isdigit():
+        flash(request, "Choose someone to add.", "error")
+    else:
+        user = await service.add_member(
+            db(request), staff=current_user(request), group=group, user_id=int(raw)
+        )
+        flash(request, f"{user.display_name} added to {group.name}.")
+    return redirect(request, "groups:detail", group_id=group.id)
+
+
+@staff_of_program
+async def remove_member(request: Request) -> Response:
+    group = await service.access_group(db(request), request.path_params["group_id"])
+    await service.remove_member(
+        db(request),
+        staff=current_user(request),
+        group=group,
+        user_id=request.path_params["user_id"],
+    )
+    flash(request, f"Removed from {group.name}.")
+    return redirect(request, "groups:detail", group_id=group.id)
+
+
+@staff_of_program
+async def import_emails(request: Request) -> Response:
+    group = await service.access_group(db(request), request.path_params["group_id"])
+    form = await request.form()
+    pasted = text(form, "emails")
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        pasted += "\n" + (await upload.read(2_000_000)).decode("utf-8-sig", errors="replace")
+    try:
+        result = await service.add_by_emails(
+            db(request), staff=current_user(request), group=group, text=pasted
+        )
+    except PortalError as error:
+        flash(request, error.message, "error")
+    else:
+        message = f"{result.added} added, {result.already} already in the group."
+        if result.unknown:
+            message += f" Not found ({len(result.unknown)}): " + ", ".join(result.unknown[:10])
+        flash(request, message, "success" if not result.unknown else "error")
+    return redirect(request, "groups:detail", group_id=group.id)
+
+
+routes = [
+    Route("/", group_list, methods=["GET"], name="list"),
+    Route("/", create, methods=["POST"], name="create"),
+    Route("/{group_id:int}", detail, methods=["GET"], name="detail"),
+    Route("/{group_id:int}/members", add_member, methods=["POST"], name="add"),
+    Route(
+        "/{group_id:int}/members/{user_id:int}/remove",
+        remove_member,
+        methods=["POST"],
+        name="remove",
+    ),
+    Route("/{group_id:int}/import", import_emails, methods=["POST"], name="import"),
+]

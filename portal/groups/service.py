@@ -1,0 +1,190 @@
+"""Groups: the targeting rule that rewards and challenges share, and managing members."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from portal.audit import service as audit
+from portal.auth.models import Group, GroupMember, User, UserStatus
+from portal.errors import Conflict, NotFound, PortalError
+
+
+def visible_to(user: User, targets: InstrumentedAttribute[Any], group_id: Any) -> Any:
+    """Rows with no target groups, or a target group the user belongs to. `targets` is the
+    row's relationship to its target table and `group_id` that table's group column, e.g.
+    `visible_to(user, Reward.groups, RewardGroup.group_id)`."""
+    member_of = select(GroupMember.group_id).where(GroupMember.user_id == user.id)
+    return or_(~targets.any(), targets.any(group_id.in_(member_of)))
+
+
+async def list_groups(session: AsyncSession) -> list[Group]:
+    return list(await session.scalars(select(Group).order_by(Group.name)))
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    group: Group
+    members: int
+
+
+async def groups_with_counts(session: AsyncSession) -> list[GroupRow]:
+    counts = dict(
+        (
+            await session.execute(
+                select(GroupMember.group_id, func.count()).group_by(GroupMember.group_id)
+            )
+        ).all()
+    )
+    return [GroupRow(g, counts.get(g.id, 0)) for g in await list_groups(session)]
+
+
+async def access_group(session: AsyncSession, group_id: int) -> Group:
+    group = await session.get(Group, group_id)
+    if group is None:
+        raise NotFound()
+    return group
+
+
+class GroupNameTaken(Conflict):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"There is already a group called {name}.")
+
+
+async def create_group(
+    session: AsyncSession, *, staff: User, name: str, description: str = ""
+) -> Group:
+    name = " ".join(name.split())
+    if not name:
+        raise PortalError("Give the group a name.")
+    taken = await session.scalar(select(Group.id).where(func.lower(Group.name) == name.lower()))
+    if taken is not None:
+        raise GroupNameTaken(name)
+    group = Group(name=name, description=description.strip()[:500])
+    session.add(group)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=staff,
+        action="groups.created",
+        target_type="group",
+        target_id=group.id,
+        summary=name,
+    )
+    return group
+
+
+async def members_of(session: AsyncSession, group: Group) -> list[User]:
+    return list(
+        await session.scalars(
+            select(User)
+            .join(GroupMember, GroupMember.user_id == User.id)
+            .where(GroupMember.group_id == group.id)
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
+async def search_people(
+    session: AsyncSession, *, group: Group, query: str, limit: int = 20
+) -> list[User]:
+    """Active or invited people matching a name, email or company, not yet in the group."""
+    words = query.strip().lower()
+    if not words:
+        return []
+    like = f"%{words}%"
+    in_group = select(GroupMember.user_id).where(GroupMember.group_id == group.id)
+    return list(
+        await session.scalars(
+            select(User)
+            .where(
+                User.status.in_([UserStatus.ACTIVE, UserStatus.INVITED]),
+                User.id.not_in(in_group),
+                or_(
+                    func.lower(User.display_name).like(like),
+                    func.lower(User.email).like(like),
+                    func.lower(User.company).like(like),
+                ),
+            )
+            .order_by(User.display_name, User.id)
+            .limit(limit)
+        )
+    )
+
+
+async def add_members(
+    session: AsyncSession, *, staff: User, group: Group, users: Iterable[User]
+) -> int:
+    """Adds those not in the group yet; returns how many were added."""
+    present = set(
+        await session.scalars(select(GroupMember.user_id).where(GroupMember.group_id == group.id))
+    )
+    new = sorted({u.id for u in users} - present)
+    session.add_all(GroupMember(group_id=group.id, user_id=user_id) for user_id in new)
+    await session.flush()
+    if new:
+        await audit.record(
+            session,
+            actor=staff,
+            action="groups.members_added",
+            target_type="group",
+            target_id=group.id,
+            summary=f"{len(new)} added to {group.name}",
+            after={"user_ids": new},
+        )
+    return len(new)
+
+
+async def add_member(session: AsyncSession, *, staff: User, group: Group, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    await add_members(session, staff=staff, group=group, users=[user])
+    return user
+
+
+async def remove_member(session: AsyncSession, *, staff: User, group: Group, user_id: int) -> None:
+    removed = await session.execute(
+        delete(GroupMember)
+        .where(GroupMember.group_id == group.id, GroupMember.user_id == user_id)
+        .execution_options(synchronize_session=False)
+    )
+    if removed.rowcount:  # type: ignore[attr-defined]
+        await audit.record(
+            session,
+            actor=staff,
+            action="groups.member_removed",
+            target_type="group",
+            target_id=group.id,
+            summary=f"user #{user_id} removed from {group.name}",
+        )
+
+
+EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+
+
+@dataclass(frozen=True)
+class BulkAdd:
+    added: int
+    already: int
+    unknown: list[str]
+
+
+async def add_by_emails(session: AsyncSession, *, staff: User, group: Group, text: str) -> BulkAdd:
+    """Every email address found in the text (a CSV of emails, or a pasted list) whose person
+    exists joins the group; unknown addresses are listed, nothing else changes for them."""
+    emails = sorted({e.lower() for e in EMAIL.findall(text)})
+    if not emails:
+        raise PortalError("No email addresses found: upload a CSV with one email per row.")
+    users = list(await session.scalars(select(User).where(func.lower(User.email).in_(emails))))
+    known = {u.email.lower() for u in users}
+    added = await add_members(session, staff=staff, group=group, users=users)
+    return BulkAdd(
+        added=added,
+        already=len(users) - added,
+        unknown=[e for e in emails if e not in known],
+    )
