@@ -1,7 +1,7 @@
 """rewards
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-24 23:12:33.825490
 """
 

@@ -85,3 +85,33 @@ async def test_the_nightly_sweep_removes_day_old_files_nothing_points_at(
     assert not await storage.exists(stray.name)
     assert asset.storage_name is not None
     assert await storage.exists(asset.storage_name)
+
+
+async def test_the_sweep_keeps_photo_proofs_of_challenge_entries(
+    session: AsyncSession, connection: AsyncConnection, settings: Settings
+) -> None:
+    from datetime import timedelta
+
+    from portal import clock
+    from portal.challenges import service as challenges
+    from portal.challenges.models import ChallengeType
+    from portal.content.jobs import sweep_orphaned_files
+    from tests.factories import make_advocate, make_challenge
+
+    assert settings.upload_dir is not None
+    storage = LocalStorage(settings.upload_dir)
+    challenge = await make_challenge(session, type=ChallengeType.UPLOAD_IMAGE)
+    entry = await challenges.submit_image_entry(
+        session,
+        user=await make_advocate(session),
+        challenge_id=challenge.id,
+        key="photo",
+        storage=storage,
+        upload=content.Upload(chunks_of(samples.png()), "booth.png"),
+        caption="Our booth",
+        max_bytes=10**6,
+    )
+    await session.commit()
+    with clock.shifted(timedelta(days=2)):
+        assert await sweep_orphaned_files(_context(settings, connection, None)) == 0
+    assert await storage.exists(entry.response["image"])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
 from portal.auth.models import Group, User
+from portal.challenges.models import Submission
 from portal.clock import utcnow
 from portal.content.models import Asset, AssetGroup, AssetKind, AssetTag, AssetUse
 from portal.content.sanitize import clean_html
@@ -296,13 +297,15 @@ async def asset_stats(session: AsyncSession, assets: Sequence[Asset]) -> list[As
 
 
 async def stored_file_is_orphaned(session: AsyncSession, name: str) -> bool:
-    """True when nothing points at the file any more: no asset, reward image or avatar (the delete
+    """True when nothing points at the file any more: no asset, reward image, avatar or photo
+    proof (the delete
     job checks before deleting)."""
     for column, key in (
         (Asset.id, Asset.storage_name),
         (Reward.id, Reward.image_name),
         (User.id, User.avatar_name),
+        (Submission.id, Submission.response["image"].as_string()),  # photo proofs
     ):
-        if await session.scalar(select(column).where(key == name)) is not None:
+        if await session.scalar(select(column).where(key == name).limit(1)) is not None:
             return False
     return True

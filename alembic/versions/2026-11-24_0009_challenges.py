@@ -1,6 +1,6 @@
 """challenges: challenges, their target groups, submissions and dismissals
 
-Revision ID: 0006
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-24 23:27:37.449597
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0006"
+revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
