@@ -51,3 +51,28 @@ async def test_settings_errors_keep_the_input_and_change_nothing(
     assert "Give the program a name." in page.select_one("#f-program_name-error").get_text()
     assert "Choose how people join." in page.get_text()
     assert (await program.load(session)).program_name == "Advocate Portal"
+
+
+async def test_long_lists_page_through_with_working_links(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    from portal.audit import service as audit
+
+    admin = await make_admin(session)
+    for n in range(55):
+        await audit.record(
+            session,
+            actor=admin,
+            action="test.entry",
+            target_type="test",
+            target_id=n,
+            summary=f"Entry {n}",
+        )
+    await login_as(client, admin)
+    first = BeautifulSoup((await client.get("/manage/audit/")).text, "html.parser")
+    older = first.select_one(".pager a[rel=next]")["href"]
+    second = await client.get(older)
+    assert second.status_code == 200
+    assert (
+        "Page 2 of 2" in BeautifulSoup(second.text, "html.parser").select_one(".pager").get_text()
+    )
