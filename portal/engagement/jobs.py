@@ -34,9 +34,17 @@ async def send_weekly_digest(ctx: JobContext) -> int:
         )
 
 
+async def remind_challenges_ending(ctx: JobContext) -> int:
+    async with unit_of_work(ctx) as session:
+        return await service.remind_challenges_ending(
+            session, base_url=ctx["settings"].base_url, now=utcnow()
+        )
+
+
 FUNCTIONS: list[object] = []
 CRON_JOBS = [
     cron(send_onboarding, minute={20}),
     cron(nudge_quiet_advocates, hour={10}, minute={0}),
     cron(send_weekly_digest, weekday="mon", hour={8}, minute={0}),
+    cron(remind_challenges_ending, minute={40}),
 ]

@@ -7,11 +7,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import Role, User, UserRole, UserStatus
+from portal.auth.models import GroupMember, Role, User, UserRole, UserStatus
+from portal.challenges import service as challenges
+from portal.challenges.models import (
+    Challenge,
+    ChallengeGroup,
+    ChallengeStatus,
+    Dismissal,
+    Submission,
+    SubmissionStatus,
+)
 from portal.content.models import Asset, AssetKind
 from portal.engagement.models import Nudge
 from portal.outbox import service as outbox
@@ -37,6 +46,7 @@ class OnboardingStep:
 
 ONBOARDING = [
     OnboardingStep(0, "onboarding_welcome", "Welcome to {program_name}: how points work"),
+    OnboardingStep(2, "onboarding_challenges", "Three quick ways to earn your first points"),
     OnboardingStep(7, "onboarding_training", "Get more from {product}: training for you"),
     OnboardingStep(14, "onboarding_refer", "Know someone who'd love {product}? Refer them"),
     OnboardingStep(21, "onboarding_check_in", "Everything OK, {first_name}?", only_if_quiet=True),
@@ -117,9 +127,16 @@ async def send_onboarding(session: AsyncSession, *, base_url: str, now: datetime
                     **_common(config, user, base_url),
                     "balance": balance.current,
                     "training": training if step.kind == "onboarding_training" else [],
+                    "challenges": (
+                        await best_open_challenges(session, user)
+                        if step.kind == "onboarding_challenges"
+                        else []
+                    ),
                 }
                 if step.kind == "onboarding_training" and not training:
                     continue  # nothing to watch yet: the step waits for the library
+                if step.kind == "onboarding_challenges" and not context["challenges"]:
+                    continue
                 subject = step.subject.format_map(context)
                 queued = await outbox.queue_email(
                     session,
@@ -156,6 +173,7 @@ async def nudge_quiet_advocates(
                     continue
                 context = {
                     **_common(config, user, base_url),
+                    "challenges": await best_open_challenges(session, user),
                     "second": kind == "quiet_second",
                     "days": (now - since).days,
                     "balance": balance.current,
@@ -189,6 +207,15 @@ async def _affordable_rewards(session: AsyncSession, up_to: int) -> list[Reward]
             .limit(20)
         )
     )
+
+
+async def best_open_challenges(
+    session: AsyncSession, user: User, *, limit: int = 3
+) -> list[Challenge]:
+    """The open challenges this person can still do, worth the most points first."""
+    available = await challenges.cards(session, viewer=user, tab=challenges.Tab.AVAILABLE)
+    ranked = sorted(available, key=lambda card: card.challenge.points, reverse=True)
+    return [card.challenge for card in ranked[:limit]]
 
 
 async def _open_content(
@@ -279,4 +306,63 @@ async def send_weekly_digest(session: AsyncSession, *, base_url: str, now: datet
                 base_url=base_url,
             )
             sent += queued is not None
+    return sent
+
+
+ENDING_SOON = timedelta(hours=48)
+
+
+async def remind_challenges_ending(session: AsyncSession, *, base_url: str, now: datetime) -> int:
+    """48 hours before a challenge ends: the advocates it is meant for who haven't done it (no
+    entry waiting or approved) and haven't dismissed it. Once per person and challenge."""
+    ending = list(
+        await session.scalars(
+            select(Challenge).where(
+                Challenge.status == ChallengeStatus.PUBLISHED,
+                Challenge.ends_at > now,
+                Challenge.ends_at <= now + ENDING_SOON,
+                or_(Challenge.starts_at.is_(None), Challenge.starts_at <= now),
+            )
+        )
+    )
+    config = await program.load(session)
+    sent = 0
+    for challenge in ending:
+        done = select(Submission.user_id).where(
+            Submission.challenge_id == challenge.id,
+            Submission.status.in_([SubmissionStatus.PENDING, SubmissionStatus.APPROVED]),
+        )
+        dismissed = select(Dismissal.user_id).where(Dismissal.challenge_id == challenge.id)
+        meant_for = select(ChallengeGroup.group_id).where(
+            ChallengeGroup.challenge_id == challenge.id
+        )
+        query = _advocates().where(User.id.not_in(done), User.id.not_in(dismissed))
+        if await session.scalar(select(func.count()).select_from(meant_for.subquery())):
+            query = query.where(
+                User.id.in_(select(GroupMember.user_id).where(GroupMember.group_id.in_(meant_for)))
+            )
+        async for rows in _batches(session, query):
+            for user, _balance in rows:
+                if not await claim(
+                    session, user_id=user.id, kind="challenge_ending", period=str(challenge.id)
+                ):
+                    continue
+                context = {
+                    **_common(config, user, base_url),
+                    "challenge": challenge.title,
+                    "points": challenge.points,
+                    "ends_in": challenges.ends_in(challenge.ends_at, now=now),
+                    "link": f"{base_url}/challenges/{challenge.id}",
+                }
+                queued = await outbox.queue_email(
+                    session,
+                    to=user.email,
+                    user_id=user.id,
+                    kind="challenge_ending",
+                    context=context,
+                    category=EmailCategory.CHALLENGES,
+                    base_url=base_url,
+                    subject="Ends soon: {challenge} ({points} points)".format_map(context),
+                )
+                sent += queued is not None
     return sent

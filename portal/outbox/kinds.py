@@ -153,6 +153,20 @@ KINDS = {
             _ONBOARDING,
         ),
         EmailKind(
+            "onboarding_challenges",
+            "Top challenges (onboarding day 2)",
+            "advocates two days in",
+            "Three quick ways to earn your first points",
+            {**_ONBOARDING, "challenges": []},
+        ),
+        EmailKind(
+            "challenge_ending",
+            "Challenge ending soon",
+            "advocates who haven't done a challenge ending within 48 hours",
+            "Ends soon: {challenge} ({points} points)",
+            {**_ONBOARDING, "challenge": "Review us on G2", "points": 100, "ends_in": "in 2 days"},
+        ),
+        EmailKind(
             "onboarding_training",
             "Training (onboarding day 7)",
             "advocates a week in",
@@ -178,7 +192,7 @@ KINDS = {
             "We miss you",
             "advocates quiet for 30 and 60 days",
             "We miss you at {program_name}",
-            {**_ONBOARDING, "second": False, "days": 31, "rewards": []},
+            {**_ONBOARDING, "second": False, "days": 31, "rewards": [], "challenges": []},
         ),
         EmailKind(
             "weekly_digest",

@@ -173,3 +173,44 @@ async def test_day_7_brings_training_and_the_digest_names_new_content(
         )
     )
     assert "New in the library: Getting started in 5 minutes" in digest.text_body
+
+
+async def test_challenges_reach_the_nudges_day_2_and_the_ending_soon_reminder(
+    session: AsyncSession,
+) -> None:
+    from portal.challenges import service as challenges
+    from tests.factories import make_challenge
+
+    big = await make_challenge(session, title="Review us on G2", points=300)
+    await make_challenge(session, title="Share the launch post", points=50)
+    ending = await make_challenge(
+        session,
+        title="Answer the roadmap survey",
+        points=100,
+        ends_at=clock.utcnow() + timedelta(hours=30),
+    )
+    doer = await make_advocate(session, name="Doer")
+    idler = await make_advocate(session, name="Idler")
+    idler.record_login(clock.utcnow() - timedelta(days=2, minutes=5))
+    await challenges.submit_entry(
+        session, user=doer, challenge_id=ending.id, key="done", response={"text": "Done it"}
+    )
+    await session.flush()
+
+    assert await _onboard(session) == 2  # the welcome (late, within the catch-up) and day 2
+    day_two = await session.scalar(
+        select(OutboxEmail).where(OutboxEmail.kind == "onboarding_challenges")
+    )
+    assert day_two.text_body.index(big.title) < day_two.text_body.index("Share the launch post")
+
+    sent = await engagement.remind_challenges_ending(session, base_url=BASE, now=clock.utcnow())
+    again = await engagement.remind_challenges_ending(session, base_url=BASE, now=clock.utcnow())
+    assert again == 0
+    reminded = set(
+        await session.scalars(
+            select(OutboxEmail.user_id).where(OutboxEmail.kind == "challenge_ending")
+        )
+    )
+    assert idler.id in reminded
+    assert doer.id not in reminded
+    assert sent == len(reminded)
