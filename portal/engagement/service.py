@@ -280,6 +280,15 @@ async def send_weekly_digest(session: AsyncSession, *, base_url: str, now: datet
     )
     week_began = datetime.combine(week, datetime.min.time(), now.tzinfo)
     new_content = [asset.title for asset in await _open_content(session, since=week_began)]
+    new_challenges = list(
+        await session.scalars(
+            select(Challenge.title).where(
+                Challenge.status == ChallengeStatus.PUBLISHED,
+                ~Challenge.groups.any(),
+                Challenge.created_at >= week_began,
+            )
+        )
+    )
     sent = 0
     async for rows in _batches(session, _advocates()):
         for user, balance in rows:
@@ -294,6 +303,7 @@ async def send_weekly_digest(session: AsyncSession, *, base_url: str, now: datet
                 "rank_change": rank_then - rank_now if rank_now and rank_then else 0,
                 "new_rewards": new_rewards,
                 "new_content": new_content,
+                "new_challenges": new_challenges,
             }
             queued = await outbox.queue_email(
                 session,

@@ -206,6 +206,7 @@ KINDS = {
                 "rank_change": 3,
                 "new_rewards": ["Acme hoodie"],
                 "new_content": ["2026 security white paper"],
+                "new_challenges": ["Review us on G2"],
             },
         ),
     ]

@@ -214,3 +214,37 @@ async def test_challenges_reach_the_nudges_day_2_and_the_ending_soon_reminder(
     assert idler.id in reminded
     assert doer.id not in reminded
     assert sent == len(reminded)
+
+
+async def test_staff_hear_of_entries_to_review_and_groups_of_new_challenges(
+    session: AsyncSession,
+) -> None:
+    from portal.auth.models import Group, GroupMember
+    from portal.challenges import service as challenges
+    from portal.challenges.models import Approval
+    from portal.notifications.models import Notification
+    from tests.factories import make_challenge
+
+    marketer = await make_marketer(session)
+    member = await make_advocate(session, name="Member")
+    outsider = await make_advocate(session, name="Outsider")
+    group = Group(name="Pilot")
+    session.add(group)
+    await session.flush()
+    session.add(GroupMember(group_id=group.id, user_id=member.id))
+    await session.flush()
+    challenge = await make_challenge(
+        session, title="Pilot survey", approval=Approval.MANUAL, group_ids=frozenset({group.id})
+    )
+    titles = dict((await session.execute(select(Notification.user_id, Notification.title))).all())
+    assert titles.get(member.id) == "New challenge for you: Pilot survey"
+    assert outsider.id not in titles
+    await challenges.submit_entry(
+        session, user=member, challenge_id=challenge.id, key="k", response={"text": "Done"}
+    )
+    review = await session.scalar(
+        select(Notification).where(
+            Notification.user_id == marketer.id, Notification.kind == "submission_to_review"
+        )
+    )
+    assert "Member completed “Pilot survey”" in review.title

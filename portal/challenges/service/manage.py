@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import User
+from portal.auth.models import GroupMember, User
 from portal.challenges.models import (
     Approval,
     Challenge,
@@ -22,6 +22,7 @@ from portal.challenges.models import (
 from portal.clock import utcnow
 from portal.content.sanitize import clean_html
 from portal.errors import NotFound
+from portal.notifications import service as notifications
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,13 @@ async def save_challenge(
         ChallengeGroup(group_id=gid)
         for gid in sorted(values.group_ids - {g.group_id for g in challenge.groups})
     ]
+    newly_published = challenge.status == ChallengeStatus.PUBLISHED and (
+        before is None or before.get("status") != ChallengeStatus.PUBLISHED
+    )
     session.add(challenge)
     await session.flush()
+    if newly_published and values.group_ids:
+        await _tell_groups(session, challenge, values.group_ids)
     await audit.record(
         session,
         actor=staff,
@@ -143,6 +149,24 @@ async def save_challenge(
         after=_snapshot(challenge),
     )
     return challenge
+
+
+async def _tell_groups(
+    session: AsyncSession, challenge: Challenge, group_ids: frozenset[int]
+) -> None:
+    """A challenge published for groups: their members find it in their bell."""
+    members = await session.scalars(
+        select(GroupMember.user_id).where(GroupMember.group_id.in_(group_ids)).distinct()
+    )
+    for user_id in members:
+        await notifications.notify(
+            session,
+            user_id=user_id,
+            kind="new_challenge",
+            title=f"New challenge for you: {challenge.title}",
+            body=f"{challenge.points:,} points",
+            link=f"/challenges/{challenge.id}",
+        )
 
 
 def values_of(challenge: Challenge) -> ChallengeValues:
