@@ -179,3 +179,20 @@ async def test_a_replayed_spend_returns_the_first_entry_even_when_the_balance_is
     again = await points.spend(session, advocate, points=80, reason="Hoodie", key="redemption:9")
     assert again.id == first.id
     assert (await points.balance_of(session, advocate)).current == 20
+
+
+async def test_an_adjustment_tells_the_advocate_in_their_bell(session: AsyncSession) -> None:
+    from portal.notifications.models import Notification
+
+    advocate = await make_advocate(session)
+    await points.adjust(
+        session,
+        advocate,
+        points=40,
+        reason="Conference talk",
+        key="adjust:n",
+        actor=await make_marketer(session),
+    )
+    note = await session.scalar(select(Notification).where(Notification.user_id == advocate.id))
+    assert note.title == "+40 points: Conference talk"
+    assert note.body == "Your balance is now 40."

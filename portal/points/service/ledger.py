@@ -15,6 +15,7 @@ from portal.auth.models import User
 from portal.clock import utcnow
 from portal.db import UTCDateTime
 from portal.errors import Conflict, PortalError
+from portal.notifications import service as notifications
 from portal.points.models import Balance, EntryKind, LedgerEntry, Level, Period, PeriodTotal
 from portal.points.service.levels import record_levels_reached
 
@@ -158,6 +159,14 @@ async def adjust(
     )
     after = await balance_of(session, user)
     if after != before:
+        await notifications.notify(
+            session,
+            user_id=user.id,
+            kind="points_adjusted",
+            title=f"{points:+,} points: {reason.strip()}",
+            body=f"Your balance is now {after.current:,}.",
+            link="/points/",
+        )
         await audit.record(
             session,
             actor=actor,
