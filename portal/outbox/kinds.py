@@ -160,6 +160,18 @@ KINDS = {
             {**_ONBOARDING, "challenges": []},
         ),
         EmailKind(
+            "submission_decided",
+            "Challenge entry decided",
+            "advocates whose entry a marketer approved or rejected",
+            "{title}",
+            {
+                **_ONBOARDING,
+                "title": "Your entry for Review us on G2 is approved: +100 points",
+                "approved": True,
+                "feedback": "Thanks for the thoughtful review!",
+            },
+        ),
+        EmailKind(
             "challenge_ending",
             "Challenge ending soon",
             "advocates who haven't done a challenge ending within 48 hours",

@@ -71,3 +71,16 @@ async def test_advocates_are_kept_out_of_the_email_wording(
 async def test_unknown_kind_is_404(client: httpx.AsyncClient, session: AsyncSession) -> None:
     await login_as(client, await make_marketer(session))
     assert (await client.get("/manage/emails/no-such-email")).status_code == 404
+
+
+def test_every_email_template_is_listed_in_manage_emails_and_previews() -> None:
+    from portal.config import ROOT
+    from portal.outbox.kinds import KINDS
+    from portal.outbox.texts import preview
+
+    templates = {path.stem for path in (ROOT / "templates" / "emails").glob("[!_]*.txt")}
+    assert templates == set(KINDS)
+    for kind in KINDS.values():
+        shown = preview(kind, subject="", intro="Our own words.")
+        assert "Our own words." in shown.text
+        assert "Our own words." in shown.html

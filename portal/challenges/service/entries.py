@@ -28,6 +28,7 @@ from portal.errors import Conflict, NotFound, PortalError
 from portal.groups import service as groups
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
+from portal.outbox.models import EmailCategory
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule
 from portal.program import service as program
@@ -711,6 +712,8 @@ async def _email_decision(session: AsyncSession, submission: Submission, *, base
         user_id=user.id,
         subject=title,
         kind="submission_decided",
+        category=EmailCategory.CHALLENGES,
+        base_url=base_url.rstrip("/"),
         context={
             "name": user.display_name,
             "program_name": config.program_name,
