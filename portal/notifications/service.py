@@ -3,7 +3,7 @@
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import User
+from portal.auth.models import Role, User, UserRole, UserStatus
 from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.notifications.models import Notification
@@ -57,3 +57,17 @@ async def mark_all_read(session: AsyncSession, user: User) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def notify_program_staff(
+    session: AsyncSession, *, kind: str, title: str, link: str, body: str = ""
+) -> None:
+    """Every active marketer and admin: for what waits on the program team."""
+    staff = await session.scalars(
+        select(User.id).where(
+            User.status == UserStatus.ACTIVE,
+            User.roles.any(UserRole.role.in_([Role.MARKETER, Role.ADMIN])),
+        )
+    )
+    for user_id in staff:
+        await notify(session, user_id=user_id, kind=kind, title=title, body=body, link=link)

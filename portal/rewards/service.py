@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import Group, Role, User, UserRole, UserStatus
+from portal.auth.models import Group, Role, User
 from portal.clock import utcnow
 from portal.content import sanitize
 from portal.content.models import AssetKind
@@ -357,20 +357,12 @@ async def _tell(
 async def _notify_fulfillers(
     session: AsyncSession, redemption: Redemption, *, reward: Reward, user: User, base_url: str
 ) -> None:
-    staff = await session.scalars(
-        select(User.id).where(
-            User.status == UserStatus.ACTIVE,
-            User.roles.any(UserRole.role.in_([Role.MARKETER, Role.ADMIN])),
-        )
+    await notifications.notify_program_staff(
+        session,
+        kind="redemption_to_fulfil",
+        title=f"{user.display_name} redeemed {reward.title}",
+        link=f"/manage/rewards/queue?status=requested#redemption-{redemption.id}",
     )
-    for staff_id in staff:
-        await notifications.notify(
-            session,
-            user_id=staff_id,
-            kind="redemption_to_fulfil",
-            title=f"{user.display_name} redeemed {reward.title}",
-            link=f"/manage/rewards/queue?status=requested#redemption-{redemption.id}",
-        )
 
 
 async def access_redemption(

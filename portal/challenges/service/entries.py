@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import Role, User, UserRole, UserStatus
+from portal.auth.models import User
 from portal.challenges.models import (
     BY_DOING,
     Challenge,
@@ -354,20 +354,12 @@ async def _tell_reviewers(
     session: AsyncSession, submission: Submission, *, challenge: Challenge, user: User
 ) -> None:
     """Marketers and admins see each entry waiting for review in their bell."""
-    reviewers = await session.scalars(
-        select(User.id).where(
-            User.status == UserStatus.ACTIVE,
-            User.roles.any(UserRole.role.in_([Role.MARKETER, Role.ADMIN])),
-        )
+    await notifications.notify_program_staff(
+        session,
+        kind="submission_to_review",
+        title=f"{user.display_name} completed “{challenge.title}”: review it",
+        link=f"/manage/approvals/?challenge={challenge.id}",
     )
-    for reviewer_id in reviewers:
-        await notifications.notify(
-            session,
-            user_id=reviewer_id,
-            kind="submission_to_review",
-            title=f"{user.display_name} completed “{challenge.title}”: review it",
-            link=f"/manage/approvals/?challenge={challenge.id}",
-        )
 
 
 async def _take_slot_and_record(
