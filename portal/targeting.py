@@ -1,5 +1,5 @@
 """Targeting: "everyone, or these groups". A targetable thing (an asset today; challenges and
-rewards next) has an `is_targeted` flag and a link table of (thing id, group id) rows.
+rewards and challenges too) has an `is_targeted` flag and a link table of (thing id, group id) rows.
 
 `visible_to(viewer, ...)` is the WHERE clause that keeps only what the viewer may see: things
 not targeted, and targeted things with one of the viewer's groups; program staff see
@@ -30,6 +30,7 @@ def visible_to(
     thing_id: InstrumentedAttribute[int],
     link_thing_id: InstrumentedAttribute[int],
     link_group_id: InstrumentedAttribute[int],
+    staff_see_all: bool = True,
 ) -> ColumnElement[bool]:
     staff = sees_everything(viewer)
     untargeted = is_targeted.is_(False)
@@ -40,4 +41,4 @@ def visible_to(
             link_thing_id == thing_id,
         )
     )
-    return or_(staff, untargeted, in_a_group)
+    return or_(staff, untargeted, in_a_group) if staff_see_all else or_(untargeted, in_a_group)

@@ -107,6 +107,7 @@ class Challenge(Base):
     # What the type needs: the URL to share, the review site, the questions, the event.
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    is_targeted: Mapped[bool] = mapped_column(default=False)  # only for the groups in `groups`
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

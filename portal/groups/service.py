@@ -1,25 +1,15 @@
-"""Groups: the targeting rule that rewards and challenges share, and managing members."""
+"""Groups: managing them and their members (what they target: portal.targeting)."""
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from portal.audit import service as audit
 from portal.auth.models import Group, GroupMember, User, UserStatus
 from portal.errors import Conflict, NotFound, PortalError
-
-
-def visible_to(user: User, targets: InstrumentedAttribute[Any], group_id: Any) -> Any:
-    """Rows with no target groups, or a target group the user belongs to. `targets` is the
-    row's relationship to its target table and `group_id` that table's group column, e.g.
-    `visible_to(user, Reward.groups, RewardGroup.group_id)`."""
-    member_of = select(GroupMember.group_id).where(GroupMember.user_id == user.id)
-    return or_(~targets.any(), targets.any(group_id.in_(member_of)))
 
 
 async def list_groups(session: AsyncSession) -> list[Group]:

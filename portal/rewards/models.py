@@ -57,6 +57,7 @@ class Reward(Base):
     needs_approval: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     cause: Mapped[str] = mapped_column(String(200), default="")  # donation rewards name it
+    is_targeted: Mapped[bool] = mapped_column(default=False)  # only for the groups in `groups`
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     groups: Mapped[list["RewardGroup"]] = relationship(lazy="raise", cascade="all, delete-orphan")

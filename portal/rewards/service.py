@@ -34,6 +34,7 @@ from portal.rewards.models import (
     RewardGroup,
     RewardKind,
 )
+from portal.targeting import visible_to
 
 OPEN_STATUSES = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED)
 SHIPPING_FIELDS = ("name", "street", "city", "postal_code", "country", "phone")
@@ -64,7 +65,14 @@ class CatalogItem:
 
 def _visible_to(user: User) -> Any:
     """Rewards with no target groups, or a group the user belongs to."""
-    return groups.visible_to(user, Reward.groups, RewardGroup.group_id)
+    return visible_to(
+        user,
+        is_targeted=Reward.is_targeted,
+        thing_id=Reward.id,
+        link_thing_id=RewardGroup.reward_id,
+        link_group_id=RewardGroup.group_id,
+        staff_see_all=False,
+    )
 
 
 async def catalog(
@@ -664,6 +672,7 @@ async def save_reward(
         RewardGroup(group_id=gid)
         for gid in sorted(values.group_ids - {g.group_id for g in reward.groups})
     ]
+    reward.is_targeted = bool(values.group_ids)
     old_image = reward.image_name
     if image is not None:
         saved = await save_upload(

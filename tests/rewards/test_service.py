@@ -194,3 +194,20 @@ async def test_a_revealed_code_does_not_go_back_to_the_pool(session: AsyncSessio
             session, staff=marketer, redemption_id=redemption.id, reason="oops", base_url=BASE
         )
     assert await session.scalar(select(func.count()).where(RewardCode.redemption_id.is_(None))) == 1
+
+
+async def test_a_reward_for_a_deleted_group_stays_hidden_instead_of_going_to_everyone(
+    session: AsyncSession,
+) -> None:
+    from portal.auth.models import Group
+
+    advocate = await make_advocate(session)
+    group = Group(name="Beta testers")
+    session.add(group)
+    await session.flush()
+    reward = await make_reward(session, group_ids=frozenset({group.id}))
+    await session.delete(group)
+    await session.flush()
+    assert reward.id not in [
+        item.reward.id for item in await rewards.catalog(session, viewer=advocate)
+    ]

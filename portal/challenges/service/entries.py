@@ -25,13 +25,13 @@ from portal.challenges.models import (
 )
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, PortalError
-from portal.groups import service as groups
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule
 from portal.program import service as program
+from portal.targeting import visible_to
 
 HELD = (SubmissionStatus.PENDING, SubmissionStatus.APPROVED)  # statuses that take a slot
 BADGE_COUNTS = ((BadgeRule.CHALLENGES_5, 5), (BadgeRule.CHALLENGES_25, 25))
@@ -76,7 +76,14 @@ class AlreadyDecided(Conflict):
 
 
 def _visible_to(user: User) -> Any:
-    return groups.visible_to(user, Challenge.groups, ChallengeGroup.group_id)
+    return visible_to(
+        user,
+        is_targeted=Challenge.is_targeted,
+        thing_id=Challenge.id,
+        link_thing_id=ChallengeGroup.challenge_id,
+        link_group_id=ChallengeGroup.group_id,
+        staff_see_all=False,
+    )
 
 
 def _is_open(now: datetime) -> Any:

@@ -131,6 +131,7 @@ async def save_challenge(
         ChallengeGroup(group_id=gid)
         for gid in sorted(values.group_ids - {g.group_id for g in challenge.groups})
     ]
+    challenge.is_targeted = bool(values.group_ids)
     newly_published = challenge.status == ChallengeStatus.PUBLISHED and (
         before is None or before.get("status") != ChallengeStatus.PUBLISHED
     )
