@@ -12,11 +12,11 @@ import time
 
 from sqlalchemy import func, select
 
-from portal.auth.models import User
 from portal.clock import utcnow
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
 from portal.engagement import service as engagement
+from portal.people.models import User
 
 
 async def main() -> None:

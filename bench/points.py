@@ -15,10 +15,10 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.auth.models import Group, User
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
 from portal.home import service as home
+from portal.people.models import Group, User
 from portal.points import service as points
 from portal.points.models import Balance, Period
 

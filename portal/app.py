@@ -33,10 +33,12 @@ from portal.groups import routes as groups_routes
 from portal.home.routes import home
 from portal.jobs import ArqQueue, InProcessQueue, JobQueue, PendingJob, Schedule
 from portal.middleware import CSRF, RequestId, SecurityHeaders, UnitOfWork
+from portal.navigation import navigation_for
 from portal.notifications import routes as notifications_routes
 from portal.outbox import preference_routes
 from portal.outbox import routes as outbox_routes
 from portal.outbox import text_routes as email_text_routes
+from portal.people.access import public
 from portal.points import manage_routes as manage_points_routes
 from portal.points import routes as points_routes
 from portal.program import routes as program_routes
@@ -45,7 +47,6 @@ from portal.referrals import pipeline_routes
 from portal.referrals import routes as referrals_routes
 from portal.rewards import manage_routes as manage_rewards_routes
 from portal.rewards import routes as rewards_routes
-from portal.web import public
 
 log = logging.getLogger("portal")
 # One-click unsubscribe (RFC 8058): mail programs POST there without a session; the signed
@@ -163,6 +164,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.request_loaders = [program_routes.load_program]
+    app.state.navigation = navigation_for
     app.state.sso = sso.build_client(settings)
     app.state.job_context = context
     return app

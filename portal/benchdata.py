@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from portal.auth.models import Group, GroupMember, Role, User, UserRole, UserStatus
 from portal.auth.service.passwords import hash_password
 from portal.clock import utcnow
+from portal.people.models import Group, GroupMember, Role, User, UserRole, UserStatus
 from portal.points.models import Balance, EntryKind, LedgerEntry, Period, PeriodTotal
 from portal.points.service.ledger import period_start
 

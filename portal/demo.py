@@ -5,12 +5,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
-from portal.auth.models import Group, GroupMember, Role, User
 from portal.challenges import demo as challenges_demo
 from portal.config import Settings
 from portal.content import demo as content_demo
-from portal.content.storage import Storage, storage_for
 from portal.db import create_engine, create_sessionmaker
+from portal.files.storage import Storage, storage_for
+from portal.people.models import Group, GroupMember, Role, User
 from portal.points import demo as points_demo
 from portal.program import service as program
 from portal.referrals import demo as referrals_demo

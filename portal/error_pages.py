@@ -8,8 +8,8 @@ from starlette.responses import JSONResponse, Response
 
 from portal.errors import PortalError, error_title
 from portal.middleware import add_security_headers
+from portal.people.access import load_viewer
 from portal.templating import templates
-from portal.web import load_viewer
 
 log = logging.getLogger("portal")
 

@@ -1,21 +1,14 @@
 """Imports every domain's models so Alembic and the mapper see all tables (nothing else)."""
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import (
-    Group,
-    GroupMember,
-    Invitation,
-    LoginFailure,
-    PasswordReset,
-    User,
-    UserRole,
-)
+from portal.auth.models import Invitation, LoginFailure, PasswordReset
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
 from portal.engagement.models import Nudge
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
+from portal.people.models import Group, GroupMember, User, UserRole
 from portal.points.models import (
     Badge,
     Balance,

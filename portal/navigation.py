@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from portal.auth.models import Role, User
+from portal.people.models import Role, User
 
 
 @dataclass(frozen=True)

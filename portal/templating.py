@@ -10,7 +10,6 @@ from starlette.templating import Jinja2Templates
 from portal.clock import utcnow
 from portal.config import ROOT
 from portal.middleware import csrf_token
-from portal.navigation import navigation_for
 
 
 def timeago(moment: datetime | None) -> str:
@@ -38,11 +37,13 @@ def datetime_text(moment: datetime | None) -> str:
 def _layout_context(request: Request) -> dict[str, Any]:
     state = request.state
     user = getattr(state, "user", None)
+    # The app names its navigation (wiring knows every domain's pages; this module knows none).
+    navigation = getattr(request.app.state, "navigation", None) if "app" in request.scope else None
     flashes = request.session.pop("flash", []) if "session" in request.scope else []
     return {
         "current_user": user,
         "program": getattr(state, "program", None),
-        "nav": navigation_for(user),
+        "nav": navigation(user) if navigation is not None else None,
         "flashes": flashes,
         "csrf_token": csrf_token(request.session) if "session" in request.scope else "",
         "request_id": getattr(state, "request_id", ""),

@@ -6,9 +6,9 @@ from arq.connections import RedisSettings
 
 from portal.auth import jobs as auth_jobs
 from portal.config import Settings
-from portal.content import jobs as content_jobs
 from portal.db import create_engine, create_sessionmaker
 from portal.engagement import jobs as engagement_jobs
+from portal.files import jobs as files_jobs
 from portal.jobs import ArqQueue, JobContext
 from portal.outbox import jobs as outbox_jobs
 from portal.points import jobs as points_jobs
@@ -20,7 +20,7 @@ FUNCTIONS: list[Any] = [
     *points_jobs.FUNCTIONS,
     *referrals_jobs.FUNCTIONS,
     *engagement_jobs.FUNCTIONS,
-    *content_jobs.FUNCTIONS,
+    *files_jobs.FUNCTIONS,
 ]
 CRON_JOBS: list[Any] = [
     *outbox_jobs.CRON_JOBS,
@@ -28,7 +28,7 @@ CRON_JOBS: list[Any] = [
     *points_jobs.CRON_JOBS,
     *referrals_jobs.CRON_JOBS,
     *engagement_jobs.CRON_JOBS,
-    *content_jobs.CRON_JOBS,
+    *files_jobs.CRON_JOBS,
 ]
 
 

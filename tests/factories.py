@@ -7,8 +7,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
-from portal.auth.models import Role, User, UserStatus
 from portal.challenges.models import Challenge
+from portal.people.models import Role, User, UserStatus
 from portal.referrals.models import Referral
 from portal.rewards.models import Reward
 

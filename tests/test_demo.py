@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import Group, User, UserStatus
-from portal.content.storage import LocalStorage
 from portal.demo import ADVOCATES, STAFF, seed_session
+from portal.files.storage import LocalStorage
+from portal.people.models import Group, User, UserStatus
 from portal.program import service as program
 
 

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from portal.app import CSRF_EXEMPT, create_app
 from portal.config import Settings
-from portal.web import Access
+from portal.people.access import Access
 from tests.factories import (
     csrf_token,
     login_as,

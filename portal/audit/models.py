@@ -8,7 +8,7 @@ from portal.clock import utcnow
 from portal.db import Base
 
 if TYPE_CHECKING:
-    from portal.auth.models import User
+    from portal.people.models import User
 
 
 class AuditEntry(Base):

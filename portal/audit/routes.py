@@ -5,8 +5,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.audit import service
-from portal.auth.models import Role
-from portal.web import db, page_number, render, requires
+from portal.people.access import requires
+from portal.people.models import Role
+from portal.web import db, page_number, render
 
 
 @requires(Role.ADMIN)

@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import User
 from portal.pagination import Page
+from portal.people.models import User
 
 
 async def record(

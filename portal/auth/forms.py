@@ -2,8 +2,8 @@
 
 from starlette.datastructures import FormData
 
-from portal.auth.models import Role
 from portal.forms import FormState, secret
+from portal.people.models import Role
 
 
 def login_form(form: FormData) -> tuple[FormState, str]:

@@ -5,20 +5,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.auth import forms, service
-from portal.auth.models import Role, UserStatus
 from portal.errors import PortalError
 from portal.forms import FormState
-from portal.web import (
-    current_user,
-    db,
-    flash,
-    page_number,
-    redirect,
-    render,
-    requires,
-    settings,
-    staff_of_program,
-)
+from portal.people.access import current_user, requires, staff_of_program
+from portal.people.models import Role, UserStatus
+from portal.web import db, flash, page_number, redirect, render, settings
 
 
 @staff_of_program

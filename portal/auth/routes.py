@@ -8,27 +8,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.auth import forms, service
-from portal.content.responses import file_response
-from portal.content.storage import iterate_file
 from portal.errors import PortalError
+from portal.files.storage import iterate_file
+from portal.files.web import file_response, storage
 from portal.forms import FormState
+from portal.people.access import current_user, public, sign_in, sign_out, signed_in
 from portal.program.service import SignupMode
-from portal.web import (
-    client_address,
-    current_user,
-    db,
-    flash,
-    public,
-    redirect,
-    redirect_to,
-    render,
-    safe_next,
-    settings,
-    sign_in,
-    sign_out,
-    signed_in,
-    storage,
-)
+from portal.web import client_address, db, flash, redirect, redirect_to, render, safe_next, settings
 
 
 @public

@@ -20,12 +20,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.auth import service
-from portal.auth.models import UserStatus
 from portal.auth.routes import login_page
 from portal.config import Settings
 from portal.errors import NotFound, PortalError
 from portal.forms import FormState
-from portal.web import db, public, redirect_to, render, safe_next, settings, sign_in
+from portal.people.access import public, sign_in
+from portal.people.models import UserStatus
+from portal.web import db, redirect_to, render, safe_next, settings
 
 log = logging.getLogger("portal.sso")
 

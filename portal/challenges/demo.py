@@ -9,13 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
-from portal.auth.models import Group, GroupMember, User
 from portal.challenges import service as challenges
 from portal.challenges.models import Approval, Challenge, ChallengeStatus, ChallengeType
 from portal.content import samples
 from portal.content import service as content
 from portal.content.models import Asset
-from portal.content.storage import Storage
+from portal.files.storage import Storage
+from portal.people.models import Group, GroupMember, User
 
 MARKETER = "marketer@acme.example"
 QUESTIONS = [

@@ -10,21 +10,13 @@ from portal.challenges.models import ChallengeStatus, ChallengeType
 from portal.challenges.routes import personal_link
 from portal.content import service as content
 from portal.content.models import AssetKind
-from portal.content.responses import file_response
+from portal.csv import csv_response
 from portal.errors import NotFound, PortalError
+from portal.files.web import file_response, storage
 from portal.forms import FormState
-from portal.groups import service as groups
-from portal.web import (
-    csv_response,
-    current_user,
-    db,
-    flash,
-    redirect,
-    render,
-    settings,
-    staff_of_program,
-    storage,
-)
+from portal.people import service as people
+from portal.people.access import current_user, staff_of_program
+from portal.web import db, flash, redirect, render, settings
 
 
 @staff_of_program
@@ -49,7 +41,7 @@ async def _edit_page(
         "question_kinds": forms.QUESTION_KINDS,
         "challenge_id": challenge_id,
         "type_options": [(t.value, t.label) for t in ChallengeType],
-        "groups": await groups.list_groups(db(request)),
+        "groups": await people.list_groups(db(request)),
         "assets": await _asset_choices(request),
     }
     return render(request, "challenges/manage_edit.html", context, status_code=status_code)

@@ -7,9 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.files.references import stored_file
 
 if TYPE_CHECKING:
-    from portal.auth.models import User
+    from portal.people.models import User
 
 
 class ChallengeType(StrEnum):
@@ -93,7 +94,7 @@ class Challenge(Base):
     title: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")  # as the marketer wrote it
-    body_html: Mapped[str] = mapped_column(Text, default="")  # cleaned by content.sanitize
+    body_html: Mapped[str] = mapped_column(Text, default="")  # cleaned by portal.sanitize
     type: Mapped[ChallengeType] = mapped_column(String(20))
     points: Mapped[int]
     status: Mapped[ChallengeStatus] = mapped_column(String(20), default=ChallengeStatus.DRAFT)
@@ -158,7 +159,8 @@ class Submission(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     status: Mapped[SubmissionStatus] = mapped_column(String(20))
     # The proof: {"answers": [{"question", "answer"}]}, {"proof_url"}, {"text"}, {"network"}...
-    response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A photo proof's storage name is under "image".
+    response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=stored_file("image"))
     # The form's key: a double submit finds the submission it already made.
     request_key: Mapped[str] = mapped_column(String(80), unique=True)
     points: Mapped[int]  # what approval pays (the challenge's points when submitted)

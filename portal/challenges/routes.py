@@ -8,21 +8,12 @@ from starlette.routing import Route
 
 from portal.challenges import forms, service, share
 from portal.challenges.models import ChallengeType, Submission, SubmissionStatus
-from portal.content.service import Upload
-from portal.content.storage import iterate_file
+from portal.files.storage import iterate_file
+from portal.files.uploads import Upload
+from portal.files.web import storage
 from portal.forms import FormState
-from portal.web import (
-    current_user,
-    db,
-    flash,
-    is_htmx,
-    redirect,
-    redirect_to,
-    render,
-    settings,
-    signed_in,
-    storage,
-)
+from portal.people.access import current_user, signed_in
+from portal.web import db, flash, is_htmx, redirect, redirect_to, render, settings
 
 
 def _tab(request: Request) -> service.Tab:

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
-from portal.auth.models import Group, User
 from portal.content import samples
 from portal.content import service as content
 from portal.content.models import Asset, AssetKind
-from portal.content.storage import Storage
+from portal.files.storage import Storage
+from portal.people.models import Group, User
 
 LIMITS = content.Limits(max_bytes=50 * 1024 * 1024, max_image_bytes=5 * 1024 * 1024)
 

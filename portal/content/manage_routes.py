@@ -1,27 +1,19 @@
 """Manage → Content: upload, edit, replace the file, publish/unpublish, delete, stats, CSV."""
 
-import csv
-import io
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.content import forms, service
 from portal.content.models import Asset
-from portal.content.storage import iterate_file
+from portal.csv import csv_response
 from portal.errors import PortalError
+from portal.files.storage import iterate_file
+from portal.files.web import storage
 from portal.forms import FormState
-from portal.web import (
-    current_user,
-    db,
-    flash,
-    redirect,
-    render,
-    settings,
-    staff_of_program,
-    storage,
-)
+from portal.people import service as people
+from portal.people.access import current_user, staff_of_program
+from portal.web import db, flash, redirect, render, settings
 
 MB = 1024 * 1024
 FORM_ALLOWANCE = MB  # room for the other fields next to the file
@@ -55,7 +47,7 @@ async def _form_page(
     context = {
         "form": form,
         "asset": asset,
-        "groups": await service.list_groups(db(request)),
+        "groups": await people.list_groups(db(request)),
         "max_upload_mb": settings(request).max_upload_mb,
         "max_image_mb": settings(request).max_image_mb,
     }
@@ -196,56 +188,42 @@ async def remove(request: Request) -> Response:
 async def export(request: Request) -> Response:
     assets = await service.list_assets_for_staff(db(request))
     stats = await service.asset_stats(db(request), assets)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    header = [
+        "id",
+        "title",
+        "kind",
+        "category",
+        "tags",
+        "published",
+        "points",
+        "downloads",
+        "unique_users",
+        "watch_completions",
+        "points_awarded",
+        "file",
+        "size_bytes",
+        "sha256",
+    ]
+    rows = [
         [
-            "id",
-            "title",
-            "kind",
-            "category",
-            "tags",
-            "published",
-            "points",
-            "downloads",
-            "unique_users",
-            "watch_completions",
-            "points_awarded",
-            "file",
-            "size_bytes",
-            "sha256",
+            row.asset.id,
+            row.asset.title,
+            row.asset.kind,
+            row.asset.category,
+            " ".join(row.asset.tag_names),
+            "yes" if row.asset.is_published else "no",
+            row.asset.points,
+            row.downloads,
+            row.unique_users,
+            row.watch_completions,
+            row.points_awarded,
+            row.asset.original_filename or row.asset.url or "",
+            row.asset.size_bytes or "",
+            row.asset.sha256 or "",
         ]
-    )
-    for row in stats:
-        a = row.asset
-        writer.writerow(
-            [
-                a.id,
-                _cell(a.title),
-                a.kind,
-                _cell(a.category),
-                _cell(" ".join(a.tag_names)),
-                "yes" if a.is_published else "no",
-                a.points,
-                row.downloads,
-                row.unique_users,
-                row.watch_completions,
-                row.points_awarded,
-                _cell(a.original_filename or a.url or ""),
-                a.size_bytes or "",
-                a.sha256 or "",
-            ]
-        )
-    return Response(
-        out.getvalue(),
-        media_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="content-stats.csv"'},
-    )
-
-
-def _cell(text: str) -> str:
-    """Spreadsheet programs run cells that start with = + - @ as formulas: not ours."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        for row in stats
+    ]
+    return csv_response("content-stats.csv", header, rows)
 
 
 routes = [

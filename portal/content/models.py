@@ -7,6 +7,7 @@ from sqlalchemy.types import TypeDecorator
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.files.references import stored_file
 
 DOCUMENT_POINTS = 10  # first download (documents, images, links)
 VIDEO_POINTS = 25  # a training video watched to the end (90 %)
@@ -59,7 +60,7 @@ class Asset(Base):
     is_published: Mapped[bool] = mapped_column(default=False)
     is_targeted: Mapped[bool] = mapped_column(default=False)  # only for the groups in `targets`
     url: Mapped[str | None] = mapped_column(String(2000))
-    storage_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    storage_name: Mapped[str | None] = mapped_column(String(64), unique=True, info=stored_file())
     original_filename: Mapped[str | None] = mapped_column(String(255))
     content_type: Mapped[str | None] = mapped_column(String(100))
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)

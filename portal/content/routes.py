@@ -7,20 +7,11 @@ from starlette.routing import Route
 
 from portal.content import service
 from portal.content.models import AssetKind
-from portal.content.responses import file_response
 from portal.errors import NotFound
-from portal.web import (
-    client_key,
-    current_user,
-    db,
-    public,
-    redirect,
-    remember_referral_code,
-    render,
-    settings,
-    signed_in,
-    storage,
-)
+from portal.files.web import file_response, storage
+from portal.people.access import current_user, public, signed_in
+from portal.people.attribution import remember_referral_code
+from portal.web import client_key, db, redirect, render, settings
 
 
 @signed_in

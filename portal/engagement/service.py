@@ -11,7 +11,6 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import GroupMember, Role, User, UserRole, UserStatus
 from portal.challenges import service as challenges
 from portal.challenges.models import (
     Challenge,
@@ -25,6 +24,7 @@ from portal.content.models import Asset, AssetKind
 from portal.engagement.models import Nudge
 from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
+from portal.people.models import GroupMember, Role, User, UserRole, UserStatus
 from portal.points.models import Balance, Period, PeriodTotal
 from portal.points.service.ledger import period_start
 from portal.program import service as program

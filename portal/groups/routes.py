@@ -8,7 +8,8 @@ from starlette.routing import Route
 from portal.errors import PortalError
 from portal.forms import FormState
 from portal.groups import service
-from portal.web import current_user, db, flash, redirect, render, staff_of_program, text
+from portal.people.access import current_user, staff_of_program
+from portal.web import db, flash, redirect, render, text
 
 
 async def _list_page(request: Request, form: FormState, status_code: int = 200) -> Response:

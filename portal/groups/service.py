@@ -1,4 +1,4 @@
-"""Groups: managing them and their members (what they target: portal.targeting)."""
+"""Groups: managing them and their members (what they target: portal.people.targeting)."""
 
 import re
 from collections.abc import Iterable
@@ -8,12 +8,9 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
-from portal.auth.models import Group, GroupMember, User, UserStatus
 from portal.errors import Conflict, NotFound, PortalError
-
-
-async def list_groups(session: AsyncSession) -> list[Group]:
-    return list(await session.scalars(select(Group).order_by(Group.name)))
+from portal.people import service as people
+from portal.people.models import Group, GroupMember, User, UserStatus
 
 
 @dataclass(frozen=True)
@@ -30,7 +27,7 @@ async def groups_with_counts(session: AsyncSession) -> list[GroupRow]:
             )
         ).all()
     )
-    return [GroupRow(g, counts.get(g.id, 0)) for g in await list_groups(session)]
+    return [GroupRow(g, counts.get(g.id, 0)) for g in await people.list_groups(session)]
 
 
 async def access_group(session: AsyncSession, group_id: int) -> Group:

@@ -2,7 +2,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from portal.home import service
-from portal.web import current_user, db, render, settings, signed_in
+from portal.people.access import current_user, signed_in
+from portal.web import db, render, settings
 
 
 @signed_in

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
-from portal.auth.models import User, UserStatus
 from portal.outbox.models import EmailStatus, OutboxEmail
+from portal.people.models import User, UserStatus
 from portal.points import service as points
 from portal.points.models import Period
 from portal.points.service.badges import FeedEntry

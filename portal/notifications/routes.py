@@ -5,7 +5,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.notifications import service
-from portal.web import current_user, db, page_number, redirect, redirect_to, render, signed_in
+from portal.people.access import current_user, signed_in
+from portal.web import db, page_number, redirect, redirect_to, render
 
 
 @signed_in

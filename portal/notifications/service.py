@@ -3,11 +3,11 @@
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import Role, User, UserRole, UserStatus
 from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.notifications.models import Notification
 from portal.pagination import Page
+from portal.people.models import Role, User, UserRole, UserStatus
 
 
 async def notify(

@@ -6,7 +6,8 @@ from starlette.routing import Route
 
 from portal.outbox import preferences
 from portal.outbox.models import EmailCategory
-from portal.web import current_user, db, flash, public, redirect, render, signed_in
+from portal.people.access import current_user, public, signed_in
+from portal.web import db, flash, redirect, render
 
 
 @signed_in

@@ -4,9 +4,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import User
 from portal.errors import PortalError
 from portal.outbox.models import EmailCategory, EmailOptOut
+from portal.people.models import User
 from portal.program import service as program
 
 

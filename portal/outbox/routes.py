@@ -6,7 +6,8 @@ from starlette.routing import Route
 
 from portal.outbox import service
 from portal.outbox.models import EmailStatus
-from portal.web import db, page_number, render, settings, staff_of_program
+from portal.people.access import staff_of_program
+from portal.web import db, page_number, render, settings
 
 
 @staff_of_program

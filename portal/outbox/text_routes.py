@@ -7,7 +7,8 @@ from starlette.routing import Route
 from portal.forms import FormState
 from portal.outbox import texts
 from portal.outbox.kinds import KINDS
-from portal.web import current_user, db, flash, redirect, render, staff_of_program
+from portal.people.access import current_user, staff_of_program
+from portal.web import db, flash, redirect, render
 
 # The preview frame: the email's own inline styles, no scripts, framed only by our own page.
 PREVIEW_POLICY = (

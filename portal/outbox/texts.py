@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
-from portal.auth.models import User
 from portal.errors import NotFound, PortalError
 from portal.outbox.kinds import KINDS, EmailKind, fill
 from portal.outbox.models import EmailText
 from portal.outbox.render import render_email
+from portal.people.models import User
 
 
 class InvalidEmailText(PortalError):

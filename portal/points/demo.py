@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
-from portal.auth.models import User
+from portal.people.models import User
 from portal.points import service as points
 from portal.points.models import Badge
 

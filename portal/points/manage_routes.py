@@ -7,8 +7,9 @@ from starlette.routing import Route
 from portal.auth import service as auth
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.people.access import current_user, staff_of_program
 from portal.points import forms, service
-from portal.web import current_user, db, flash, redirect, render, staff_of_program
+from portal.web import db, flash, redirect, render
 
 
 async def _levels_page(

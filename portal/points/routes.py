@@ -4,18 +4,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.auth.models import Role
+from portal.people.access import current_user, signed_in, staff_of_program
+from portal.people.models import Role
 from portal.points import service
 from portal.points.models import Period
-from portal.web import (
-    current_user,
-    db,
-    flash,
-    redirect_to,
-    render,
-    signed_in,
-    staff_of_program,
-)
+from portal.web import db, flash, redirect_to, render
 
 PAGE_SIZE = 25
 # Where a ledger row's source lives: source type → (route name, its id parameter).

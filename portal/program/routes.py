@@ -4,11 +4,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.auth.models import Role
 from portal.forms import FormState
+from portal.people.access import current_user, requires
+from portal.people.models import Role
 from portal.program import service
 from portal.program.service import SignupMode
-from portal.web import current_user, db, flash, redirect, render, requires
+from portal.web import db, flash, redirect, render
 
 
 @requires(Role.ADMIN)
@@ -60,3 +61,9 @@ routes = [
     Route("/", edit_settings, methods=["GET"], name="settings"),
     Route("/", save_settings, methods=["POST"], name="save"),
 ]
+
+
+async def load_program(request: Request) -> None:
+    """The program's settings for every page (the layout shows its name): one of the app's
+    request loaders, run with the viewer's."""
+    request.state.program = await service.load(db(request))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
-from portal.auth.models import User
+from portal.people.models import User
 from portal.program.models import ProgramSetting
 
 

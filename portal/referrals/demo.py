@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
-from portal.auth.models import User
+from portal.people.models import User
 from portal.referrals import service
 from portal.referrals.models import CloseReason, Referral, Stage
 

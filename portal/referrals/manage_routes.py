@@ -8,9 +8,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.forms import FormState
+from portal.people.access import current_user, staff_of_program
 from portal.referrals import forms, service
 from portal.referrals.models import PIPELINE
-from portal.web import current_user, db, flash, redirect, render, staff_of_program
+from portal.web import db, flash, redirect, render
 
 
 @staff_of_program

@@ -4,9 +4,9 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.auth.models import User
 from portal.clock import utcnow
 from portal.db import Base
+from portal.people.models import User
 
 
 class Stage(StrEnum):

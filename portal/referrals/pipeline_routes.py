@@ -8,23 +8,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.auth.models import Role
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.people.access import current_user, requires
+from portal.people.models import Role
 from portal.referrals import forms, service
 from portal.referrals.models import PIPELINE, CloseReason, Referral, Stage
-from portal.web import (
-    current_user,
-    db,
-    flash,
-    is_htmx,
-    redirect,
-    redirect_to,
-    render,
-    requires,
-    safe_next,
-    settings,
-)
+from portal.web import db, flash, is_htmx, redirect, redirect_to, render, safe_next, settings
 
 sales_staff = requires(Role.SALES, Role.ADMIN)
 OWNERS = [("anyone", "Anyone"), ("mine", "Mine"), ("unassigned", "Unassigned")]

@@ -7,22 +7,12 @@ from starlette.routing import Route
 
 from portal.errors import Conflict
 from portal.forms import FormState
+from portal.people.access import current_user, public, signed_in
+from portal.people.attribution import remember_referral_code, remembered_referral_code
 from portal.referrals import forms, service
 from portal.referrals.models import Source
 from portal.referrals.share import qr_code
-from portal.web import (
-    REFERRAL_COOKIE,
-    client_key,
-    current_user,
-    db,
-    flash,
-    public,
-    redirect,
-    remember_referral_code,
-    render,
-    settings,
-    signed_in,
-)
+from portal.web import client_key, db, flash, redirect, render, settings
 
 # Shared with the content library's share pages: the same name, value and lifetime.
 
@@ -122,7 +112,7 @@ async def landing_submit(request: Request) -> Response:
     visit through their link or a shared content page), else to the link's owner."""
     session = db(request)
     advocate = await service.access_advocate_for_code(session, request.path_params["code"])
-    remembered = request.cookies.get(REFERRAL_COOKIE, "")
+    remembered = remembered_referral_code(request)
     if remembered and remembered != advocate.referral_code:
         advocate = await service.get_advocate_for_code(session, remembered) or advocate
     state = forms.prospect_form(await request.form())

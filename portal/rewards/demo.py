@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
-from portal.auth.models import User
+from portal.people.models import User
 from portal.rewards import service as rewards
 from portal.rewards.models import Redemption, Reward, RewardKind
 

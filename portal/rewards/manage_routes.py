@@ -5,22 +5,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.content.storage import iterate_file
+from portal.csv import csv_response
 from portal.errors import PortalError
+from portal.files.storage import iterate_file
+from portal.files.web import storage
 from portal.forms import FormState
+from portal.people import service as people
+from portal.people.access import current_user, staff_of_program
 from portal.rewards import forms, service
 from portal.rewards.models import RedemptionStatus, RewardKind
-from portal.web import (
-    csv_response,
-    current_user,
-    db,
-    flash,
-    redirect,
-    render,
-    settings,
-    staff_of_program,
-    storage,
-)
+from portal.web import db, flash, redirect, render, settings
 
 
 @staff_of_program
@@ -36,7 +30,7 @@ async def _edit_page(
         "form": form,
         "reward_id": reward_id,
         "kinds": list(RewardKind),
-        "groups": await service.target_groups(db(request)),
+        "groups": await people.list_groups(db(request)),
         "codes": await service.codes_of(db(request), reward_id) if reward_id else [],
         "has_image": bool(form.value("has_image")),
     }

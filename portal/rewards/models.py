@@ -7,9 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.files.references import stored_file
 
 if TYPE_CHECKING:
-    from portal.auth.models import User
+    from portal.people.models import User
 
 
 class RewardKind(StrEnum):
@@ -46,7 +47,7 @@ class Reward(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(120))
     description_html: Mapped[str] = mapped_column(Text, default="")  # through the sanitizer
-    image_name: Mapped[str | None] = mapped_column(String(80))  # in the shared file storage
+    image_name: Mapped[str | None] = mapped_column(String(80), info=stored_file())
     image_type: Mapped[str] = mapped_column(String(100), default="")
     kind: Mapped[RewardKind] = mapped_column(String(20))
     cost: Mapped[int]

@@ -4,12 +4,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.content.responses import file_response
 from portal.errors import PortalError
+from portal.files.web import file_response, storage
 from portal.forms import FormState
+from portal.people.access import current_user, signed_in
 from portal.rewards import forms, service
 from portal.rewards.models import RewardKind
-from portal.web import current_user, db, flash, redirect, render, settings, signed_in, storage
+from portal.web import db, flash, redirect, render, settings
 
 
 @signed_in

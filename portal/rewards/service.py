@@ -11,19 +11,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal import sanitize
 from portal.audit import service as audit
-from portal.auth.models import Group, Role, User
 from portal.clock import utcnow
-from portal.content import sanitize
-from portal.content.models import AssetKind
-from portal.content.service.files import save_upload
-from portal.content.storage import Storage
 from portal.errors import Conflict, NotFound, PortalError
-from portal.groups import service as groups
+from portal.files.storage import Storage
+from portal.files.uploads import FileKind, save_upload
 from portal.jobs import enqueue
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
+from portal.people.models import Role, User
+from portal.people.targeting import visible_to
 from portal.points import service as points
 from portal.program import service as program
 from portal.rewards.models import (
@@ -34,7 +33,6 @@ from portal.rewards.models import (
     RewardGroup,
     RewardKind,
 )
-from portal.targeting import visible_to
 
 OPEN_STATUSES = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED)
 SHIPPING_FIELDS = ("name", "street", "city", "postal_code", "country", "phone")
@@ -678,7 +676,7 @@ async def save_reward(
         saved = await save_upload(
             image.storage, image.chunks, filename=image.filename, max_bytes=image.max_bytes
         )
-        if saved.file_type.kind != AssetKind.IMAGE:
+        if saved.file_type.kind is not FileKind.IMAGE:
             await image.storage.delete(saved.stored.name)
             raise InvalidRewardImage(
                 f"“{saved.filename}” is not an image. Use a PNG, JPEG or WebP."
@@ -750,10 +748,6 @@ async def reward_image(session: AsyncSession, *, viewer: User, reward_id: int) -
     if not reward.image_name:
         raise NotFound()
     return reward
-
-
-async def target_groups(session: AsyncSession) -> list[Group]:
-    return await groups.list_groups(session)
 
 
 async def codes_of(session: AsyncSession, reward_id: int) -> list[RewardCode]:

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import clock
 from portal.audit.models import AuditEntry
 from portal.auth import service as auth
-from portal.auth.models import Invitation, Role, UserStatus
-from portal.auth.service.tokens import hash_token
+from portal.auth.models import Invitation
 from portal.errors import Forbidden
 from portal.outbox.models import OutboxEmail
+from portal.people.models import Role, UserStatus
+from portal.tokens import hash_token
 from tests.factories import login_as, make_admin, make_advocate, make_marketer, post_form
 
 BASE = "http://portal.test"

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
 from portal.auth import service as auth
-from portal.auth.models import UserStatus
 from portal.outbox.models import OutboxEmail
+from portal.people.models import UserStatus
 from tests.factories import PASSWORD, csrf_token, login_as, make_advocate, make_user, post_form
 
 BASE = "http://portal.test"

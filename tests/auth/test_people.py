@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit.models import AuditEntry
 from portal.auth import service as auth
-from portal.auth.models import Role, UserStatus
+from portal.people.models import Role, UserStatus
 from tests.factories import (
     login_as,
     make_admin,

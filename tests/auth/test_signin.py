@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
 from portal.auth import service as auth
-from portal.auth.models import LoginFailure, UserStatus
+from portal.auth.models import LoginFailure
+from portal.people.models import UserStatus
 from tests.factories import PASSWORD, csrf_token, login_as, make_admin, make_advocate, make_user
 
 SECRET = "secret"

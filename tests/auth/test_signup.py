@@ -5,8 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
-from portal.auth.models import UserStatus
 from portal.outbox.models import OutboxEmail
+from portal.people.models import UserStatus
 from portal.program import service as program
 from portal.program.service import SignupMode
 from tests.factories import PASSWORD, csrf_token, login_as, make_admin, make_advocate, post_form

@@ -17,9 +17,9 @@ from starlette.applications import Starlette
 from portal.app import create_app
 from portal.audit.models import AuditEntry
 from portal.auth import service as auth
-from portal.auth.models import Role, User, UserStatus
 from portal.config import Settings
 from portal.outbox.models import OutboxEmail
+from portal.people.models import Role, User, UserStatus
 from portal.program import service as program
 from portal.program.service import SignupMode
 from tests.conftest import free_port, joined_sessionmaker

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from playwright.async_api import expect
 
-from portal.auth.models import Role
+from portal.people.models import Role
 from portal.points import service as points
 from tests.browser.conftest import LiveServer, OpenPage
 from tests.browser.pages import (

@@ -12,7 +12,7 @@ from portal.challenges import service as challenges
 from portal.challenges.models import ChallengeType, Submission, SubmissionStatus
 from portal.content import samples
 from portal.content import service as content
-from portal.content.storage import LocalStorage
+from portal.files.storage import LocalStorage
 from portal.points import service as points
 from tests.factories import (
     login_as,

@@ -10,7 +10,7 @@ from portal.challenges import service as challenges
 from portal.challenges.models import Approval, ChallengeType, Submission, SubmissionStatus
 from portal.config import Settings
 from portal.content import samples
-from portal.content.storage import LocalStorage, storage_for
+from portal.files.storage import LocalStorage, storage_for
 from tests.factories import csrf_token, login_as, make_advocate, make_challenge, make_marketer
 
 

@@ -4,8 +4,8 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import Group
 from portal.challenges.models import BY_DOING, Approval, ChallengeType, Submission, SubmissionStatus
+from portal.people.models import Group
 from portal.points import service as points
 from tests.factories import login_as, make_advocate, make_challenge, make_marketer, post_form
 

@@ -4,7 +4,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import Group, GroupMember
 from portal.challenges import service as challenges
 from portal.challenges.models import (
     Approval,
@@ -17,6 +16,7 @@ from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
 from portal.notifications.models import Notification
 from portal.outbox.models import OutboxEmail
+from portal.people.models import Group, GroupMember
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule, UserBadge
 from tests.factories import make_advocate, make_challenge, make_marketer, make_referral

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.content.storage import LocalStorage
+from portal.files.storage import LocalStorage
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from portal.content import service as content
 from portal.content.models import AssetUse
-from portal.content.storage import LocalStorage
 from portal.db import create_engine, create_sessionmaker
+from portal.files.storage import LocalStorage
 from portal.points import service as points
 from portal.points.models import LedgerEntry
 from tests.conftest import drop_pg_database, empty_database_url, run_migrations

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from portal.config import Settings
 from portal.content import samples
 from portal.content import service as content
-from portal.content.jobs import delete_stored_file
-from portal.content.storage import LocalStorage
+from portal.files.jobs import delete_stored_file
+from portal.files.storage import LocalStorage
 from portal.jobs import ArqQueue, take_pending
 from tests.factories import chunks_of, make_asset, make_marketer
 from tests.outbox.test_jobs import _context, _run_burst_worker
@@ -71,7 +71,7 @@ async def test_the_nightly_sweep_removes_day_old_files_nothing_points_at(
     from datetime import timedelta
 
     from portal import clock
-    from portal.content.jobs import sweep_orphaned_files
+    from portal.files.jobs import sweep_orphaned_files
 
     assert settings.upload_dir is not None
     storage = LocalStorage(settings.upload_dir)
@@ -95,7 +95,7 @@ async def test_the_sweep_keeps_photo_proofs_of_challenge_entries(
     from portal import clock
     from portal.challenges import service as challenges
     from portal.challenges.models import ChallengeType
-    from portal.content.jobs import sweep_orphaned_files
+    from portal.files.jobs import sweep_orphaned_files
     from tests.factories import make_advocate, make_challenge
 
     assert settings.upload_dir is not None

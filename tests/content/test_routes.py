@@ -7,11 +7,11 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import Group, GroupMember, User
 from portal.config import Settings
 from portal.content import samples
 from portal.content.models import Asset, AssetUse
-from portal.content.storage import LocalStorage
+from portal.files.storage import LocalStorage
+from portal.people.models import Group, GroupMember, User
 from portal.points import service as points
 from portal.points.models import LedgerEntry
 from tests.factories import csrf_token, login_as, make_advocate, make_asset, make_marketer
@@ -451,7 +451,7 @@ async def test_stats_and_csv_export(
     export = await client.get("/manage/content/export.csv")
     assert export.headers["content-type"].startswith("text/csv")
     lines = export.text.splitlines()
-    assert lines[0].startswith("id,title,kind,category")
+    assert lines[0].startswith("\ufeffid,title,kind,category")  # a BOM for spreadsheet programs
     assert lines[1].startswith(
         f"{asset.id},'=HYPERLINK(evil),document,Fact sheets,,yes,10,2,1,0,10,"
     )

@@ -1,4 +1,4 @@
-from portal.content.sanitize import clean_html
+from portal.sanitize import clean_html
 
 
 def test_scripts_handlers_and_javascript_urls_are_removed() -> None:

@@ -5,12 +5,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import Group, GroupMember
 from portal.content import samples
 from portal.content import service as content
 from portal.content.models import AssetKind, AssetUse
-from portal.content.storage import LocalStorage
 from portal.errors import NotFound
+from portal.files.storage import LocalStorage
+from portal.people.models import Group, GroupMember
 from portal.points import service as points
 from portal.points.models import LedgerEntry
 from tests.factories import make_advocate, make_asset, make_marketer

@@ -3,7 +3,7 @@ import hashlib
 import anyio
 import pytest
 
-from portal.content.storage import FileMissing, FileTooLarge, LocalStorage
+from portal.files.storage import FileMissing, FileTooLarge, LocalStorage
 from tests.factories import chunks_of
 
 

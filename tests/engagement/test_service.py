@@ -143,7 +143,7 @@ async def test_day_7_brings_training_and_the_digest_names_new_content(
     session: AsyncSession, tmp_path
 ) -> None:
     from portal.content import samples
-    from portal.content.storage import LocalStorage
+    from portal.files.storage import LocalStorage
     from tests.factories import make_asset
 
     storage = LocalStorage(tmp_path / "files")
@@ -219,10 +219,10 @@ async def test_challenges_reach_the_nudges_day_2_and_the_ending_soon_reminder(
 async def test_staff_hear_of_entries_to_review_and_groups_of_new_challenges(
     session: AsyncSession,
 ) -> None:
-    from portal.auth.models import Group, GroupMember
     from portal.challenges import service as challenges
     from portal.challenges.models import Approval
     from portal.notifications.models import Notification
+    from portal.people.models import Group, GroupMember
     from tests.factories import make_challenge
 
     marketer = await make_marketer(session)

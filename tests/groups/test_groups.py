@@ -3,8 +3,8 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import Group, GroupMember
 from portal.groups import service as groups
+from portal.people.models import Group, GroupMember
 from portal.rewards import service as rewards
 from tests.factories import login_as, make_advocate, make_marketer, make_reward, post_form
 

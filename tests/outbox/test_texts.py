@@ -4,9 +4,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
-from portal.auth.models import Role
 from portal.outbox.kinds import fill
 from portal.outbox.models import OutboxEmail
+from portal.people.models import Role
 from tests.factories import login_as, make_advocate, make_marketer, post_form
 
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
-from portal.auth.models import Group, GroupMember
+from portal.people.models import Group, GroupMember
 from portal.points import service as points
 from portal.points.models import Period
 from tests.factories import make_advocate, make_marketer
@@ -86,7 +86,7 @@ async def test_a_group_board_ranks_only_its_members(session: AsyncSession) -> No
 
 
 async def test_rank_skips_staff_and_inactive_people_ahead(session: AsyncSession) -> None:
-    from portal.auth.models import UserStatus
+    from portal.people.models import UserStatus
 
     staff = await make_marketer(session, name="Staffer")
     gone = await make_advocate(session, name="Suspended One")

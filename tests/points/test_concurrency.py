@@ -5,8 +5,8 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from portal.auth.models import User
 from portal.db import create_sessionmaker
+from portal.people.models import User
 from portal.points import service as points
 from portal.points.models import LedgerEntry
 from tests.factories import make_advocate

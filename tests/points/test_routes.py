@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import Group, GroupMember
+from portal.people.models import Group, GroupMember
 from portal.points import service as points
 from portal.points.models import Badge, LedgerEntry, Level
 from tests.factories import login_as, make_admin, make_advocate, make_marketer, post_form

@@ -10,10 +10,10 @@ from bs4 import BeautifulSoup
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from portal.people.attribution import REFERRAL_COOKIE
 from portal.points import service as points
 from portal.referrals import service as referrals
 from portal.referrals.models import Referral, ReferralClick, ReferralNote, Source, Stage
-from portal.referrals.routes import REFERRAL_COOKIE
 from tests.factories import (
     csrf_token,
     login_as,

@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import User
 from portal.notifications.models import Notification
 from portal.outbox.models import OutboxEmail
+from portal.people.models import User
 from portal.points import service as points
 from portal.points.models import FeedItem, LedgerEntry
 from portal.referrals import service as referrals

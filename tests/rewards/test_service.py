@@ -84,8 +84,8 @@ async def test_the_per_user_limit_holds(session: AsyncSession) -> None:
 async def test_another_groups_reward_is_not_found_and_an_inactive_one_is_refused(
     session: AsyncSession,
 ) -> None:
-    from portal.auth.models import Group
     from portal.errors import NotFound
+    from portal.people.models import Group
 
     advocate = await make_advocate(session)
     await give_points(session, advocate, 800)
@@ -199,7 +199,7 @@ async def test_a_revealed_code_does_not_go_back_to_the_pool(session: AsyncSessio
 async def test_a_reward_for_a_deleted_group_stays_hidden_instead_of_going_to_everyone(
     session: AsyncSession,
 ) -> None:
-    from portal.auth.models import Group
+    from portal.people.models import Group
 
     advocate = await make_advocate(session)
     group = Group(name="Beta testers")

@@ -16,7 +16,6 @@ from portal.auth.service.accounts import (
     set_roles,
     suspend_user,
     update_profile,
-    user_for_session,
 )
 from portal.auth.service.links import (
     InvalidLink,
@@ -81,5 +80,4 @@ __all__ = [
     "sso_sign_in",
     "suspend_user",
     "update_profile",
-    "user_for_session",
 ]

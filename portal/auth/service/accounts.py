@@ -1,31 +1,26 @@
 """Users: creating them, their profile and password, roles and status, and the people list."""
 
 from collections.abc import AsyncIterable, Iterable
-from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import Role, User, UserRole, UserStatus
 from portal.auth.service.passwords import (
     WrongPassword,
     check_password_strength,
     hash_password,
     verify_password,
 )
-from portal.auth.service.tokens import new_referral_code
-from portal.clock import utcnow
-from portal.content.models import AssetKind
-from portal.content.service.files import save_upload
-from portal.content.storage import Storage
 from portal.errors import Conflict, NotFound, PortalError
+from portal.files.storage import Storage
+from portal.files.uploads import FileKind, save_upload
 from portal.jobs import enqueue
 from portal.pagination import Page
+from portal.people.models import Role, User, UserRole, UserStatus
 from portal.points import service as points
-
-SEEN_EVERY = timedelta(minutes=5)
+from portal.tokens import new_referral_code
 
 
 class AlreadyMember(Conflict):
@@ -92,19 +87,6 @@ async def access_user(session: AsyncSession, user_id: int) -> User:
     )
     if user is None:
         raise NotFound()
-    return user
-
-
-async def user_for_session(session: AsyncSession, *, user_id: int, epoch: int) -> User | None:
-    """The signed-in user, if the session is still valid: active, and no password change since."""
-    user = await session.scalar(
-        select(User).where(User.id == user_id).options(selectinload(User.roles))
-    )
-    if user is None or user.status != UserStatus.ACTIVE or user.session_epoch != epoch:
-        return None
-    now = utcnow()
-    if user.last_seen_at is None or now - user.last_seen_at > SEEN_EVERY:
-        user.last_seen_at = now
     return user
 
 
@@ -275,7 +257,7 @@ async def set_avatar(
         user.avatar_name, user.avatar_type = None, ""
     else:
         saved = await save_upload(storage, chunks, filename=filename, max_bytes=max_bytes)
-        if saved.file_type.kind != AssetKind.IMAGE:
+        if saved.file_type.kind is not FileKind.IMAGE:
             await storage.delete(saved.stored.name)
             raise InvalidAvatar(f"“{saved.filename}” is not an image. Use a PNG, JPEG or WebP.")
         user.avatar_name, user.avatar_type = saved.stored.name, saved.file_type.content_type

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import Invitation, PasswordReset, Role, User, UserRole, UserStatus
+from portal.auth.models import Invitation, PasswordReset
 from portal.auth.service.accounts import (
     AlreadyMember,
     change_status,
@@ -17,12 +17,13 @@ from portal.auth.service.accounts import (
     find_user_by_email,
 )
 from portal.auth.service.passwords import check_password_strength, hash_password
-from portal.auth.service.tokens import hash_token, new_token, same_hash
 from portal.clock import utcnow
 from portal.errors import Conflict, Forbidden, PortalError
 from portal.outbox import service as outbox
+from portal.people.models import Role, User, UserRole, UserStatus
 from portal.program import service as program
 from portal.program.service import ProgramConfig, SignupMode
+from portal.tokens import hash_token, new_token, same_hash
 
 INVITATION_LIFETIME = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=1)

@@ -5,12 +5,13 @@ from datetime import timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import LoginFailure, User, UserStatus
+from portal.auth.models import LoginFailure
 from portal.auth.service.accounts import find_user_by_email, normalize_email
 from portal.auth.service.passwords import hash_password, needs_rehash, verify_password
-from portal.auth.service.tokens import keyed_hash
 from portal.clock import utcnow
 from portal.errors import PortalError, TooManyRequests
+from portal.people.models import User, UserStatus
+from portal.tokens import keyed_hash
 
 KEEP_FAILURES = timedelta(days=1)
 

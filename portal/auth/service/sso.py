@@ -8,12 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.audit.models import AuditEntry
-from portal.auth.models import Invitation, Role, User, UserStatus
+from portal.auth.models import Invitation
 from portal.auth.service.accounts import create_user, find_user_by_email, normalize_email
 from portal.auth.service.links import notify_approvers
 from portal.auth.service.signin import AccountNotActive
 from portal.clock import utcnow
 from portal.errors import PortalError
+from portal.people.models import Role, User, UserStatus
 from portal.program import service as program
 from portal.program.service import SignupMode
 

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import User
 from portal.challenges.models import (
     BY_DOING,
     Challenge,
@@ -28,10 +27,11 @@ from portal.errors import Conflict, NotFound, PortalError
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
+from portal.people.models import User
+from portal.people.targeting import visible_to
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule
 from portal.program import service as program
-from portal.targeting import visible_to
 
 HELD = (SubmissionStatus.PENDING, SubmissionStatus.APPROVED)  # statuses that take a slot
 BADGE_COUNTS = ((BadgeRule.CHALLENGES_5, 5), (BadgeRule.CHALLENGES_25, 25))

@@ -1,17 +1,16 @@
-"""upload_image challenges: the photo proof goes through the content library's storage, its
+"""upload_image challenges: the photo proof goes through the shared file storage, its
 type decided from its bytes, within the image size limit."""
 
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import User
 from portal.challenges.models import ChallengeType, Submission
 from portal.challenges.service.entries import ImageRefused, _earlier, _submit, access_challenge
-from portal.content import service as content
-from portal.content.models import AssetKind
-from portal.content.storage import Storage
 from portal.errors import NotFound
+from portal.files.storage import Storage
+from portal.files.uploads import FileKind, UnsupportedFile, Upload, UploadTooLarge, save_upload
+from portal.people.models import User
 
 
 async def submit_image_entry(
@@ -21,7 +20,7 @@ async def submit_image_entry(
     challenge_id: int,
     key: str,
     storage: Storage,
-    upload: content.Upload,
+    upload: Upload,
     caption: str,
     max_bytes: int,
 ) -> Submission:
@@ -33,12 +32,12 @@ async def submit_image_entry(
     if (earlier := await _earlier(session, key, user)) is not None:
         return earlier
     try:
-        saved = await content.save_upload(
+        saved = await save_upload(
             storage, upload.chunks, filename=upload.filename, max_bytes=max_bytes
         )
-    except (content.UploadTooLarge, content.UnsupportedFile) as error:
+    except (UploadTooLarge, UnsupportedFile) as error:
         raise ImageRefused(error.message) from error
-    if saved.file_type.kind != AssetKind.IMAGE:
+    if saved.file_type.kind is not FileKind.IMAGE:
         await storage.delete(saved.stored.name)
         raise ImageRefused("Upload a photo or a screenshot: a PNG, JPEG, GIF or WebP image.")
     response: dict[str, Any] = {

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import GroupMember, User
 from portal.challenges.models import (
     Approval,
     Challenge,
@@ -20,9 +19,10 @@ from portal.challenges.models import (
     SubmissionStatus,
 )
 from portal.clock import utcnow
-from portal.content.sanitize import clean_html
 from portal.errors import NotFound
 from portal.notifications import service as notifications
+from portal.people.models import GroupMember, User
+from portal.sanitize import clean_html
 
 
 @dataclass(frozen=True)

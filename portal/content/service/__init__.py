@@ -1,28 +1,15 @@
 """Content: the library's rules and the queries its pages need."""
 
-from portal.content.service.files import (
-    ALLOWED,
-    FileType,
-    RequestTooLarge,
-    SavedUpload,
-    UnsupportedFile,
-    UploadTooLarge,
-    detect_type,
-    save_upload,
-)
 from portal.content.service.library import (
     AssetStats,
     InvalidAsset,
     Limits,
-    Upload,
     asset_stats,
     create_asset,
     delete_asset,
     get_asset_for_staff,
     list_assets_for_staff,
-    list_groups,
     set_published,
-    stored_file_is_orphaned,
     update_asset,
 )
 from portal.content.service.usage import (
@@ -40,6 +27,17 @@ from portal.content.service.usage import (
     use_of,
 )
 from portal.content.values import AssetInput
+from portal.files.uploads import (
+    ALLOWED,
+    FileType,
+    RequestTooLarge,
+    SavedUpload,
+    UnsupportedFile,
+    Upload,
+    UploadTooLarge,
+    detect_type,
+    save_upload,
+)
 
 __all__ = [
     "ALLOWED",
@@ -67,13 +65,11 @@ __all__ = [
     "get_asset_for_staff",
     "library",
     "list_assets_for_staff",
-    "list_groups",
     "record_download",
     "record_progress",
     "save_upload",
     "set_published",
     "share_page",
-    "stored_file_is_orphaned",
     "update_asset",
     "use_of",
 ]

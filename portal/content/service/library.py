@@ -1,7 +1,7 @@
 """The marketer's side: upload, edit, replace the file, publish/unpublish, delete. Files of
 replaced or deleted assets are removed by a job that runs only after the commit."""
 
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -9,17 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import Group, User
-from portal.challenges.models import Submission
 from portal.clock import utcnow
 from portal.content.models import Asset, AssetGroup, AssetKind, AssetTag, AssetUse
-from portal.content.sanitize import clean_html
-from portal.content.service.files import SavedUpload, UploadTooLarge, save_upload
-from portal.content.storage import Storage
 from portal.content.values import AssetInput
 from portal.errors import NotFound, PortalError
+from portal.files.storage import Storage
+from portal.files.uploads import FileKind, SavedUpload, Upload, UploadTooLarge, save_upload
 from portal.jobs import enqueue
-from portal.rewards.models import Reward
+from portal.people.models import Group, User
+from portal.sanitize import clean_html
 
 MB = 1024 * 1024
 
@@ -29,21 +27,9 @@ class InvalidAsset(PortalError):
 
 
 @dataclass(frozen=True)
-class Upload:
-    """An uploaded file as a stream of chunks, with the name the uploader gave it."""
-
-    chunks: AsyncIterable[bytes]
-    filename: str
-
-
-@dataclass(frozen=True)
 class Limits:
     max_bytes: int
     max_image_bytes: int
-
-
-async def list_groups(session: AsyncSession) -> list[Group]:
-    return list(await session.scalars(select(Group).order_by(Group.name)))
 
 
 async def list_assets_for_staff(session: AsyncSession) -> list[Asset]:
@@ -71,7 +57,7 @@ async def _save(storage: Storage, upload: Upload, limits: Limits) -> SavedUpload
     saved = await save_upload(
         storage, upload.chunks, filename=upload.filename, max_bytes=limits.max_bytes
     )
-    if saved.file_type.kind is AssetKind.IMAGE and saved.stored.size > limits.max_image_bytes:
+    if saved.file_type.kind is FileKind.IMAGE and saved.stored.size > limits.max_image_bytes:
         await storage.delete(saved.stored.name)
         raise UploadTooLarge(
             f"“{saved.filename}” is larger than the limit for images of "
@@ -81,7 +67,7 @@ async def _save(storage: Storage, upload: Upload, limits: Limits) -> SavedUpload
 
 
 def _apply_file(asset: Asset, saved: SavedUpload) -> None:
-    asset.kind = saved.file_type.kind
+    asset.kind = AssetKind(saved.file_type.kind)
     asset.storage_name = saved.stored.name
     asset.original_filename = saved.filename
     asset.content_type = saved.file_type.content_type
@@ -294,18 +280,3 @@ async def asset_stats(session: AsyncSession, assets: Sequence[Asset]) -> list[As
             )
         )
     return stats
-
-
-async def stored_file_is_orphaned(session: AsyncSession, name: str) -> bool:
-    """True when nothing points at the file any more: no asset, reward image, avatar or photo
-    proof (the delete
-    job checks before deleting)."""
-    for column, key in (
-        (Asset.id, Asset.storage_name),
-        (Reward.id, Reward.image_name),
-        (User.id, User.avatar_name),
-        (Submission.id, Submission.response["image"].as_string()),  # photo proofs
-    ):
-        if await session.scalar(select(column).where(key == name).limit(1)) is not None:
-            return False
-    return True

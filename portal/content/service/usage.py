@@ -13,15 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from portal.auth.models import Role, User
 from portal.challenges import service as challenges
 from portal.clock import utcnow
 from portal.content.models import WATCHED_PERCENT, Asset, AssetGroup, AssetKind, AssetTag, AssetUse
 from portal.errors import NotFound
+from portal.people.models import Role, User
+from portal.people.targeting import STAFF_SEE_ALL, sees_everything, visible_to
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule
 from portal.referrals import service as referrals
-from portal.targeting import STAFF_SEE_ALL, sees_everything, visible_to
 
 NEW_FOR = timedelta(days=14)
 TAG = re.compile(r"<[^>]*>")

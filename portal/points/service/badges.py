@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import User, UserStatus
 from portal.errors import NotFound
 from portal.notifications import service as notifications
+from portal.people.models import User, UserStatus
 from portal.points.models import Badge, FeedItem, FeedKind, UserBadge
 from portal.points.service.feed import add_feed_item
 

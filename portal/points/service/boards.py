@@ -7,8 +7,8 @@ from sqlalchemy import ColumnElement, CompoundSelect, Select, func, select, unio
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
-from portal.auth.models import STAFF_ROLES, GroupMember, User, UserRole, UserStatus
 from portal.clock import utcnow
+from portal.people.models import STAFF_ROLES, GroupMember, User, UserRole, UserStatus
 from portal.points.models import Balance, Period, PeriodTotal
 from portal.points.service.ledger import period_start
 

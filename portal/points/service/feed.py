@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import User
+from portal.people.models import User
 from portal.points.models import FeedItem, FeedKind
 
 

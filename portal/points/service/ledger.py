@@ -11,11 +11,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
-from portal.auth.models import User
 from portal.clock import utcnow
 from portal.db import UTCDateTime
 from portal.errors import Conflict, PortalError
 from portal.notifications import service as notifications
+from portal.people.models import User
 from portal.points.models import Balance, EntryKind, LedgerEntry, Level, Period, PeriodTotal
 from portal.points.service.levels import record_levels_reached
 

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import User
 from portal.notifications import service as notifications
+from portal.people.models import User
 from portal.points.models import Badge, BadgeRule, FeedKind, Level, LevelReached
 from portal.points.service.badges import award_badge
 from portal.points.service.feed import add_feed_item

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
-from portal.auth.models import Group, GroupMember, User
 from portal.errors import Conflict, NotFound, PortalError
+from portal.people.models import Group, GroupMember, User
 from portal.points.models import Badge, BadgeRule, LedgerEntry, Level, UserBadge
 from portal.points.service.badges import badges_of, list_badges
 from portal.points.service.ledger import Balances, balance_of, history

@@ -1,12 +1,9 @@
 """Referrals: submitting, moving through the pipeline, screening, and what the pages read."""
 
 from portal.errors import NotFound
+from portal.people.service import get_advocate_for_code
 from portal.referrals.service.config import ReferralSettings, load_settings, save_settings
-from portal.referrals.service.landing import (
-    access_advocate_for_code,
-    get_advocate_for_code,
-    record_click,
-)
+from portal.referrals.service.landing import access_advocate_for_code, record_click
 from portal.referrals.service.pipeline import (
     CloseReasonRequired,
     DuplicateReferral,

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import User
+from portal.people.models import User
 from portal.program import service as program
 from portal.program.models import ProgramSetting
 from portal.referrals.models import Stage

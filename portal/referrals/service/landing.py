@@ -1,23 +1,15 @@
 """The public side of a personal link: whose code it is, and counting its visits."""
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import User, UserStatus
 from portal.errors import NotFound
+from portal.people import service as people
+from portal.people.models import User
 from portal.referrals.models import ReferralClick
 
 
-async def get_advocate_for_code(session: AsyncSession, code: str) -> User | None:
-    if not code or len(code) > 16:
-        return None
-    return await session.scalar(
-        select(User).where(User.referral_code == code, User.status == UserStatus.ACTIVE)
-    )
-
-
 async def access_advocate_for_code(session: AsyncSession, code: str) -> User:
-    advocate = await get_advocate_for_code(session, code)
+    advocate = await people.get_advocate_for_code(session, code)
     if advocate is None:
         raise NotFound("This referral link does not work (any more).")
     return advocate

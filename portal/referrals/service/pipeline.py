@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
-from portal.auth.models import Role, User
 from portal.challenges import service as challenges
 from portal.clock import utcnow
 from portal.errors import Conflict, PortalError
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
+from portal.people.models import Role, User
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule, FeedKind
 from portal.points.service.feed import add_feed_item

@@ -7,9 +7,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from portal.auth.models import Role, User, UserRole
 from portal.clock import utcnow
 from portal.errors import NotFound
+from portal.people.models import Role, User, UserRole
 from portal.referrals.models import Referral, ReferralClick, ReferralEvent, ReferralNote, Stage
 
 PIPELINE_LIMIT = 500

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth.models import Role, User, UserRole
 from portal.clock import utcnow
+from portal.people.models import Role, User, UserRole
 from portal.referrals.models import Flag, Referral
 from portal.referrals.service.config import ReferralSettings
 

@@ -3,13 +3,22 @@ name or the browser's claim; the size is capped while the stream is written."""
 
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import PurePath
 
 import filetype
 
-from portal.content.models import AssetKind
-from portal.content.storage import FileTooLarge, Storage, StoredFile
 from portal.errors import PortalError
+from portal.files.storage import FileTooLarge, Storage, StoredFile
+
+
+class FileKind(StrEnum):
+    """What an accepted file is, as the pages that show it care: a document is downloaded,
+    an image shown, a video streamed."""
+
+    DOCUMENT = "document"
+    IMAGE = "image"
+    VIDEO = "video"
 
 
 class UnsupportedFile(PortalError):
@@ -29,16 +38,16 @@ class RequestTooLarge(PortalError):
 @dataclass(frozen=True)
 class FileType:
     content_type: str
-    kind: AssetKind
+    kind: FileKind
     extensions: frozenset[str]
     label: str
 
 
-def _type(content_type: str, kind: AssetKind, extensions: str, label: str) -> FileType:
+def _type(content_type: str, kind: FileKind, extensions: str, label: str) -> FileType:
     return FileType(content_type, kind, frozenset(extensions.split()), label)
 
 
-DOC = AssetKind.DOCUMENT
+DOC = FileKind.DOCUMENT
 ALLOWED = {
     t.content_type: t
     for t in [
@@ -74,12 +83,12 @@ ALLOWED = {
         ),
         _type("application/zip", DOC, "zip", "ZIP archive"),
         _type("text/csv", DOC, "csv", "CSV spreadsheet"),
-        _type("image/png", AssetKind.IMAGE, "png", "PNG image"),
-        _type("image/jpeg", AssetKind.IMAGE, "jpg jpeg", "JPEG image"),
-        _type("image/gif", AssetKind.IMAGE, "gif", "GIF image"),
-        _type("image/webp", AssetKind.IMAGE, "webp", "WebP image"),
-        _type("video/mp4", AssetKind.VIDEO, "mp4 m4v", "MP4 video"),
-        _type("video/webm", AssetKind.VIDEO, "webm", "WebM video"),
+        _type("image/png", FileKind.IMAGE, "png", "PNG image"),
+        _type("image/jpeg", FileKind.IMAGE, "jpg jpeg", "JPEG image"),
+        _type("image/gif", FileKind.IMAGE, "gif", "GIF image"),
+        _type("image/webp", FileKind.IMAGE, "webp", "WebP image"),
+        _type("video/mp4", FileKind.VIDEO, "mp4 m4v", "MP4 video"),
+        _type("video/webm", FileKind.VIDEO, "webm", "WebM video"),
     ]
 }
 # Office files are ZIP archives; a sniffer that sees only the first bytes may say "zip".
@@ -127,6 +136,14 @@ def detect_type(head: bytes, filename: str) -> FileType:
             "Check that you picked the right file."
         )
     return found
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file as a stream of chunks, with the name the uploader gave it."""
+
+    chunks: AsyncIterable[bytes]
+    filename: str
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ everything. Anything not visible answers 404. The flag, not the absence of link 
 from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from portal.auth.models import GroupMember, Role, User, UserRole
+from portal.people.models import GroupMember, Role, User, UserRole
 
 STAFF_SEE_ALL = (Role.MARKETER, Role.ADMIN)
 

@@ -9,8 +9,9 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from portal.content.storage import FileMissing, Storage
 from portal.errors import NotFound
+from portal.files.storage import FileMissing, LocalStorage, Storage, storage_for
+from portal.web import settings
 
 MISSING = "The file for this item is missing. Please tell the program team."
 FILE_POLICY = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
@@ -106,3 +107,8 @@ async def file_response(
             "Content-Range": f"bytes {byte_range.start}-{byte_range.end}/{size}",
         },
     )
+
+
+def storage(request: Request) -> LocalStorage:
+    """The file storage uploads go to (avatars, proofs, content, reward images)."""
+    return storage_for(settings(request).upload_dir)

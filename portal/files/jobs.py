@@ -5,8 +5,8 @@ from datetime import timedelta
 from arq import cron, func
 
 from portal.config import Settings
-from portal.content import service
-from portal.content.storage import storage_for
+from portal.files.references import stored_file_is_orphaned
+from portal.files.storage import storage_for
 from portal.jobs import JobContext, unit_of_work
 
 
@@ -14,7 +14,7 @@ async def delete_stored_file(ctx: JobContext, name: str) -> bool:
     """Deletes the file unless an asset uses it again; running twice is harmless."""
     settings: Settings = ctx["settings"]
     async with unit_of_work(ctx) as session:
-        if not await service.stored_file_is_orphaned(session, name):
+        if not await stored_file_is_orphaned(session, name):
             return False
     await storage_for(settings.upload_dir).delete(name)
     return True
@@ -30,7 +30,7 @@ async def sweep_orphaned_files(ctx: JobContext) -> int:
     removed = 0
     for name in await storage.names_older_than(ORPHAN_AGE):
         async with unit_of_work(ctx) as session:
-            orphaned = await service.stored_file_is_orphaned(session, name)
+            orphaned = await stored_file_is_orphaned(session, name)
         if orphaned:
             await storage.delete(name)
             removed += 1

@@ -1,0 +1,116 @@
+"""People: users with their roles and status, and the groups (segments) they belong to."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.db import Base
+from portal.files.references import stored_file
+
+
+class Role(StrEnum):
+    ADVOCATE = "advocate"
+    MARKETER = "marketer"
+    SALES = "sales"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {"sales": "Sales rep"}.get(self.value, self.value.capitalize())
+
+
+STAFF_ROLES = frozenset({Role.MARKETER, Role.SALES, Role.ADMIN})
+
+
+class UserStatus(StrEnum):
+    INVITED = "invited"
+    PENDING = "pending"  # signed up, waiting for a marketer's approval
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased
+    display_name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[UserStatus] = mapped_column(String(20), default=UserStatus.ACTIVE, index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    company: Mapped[str] = mapped_column(String(200), default="")
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    avatar_name: Mapped[str | None] = mapped_column(String(80), info=stored_file())
+    avatar_type: Mapped[str] = mapped_column(String(100), default="")
+    referral_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Bumped when the password changes: sessions carrying an older epoch are signed out.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    # Opt-in: other advocates see this person's name in the community feed.
+    show_in_feed: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_login_at: Mapped[datetime | None]  # starts the onboarding sequence
+    last_login_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    last_engaged_at: Mapped[datetime | None]
+
+    roles: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", lazy="raise", cascade="all, delete-orphan"
+    )
+
+    def record_login(self, moment: datetime) -> None:
+        self.last_login_at = moment
+        if self.first_login_at is None:
+            self.first_login_at = moment
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        return frozenset(Role(r.role) for r in self.roles)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.role_set & set(roles))
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.role_set & STAFF_ROLES)
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.display_name.replace("-", " ").split() if p[:1].isalnum()]
+        letters = "".join(p[0] for p in parts[:1] + parts[1:][-1:])
+        return (letters or self.email[:1]).upper()
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Indexed so boards can leave staff out without scanning everyone's roles.
+    role: Mapped[Role] = mapped_column(String(20), primary_key=True, index=True)
+
+    user: Mapped[User] = relationship(back_populates="roles", lazy="raise")
+
+
+class Group(Base):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    is_leaderboard_hidden: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)

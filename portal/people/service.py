@@ -1,0 +1,40 @@
+"""People lookups every layer above needs: the signed-in user, an advocate by referral code, the
+groups a targeting picker offers."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from portal.clock import utcnow
+from portal.people.models import Group, User, UserStatus
+
+SEEN_EVERY = timedelta(minutes=5)
+REFERRAL_CODE_LENGTH = 16  # the column's width: longer codes cannot exist
+
+
+async def user_for_session(session: AsyncSession, *, user_id: int, epoch: int) -> User | None:
+    """The signed-in user, if the session is still valid: active, and no password change since."""
+    user = await session.scalar(
+        select(User).where(User.id == user_id).options(selectinload(User.roles))
+    )
+    if user is None or user.status != UserStatus.ACTIVE or user.session_epoch != epoch:
+        return None
+    now = utcnow()
+    if user.last_seen_at is None or now - user.last_seen_at > SEEN_EVERY:
+        user.last_seen_at = now
+    return user
+
+
+async def get_advocate_for_code(session: AsyncSession, code: str) -> User | None:
+    """The active person whose personal referral link carries `code`."""
+    if not code or len(code) > REFERRAL_CODE_LENGTH:
+        return None
+    return await session.scalar(
+        select(User).where(User.referral_code == code, User.status == UserStatus.ACTIVE)
+    )
+
+
+async def list_groups(session: AsyncSession) -> list[Group]:
+    return list(await session.scalars(select(Group).order_by(Group.name)))
