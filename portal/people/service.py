@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.clock import utcnow
+from portal.errors import NotFound
 from portal.people.models import Group, User, UserStatus
 
 SEEN_EVERY = timedelta(minutes=5)
@@ -24,6 +25,16 @@ async def user_for_session(session: AsyncSession, *, user_id: int, epoch: int) -
     now = utcnow()
     if user.last_seen_at is None or now - user.last_seen_at > SEEN_EVERY:
         user.last_seen_at = now
+    return user
+
+
+async def access_user(session: AsyncSession, user_id: int) -> User:
+    """A person with their roles, for staff pages about them; `NotFound` if there is none."""
+    user = await session.scalar(
+        select(User).where(User.id == user_id).options(selectinload(User.roles))
+    )
+    if user is None:
+        raise NotFound()
     return user
 
 

@@ -4,9 +4,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.auth import service as auth
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.points import forms, service
 from portal.web import db, flash, redirect, render
@@ -110,7 +110,7 @@ async def add_badge(request: Request) -> Response:
 async def _person_page(
     request: Request, *, adjust_form: FormState, status_code: int = 200
 ) -> Response:
-    person = await auth.access_user(db(request), request.path_params["user_id"])
+    person = await people.access_user(db(request), request.path_params["user_id"])
     account = await service.account_summary(db(request), person)
     return render(
         request,
@@ -131,7 +131,7 @@ async def person_points(request: Request) -> Response:
 async def adjust_points(request: Request) -> Response:
     state, amount = forms.adjustment_form(await request.form())
     if state.ok:
-        person = await auth.access_user(db(request), request.path_params["user_id"])
+        person = await people.access_user(db(request), request.path_params["user_id"])
         try:
             await service.adjust(
                 db(request),
@@ -153,7 +153,7 @@ async def adjust_points(request: Request) -> Response:
 @staff_of_program
 async def award_badge(request: Request) -> Response:
     form = await request.form()
-    person = await auth.access_user(db(request), request.path_params["user_id"])
+    person = await people.access_user(db(request), request.path_params["user_id"])
     raw = form.get("badge_id", "")
     badge_id = int(raw) if isinstance(raw, str) and raw.isdigit() else 0
     note = form.get("note", "")

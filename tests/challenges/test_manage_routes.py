@@ -249,3 +249,23 @@ async def test_list_pages_make_the_same_number_of_queries_for_more_challenges(
     for _ in range(4):
         await add_some()
     assert await count(pages) == small
+
+
+async def test_results_export_neutralises_formulas_typed_by_advocates(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    challenge = await make_challenge(session, approval=Approval.MANUAL, points=10)
+    answers = ["=HYPERLINK(evil)", "+1+1", "-2+3", "@SUM(A1)"]
+    for n, answer in enumerate(answers):
+        await challenges.submit_entry(
+            session,
+            user=await make_advocate(session),
+            challenge_id=challenge.id,
+            key=f"k{n}",
+            response={"text": answer},
+        )
+    await login_as(client, await make_marketer(session))
+    exported = await client.get(f"/manage/challenges/{challenge.id}/results.csv")
+    rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    proofs = sorted(row[rows[0].index("proof")] for row in rows[1:])
+    assert proofs == sorted("'" + answer for answer in answers)

@@ -6,7 +6,7 @@ from portal.errors import Conflict
 from portal.outbox.models import OutboxEmail
 from portal.points import service as points
 from portal.rewards import service as rewards
-from portal.rewards.models import RedemptionStatus, RewardCode, RewardKind
+from portal.rewards.models import Redemption, RedemptionStatus, RewardCode, RewardKind
 from tests.factories import give_points, make_advocate, make_marketer, make_reward
 
 BASE = "http://portal.test"
@@ -67,7 +67,7 @@ async def test_refusals_leave_nothing_changed(session: AsyncSession, setup, reas
     assert (await points.balance_of(session, advocate)).current == 800
     await session.refresh(reward)
     assert reward.inventory == setup.get("inventory")
-    assert await session.scalar(select(func.count()).select_from(rewards.Redemption)) == 0
+    assert await session.scalar(select(func.count()).select_from(Redemption)) == 0
 
 
 async def test_the_per_user_limit_holds(session: AsyncSession) -> None:

@@ -3,7 +3,6 @@
 from portal.auth.service.accounts import (
     AlreadyMember,
     InvalidAvatar,
-    access_user,
     avatar_of,
     change_password,
     count_by_status,
@@ -40,6 +39,7 @@ from portal.auth.service.signin import (
     forget_old_login_failures,
 )
 from portal.auth.service.sso import EmailNotVerified, NoAccountForEmail, sso_sign_in
+from portal.people.service import access_user
 
 __all__ = [
     "AccountNotActive",

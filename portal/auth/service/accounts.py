@@ -81,15 +81,6 @@ async def _unused_referral_code(session: AsyncSession) -> str:
             return code
 
 
-async def access_user(session: AsyncSession, user_id: int) -> User:
-    user = await session.scalar(
-        select(User).where(User.id == user_id).options(selectinload(User.roles))
-    )
-    if user is None:
-        raise NotFound()
-    return user
-
-
 async def update_profile(
     session: AsyncSession,
     *,

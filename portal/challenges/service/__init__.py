@@ -1,34 +1,28 @@
-"""Challenges: submitting and deciding (`entries`), and what marketers manage (`manage`)."""
+"""Challenges: what advocates see (`browse`), submitting (`submit`), deciding (`decide`), the
+shared refusal reasons (`rules`), and what marketers manage (`manage`)."""
 
-from portal.challenges.service.entries import (
-    MESSAGES,
-    AlreadyDecided,
-    BulkResult,
-    CannotSubmit,
+from portal.challenges.service.browse import (
     Card,
     ChallengeView,
-    ImageRefused,
     Mine,
-    SubmitRefused,
     Tab,
     access_challenge,
+    cards,
+    dismiss_challenge,
+    ends_in,
+    preview_challenge,
+    restore_challenge,
+    why_cannot_submit,
+)
+from portal.challenges.service.decide import (
+    BulkResult,
     access_own_submission,
     access_submission,
     approval_queue,
     approve_submission,
-    cards,
     challenges_with_pending,
     decide_many,
-    dismiss_challenge,
-    ends_in,
-    preview_challenge,
-    record_asset_used,
-    record_referral_submitted,
-    record_share,
     reject_submission,
-    restore_challenge,
-    submit_entry,
-    why_cannot_submit,
 )
 from portal.challenges.service.images import submit_image_entry
 from portal.challenges.service.manage import (
@@ -42,6 +36,19 @@ from portal.challenges.service.manage import (
     stats_by_challenge,
     submissions_of,
     values_of,
+)
+from portal.challenges.service.rules import (
+    MESSAGES,
+    AlreadyDecided,
+    CannotSubmit,
+    ImageRefused,
+    SubmitRefused,
+)
+from portal.challenges.service.submit import (
+    record_asset_used,
+    record_referral_submitted,
+    record_share,
+    submit_entry,
 )
 
 __all__ = [

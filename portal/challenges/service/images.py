@@ -6,7 +6,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.challenges.models import ChallengeType, Submission
-from portal.challenges.service.entries import ImageRefused, _earlier, _submit, access_challenge
+from portal.challenges.service.browse import access_challenge
+from portal.challenges.service.rules import ImageRefused
+from portal.challenges.service.submit import earlier_entry, record_entry
 from portal.errors import NotFound
 from portal.files.storage import Storage
 from portal.files.uploads import FileKind, UnsupportedFile, Upload, UploadTooLarge, save_upload
@@ -29,7 +31,7 @@ async def submit_image_entry(
     view = await access_challenge(session, viewer=user, challenge_id=challenge_id)
     if view.challenge.type != ChallengeType.UPLOAD_IMAGE:
         raise NotFound()
-    if (earlier := await _earlier(session, key, user)) is not None:
+    if (earlier := await earlier_entry(session, key, user)) is not None:
         return earlier
     try:
         saved = await save_upload(
@@ -47,7 +49,7 @@ async def submit_image_entry(
         "text": caption,
     }
     try:
-        submission = await _submit(
+        submission = await record_entry(
             session, user=user, challenge=view.challenge, key=key, response=response
         )
     except BaseException:

@@ -1,0 +1,234 @@
+"""Submitting an entry: the window, the per-person and total limits, and the entries other domains
+complete (a share, a content item used, a referral submitted)."""
+
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.challenges.models import (
+    BY_DOING,
+    Challenge,
+    ChallengeType,
+    Submission,
+    SubmissionStatus,
+)
+from portal.challenges.service.browse import Mine, access_challenge, why_cannot_submit
+from portal.challenges.service.decide import _approve
+from portal.challenges.service.rules import (
+    HELD,
+    CannotSubmit,
+    ImageRefused,
+    SubmitRefused,
+    challenge_visible_to,
+    completed_by_doing,
+    is_open,
+)
+from portal.clock import utcnow
+from portal.errors import NotFound
+from portal.notifications import service as notifications
+from portal.people.models import User
+
+# --- submitting ------------------------------------------------------------------------------
+
+
+async def submit_entry(
+    session: AsyncSession,
+    *,
+    user: User,
+    challenge_id: int,
+    key: str,
+    response: dict[str, Any],
+) -> Submission:
+    """Records one completion, all or nothing: takes a slot under `max_total` with a
+    conditional update (which also serialises entrants), checks `max_per_user`, and pays at
+    once when the challenge approves automatically. The same form key twice returns the
+    first submission."""
+    view = await access_challenge(session, viewer=user, challenge_id=challenge_id)
+    if view.challenge.type in BY_DOING:
+        raise SubmitRefused(completed_by_doing(view.challenge))
+    if view.challenge.type == ChallengeType.UPLOAD_IMAGE and not response.get("image"):
+        raise ImageRefused("Choose a photo or screenshot to upload.")
+    return await record_entry(
+        session, user=user, challenge=view.challenge, key=key, response=response
+    )
+
+
+async def earlier_entry(session: AsyncSession, key: str, user: User) -> Submission | None:
+    earlier = await session.scalar(select(Submission).where(Submission.request_key == key))
+    if earlier is not None and earlier.user_id != user.id:
+        raise NotFound()
+    return earlier
+
+
+async def record_entry(
+    session: AsyncSession,
+    *,
+    user: User,
+    challenge: Challenge,
+    key: str,
+    response: dict[str, Any],
+) -> Submission:
+    if (earlier := await earlier_entry(session, key, user)) is not None:
+        return earlier
+    try:
+        async with session.begin_nested():
+            submission = await _take_slot_and_record(
+                session, user=user, challenge=challenge, key=key, response=response
+            )
+    except IntegrityError:  # the same form, twice at once: the first one won
+        if (earlier := await earlier_entry(session, key, user)) is None:
+            raise
+        return earlier
+    if not challenge.needs_review:
+        await _approve(session, submission, challenge=challenge, user=user, by=None)
+    else:
+        await _tell_reviewers(session, submission, challenge=challenge, user=user)
+    return submission
+
+
+async def _tell_reviewers(
+    session: AsyncSession, submission: Submission, *, challenge: Challenge, user: User
+) -> None:
+    """Marketers and admins see each entry waiting for review in their bell."""
+    await notifications.notify_program_staff(
+        session,
+        kind="submission_to_review",
+        title=f"{user.display_name} completed “{challenge.title}”: review it",
+        link=f"/manage/approvals/?challenge={challenge.id}",
+    )
+
+
+async def _take_slot_and_record(
+    session: AsyncSession,
+    *,
+    user: User,
+    challenge: Challenge,
+    key: str,
+    response: dict[str, Any],
+) -> Submission:
+    now = utcnow()
+    taken = await session.execute(
+        update(Challenge)
+        .where(
+            Challenge.id == challenge.id,
+            is_open(now),
+            or_(Challenge.max_total.is_(None), Challenge.taken < Challenge.max_total),
+        )
+        .values(taken=Challenge.taken + 1)
+        .returning(Challenge.id)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.one_or_none() is None:
+        fresh = await session.scalar(
+            select(Challenge)
+            .where(Challenge.id == challenge.id)
+            .execution_options(populate_existing=True)
+        )
+        assert fresh is not None  # noqa: S101 (it was just loaded)
+        raise SubmitRefused(why_cannot_submit(fresh, Mine(), now=now) or CannotSubmit.FULL)
+    held = await session.scalar(
+        select(func.count()).where(
+            Submission.challenge_id == challenge.id,
+            Submission.user_id == user.id,
+            Submission.status.in_(HELD),
+        )
+    )
+    if (held or 0) >= challenge.max_per_user:
+        pending = await session.scalar(
+            select(func.count()).where(
+                Submission.challenge_id == challenge.id,
+                Submission.user_id == user.id,
+                Submission.status == SubmissionStatus.PENDING,
+            )
+        )
+        raise SubmitRefused(CannotSubmit.PENDING if pending else CannotSubmit.LIMIT_REACHED)
+    submission = Submission(
+        challenge_id=challenge.id,
+        user_id=user.id,
+        status=SubmissionStatus.PENDING,
+        response=response,
+        request_key=key,
+        points=challenge.points,
+        feedback="",
+        created_at=now,
+    )
+    session.add(submission)
+    await session.flush()
+    return submission
+
+
+async def record_share(
+    session: AsyncSession, *, user: User, challenge_id: int, network: str, key: str
+) -> Submission:
+    """A click on one of a share_link challenge's share actions completes it."""
+    view = await access_challenge(session, viewer=user, challenge_id=challenge_id)
+    if view.challenge.type != ChallengeType.SHARE_LINK:
+        raise NotFound()
+    return await record_entry(
+        session, user=user, challenge=view.challenge, key=key, response={"network": network}
+    )
+
+
+async def record_asset_used(
+    session: AsyncSession, *, user: User, asset_id: int, watched: bool
+) -> list[Submission]:
+    """Completes the open challenges linked to a content item: `watch_video` ones when the
+    video was watched to the end, `download_asset` ones when the item was downloaded or opened
+    (called by the content service). Once per person and challenge."""
+    kind = ChallengeType.WATCH_VIDEO if watched else ChallengeType.DOWNLOAD_ASSET
+    linked = [
+        challenge
+        for challenge in await session.scalars(
+            select(Challenge).where(
+                Challenge.type == kind, is_open(utcnow()), challenge_visible_to(user)
+            )
+        )
+        if challenge.settings.get("asset_id") == asset_id
+    ]
+    done = []
+    for challenge in linked:
+        try:
+            done.append(
+                await record_entry(
+                    session,
+                    user=user,
+                    challenge=challenge,
+                    key=f"asset:{asset_id}:challenge:{challenge.id}:user:{user.id}",
+                    response={"asset_id": asset_id, "watched": watched},
+                )
+            )
+        except SubmitRefused:
+            continue
+    return done
+
+
+async def record_referral_submitted(
+    session: AsyncSession, *, user: User, referral_id: int, company: str
+) -> list[Submission]:
+    """Completes every open `refer` challenge the referrer can still take (called by the
+    referrals service when a referral is submitted). Full or used-up ones are passed over."""
+    now = utcnow()
+    open_refer = list(
+        await session.scalars(
+            select(Challenge).where(
+                Challenge.type == ChallengeType.REFER, is_open(now), challenge_visible_to(user)
+            )
+        )
+    )
+    done = []
+    for challenge in open_refer:
+        try:
+            done.append(
+                await record_entry(
+                    session,
+                    user=user,
+                    challenge=challenge,
+                    key=f"referral:{referral_id}:challenge:{challenge.id}",
+                    response={"referral_id": referral_id, "company": company},
+                )
+            )
+        except SubmitRefused:
+            continue
+    return done

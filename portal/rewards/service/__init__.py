@@ -1,0 +1,79 @@
+"""Rewards: the catalog and what it lets an advocate redeem (catalog), redeeming and the fulfilment
+of redemptions (redemptions), what marketers manage (manage), and what the advocate's pages read
+(views)."""
+
+from portal.rewards.service.catalog import (
+    MESSAGES,
+    OPEN_STATUSES,
+    SHIPPING_FIELDS,
+    CannotRedeem,
+    CatalogItem,
+    RedeemRefused,
+    access_reward,
+    catalog,
+    last_shipping,
+    why_cannot_redeem,
+)
+from portal.rewards.service.manage import (
+    CodeUpload,
+    ImageUpload,
+    InvalidRewardImage,
+    RewardValues,
+    add_codes,
+    codes_of,
+    get_reward_for_staff,
+    list_rewards,
+    reward_image,
+    save_reward,
+)
+from portal.rewards.service.redemptions import (
+    access_redemption,
+    approve_redemption,
+    cancel_redemption,
+    fulfil_redemption,
+    fulfilment_queue,
+    my_redemptions,
+    reject_redemption,
+    request_redemption,
+)
+from portal.rewards.service.views import (
+    CatalogView,
+    RedeemView,
+    catalog_view,
+    redeem_view,
+)
+
+__all__ = [
+    "MESSAGES",
+    "OPEN_STATUSES",
+    "SHIPPING_FIELDS",
+    "CannotRedeem",
+    "CatalogItem",
+    "CatalogView",
+    "CodeUpload",
+    "ImageUpload",
+    "InvalidRewardImage",
+    "RedeemRefused",
+    "RedeemView",
+    "RewardValues",
+    "access_redemption",
+    "access_reward",
+    "add_codes",
+    "approve_redemption",
+    "cancel_redemption",
+    "catalog",
+    "catalog_view",
+    "codes_of",
+    "fulfil_redemption",
+    "fulfilment_queue",
+    "get_reward_for_staff",
+    "last_shipping",
+    "list_rewards",
+    "my_redemptions",
+    "redeem_view",
+    "reject_redemption",
+    "request_redemption",
+    "reward_image",
+    "save_reward",
+    "why_cannot_redeem",
+]

@@ -1,0 +1,211 @@
+"""What marketers manage: rewards with their images and code pools."""
+
+from collections.abc import AsyncIterable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from portal import sanitize
+from portal.audit import service as audit
+from portal.errors import NotFound, PortalError
+from portal.files.storage import Storage
+from portal.files.uploads import FileKind, save_upload
+from portal.jobs import enqueue
+from portal.people.models import Role, User
+from portal.rewards.models import (
+    Redemption,
+    Reward,
+    RewardCode,
+    RewardGroup,
+    RewardKind,
+)
+from portal.rewards.service.catalog import OPEN_STATUSES, access_reward
+
+# --- the catalog, for marketers -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageUpload:
+    storage: Storage
+    chunks: AsyncIterable[bytes]
+    filename: str
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class RewardValues:
+    title: str
+    description: str
+    kind: RewardKind
+    cost: int
+    inventory: int | None
+    per_user_limit: int | None
+    needs_approval: bool
+    is_active: bool
+    cause: str
+    uses_code_pool: bool
+    group_ids: frozenset[int]
+
+
+async def list_rewards(session: AsyncSession) -> list[tuple[Reward, int, int]]:
+    """Every reward with its count of unused codes and of open redemptions."""
+    rewards = list(
+        await session.scalars(
+            select(Reward).options(selectinload(Reward.groups)).order_by(Reward.id.desc())
+        )
+    )
+    free = dict(
+        (
+            await session.execute(
+                select(RewardCode.reward_id, func.count())
+                .where(RewardCode.redemption_id.is_(None))
+                .group_by(RewardCode.reward_id)
+            )
+        ).all()
+    )
+    open_ = dict(
+        (
+            await session.execute(
+                select(Redemption.reward_id, func.count())
+                .where(Redemption.status.in_(OPEN_STATUSES))
+                .group_by(Redemption.reward_id)
+            )
+        ).all()
+    )
+    return [(r, free.get(r.id, 0), open_.get(r.id, 0)) for r in rewards]
+
+
+async def get_reward_for_staff(session: AsyncSession, reward_id: int) -> Reward:
+    reward = await session.scalar(
+        select(Reward).where(Reward.id == reward_id).options(selectinload(Reward.groups))
+    )
+    if reward is None:
+        raise NotFound()
+    return reward
+
+
+class InvalidRewardImage(PortalError):
+    status_code = 422
+
+
+async def save_reward(
+    session: AsyncSession,
+    *,
+    staff: User,
+    values: RewardValues,
+    reward_id: int | None = None,
+    image: ImageUpload | None = None,
+    remove_image: bool = False,
+) -> Reward:
+    reward = (
+        await get_reward_for_staff(session, reward_id)
+        if reward_id is not None
+        else Reward(groups=[])
+    )
+    before = (
+        None
+        if reward_id is None
+        else {"cost": reward.cost, "inventory": reward.inventory, "is_active": reward.is_active}
+    )
+    reward.title = values.title
+    reward.description_html = sanitize.clean_html(values.description)
+    reward.kind = values.kind
+    reward.cost = values.cost
+    reward.inventory = None if values.uses_code_pool else values.inventory
+    reward.uses_code_pool = values.uses_code_pool
+    reward.per_user_limit = values.per_user_limit
+    reward.needs_approval = values.needs_approval
+    reward.is_active = values.is_active
+    reward.cause = values.cause
+    reward.groups = [g for g in reward.groups if g.group_id in values.group_ids] + [
+        RewardGroup(group_id=gid)
+        for gid in sorted(values.group_ids - {g.group_id for g in reward.groups})
+    ]
+    reward.is_targeted = bool(values.group_ids)
+    old_image = reward.image_name
+    if image is not None:
+        saved = await save_upload(
+            image.storage, image.chunks, filename=image.filename, max_bytes=image.max_bytes
+        )
+        if saved.file_type.kind is not FileKind.IMAGE:
+            await image.storage.delete(saved.stored.name)
+            raise InvalidRewardImage(
+                f"“{saved.filename}” is not an image. Use a PNG, JPEG or WebP."
+            )
+        reward.image_name, reward.image_type = saved.stored.name, saved.file_type.content_type
+    elif remove_image:
+        reward.image_name, reward.image_type = None, ""
+    if old_image and old_image != reward.image_name:
+        enqueue(session, "delete_stored_file", name=old_image)  # once this commits
+    session.add(reward)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=staff,
+        action="rewards.created" if reward_id is None else "rewards.changed",
+        target_type="reward",
+        target_id=reward.id,
+        summary=f"{reward.title}: {reward.cost:,} points",
+        before=before,
+        after={"cost": reward.cost, "inventory": reward.inventory, "is_active": reward.is_active},
+    )
+    return reward
+
+
+@dataclass(frozen=True)
+class CodeUpload:
+    added: int
+    duplicates: list[str]
+
+
+async def add_codes(
+    session: AsyncSession, *, staff: User, reward_id: int, codes: Iterable[str]
+) -> CodeUpload:
+    """Adds new codes to the pool; codes already in it (or repeated) are refused and listed."""
+    reward = await get_reward_for_staff(session, reward_id)
+    if not reward.uses_code_pool:
+        raise PortalError("Turn on the code pool for this reward first.")
+    cleaned = [c.strip() for c in codes if c.strip()]
+    existing = set(
+        await session.scalars(select(RewardCode.code).where(RewardCode.reward_id == reward.id))
+    )
+    seen: set[str] = set()
+    duplicates = []
+    for code in cleaned:
+        if code in existing or code in seen:
+            duplicates.append(code)
+        else:
+            seen.add(code)
+    session.add_all(RewardCode(reward_id=reward.id, code=code) for code in sorted(seen))
+    await session.flush()
+    if seen:
+        await audit.record(
+            session,
+            actor=staff,
+            action="rewards.codes_added",
+            target_type="reward",
+            target_id=reward.id,
+            summary=f"{len(seen)} codes added to {reward.title}",
+        )
+    return CodeUpload(added=len(seen), duplicates=duplicates)
+
+
+async def reward_image(session: AsyncSession, *, viewer: User, reward_id: int) -> Reward:
+    """A reward with an image the viewer may see (staff see every reward's)."""
+    if viewer.has_role(Role.MARKETER, Role.ADMIN):
+        reward = await get_reward_for_staff(session, reward_id)
+    else:
+        reward = (await access_reward(session, viewer=viewer, reward_id=reward_id)).reward
+    if not reward.image_name:
+        raise NotFound()
+    return reward
+
+
+async def codes_of(session: AsyncSession, reward_id: int) -> list[RewardCode]:
+    return list(
+        await session.scalars(
+            select(RewardCode).where(RewardCode.reward_id == reward_id).order_by(RewardCode.id)
+        )
+    )
