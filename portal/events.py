@@ -1,0 +1,124 @@
+"""Typed domain events: how one domain tells the others what happened without importing them.
+
+A service raises an event inside its transaction (`await publish(session, AssetUsed(...))`).
+Subscribers are wired in one place, `portal.subscriptions`, in one of two ways:
+
+- `on(Event, handler)`: the handler runs at once, in the same transaction, for rules that must
+  hold together with the change (a download completes the challenges linked to the item; if
+  the download rolls back, so does the completion);
+- `after_commit(Event, "job_name")`: the event's fields are queued as that job's arguments,
+  which leave only after the commit (side effects such as webhooks: nothing is said about a
+  change that rolled back).
+
+Events carry ids and plain values, never ORM objects, so the same event can become a job.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.jobs import enqueue
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every domain event."""
+
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+
+_handlers: dict[type[Event], list[Handler]] = {}
+_jobs: dict[type[Event], list[str]] = {}
+
+
+def on(event_type: type[E], handler: Callable[[AsyncSession, E], Awaitable[None]]) -> None:
+    """Run `handler(session, event)` in the transaction that raises `event_type`."""
+    _handlers.setdefault(event_type, []).append(handler)
+
+
+def after_commit(event_type: type[Event], job: str) -> None:
+    """Queue `job(**fields of the event)` to run after the raising transaction commits."""
+    _jobs.setdefault(event_type, []).append(job)
+
+
+def clear() -> None:
+    """Forget every subscription (the wiring installs them afresh)."""
+    _handlers.clear()
+    _jobs.clear()
+
+
+async def publish(session: AsyncSession, event: Event) -> None:
+    for handler in _handlers.get(type(event), []):
+        await handler(session, event)
+    for job in _jobs.get(type(event), []):
+        enqueue(session, job, **asdict(event))
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdvocateJoined(Event):
+    """A person's account became active (an accepted invitation, an approved or open sign-up,
+    a first single sign-on)."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
+class LevelReached(Event):
+    user_id: int
+    level_id: int
+
+
+@dataclass(frozen=True)
+class AssetUsed(Event):
+    """A content item was downloaded or opened, or (`watched`) a video watched to the end."""
+
+    user_id: int
+    asset_id: int
+    watched: bool
+
+
+@dataclass(frozen=True)
+class ShareLinkVisited(Event):
+    """Someone opened an advocate's share page for a content item; `client_key` is a salted
+    hash of their address, never the address."""
+
+    advocate_id: int
+    client_key: str
+
+
+@dataclass(frozen=True)
+class ReferralSubmitted(Event):
+    referral_id: int
+    referrer_id: int
+    company: str
+
+
+@dataclass(frozen=True)
+class ReferralStageChanged(Event):
+    referral_id: int
+    referrer_id: int
+    from_stage: str
+    to_stage: str
+    points: int  # what reaching the stage paid (0 when it had paid before)
+
+
+@dataclass(frozen=True)
+class SubmissionDecided(Event):
+    submission_id: int
+    challenge_id: int
+    user_id: int
+    status: str  # approved or rejected
+
+
+@dataclass(frozen=True)
+class RedemptionChanged(Event):
+    redemption_id: int
+    reward_id: int
+    user_id: int
+    status: str
