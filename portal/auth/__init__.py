@@ -1,2 +1,3 @@
-"""People and signing in: users, roles, groups, invitations, password resets, login throttling,
-open sign-up and the profile page."""
+"""Signing in and accounts: invitations, password resets, login throttling, open sign-up, single
+sign-on, the profile page and Manage → People. The people themselves (users, roles, groups) live in
+`portal.people`."""

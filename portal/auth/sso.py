@@ -5,14 +5,14 @@
 the code for tokens (with PKCE) and verifies the ID token's signature and nonce. The rule for
 which account that is lives in `service.sso_sign_in`."""
 
+import contextlib
+import importlib
 import logging
 from typing import Any
 
+import httpx
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError
-
-# The HTTP library authlib reaches the provider with: httpx2 when it is installed, else httpx.
-from authlib.integrations.httpx_client._compat import httpx2 as provider_http
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from joserfc.errors import JoseError
 from starlette.requests import Request
@@ -35,9 +35,20 @@ SsoClient = Any
 
 NEXT_KEY = "sso_next"
 SCOPE = "openid email profile"
+
+
 # What a misbehaving, unreachable or lying provider raises through authlib: OAuth errors, bad
 # ID tokens (joserfc), HTTP failures, and bodies that are not the JSON they should be.
-PROVIDER_ERRORS = (AuthlibBaseError, JoseError, provider_http.HTTPError, ValueError)
+def _http_errors() -> tuple[type[Exception], ...]:
+    """The HTTP errors of the library authlib reaches the provider with: httpx2 when it is
+    installed, else httpx (asked by name, not through authlib's private shim)."""
+    errors: list[type[Exception]] = [httpx.HTTPError]
+    with contextlib.suppress(ImportError):
+        errors.append(importlib.import_module("httpx2").HTTPError)
+    return tuple(errors)
+
+
+PROVIDER_ERRORS = (AuthlibBaseError, JoseError, *_http_errors(), ValueError)
 
 
 class ProviderFailed(PortalError):

@@ -13,8 +13,6 @@ from portal.challenges.models import Approval, Challenge, ChallengeStatus, Chall
 from portal.challenges.service import ChallengeValues
 from portal.forms import FormState
 
-NETWORKS = ("linkedin", "x", "facebook", "email", "copy")
-
 
 def new_key() -> str:
     """Sent with each entry form, so a double submit finds the submission it already made."""

@@ -13,7 +13,6 @@ from portal.errors import NotFound
 from portal.files.storage import FileMissing, LocalStorage, Storage, storage_for
 from portal.web import settings
 
-MISSING = "The file for this item is missing. Please tell the program team."
 FILE_POLICY = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
 RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 

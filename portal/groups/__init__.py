@@ -1,1 +1,2 @@
-"""Groups (segments) of advocates: managing them, and the targeting rule other domains share."""
+"""Groups (segments) of advocates: Manage → Groups and their members. The targeting rule that
+content, challenges and rewards share lives in `portal.people.targeting`."""

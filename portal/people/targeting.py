@@ -1,5 +1,5 @@
-"""Targeting: "everyone, or these groups". A targetable thing (an asset today; challenges and
-rewards and challenges too) has an `is_targeted` flag and a link table of (thing id, group id) rows.
+"""Targeting: "everyone, or these groups". A targetable thing (a content item, a challenge, a
+reward) has an `is_targeted` flag and a link table of (thing id, group id) rows.
 
 `visible_to(viewer, ...)` is the WHERE clause that keeps only what the viewer may see: things
 not targeted, and targeted things with one of the viewer's groups; program staff see
