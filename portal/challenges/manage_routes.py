@@ -63,7 +63,7 @@ async def new_challenge(request: Request) -> Response:
 
 @staff_of_program
 async def edit_challenge(request: Request) -> Response:
-    challenge = await service.get_challenge_for_staff(
+    challenge = await service.access_challenge_for_staff(
         db(request), request.path_params["challenge_id"]
     )
     return await _edit_page(request, forms.form_of(challenge), challenge_id=challenge.id)
@@ -73,7 +73,7 @@ async def edit_challenge(request: Request) -> Response:
 async def save_challenge(request: Request) -> Response:
     challenge_id = request.path_params.get("challenge_id")
     if challenge_id is not None:
-        await service.get_challenge_for_staff(db(request), challenge_id)
+        await service.access_challenge_for_staff(db(request), challenge_id)
     form = forms.challenge_form(await request.form(), await _asset_choices(request))
     if form.editing_questions:
         return await _edit_page(request, form, challenge_id=challenge_id)
@@ -122,7 +122,7 @@ async def preview(request: Request) -> Response:
 
 @staff_of_program
 async def results(request: Request) -> Response:
-    challenge = await service.get_challenge_for_staff(
+    challenge = await service.access_challenge_for_staff(
         db(request), request.path_params["challenge_id"]
     )
     stats = (await service.stats_by_challenge(db(request), [challenge.id])).get(
@@ -154,7 +154,7 @@ def proof_text(response: dict[str, object]) -> str:
 
 @staff_of_program
 async def results_csv(request: Request) -> Response:
-    challenge = await service.get_challenge_for_staff(
+    challenge = await service.access_challenge_for_staff(
         db(request), request.path_params["challenge_id"]
     )
     submissions = await service.submissions_of(db(request), challenge)

@@ -122,7 +122,7 @@ def _state_of(asset: Asset) -> FormState:
 
 @staff_of_program
 async def edit(request: Request) -> Response:
-    asset = await service.get_asset_for_staff(db(request), request.path_params["asset_id"])
+    asset = await service.access_asset_for_staff(db(request), request.path_params["asset_id"])
     return await _form_page(request, form=_state_of(asset), asset=asset)
 
 
@@ -153,7 +153,7 @@ async def update(request: Request) -> Response:
         else:
             flash(request, f"“{asset.title}” saved.")
             return redirect(request, "manage_content:index")
-    asset = await service.get_asset_for_staff(db(request), asset_id)
+    asset = await service.access_asset_for_staff(db(request), asset_id)
     return await _form_page(request, form=state, asset=asset, status_code=422)
 
 

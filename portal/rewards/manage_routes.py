@@ -45,7 +45,7 @@ async def new_reward(request: Request) -> Response:
 
 @staff_of_program
 async def edit_reward(request: Request) -> Response:
-    reward = await service.get_reward_for_staff(db(request), request.path_params["reward_id"])
+    reward = await service.access_reward_for_staff(db(request), request.path_params["reward_id"])
     data = {
         "title": reward.title,
         "description": reward.description_html,

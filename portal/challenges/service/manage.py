@@ -80,7 +80,7 @@ async def list_for_staff(
     return [(c, stats.get(c.id, Stats())) for c in challenges]
 
 
-async def get_challenge_for_staff(session: AsyncSession, challenge_id: int) -> Challenge:
+async def access_challenge_for_staff(session: AsyncSession, challenge_id: int) -> Challenge:
     challenge = await session.scalar(
         select(Challenge)
         .where(Challenge.id == challenge_id)
@@ -111,7 +111,7 @@ async def save_challenge(
         challenge = Challenge(groups=[], created_by_id=staff.id, taken=0)
         before = None
     else:
-        challenge = await get_challenge_for_staff(session, challenge_id)
+        challenge = await access_challenge_for_staff(session, challenge_id)
         before = _snapshot(challenge)
     challenge.title = values.title
     challenge.summary = values.summary
@@ -192,7 +192,7 @@ async def duplicate_challenge(
     session: AsyncSession, *, staff: User, challenge_id: int
 ) -> Challenge:
     """A draft copy (same type, settings and targeting) to adjust and publish."""
-    original = await get_challenge_for_staff(session, challenge_id)
+    original = await access_challenge_for_staff(session, challenge_id)
     values = values_of(original)
     copy = ChallengeValues(
         **{
@@ -206,7 +206,7 @@ async def duplicate_challenge(
 
 async def archive_challenge(session: AsyncSession, *, staff: User, challenge_id: int) -> Challenge:
     """Closes it: advocates keep their history, nobody can enter it any more."""
-    challenge = await get_challenge_for_staff(session, challenge_id)
+    challenge = await access_challenge_for_staff(session, challenge_id)
     if challenge.status != ChallengeStatus.ARCHIVED:
         before = _snapshot(challenge)
         challenge.status = ChallengeStatus.ARCHIVED

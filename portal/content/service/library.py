@@ -42,7 +42,7 @@ async def list_assets_for_staff(session: AsyncSession) -> list[Asset]:
     )
 
 
-async def get_asset_for_staff(session: AsyncSession, asset_id: int) -> Asset:
+async def access_asset_for_staff(session: AsyncSession, asset_id: int) -> Asset:
     asset = await session.scalar(
         select(Asset)
         .where(Asset.id == asset_id)
@@ -150,7 +150,7 @@ async def update_asset(
     limits: Limits,
 ) -> Asset:
     """Edit the fields; with an upload, replace the file (the old one goes after the commit)."""
-    asset = await get_asset_for_staff(session, asset_id)
+    asset = await access_asset_for_staff(session, asset_id)
     before = _snapshot(asset)
     if asset.kind is AssetKind.LINK and upload is None and not data.url:
         raise InvalidAsset("A link item needs its link.")
@@ -188,7 +188,7 @@ async def update_asset(
 async def set_published(
     session: AsyncSession, *, actor: User, asset_id: int, published: bool
 ) -> Asset:
-    asset = await get_asset_for_staff(session, asset_id)
+    asset = await access_asset_for_staff(session, asset_id)
     if published and not asset.is_published:
         asset.published_at = utcnow()
     asset.is_published = published
@@ -206,7 +206,7 @@ async def set_published(
 
 async def delete_asset(session: AsyncSession, *, actor: User, asset_id: int) -> Asset:
     """Deletes the row now and the file after the commit (a rollback keeps both)."""
-    asset = await get_asset_for_staff(session, asset_id)
+    asset = await access_asset_for_staff(session, asset_id)
     await audit.record(
         session,
         actor=actor,

@@ -77,7 +77,7 @@ async def list_rewards(session: AsyncSession) -> list[tuple[Reward, int, int]]:
     return [(r, free.get(r.id, 0), open_.get(r.id, 0)) for r in rewards]
 
 
-async def get_reward_for_staff(session: AsyncSession, reward_id: int) -> Reward:
+async def access_reward_for_staff(session: AsyncSession, reward_id: int) -> Reward:
     reward = await session.scalar(
         select(Reward).where(Reward.id == reward_id).options(selectinload(Reward.groups))
     )
@@ -100,7 +100,7 @@ async def save_reward(
     remove_image: bool = False,
 ) -> Reward:
     reward = (
-        await get_reward_for_staff(session, reward_id)
+        await access_reward_for_staff(session, reward_id)
         if reward_id is not None
         else Reward(groups=[])
     )
@@ -164,7 +164,7 @@ async def add_codes(
     session: AsyncSession, *, staff: User, reward_id: int, codes: Iterable[str]
 ) -> CodeUpload:
     """Adds new codes to the pool; codes already in it (or repeated) are refused and listed."""
-    reward = await get_reward_for_staff(session, reward_id)
+    reward = await access_reward_for_staff(session, reward_id)
     if not reward.uses_code_pool:
         raise PortalError("Turn on the code pool for this reward first.")
     cleaned = [c.strip() for c in codes if c.strip()]
@@ -195,7 +195,7 @@ async def add_codes(
 async def reward_image(session: AsyncSession, *, viewer: User, reward_id: int) -> Reward:
     """A reward with an image the viewer may see (staff see every reward's)."""
     if viewer.has_role(Role.MARKETER, Role.ADMIN):
-        reward = await get_reward_for_staff(session, reward_id)
+        reward = await access_reward_for_staff(session, reward_id)
     else:
         reward = (await access_reward(session, viewer=viewer, reward_id=reward_id)).reward
     if not reward.image_name:
