@@ -56,10 +56,14 @@ async def publish(session: AsyncSession, event: Event) -> None:
     """Runs the event's in-transaction handlers, then queues its after-commit jobs."""
     for handler in _handlers.get(type(event), []):
         await handler(session, event)
-    for job in _jobs.get(type(event), []):
+    jobs = _jobs.get(type(event), [])
+    if not jobs:
+        return
+    await session.connection()  # begins the transaction whose fate the jobs share
+    sync = session.sync_session
+    within = sync.get_nested_transaction() or sync.get_transaction()
+    for job in jobs:
         enqueue(session, job, **asdict(event))
-        sync = session.sync_session
-        within = sync.get_nested_transaction() or sync.get_transaction()
         session.info.setdefault(_RAISED_WITHIN, []).append((within, session.info["jobs"][-1]))
 
 
