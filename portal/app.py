@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from portal import worker
+from portal import subscriptions, worker
 from portal.audit import routes as audit_routes
 from portal.auth import manage_routes as people_routes
 from portal.auth import routes as auth_routes
@@ -76,6 +76,7 @@ def create_app(
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
 ) -> Starlette:
     settings = settings or Settings()
+    subscriptions.install()
     engine = None
     if sessionmaker is None:
         engine = create_engine(settings.database_url, pool_pre_ping=not settings.is_sqlite)

@@ -4,6 +4,7 @@ Running it again adds nothing twice."""
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import subscriptions
 from portal.auth import service as auth
 from portal.challenges import demo as challenges_demo
 from portal.config import Settings
@@ -76,6 +77,7 @@ PENDING_INVITATION = ("nina.kowalski@orbit.example", "Nina Kowalski")
 
 
 async def seed(settings: Settings) -> list[tuple[str, str]]:
+    subscriptions.install()
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:

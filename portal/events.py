@@ -8,7 +8,7 @@ Subscribers are wired in one place, `portal.subscriptions`, in one of two ways:
   the download rolls back, so does the completion);
 - `after_commit(Event, "job_name")`: the event's fields are queued as that job's arguments,
   which leave only after the commit (side effects such as webhooks: nothing is said about a
-  change that rolled back).
+  change that rolled back, not even one rolled back to a savepoint inside the request).
 
 Events carry ids and plain values, never ORM objects, so the same event can become a job.
 """
@@ -17,9 +17,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
-from portal.jobs import enqueue
+from portal.jobs import PendingJob, enqueue
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,41 @@ def clear() -> None:
 
 
 async def publish(session: AsyncSession, event: Event) -> None:
+    """Runs the event's in-transaction handlers, then queues its after-commit jobs."""
     for handler in _handlers.get(type(event), []):
         await handler(session, event)
-    for job in _jobs.get(type(event), []):
+    jobs = _jobs.get(type(event), [])
+    if not jobs:
+        return
+    await session.connection()  # begins the transaction whose fate the jobs share
+    sync = session.sync_session
+    within = sync.get_nested_transaction() or sync.get_transaction()
+    for job in jobs:
         enqueue(session, job, **asdict(event))
+        session.info.setdefault(_RAISED_WITHIN, []).append((within, session.info["jobs"][-1]))
+
+
+_RAISED_WITHIN = "event_jobs_raised_within"
+
+
+@sqlalchemy_event.listens_for(Session, "after_soft_rollback")
+def _drop_jobs_of_rolled_back_changes(session: Session, rolled_back: SessionTransaction) -> None:
+    """A job queued inside a transaction or savepoint that rolled back would tell of a change
+    that never happened (`decide_many` rolls back one item's savepoint and carries on)."""
+    raised: list[tuple[SessionTransaction, PendingJob]] = session.info.get(_RAISED_WITHIN, [])
+    dropped = {id(job) for within, job in raised if _inside(within, rolled_back)}
+    if not dropped:
+        return
+    session.info[_RAISED_WITHIN] = [(w, job) for w, job in raised if id(job) not in dropped]
+    session.info["jobs"] = [job for job in session.info.get("jobs", []) if id(job) not in dropped]
+
+
+def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 # --- the catalogue ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from starlette.applications import Starlette
 
 from alembic import command
+from portal import subscriptions
 from portal.app import create_app
 from portal.auth.service import passwords
 from portal.cli import alembic_config
@@ -38,6 +39,13 @@ BACKENDS = ["sqlite", "postgresql"]
 def fast_password_hashing() -> None:
     """argon2id at test-suite cost: the rules are the same, the hashing is 100x cheaper."""
     passwords.use_fast_hashing()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wired_subscriptions() -> None:
+    """Services called directly react across domains as they do in the app (a download
+    completes a challenge)."""
+    subscriptions.install()
 
 
 def unavailable(service: str, reason: str) -> None:

@@ -1,9 +1,9 @@
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.notifications.models import Notification
 from portal.points import service as points
-from portal.points.models import Badge, FeedItem, LevelReached, UserBadge
+from portal.points.models import Badge, BadgeRule, FeedItem, LevelReached, UserBadge
 from tests.factories import make_advocate, make_marketer
 
 
@@ -79,6 +79,33 @@ async def test_a_badge_is_awarded_once(session: AsyncSession) -> None:
     assert [held.badge.name for held in await points.badges_of(session, advocate)] == [
         "Keynote speaker"
     ]
+
+
+async def test_a_rule_badge_is_the_programs_active_one_given_once(session: AsyncSession) -> None:
+    advocate = await make_advocate(session)
+    await points.award_rule_badge(session, advocate, BadgeRule.CHALLENGES_5)
+    await points.award_rule_badge(session, advocate, BadgeRule.CHALLENGES_5)
+    assert [held.badge.rule for held in await points.badges_of(session, advocate)] == [
+        BadgeRule.CHALLENGES_5
+    ]
+    assert [n.title for n in await _notifications(session, advocate.id)] == [
+        "You earned the Go-getter badge"
+    ]
+
+
+async def test_a_rule_the_program_has_no_active_badge_for_gives_nothing(
+    session: AsyncSession,
+) -> None:
+    advocate = await make_advocate(session)
+    await session.execute(
+        update(Badge).where(Badge.rule == BadgeRule.FIRST_REFERRAL).values(is_active=False)
+    )
+    await points.award_rule_badge(session, advocate, BadgeRule.FIRST_REFERRAL)
+    assert await points.badges_of(session, advocate) == []
+
+
+async def _notifications(session: AsyncSession, user_id: int) -> list[Notification]:
+    return list(await session.scalars(select(Notification).where(Notification.user_id == user_id)))
 
 
 async def test_the_feed_names_only_people_who_allow_it(session: AsyncSession) -> None:

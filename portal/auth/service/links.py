@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal import events
 from portal.audit import service as audit
 from portal.auth.models import Invitation, PasswordReset
 from portal.auth.service.accounts import (
@@ -177,6 +178,7 @@ async def accept_invitation(
         summary=f"{user.email} accepted the invitation",
     )
     await session.flush()
+    await events.publish(session, events.AdvocateJoined(user_id=user.id))
     return user
 
 
@@ -335,6 +337,7 @@ async def sign_up(
         await notify_approvers(session, applicant=user, config=config, base_url=base_url)
     else:
         user.record_login(utcnow())
+        await events.publish(session, events.AdvocateJoined(user_id=user.id))
     return user
 
 
@@ -385,4 +388,5 @@ async def approve_signup(session: AsyncSession, *, actor: User, user: User, base
             "link": f"{base_url}/login",
         },
     )
+    await events.publish(session, events.AdvocateJoined(user_id=user.id))
     return user

@@ -6,6 +6,7 @@ sign-in of a known email links to that user, an unknown email follows the sign-u
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import events
 from portal.audit import service as audit
 from portal.audit.models import AuditEntry
 from portal.auth.models import Invitation
@@ -105,6 +106,7 @@ async def _join(session: AsyncSession, *, email: str, name: str, base_url: str) 
         now = utcnow()
         user.record_login(now)
         user.last_seen_at = now
+        await events.publish(session, events.AdvocateJoined(user_id=user.id))
     await session.flush()
     return user
 
@@ -130,6 +132,7 @@ async def _accept_invitations(session: AsyncSession, user: User) -> None:
         target_id=user.id,
         summary=f"{user.email} accepted the invitation with single sign-on",
     )
+    await events.publish(session, events.AdvocateJoined(user_id=user.id))
 
 
 async def _linked(session: AsyncSession, user: User) -> bool:

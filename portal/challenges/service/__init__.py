@@ -44,12 +44,7 @@ from portal.challenges.service.rules import (
     ImageRefused,
     SubmitRefused,
 )
-from portal.challenges.service.submit import (
-    record_asset_used,
-    record_referral_submitted,
-    record_share,
-    submit_entry,
-)
+from portal.challenges.service.submit import record_share, submit_entry
 
 __all__ = [
     "MESSAGES",
@@ -79,8 +74,6 @@ __all__ = [
     "ends_in",
     "list_for_staff",
     "preview_challenge",
-    "record_asset_used",
-    "record_referral_submitted",
     "record_share",
     "reject_submission",
     "restore_challenge",

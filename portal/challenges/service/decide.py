@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal import events
 from portal.audit import service as audit
 from portal.challenges.models import (
     Challenge,
@@ -21,7 +22,6 @@ from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
 from portal.points import service as points
-from portal.points.models import Badge
 from portal.program import service as program
 
 # --- deciding --------------------------------------------------------------------------------
@@ -39,6 +39,7 @@ async def _approve(
     submission.decided_at = utcnow()
     submission.reviewer_id = by.id if by else None
     await session.flush()
+    await _publish_decision(session, submission)
     await points.award(
         session,
         user,
@@ -66,13 +67,20 @@ async def _award_count_badges(session: AsyncSession, user: User) -> None:
         )
     )
     for rule, count in BADGE_COUNTS:
-        if (completed or 0) < count:
-            continue
-        badge = await session.scalar(
-            select(Badge).where(Badge.rule == rule, Badge.is_active.is_(True)).limit(1)
-        )
-        if badge is not None:
-            await points.award_badge(session, user=user, badge=badge)
+        if (completed or 0) >= count:
+            await points.award_rule_badge(session, user, rule)
+
+
+async def _publish_decision(session: AsyncSession, submission: Submission) -> None:
+    await events.publish(
+        session,
+        events.SubmissionDecided(
+            submission_id=submission.id,
+            challenge_id=submission.challenge_id,
+            user_id=submission.user_id,
+            status=str(submission.status),
+        ),
+    )
 
 
 async def access_submission(session: AsyncSession, submission_id: int) -> Submission:
@@ -156,6 +164,7 @@ async def reject_submission(
         .values(taken=Challenge.taken - 1)
         .execution_options(synchronize_session=False)
     )
+    await _publish_decision(session, submission)
     challenge = submission.challenge
     await notifications.notify(
         session,

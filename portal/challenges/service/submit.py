@@ -176,7 +176,7 @@ async def record_asset_used(
 ) -> list[Submission]:
     """Completes the open challenges linked to a content item: `watch_video` ones when the
     video was watched to the end, `download_asset` ones when the item was downloaded or opened
-    (called by the content service). Once per person and challenge."""
+    (on content's `AssetUsed` event). Once per person and challenge."""
     kind = ChallengeType.WATCH_VIDEO if watched else ChallengeType.DOWNLOAD_ASSET
     linked = [
         challenge
@@ -207,8 +207,8 @@ async def record_asset_used(
 async def record_referral_submitted(
     session: AsyncSession, *, user: User, referral_id: int, company: str
 ) -> list[Submission]:
-    """Completes every open `refer` challenge the referrer can still take (called by the
-    referrals service when a referral is submitted). Full or used-up ones are passed over."""
+    """Completes every open `refer` challenge the referrer can still take (on the referrals'
+    `ReferralSubmitted` event). Full or used-up ones are passed over."""
     now = utcnow()
     open_refer = list(
         await session.scalars(

@@ -9,19 +9,18 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from portal.challenges import service as challenges
+from portal import events
 from portal.clock import utcnow
 from portal.content.models import WATCHED_PERCENT, Asset, AssetGroup, AssetKind, AssetTag, AssetUse
 from portal.errors import NotFound
+from portal.people import service as people
 from portal.people.models import Role, User
 from portal.people.targeting import STAFF_SEE_ALL, sees_everything, visible_to
 from portal.points import service as points
-from portal.points.models import Badge, BadgeRule
-from portal.referrals import service as referrals
+from portal.points.models import BadgeRule
 
 NEW_FOR = timedelta(days=14)
 TAG = re.compile(r"<[^>]*>")
@@ -219,24 +218,11 @@ async def record_download(session: AsyncSession, viewer: User, asset: Asset) -> 
     verb = {AssetKind.LINK: "Opened", AssetKind.IMAGE: "Opened"}.get(asset.kind, "Downloaded")
     awarded = await _award_once(session, viewer, asset, verb)
     if awarded:
-        await _first_download_badge(session, viewer)
-    await challenges.record_asset_used(session, user=viewer, asset_id=asset.id, watched=False)
-    return awarded
-
-
-async def _first_download_badge(session: AsyncSession, viewer: User) -> None:
-    """The "first download" badge (Bookworm in the default set), once per person; two first
-    downloads of different items at the same moment still give it once."""
-    badge = await session.scalar(
-        select(Badge).where(Badge.rule == BadgeRule.FIRST_DOWNLOAD, Badge.is_active.is_(True))
+        await points.award_rule_badge(session, viewer, BadgeRule.FIRST_DOWNLOAD)
+    await events.publish(
+        session, events.AssetUsed(user_id=viewer.id, asset_id=asset.id, watched=False)
     )
-    if badge is None:
-        return
-    try:
-        async with session.begin_nested():
-            await points.award_badge(session, user=viewer, badge=badge)
-    except IntegrityError:
-        return
+    return awarded
 
 
 @dataclass(frozen=True)
@@ -278,7 +264,9 @@ async def record_progress(
             .execution_options(synchronize_session=False)
         )
         awarded = await _award_once(session, viewer, asset, "Watched")
-        await challenges.record_asset_used(session, user=viewer, asset_id=asset.id, watched=True)
+        await events.publish(
+            session, events.AssetUsed(user_id=viewer.id, asset_id=asset.id, watched=True)
+        )
     use = await session.get(AssetUse, (asset.id, viewer.id), populate_existing=True)
     if use is None:  # deleted meanwhile, with its asset
         raise NotFound()
@@ -314,9 +302,11 @@ async def share_page(
     )
     if asset is None:
         raise NotFound()
-    advocate = await referrals.get_advocate_for_code(session, code)
+    advocate = await people.get_advocate_for_code(session, code)
     if advocate is not None and client_key is not None and advocate.id != viewer_id:
-        await referrals.record_click(session, advocate=advocate, client_key=client_key)
+        await events.publish(
+            session, events.ShareLinkVisited(advocate_id=advocate.id, client_key=client_key)
+        )
     return SharePage(asset=asset, advocate=advocate)
 
 

@@ -3,6 +3,7 @@
 from portal.points.service.badges import (
     access_badge,
     award_badge,
+    award_rule_badge,
     badges_of,
     community_feed,
     list_badges,
@@ -48,6 +49,7 @@ __all__ = [
     "adjust",
     "award",
     "award_badge",
+    "award_rule_badge",
     "badges_of",
     "balance_of",
     "board_groups",

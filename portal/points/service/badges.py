@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -11,7 +12,7 @@ from portal.audit import service as audit
 from portal.errors import NotFound
 from portal.notifications import service as notifications
 from portal.people.models import User, UserStatus
-from portal.points.models import Badge, FeedItem, FeedKind, UserBadge
+from portal.points.models import Badge, BadgeRule, FeedItem, FeedKind, UserBadge
 from portal.points.service.feed import add_feed_item
 
 
@@ -73,6 +74,30 @@ async def award_badge(
             after={"badge": badge.name, "note": note},
         )
     return awarded
+
+
+async def award_rule_badge(
+    session: AsyncSession,
+    user: User,
+    rule: BadgeRule,
+    *,
+    level_id: int | None = None,
+    announce: bool = True,
+) -> None:
+    """The program's active badge for a rule (first referral, 5 challenges, a level ...), once
+    per person, when the program has one. Two events earning it at the same moment still give
+    it once: the savepoint lets the loser of the race carry on without it."""
+    query = select(Badge).where(Badge.rule == rule, Badge.is_active.is_(True))
+    if level_id is not None:
+        query = query.where(Badge.level_id == level_id)
+    badge = await session.scalar(query.order_by(Badge.id).limit(1))
+    if badge is None:
+        return
+    try:
+        async with session.begin_nested():
+            await award_badge(session, user=user, badge=badge, announce=announce)
+    except IntegrityError:
+        return
 
 
 async def badges_of(session: AsyncSession, user: User) -> list[UserBadge]:

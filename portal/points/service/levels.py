@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import events
 from portal.notifications import service as notifications
 from portal.people.models import User
-from portal.points.models import Badge, BadgeRule, FeedKind, Level, LevelReached
-from portal.points.service.badges import award_badge
+from portal.points.models import BadgeRule, FeedKind, Level, LevelReached
+from portal.points.service.badges import award_rule_badge
 from portal.points.service.feed import add_feed_item
 
 
@@ -50,9 +51,9 @@ async def record_levels_reached(
     session: AsyncSession, user: User, lifetime: int, *, previous: int
 ) -> list[Level]:
     """Levels crossed on the way from `previous` to `lifetime` points: each gets a row, a
-    notification, a feed item and its level badge, once (a level lost through a negative
-    adjustment and reached again is not news). The zero level everyone starts at is not an
-    event. Usually nothing is crossed, and this is one small query."""
+    notification, a feed item, its level badge and a `LevelReached` event, once (a level lost
+    through a negative adjustment and reached again is not news). The zero level everyone
+    starts at is not an event. Usually nothing is crossed, and this is one small query."""
     crossed = list(
         await session.scalars(
             select(Level)
@@ -84,11 +85,8 @@ async def record_levels_reached(
             text=f"reached {level.name}",
             event_key=f"level:{level.id}:user:{user.id}",
         )
-        badge = await session.scalar(
-            select(Badge).where(
-                Badge.rule == BadgeRule.LEVEL_REACHED, Badge.level_id == level.id, Badge.is_active
-            )
+        await award_rule_badge(
+            session, user, BadgeRule.LEVEL_REACHED, level_id=level.id, announce=False
         )
-        if badge is not None:
-            await award_badge(session, user=user, badge=badge, announce=False)
+        await events.publish(session, events.LevelReached(user_id=user.id, level_id=level.id))
     return new_levels

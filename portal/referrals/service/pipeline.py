@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal import events
 from portal.audit import service as audit
-from portal.challenges import service as challenges
 from portal.clock import utcnow
 from portal.errors import Conflict, PortalError
 from portal.notifications import service as notifications
@@ -17,7 +17,7 @@ from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
 from portal.people.models import Role, User
 from portal.points import service as points
-from portal.points.models import Badge, BadgeRule, FeedKind
+from portal.points.models import BadgeRule, FeedKind
 from portal.points.service.feed import add_feed_item
 from portal.program import service as program
 from portal.referrals.models import (
@@ -157,25 +157,17 @@ async def submit_referral(
         summary=f"{referrer.email} referred {email} ({source.value})",
         after={"stage": Stage.SUBMITTED.value, "flags": referral.flags},
     )
-    await _award_rule_badge(session, referrer, BadgeRule.FIRST_REFERRAL, announce=True)
-    await challenges.record_referral_submitted(
-        session, user=referrer, referral_id=referral.id, company=referral.prospect_company
+    await points.award_rule_badge(session, referrer, BadgeRule.FIRST_REFERRAL)
+    await events.publish(
+        session,
+        events.ReferralSubmitted(
+            referral_id=referral.id, referrer_id=referrer.id, company=referral.prospect_company
+        ),
     )
     if screening.owner is not None:
         await _tell_owner(session, referral, owner=screening.owner, base_url=base_url)
     await session.flush()
     return referral
-
-
-async def _award_rule_badge(
-    session: AsyncSession, user: User, rule: BadgeRule, *, announce: bool
-) -> None:
-    """The referral badges (first referral, first won referral) when the program has them."""
-    badge = await session.scalar(
-        select(Badge).where(Badge.rule == rule, Badge.is_active.is_(True)).limit(1)
-    )
-    if badge is not None:
-        await points.award_badge(session, user=user, badge=badge, announce=announce)
 
 
 async def _pay(
@@ -271,6 +263,16 @@ async def move_referral(
         before={"stage": before.value},
         after={"stage": to.value, "reason": reason.value if reason else None, "points": paid},
     )
+    await events.publish(
+        session,
+        events.ReferralStageChanged(
+            referral_id=referral.id,
+            referrer_id=referral.referrer_id,
+            from_stage=before.value,
+            to_stage=to.value,
+            points=paid,
+        ),
+    )
     if to == Stage.WON:
         await add_feed_item(
             session,
@@ -280,7 +282,7 @@ async def move_referral(
             event_key=f"referral:{referral.id}:won",
         )
         # The won notification and feed item already tell the news.
-        await _award_rule_badge(
+        await points.award_rule_badge(
             session, referral.referrer, BadgeRule.FIRST_WON_REFERRAL, announce=False
         )
     await _tell_referrer(session, referral, stage=to, paid=paid, base_url=base_url)

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal import events
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, PortalError
@@ -125,6 +126,7 @@ async def _redeem(
             )
         except points.InsufficientPoints as error:
             raise RedeemRefused(CannotRedeem.NOT_ENOUGH_POINTS, error.message) from error
+        await _publish(session, redemption)
         if not reward.needs_approval:
             await _approve(
                 session, redemption, reward=reward, user=user, by=None, base_url=base_url
@@ -168,6 +170,19 @@ async def _approve(
             base_url=base_url,
         )
     await session.flush()
+    await _publish(session, redemption)
+
+
+async def _publish(session: AsyncSession, redemption: Redemption) -> None:
+    await events.publish(
+        session,
+        events.RedemptionChanged(
+            redemption_id=redemption.id,
+            reward_id=redemption.reward_id,
+            user_id=redemption.user_id,
+            status=str(redemption.status),
+        ),
+    )
 
 
 async def _assign_code(session: AsyncSession, *, reward_id: int, redemption_id: int) -> RewardCode:
@@ -316,6 +331,7 @@ async def _close(
             .values(inventory=Reward.inventory + 1)
             .execution_options(synchronize_session=False)
         )
+    await _publish(session, redemption)
     return redemption
 
 
@@ -395,6 +411,7 @@ async def fulfil_redemption(
     redemption.fulfilled_at = utcnow()
     redemption.tracking_note = tracking_note.strip()[:500]
     await session.flush()
+    await _publish(session, redemption)
     await _audit(
         session, staff, redemption, "rewards.redemption_fulfilled", redemption.tracking_note
     )
