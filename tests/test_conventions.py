@@ -419,3 +419,216 @@ def test_partials_check_on_its_examples() -> None:
 )
 def test_partials_never_extend_a_layout(template: Path) -> None:
     assert extends_anything(template.read_text(encoding="utf-8")) == []
+
+
+# --- layers (issue 12): imports point down only, and no import cycles ------------------------
+
+# Lowest first. A module may import its own layer or a lower one; within "domains" a package may
+# not import a sibling, except the pairs declared below with their reason.
+LAYERS: list[tuple[str, frozenset[str]]] = [
+    (
+        "kernel",
+        frozenset(
+            {
+                "clock",
+                "config",
+                "csv",
+                "db",
+                "errors",
+                "events",
+                "forms",
+                "jobs",
+                "links",
+                "middleware",
+                "pagination",
+                "sanitize",
+                "templating",
+                "tokens",
+                "web",
+            }
+        ),
+    ),
+    ("files", frozenset({"files"})),
+    ("people", frozenset({"people"})),
+    ("platform", frozenset({"audit", "notifications", "outbox", "program"})),
+    ("points", frozenset({"points"})),
+    ("domains", frozenset({"auth", "challenges", "content", "groups", "referrals", "rewards"})),
+    ("readers", frozenset({"engagement", "home"})),
+    (
+        "wiring",
+        frozenset(
+            {
+                "",  # portal/__init__.py
+                "app",
+                "benchdata",
+                "cli",
+                "demo",
+                "error_pages",  # the friendly error pages show the layout, with the viewer
+                "models",
+                "navigation",
+                "routing",
+                "subscriptions",
+                "worker",
+            }
+        ),
+    ),
+]
+SIDEWAYS = {  # declared exceptions to "never a sibling domain"
+    # A watch_video or download_asset challenge links a content item: the challenge form offers
+    # the library's items and the challenge page shows the linked one.
+    ("challenges", "content"): "challenges link content items",
+}
+LAYER_OF = {unit: index for index, (_, units) in enumerate(LAYERS) for unit in units}
+
+
+def unit_of(module: str) -> str:
+    """`portal.people.access` → "people"; `portal.web` → "web"; `portal` → ""."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def portal_imports(module: str, source: str) -> Iterator[tuple[int, str]]:
+    """Every `portal...` module a source imports (absolute or relative, at any depth)."""
+    package = module if source.startswith("#package") else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for name in names:
+            if name.startswith("portal."):
+                yield node.lineno, name
+
+
+def layer_violations(module: str, source: str) -> list[Violation]:
+    own = unit_of(module)
+    found = []
+    seen = set()
+    for line, imported in portal_imports(module, source):
+        other = unit_of(imported)
+        if (line, other) in seen:
+            continue
+        seen.add((line, other))
+        if other == own:
+            continue
+        if other not in LAYER_OF or own not in LAYER_OF:
+            found.append(
+                (line, f"{imported}: add portal.{other if own in LAYER_OF else own} to LAYERS")
+            )
+            continue
+        mine, theirs = LAYER_OF[own], LAYER_OF[other]
+        if theirs > mine:
+            found.append((line, f"imports {imported}, a layer above ({LAYERS[theirs][0]})"))
+        elif theirs == mine and LAYERS[mine][0] == "domains" and (own, other) not in SIDEWAYS:
+            found.append((line, f"imports {imported}, a sibling domain: raise an event"))
+    return found
+
+
+def test_layer_check_on_its_examples() -> None:
+    good = [
+        ("portal.challenges.service.submit", "from portal.content.models import Asset"),
+        ("portal.rewards.service.catalog", "from portal.points import service as points"),
+        ("portal.outbox.service", "from portal.program import service as program"),
+        ("portal.home.service", "from portal.referrals import service as referrals"),
+        ("portal.people.access", "from portal.web import db"),
+        ("portal.app", "from portal.rewards import routes"),
+        ("portal.content.service.usage", "from portal.content.models import Asset"),
+        ("portal.content.service.usage", "from ..models import Asset"),
+    ]
+    bad = [
+        ("portal.points.service.ledger", "from portal.rewards.models import Reward"),
+        ("portal.content.service.usage", "from portal.referrals import service"),
+        ("portal.content.service.usage", "from portal.challenges import service"),
+        ("portal.web", "from portal.people.models import User"),
+        ("portal.files.references", "def f():\n    import portal.content.models\n"),
+        ("portal.people.service", "from portal.audit import service as audit"),
+        ("portal.referrals.service.pipeline", "from ...challenges import service"),
+        ("portal.rewards.service", "from portal.newthing import x"),
+    ]
+    assert [example for example in bad if not layer_violations(*example)] == []
+    assert [example for example in good if layer_violations(*example)] == []
+
+
+def test_imports_point_down_the_layers() -> None:
+    units = {unit_of(module_name(path)) for path in PORTAL_FILES}
+    assert units <= set(LAYER_OF), f"modules in no layer: {units - set(LAYER_OF)}"
+    problems = [
+        f"{rel(path)}:{line}: {message}"
+        for path in PORTAL_FILES
+        for line, message in layer_violations(
+            module_name(path),
+            ("#package\n" if path.name == "__init__.py" else "") + path.read_text(encoding="utf-8"),
+        )
+    ]
+    assert problems == []
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_cycle_check_on_its_examples() -> None:
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_import_cycles_among_portal_modules() -> None:
+    modules = {module_name(path): path for path in PORTAL_FILES}
+
+    def resolve(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        source = ("#package\n" if path.name == "__init__.py" else "") + path.read_text("utf-8")
+        targets = set()
+        for _, imported in portal_imports(module, source):
+            target = resolve(imported)
+            if target is not None and target != module and target != "portal":
+                targets.add(target)
+        graph[module] = targets
+    assert import_cycles(graph) == []
