@@ -12,6 +12,7 @@ import time
 
 from sqlalchemy import func, select
 
+from portal import routing
 from portal.clock import utcnow
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
@@ -20,13 +21,13 @@ from portal.people.models import User
 
 
 async def main() -> None:
-    engine = create_engine(Settings().database_url)
+    settings = Settings()
+    routing.install_links(settings.base_url)
+    engine = create_engine(settings.database_url)
     async with create_sessionmaker(engine)() as session:
         advocates = await session.scalar(select(func.count()).select_from(User))
         started = time.perf_counter()
-        sent = await engagement.nudge_quiet_advocates(
-            session, base_url="http://portal.example", now=utcnow(), after_days=30
-        )
+        sent = await engagement.nudge_quiet_advocates(session, now=utcnow(), after_days=30)
         elapsed = time.perf_counter() - started
         await session.rollback()
     await engine.dispose()

@@ -4,7 +4,7 @@ Running it again adds nothing twice."""
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import subscriptions
+from portal import routing, subscriptions
 from portal.auth import service as auth
 from portal.challenges import demo as challenges_demo
 from portal.config import Settings
@@ -78,21 +78,18 @@ PENDING_INVITATION = ("nina.kowalski@orbit.example", "Nina Kowalski")
 
 async def seed(settings: Settings) -> list[tuple[str, str]]:
     subscriptions.install()
+    routing.install_links(settings.base_url)
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            logins = await seed_session(
-                session, base_url=settings.base_url, storage=storage_for(settings.upload_dir)
-            )
+            logins = await seed_session(session, storage=storage_for(settings.upload_dir))
             await session.commit()
     finally:
         await engine.dispose()
     return logins
 
 
-async def seed_session(
-    session: AsyncSession, *, base_url: str, storage: Storage
-) -> list[tuple[str, str]]:
+async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple[str, str]]:
     if not await session.scalar(select(User.id).limit(1)):
         await program.update(
             session,
@@ -119,13 +116,12 @@ async def seed_session(
             email=email,
             display_name=name,
             roles=[Role.ADVOCATE],
-            base_url=base_url,
         )
     await points_demo.seed(session, users)
-    await rewards_demo.seed(session, users, base_url=base_url)
+    await rewards_demo.seed(session, users)
     await content_demo.seed(session, users, storage=storage)
-    await challenges_demo.seed(session, users, base_url=base_url, storage=storage)
-    await referrals_demo.seed(session, users, base_url=base_url)
+    await challenges_demo.seed(session, users, storage=storage)
+    await referrals_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins

@@ -4,7 +4,7 @@ from typing import Any
 
 from arq.connections import RedisSettings
 
-from portal import subscriptions
+from portal import routing, subscriptions
 from portal.auth import jobs as auth_jobs
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
@@ -43,6 +43,7 @@ def function_table() -> dict[str, Any]:
 async def startup(ctx: JobContext) -> None:
     subscriptions.install()
     settings = ctx.get("settings") or Settings()
+    routing.install_links(settings.base_url)
     engine = create_engine(settings.database_url, pool_pre_ping=True)
     ctx.update(
         settings=settings,

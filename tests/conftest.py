@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from starlette.applications import Starlette
 
 from alembic import command
-from portal import subscriptions
+from portal import routing, subscriptions
 from portal.app import create_app
 from portal.auth.service import passwords
 from portal.cli import alembic_config
@@ -33,6 +33,13 @@ REDIS_HOST = os.environ.get("TEST_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("TEST_REDIS_PORT", "6379"))
 REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def route_table_for_links() -> None:
+    """Services make links from the app's route table; tests that call them without an app
+    get the same table, on the `settings` fixture's base URL."""
+    routing.install_links("http://portal.test")
 
 
 @pytest.fixture(scope="session", autouse=True)

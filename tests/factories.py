@@ -147,7 +147,6 @@ async def make_referral(
             name=name, email=email or f"prospect{number}@navylabs.example", company=company
         ),
         note=note,
-        base_url="http://portal.test",
     )
 
 

@@ -18,14 +18,14 @@ def storage(tmp_path: Path) -> LocalStorage:
 async def test_demo_data_is_believable_and_seeding_twice_adds_nothing(
     session: AsyncSession, storage: LocalStorage
 ) -> None:
-    logins = await seed_session(session, base_url="http://portal.test", storage=storage)
+    logins = await seed_session(session, storage=storage)
     users = await session.scalar(select(func.count()).select_from(User))
     assert users == len(STAFF) + len(ADVOCATES) + 1  # plus one open invitation
     assert len(ADVOCATES) >= 12
     assert {email for _, email in logins} >= {"admin@acme.example", "sales@acme.example"}
     assert (await program.load(session)).program_name == "Acme Advocates"
 
-    await seed_session(session, base_url="http://portal.test", storage=storage)
+    await seed_session(session, storage=storage)
     assert await session.scalar(select(func.count()).select_from(User)) == users
     assert await session.scalar(select(func.count()).select_from(Group)) == 3
     invited = await session.scalar(select(func.count()).where(User.status == UserStatus.INVITED))
@@ -38,14 +38,14 @@ async def test_demo_points_fill_the_boards_and_reseeding_keeps_the_ledger(
     from portal.points import service as points
     from portal.points.models import LedgerEntry, Period
 
-    await seed_session(session, base_url="http://portal.test", storage=storage)
+    await seed_session(session, storage=storage)
     entries = await session.scalar(select(func.count()).select_from(LedgerEntry))
     week = await points.leaderboard(session, period=Period.WEEK)
     all_time = await points.leaderboard(session, period=Period.ALL_TIME)
     assert len(all_time.rows) >= 10
     assert week.rows[0].name != all_time.rows[0].name  # the board moved this week
     assert await points.reconcile_balances(session) == []
-    await seed_session(session, base_url="http://portal.test", storage=storage)
+    await seed_session(session, storage=storage)
     assert await session.scalar(select(func.count()).select_from(LedgerEntry)) == entries
 
 
@@ -54,13 +54,13 @@ async def test_demo_rewards_cover_every_kind_and_status(
 ) -> None:
     from portal.rewards.models import Redemption, Reward
 
-    await seed_session(session, base_url="http://portal.test", storage=storage)
+    await seed_session(session, storage=storage)
     kinds = set(await session.scalars(select(Reward.kind)))
     statuses = set(await session.scalars(select(Redemption.status)))
     assert kinds == {"physical", "gift_card", "code", "donation", "experience"}
     assert statuses == {"requested", "approved", "fulfilled", "rejected"}
     redemptions = await session.scalar(select(func.count()).select_from(Redemption))
-    await seed_session(session, base_url="http://portal.test", storage=storage)
+    await seed_session(session, storage=storage)
     assert await session.scalar(select(func.count()).select_from(Redemption)) == redemptions
 
 
@@ -70,7 +70,7 @@ async def test_demo_referrals_fill_every_stage_and_reseeding_adds_nothing(
     from portal.points import service as points
     from portal.referrals.models import Referral, ReferralEvent, Stage
 
-    await seed_session(session, base_url="http://portal.test", storage=storage)
+    await seed_session(session, storage=storage)
     stages = set(await session.scalars(select(Referral.stage)))
     assert stages == set(Stage)
     referrers = await session.scalar(select(func.count(func.distinct(Referral.referrer_id))))
@@ -80,7 +80,7 @@ async def test_demo_referrals_fill_every_stage_and_reseeding_adds_nothing(
         await session.scalar(select(func.count()).select_from(model))
         for model in (Referral, ReferralEvent)
     ]
-    await seed_session(session, base_url="http://portal.test", storage=storage)
+    await seed_session(session, storage=storage)
     again = [
         await session.scalar(select(func.count()).select_from(model))
         for model in (Referral, ReferralEvent)
@@ -96,7 +96,7 @@ async def test_demo_challenges_cover_every_type_and_fill_the_approval_queue(
     from portal.challenges.models import Challenge, ChallengeType, Submission
     from portal.points import service as points
 
-    await seed_session(session, base_url="http://portal.test", storage=storage)
+    await seed_session(session, storage=storage)
     types = set(await session.scalars(select(Challenge.type)))
     assert types == set(ChallengeType)
     statuses = set(await session.scalars(select(Submission.status)))
@@ -113,7 +113,7 @@ async def test_demo_challenges_cover_every_type_and_fill_the_approval_queue(
         await session.scalar(select(func.count()).select_from(model))
         for model in (Challenge, Submission)
     ]
-    await seed_session(session, base_url="http://portal.test", storage=storage)
+    await seed_session(session, storage=storage)
     again = [
         await session.scalar(select(func.count()).select_from(model))
         for model in (Challenge, Submission)
@@ -131,7 +131,7 @@ async def test_demo_library_has_real_files_targeting_and_used_content(
     from portal.content.models import Asset, AssetKind, AssetUse
     from portal.points.models import LedgerEntry
 
-    await seed_session(session, base_url="http://portal.test", storage=storage)
+    await seed_session(session, storage=storage)
     assets = list(await session.scalars(select(Asset).order_by(Asset.id)))
     kinds = {asset.kind for asset in assets}
     assert kinds == {AssetKind.DOCUMENT, AssetKind.IMAGE, AssetKind.VIDEO, AssetKind.LINK}
@@ -153,7 +153,7 @@ async def test_demo_library_has_real_files_targeting_and_used_content(
     assert content_points == uses
     files = sorted(p.name for p in storage.directory.iterdir())
 
-    await seed_session(session, base_url="http://portal.test", storage=storage)
+    await seed_session(session, storage=storage)
     assert await session.scalar(select(func.count()).select_from(Asset)) == len(assets)
     assert await session.scalar(select(func.count()).select_from(AssetUse)) == uses
     assert sorted(p.name for p in storage.directory.iterdir()) == files

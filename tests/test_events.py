@@ -192,9 +192,7 @@ async def test_a_submitted_referral_and_each_stage_change_are_raised_once(
     with raised(events.ReferralSubmitted, events.ReferralStageChanged) as seen:
         referral = await make_referral(session, advocate, company="Navy Labs")
         await session.refresh(referral, ["referrer"])
-        await referrals.move_referral(
-            session, referral, to=Stage.QUALIFIED, actor=None, base_url=BASE
-        )
+        await referrals.move_referral(session, referral, to=Stage.QUALIFIED, actor=None)
     assert seen == [
         events.ReferralSubmitted(
             referral_id=referral.id, referrer_id=advocate.id, company="Navy Labs"
@@ -224,11 +222,9 @@ async def test_a_decision_is_raised_for_auto_approval_approval_and_rejection(
             )
             for c in (auto, manual, rejected)
         ]
-        await challenges.approve_submission(
-            session, staff=marketer, submission_id=entries[1].id, base_url=BASE
-        )
+        await challenges.approve_submission(session, staff=marketer, submission_id=entries[1].id)
         await challenges.reject_submission(
-            session, staff=marketer, submission_id=entries[2].id, feedback="No", base_url=BASE
+            session, staff=marketer, submission_id=entries[2].id, feedback="No"
         )
     assert seen == [
         events.SubmissionDecided(
@@ -247,27 +243,23 @@ async def test_every_redemption_status_change_is_raised(session: AsyncSession) -
 
     async def redeem(reward_id: int, key: str) -> int:
         redemption = await rewards.request_redemption(
-            session, user=advocate, reward_id=reward_id, key=key, shipping=None, base_url=BASE
+            session, user=advocate, reward_id=reward_id, key=key, shipping=None
         )
         return redemption.id
 
     with raised(events.RedemptionChanged) as seen:
         sticker = await redeem(at_once.id, "a")
         shipped = await redeem(reviewed.id, "b")
-        await rewards.approve_redemption(
-            session, staff=marketer, redemption_id=shipped, base_url=BASE
-        )
+        await rewards.approve_redemption(session, staff=marketer, redemption_id=shipped)
         await rewards.fulfil_redemption(
-            session, staff=marketer, redemption_id=shipped, tracking_note="", base_url=BASE
+            session, staff=marketer, redemption_id=shipped, tracking_note=""
         )
         declined = await redeem(reviewed.id, "c")
         await rewards.reject_redemption(
-            session, staff=marketer, redemption_id=declined, reason="Gone", base_url=BASE
+            session, staff=marketer, redemption_id=declined, reason="Gone"
         )
         cancelled = await redeem(reviewed.id, "d")
-        await rewards.cancel_redemption(
-            session, user=advocate, redemption_id=cancelled, base_url=BASE
-        )
+        await rewards.cancel_redemption(session, user=advocate, redemption_id=cancelled)
     assert [(e.redemption_id, e.status) for e in seen] == [
         (sticker, "requested"),
         (sticker, "approved"),
@@ -293,7 +285,6 @@ async def test_joining_is_raised_by_invitation_sign_up_approval_and_first_sso(
             email="invited@example.com",
             display_name="Ivy",
             roles=[Role.ADVOCATE],
-            base_url=BASE,
         )
         await auth.accept_invitation(
             session,
@@ -307,25 +298,23 @@ async def test_joining_is_raised_by_invitation_sign_up_approval_and_first_sso(
             email="sso-invited@example.com",
             display_name="Sol",
             roles=[Role.ADVOCATE],
-            base_url=BASE,
         )
         await auth.sso_sign_in(
             session,
             email="sso-invited@example.com",
             email_verified=True,
             name="Sol",
-            base_url=BASE,
         )
         await program.update(session, actor=None, signup_mode=SignupMode.OPEN)
         opened = await _sign_up(session, "open@example.com")
         joined_by_sso = await auth.sso_sign_in(
-            session, email="new-sso@example.com", email_verified=True, name="Neo", base_url=BASE
+            session, email="new-sso@example.com", email_verified=True, name="Neo"
         )
         await program.update(session, actor=None, signup_mode=SignupMode.APPROVAL)
         waiting = await _sign_up(session, "waiting@example.com")
         assert waiting.status == UserStatus.PENDING
         assert len(seen) == 4
-        await auth.approve_signup(session, actor=marketer, user=waiting, base_url=BASE)
+        await auth.approve_signup(session, actor=marketer, user=waiting)
     assert seen == [
         events.AdvocateJoined(user_id=user_id)
         for user_id in (
@@ -357,7 +346,6 @@ async def _sign_up(session: AsyncSession, email: str) -> User:
         password="a long new password",
         company="",
         job_title="",
-        base_url=BASE,
     )
 
 

@@ -13,9 +13,7 @@ async def forget_old_login_failures(ctx: JobContext) -> int:
 
 async def remind_unaccepted_invitations(ctx: JobContext) -> int:
     async with unit_of_work(ctx) as session:
-        return await service.remind_unaccepted_invitations(
-            session, base_url=ctx["settings"].base_url
-        )
+        return await service.remind_unaccepted_invitations(session)
 
 
 FUNCTIONS: list[object] = []

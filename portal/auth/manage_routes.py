@@ -9,7 +9,7 @@ from portal.errors import PortalError
 from portal.forms import FormState
 from portal.people.access import current_user, requires, staff_of_program
 from portal.people.models import Role, UserStatus
-from portal.web import db, flash, page_number, redirect, render, settings
+from portal.web import db, flash, page_number, redirect, render
 
 
 @staff_of_program
@@ -53,7 +53,6 @@ async def invite_submit(request: Request) -> Response:
                 email=state.value("email"),
                 display_name=state.value("display_name"),
                 roles=roles,
-                base_url=settings(request).base_url,
             )
         except PortalError as error:
             state.add_error("email", error.message)
@@ -119,9 +118,7 @@ async def approve(request: Request) -> Response:
     session = db(request)
     user = await service.access_user(session, request.path_params["user_id"])
     try:
-        await service.approve_signup(
-            session, actor=current_user(request), user=user, base_url=settings(request).base_url
-        )
+        await service.approve_signup(session, actor=current_user(request), user=user)
     except PortalError as error:
         flash(request, error.message, "error")
     else:
@@ -140,7 +137,6 @@ async def reinvite(request: Request) -> Response:
             email=user.email,
             display_name=user.display_name,
             roles=user.role_set,
-            base_url=settings(request).base_url,
         )
     except PortalError as error:
         flash(request, error.message, "error")

@@ -74,9 +74,7 @@ async def forgot_password_submit(request: Request) -> Response:
     state = forms.email_form(await request.form())
     if not state.ok:
         return render(request, "auth/forgot.html", {"form": state, "sent": False}, status_code=422)
-    await service.request_password_reset(
-        db(request), email=state.value("email"), base_url=settings(request).base_url
-    )
+    await service.request_password_reset(db(request), email=state.value("email"))
     return render(request, "auth/forgot.html", {"form": state, "sent": True})
 
 
@@ -173,7 +171,6 @@ async def signup_submit(request: Request) -> Response:
                 password=password,
                 company=state.value("company"),
                 job_title=state.value("job_title"),
-                base_url=settings(request).base_url,
             )
         except service.WeakPassword as error:
             state.add_error("password", error.message)

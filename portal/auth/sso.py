@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal import links
 from portal.auth import service
 from portal.auth.routes import login_page
 from portal.config import Settings
@@ -92,11 +93,9 @@ async def start(request: Request) -> Response:
     next_url = safe_next(request.query_params.get("next"), "")
     if request.state.user is not None:
         return redirect_to(request, next_url or "/")
-    callback_url = request.app.url_path_for("auth:sso_callback").make_absolute_url(
-        settings(request).base_url
-    )
+    callback_url = links.absolute_url("auth:sso_callback")
     try:
-        response: Response = await client.authorize_redirect(request, str(callback_url))
+        response: Response = await client.authorize_redirect(request, callback_url)
     except PROVIDER_ERRORS as error:
         log.warning("single sign-on: the provider could not be reached: %r", error)
         return _failed(request, ProviderFailed(_provider(request)), next_url)
@@ -118,7 +117,6 @@ async def callback(request: Request) -> Response:
             email=_text(claims.get("email")),
             email_verified=claims.get("email_verified") in (True, "true"),
             name=_name(claims),
-            base_url=settings(request).base_url,
         )
     except PortalError as error:
         return _failed(request, error, next_url)

@@ -176,9 +176,7 @@ async def _chunks(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
-async def seed(
-    session: AsyncSession, users: dict[str, User], *, base_url: str, storage: Storage
-) -> None:
+async def seed(session: AsyncSession, users: dict[str, User], *, storage: Storage) -> None:
     if await session.scalar(select(Challenge.id).limit(1)) is not None:
         return
     now = clock.utcnow()
@@ -222,14 +220,11 @@ async def seed(
         for n, u in enumerate(people[:5], start=8101)
     ]
     for entry in reviews[:2]:
-        await challenges.approve_submission(
-            session, staff=marketer, submission_id=entry, base_url=base_url
-        )
+        await challenges.approve_submission(session, staff=marketer, submission_id=entry)
     await challenges.reject_submission(
         session,
         staff=marketer,
         submission_id=reviews[2],
-        base_url=base_url,
         feedback="This link shows another product's page. Paste the link to your own review?",
     )
     survey = made[ChallengeType.ANSWER_QUESTIONS]
@@ -243,9 +238,7 @@ async def seed(
             for q, a in zip(QUESTIONS, [plans[n], uses[n], ideas[n]], strict=True)
         ]
         answered.append(await enter(user, survey, {"answers": answers}))
-    await challenges.approve_submission(
-        session, staff=marketer, submission_id=answered[0], base_url=base_url
-    )
+    await challenges.approve_submission(session, staff=marketer, submission_id=answered[0])
     event = made[ChallengeType.ATTEND_EVENT]
     emea = [u for u in people if u.id in await _members(session, groups["EMEA"])]
     for user in emea[:3]:

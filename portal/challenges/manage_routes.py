@@ -16,7 +16,7 @@ from portal.files.web import file_response, storage
 from portal.forms import FormState
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
-from portal.web import db, flash, redirect, render, settings
+from portal.web import db, flash, redirect, render
 
 
 @staff_of_program
@@ -227,7 +227,6 @@ async def decide(request: Request) -> Response:
                 staff=current_user(request),
                 submission_id=request.path_params["submission_id"],
                 feedback=feedback,
-                base_url=settings(request).base_url,
             )
         else:
             done = await service.reject_submission(
@@ -235,7 +234,6 @@ async def decide(request: Request) -> Response:
                 staff=current_user(request),
                 submission_id=request.path_params["submission_id"],
                 feedback=feedback,
-                base_url=settings(request).base_url,
             )
     except PortalError as error:
         if error.status_code == 404:
@@ -258,7 +256,6 @@ async def bulk(request: Request) -> Response:
             submission_ids=ids,
             approve=approve,
             feedback=str(form.get("feedback", "")),
-            base_url=settings(request).base_url,
         )
     except PortalError as error:
         flash(request, error.message, "error")

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal import links
 from portal.challenges import forms, service, share
 from portal.challenges.models import ChallengeType, Submission, SubmissionStatus
 from portal.files.storage import iterate_file
@@ -38,9 +39,7 @@ async def list_challenges(request: Request) -> Response:
 
 
 def personal_link(request: Request) -> str:
-    code = current_user(request).referral_code
-    path = request.url_for("referrals:landing", code=code).path
-    return settings(request).base_url.rstrip("/") + str(path)
+    return links.absolute_url("referrals:landing", code=current_user(request).referral_code)
 
 
 async def _detail(

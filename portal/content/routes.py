@@ -5,13 +5,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from portal import links
 from portal.content import service
 from portal.content.models import AssetKind
 from portal.errors import NotFound
 from portal.files.web import file_response, storage
 from portal.people.access import current_user, public, signed_in
 from portal.people.attribution import remember_referral_code
-from portal.web import client_key, db, redirect, render, settings
+from portal.web import client_key, db, redirect, render
 
 
 @signed_in
@@ -37,8 +38,7 @@ async def detail(request: Request) -> Response:
     card = await service.card_for(db(request), viewer, asset)
     share_url = None
     if service.can_share(viewer, asset):
-        path = request.url_for("share", asset_id=asset.id, code=viewer.referral_code).path
-        share_url = settings(request).base_url + path
+        share_url = links.absolute_url("share", asset_id=asset.id, code=viewer.referral_code)
     return render(
         request,
         "content/detail.html",

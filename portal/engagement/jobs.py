@@ -11,9 +11,7 @@ from portal.program import service as program
 
 async def send_onboarding(ctx: JobContext) -> int:
     async with unit_of_work(ctx) as session:
-        return await service.send_onboarding(
-            session, base_url=ctx["settings"].base_url, now=utcnow()
-        )
+        return await service.send_onboarding(session, now=utcnow())
 
 
 async def nudge_quiet_advocates(ctx: JobContext) -> int:
@@ -21,7 +19,6 @@ async def nudge_quiet_advocates(ctx: JobContext) -> int:
         config = await program.load(session)
         return await service.nudge_quiet_advocates(
             session,
-            base_url=ctx["settings"].base_url,
             now=utcnow(),
             after_days=config.reengage_after_days,
         )
@@ -29,16 +26,12 @@ async def nudge_quiet_advocates(ctx: JobContext) -> int:
 
 async def send_weekly_digest(ctx: JobContext) -> int:
     async with unit_of_work(ctx) as session:
-        return await service.send_weekly_digest(
-            session, base_url=ctx["settings"].base_url, now=utcnow()
-        )
+        return await service.send_weekly_digest(session, now=utcnow())
 
 
 async def remind_challenges_ending(ctx: JobContext) -> int:
     async with unit_of_work(ctx) as session:
-        return await service.remind_challenges_ending(
-            session, base_url=ctx["settings"].base_url, now=utcnow()
-        )
+        return await service.remind_challenges_ending(session, now=utcnow())
 
 
 FUNCTIONS: list[object] = []

@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import links
 from portal.challenges import service as challenges
 from portal.challenges.models import (
     Challenge,
@@ -40,16 +41,16 @@ CATCH_UP = timedelta(days=3)
 class OnboardingStep:
     day: int
     kind: str
-    subject: str
     only_if_quiet: bool = False
 
 
+# Each step's subject is its kind's (portal/outbox/kinds.py), so Manage → Emails shows it.
 ONBOARDING = [
-    OnboardingStep(0, "onboarding_welcome", "Welcome to {program_name}: how points work"),
-    OnboardingStep(2, "onboarding_challenges", "Three quick ways to earn your first points"),
-    OnboardingStep(7, "onboarding_training", "Get more from {product}: training for you"),
-    OnboardingStep(14, "onboarding_refer", "Know someone who'd love {product}? Refer them"),
-    OnboardingStep(21, "onboarding_check_in", "Everything OK, {first_name}?", only_if_quiet=True),
+    OnboardingStep(0, "onboarding_welcome"),
+    OnboardingStep(2, "onboarding_challenges"),
+    OnboardingStep(7, "onboarding_training"),
+    OnboardingStep(14, "onboarding_refer"),
+    OnboardingStep(21, "onboarding_check_in", only_if_quiet=True),
 ]
 
 
@@ -93,19 +94,24 @@ async def _batches(
         after = rows[-1][0].id
 
 
-def _common(config: program.ProgramConfig, user: User, base_url: str) -> dict[str, Any]:
+async def _product(session: AsyncSession) -> str:
+    """What the advocates use, for "get more from {product}": the program's name without
+    " Advocates" (the outbox adds the program's name itself to every email)."""
+    return (await program.load_once(session)).program_name.removesuffix(" Advocates")
+
+
+def _common(user: User, product: str) -> dict[str, Any]:
     return {
-        "program_name": config.program_name,
         "name": user.display_name,
         "first_name": user.display_name.split()[0] if user.display_name else "there",
-        "product": config.program_name.removesuffix(" Advocates"),
-        "referral_link": f"{base_url}/r/{user.referral_code}",
-        "link": f"{base_url}/",
+        "product": product,
+        "referral_link": links.absolute_url("referrals:landing", code=user.referral_code),
+        "link": links.absolute_url("home"),
     }
 
 
-async def send_onboarding(session: AsyncSession, *, base_url: str, now: datetime) -> int:
-    config = await program.load(session)
+async def send_onboarding(session: AsyncSession, *, now: datetime) -> int:
+    product = await _product(session)
     training = await _open_content(session, kind=AssetKind.VIDEO, limit=3)
     sent = 0
     for step in ONBOARDING:
@@ -124,7 +130,7 @@ async def send_onboarding(session: AsyncSession, *, base_url: str, now: datetime
                 if not await claim(session, user_id=user.id, kind=step.kind, period="once"):
                     continue
                 context = {
-                    **_common(config, user, base_url),
+                    **_common(user, product),
                     "balance": balance.current,
                     "training": training if step.kind == "onboarding_training" else [],
                     "challenges": (
@@ -137,26 +143,21 @@ async def send_onboarding(session: AsyncSession, *, base_url: str, now: datetime
                     continue  # nothing to watch yet: the step waits for the library
                 if step.kind == "onboarding_challenges" and not context["challenges"]:
                     continue
-                subject = step.subject.format_map(context)
                 queued = await outbox.queue_email(
                     session,
                     to=user.email,
                     user_id=user.id,
-                    subject=subject,
                     kind=step.kind,
                     context=context,
                     category=EmailCategory.REMINDERS,
-                    base_url=base_url,
                 )
                 sent += queued is not None
     return sent
 
 
-async def nudge_quiet_advocates(
-    session: AsyncSession, *, base_url: str, now: datetime, after_days: int
-) -> int:
+async def nudge_quiet_advocates(session: AsyncSession, *, now: datetime, after_days: int) -> int:
     """A nudge after N quiet days and a second, different one after 2N: once per quiet spell."""
-    config = await program.load(session)
+    product = await _product(session)
     quiet_since = func.coalesce(Balance.last_earned_at, User.first_login_at, User.created_at)
     sent = 0
     for kind, days in (("quiet_second", 2 * after_days), ("quiet_first", after_days)):
@@ -172,26 +173,25 @@ async def nudge_quiet_advocates(
                 ):
                     continue
                 context = {
-                    **_common(config, user, base_url),
+                    **_common(user, product),
                     "challenges": await best_open_challenges(session, user),
                     "second": kind == "quiet_second",
                     "days": (now - since).days,
                     "balance": balance.current,
                     "rewards": [r for r in affordable if r.cost <= balance.current][:3],
                 }
+                # The first nudge has the kind's subject ("We miss you at {program_name}").
+                second_subject = (
+                    f"{context['first_name']}, your {balance.current} points are waiting"
+                )
                 queued = await outbox.queue_email(
                     session,
                     to=user.email,
                     user_id=user.id,
                     kind="quiet_nudge",
                     context=context,
-                    subject=(
-                        "We miss you at {program_name}"
-                        if kind == "quiet_first"
-                        else "{first_name}, your {balance} points are waiting"
-                    ).format_map(context),
+                    subject=second_subject if kind == "quiet_second" else None,
                     category=EmailCategory.REMINDERS,
-                    base_url=base_url,
                 )
                 sent += queued is not None
     return sent
@@ -254,11 +254,11 @@ async def _ranks(session: AsyncSession, week: date) -> dict[int, tuple[int, int]
     return {user_id: (now_rank, then_rank) for user_id, now_rank, then_rank in rows}
 
 
-async def send_weekly_digest(session: AsyncSession, *, base_url: str, now: datetime) -> int:
+async def send_weekly_digest(session: AsyncSession, *, now: datetime) -> int:
     """Monday's summary of the week that ended: points earned, rank change, what is new."""
     week = period_start(Period.WEEK, now) - timedelta(days=7)
     period = f"{week.isocalendar().year}-W{week.isocalendar().week:02d}"
-    config = await program.load(session)
+    product = await _product(session)
     ranks = await _ranks(session, week)
     earned = dict(
         (
@@ -296,7 +296,7 @@ async def send_weekly_digest(session: AsyncSession, *, base_url: str, now: datet
                 continue
             rank_now, rank_then = ranks.get(user.id, (0, 0))
             context = {
-                **_common(config, user, base_url),
+                **_common(user, product),
                 "week_points": earned.get(user.id, 0),
                 "balance": balance.current,
                 "rank": rank_now,
@@ -311,9 +311,7 @@ async def send_weekly_digest(session: AsyncSession, *, base_url: str, now: datet
                 user_id=user.id,
                 kind="weekly_digest",
                 context=context,
-                subject="Your week at {program_name}: {week_points} points".format_map(context),
                 category=EmailCategory.DIGESTS,
-                base_url=base_url,
             )
             sent += queued is not None
     return sent
@@ -322,7 +320,7 @@ async def send_weekly_digest(session: AsyncSession, *, base_url: str, now: datet
 ENDING_SOON = timedelta(hours=48)
 
 
-async def remind_challenges_ending(session: AsyncSession, *, base_url: str, now: datetime) -> int:
+async def remind_challenges_ending(session: AsyncSession, *, now: datetime) -> int:
     """48 hours before a challenge ends: the advocates it is meant for who haven't done it (no
     entry waiting or approved) and haven't dismissed it. Once per person and challenge."""
     ending = list(
@@ -335,7 +333,7 @@ async def remind_challenges_ending(session: AsyncSession, *, base_url: str, now:
             )
         )
     )
-    config = await program.load(session)
+    product = await _product(session)
     sent = 0
     for challenge in ending:
         done = select(Submission.user_id).where(
@@ -358,11 +356,11 @@ async def remind_challenges_ending(session: AsyncSession, *, base_url: str, now:
                 ):
                     continue
                 context = {
-                    **_common(config, user, base_url),
+                    **_common(user, product),
                     "challenge": challenge.title,
                     "points": challenge.points,
                     "ends_in": challenges.ends_in(challenge.ends_at, now=now),
-                    "link": f"{base_url}/challenges/{challenge.id}",
+                    "link": links.absolute_url("challenges:detail", challenge_id=challenge.id),
                 }
                 queued = await outbox.queue_email(
                     session,
@@ -371,8 +369,6 @@ async def remind_challenges_ending(session: AsyncSession, *, base_url: str, now:
                     kind="challenge_ending",
                     context=context,
                     category=EmailCategory.CHALLENGES,
-                    base_url=base_url,
-                    subject="Ends soon: {challenge} ({points} points)".format_map(context),
                 )
                 sent += queued is not None
     return sent

@@ -1,6 +1,7 @@
 from starlette.requests import Request
 from starlette.responses import Response
 
+from portal import links
 from portal.home import service
 from portal.people.access import current_user, signed_in
 from portal.web import db, render, settings
@@ -19,9 +20,8 @@ async def home(request: Request) -> Response:
         {
             "view": view,
             "smtp_configured": bool(settings(request).smtp_url),
-            "share_link": settings(request).base_url
-            + str(
-                request.url_for("referrals:landing", code=current_user(request).referral_code).path
+            "share_link": links.absolute_url(
+                "referrals:landing", code=current_user(request).referral_code
             ),
         },
     )

@@ -1,11 +1,18 @@
-"""Writing in-app notifications (the bell and the notifications page read them)."""
+"""Writing in-app notifications (the bell and the notifications page read them), and telling a
+person in the bell and by email at once."""
+
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import links
 from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.notifications.models import Notification
+from portal.outbox import service as outbox
+from portal.outbox.models import EmailCategory
 from portal.pagination import Page
 from portal.people.models import Role, User, UserRole, UserStatus
 
@@ -17,6 +24,44 @@ async def notify(
     session.add(notification)
     await session.flush()
     return notification
+
+
+async def tell(
+    session: AsyncSession,
+    user: User,
+    *,
+    kind: str,
+    title: str,
+    body: str = "",
+    route: str,
+    params: Mapping[str, str | int],
+    email_context: dict[str, Any],
+    category: EmailCategory,
+    email_kind: str | None = None,
+) -> None:
+    """Tells a person in the bell and by email (the email only while they get its category),
+    both pointing at the named route. The email is of `email_kind` (the notification's kind
+    unless given) and gets the person's name and the link besides `email_context`."""
+    await notify(
+        session,
+        user_id=user.id,
+        kind=kind,
+        title=title[:200],  # the bell's column; an email subject has no such limit
+        body=body,
+        link=links.path_for(route, **params),
+    )
+    await outbox.queue_email(
+        session,
+        to=user.email,
+        user_id=user.id,
+        kind=email_kind or kind,
+        category=category,
+        context={
+            "name": user.display_name,
+            **email_context,
+            "link": links.absolute_url(route, **params),
+        },
+    )
 
 
 async def unread_count(session: AsyncSession, user: User) -> int:

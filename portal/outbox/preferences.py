@@ -4,6 +4,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import links
 from portal.errors import PortalError
 from portal.outbox.models import EmailCategory, EmailOptOut
 from portal.people.models import User
@@ -44,11 +45,9 @@ async def _serializer(session: AsyncSession) -> URLSafeSerializer:
     return URLSafeSerializer(await program.signing_key(session, "unsubscribe"), salt="unsubscribe")
 
 
-async def unsubscribe_url(
-    session: AsyncSession, *, user_id: int, category: EmailCategory, base_url: str
-) -> str:
+async def unsubscribe_url(session: AsyncSession, *, user_id: int, category: EmailCategory) -> str:
     token = (await _serializer(session)).dumps([user_id, category.value])
-    return f"{base_url}/unsubscribe/{token}"
+    return links.absolute_url("unsubscribe:page", token=token)
 
 
 async def read_unsubscribe_token(session: AsyncSession, token: str) -> tuple[User, EmailCategory]:

@@ -17,9 +17,11 @@ from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.jobs import enqueue
 from portal.outbox import preferences, texts
+from portal.outbox.kinds import KINDS, fill
 from portal.outbox.models import EmailCategory, EmailStatus, OutboxEmail
 from portal.outbox.render import render_email
 from portal.pagination import Page
+from portal.program import service as program
 
 log = logging.getLogger(__name__)
 
@@ -39,32 +41,36 @@ async def queue_email(
     session: AsyncSession,
     *,
     to: str,
-    subject: str,
     kind: str,
     context: dict[str, Any],
+    subject: str | None = None,
     user_id: int | None = None,
     category: EmailCategory | None = None,
-    base_url: str = "",
 ) -> OutboxEmail | None:
-    """Writes the email in this transaction; it is sent after the commit. An email with a
-    category goes only to people who have not switched that category off, and carries a
-    one-click unsubscribe link (in its footer and its List-Unsubscribe headers)."""
+    """Writes the email in this transaction; it is sent after the commit. Every email names the
+    program: its name and tagline join the context here, and without a subject the kind's
+    default subject is filled from that context. An email with a category goes only to people
+    who have not switched that category off, and carries a one-click unsubscribe link (in its
+    footer and its List-Unsubscribe headers)."""
     headers: dict[str, str] = {}
+    config = await program.load_once(session)
+    context = {"program_name": config.program_name, "tagline": config.tagline, **context}
     if category is not None:
         if user_id is None:
             raise ValueError("an email with a category needs its user_id")
         if await preferences.is_opted_out(session, user_id=user_id, category=category):
             return None
-        link = await preferences.unsubscribe_url(
-            session, user_id=user_id, category=category, base_url=base_url
-        )
+        link = await preferences.unsubscribe_url(session, user_id=user_id, category=category)
         headers = {
             "List-Unsubscribe": f"<{link}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
         context = {**context, "unsubscribe_url": link, "category_label": category.label}
     subject, context = texts.compose(
-        kind, subject=subject, context=context, text=await texts.text_for(session, kind)
+        kind,
+        subject=fill(KINDS[kind].default_subject, context) if subject is None else subject,
+        context=context,
+        text=await texts.text_for(session, kind),
     )
     text_body, html_body = render_email(kind, {"subject": subject, **context})
     if category is not None:

@@ -12,6 +12,8 @@ from portal.audit import service as audit
 from portal.people.models import User
 from portal.program.models import ProgramSetting
 
+CACHE_KEY = "program_config"
+
 
 class SignupMode(StrEnum):
     CLOSED = "closed"
@@ -46,9 +48,19 @@ async def load(session: AsyncSession) -> ProgramConfig:
     return ProgramConfig(**values)
 
 
+async def load_once(session: AsyncSession) -> ProgramConfig:
+    """The settings, read once per transaction for what needs them per row (every email names
+    the program, and a sweep writes thousands); `update` drops the copy."""
+    if CACHE_KEY not in session.info:
+        session.info[CACHE_KEY] = await load(session)
+    config: ProgramConfig = session.info[CACHE_KEY]
+    return config
+
+
 async def update(session: AsyncSession, *, actor: User | None, **changes: Any) -> ProgramConfig:
     before = await load(session)
     after = replace(before, **changes)
+    session.info.pop(CACHE_KEY, None)
     await store_changes(
         session,
         actor=actor,

@@ -146,7 +146,7 @@ REFERRALS: list[
 ]
 
 
-async def seed(session: AsyncSession, people: dict[str, User], *, base_url: str) -> None:
+async def seed(session: AsyncSession, people: dict[str, User]) -> None:
     rep = await service.access_rep(session, people["sales@acme.example"].id)
     for n, (email, name, prospect_email, company, title, note, path, reason) in enumerate(
         REFERRALS
@@ -165,14 +165,11 @@ async def seed(session: AsyncSession, people: dict[str, User], *, base_url: str)
                     name=name, email=prospect_email, company=company, job_title=title
                 ),
                 note=note,
-                base_url=base_url,
             )
         if len(path) > 1 or n % 3 == 0:
             loaded = await service.access_referral(session, referral.id)
             with clock.shifted(-timedelta(days=first_day, hours=n - 1)):
-                await service.assign_referral(
-                    session, loaded, owner=rep, actor=rep, base_url=base_url
-                )
+                await service.assign_referral(session, loaded, owner=rep, actor=rep)
         for days_ago, stage in path[1:]:
             loaded = await service.access_referral(session, referral.id)
             with clock.shifted(-timedelta(days=days_ago, hours=n)):
@@ -182,7 +179,6 @@ async def seed(session: AsyncSession, people: dict[str, User], *, base_url: str)
                     to=stage,
                     actor=rep,
                     reason=reason if stage.is_closed else None,
-                    base_url=base_url,
                 )
         if path[-1][1] == Stage.OPPORTUNITY:
             loaded = await service.access_referral(session, referral.id)

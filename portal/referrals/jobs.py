@@ -8,7 +8,7 @@ from portal.referrals import service
 
 async def remind_stale_referrals(ctx: JobContext) -> int:
     async with unit_of_work(ctx) as session:
-        return await service.remind_stale_referrals(session, base_url=ctx["settings"].base_url)
+        return await service.remind_stale_referrals(session)
 
 
 FUNCTIONS: list[object] = []

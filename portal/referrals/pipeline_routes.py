@@ -14,7 +14,7 @@ from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.referrals import forms, service
 from portal.referrals.models import PIPELINE, CloseReason, Referral, Stage
-from portal.web import db, flash, is_htmx, redirect, redirect_to, render, safe_next, settings
+from portal.web import db, flash, is_htmx, redirect, redirect_to, render, safe_next
 
 sales_staff = requires(Role.SALES, Role.ADMIN)
 OWNERS = [("anyone", "Anyone"), ("mine", "Mine"), ("unassigned", "Unassigned")]
@@ -117,7 +117,6 @@ async def move(request: Request) -> Response:
                 actor=current_user(request),
                 reason=reason,
                 note=state.value("note"),
-                base_url=settings(request).base_url,
             )
         except PortalError as error:
             state.add_error("stage", error.message)
@@ -149,9 +148,7 @@ async def claim(request: Request) -> Response:
     referral = await service.access_referral(session, request.path_params["referral_id"])
     me = current_user(request)
     rep = await service.access_rep(session, me.id)
-    await service.assign_referral(
-        session, referral, owner=rep, actor=me, base_url=settings(request).base_url
-    )
+    await service.assign_referral(session, referral, owner=rep, actor=me)
     target = FormState.of(await request.form(), "next").value("next")
     flash(request, f"{referral.prospect_name} is yours.")
     return _back(request, referral, target)
@@ -169,7 +166,6 @@ async def assign(request: Request) -> Response:
             referral,
             owner=owner,
             actor=current_user(request),
-            base_url=settings(request).base_url,
         )
     except service.NotASalesRep as error:
         flash(request, error.message, "error")

@@ -5,6 +5,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal import links
 from portal.errors import Conflict
 from portal.forms import FormState
 from portal.people.access import current_user, public, signed_in
@@ -12,7 +13,7 @@ from portal.people.attribution import remember_referral_code, remembered_referra
 from portal.referrals import forms, service
 from portal.referrals.models import Source
 from portal.referrals.share import qr_code
-from portal.web import client_key, db, flash, redirect, render, settings
+from portal.web import client_key, db, flash, redirect, render
 
 # Shared with the content library's share pages: the same name, value and lifetime.
 
@@ -30,9 +31,7 @@ def _prospect(state: FormState) -> service.Prospect:
 @signed_in
 async def my_referrals(request: Request) -> Response:
     user = current_user(request)
-    link = settings(request).base_url.rstrip("/") + str(
-        request.url_for("referrals:landing", code=user.referral_code).path
-    )
+    link = links.absolute_url("referrals:landing", code=user.referral_code)
     context = {
         "referrals": await service.list_own_referrals(db(request), user),
         "stats": await service.link_stats(db(request), user),
@@ -65,7 +64,6 @@ async def submit_referral(request: Request) -> Response:
             prospect=_prospect(state),
             note=state.value("note"),
             source=Source.FORM,
-            base_url=settings(request).base_url,
         )
     except (service.DuplicateReferral, service.SelfReferral) as error:
         state.add_error("email", error.message)
@@ -138,7 +136,6 @@ async def landing_submit(request: Request) -> Response:
             note=state.value("note"),
             source=Source.LINK,
             client_key=client_key(request),
-            base_url=settings(request).base_url,
         )
     except Conflict:
         # The same answer for "already referred" and "already a member": a public page does

@@ -96,7 +96,7 @@ SHIPPING = {
 }
 
 
-async def seed(session: AsyncSession, people: dict[str, User], *, base_url: str) -> None:
+async def seed(session: AsyncSession, people: dict[str, User]) -> None:
     marketer = people["marketer@acme.example"]
     by_title = {r.title: r for r in await session.scalars(select(Reward))}
     for title, description, kind, cost, inventory, limit, approval, cause in CATALOG:
@@ -144,19 +144,15 @@ async def seed(session: AsyncSession, people: dict[str, User], *, base_url: str)
                 reward_id=by_title[title].id,
                 key=f"demo:{email}:{title}",
                 shipping=SHIPPING.get(email),
-                base_url=base_url,
             )
         if then in ("approve", "fulfil"):
-            await rewards.approve_redemption(
-                session, staff=marketer, redemption_id=redemption.id, base_url=base_url
-            )
+            await rewards.approve_redemption(session, staff=marketer, redemption_id=redemption.id)
         if then == "fulfil":
             await rewards.fulfil_redemption(
                 session,
                 staff=marketer,
                 redemption_id=redemption.id,
                 tracking_note="Royal Mail tracking RM123456789GB",
-                base_url=base_url,
             )
         if then == "reject":
             await rewards.reject_redemption(
@@ -164,5 +160,4 @@ async def seed(session: AsyncSession, people: dict[str, User], *, base_url: str)
                 staff=marketer,
                 redemption_id=redemption.id,
                 reason="The sticker packs are out of stock until March.",
-                base_url=base_url,
             )

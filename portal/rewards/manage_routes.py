@@ -190,13 +190,12 @@ async def decide(request: Request) -> Response:
     form = await request.form()
     action = request.url.path.rsplit("/", 1)[1]
     redemption_id = request.path_params["redemption_id"]
-    base_url = settings(request).base_url
     staff = current_user(request)
     note = str(form.get("note", "")).strip()
     try:
         if action == "approve":
             done = await service.approve_redemption(
-                db(request), staff=staff, redemption_id=redemption_id, base_url=base_url
+                db(request), staff=staff, redemption_id=redemption_id
             )
         elif action == "reject":
             done = await service.reject_redemption(
@@ -204,7 +203,6 @@ async def decide(request: Request) -> Response:
                 staff=staff,
                 redemption_id=redemption_id,
                 reason=note,
-                base_url=base_url,
             )
         else:
             done = await service.fulfil_redemption(
@@ -212,7 +210,6 @@ async def decide(request: Request) -> Response:
                 staff=staff,
                 redemption_id=redemption_id,
                 tracking_note=note,
-                base_url=base_url,
             )
     except PortalError as error:
         if error.status_code == 404:

@@ -10,7 +10,7 @@ from portal.forms import FormState
 from portal.people.access import current_user, signed_in
 from portal.rewards import forms, service
 from portal.rewards.models import RewardKind
-from portal.web import db, flash, redirect, render, settings
+from portal.web import db, flash, redirect, render
 
 
 @signed_in
@@ -65,7 +65,6 @@ async def redeem(request: Request) -> Response:
             reward_id=view.item.reward.id,
             key=state.value("key"),
             shipping=forms.shipping_of(state) if view.item.reward.needs_shipping else None,
-            base_url=settings(request).base_url,
         )
     except service.RedeemRefused as error:
         state.add_error(None, error.message)
@@ -97,7 +96,6 @@ async def cancel(request: Request) -> Response:
             db(request),
             user=current_user(request),
             redemption_id=request.path_params["redemption_id"],
-            base_url=settings(request).base_url,
         )
     except PortalError as error:
         if error.status_code == 404:

@@ -25,7 +25,7 @@ async def _invite(
     session: AsyncSession, inviter, email: str = "new@example.com", roles=(Role.ADVOCATE,)
 ):
     invitation = await auth.invite(
-        session, inviter=inviter, email=email, display_name="Nina New", roles=roles, base_url=BASE
+        session, inviter=inviter, email=email, display_name="Nina New", roles=roles
     )
     email_row = await session.scalar(
         select(OutboxEmail)
@@ -95,7 +95,6 @@ async def test_an_existing_member_cannot_be_invited_again(session: AsyncSession)
             email=member.email.upper(),
             display_name="x",
             roles=[Role.ADVOCATE],
-            base_url=BASE,
         )
 
 
@@ -107,7 +106,6 @@ async def test_only_an_admin_can_invite_an_admin(session: AsyncSession) -> None:
             email="a@example.com",
             display_name="A",
             roles=[Role.ADMIN],
-            base_url=BASE,
         )
     invitation = await auth.invite(
         session,
@@ -115,7 +113,6 @@ async def test_only_an_admin_can_invite_an_admin(session: AsyncSession) -> None:
         email="a@example.com",
         display_name="A",
         roles=[Role.ADMIN],
-        base_url=BASE,
     )
     assert Role.ADMIN in invitation.user.role_set
 
@@ -124,10 +121,10 @@ async def test_unaccepted_invitations_get_one_reminder_with_a_fresh_link(
     session: AsyncSession,
 ) -> None:
     _, _, old_token = await _invite(session, await make_marketer(session))
-    assert await auth.remind_unaccepted_invitations(session, base_url=BASE) == 0
+    assert await auth.remind_unaccepted_invitations(session) == 0
     with clock.shifted(timedelta(days=3, minutes=1)):
-        assert await auth.remind_unaccepted_invitations(session, base_url=BASE) == 1
-        assert await auth.remind_unaccepted_invitations(session, base_url=BASE) == 0
+        assert await auth.remind_unaccepted_invitations(session) == 1
+        assert await auth.remind_unaccepted_invitations(session) == 0
         reminder = await session.scalar(
             select(OutboxEmail).where(OutboxEmail.kind == "invitation_reminder")
         )

@@ -29,7 +29,7 @@ async def _reset_links(session: AsyncSession, email: str) -> list[str]:
 async def test_reset_link_works_once_and_signs_out_other_sessions(session: AsyncSession) -> None:
     user = await make_advocate(session)
     epoch = user.session_epoch
-    await auth.request_password_reset(session, email=user.email, base_url=BASE)
+    await auth.request_password_reset(session, email=user.email)
     [token] = await _reset_links(session, user.email)
     await auth.reset_password(session, token=token, password="brand new password")
     assert user.session_epoch == epoch + 1
@@ -40,8 +40,8 @@ async def test_reset_link_works_once_and_signs_out_other_sessions(session: Async
 
 async def test_a_new_reset_link_invalidates_older_ones(session: AsyncSession) -> None:
     user = await make_advocate(session)
-    await auth.request_password_reset(session, email=user.email, base_url=BASE)
-    await auth.request_password_reset(session, email=user.email, base_url=BASE)
+    await auth.request_password_reset(session, email=user.email)
+    await auth.request_password_reset(session, email=user.email)
     first, second = await _reset_links(session, user.email)
     with pytest.raises(auth.InvalidLink):
         await auth.check_reset(session, first)
@@ -50,7 +50,7 @@ async def test_a_new_reset_link_invalidates_older_ones(session: AsyncSession) ->
 
 async def test_reset_link_expires_after_an_hour(session: AsyncSession) -> None:
     user = await make_advocate(session)
-    await auth.request_password_reset(session, email=user.email, base_url=BASE)
+    await auth.request_password_reset(session, email=user.email)
     [token] = await _reset_links(session, user.email)
     with clock.shifted(timedelta(minutes=59)):
         await auth.check_reset(session, token)
@@ -61,8 +61,8 @@ async def test_reset_link_expires_after_an_hour(session: AsyncSession) -> None:
 
 async def test_unknown_and_inactive_addresses_get_no_email(session: AsyncSession) -> None:
     suspended = await make_user(session, status=UserStatus.SUSPENDED)
-    await auth.request_password_reset(session, email="nobody@example.com", base_url=BASE)
-    await auth.request_password_reset(session, email=suspended.email, base_url=BASE)
+    await auth.request_password_reset(session, email="nobody@example.com")
+    await auth.request_password_reset(session, email=suspended.email)
     assert await session.scalar(select(func.count()).select_from(OutboxEmail)) == 0
 
 
@@ -96,7 +96,7 @@ async def test_reset_page_changes_the_password_and_signs_out_the_other_device(
         await login_as(other_device, user)
         assert (await other_device.get("/")).status_code == 200
 
-        await auth.request_password_reset(session, email=user.email, base_url=BASE)
+        await auth.request_password_reset(session, email=user.email)
         [token] = await _reset_links(session, user.email)
         weak = await post_form(
             client,
@@ -122,7 +122,7 @@ async def test_reset_page_changes_the_password_and_signs_out_the_other_device(
 
 async def test_old_password_stops_working_after_a_reset(session: AsyncSession) -> None:
     user = await make_advocate(session)
-    await auth.request_password_reset(session, email=user.email, base_url=BASE)
+    await auth.request_password_reset(session, email=user.email)
     [token] = await _reset_links(session, user.email)
     await auth.reset_password(session, token=token, password="brand new password")
     with pytest.raises(auth.InvalidCredentials):

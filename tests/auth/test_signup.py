@@ -23,7 +23,7 @@ APPLICANT = {
 
 async def _sign_up(session: AsyncSession, **overrides: str):
     values = {**APPLICANT, **overrides}
-    return await auth.sign_up(session, base_url=BASE, **values)
+    return await auth.sign_up(session, **values)
 
 
 async def test_sign_up_is_closed_by_default(
@@ -53,7 +53,7 @@ async def test_sign_up_with_approval_waits_and_tells_the_approvers(session: Asyn
     assert notice.to_address == admin.email
     assert "Pat Newcomer" in notice.text_body
 
-    await auth.approve_signup(session, actor=admin, user=user, base_url=BASE)
+    await auth.approve_signup(session, actor=admin, user=user)
     assert user.status == UserStatus.ACTIVE
     welcome = await session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "signup_approved"))
     assert welcome is not None

@@ -33,9 +33,7 @@ CALLBACK = f"{BASE}/login/sso/callback?"
 async def _sso(
     session: AsyncSession, email: str, *, verified: bool = True, name: str = "Ada Lovelace"
 ) -> User:
-    return await auth.sso_sign_in(
-        session, email=email, email_verified=verified, name=name, base_url=BASE
-    )
+    return await auth.sso_sign_in(session, email=email, email_verified=verified, name=name)
 
 
 async def _audit(session: AsyncSession, action: str, user: User) -> list[AuditEntry]:
@@ -87,7 +85,6 @@ async def test_an_invited_user_is_activated_and_their_invitation_is_spent(
         email="nina@example.com",
         display_name="Nina New",
         roles=[Role.ADVOCATE],
-        base_url=BASE,
     )
     user = await _sso(session, "nina@example.com", name="Nina From The Provider")
     assert user.id == invitation.user.id

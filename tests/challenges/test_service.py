@@ -61,11 +61,9 @@ async def test_a_manual_entry_waits_and_approval_pays_once(session: AsyncSession
     [queued] = await challenges.approval_queue(session)
     assert queued.id == submission.id
 
-    await challenges.approve_submission(
-        session, staff=marketer, submission_id=submission.id, base_url=BASE
-    )
+    await challenges.approve_submission(session, staff=marketer, submission_id=submission.id)
     again = await challenges.approve_submission(
-        session, staff=marketer, submission_id=submission.id, base_url=BASE
+        session, staff=marketer, submission_id=submission.id
     )
     assert again.status == SubmissionStatus.APPROVED
     assert await _balance(session, advocate) == 80
@@ -90,17 +88,16 @@ async def test_rejection_tells_the_advocate_why_frees_the_slot_and_cannot_be_und
     submission = await _submit(session, advocate, challenge)
     with pytest.raises(PortalError, match="Say why"):
         await challenges.reject_submission(
-            session, staff=marketer, submission_id=submission.id, base_url=BASE, feedback=" "
+            session, staff=marketer, submission_id=submission.id, feedback=" "
         )
     await challenges.reject_submission(
         session,
         staff=marketer,
         submission_id=submission.id,
-        base_url=BASE,
         feedback="The link is broken.",
     )
     await challenges.reject_submission(
-        session, staff=marketer, submission_id=submission.id, base_url=BASE, feedback="Twice"
+        session, staff=marketer, submission_id=submission.id, feedback="Twice"
     )
     await session.refresh(submission)
     await session.refresh(challenge)
@@ -116,9 +113,7 @@ async def test_rejection_tells_the_advocate_why_frees_the_slot_and_cannot_be_und
     assert "Why: The link is broken." in email.text_body
     assert f"http://portal.test/challenges/{challenge.id}" in email.text_body
     with pytest.raises(challenges.AlreadyDecided):
-        await challenges.approve_submission(
-            session, staff=marketer, submission_id=submission.id, base_url=BASE
-        )
+        await challenges.approve_submission(session, staff=marketer, submission_id=submission.id)
     assert await _balance(session, advocate) == 0
     retry = await _submit(session, advocate, challenge, key="k2")
     assert retry.status == SubmissionStatus.PENDING
@@ -233,9 +228,7 @@ async def test_tabs_follow_the_advocates_entries_and_dismissals(session: AsyncSe
     assert await titles(challenges.Tab.DISMISSED) == ["Later"]
     await challenges.restore_challenge(session, user=advocate, challenge_id=later.id)
     assert await titles(challenges.Tab.AVAILABLE) == ["Later", "Repeat"]
-    await challenges.approve_submission(
-        session, staff=marketer, submission_id=pending.id, base_url=BASE
-    )
+    await challenges.approve_submission(session, staff=marketer, submission_id=pending.id)
     assert await titles(challenges.Tab.COMPLETED) == ["Auto", "Manual", "Repeat"]
     [card] = await challenges.cards(
         session, viewer=advocate, tab=challenges.Tab.AVAILABLE, type=ChallengeType.SHARE_LINK
@@ -309,7 +302,7 @@ async def test_bulk_decisions_skip_what_was_already_decided(session: AsyncSessio
         for n in range(3)
     ]
     await challenges.reject_submission(
-        session, staff=marketer, submission_id=entries[0].id, base_url=BASE, feedback="No proof."
+        session, staff=marketer, submission_id=entries[0].id, feedback="No proof."
     )
     result = await challenges.decide_many(
         session,
@@ -317,7 +310,6 @@ async def test_bulk_decisions_skip_what_was_already_decided(session: AsyncSessio
         submission_ids=[e.id for e in entries],
         approve=True,
         feedback="",
-        base_url=BASE,
     )
     assert (result.done, result.skipped) == (2, [f"#{entries[0].id}"])
     stats = (await challenges.stats_by_challenge(session))[challenge.id]

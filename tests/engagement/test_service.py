@@ -22,7 +22,7 @@ async def _kinds_sent(session: AsyncSession, user) -> list[str]:
 
 
 async def _onboard(session: AsyncSession) -> int:
-    return await engagement.send_onboarding(session, base_url=BASE, now=clock.utcnow())
+    return await engagement.send_onboarding(session, now=clock.utcnow())
 
 
 async def test_onboarding_steps_through_the_days_once_each(session: AsyncSession) -> None:
@@ -76,9 +76,7 @@ async def test_quiet_advocates_get_two_different_nudges_once_per_quiet_spell(
     await give_points(session, advocate, 500)
 
     async def nudge() -> int:
-        return await engagement.nudge_quiet_advocates(
-            session, base_url=BASE, now=clock.utcnow(), after_days=30
-        )
+        return await engagement.nudge_quiet_advocates(session, now=clock.utcnow(), after_days=30)
 
     assert await nudge() == 0
     with clock.shifted(timedelta(days=31)):
@@ -105,10 +103,7 @@ async def test_people_who_switched_reminders_off_get_no_nudges(session: AsyncSes
     await preferences.save_preferences(session, user=advocate, wanted={EmailCategory.DIGESTS})
     with clock.shifted(timedelta(days=31)):
         assert (
-            await engagement.nudge_quiet_advocates(
-                session, base_url=BASE, now=clock.utcnow(), after_days=30
-            )
-            == 0
+            await engagement.nudge_quiet_advocates(session, now=clock.utcnow(), after_days=30) == 0
         )
     assert await _kinds_sent(session, advocate) == []
 
@@ -122,14 +117,9 @@ async def test_weekly_digest_reports_the_week_and_the_rank_change(session: Async
         await points.award(session, climber, points=100, reason="r", key="old:climber")
     with clock.shifted(-timedelta(days=clock.utcnow().weekday() + 3)):  # last week
         await points.award(session, climber, points=900, reason="r", key="last:climber")
-    sent = await engagement.send_weekly_digest(
-        session, base_url=BASE, now=monday + timedelta(hours=8)
-    )
+    sent = await engagement.send_weekly_digest(session, now=monday + timedelta(hours=8))
     assert sent == 2
-    assert (
-        await engagement.send_weekly_digest(session, base_url=BASE, now=monday + timedelta(hours=9))
-        == 0
-    )
+    assert await engagement.send_weekly_digest(session, now=monday + timedelta(hours=9)) == 0
     digest = await session.scalar(
         select(OutboxEmail).where(
             OutboxEmail.kind == "weekly_digest", OutboxEmail.user_id == climber.id
@@ -166,7 +156,7 @@ async def test_day_7_brings_training_and_the_digest_names_new_content(
     )
     assert "Getting started in 5 minutes" in training.text_body
     next_monday = clock.utcnow() + timedelta(days=7 - clock.utcnow().weekday())
-    await engagement.send_weekly_digest(session, base_url=BASE, now=next_monday)
+    await engagement.send_weekly_digest(session, now=next_monday)
     digest = await session.scalar(
         select(OutboxEmail).where(
             OutboxEmail.kind == "weekly_digest", OutboxEmail.user_id == advocate.id
@@ -203,8 +193,8 @@ async def test_challenges_reach_the_nudges_day_2_and_the_ending_soon_reminder(
     )
     assert day_two.text_body.index(big.title) < day_two.text_body.index("Share the launch post")
 
-    sent = await engagement.remind_challenges_ending(session, base_url=BASE, now=clock.utcnow())
-    again = await engagement.remind_challenges_ending(session, base_url=BASE, now=clock.utcnow())
+    sent = await engagement.remind_challenges_ending(session, now=clock.utcnow())
+    again = await engagement.remind_challenges_ending(session, now=clock.utcnow())
     assert again == 0
     reminded = set(
         await session.scalars(

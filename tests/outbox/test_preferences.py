@@ -34,7 +34,6 @@ async def _queue(session: AsyncSession, user, category=EmailCategory.REWARDS):
             "link": f"{BASE}/rewards",
         },
         category=category,
-        base_url=BASE,
     )
 
 

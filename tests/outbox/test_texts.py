@@ -45,7 +45,6 @@ async def test_marketer_previews_then_saves_their_wording_and_new_emails_use_it(
         email="new@example.com",
         display_name="Nia",
         roles=[Role.ADVOCATE],
-        base_url="http://portal.test",
     )
     email = await session.scalar(
         select(OutboxEmail).where(OutboxEmail.to_address == "new@example.com")

@@ -225,7 +225,6 @@ async def test_ledger_rows_link_to_what_earned_or_spent_the_points(
         reward_id=reward.id,
         key="link",
         shipping=None,
-        base_url="http://portal.test",
     )
     await login_as(client, advocate)
     page = _page(await client.get("/points/"))

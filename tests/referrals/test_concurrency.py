@@ -44,7 +44,6 @@ async def test_two_advocates_referring_the_same_prospect_at_once_make_one_referr
                     prospect=referrals.Prospect(
                         name="Grace", email=f"Grace@{domain}" if n else f"grace@{domain.upper()}"
                     ),
-                    base_url="http://portal.test",
                 )
                 await asyncio.sleep(0.05)  # hold the row uncommitted while the other one tries
                 await session.commit()

@@ -23,7 +23,7 @@ async def _owned(session: AsyncSession, owner_id: int, **kwargs: object):  # typ
     referral = await make_referral(session, advocate, **kwargs)  # type: ignore[arg-type]
     loaded = await referrals.access_referral(session, referral.id)
     rep = await referrals.access_rep(session, owner_id)
-    await referrals.assign_referral(session, loaded, owner=rep, actor=rep, base_url=BASE)
+    await referrals.assign_referral(session, loaded, owner=rep, actor=rep)
     return loaded
 
 
@@ -46,26 +46,26 @@ async def test_quiet_referrals_remind_their_owner_once_per_quiet_spell(
         quiet = await _owned(session, rep.id, name="Quiet Prospect")
         closed = await _owned(session, rep.id, name="Closed Prospect")
         await referrals.move_referral(
-            session, closed, to=Stage.LOST, actor=rep, reason=CloseReason.NOT_A_FIT, base_url=BASE
+            session, closed, to=Stage.LOST, actor=rep, reason=CloseReason.NOT_A_FIT
         )
     await _owned(session, rep.id, name="Fresh Prospect")
     with clock.shifted(-timedelta(days=20)):
         advocate = await make_advocate(session)
         await make_referral(session, advocate, name="Nobody's Prospect")
 
-    assert await referrals.remind_stale_referrals(session, base_url=BASE) == 1
-    assert await referrals.remind_stale_referrals(session, base_url=BASE) == 0
+    assert await referrals.remind_stale_referrals(session) == 1
+    assert await referrals.remind_stale_referrals(session) == 0
     assert await _reminders(session, rep.id) == 1
     email = await session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "referral_stale"))
     assert email is not None
     assert "Quiet Prospect has been at Submitted for 20 days" in email.text_body
 
     with clock.shifted(timedelta(days=1)):  # the rep acts: a new quiet spell starts
-        await referrals.move_referral(session, quiet, to=Stage.CONTACTED, actor=rep, base_url=BASE)
+        await referrals.move_referral(session, quiet, to=Stage.CONTACTED, actor=rep)
     with clock.shifted(timedelta(days=10)):
-        assert await referrals.remind_stale_referrals(session, base_url=BASE) == 0
+        assert await referrals.remind_stale_referrals(session) == 0
     with clock.shifted(timedelta(days=16)):
-        assert await referrals.remind_stale_referrals(session, base_url=BASE) == 2  # + Fresh
+        assert await referrals.remind_stale_referrals(session) == 2  # + Fresh
     assert await _reminders(session, rep.id) == 3
 
 

@@ -107,7 +107,7 @@ async def test_my_referrals_lists_timelines_and_the_share_box_but_never_internal
     loaded = await referrals.access_referral(session, referral.id)
     await referrals.add_note(session, loaded, author=rep, body="Secret: budget is tiny")
     await referrals.move_referral(
-        session, loaded, to=Stage.QUALIFIED, actor=rep, note="internal hunch", base_url="x"
+        session, loaded, to=Stage.QUALIFIED, actor=rep, note="internal hunch"
     )
     await login_as(client, ada)
     for path in ("/referrals/", f"/referrals/{referral.id}"):

@@ -28,7 +28,6 @@ async def _move(session: AsyncSession, referral: Referral, to: Stage, actor: Use
         loaded,
         to=to,
         actor=actor,
-        base_url=BASE,
         **kw,  # type: ignore[arg-type]
     )
 
@@ -250,11 +249,11 @@ async def test_claiming_and_assigning_tell_the_new_owner_and_are_audited(
     referral = await make_referral(session, ada)
     loaded = await referrals.access_referral(session, referral.id)
     rep = await referrals.access_rep(session, sam.id)
-    await referrals.assign_referral(session, loaded, owner=rep, actor=sam, base_url=BASE)
+    await referrals.assign_referral(session, loaded, owner=rep, actor=sam)
     assert await session.scalar(select(func.count()).where(Notification.user_id == sam.id)) == 0
     loaded = await referrals.access_referral(session, referral.id)
     other = await referrals.access_rep(session, kim.id)
-    await referrals.assign_referral(session, loaded, owner=other, actor=sam, base_url=BASE)
+    await referrals.assign_referral(session, loaded, owner=other, actor=sam)
     told = await session.scalar(select(Notification).where(Notification.user_id == kim.id))
     assert told is not None
     assert told.kind == "referral_assigned"
@@ -271,7 +270,7 @@ async def test_only_sales_staff_can_own_a_referral(session: AsyncSession) -> Non
     loaded = await referrals.access_referral(session, referral.id)
     advocate = await referrals.access_rep(session, ada.id)
     with pytest.raises(referrals.NotASalesRep):
-        await referrals.assign_referral(session, loaded, owner=advocate, actor=rep, base_url=BASE)
+        await referrals.assign_referral(session, loaded, owner=advocate, actor=rep)
 
 
 async def test_another_advocates_referral_is_not_found(session: AsyncSession) -> None:
@@ -344,7 +343,6 @@ async def test_many_landing_sign_ups_from_one_address_are_flagged(session: Async
                 prospect=referrals.Prospect(name=f"P{n}", email=f"p{n}@corp{n}.example"),
                 source=Source.LINK,
                 client_key="same-hash",
-                base_url=BASE,
             )
         )
     assert [Flag.SAME_ADDRESS in r.flag_list for r in made] == [False, False, False, True]

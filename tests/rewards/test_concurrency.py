@@ -42,7 +42,6 @@ async def _race(
                     reward_id=reward.id,
                     key=f"race:{advocate.id}",
                     shipping=None,
-                    base_url=BASE,
                 )
             except rewards.RedeemRefused:
                 await session.rollback()
@@ -104,7 +103,6 @@ async def test_the_same_advocate_double_submitting_gets_one_redemption(
                 reward_id=reward.id,
                 key="one-form",
                 shipping=None,
-                base_url=BASE,
             )
             await session.commit()
             return redemption.id

@@ -123,7 +123,6 @@ async def test_another_advocates_redemption_is_404(
         reward_id=reward.id,
         key="o",
         shipping=SHIPPING,
-        base_url="http://portal.test",
     )
     await login_as(client, await make_advocate(session))
     assert (await client.get(f"/rewards/redemptions/{redemption.id}")).status_code == 404
@@ -144,7 +143,6 @@ async def test_cancel_refunds_and_shows_in_the_timeline(
         reward_id=reward.id,
         key="c",
         shipping=SHIPPING,
-        base_url="http://portal.test",
     )
     await login_as(client, advocate)
     await post_form(client, f"/rewards/redemptions/{redemption.id}/cancel", {})
@@ -165,7 +163,6 @@ async def test_marketer_works_the_queue_and_exports_it(
         reward_id=reward.id,
         key="q1",
         shipping=SHIPPING,
-        base_url="http://portal.test",
     )
     second = await rewards.request_redemption(
         session,
@@ -173,7 +170,6 @@ async def test_marketer_works_the_queue_and_exports_it(
         reward_id=reward.id,
         key="q2",
         shipping=SHIPPING,
-        base_url="http://portal.test",
     )
     await login_as(client, await make_marketer(session))
     queue = _page(await client.get("/manage/rewards/queue?status=requested"))

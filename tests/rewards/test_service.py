@@ -22,7 +22,7 @@ SHIPPING = {
 
 async def _redeem(session, user, reward, key="k1", shipping=SHIPPING):
     return await rewards.request_redemption(
-        session, user=user, reward_id=reward.id, key=key, shipping=shipping, base_url=BASE
+        session, user=user, reward_id=reward.id, key=key, shipping=shipping
     )
 
 
@@ -137,14 +137,14 @@ async def test_rejecting_refunds_once_and_returns_the_unit(session: AsyncSession
     redemption = await _redeem(session, advocate, reward)
     with pytest.raises(Exception, match="Say why"):
         await rewards.reject_redemption(
-            session, staff=marketer, redemption_id=redemption.id, reason=" ", base_url=BASE
+            session, staff=marketer, redemption_id=redemption.id, reason=" "
         )
     await rewards.reject_redemption(
-        session, staff=marketer, redemption_id=redemption.id, reason="Out of size L", base_url=BASE
+        session, staff=marketer, redemption_id=redemption.id, reason="Out of size L"
     )
     with pytest.raises(Conflict):
         await rewards.reject_redemption(
-            session, staff=marketer, redemption_id=redemption.id, reason="again", base_url=BASE
+            session, staff=marketer, redemption_id=redemption.id, reason="again"
         )
     assert (await points.balance_of(session, advocate)).current == 600
     await session.refresh(reward)
@@ -157,18 +157,14 @@ async def test_cancel_only_while_requested(session: AsyncSession) -> None:
     await give_points(session, advocate, 1_000)
     reward = await make_reward(session)
     first = await _redeem(session, advocate, reward, key="c1")
-    await rewards.cancel_redemption(session, user=advocate, redemption_id=first.id, base_url=BASE)
+    await rewards.cancel_redemption(session, user=advocate, redemption_id=first.id)
     assert (await points.balance_of(session, advocate)).current == 1_000
     second = await _redeem(session, advocate, reward, key="c2")
-    await rewards.approve_redemption(
-        session, staff=marketer, redemption_id=second.id, base_url=BASE
-    )
+    await rewards.approve_redemption(session, staff=marketer, redemption_id=second.id)
     with pytest.raises(Exception, match="still waiting"):
-        await rewards.cancel_redemption(
-            session, user=advocate, redemption_id=second.id, base_url=BASE
-        )
+        await rewards.cancel_redemption(session, user=advocate, redemption_id=second.id)
     done = await rewards.fulfil_redemption(
-        session, staff=marketer, redemption_id=second.id, tracking_note="DHL 123", base_url=BASE
+        session, staff=marketer, redemption_id=second.id, tracking_note="DHL 123"
     )
     assert done.status == RedemptionStatus.FULFILLED
     assert done.tracking_note == "DHL 123"
@@ -183,15 +179,13 @@ async def test_a_revealed_code_does_not_go_back_to_the_pool(session: AsyncSessio
     )
     await rewards.add_codes(session, staff=marketer, reward_id=reward.id, codes=["ONE", "TWO"])
     redemption = await _redeem(session, advocate, reward, shipping=None)
-    await rewards.approve_redemption(
-        session, staff=marketer, redemption_id=redemption.id, base_url=BASE
-    )
+    await rewards.approve_redemption(session, staff=marketer, redemption_id=redemption.id)
     free = await session.scalar(select(func.count()).where(RewardCode.redemption_id.is_(None)))
     assert free == 1
     # a fulfilled code redemption can't be rejected: the code was seen
     with pytest.raises(Exception, match="already handled"):
         await rewards.reject_redemption(
-            session, staff=marketer, redemption_id=redemption.id, reason="oops", base_url=BASE
+            session, staff=marketer, redemption_id=redemption.id, reason="oops"
         )
     assert await session.scalar(select(func.count()).where(RewardCode.redemption_id.is_(None))) == 1
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from portal import events
+from portal import events, links
 from portal.audit import service as audit
 from portal.auth.models import Invitation, PasswordReset
 from portal.auth.service.accounts import (
@@ -23,7 +23,7 @@ from portal.errors import Conflict, Forbidden, PortalError
 from portal.outbox import service as outbox
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.program import service as program
-from portal.program.service import ProgramConfig, SignupMode
+from portal.program.service import SignupMode
 from portal.tokens import hash_token, new_token, same_hash
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -65,7 +65,6 @@ async def invite(
     email: str,
     display_name: str,
     roles: Iterable[Role],
-    base_url: str,
 ) -> Invitation:
     """Invites a new person, or sends an invited person a fresh link (older links stop working)."""
     roles = set(roles) or {Role.ADVOCATE}
@@ -93,19 +92,15 @@ async def invite(
     )
     session.add(invitation)
     await session.flush()
-    config = await program.load(session)
     await outbox.queue_email(
         session,
         to=user.email,
         user_id=user.id,
-        subject=f"{inviter.display_name} invited you to {config.program_name}",
         kind="invitation",
         context={
             "name": user.display_name,
             "inviter": inviter.display_name,
-            "program_name": config.program_name,
-            "tagline": config.tagline,
-            "link": f"{base_url}/invitations/{token}",
+            "link": links.absolute_url("auth:accept", token=token),
             "expires_at": invitation.expires_at,
         },
     )
@@ -182,7 +177,7 @@ async def accept_invitation(
     return user
 
 
-async def remind_unaccepted_invitations(session: AsyncSession, *, base_url: str) -> int:
+async def remind_unaccepted_invitations(session: AsyncSession) -> int:
     """One reminder for invitations still open 3 days after they were sent. The reminder carries
     a fresh link, because the original token is only ever stored hashed."""
     due = await session.scalars(
@@ -197,7 +192,6 @@ async def remind_unaccepted_invitations(session: AsyncSession, *, base_url: str)
         .options(selectinload(Invitation.user).selectinload(User.roles))
         .options(selectinload(Invitation.invited_by))
     )
-    config = await program.load(session)
     sent = 0
     for invitation in due:
         if invitation.user.status != UserStatus.INVITED:
@@ -210,14 +204,11 @@ async def remind_unaccepted_invitations(session: AsyncSession, *, base_url: str)
             session,
             to=invitation.user.email,
             user_id=invitation.user.id,
-            subject=f"Reminder: your invitation to {config.program_name}",
             kind="invitation_reminder",
             context={
                 "name": invitation.user.display_name,
                 "inviter": inviter,
-                "program_name": config.program_name,
-                "tagline": config.tagline,
-                "link": f"{base_url}/invitations/{token}",
+                "link": links.absolute_url("auth:accept", token=token),
                 "expires_at": invitation.expires_at,
             },
         )
@@ -226,7 +217,7 @@ async def remind_unaccepted_invitations(session: AsyncSession, *, base_url: str)
     return sent
 
 
-async def request_password_reset(session: AsyncSession, *, email: str, base_url: str) -> None:
+async def request_password_reset(session: AsyncSession, *, email: str) -> None:
     """Emails a reset link to an active account; answers the same way for any address."""
     user = await find_user_by_email(session, email)
     if user is None or user.status != UserStatus.ACTIVE:
@@ -242,17 +233,14 @@ async def request_password_reset(session: AsyncSession, *, email: str, base_url:
     reset = PasswordReset(user_id=user.id, token_hash=token_hash, expires_at=now + RESET_LIFETIME)
     session.add(reset)
     await session.flush()
-    config = await program.load(session)
     await outbox.queue_email(
         session,
         to=user.email,
         user_id=user.id,
-        subject=f"Reset your {config.program_name} password",
         kind="password_reset",
         context={
             "name": user.display_name,
-            "program_name": config.program_name,
-            "link": f"{base_url}/reset-password/{token}",
+            "link": links.absolute_url("auth:reset", token=token),
         },
     )
 
@@ -308,7 +296,6 @@ async def sign_up(
     password: str,
     company: str,
     job_title: str,
-    base_url: str,
 ) -> User:
     """A new advocate joins through open sign-up: active at once, or pending approval."""
     config = await program.load(session)
@@ -334,16 +321,14 @@ async def sign_up(
         summary=f"{user.email} signed up" + (" (waiting for approval)" if needs_approval else ""),
     )
     if needs_approval:
-        await notify_approvers(session, applicant=user, config=config, base_url=base_url)
+        await notify_approvers(session, applicant=user)
     else:
         user.record_login(utcnow())
         await events.publish(session, events.AdvocateJoined(user_id=user.id))
     return user
 
 
-async def notify_approvers(
-    session: AsyncSession, *, applicant: User, config: ProgramConfig, base_url: str
-) -> None:
+async def notify_approvers(session: AsyncSession, *, applicant: User) -> None:
     """Emails every active marketer and admin that a sign-up is waiting for their approval."""
     approvers = await session.scalars(
         select(User).where(
@@ -356,37 +341,29 @@ async def notify_approvers(
             session,
             to=approver.email,
             user_id=approver.id,
-            subject=f"{applicant.display_name} wants to join {config.program_name}",
             kind="signup_pending",
             context={
                 "name": approver.display_name,
                 "applicant": applicant.display_name,
                 "applicant_email": applicant.email,
                 "company": applicant.company,
-                "program_name": config.program_name,
-                "link": f"{base_url}/manage/people?status=pending",
+                "link": links.absolute_url("people:list") + "?status=pending",
             },
         )
 
 
-async def approve_signup(session: AsyncSession, *, actor: User, user: User, base_url: str) -> User:
+async def approve_signup(session: AsyncSession, *, actor: User, user: User) -> User:
     if user.status != UserStatus.PENDING:
         raise Conflict("This sign-up was already handled.")
     await change_status(
         session, actor=actor, user=user, status=UserStatus.ACTIVE, action="user.signup_approved"
     )
-    config = await program.load(session)
     await outbox.queue_email(
         session,
         to=user.email,
         user_id=user.id,
-        subject=f"Welcome to {config.program_name}: you're in",
         kind="signup_approved",
-        context={
-            "name": user.display_name,
-            "program_name": config.program_name,
-            "link": f"{base_url}/login",
-        },
+        context={"name": user.display_name, "link": links.absolute_url("auth:login")},
     )
     await events.publish(session, events.AdvocateJoined(user_id=user.id))
     return user

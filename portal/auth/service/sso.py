@@ -46,7 +46,7 @@ class NoAccountForEmail(PortalError):
 
 
 async def sso_sign_in(
-    session: AsyncSession, *, email: str, email_verified: bool, name: str, base_url: str
+    session: AsyncSession, *, email: str, email_verified: bool, name: str
 ) -> User:
     """The user a verified email from the provider signs in as.
 
@@ -57,7 +57,7 @@ async def sso_sign_in(
         raise EmailNotVerified()
     user = await find_user_by_email(session, email)
     if user is None:
-        return await _join(session, email=email, name=name, base_url=base_url)
+        return await _join(session, email=email, name=name)
     if user.status in NOT_ACTIVE:
         raise AccountNotActive(NOT_ACTIVE[user.status])
     if user.status == UserStatus.INVITED:
@@ -78,7 +78,7 @@ async def sso_sign_in(
     return user
 
 
-async def _join(session: AsyncSession, *, email: str, name: str, base_url: str) -> User:
+async def _join(session: AsyncSession, *, email: str, name: str) -> User:
     config = await program.load(session)
     if config.signup_mode == SignupMode.CLOSED:
         raise NoAccountForEmail(email)
@@ -101,7 +101,7 @@ async def _join(session: AsyncSession, *, email: str, name: str, base_url: str) 
         + (" (waiting for approval)" if needs_approval else ""),
     )
     if needs_approval:
-        await notify_approvers(session, applicant=user, config=config, base_url=base_url)
+        await notify_approvers(session, applicant=user)
     else:
         now = utcnow()
         user.record_login(now)

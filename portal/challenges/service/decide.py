@@ -18,11 +18,9 @@ from portal.challenges.service.rules import BADGE_COUNTS, AlreadyDecided
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
 from portal.notifications import service as notifications
-from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
 from portal.points import service as points
-from portal.program import service as program
 
 # --- deciding --------------------------------------------------------------------------------
 
@@ -50,13 +48,7 @@ async def _approve(
         actor=by,
     )
     if by is not None:
-        await notifications.notify(
-            session,
-            user_id=user.id,
-            kind="submission_approved",
-            title=f"+{submission.points:,} points: {challenge.title} approved",
-            link=f"/challenges/{challenge.id}",
-        )
+        await _tell_decision(session, submission)
     await _award_count_badges(session, user)
 
 
@@ -130,7 +122,7 @@ async def _decide(
 
 
 async def approve_submission(
-    session: AsyncSession, *, staff: User, submission_id: int, base_url: str, feedback: str = ""
+    session: AsyncSession, *, staff: User, submission_id: int, feedback: str = ""
 ) -> Submission:
     """Pays the points once (key `submission:<id>:approved`); approving again changes nothing."""
     submission = await access_submission(session, submission_id)
@@ -142,12 +134,11 @@ async def approve_submission(
             session, submission, challenge=submission.challenge, user=submission.user, by=staff
         )
         await _audit(session, staff, submission, "challenges.submission_approved", feedback)
-        await _email_decision(session, submission, base_url=base_url)
     return submission
 
 
 async def reject_submission(
-    session: AsyncSession, *, staff: User, submission_id: int, feedback: str, base_url: str
+    session: AsyncSession, *, staff: User, submission_id: int, feedback: str
 ) -> Submission:
     """Frees the slot and tells the advocate why; rejecting again changes nothing."""
     feedback = feedback.strip()[:1000]
@@ -165,17 +156,8 @@ async def reject_submission(
         .execution_options(synchronize_session=False)
     )
     await _publish_decision(session, submission)
-    challenge = submission.challenge
-    await notifications.notify(
-        session,
-        user_id=submission.user_id,
-        kind="submission_rejected",
-        title=f"Your entry for {challenge.title} was not approved",
-        body=feedback,
-        link=f"/challenges/{challenge.id}",
-    )
+    await _tell_decision(session, submission)
     await _audit(session, staff, submission, "challenges.submission_rejected", feedback)
-    await _email_decision(session, submission, base_url=base_url)
     return submission
 
 
@@ -192,7 +174,6 @@ async def decide_many(
     submission_ids: list[int],
     approve: bool,
     feedback: str,
-    base_url: str,
 ) -> BulkResult:
     """Approves or rejects each; one already decided the other way is skipped and named."""
     if not submission_ids:
@@ -210,7 +191,6 @@ async def decide_many(
                         staff=staff,
                         submission_id=submission_id,
                         feedback=feedback,
-                        base_url=base_url,
                     )
                 else:
                     await reject_submission(
@@ -218,7 +198,6 @@ async def decide_many(
                         staff=staff,
                         submission_id=submission_id,
                         feedback=feedback,
-                        base_url=base_url,
                     )
         except (AlreadyDecided, NotFound):
             skipped.append(f"#{submission_id}")
@@ -227,32 +206,26 @@ async def decide_many(
     return BulkResult(done=done, skipped=skipped)
 
 
-async def _email_decision(session: AsyncSession, submission: Submission, *, base_url: str) -> None:
-    """Tells the advocate a marketer's decision by email (the bell has it too)."""
-    challenge, user = submission.challenge, submission.user
+async def _tell_decision(session: AsyncSession, submission: Submission) -> None:
+    """Tells the advocate a marketer's decision, in the bell and by email."""
+    challenge = submission.challenge
     approved = submission.status == SubmissionStatus.APPROVED
-    title = (
-        f"Your entry for {challenge.title} is approved: +{submission.points:,} points"
-        if approved
-        else f"Your entry for {challenge.title} was not approved"
-    )
-    config = await program.load(session)
-    await outbox.queue_email(
+    if approved:
+        bell = f"+{submission.points:,} points: {challenge.title} approved"
+        subject = f"Your entry for {challenge.title} is approved: +{submission.points:,} points"
+    else:
+        bell = subject = f"Your entry for {challenge.title} was not approved"
+    await notifications.tell(
         session,
-        to=user.email,
-        user_id=user.id,
-        subject=title,
-        kind="submission_decided",
+        submission.user,
+        kind="submission_approved" if approved else "submission_rejected",
+        title=bell,
+        body="" if approved else submission.feedback,
+        route="challenges:detail",
+        params={"challenge_id": challenge.id},
         category=EmailCategory.CHALLENGES,
-        base_url=base_url.rstrip("/"),
-        context={
-            "name": user.display_name,
-            "program_name": config.program_name,
-            "title": title,
-            "approved": approved,
-            "feedback": submission.feedback,
-            "link": f"{base_url.rstrip('/')}/challenges/{challenge.id}",
-        },
+        email_kind="submission_decided",
+        email_context={"title": subject, "approved": approved, "feedback": submission.feedback},
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal import links
 from portal.audit import service as audit
 from portal.challenges.models import (
     Approval,
@@ -166,7 +167,7 @@ async def _tell_groups(
             kind="new_challenge",
             title=f"New challenge for you: {challenge.title}",
             body=f"{challenge.points:,} points",
-            link=f"/challenges/{challenge.id}",
+            link=links.path_for("challenges:detail", challenge_id=challenge.id),
         )
 
 

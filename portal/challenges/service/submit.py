@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import links
 from portal.challenges.models import (
     BY_DOING,
     Challenge,
@@ -96,7 +97,7 @@ async def _tell_reviewers(
         session,
         kind="submission_to_review",
         title=f"{user.display_name} completed “{challenge.title}”: review it",
-        link=f"/manage/approvals/?challenge={challenge.id}",
+        link=links.path_for("approvals:queue") + f"?challenge={challenge.id}",
     )
 
 

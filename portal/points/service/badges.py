@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal import links
 from portal.audit import service as audit
 from portal.errors import NotFound
 from portal.notifications import service as notifications
@@ -54,7 +55,7 @@ async def award_badge(
         kind="badge_earned",
         title=f"You earned the {badge.name} badge",
         body=note or badge.description,
-        link="/points",
+        link=links.path_for("points:history"),
     )
     await add_feed_item(
         session,

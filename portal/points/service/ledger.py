@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import links
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.db import UTCDateTime
@@ -165,7 +166,7 @@ async def adjust(
             kind="points_adjusted",
             title=f"{points:+,} points: {reason.strip()}",
             body=f"Your balance is now {after.current:,}.",
-            link="/points/",
+            link=links.path_for("points:history"),
         )
         await audit.record(
             session,

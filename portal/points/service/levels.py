@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import events
+from portal import events, links
 from portal.notifications import service as notifications
 from portal.people.models import User
 from portal.points.models import BadgeRule, FeedKind, Level, LevelReached
@@ -76,7 +76,7 @@ async def record_levels_reached(
             kind="level_reached",
             title=f"You reached {level.name}!",
             body=f"{lifetime:,} points earned so far. {level.description}".strip(),
-            link="/points",
+            link=links.path_for("points:history"),
         )
         await add_feed_item(
             session,

@@ -13,13 +13,11 @@ from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict, PortalError
 from portal.notifications import service as notifications
-from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
 from portal.people.models import Role, User
 from portal.points import service as points
 from portal.points.models import BadgeRule, FeedKind
 from portal.points.service.feed import add_feed_item
-from portal.program import service as program
 from portal.referrals.models import (
     PIPELINE,
     CloseReason,
@@ -97,7 +95,6 @@ async def submit_referral(
     note: str = "",
     source: Source = Source.FORM,
     client_key: str | None = None,
-    base_url: str,
 ) -> Referral:
     """A new referral at `submitted`, paying the submitted points; refuses self-referrals and
     prospects already referred (also when two submissions race: the unique index decides)."""
@@ -165,7 +162,7 @@ async def submit_referral(
         ),
     )
     if screening.owner is not None:
-        await _tell_owner(session, referral, owner=screening.owner, base_url=base_url)
+        await _tell_owner(session, referral, owner=screening.owner)
     await session.flush()
     return referral
 
@@ -206,7 +203,6 @@ async def move_referral(
     via: str = "portal",
     reason: CloseReason | None = None,
     note: str = "",
-    base_url: str,
 ) -> ReferralEvent:
     """Moves a referral (loaded with its referrer) to any stage. Reaching a pipeline stage for
     the first time pays it and every stage skipped on the way; moving back pays nothing, and
@@ -285,7 +281,7 @@ async def move_referral(
         await points.award_rule_badge(
             session, referral.referrer, BadgeRule.FIRST_WON_REFERRAL, announce=False
         )
-    await _tell_referrer(session, referral, stage=to, paid=paid, base_url=base_url)
+    await _tell_referrer(session, referral, stage=to, paid=paid)
     await session.flush()
     return event
 
@@ -303,64 +299,41 @@ def _advocate_stage_text(stage: Stage) -> str:
 
 
 async def _tell_referrer(
-    session: AsyncSession, referral: Referral, *, stage: Stage, paid: int, base_url: str
+    session: AsyncSession, referral: Referral, *, stage: Stage, paid: int
 ) -> None:
-    referrer = referral.referrer
-    title = f"Your referral {referral.prospect_name} {_advocate_stage_text(stage)}"
-    body = f"You earned {paid:,} points." if paid else ""
-    path = f"/referrals/{referral.id}"
-    await notifications.notify(
-        session, user_id=referrer.id, kind="referral_moved", title=title[:200], body=body, link=path
-    )
-    await outbox.queue_email(
+    await notifications.tell(
         session,
-        to=referrer.email,
-        user_id=referrer.id,
-        subject=f"Your referral {referral.prospect_name} moved to {stage.label}",
+        referral.referrer,
         kind="referral_moved",
+        title=f"Your referral {referral.prospect_name} {_advocate_stage_text(stage)}",
+        body=f"You earned {paid:,} points." if paid else "",
+        route="referrals:detail",
+        params={"referral_id": referral.id},
         category=EmailCategory.REFERRALS,
-        base_url=base_url,
-        context={
-            "program_name": (await program.load(session)).program_name,
-            "name": referrer.display_name,
+        email_context={
             "prospect": referral.prospect_name,
             "news": _advocate_stage_text(stage),
             "stage": stage.label,
             "points": paid,
-            "link": f"{base_url}{path}",
         },
     )
 
 
-async def _tell_owner(
-    session: AsyncSession, referral: Referral, *, owner: User, base_url: str
-) -> None:
-    path = f"/pipeline/{referral.id}"
-    title = f"New referral for you: {referral.prospect_name}"
+async def _tell_owner(session: AsyncSession, referral: Referral, *, owner: User) -> None:
     company = f" at {referral.prospect_company}" if referral.prospect_company else ""
-    await notifications.notify(
+    await notifications.tell(
         session,
-        user_id=owner.id,
+        owner,
         kind="referral_assigned",
-        title=title[:200],
+        title=f"New referral for you: {referral.prospect_name}",
         body=f"{referral.prospect_name}{company} is yours to contact.",
-        link=path,
-    )
-    await outbox.queue_email(
-        session,
-        to=owner.email,
-        user_id=owner.id,
-        subject=title,
-        kind="referral_assigned",
+        route="pipeline:detail",
+        params={"referral_id": referral.id},
         category=EmailCategory.REFERRALS,
-        base_url=base_url,
-        context={
-            "program_name": (await program.load(session)).program_name,
-            "name": owner.display_name,
+        email_context={
             "prospect": referral.prospect_name,
             "company": referral.prospect_company,
             "email": referral.prospect_email,
-            "link": f"{base_url}{path}",
         },
     )
 
@@ -371,7 +344,6 @@ async def assign_referral(
     *,
     owner: User | None,
     actor: User,
-    base_url: str,
 ) -> Referral:
     """Gives the referral (loaded with its owner) to a rep, or back to nobody. `owner` comes with
     its roles loaded."""
@@ -395,7 +367,7 @@ async def assign_referral(
         after={"owner": owner.email if owner else None},
     )
     if owner is not None and owner.id != actor.id:
-        await _tell_owner(session, referral, owner=owner, base_url=base_url)
+        await _tell_owner(session, referral, owner=owner)
     await session.flush()
     return referral
 
@@ -433,7 +405,7 @@ async def add_note(
 OPEN_STAGES = [Stage.SUBMITTED, Stage.CONTACTED, Stage.QUALIFIED, Stage.OPPORTUNITY]
 
 
-async def remind_stale_referrals(session: AsyncSession, *, base_url: str) -> int:
+async def remind_stale_referrals(session: AsyncSession) -> int:
     """Reminds each owner of their open referrals that saw no change for the configured days:
     once per quiet spell (a change starts a new one), so running it again sends nothing."""
     config = await load_settings(session)
@@ -451,7 +423,6 @@ async def remind_stale_referrals(session: AsyncSession, *, base_url: str) -> int
             .order_by(Referral.id)
         )
     )
-    program_name = (await program.load(session)).program_name
     reminded = 0
     for referral in stale:
         owner = referral.owner
@@ -459,31 +430,19 @@ async def remind_stale_referrals(session: AsyncSession, *, base_url: str) -> int
             continue
         reminded += 1
         quiet_days = (utcnow() - referral.updated_at).days
-        path = f"/pipeline/{referral.id}"
-        title = f"{referral.prospect_name} has waited {quiet_days} days"
-        await notifications.notify(
+        await notifications.tell(
             session,
-            user_id=owner.id,
+            owner,
             kind="referral_stale",
-            title=title[:200],
+            title=f"{referral.prospect_name} has waited {quiet_days} days",
             body=f"Still at {referral.stage_label}. Move it on, or close it with a reason.",
-            link=path,
-        )
-        await outbox.queue_email(
-            session,
-            to=owner.email,
-            user_id=owner.id,
-            subject=f"Reminder: {title}",
-            kind="referral_stale",
+            route="pipeline:detail",
+            params={"referral_id": referral.id},
             category=EmailCategory.REMINDERS,
-            base_url=base_url,
-            context={
-                "program_name": program_name,
-                "name": owner.display_name,
+            email_context={
                 "prospect": referral.prospect_name,
                 "stage": referral.stage_label,
                 "days": quiet_days,
-                "link": f"{base_url}{path}",
             },
         )
         referral.reminded_at = utcnow()

@@ -6,16 +6,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from portal import events
+from portal import events, links
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, PortalError
 from portal.notifications import service as notifications
-from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
 from portal.points import service as points
-from portal.program import service as program
 from portal.rewards.models import (
     Redemption,
     RedemptionStatus,
@@ -39,7 +37,6 @@ async def request_redemption(
     reward_id: int,
     key: str,
     shipping: dict[str, str] | None,
-    base_url: str,
 ) -> Redemption:
     """Spends the points, takes a unit (or a code) and records the redemption, all or nothing.
     The same form key twice returns the first redemption."""
@@ -53,16 +50,14 @@ async def request_redemption(
     if not reward.is_active:
         raise RedeemRefused(CannotRedeem.INACTIVE, MESSAGES[CannotRedeem.INACTIVE])
     try:
-        redemption = await _redeem(
-            session, user=user, reward=reward, key=key, shipping=shipping, base_url=base_url
-        )
+        redemption = await _redeem(session, user=user, reward=reward, key=key, shipping=shipping)
     except IntegrityError:  # the same form, submitted twice at once: the first one won
         earlier = await session.scalar(select(Redemption).where(Redemption.request_key == key))
         if earlier is None or earlier.user_id != user.id:
             raise
         return earlier
     if reward.needs_approval:
-        await _notify_fulfillers(session, redemption, reward=reward, user=user, base_url=base_url)
+        await _notify_fulfillers(session, redemption, reward=reward, user=user)
     await session.refresh(redemption, ["reward", "code"])
     return redemption
 
@@ -74,7 +69,6 @@ async def _redeem(
     reward: Reward,
     key: str,
     shipping: dict[str, str] | None,
-    base_url: str,
 ) -> Redemption:
     async with session.begin_nested():
         # Conditional: a unit is taken only while one is left; it also serialises redeemers.
@@ -128,9 +122,7 @@ async def _redeem(
             raise RedeemRefused(CannotRedeem.NOT_ENOUGH_POINTS, error.message) from error
         await _publish(session, redemption)
         if not reward.needs_approval:
-            await _approve(
-                session, redemption, reward=reward, user=user, by=None, base_url=base_url
-            )
+            await _approve(session, redemption, reward=reward, user=user, by=None)
     return redemption
 
 
@@ -141,7 +133,6 @@ async def _approve(
     reward: Reward,
     user: User,
     by: User | None,
-    base_url: str,
 ) -> None:
     now = utcnow()
     redemption.status = RedemptionStatus.APPROVED
@@ -157,7 +148,6 @@ async def _approve(
             user=user,
             reward=reward,
             title=f"Your {reward.title} code is ready",
-            base_url=base_url,
             code=code.code,
         )
     else:
@@ -167,7 +157,6 @@ async def _approve(
             user=user,
             reward=reward,
             title=f"Your {reward.title} redemption is approved",
-            base_url=base_url,
         )
     await session.flush()
     await _publish(session, redemption)
@@ -216,25 +205,17 @@ async def _tell(
     user: User,
     reward: Reward,
     title: str,
-    base_url: str,
     code: str | None = None,
 ) -> None:
-    link = f"/rewards/redemptions/{redemption.id}"
-    await notifications.notify(
-        session, user_id=user.id, kind="redemption_status", title=title, link=link
-    )
-    config = await program.load(session)
-    await outbox.queue_email(
+    await notifications.tell(
         session,
-        to=user.email,
-        user_id=user.id,
-        subject=title,
+        user,
         kind="redemption_status",
+        title=title,
+        route="rewards:redemption",
+        params={"redemption_id": redemption.id},
         category=EmailCategory.REWARDS,
-        base_url=base_url,
-        context={
-            "name": user.display_name,
-            "program_name": config.program_name,
+        email_context={
             "title": title,
             "reward": reward.title,
             "status": str(redemption.status),
@@ -243,19 +224,19 @@ async def _tell(
             "reject_reason": redemption.reject_reason,
             "refunded": RedemptionStatus(redemption.status).is_closed,
             "cost": redemption.cost,
-            "link": base_url + link,
         },
     )
 
 
 async def _notify_fulfillers(
-    session: AsyncSession, redemption: Redemption, *, reward: Reward, user: User, base_url: str
+    session: AsyncSession, redemption: Redemption, *, reward: Reward, user: User
 ) -> None:
     await notifications.notify_program_staff(
         session,
         kind="redemption_to_fulfil",
         title=f"{user.display_name} redeemed {reward.title}",
-        link=f"/manage/rewards/queue?status=requested#redemption-{redemption.id}",
+        link=links.path_for("manage_rewards:queue")
+        + f"?status=requested#redemption-{redemption.id}",
     )
 
 
@@ -294,7 +275,6 @@ async def _close(
     status: RedemptionStatus,
     reason: str,
     by: User | None,
-    base_url: str,
 ) -> Redemption:
     """Rejects or cancels: refunds once and returns the unit. A code already revealed stays
     with this redemption (it was seen, so it can't go back in the pool)."""
@@ -335,9 +315,7 @@ async def _close(
     return redemption
 
 
-async def cancel_redemption(
-    session: AsyncSession, *, user: User, redemption_id: int, base_url: str
-) -> Redemption:
+async def cancel_redemption(session: AsyncSession, *, user: User, redemption_id: int) -> Redemption:
     redemption = await access_redemption(session, viewer=user, redemption_id=redemption_id)
     if redemption.status != RedemptionStatus.REQUESTED:
         raise Conflict("Only a redemption that is still waiting for approval can be cancelled.")
@@ -347,12 +325,11 @@ async def cancel_redemption(
         status=RedemptionStatus.CANCELLED,
         reason="",
         by=None,
-        base_url=base_url,
     )
 
 
 async def reject_redemption(
-    session: AsyncSession, *, staff: User, redemption_id: int, reason: str, base_url: str
+    session: AsyncSession, *, staff: User, redemption_id: int, reason: str
 ) -> Redemption:
     if not reason.strip():
         raise PortalError("Say why: the advocate sees the reason.")
@@ -365,7 +342,6 @@ async def reject_redemption(
         status=RedemptionStatus.REJECTED,
         reason=reason.strip(),
         by=staff,
-        base_url=base_url,
     )
     await _audit(session, staff, redemption, "rewards.redemption_rejected", reason.strip())
     await _tell(
@@ -374,13 +350,12 @@ async def reject_redemption(
         user=redemption.user,
         reward=redemption.reward,
         title=f"Your {redemption.reward.title} redemption was declined",
-        base_url=base_url,
     )
     return redemption
 
 
 async def approve_redemption(
-    session: AsyncSession, *, staff: User, redemption_id: int, base_url: str
+    session: AsyncSession, *, staff: User, redemption_id: int
 ) -> Redemption:
     redemption = await access_redemption(
         session, viewer=staff, redemption_id=redemption_id, staff=True
@@ -393,14 +368,13 @@ async def approve_redemption(
         reward=redemption.reward,
         user=redemption.user,
         by=staff,
-        base_url=base_url,
     )
     await _audit(session, staff, redemption, "rewards.redemption_approved", "")
     return redemption
 
 
 async def fulfil_redemption(
-    session: AsyncSession, *, staff: User, redemption_id: int, tracking_note: str, base_url: str
+    session: AsyncSession, *, staff: User, redemption_id: int, tracking_note: str
 ) -> Redemption:
     redemption = await access_redemption(
         session, viewer=staff, redemption_id=redemption_id, staff=True
@@ -421,7 +395,6 @@ async def fulfil_redemption(
         user=redemption.user,
         reward=redemption.reward,
         title=f"Your {redemption.reward.title} is on its way",
-        base_url=base_url,
     )
     return redemption
 

@@ -1,0 +1,81 @@
+"""The portal's route table: every domain's routes under its mount. The app serves it; the
+worker and the demo install it for `portal.links` too, so a job makes the same links a page does."""
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.staticfiles import StaticFiles
+
+from portal import links
+from portal.audit import routes as audit_routes
+from portal.auth import manage_routes as people_routes
+from portal.auth import routes as auth_routes
+from portal.auth import sso
+from portal.challenges import manage_routes as manage_challenges_routes
+from portal.challenges import routes as challenges_routes
+from portal.config import ROOT
+from portal.content import manage_routes as manage_content_routes
+from portal.content import routes as content_routes
+from portal.groups import routes as groups_routes
+from portal.home.routes import home
+from portal.notifications import routes as notifications_routes
+from portal.outbox import preference_routes
+from portal.outbox import routes as outbox_routes
+from portal.outbox import text_routes as email_text_routes
+from portal.people.access import public
+from portal.points import manage_routes as manage_points_routes
+from portal.points import routes as points_routes
+from portal.program import routes as program_routes
+from portal.referrals import manage_routes as manage_referrals_routes
+from portal.referrals import pipeline_routes
+from portal.referrals import routes as referrals_routes
+from portal.rewards import manage_routes as manage_rewards_routes
+from portal.rewards import routes as rewards_routes
+
+
+@public
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/", home, name="home"),
+        Route("/healthz", health, name="health"),
+        Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
+        Mount("/manage/people", routes=people_routes.routes, name="people"),
+        Mount("/manage/outbox", routes=outbox_routes.routes, name="outbox"),
+        Mount("/manage/emails", routes=email_text_routes.routes, name="emails"),
+        Mount("/manage/audit", routes=audit_routes.routes, name="audit"),
+        Mount("/manage/settings", routes=program_routes.routes, name="program"),
+        Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),
+        Mount("/manage/content", routes=manage_content_routes.routes, name="manage_content"),
+        Mount("/points", routes=points_routes.history_routes, name="points"),
+        Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
+        Mount("/challenges", routes=challenges_routes.routes, name="challenges"),
+        Mount("/rewards", routes=rewards_routes.routes, name="rewards"),
+        Mount(
+            "/manage/challenges", routes=manage_challenges_routes.routes, name="manage_challenges"
+        ),
+        Mount(
+            "/manage/approvals", routes=manage_challenges_routes.approval_routes, name="approvals"
+        ),
+        Mount("/manage/groups", routes=groups_routes.routes, name="groups"),
+        Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
+        Mount("/email-settings", routes=preference_routes.settings_routes, name="email_settings"),
+        Mount("/unsubscribe", routes=preference_routes.unsubscribe_routes, name="unsubscribe"),
+        Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),
+        Mount("/manage/referrals", routes=manage_referrals_routes.routes, name="manage_referrals"),
+        Mount("/referrals", routes=referrals_routes.routes, name="referrals"),
+        Mount("/pipeline", routes=pipeline_routes.routes, name="pipeline"),
+        *referrals_routes.link_routes,
+        Mount("/content", routes=content_routes.routes, name="content"),
+        *content_routes.share_routes,
+        Mount("", routes=[*auth_routes.routes, *sso.routes], name="auth"),
+    ]
+
+
+def install_links(base_url: str) -> None:
+    """For a process without the app (the worker, the demo, a benchmark): the same route table,
+    so the links it makes are the app's."""
+    links.install(Router(routes()), base_url=base_url)
