@@ -22,7 +22,7 @@ from portal.people.models import User
 
 async def main() -> None:
     settings = Settings()
-    routing.install_links(settings.base_url)
+    routing.install_links(settings)
     engine = create_engine(settings.database_url)
     async with create_sessionmaker(engine)() as session:
         advocates = await session.scalar(select(func.count()).select_from(User))

@@ -72,7 +72,7 @@ async def main() -> None:
     parser.add_argument("--only", choices=["awards", "queries"])
     args = parser.parse_args()
     settings = Settings()
-    routing.install_links(settings.base_url)  # a level-up notifies
+    routing.install_links(settings)  # a level-up notifies
     engine = create_engine(settings.database_url, pool_size=25, max_overflow=0)
     sessionmaker = create_sessionmaker(engine)
     async with sessionmaker() as session:

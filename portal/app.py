@@ -101,7 +101,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    links.install(app.router, base_url=settings.base_url)
+    links.install(app.router, settings)
     app.state.request_loaders = [program_routes.load_program]
     app.state.navigation = navigation_for
     app.state.sso = sso.build_client(settings)

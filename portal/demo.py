@@ -78,7 +78,7 @@ PENDING_INVITATION = ("nina.kowalski@orbit.example", "Nina Kowalski")
 
 async def seed(settings: Settings) -> list[tuple[str, str]]:
     subscriptions.install()
-    routing.install_links(settings.base_url)
+    routing.install_links(settings)
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:

@@ -6,15 +6,18 @@ The wiring installs the route table once per process: `create_app` for the web a
 startup for jobs, the demo for its seeding."""
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from starlette.routing import Router
+
+from portal.config import Settings
 
 
 class LinksNotInstalled(RuntimeError):
     def __init__(self) -> None:
         super().__init__(
             "No route table for links yet: the app, the worker or the script must call "
-            "portal.links.install(router, base_url=...) before anything makes a link."
+            "portal.links.install(router, settings) before anything makes a link."
         )
 
 
@@ -27,9 +30,9 @@ class _Installed:
 _installed: _Installed | None = None
 
 
-def install(router: Router, *, base_url: str) -> None:
+def install(router: Router, settings: Settings) -> None:
     global _installed
-    _installed = _Installed(router, base_url.rstrip("/"))
+    _installed = _Installed(router, settings.base_url.rstrip("/"))
 
 
 def _current() -> _Installed:
@@ -50,3 +53,8 @@ def absolute_url(route_name: str, **params: str | int) -> str:
     portal: emails, and what a job or an API response hands out."""
     installed = _current()
     return installed.base_url + str(installed.router.url_path_for(route_name, **params))
+
+
+def host() -> str:
+    """The portal's host name (for Message-IDs and the like)."""
+    return urlsplit(_current().base_url).hostname or "localhost"

@@ -13,7 +13,7 @@ from portal.auth import routes as auth_routes
 from portal.auth import sso
 from portal.challenges import manage_routes as manage_challenges_routes
 from portal.challenges import routes as challenges_routes
-from portal.config import ROOT
+from portal.config import ROOT, Settings
 from portal.content import manage_routes as manage_content_routes
 from portal.content import routes as content_routes
 from portal.groups import routes as groups_routes
@@ -75,7 +75,7 @@ def routes() -> list[BaseRoute]:
     ]
 
 
-def install_links(base_url: str) -> None:
+def install_links(settings: Settings) -> None:
     """For a process without the app (the worker, the demo, a benchmark): the same route table,
     so the links it makes are the app's."""
-    links.install(Router(routes()), base_url=base_url)
+    links.install(Router(routes()), settings)

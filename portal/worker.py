@@ -43,7 +43,7 @@ def function_table() -> dict[str, Any]:
 async def startup(ctx: JobContext) -> None:
     subscriptions.install()
     settings = ctx.get("settings") or Settings()
-    routing.install_links(settings.base_url)
+    routing.install_links(settings)
     engine = create_engine(settings.database_url, pool_pre_ping=True)
     ctx.update(
         settings=settings,

@@ -39,7 +39,13 @@ BACKENDS = ["sqlite", "postgresql"]
 def route_table_for_links() -> None:
     """Services make links from the app's route table; tests that call them without an app
     get the same table, on the `settings` fixture's base URL."""
-    routing.install_links("http://portal.test")
+    routing.install_links(
+        Settings(
+            portal_env="test",
+            base_url="http://portal.test",
+            secret_key="test-secret-key-that-is-long-enough-for-signing",  # type: ignore[arg-type]
+        )
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)

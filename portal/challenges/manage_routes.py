@@ -1,12 +1,15 @@
 """Manage → Challenges (create, edit, duplicate, archive, preview, results with CSV) and
 Manage → Approvals (the queue of pending entries, one by one or in bulk)."""
 
+from collections.abc import Awaitable, Callable
+
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.challenges import forms, service, share
-from portal.challenges.models import ChallengeStatus, ChallengeType
+from portal.challenges.models import ChallengeStatus, ChallengeType, Submission
 from portal.challenges.routes import personal_link
 from portal.content import service as content
 from portal.content.models import AssetKind
@@ -215,26 +218,12 @@ def _back(challenge: str) -> dict[str, str] | None:
     return {"challenge": challenge} if challenge.isdigit() else None
 
 
-@staff_of_program
-async def decide(request: Request) -> Response:
-    form = await request.form()
-    action = request.url.path.rsplit("/", 1)[1]
-    feedback = str(form.get("feedback", ""))
+async def _decided(
+    request: Request, form: FormData, decision: Callable[[], Awaitable[Submission]]
+) -> Response:
+    """Tells the marketer how a decision went and goes back to the queue they came from."""
     try:
-        if action == "approve":
-            done = await service.approve_submission(
-                db(request),
-                staff=current_user(request),
-                submission_id=request.path_params["submission_id"],
-                feedback=feedback,
-            )
-        else:
-            done = await service.reject_submission(
-                db(request),
-                staff=current_user(request),
-                submission_id=request.path_params["submission_id"],
-                feedback=feedback,
-            )
+        done = await decision()
     except PortalError as error:
         if error.status_code == 404:
             raise
@@ -242,6 +231,36 @@ async def decide(request: Request) -> Response:
     else:
         flash(request, f"Entry #{done.id} is {done.status}.")
     return redirect(request, "approvals:queue", query=_back(str(form.get("back", ""))))
+
+
+@staff_of_program
+async def approve(request: Request) -> Response:
+    form = await request.form()
+    return await _decided(
+        request,
+        form,
+        lambda: service.approve_submission(
+            db(request),
+            staff=current_user(request),
+            submission_id=request.path_params["submission_id"],
+            feedback=str(form.get("feedback", "")),
+        ),
+    )
+
+
+@staff_of_program
+async def reject(request: Request) -> Response:
+    form = await request.form()
+    return await _decided(
+        request,
+        form,
+        lambda: service.reject_submission(
+            db(request),
+            staff=current_user(request),
+            submission_id=request.path_params["submission_id"],
+            feedback=str(form.get("feedback", "")),
+        ),
+    )
 
 
 @staff_of_program
@@ -285,8 +304,6 @@ approval_routes = [
     Route("/", queue, methods=["GET"], name="queue"),
     Route("/bulk", bulk, methods=["POST"], name="bulk"),
     Route("/{submission_id:int}/image", proof_image, methods=["GET"], name="image"),
-    *(
-        Route(f"/{{submission_id:int}}/{action}", decide, methods=["POST"], name=action)
-        for action in ("approve", "reject")
-    ),
+    Route("/{submission_id:int}/approve", approve, methods=["POST"], name="approve"),
+    Route("/{submission_id:int}/reject", reject, methods=["POST"], name="reject"),
 ]

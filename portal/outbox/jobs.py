@@ -1,11 +1,10 @@
 """Sending the outbox: one job per email right after its commit, and a sweep each minute that
 retries what failed and catches anything a lost job missed."""
 
-from urllib.parse import urlsplit
-
 from arq import cron
 from arq.worker import func
 
+from portal import links
 from portal.config import Settings
 from portal.jobs import JobContext, unit_of_work
 from portal.outbox import service
@@ -23,7 +22,7 @@ async def send_email(ctx: JobContext, email_id: int) -> bool:
         email,
         server=service.SmtpServer.from_url(settings.smtp_url),
         sender=settings.mail_from,
-        message_domain=urlsplit(settings.base_url).hostname or "localhost",
+        message_domain=links.host(),
     )
     async with unit_of_work(ctx) as session:
         await service.record_result(session, email_id, error)

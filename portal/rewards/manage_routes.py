@@ -1,6 +1,8 @@
 """Manage → Rewards: the catalog, code pools and the fulfilment queue."""
 
-from starlette.datastructures import UploadFile
+from collections.abc import Awaitable, Callable
+
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -13,7 +15,7 @@ from portal.forms import FormState
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.rewards import forms, service
-from portal.rewards.models import RedemptionStatus, RewardKind
+from portal.rewards.models import Redemption, RedemptionStatus, RewardKind
 from portal.web import db, flash, redirect, render, settings
 
 
@@ -185,32 +187,12 @@ async def queue_csv(request: Request) -> Response:
     return csv_response("redemptions.csv", header, rows)
 
 
-@staff_of_program
-async def decide(request: Request) -> Response:
-    form = await request.form()
-    action = request.url.path.rsplit("/", 1)[1]
-    redemption_id = request.path_params["redemption_id"]
-    staff = current_user(request)
-    note = str(form.get("note", "")).strip()
+async def _decided(
+    request: Request, form: FormData, decision: Callable[[], Awaitable[Redemption]]
+) -> Response:
+    """Tells the marketer how a decision went and goes back to the queue they came from."""
     try:
-        if action == "approve":
-            done = await service.approve_redemption(
-                db(request), staff=staff, redemption_id=redemption_id
-            )
-        elif action == "reject":
-            done = await service.reject_redemption(
-                db(request),
-                staff=staff,
-                redemption_id=redemption_id,
-                reason=note,
-            )
-        else:
-            done = await service.fulfil_redemption(
-                db(request),
-                staff=staff,
-                redemption_id=redemption_id,
-                tracking_note=note,
-            )
+        done = await decision()
     except PortalError as error:
         if error.status_code == 404:
             raise
@@ -224,6 +206,50 @@ async def decide(request: Request) -> Response:
     )
 
 
+@staff_of_program
+async def approve(request: Request) -> Response:
+    form = await request.form()
+    return await _decided(
+        request,
+        form,
+        lambda: service.approve_redemption(
+            db(request),
+            staff=current_user(request),
+            redemption_id=request.path_params["redemption_id"],
+        ),
+    )
+
+
+@staff_of_program
+async def reject(request: Request) -> Response:
+    form = await request.form()
+    return await _decided(
+        request,
+        form,
+        lambda: service.reject_redemption(
+            db(request),
+            staff=current_user(request),
+            redemption_id=request.path_params["redemption_id"],
+            reason=str(form.get("note", "")).strip(),
+        ),
+    )
+
+
+@staff_of_program
+async def fulfil(request: Request) -> Response:
+    form = await request.form()
+    return await _decided(
+        request,
+        form,
+        lambda: service.fulfil_redemption(
+            db(request),
+            staff=current_user(request),
+            redemption_id=request.path_params["redemption_id"],
+            tracking_note=str(form.get("note", "")).strip(),
+        ),
+    )
+
+
 routes = [
     Route("/", rewards_list, methods=["GET"], name="list"),
     Route("/new", new_reward, methods=["GET"], name="new"),
@@ -233,8 +259,7 @@ routes = [
     Route("/{reward_id:int}/codes", add_codes, methods=["POST"], name="codes"),
     Route("/queue", queue, methods=["GET"], name="queue"),
     Route("/queue.csv", queue_csv, methods=["GET"], name="queue_csv"),
-    *(
-        Route(f"/queue/{{redemption_id:int}}/{action}", decide, methods=["POST"], name=action)
-        for action in ("approve", "reject", "fulfil")
-    ),
+    Route("/queue/{redemption_id:int}/approve", approve, methods=["POST"], name="approve"),
+    Route("/queue/{redemption_id:int}/reject", reject, methods=["POST"], name="reject"),
+    Route("/queue/{redemption_id:int}/fulfil", fulfil, methods=["POST"], name="fulfil"),
 ]
