@@ -404,6 +404,56 @@ def test_templates_mark_only_sanitized_html_safe() -> None:
     assert found == []
 
 
+CSRF_MACRO = TEMPLATES / "components" / "forms.html"  # the one place the input is written
+CSRF_INPUT = re.compile(
+    r"<input\b"
+    r"(?:[^>{]|\{\{[^}]*\}\}|\{%[^%]*%\}|\{(?![{%]))*?"  # attributes; a `>` inside {{ }} or {% %}
+    r"(?:\bname\s*=\s*[\"']?csrf_token\b|\{\{\s*csrf_token\s*\}\})",
+    re.IGNORECASE,
+)
+
+
+def hand_written_csrf_inputs(text: str) -> list[Violation]:
+    """The CSRF field is `{{ forms.csrf() }}`, so its name and value are written once."""
+    return [
+        (_line(text, m.start()), "a hand-written csrf input: use forms.csrf()")
+        for m in CSRF_INPUT.finditer(text)
+    ]
+
+
+def test_csrf_input_check_on_its_examples() -> None:
+    assert_examples(
+        hand_written_csrf_inputs,
+        good=[
+            '<form method="post">{{ forms.csrf() }}<button>Go</button></form>',
+            '<meta name="csrf-token" content="{{ csrf_token }}">',
+            '<input type="hidden" name="next" value="{{ here }}">',
+            '<input type="hidden" name="csrf_token_hint" value="x">',
+            "<p>The csrf_token keeps forms safe.</p>",
+            '<input type="text" name="q"> <p>name="csrf_token"</p>',
+        ],
+        bad=[
+            '<input type="hidden" name="csrf_token" value="{{ csrf_token }}">',
+            "<input type=hidden name='csrf_token' value='{{ csrf_token }}'>",
+            '<input name=csrf_token type=hidden value="{{ csrf_token }}">',
+            '<INPUT TYPE="hidden" NAME="csrf_token">',
+            '<input type="hidden"\n       name="csrf_token"\n       value="{{ csrf_token }}">',
+            '<input type="hidden" name="token" value="{{ csrf_token }}">',
+            '<input type="hidden" value="{{ "x" if a > b else "y" }}" name="csrf_token">',
+            '<input type="hidden"{% if a > b %} hidden{% endif %} name="csrf_token">',
+        ],
+    )
+    assert hand_written_csrf_inputs('ok\n<input name="csrf_token">') == [
+        (2, "a hand-written csrf input: use forms.csrf()")
+    ]
+
+
+def test_templates_write_the_csrf_input_only_through_the_macro() -> None:
+    assert hand_written_csrf_inputs(CSRF_MACRO.read_text(encoding="utf-8")), "the check sees it"
+    others = [path for path in sorted(TEMPLATES.rglob("*.html")) if path != CSRF_MACRO]
+    assert violations_in(others, hand_written_csrf_inputs) == []
+
+
 def test_partials_check_on_its_examples() -> None:
     assert_examples(
         extends_anything,
