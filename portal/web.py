@@ -2,7 +2,7 @@
 render and redirect (page or htmx partial), flash messages, small parsing helpers."""
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,10 +11,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal.config import Settings
+from portal.errors import PortalError
 from portal.templating import templates
 from portal.tokens import keyed_hash
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+T = TypeVar("T")
 
 
 def db(request: Request) -> AsyncSession:
@@ -41,6 +45,21 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 def flash(request: Request, message: str, kind: str = "success") -> None:
     request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+
+
+async def flash_outcome(
+    request: Request, action: Callable[[], Awaitable[T]], describe: Callable[[T], str]
+) -> None:
+    """Runs a staff action from a list page and flashes how it went (the next page shows it);
+    a "not found" still goes to the 404 page."""
+    try:
+        done = await action()
+    except PortalError as error:
+        if error.status_code == 404:
+            raise
+        flash(request, error.message, "error")
+    else:
+        flash(request, describe(done))
 
 
 def render(

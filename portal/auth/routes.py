@@ -14,6 +14,7 @@ from portal.files.web import file_response, storage
 from portal.forms import FormState
 from portal.people.access import current_user, public, sign_in, sign_out, signed_in
 from portal.program.service import SignupMode
+from portal.request_body import accepts_upload, image_mb
 from portal.web import client_address, db, flash, redirect, redirect_to, render, safe_next, settings
 
 
@@ -258,6 +259,7 @@ async def password_submit(request: Request) -> Response:
 
 
 @signed_in
+@accepts_upload(image_mb)
 async def avatar_submit(request: Request) -> Response:
     form = await request.form()
     upload = form.get("avatar")

@@ -19,7 +19,7 @@ from portal.files.web import file_response, storage
 from portal.forms import FormState
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
-from portal.web import db, flash, redirect, render
+from portal.web import db, flash, flash_outcome, redirect, render
 
 
 @staff_of_program
@@ -222,14 +222,7 @@ async def _decided(
     request: Request, form: FormData, decision: Callable[[], Awaitable[Submission]]
 ) -> Response:
     """Tells the marketer how a decision went and goes back to the queue they came from."""
-    try:
-        done = await decision()
-    except PortalError as error:
-        if error.status_code == 404:
-            raise
-        flash(request, error.message, "error")
-    else:
-        flash(request, f"Entry #{done.id} is {done.status}.")
+    await flash_outcome(request, decision, lambda done: f"Entry #{done.id} is {done.status}.")
     return redirect(request, "approvals:queue", query=_back(str(form.get("back", ""))))
 
 

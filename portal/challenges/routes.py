@@ -14,6 +14,7 @@ from portal.files.uploads import Upload
 from portal.files.web import storage
 from portal.forms import FormState
 from portal.people.access import current_user, signed_in
+from portal.request_body import accepts_upload, image_mb
 from portal.web import db, flash, is_htmx, redirect, redirect_to, render, settings
 
 
@@ -86,6 +87,7 @@ def result_message(status: SubmissionStatus, points: int) -> str:
 
 
 @signed_in
+@accepts_upload(image_mb)
 async def submit_entry(request: Request) -> Response:
     user = current_user(request)
     challenge_id = request.path_params["challenge_id"]

@@ -13,21 +13,10 @@ from portal.files.web import storage
 from portal.forms import FormState
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
+from portal.request_body import accepts_upload, upload_mb
 from portal.web import db, flash, redirect, render, settings
 
 MB = 1024 * 1024
-FORM_ALLOWANCE = MB  # room for the other fields next to the file
-
-
-def _refuse_oversized(request: Request) -> None:
-    """A body far over the limit is refused before it is read (the limit is also enforced
-    while the file streams, for bodies that do not say their length)."""
-    length = request.headers.get("content-length", "")
-    limit = _limits(request).max_bytes
-    if length.isdigit() and int(length) > limit + FORM_ALLOWANCE:
-        raise service.RequestTooLarge(
-            f"That upload is larger than the limit of {limit // MB} MB. Nothing was saved."
-        )
 
 
 def _limits(request: Request) -> service.Limits:
@@ -73,8 +62,8 @@ async def new(request: Request) -> Response:
 
 
 @staff_of_program
+@accepts_upload(upload_mb)
 async def create(request: Request) -> Response:
-    _refuse_oversized(request)
     form_data = await request.form()
     state, data = forms.asset_form(form_data)
     if state.ok:
@@ -127,9 +116,9 @@ async def edit(request: Request) -> Response:
 
 
 @staff_of_program
+@accepts_upload(upload_mb)
 async def update(request: Request) -> Response:
     asset_id = request.path_params["asset_id"]
-    _refuse_oversized(request)
     form_data = await request.form()
     state, data = forms.asset_form(form_data, editing=True)
     if state.ok:

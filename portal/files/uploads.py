@@ -29,12 +29,6 @@ class UploadTooLarge(PortalError):
     status_code = 422
 
 
-class RequestTooLarge(PortalError):
-    """Refused from the Content-Length alone, before any of the body is read."""
-
-    status_code = 413
-
-
 @dataclass(frozen=True)
 class FileType:
     content_type: str

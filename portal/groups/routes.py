@@ -9,6 +9,7 @@ from portal.errors import PortalError
 from portal.forms import FormState
 from portal.groups import service
 from portal.people.access import current_user, staff_of_program
+from portal.request_body import accepts_upload, list_mb
 from portal.web import db, flash, redirect, render, text
 
 
@@ -87,6 +88,7 @@ async def remove_member(request: Request) -> Response:
 
 
 @staff_of_program
+@accepts_upload(list_mb)
 async def import_emails(request: Request) -> Response:
     group = await service.access_group(db(request), request.path_params["group_id"])
     form = await request.form()

@@ -17,7 +17,8 @@ from starlette.responses import RedirectResponse, Response
 from portal.errors import Forbidden
 from portal.people import service as people
 from portal.people.models import Role, User
-from portal.web import db, is_htmx
+from portal.request_body import limit_of, whole_body
+from portal.web import db, is_htmx, settings
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 RequestLoader = Callable[[Request], Awaitable[None]]
@@ -54,16 +55,19 @@ def _with_access(access: Access) -> Callable[[Endpoint], Endpoint]:
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def guarded(request: Request) -> Response:
-            try:
-                user = await load_viewer(request)
-                if not access.public:
-                    if user is None:
-                        return login_redirect(request)
-                    if access.roles and not user.has_role(*access.roles):
-                        raise Forbidden()
-                return await endpoint(request)
-            finally:
-                await request.close()  # closes uploaded files of a parsed form
+            # The whole body first, within the endpoint's limit: the transaction that
+            # load_viewer begins never waits on a slow or oversized request.
+            async with whole_body(request, limit_of(endpoint, settings(request))) as request:
+                try:
+                    user = await load_viewer(request)
+                    if not access.public:
+                        if user is None:
+                            return login_redirect(request)
+                        if access.roles and not user.has_role(*access.roles):
+                            raise Forbidden()
+                    return await endpoint(request)
+                finally:
+                    await request.close()  # closes uploaded files of a parsed form
 
         guarded.access = access  # type: ignore[attr-defined]
         return guarded

@@ -14,9 +14,10 @@ from portal.files.web import storage
 from portal.forms import FormState
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
+from portal.request_body import accepts_upload, image_mb, list_mb
 from portal.rewards import forms, service
 from portal.rewards.models import Redemption, RedemptionStatus, RewardKind
-from portal.web import db, flash, redirect, render, settings
+from portal.web import db, flash, flash_outcome, redirect, render, settings
 
 
 @staff_of_program
@@ -66,6 +67,7 @@ async def edit_reward(request: Request) -> Response:
 
 
 @staff_of_program
+@accepts_upload(image_mb)
 async def save_reward(request: Request) -> Response:
     reward_id = request.path_params.get("reward_id")
     form = await request.form()
@@ -98,6 +100,7 @@ async def save_reward(request: Request) -> Response:
 
 
 @staff_of_program
+@accepts_upload(list_mb)
 async def add_codes(request: Request) -> Response:
     reward_id = request.path_params["reward_id"]
     codes = await forms.codes_from(await request.form())
@@ -191,14 +194,9 @@ async def _decided(
     request: Request, form: FormData, decision: Callable[[], Awaitable[Redemption]]
 ) -> Response:
     """Tells the marketer how a decision went and goes back to the queue they came from."""
-    try:
-        done = await decision()
-    except PortalError as error:
-        if error.status_code == 404:
-            raise
-        flash(request, error.message, "error")
-    else:
-        flash(request, f"Redemption #{done.id} is now {done.status}.")
+    await flash_outcome(
+        request, decision, lambda done: f"Redemption #{done.id} is now {done.status}."
+    )
     return redirect(
         request,
         "manage_rewards:queue",

@@ -188,21 +188,13 @@ async def record_asset_used(
         )
         if challenge.settings.get("asset_id") == asset_id
     ]
-    done = []
-    for challenge in linked:
-        try:
-            done.append(
-                await record_entry(
-                    session,
-                    user=user,
-                    challenge=challenge,
-                    key=f"asset:{asset_id}:challenge:{challenge.id}:user:{user.id}",
-                    response={"asset_id": asset_id, "watched": watched},
-                )
-            )
-        except SubmitRefused:
-            continue
-    return done
+    return await _complete_each(
+        session,
+        user,
+        linked,
+        key=f"asset:{asset_id}:challenge:{{challenge}}:user:{user.id}",
+        response={"asset_id": asset_id, "watched": watched},
+    )
 
 
 async def record_referral_submitted(
@@ -218,16 +210,35 @@ async def record_referral_submitted(
             )
         )
     )
+    return await _complete_each(
+        session,
+        user,
+        open_refer,
+        key=f"referral:{referral_id}:challenge:{{challenge}}",
+        response={"referral_id": referral_id, "company": company},
+    )
+
+
+async def _complete_each(
+    session: AsyncSession,
+    user: User,
+    challenges: list[Challenge],
+    *,
+    key: str,
+    response: dict[str, Any],
+) -> list[Submission]:
+    """An entry in each challenge that still takes one (`key` names the challenge as
+    `{challenge}`); full or used-up ones are passed over."""
     done = []
-    for challenge in open_refer:
+    for challenge in challenges:
         try:
             done.append(
                 await record_entry(
                     session,
                     user=user,
                     challenge=challenge,
-                    key=f"referral:{referral_id}:challenge:{challenge.id}",
-                    response={"referral_id": referral_id, "company": company},
+                    key=key.format(challenge=challenge.id),
+                    response=response,
                 )
             )
         except SubmitRefused:

@@ -30,7 +30,6 @@ from portal.content.values import AssetInput
 from portal.files.uploads import (
     ALLOWED,
     FileType,
-    RequestTooLarge,
     SavedUpload,
     UnsupportedFile,
     Upload,
@@ -48,7 +47,6 @@ __all__ = [
     "InvalidAsset",
     "Library",
     "Limits",
-    "RequestTooLarge",
     "SavedUpload",
     "SharePage",
     "UnsupportedFile",
