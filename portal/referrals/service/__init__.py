@@ -1,9 +1,16 @@
-"""Referrals: submitting, moving through the pipeline, screening, and what the pages read."""
+"""Referrals: submitting and moving through the pipeline (pipeline), owners, deal values, notes and
+reminders (owners), screening, the personal link (landing), and what the pages read (queries)."""
 
 from portal.errors import NotFound
 from portal.people.service import get_advocate_for_code
 from portal.referrals.service.config import ReferralSettings, load_settings, save_settings
 from portal.referrals.service.landing import access_advocate_for_code, record_click
+from portal.referrals.service.owners import (
+    add_note,
+    assign_referral,
+    remind_stale_referrals,
+    set_deal_value,
+)
 from portal.referrals.service.pipeline import (
     CloseReasonRequired,
     DuplicateReferral,
@@ -11,12 +18,8 @@ from portal.referrals.service.pipeline import (
     Prospect,
     SelfReferral,
     StageUnchanged,
-    add_note,
-    assign_referral,
     move_referral,
     normalize_email,
-    remind_stale_referrals,
-    set_deal_value,
     submit_referral,
 )
 from portal.referrals.service.queries import (

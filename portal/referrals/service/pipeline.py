@@ -1,12 +1,10 @@
 """The one mutation path for referrals: submit, move, claim or assign, deal value, notes."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from portal import events
 from portal.audit import service as audit
@@ -14,7 +12,7 @@ from portal.clock import utcnow
 from portal.errors import Conflict, PortalError
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
-from portal.people.models import Role, User
+from portal.people.models import User
 from portal.points import service as points
 from portal.points.models import BadgeRule, FeedKind
 from portal.points.service.feed import add_feed_item
@@ -23,7 +21,6 @@ from portal.referrals.models import (
     CloseReason,
     Referral,
     ReferralEvent,
-    ReferralNote,
     Source,
     Stage,
 )
@@ -162,7 +159,7 @@ async def submit_referral(
         ),
     )
     if screening.owner is not None:
-        await _tell_owner(session, referral, owner=screening.owner)
+        await tell_owner(session, referral, owner=screening.owner)
     await session.flush()
     return referral
 
@@ -319,7 +316,7 @@ async def _tell_referrer(
     )
 
 
-async def _tell_owner(session: AsyncSession, referral: Referral, *, owner: User) -> None:
+async def tell_owner(session: AsyncSession, referral: Referral, *, owner: User) -> None:
     company = f" at {referral.prospect_company}" if referral.prospect_company else ""
     await notifications.tell(
         session,
@@ -336,115 +333,3 @@ async def _tell_owner(session: AsyncSession, referral: Referral, *, owner: User)
             "email": referral.prospect_email,
         },
     )
-
-
-async def assign_referral(
-    session: AsyncSession,
-    referral: Referral,
-    *,
-    owner: User | None,
-    actor: User,
-) -> Referral:
-    """Gives the referral (loaded with its owner) to a rep, or back to nobody. `owner` comes with
-    its roles loaded."""
-    if owner is not None and not owner.has_role(Role.SALES, Role.ADMIN):
-        raise NotASalesRep()
-    before = referral.owner
-    if (before.id if before else None) == (owner.id if owner else None):
-        return referral
-    referral.owner_id = owner.id if owner else None
-    referral.owner = owner
-    referral.updated_at = utcnow()
-    await audit.record(
-        session,
-        actor=actor,
-        action="referral.assigned",
-        target_type="referral",
-        target_id=referral.id,
-        summary=f"{referral.prospect_email}: owner "
-        f"{before.email if before else 'nobody'} → {owner.email if owner else 'nobody'}",
-        before={"owner": before.email if before else None},
-        after={"owner": owner.email if owner else None},
-    )
-    if owner is not None and owner.id != actor.id:
-        await _tell_owner(session, referral, owner=owner)
-    await session.flush()
-    return referral
-
-
-async def set_deal_value(
-    session: AsyncSession, referral: Referral, *, value: int | None, actor: User
-) -> Referral:
-    before = referral.deal_value
-    if before == value:
-        return referral
-    referral.deal_value = value
-    await audit.record(
-        session,
-        actor=actor,
-        action="referral.deal_value",
-        target_type="referral",
-        target_id=referral.id,
-        summary=f"{referral.prospect_email}: deal value {before} → {value}",
-        before={"deal_value": before},
-        after={"deal_value": value},
-    )
-    await session.flush()
-    return referral
-
-
-async def add_note(
-    session: AsyncSession, referral: Referral, *, author: User, body: str
-) -> ReferralNote:
-    note = ReferralNote(referral_id=referral.id, author_id=author.id, body=body.strip())
-    session.add(note)
-    await session.flush()
-    return note
-
-
-OPEN_STAGES = [Stage.SUBMITTED, Stage.CONTACTED, Stage.QUALIFIED, Stage.OPPORTUNITY]
-
-
-async def remind_stale_referrals(session: AsyncSession) -> int:
-    """Reminds each owner of their open referrals that saw no change for the configured days:
-    once per quiet spell (a change starts a new one), so running it again sends nothing."""
-    config = await load_settings(session)
-    cutoff = utcnow() - timedelta(days=config.stale_after_days)
-    stale = list(
-        await session.scalars(
-            select(Referral)
-            .where(
-                Referral.stage.in_(OPEN_STAGES),
-                Referral.owner_id.is_not(None),
-                Referral.updated_at < cutoff,
-                or_(Referral.reminded_at.is_(None), Referral.reminded_at < Referral.updated_at),
-            )
-            .options(selectinload(Referral.owner))
-            .order_by(Referral.id)
-        )
-    )
-    reminded = 0
-    for referral in stale:
-        owner = referral.owner
-        if owner is None:
-            continue
-        reminded += 1
-        quiet_days = (utcnow() - referral.updated_at).days
-        await notifications.tell(
-            session,
-            owner,
-            kind="referral_stale",
-            title=f"{referral.prospect_name} has waited {quiet_days} days",
-            body=f"Still at {referral.stage_label}. Move it on, or close it with a reason.",
-            route="pipeline:detail",
-            params={"referral_id": referral.id},
-            category=EmailCategory.REMINDERS,
-            email_context={
-                "prospect": referral.prospect_name,
-                "stage": referral.stage_label,
-                "days": quiet_days,
-            },
-        )
-        referral.reminded_at = utcnow()
-    await session.flush()
-    return reminded

@@ -1,6 +1,6 @@
-"""Rewards: the catalog and what it lets an advocate redeem (catalog), redeeming and the fulfilment
-of redemptions (redemptions), what marketers manage (manage), and what the advocate's pages read
-(views)."""
+"""Rewards: the catalog and what it lets an advocate redeem (catalog), redeeming and cancelling
+(redemptions), the program team's decisions and queue (fulfilment), what marketers manage
+(manage), and what the advocate's pages read (views)."""
 
 from portal.rewards.service.catalog import (
     MESSAGES,
@@ -13,6 +13,12 @@ from portal.rewards.service.catalog import (
     catalog,
     last_shipping,
     why_cannot_redeem,
+)
+from portal.rewards.service.fulfilment import (
+    approve_redemption,
+    fulfil_redemption,
+    fulfilment_queue,
+    reject_redemption,
 )
 from portal.rewards.service.manage import (
     CodeUpload,
@@ -28,12 +34,8 @@ from portal.rewards.service.manage import (
 )
 from portal.rewards.service.redemptions import (
     access_redemption,
-    approve_redemption,
     cancel_redemption,
-    fulfil_redemption,
-    fulfilment_queue,
     my_redemptions,
-    reject_redemption,
     request_redemption,
 )
 from portal.rewards.service.views import (

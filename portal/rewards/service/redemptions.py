@@ -7,9 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal import events, links
-from portal.audit import service as audit
 from portal.clock import utcnow
-from portal.errors import Conflict, NotFound, PortalError
+from portal.errors import Conflict, NotFound
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
@@ -19,7 +18,6 @@ from portal.rewards.models import (
     RedemptionStatus,
     Reward,
     RewardCode,
-    RewardKind,
 )
 from portal.rewards.service.catalog import (
     MESSAGES,
@@ -120,13 +118,13 @@ async def _redeem(
             )
         except points.InsufficientPoints as error:
             raise RedeemRefused(CannotRedeem.NOT_ENOUGH_POINTS, error.message) from error
-        await _publish(session, redemption)
+        await publish_change(session, redemption)
         if not reward.needs_approval:
-            await _approve(session, redemption, reward=reward, user=user, by=None)
+            await approve_now(session, redemption, reward=reward, user=user, by=None)
     return redemption
 
 
-async def _approve(
+async def approve_now(
     session: AsyncSession,
     redemption: Redemption,
     *,
@@ -142,7 +140,7 @@ async def _approve(
         code = await _assign_code(session, reward_id=reward.id, redemption_id=redemption.id)
         redemption.status = RedemptionStatus.FULFILLED
         redemption.fulfilled_at = now
-        await _tell(
+        await tell_advocate(
             session,
             redemption,
             user=user,
@@ -151,7 +149,7 @@ async def _approve(
             code=code.code,
         )
     else:
-        await _tell(
+        await tell_advocate(
             session,
             redemption,
             user=user,
@@ -159,10 +157,10 @@ async def _approve(
             title=f"Your {reward.title} redemption is approved",
         )
     await session.flush()
-    await _publish(session, redemption)
+    await publish_change(session, redemption)
 
 
-async def _publish(session: AsyncSession, redemption: Redemption) -> None:
+async def publish_change(session: AsyncSession, redemption: Redemption) -> None:
     await events.publish(
         session,
         events.RedemptionChanged(
@@ -198,7 +196,7 @@ async def _assign_code(session: AsyncSession, *, reward_id: int, redemption_id: 
     return code
 
 
-async def _tell(
+async def tell_advocate(
     session: AsyncSession,
     redemption: Redemption,
     *,
@@ -268,7 +266,7 @@ async def my_redemptions(session: AsyncSession, *, user: User) -> list[Redemptio
     )
 
 
-async def _close(
+async def close_redemption(
     session: AsyncSession,
     redemption: Redemption,
     *,
@@ -311,7 +309,7 @@ async def _close(
             .values(inventory=Reward.inventory + 1)
             .execution_options(synchronize_session=False)
         )
-    await _publish(session, redemption)
+    await publish_change(session, redemption)
     return redemption
 
 
@@ -319,115 +317,10 @@ async def cancel_redemption(session: AsyncSession, *, user: User, redemption_id:
     redemption = await access_redemption(session, viewer=user, redemption_id=redemption_id)
     if redemption.status != RedemptionStatus.REQUESTED:
         raise Conflict("Only a redemption that is still waiting for approval can be cancelled.")
-    return await _close(
+    return await close_redemption(
         session,
         redemption,
         status=RedemptionStatus.CANCELLED,
         reason="",
         by=None,
     )
-
-
-async def reject_redemption(
-    session: AsyncSession, *, staff: User, redemption_id: int, reason: str
-) -> Redemption:
-    if not reason.strip():
-        raise PortalError("Say why: the advocate sees the reason.")
-    redemption = await access_redemption(
-        session, viewer=staff, redemption_id=redemption_id, staff=True
-    )
-    await _close(
-        session,
-        redemption,
-        status=RedemptionStatus.REJECTED,
-        reason=reason.strip(),
-        by=staff,
-    )
-    await _audit(session, staff, redemption, "rewards.redemption_rejected", reason.strip())
-    await _tell(
-        session,
-        redemption,
-        user=redemption.user,
-        reward=redemption.reward,
-        title=f"Your {redemption.reward.title} redemption was declined",
-    )
-    return redemption
-
-
-async def approve_redemption(
-    session: AsyncSession, *, staff: User, redemption_id: int
-) -> Redemption:
-    redemption = await access_redemption(
-        session, viewer=staff, redemption_id=redemption_id, staff=True
-    )
-    if redemption.status != RedemptionStatus.REQUESTED:
-        raise Conflict("This redemption was already handled.")
-    await _approve(
-        session,
-        redemption,
-        reward=redemption.reward,
-        user=redemption.user,
-        by=staff,
-    )
-    await _audit(session, staff, redemption, "rewards.redemption_approved", "")
-    return redemption
-
-
-async def fulfil_redemption(
-    session: AsyncSession, *, staff: User, redemption_id: int, tracking_note: str
-) -> Redemption:
-    redemption = await access_redemption(
-        session, viewer=staff, redemption_id=redemption_id, staff=True
-    )
-    if redemption.status != RedemptionStatus.APPROVED:
-        raise Conflict("Approve the redemption before marking it fulfilled.")
-    redemption.status = RedemptionStatus.FULFILLED
-    redemption.fulfilled_at = utcnow()
-    redemption.tracking_note = tracking_note.strip()[:500]
-    await session.flush()
-    await _publish(session, redemption)
-    await _audit(
-        session, staff, redemption, "rewards.redemption_fulfilled", redemption.tracking_note
-    )
-    await _tell(
-        session,
-        redemption,
-        user=redemption.user,
-        reward=redemption.reward,
-        title=f"Your {redemption.reward.title} is on its way",
-    )
-    return redemption
-
-
-async def _audit(
-    session: AsyncSession, staff: User, redemption: Redemption, action: str, note: str
-) -> None:
-    await audit.record(
-        session,
-        actor=staff,
-        action=action,
-        target_type="redemption",
-        target_id=redemption.id,
-        summary=f"{redemption.reward.title} for {redemption.user.email}"
-        + (f": {note}" if note else ""),
-        after={"status": str(redemption.status)},
-    )
-
-
-async def fulfilment_queue(
-    session: AsyncSession,
-    *,
-    status: RedemptionStatus | None = None,
-    kind: RewardKind | None = None,
-) -> list[Redemption]:
-    query = (
-        select(Redemption)
-        .join(Reward, Reward.id == Redemption.reward_id)
-        .options(selectinload(Redemption.reward), selectinload(Redemption.user))
-        .options(selectinload(Redemption.code))
-    )
-    if status is not None:
-        query = query.where(Redemption.status == status)
-    if kind is not None:
-        query = query.where(Reward.kind == kind)
-    return list(await session.scalars(query.order_by(Redemption.id.desc()).limit(500)))
