@@ -1,5 +1,5 @@
-"""Every kind of email the portal writes: who gets it, the {names} its subject may use,
-and a sample for the preview in Manage → Emails."""
+"""Every kind of email the portal writes: who gets it, the {names} its subject may use, the
+secret link it carries, and a sample for the preview in Manage → Emails."""
 
 import re
 from dataclasses import dataclass
@@ -10,12 +10,29 @@ from portal.clock import utcnow
 
 
 @dataclass(frozen=True)
+class SecretLink:
+    """A link whose last path segment is a token acting for the person it was sent to. Such a
+    link is readable only by them: Manage → Outbox masks it and a sent email keeps only the
+    masked form. While no SMTP_URL is set, staff who could have issued an invitation may copy its
+    link (`issuers_may_copy`), so a laptop install works without a mail server."""
+
+    route: str
+    issuers_may_copy: bool = False
+
+
+INVITATION_LINK = SecretLink("auth:accept", issuers_may_copy=True)
+RESET_LINK = SecretLink("auth:reset")
+UNSUBSCRIBE_LINK = SecretLink("unsubscribe:page")  # in every email that has a category
+
+
+@dataclass(frozen=True)
 class EmailKind:
     kind: str
     label: str
     audience: str
     default_subject: str
     sample: dict[str, Any]
+    secret: SecretLink | None = None
 
     @property
     def subject_fields(self) -> list[str]:
@@ -46,6 +63,7 @@ KINDS = {
                 "link": "https://portal.example/invitations/sample",
                 "expires_at": utcnow() + timedelta(days=7),
             },
+            secret=INVITATION_LINK,
         ),
         EmailKind(
             "invitation_reminder",
@@ -59,6 +77,7 @@ KINDS = {
                 "link": "https://portal.example/invitations/sample",
                 "expires_at": utcnow() + timedelta(days=4),
             },
+            secret=INVITATION_LINK,
         ),
         EmailKind(
             "password_reset",
@@ -66,6 +85,7 @@ KINDS = {
             "anyone who asks",
             "Reset your {program_name} password",
             {**_PROGRAM, "link": "https://portal.example/reset-password/sample"},
+            secret=RESET_LINK,
         ),
         EmailKind(
             "signup_pending",
@@ -223,17 +243,25 @@ KINDS = {
         ),
     ]
 }
+SECRET_LINKS = (INVITATION_LINK, RESET_LINK, UNSUBSCRIBE_LINK)
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# What str.splitlines() splits on: the email library refuses all of them in a header.
+LINE_BREAK = re.compile(r"[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    return LINE_BREAK.sub(" ", text)
 
 
 def fill(template: str, context: dict[str, Any]) -> str:
     """Fills plain {name} fields from the email's context; anything else stays as typed
-    (no attribute or format syntax, so a subject can't reach into the objects behind it)."""
+    (no attribute or format syntax, so a subject can't reach into the objects behind it).
+    A filled value is one line, whatever a person typed into it."""
 
     def value(match: re.Match[str]) -> str:
         found = context.get(match.group(1))
-        return str(found) if isinstance(found, str | int) else match.group(0)
+        return one_line(str(found)) if isinstance(found, str | int) else match.group(0)
 
     return PLACEHOLDER.sub(value, template)

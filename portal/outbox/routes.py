@@ -1,4 +1,5 @@
-"""Manage → Outbox: every email the portal wrote, with its status and its links."""
+"""Manage → Outbox: every email the portal wrote, with its status and its links (secret links
+masked: see portal/outbox/secret_links.py)."""
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -6,7 +7,7 @@ from starlette.routing import Route
 
 from portal.outbox import service
 from portal.outbox.models import EmailStatus
-from portal.people.access import staff_of_program
+from portal.people.access import current_user, staff_of_program
 from portal.web import db, page_number, render, settings
 
 
@@ -29,10 +30,15 @@ async def list_emails(request: Request) -> Response:
 
 @staff_of_program
 async def show_email(request: Request) -> Response:
-    email = await service.access_email(db(request), request.path_params["email_id"])
-    return render(
-        request, "outbox/detail.html", {"email": email, "links": service.links_in(email.text_body)}
+    smtp_configured = bool(settings(request).smtp_url)
+    shown = await service.show_email(
+        db(request),
+        viewer=current_user(request),
+        email_id=request.path_params["email_id"],
+        smtp_configured=smtp_configured,
     )
+    context = {"shown": shown, "email": shown.email, "smtp_configured": smtp_configured}
+    return render(request, "outbox/detail.html", context)
 
 
 routes = [

@@ -12,15 +12,17 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from portal.clock import utcnow
-from portal.errors import NotFound
+from portal.errors import NotFound, PortalError
 from portal.jobs import enqueue
-from portal.outbox import preferences, texts
-from portal.outbox.kinds import KINDS, fill
+from portal.outbox import preferences, secret_links, texts
+from portal.outbox.kinds import KINDS, LINE_BREAK, SecretLink, fill
 from portal.outbox.models import EmailCategory, EmailStatus, OutboxEmail
 from portal.outbox.render import render_email
 from portal.pagination import Page
+from portal.people.models import User
 from portal.program import service as program
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,14 @@ RETRY_DELAYS = (
     timedelta(hours=2),
     timedelta(hours=12),
 )
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 SEND_LEASE = timedelta(minutes=5)
 LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
+class UnsafeSubject(PortalError):
+    status_code = 422
+    message = "An email subject must be one line: it cannot contain a line break."
 
 
 async def queue_email(
@@ -51,7 +59,9 @@ async def queue_email(
     program: its name and tagline join the context here, and without a subject the kind's
     default subject is filled from that context. An email with a category goes only to people
     who have not switched that category off, and carries a one-click unsubscribe link (in its
-    footer and its List-Unsubscribe headers)."""
+    footer and its List-Unsubscribe headers). A subject must be one line (UnsafeSubject)."""
+    if subject is not None and LINE_BREAK.search(subject):
+        raise UnsafeSubject()
     headers: dict[str, str] = {}
     config = await program.load_once(session)
     context = {"program_name": config.program_name, "tagline": config.tagline, **context}
@@ -150,7 +160,8 @@ def _due(now: datetime) -> ColumnElement[bool]:
 
 async def claim(session: AsyncSession, email_id: int) -> OutboxEmail | None:
     """Takes a lease on a due email, so no other worker sends it while this one does; None if
-    it is not due. A worker killed mid-send leaves the lease to run out, and the sweep retries."""
+    it is not due. A worker killed mid-send leaves the lease to run out, and the sweep retries;
+    one that never finishes gives up for good after the last try."""
     now = utcnow()
     claimed = await session.execute(
         update(OutboxEmail)
@@ -164,14 +175,37 @@ async def claim(session: AsyncSession, email_id: int) -> OutboxEmail | None:
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    return await session.get(OutboxEmail, email_id, populate_existing=True)
+    email = await session.get(OutboxEmail, email_id, populate_existing=True)
+    if email is not None and email.attempts > MAX_ATTEMPTS:
+        _finish(email, Failure(f"Gave up after {MAX_ATTEMPTS} tries: the last stopped mid-send."))
+        await session.flush()
+        return None
+    return email
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an email was not sent; `final` when trying again can never help."""
+
+    error: str
+    final: bool = False
+
+
+def _describe(error: Exception) -> str:
+    text = str(error) or error.__class__.__name__
+    return text.replace("\x00", "")[:2000]
 
 
 async def deliver(
     email: OutboxEmail, *, server: SmtpServer, sender: str, message_domain: str
-) -> str | None:
-    """Sends one email; returns the error text, or None when the server accepted it."""
-    message = build_message(email, sender=sender, message_domain=message_domain)
+) -> Failure | None:
+    """Sends one email; None when the server accepted it. Nothing raises: every failure comes
+    back as a Failure, so the email always ends in a state with its error."""
+    try:
+        message = build_message(email, sender=sender, message_domain=message_domain)
+    except Exception as error:  # the email library refuses a header (a line break, ...) for good
+        log.exception("email %s cannot be built", email.id)
+        return Failure(f"This email cannot be built: {_describe(error)}", final=True)
     try:
         await aiosmtplib.send(
             message,
@@ -185,26 +219,37 @@ async def deliver(
         )
     except (aiosmtplib.SMTPException, OSError) as error:
         log.warning("email %s not sent: %s", email.id, error)
-        return str(error) or error.__class__.__name__
+        return Failure(_describe(error))
+    except Exception as error:  # anything else while sending: retried like a refusal
+        log.exception("email %s not sent", email.id)
+        return Failure(f"{error.__class__.__name__}: {_describe(error)}")
     return None
 
 
-async def record_result(session: AsyncSession, email_id: int, error: str | None) -> None:
-    email = await session.get(OutboxEmail, email_id)
-    if email is None:
-        return
+def _finish(email: OutboxEmail, failure: Failure | None) -> None:
+    """Sent, retried with backoff, or failed after the last try; an email that is done keeps
+    only the masked form of its secret links."""
     now = utcnow()
-    if error is None:
+    if failure is None:
         email.status = EmailStatus.SENT
         email.sent_at = now
         email.last_error = None
-    elif email.attempts >= len(RETRY_DELAYS) + 1:
+    elif failure.final or email.attempts >= MAX_ATTEMPTS:
         email.status = EmailStatus.FAILED
-        email.last_error = error
+        email.last_error = failure.error
     else:
         email.status = EmailStatus.PENDING
-        email.last_error = error
+        email.last_error = failure.error
         email.next_attempt_at = now + RETRY_DELAYS[email.attempts - 1]
+    if email.status != EmailStatus.PENDING:
+        secret_links.purge(email)
+
+
+async def record_result(session: AsyncSession, email_id: int, failure: Failure | None) -> None:
+    email = await session.get(OutboxEmail, email_id)
+    if email is None:
+        return
+    _finish(email, failure)
     await session.flush()
 
 
@@ -228,11 +273,49 @@ async def list_emails(
     return Page(items=list(rows), page=page, per_page=per_page, total=total)
 
 
-async def access_email(session: AsyncSession, email_id: int) -> OutboxEmail:
+@dataclass(frozen=True)
+class ShownLink:
+    url: str
+    masked: bool
+
+
+@dataclass(frozen=True)
+class ShownEmail:
+    """An email as one member of staff may read it: secret links masked, but the one they may
+    copy (`secret_links.copyable`)."""
+
+    email: OutboxEmail
+    text: str
+    links: list[ShownLink]
+    secret: SecretLink | None  # what its kind carries
+    masked: bool  # a secret link in it is hidden from this viewer
+    copyable: bool  # this viewer may copy its secret link (no SMTP, an invitation they could send)
+
+
+async def show_email(
+    session: AsyncSession, *, viewer: User, email_id: int, smtp_configured: bool
+) -> ShownEmail:
     email = await session.get(OutboxEmail, email_id)
     if email is None:
         raise NotFound()
-    return email
+    recipient = None
+    if email.user_id is not None:
+        recipient = await session.scalar(
+            select(User).where(User.id == email.user_id).options(selectinload(User.roles))
+        )
+    keep = secret_links.copyable(
+        email, viewer=viewer, recipient=recipient, smtp_configured=smtp_configured
+    )
+    text = secret_links.mask(email.text_body, keep=keep)
+    kind = KINDS.get(email.kind)
+    return ShownEmail(
+        email=email,
+        text=text,
+        links=[ShownLink(url, secret_links.MASK in url) for url in links_in(text)],
+        secret=kind.secret if kind else None,
+        masked=secret_links.MASK in text,
+        copyable=text != secret_links.mask(text),
+    )
 
 
 def links_in(text: str) -> list[str]:

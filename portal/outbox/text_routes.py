@@ -51,7 +51,7 @@ async def save_kind(request: Request) -> Response:
             intro=state.value("intro"),
         )
     except texts.InvalidEmailText as error:
-        state.add_error(None, error.message)
+        state.add_error(error.field, error.message)
         return await _edit_page(request, state, status_code=422)
     flash(request, "Saved: new emails of this kind use your wording.")
     return redirect(request, "emails:edit", kind=request.path_params["kind"])

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.errors import NotFound, PortalError
-from portal.outbox.kinds import KINDS, EmailKind, fill
+from portal.outbox.kinds import KINDS, LINE_BREAK, EmailKind, fill, one_line
 from portal.outbox.models import EmailText
 from portal.outbox.render import render_email
 from portal.people.models import User
@@ -15,6 +15,10 @@ from portal.people.models import User
 
 class InvalidEmailText(PortalError):
     status_code = 422
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -46,9 +50,10 @@ async def text_for(session: AsyncSession, kind: str) -> EmailText | None:
 def compose(
     kind: str, *, subject: str, context: dict[str, object], text: EmailText | None
 ) -> tuple[str, dict[str, object]]:
-    """The subject and context an email goes out with, after the marketer's own words."""
+    """The subject and context an email goes out with, after the marketer's own words (a
+    subject saved before line breaks were refused is read as one line)."""
     if text is not None and text.subject:
-        subject = fill(text.subject, context)
+        subject = fill(one_line(text.subject), context)
     return subject, {**context, "intro": text.intro if text is not None else ""}
 
 
@@ -65,9 +70,11 @@ async def save_text(
 ) -> EmailText:
     access_kind(kind)
     if len(subject) > 300:
-        raise InvalidEmailText("Keep the subject under 300 characters.")
+        raise InvalidEmailText("subject", "Keep the subject under 300 characters.")
+    if LINE_BREAK.search(subject):
+        raise InvalidEmailText("subject", "Keep the subject on one line: no line breaks.")
     if len(intro) > 1000:
-        raise InvalidEmailText("Keep the opening paragraph under 1,000 characters.")
+        raise InvalidEmailText("intro", "Keep the opening paragraph under 1,000 characters.")
     text = await session.get(EmailText, kind)
     before = {"subject": text.subject, "intro": text.intro} if text else None
     if text is None:

@@ -5,6 +5,8 @@ from email import message_from_bytes
 from email.message import Message
 from typing import Any
 
+import aiosmtplib
+import pytest
 from arq.worker import Worker
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -211,3 +213,140 @@ async def test_an_email_whose_worker_died_mid_send_is_sent_after_the_lease(
     await session.refresh(email)
     assert email.status == EmailStatus.SENT
     assert email.attempts == 2
+
+
+async def test_a_bad_row_between_two_good_ones_fails_with_its_error_and_the_sweep_goes_on(
+    session: AsyncSession, connection: AsyncConnection, settings: Settings, smtp_server: MailCatcher
+) -> None:
+    settings.smtp_url = smtp_server.url
+    first = await _queue_welcome(session, "one@example.com")
+    bad = await _queue_welcome(session, "bad@example.com")
+    last = await _queue_welcome(session, "three@example.com")
+    bad.subject = "Welcome\r\nBcc: everyone@example.com"  # written before subjects were checked
+    await session.commit()
+    take_pending(session)
+    context = _context(settings, connection, queue=None)
+
+    assert await send_due_emails(context) == 2
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [
+        "one@example.com",
+        "three@example.com",
+    ]
+    for email in (first, bad, last):
+        await session.refresh(email)
+    assert (first.status, last.status) == (EmailStatus.SENT, EmailStatus.SENT)
+    assert bad.status == EmailStatus.FAILED  # it can never succeed: no retries
+    assert bad.attempts == 1
+    assert "cannot be built" in bad.last_error
+    assert "line" in bad.last_error
+    with clock.shifted(timedelta(days=1)):
+        assert await send_due_emails(context) == 0
+
+
+async def test_an_unexpected_error_while_sending_is_retried_with_backoff(
+    session: AsyncSession,
+    connection: AsyncConnection,
+    settings: Settings,
+    smtp_server: MailCatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.smtp_url = smtp_server.url
+    email = await _queue_welcome(session)
+    await session.commit()
+    context = _context(settings, connection, queue=None)
+
+    async def broken_send(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the TLS library fell over")
+
+    monkeypatch.setattr(aiosmtplib, "send", broken_send)
+    assert await send_email(context, email.id) is False
+    await session.refresh(email)
+    assert email.status == EmailStatus.PENDING
+    assert email.last_error == "RuntimeError: the TLS library fell over"
+    assert email.next_attempt_at - clock.utcnow() > timedelta(seconds=50)
+
+    monkeypatch.undo()
+    with clock.shifted(timedelta(minutes=2)):
+        assert await send_due_emails(context) == 1
+    await session.refresh(email)
+    assert email.status == EmailStatus.SENT
+    assert email.last_error is None
+
+
+async def test_a_fault_outside_the_email_never_stops_the_sweep(
+    session: AsyncSession,
+    connection: AsyncConnection,
+    settings: Settings,
+    smtp_server: MailCatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.smtp_url = smtp_server.url
+    emails = [await _queue_welcome(session, f"{n}@example.com") for n in ("one", "two", "three")]
+    await session.commit()
+    context = _context(settings, connection, queue=None)
+    record_result = outbox.record_result
+
+    async def failing_for_the_second(session: AsyncSession, email_id: int, failure: Any) -> None:
+        if email_id == emails[1].id:
+            raise RuntimeError("the database went away")
+        await record_result(session, email_id, failure)
+
+    monkeypatch.setattr(outbox, "record_result", failing_for_the_second)
+    assert await send_due_emails(context) == 2
+    assert len(smtp_server.messages) == 3
+    await session.refresh(emails[2])
+    assert emails[2].status == EmailStatus.SENT
+
+
+async def test_an_email_whose_sender_always_dies_ends_failed_with_its_error(
+    session: AsyncSession, connection: AsyncConnection, settings: Settings
+) -> None:
+    email = await _queue_welcome(session)
+    await session.commit()
+    for attempt in range(outbox.MAX_ATTEMPTS):  # each worker took it, then died mid-send
+        with clock.shifted((outbox.SEND_LEASE + timedelta(seconds=1)) * attempt):
+            assert await outbox.claim(session, email.id) is not None
+        await session.commit()
+    with clock.shifted((outbox.SEND_LEASE + timedelta(seconds=1)) * outbox.MAX_ATTEMPTS):
+        assert await outbox.claim(session, email.id) is None
+    await session.commit()
+    await session.refresh(email)
+    assert email.status == EmailStatus.FAILED
+    assert email.last_error == "Gave up after 6 tries: the last stopped mid-send."
+
+
+async def test_a_subject_with_a_line_break_is_refused_before_it_is_written(
+    session: AsyncSession,
+) -> None:
+    with pytest.raises(outbox.UnsafeSubject) as refused:
+        await outbox.queue_email(
+            session,
+            to="ada@example.com",
+            subject="Hello\nBcc: everyone@example.com",
+            kind="signup_approved",
+            context={"name": "Ada", "link": "http://portal.test/login"},
+        )
+    assert refused.value.message == (
+        "An email subject must be one line: it cannot contain a line break."
+    )
+    assert await session.scalar(select(OutboxEmail.id)) is None
+    assert take_pending(session) == []
+
+
+async def test_a_line_break_typed_into_a_subject_field_value_becomes_a_space(
+    session: AsyncSession,
+) -> None:
+    email = await outbox.queue_email(
+        session,
+        to="rep@example.com",
+        kind="referral_assigned",
+        context={
+            "name": "Sam",
+            "prospect": "Grace\r\nBcc: everyone@example.com",
+            "company": "Navy Labs",
+            "email": "grace@navylabs.example",
+            "link": "http://portal.test/pipeline/1",
+        },
+    )
+    assert email is not None
+    assert email.subject == "New referral for you: Grace Bcc: everyone@example.com"

@@ -12,25 +12,19 @@ async def test_outbox_lists_emails_and_shows_their_links(
     email = await outbox.queue_email(
         session,
         to="ada@example.com",
-        subject="Reset your password",
-        kind="password_reset",
-        context={
-            "name": "Ada",
-            "program_name": "Acme",
-            "link": "http://portal.test/reset-password/abc",
-        },
+        subject="Welcome aboard",
+        kind="signup_approved",
+        context={"name": "Ada", "program_name": "Acme", "link": "http://portal.test/login"},
     )
     await login_as(client, await make_admin(session))
     listing = await client.get("/manage/outbox/", headers=htmx)
     page = BeautifulSoup(listing.text, "html.parser")
-    assert [a.get_text() for a in page.select("#outbox-table td a")] == ["Reset your password"]
+    assert [a.get_text() for a in page.select("#outbox-table td a")] == ["Welcome aboard"]
     if not htmx:
         assert "No mail server is configured" in page.get_text()
 
     detail = BeautifulSoup((await client.get(f"/manage/outbox/{email.id}")).text, "html.parser")
-    assert [a["href"] for a in detail.select(".email-links a")] == [
-        "http://portal.test/reset-password/abc"
-    ]
+    assert [a["href"] for a in detail.select(".email-links a")] == ["http://portal.test/login"]
     assert "Hi Ada," in detail.select_one(".email-text").get_text()
 
 

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 import httpx
 from bs4 import BeautifulSoup
 from sqlalchemy import select
@@ -5,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
 from portal.outbox.kinds import fill
-from portal.outbox.models import OutboxEmail
+from portal.outbox.models import EmailText, OutboxEmail
 from portal.people.models import Role
 from tests.factories import login_as, make_advocate, make_marketer, post_form
 
@@ -83,3 +85,46 @@ def test_every_email_template_is_listed_in_manage_emails_and_previews() -> None:
         shown = preview(kind, subject="", intro="Our own words.")
         assert "Our own words." in shown.text
         assert "Our own words." in shown.html
+
+
+async def test_a_subject_with_a_line_break_is_refused_and_the_form_keeps_what_was_typed(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await login_as(client, await make_marketer(session))
+    typed = {"subject": "Hello\r\nBcc: all@example.com", "intro": "Our words.", "action": "save"}
+    refused = await post_form(client, "/manage/emails/invitation", typed)
+    assert refused.status_code == 422
+    page = _page(refused)
+    assert page.select_one("#f-subject-error").get_text() == (
+        "Keep the subject on one line: no line breaks."
+    )
+    assert page.select_one("#f-intro").get_text() == "Our words."
+    assert "Bcc: all@example.com" in page.select_one("#f-subject")["value"]
+    assert (await client.get("/manage/emails/invitation")).status_code == 200
+    assert await session.scalar(select(EmailText.kind)) is None
+
+
+async def test_a_subject_saved_with_a_line_break_earlier_goes_out_on_one_line(
+    session: AsyncSession,
+) -> None:
+    session.add(EmailText(kind="invitation", subject="Join us\r\nat {program_name}", intro=""))
+    marketer = await make_marketer(session)
+    await auth.invite(
+        session, inviter=marketer, email="new@example.com", display_name="Nia", roles=[]
+    )
+    email = await session.scalar(
+        select(OutboxEmail).where(OutboxEmail.to_address == "new@example.com")
+    )
+    assert email.subject == "Join us at Advocate Portal"
+
+
+def test_every_kind_whose_link_is_a_token_is_marked_secret() -> None:
+    from portal import links
+    from portal.outbox.kinds import KINDS, SECRET_LINKS
+
+    for kind in KINDS.values():
+        path = urlsplit(kind.sample["link"]).path
+        carried = [
+            s for s in SECRET_LINKS if path.startswith(links.path_for(s.route, token="x")[:-1])
+        ]
+        assert carried == ([kind.secret] if kind.secret else []), kind.kind
