@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 from starlette.datastructures import FormData, UploadFile
 
 from portal.content.values import AssetInput
+from portal.files.storage import iterate_file
+from portal.files.uploads import Upload
 from portal.forms import FormState
 
 FIELDS = ("title", "description", "category", "tags", "points", "source", "url")
@@ -55,9 +57,10 @@ def asset_form(form: FormData, *, editing: bool = False) -> tuple[FormState, Ass
     return state, data
 
 
-def upload_of(form: FormData) -> UploadFile | None:
-    """The chosen file; a browser sends an empty part with no name when none was chosen."""
+def upload_of(form: FormData) -> Upload | None:
+    """The chosen file, as a stream; a browser sends an empty part with no name when none was
+    chosen."""
     value = form.get("file")
     if isinstance(value, UploadFile) and value.filename:
-        return value
+        return Upload(iterate_file(value), value.filename)
     return None

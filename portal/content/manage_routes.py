@@ -8,7 +8,6 @@ from portal.content import forms, service
 from portal.content.models import Asset
 from portal.csv import csv_response
 from portal.errors import PortalError
-from portal.files.storage import iterate_file
 from portal.files.web import storage
 from portal.forms import FormState
 from portal.people import service as people
@@ -67,16 +66,13 @@ async def create(request: Request) -> Response:
     form_data = await request.form()
     state, data = forms.asset_form(form_data)
     if state.ok:
-        upload = forms.upload_of(form_data) if data.url is None else None
         try:
             asset = await service.create_asset(
                 db(request),
                 actor=current_user(request),
                 storage=storage(request),
                 data=data,
-                upload=service.Upload(iterate_file(upload), upload.filename or "")
-                if upload
-                else None,
+                upload=forms.upload_of(form_data) if data.url is None else None,
                 limits=_limits(request),
             )
         except (service.UnsupportedFile, service.UploadTooLarge) as error:
@@ -122,7 +118,6 @@ async def update(request: Request) -> Response:
     form_data = await request.form()
     state, data = forms.asset_form(form_data, editing=True)
     if state.ok:
-        upload = forms.upload_of(form_data)
         try:
             asset = await service.update_asset(
                 db(request),
@@ -130,9 +125,7 @@ async def update(request: Request) -> Response:
                 storage=storage(request),
                 asset_id=asset_id,
                 data=data,
-                upload=service.Upload(iterate_file(upload), upload.filename or "")
-                if upload
-                else None,
+                upload=forms.upload_of(form_data),
                 limits=_limits(request),
             )
         except (service.UnsupportedFile, service.UploadTooLarge) as error:

@@ -7,7 +7,7 @@ from starlette.routing import Route
 
 from portal import links
 from portal.content import service
-from portal.content.models import AssetKind
+from portal.content.models import Asset, AssetKind
 from portal.errors import NotFound
 from portal.files.web import file_response, storage
 from portal.people.access import current_user, public, signed_in
@@ -90,14 +90,7 @@ async def stream(request: Request) -> Response:
     asset = await service.access_asset(db(request), viewer, request.path_params["asset_id"])
     if asset.kind not in (AssetKind.VIDEO, AssetKind.IMAGE) or asset.storage_name is None:
         raise NotFound()
-    return await file_response(
-        request,
-        storage(request),
-        name=asset.storage_name,
-        content_type=asset.content_type or "application/octet-stream",
-        filename=asset.original_filename or "video",
-        inline=True,
-    )
+    return await _stored_file(request, asset, inline=True)
 
 
 @signed_in
@@ -154,6 +147,12 @@ async def share_file(request: Request) -> Response:
     asset = page.asset
     if asset.kind is AssetKind.LINK:
         return RedirectResponse(asset.url or "/", status_code=303)
+    return await _stored_file(
+        request, asset, inline=asset.kind in (AssetKind.IMAGE, AssetKind.VIDEO)
+    )
+
+
+async def _stored_file(request: Request, asset: Asset, *, inline: bool) -> Response:
     if asset.storage_name is None:
         raise NotFound()
     return await file_response(
@@ -162,7 +161,7 @@ async def share_file(request: Request) -> Response:
         name=asset.storage_name,
         content_type=asset.content_type or "application/octet-stream",
         filename=asset.original_filename or "download",
-        inline=asset.kind in (AssetKind.IMAGE, AssetKind.VIDEO),
+        inline=inline,
     )
 
 
