@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from portal import links, routing, subscriptions, worker
 from portal.auth import sso
@@ -80,7 +81,15 @@ def create_app(
             if engine is not None:
                 await engine.dispose()
 
+    # Proxy headers (X-Forwarded-For, -Proto) are believed only from the proxies named in
+    # FORWARDED_ALLOW_IPS: by default from nobody, so a client cannot pick its own address.
+    proxies = (
+        [Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)]
+        if settings.forwarded_allow_ips
+        else []
+    )
     middleware = [
+        *proxies,
         Middleware(RequestId),
         Middleware(SecurityHeaders, https=settings.https),
         Middleware(

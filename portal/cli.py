@@ -36,7 +36,7 @@ def run(host: str, port: int, workers: int, reload: bool) -> None:
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        proxy_headers=False,  # the app believes proxies only from FORWARDED_ALLOW_IPS
         log_level="info",
     )
 

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     session_max_age_days: int = Field(default=14, ge=1)
     jobs_inline: bool = False
+    # The reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses
+    # or networks, "*" for any); empty: none, the connecting address is the client's.
+    forwarded_allow_ips: str = ""
 
     @field_validator("base_url")
     @classmethod

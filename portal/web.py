@@ -3,7 +3,7 @@ render and redirect (page or htmx partial), flash messages, small parsing helper
 
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar, cast
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
@@ -19,6 +19,8 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 T = TypeVar("T")
+# What may stay as it is in a path and query; everything else is percent-encoded.
+URL_SAFE = "/?&=%#:@+,;~!$'()*-._"
 
 
 def db(request: Request) -> AsyncSession:
@@ -34,11 +36,18 @@ def is_htmx(request: Request) -> bool:
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths, so a `next` parameter can't send people elsewhere."""
+    """Only same-site paths, so a `next` parameter can't send people elsewhere. Control
+    characters, spaces and backslashes are refused (browsers drop tabs and line breaks and read
+    a backslash as a slash, which can turn a path into `//evil.example`); other characters
+    beyond ASCII are percent-encoded, so the result is always safe in a Location or HX-Redirect
+    header."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return default
+    if "\\" in target or any(ch.isspace() or not ch.isprintable() for ch in target):
+        return default
+    target = quote(target, safe=URL_SAFE)
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target:
+    if parts.scheme or parts.netloc:
         return default
     return target
 

@@ -197,6 +197,8 @@ class ReferralClick(Base):
     __tablename__ = "referral_clicks"
     __table_args__ = (
         Index("ix_referral_clicks_referrer_id_created_at", "referrer_id", "created_at"),
+        # A visitor's recent clicks: counted once a day per link, and capped per hour.
+        Index("ix_referral_clicks_client_key_created_at", "client_key", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,14 +6,20 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from portal.app import create_app
+from portal.config import Settings
 from portal.people.attribution import REFERRAL_COOKIE
 from portal.points import service as points
 from portal.referrals import service as referrals
 from portal.referrals.models import Referral, ReferralClick, ReferralNote, Source, Stage
+from portal.referrals.service.landing import CLICKS_PER_HOUR
+from portal.tokens import keyed_hash
+from tests.conftest import joined_sessionmaker
 from tests.factories import (
     csrf_token,
     login_as,
@@ -419,3 +425,46 @@ async def test_list_pages_make_the_same_number_of_queries_for_more_referrals(
         large[path] = len(statements)
     assert large == small
     assert min(small.values()) > 3
+
+
+async def test_a_visitor_is_counted_once_a_day_per_link_and_a_flood_not_at_all(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    advocates = [await make_advocate(session) for _ in range(CLICKS_PER_HOUR + 2)]
+    for _ in range(3):
+        assert (await client.get(f"/r/{advocates[0].referral_code}")).status_code == 200
+    for advocate in advocates[1:]:
+        await client.get(f"/r/{advocate.referral_code}")
+    counts = dict(
+        (
+            await session.execute(
+                select(ReferralClick.referrer_id, func.count()).group_by(ReferralClick.referrer_id)
+            )
+        ).all()
+    )
+    assert counts[advocates[0].id] == 1  # three visits from one visitor: one click
+    assert sum(counts.values()) == CLICKS_PER_HOUR  # past the hourly cap nothing is recorded
+    assert advocates[-1].id not in counts
+
+
+@pytest.mark.parametrize(
+    ("trusted", "counted_as"), [("", "127.0.0.1"), ("127.0.0.1", "203.0.113.9")]
+)
+async def test_forwarded_addresses_are_believed_only_from_configured_proxies(
+    session: AsyncSession,
+    settings: Settings,
+    connection: AsyncConnection,
+    trusted: str,
+    counted_as: str,
+) -> None:
+    settings.forwarded_allow_ips = trusted
+    app = create_app(settings, sessionmaker=joined_sessionmaker(connection))
+    ada = await make_advocate(session)
+    await session.flush()
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://portal.test"
+    ) as client:
+        await client.get(f"/r/{ada.referral_code}", headers={"X-Forwarded-For": "203.0.113.9"})
+    click = await session.scalar(select(ReferralClick).where(ReferralClick.referrer_id == ada.id))
+    assert click is not None
+    assert click.client_key == keyed_hash(settings.secret_key.get_secret_value(), counted_as)

@@ -1,12 +1,18 @@
 """The public side of a personal link: whose code it is, and counting its visits."""
 
+from datetime import timedelta
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import events
+from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.people import service as people
 from portal.people.models import User
 from portal.referrals.models import ReferralClick
+
+CLICKS_PER_HOUR = 30  # links one visitor may open in an hour and still be counted
 
 
 async def access_advocate_for_code(session: AsyncSession, code: str) -> User:
@@ -16,10 +22,34 @@ async def access_advocate_for_code(session: AsyncSession, code: str) -> User:
     return advocate
 
 
-async def record_click(session: AsyncSession, *, advocate: User, client_key: str) -> None:
-    """One visit to the advocate's link; `client_key` is a salted hash, never the address."""
-    session.add(ReferralClick(referrer_id=advocate.id, client_key=client_key))
+async def record_click(session: AsyncSession, *, advocate: User, client_key: str) -> bool:
+    """A visit to the advocate's link, counted once per visitor and link a day; a visitor who
+    opens more than CLICKS_PER_HOUR links in an hour is not counted (a script, not a person),
+    so reloading or crawling links neither inflates the counts nor fills the table.
+    `client_key` is a salted hash, never the address. True when the visit was counted."""
+    now = utcnow()
+    counted_today = await session.scalar(
+        select(ReferralClick.id)
+        .where(
+            ReferralClick.client_key == client_key,
+            ReferralClick.created_at >= now - timedelta(days=1),
+            ReferralClick.referrer_id == advocate.id,
+        )
+        .limit(1)
+    )
+    if counted_today is not None:
+        return False
+    last_hour = await session.scalar(
+        select(func.count()).where(
+            ReferralClick.client_key == client_key,
+            ReferralClick.created_at >= now - timedelta(hours=1),
+        )
+    )
+    if (last_hour or 0) >= CLICKS_PER_HOUR:
+        return False
+    session.add(ReferralClick(referrer_id=advocate.id, client_key=client_key, created_at=now))
     await session.flush()
+    return True
 
 
 async def count_share_page_visit(session: AsyncSession, event: events.ShareLinkVisited) -> None:
