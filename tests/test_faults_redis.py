@@ -141,7 +141,7 @@ async def test_pages_work_and_jobs_wait_while_redis_is_down(
             "sessionmaker": joined_sessionmaker(connection),
             "job_queue": ArqQueue(pool),
         }
-        burst = await _burst(pool, context)
+        burst = await burst_worker(pool, context)
     finally:
         await pool.aclose()
     assert burst.jobs_complete == 2
@@ -151,7 +151,7 @@ async def test_pages_work_and_jobs_wait_while_redis_is_down(
         assert email.status == EmailStatus.SENT
 
 
-async def _burst(pool: Any, context: JobContext) -> Worker:
+async def burst_worker(pool: Any, context: JobContext) -> Worker:
     async def on_startup(ctx: JobContext) -> None:
         ctx.update(context)
 
