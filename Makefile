@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint worker migration chromium
+.PHONY: run test check lint worker migration chromium redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,17 @@ chromium:
 	@test -x /usr/bin/chromium || $(SUDO) apt-get install -y -q chromium || \
 		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
 
+# The fault tests stop and start a redis-server of their own (the shared Redis stays up).
+redis-server:
+	@command -v redis-server >/dev/null || $(SUDO) apt-get install -y -q redis-server || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q redis-server)
+
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check portal tests alembic bench scripts
 	$(BIN)/ruff format --check portal tests alembic bench scripts
 	$(BIN)/mypy --strict portal
 
-test: $(VENV)/.installed-test chromium check
+test: $(VENV)/.installed-test chromium redis-server check
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test

@@ -60,10 +60,11 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         redis = None
+        arq_queue = None
         schedule_task = None
         if settings.redis_url:
             redis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-            queue.target = ArqQueue(redis)
+            queue.target = arq_queue = ArqQueue(redis)
         else:
             schedule = Schedule(worker.CRON_JOBS, context)
             schedule_task = asyncio.create_task(schedule.run_forever())
@@ -76,6 +77,8 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await schedule_task
             await in_process.drain()
+            if arq_queue is not None:
+                await arq_queue.close()
             if redis is not None:
                 await redis.aclose()
             if engine is not None:

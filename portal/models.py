@@ -6,6 +6,7 @@ from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submi
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
 from portal.engagement.models import Nudge
+from portal.jobs import CronRun
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
 from portal.people.models import Group, GroupMember, User, UserRole
@@ -34,6 +35,7 @@ __all__ = [
     "Base",
     "Challenge",
     "ChallengeGroup",
+    "CronRun",
     "Dismissal",
     "EmailOptOut",
     "EmailText",

@@ -3,6 +3,9 @@
 from typing import Any
 
 from arq.connections import RedisSettings
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
 
 from portal import routing, subscriptions
 from portal.auth import jobs as auth_jobs
@@ -54,7 +57,17 @@ async def startup(ctx: JobContext) -> None:
 
 
 async def shutdown(ctx: JobContext) -> None:
+    await ctx["job_queue"].close()
     await ctx["engine"].dispose()
+
+
+def patient_redis(url: str) -> RedisSettings:
+    """The worker's Redis connection: while Redis is away every command retries with backoff
+    (up to 5 s apart) instead of failing, so the worker waits for it rather than exiting."""
+    settings = RedisSettings.from_dsn(url)
+    settings.retry = Retry(ExponentialBackoff(cap=5, base=0.1), retries=-1)
+    settings.retry_on_error = [ConnectionError, TimeoutError, OSError]
+    return settings
 
 
 def worker_settings(settings: Settings, **overrides: Any) -> dict[str, Any]:
@@ -69,7 +82,7 @@ def worker_settings(settings: Settings, **overrides: Any) -> dict[str, Any]:
         "cron_jobs": CRON_JOBS,
         "on_startup": on_startup,
         "on_shutdown": shutdown,
-        "redis_settings": RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379"),
+        "redis_settings": patient_redis(settings.redis_url or "redis://127.0.0.1:6379"),
         "max_jobs": 10,
         "handle_signals": True,
     }
