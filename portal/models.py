@@ -8,7 +8,7 @@ from portal.db import Base
 from portal.engagement.models import Nudge
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
-from portal.people.models import Group, GroupMember, User, UserRole
+from portal.people.models import Group, GroupMember, User, UserRole, UserSession
 from portal.points.models import (
     Badge,
     Balance,
@@ -63,4 +63,5 @@ __all__ = [
     "User",
     "UserBadge",
     "UserRole",
+    "UserSession",
 ]

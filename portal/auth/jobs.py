@@ -1,4 +1,5 @@
-"""Housekeeping for signing in: old login failures, and invitation follow-ups."""
+"""Housekeeping for signing in: old login failures and ended sessions, and invitation
+follow-ups."""
 
 from arq import cron
 
@@ -11,6 +12,11 @@ async def forget_old_login_failures(ctx: JobContext) -> int:
         return await service.forget_old_login_failures(session)
 
 
+async def forget_ended_sessions(ctx: JobContext) -> int:
+    async with unit_of_work(ctx) as session:
+        return await service.forget_ended_sessions(session)
+
+
 async def remind_unaccepted_invitations(ctx: JobContext) -> int:
     async with unit_of_work(ctx) as session:
         return await service.remind_unaccepted_invitations(session)
@@ -19,5 +25,6 @@ async def remind_unaccepted_invitations(ctx: JobContext) -> int:
 FUNCTIONS: list[object] = []
 CRON_JOBS = [
     cron(forget_old_login_failures, hour={3}, minute={15}),
+    cron(forget_ended_sessions, hour={3}, minute={25}),
     cron(remind_unaccepted_invitations, minute={5}),
 ]

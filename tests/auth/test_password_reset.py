@@ -11,7 +11,16 @@ from portal import clock
 from portal.auth import service as auth
 from portal.outbox.models import OutboxEmail
 from portal.people.models import UserStatus
-from tests.factories import PASSWORD, csrf_token, login_as, make_advocate, make_user, post_form
+from tests.factories import (
+    PASSWORD,
+    csrf_token,
+    is_live,
+    login_as,
+    make_advocate,
+    make_user,
+    post_form,
+    start_test_session,
+)
 
 BASE = "http://portal.test"
 LINK = re.compile(r"http://portal\.test/reset-password/(\S+)")
@@ -28,11 +37,11 @@ async def _reset_links(session: AsyncSession, email: str) -> list[str]:
 
 async def test_reset_link_works_once_and_signs_out_other_sessions(session: AsyncSession) -> None:
     user = await make_advocate(session)
-    epoch = user.session_epoch
+    tokens = [await start_test_session(session, user) for _ in range(2)]
     await auth.request_password_reset(session, email=user.email)
     [token] = await _reset_links(session, user.email)
     await auth.reset_password(session, token=token, password="brand new password")
-    assert user.session_epoch == epoch + 1
+    assert [await is_live(session, t) for t in tokens] == [False, False]
     with pytest.raises(auth.InvalidLink) as used:
         await auth.reset_password(session, token=token, password="another new password")
     assert used.value.problem == auth.LinkProblem.USED

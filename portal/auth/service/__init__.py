@@ -40,6 +40,12 @@ from portal.auth.service.signin import (
 )
 from portal.auth.service.sso import EmailNotVerified, NoAccountForEmail, sso_sign_in
 from portal.people.service import access_user
+from portal.people.sessions import (
+    forget_ended_sessions,
+    list_sessions,
+    revoke_session,
+    revoke_sessions,
+)
 
 __all__ = [
     "AccountNotActive",
@@ -67,13 +73,17 @@ __all__ = [
     "create_user",
     "decline_signup",
     "find_user_by_email",
+    "forget_ended_sessions",
     "forget_old_login_failures",
     "invite",
     "list_people",
+    "list_sessions",
     "reactivate_user",
     "remind_unaccepted_invitations",
     "request_password_reset",
     "reset_password",
+    "revoke_session",
+    "revoke_sessions",
     "set_avatar",
     "set_roles",
     "sign_up",

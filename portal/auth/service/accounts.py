@@ -18,6 +18,7 @@ from portal.files.storage import Storage
 from portal.files.uploads import FileKind, save_upload
 from portal.jobs import enqueue
 from portal.pagination import Page
+from portal.people import sessions
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.points import service as points
 from portal.tokens import new_referral_code
@@ -62,7 +63,7 @@ async def create_user(
         email=email,
         display_name=display_name.strip(),
         status=status,
-        password_hash=hash_password(password) if password is not None else None,
+        password_hash=await hash_password(password) if password is not None else None,
         company=company.strip(),
         job_title=job_title.strip(),
         referral_code=await _unused_referral_code(session),
@@ -101,12 +102,13 @@ async def update_profile(
 async def change_password(
     session: AsyncSession, *, user: User, current_password: str, new_password: str
 ) -> User:
-    """Sets a new password and signs out every other session (the caller keeps its own)."""
-    if not verify_password(user.password_hash, current_password):
+    """Sets a new password and ends every session of the user (the caller starts a new one for
+    the browser that changed it)."""
+    if not await verify_password(user.password_hash, current_password):
         raise WrongPassword()
     check_password_strength(new_password, email=user.email)
-    user.password_hash = hash_password(new_password)
-    user.session_epoch += 1
+    user.password_hash = await hash_password(new_password)
+    await sessions.revoke_sessions(session, user=user)
     await audit.record(
         session,
         actor=user,
@@ -148,7 +150,7 @@ async def change_status(
     before = user.status
     user.status = status
     if status == UserStatus.SUSPENDED:
-        user.session_epoch += 1
+        await sessions.revoke_sessions(session, user=user)
     await audit.record(
         session,
         actor=actor,

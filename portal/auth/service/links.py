@@ -21,6 +21,7 @@ from portal.auth.service.passwords import check_password_strength, hash_password
 from portal.clock import utcnow
 from portal.errors import Conflict, Forbidden, PortalError
 from portal.outbox import service as outbox
+from portal.people import sessions
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.program import service as program
 from portal.program.service import SignupMode
@@ -161,7 +162,7 @@ async def accept_invitation(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidLink(LinkProblem.USED, "invitation")
     user.display_name = display_name.strip() or user.display_name
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password(password)
     user.status = UserStatus.ACTIVE
     user.record_login(utcnow())
     await audit.record(
@@ -273,8 +274,8 @@ async def reset_password(session: AsyncSession, *, token: str, password: str) ->
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidLink(LinkProblem.USED, "password reset")
-    user.password_hash = hash_password(password)
-    user.session_epoch += 1
+    user.password_hash = await hash_password(password)
+    await sessions.revoke_sessions(session, user=user)
     user.record_login(utcnow())
     await audit.record(
         session,
