@@ -18,6 +18,7 @@ from tests.factories import (
     csrf_token,
     is_live,
     login_as,
+    make_admin,
     make_advocate,
     make_marketer,
     post_form,
@@ -193,10 +194,10 @@ async def test_staff_sign_in_again_after_12_hours_or_30_idle_minutes(
 async def test_an_advocate_made_staff_gets_the_staff_limits_at_once(
     session: AsyncSession,
 ) -> None:
-    marketer = await make_marketer(session)
+    admin = await make_admin(session)
     user = await make_advocate(session)
     token = await start_test_session(session, user)
-    await auth.set_roles(session, actor=marketer, user=user, roles={Role.ADVOCATE, Role.MARKETER})
+    await auth.set_roles(session, actor=admin, user=user, roles={Role.ADVOCATE, Role.MARKETER})
     with clock.shifted(timedelta(hours=1)):
         assert not await is_live(session, token)
 

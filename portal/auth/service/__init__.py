@@ -1,8 +1,10 @@
 """Rules for people and signing in. Public names live here; the modules split the work."""
 
 from portal.auth.service.accounts import (
+    AdminsOnly,
     AlreadyMember,
     InvalidAvatar,
+    LastAdmin,
     avatar_of,
     change_password,
     count_by_status,
@@ -49,11 +51,13 @@ from portal.people.sessions import (
 
 __all__ = [
     "AccountNotActive",
+    "AdminsOnly",
     "AlreadyMember",
     "EmailNotVerified",
     "InvalidAvatar",
     "InvalidCredentials",
     "InvalidLink",
+    "LastAdmin",
     "LinkProblem",
     "LoginThrottled",
     "NoAccountForEmail",

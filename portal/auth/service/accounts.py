@@ -33,6 +33,39 @@ class CannotChangeOwnAccess(PortalError):
     message = "You can't remove your own admin role or suspend yourself."
 
 
+class AdminsOnly(PortalError):
+    status_code = 403
+    message = "Only an admin can change an admin's account."
+
+
+class LastAdmin(Conflict):
+    message = (
+        "This is the last active admin: the portal would have nobody to run it. "
+        "Make someone else an admin first."
+    )
+
+
+def check_may_manage(*, actor: User, user: User) -> None:
+    """Only admins act on admins (status, roles, invitations)."""
+    if Role.ADMIN in user.role_set and not actor.has_role(Role.ADMIN):
+        raise AdminsOnly()
+
+
+async def _keep_an_active_admin(session: AsyncSession, *, losing: User) -> None:
+    """Refuses a change that would leave no active admin (`losing` stops being one)."""
+    if Role.ADMIN not in losing.role_set or losing.status != UserStatus.ACTIVE:
+        return
+    others = await session.scalar(
+        select(func.count(User.id)).where(
+            User.id != losing.id,
+            User.status == UserStatus.ACTIVE,
+            User.roles.any(UserRole.role == Role.ADMIN),
+        )
+    )
+    if not others:
+        raise LastAdmin()
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -124,8 +157,12 @@ async def change_password(
 async def set_roles(session: AsyncSession, *, actor: User, user: User, roles: set[Role]) -> User:
     if not roles:
         raise PortalError("Choose at least one role.")
+    if not actor.has_role(Role.ADMIN):
+        raise AdminsOnly("Only an admin can change roles.")
     if user.id == actor.id and Role.ADMIN in user.role_set and Role.ADMIN not in roles:
         raise CannotChangeOwnAccess()
+    if Role.ADMIN not in roles:
+        await _keep_an_active_admin(session, losing=user)
     before = sorted(user.role_set)
     user.roles = [r for r in user.roles if r.role in roles] + [
         UserRole(role=role) for role in sorted(roles - user.role_set)
@@ -147,6 +184,9 @@ async def set_roles(session: AsyncSession, *, actor: User, user: User, roles: se
 async def change_status(
     session: AsyncSession, *, actor: User, user: User, status: UserStatus, action: str
 ) -> User:
+    check_may_manage(actor=actor, user=user)
+    if status != UserStatus.ACTIVE:
+        await _keep_an_active_admin(session, losing=user)
     before = user.status
     user.status = status
     if status == UserStatus.SUSPENDED:

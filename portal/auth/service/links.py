@@ -14,6 +14,7 @@ from portal.auth.models import Invitation, PasswordReset
 from portal.auth.service.accounts import (
     AlreadyMember,
     change_status,
+    check_may_manage,
     create_user,
     find_user_by_email,
 )
@@ -79,6 +80,7 @@ async def invite(
     elif user.status != UserStatus.INVITED:
         raise AlreadyMember(f"{user.email} already has an account.")
     else:
+        check_may_manage(actor=inviter, user=user)
         user.display_name = display_name.strip() or user.display_name
         user.roles = [r for r in user.roles if r.role in roles] + [
             UserRole(role=role) for role in sorted(roles - user.role_set)
