@@ -82,7 +82,7 @@ async def forgot_password_submit(request: Request) -> Response:
     state = forms.email_form(await request.form())
     if not state.ok:
         return render(request, "auth/forgot.html", {"form": state, "sent": False}, status_code=422)
-    await service.request_password_reset(db(request), email=state.value("email"))
+    service.queue_password_reset(db(request), email=state.value("email"))
     return render(request, "auth/forgot.html", {"form": state, "sent": True})
 
 
@@ -182,14 +182,15 @@ async def signup_submit(request: Request) -> Response:
             )
         except service.WeakPassword as error:
             state.add_error("password", error.message)
-        except service.AlreadyMember:
-            state.add_error(
-                "email",
-                "There is already an account with this email. Sign in or reset your password.",
-            )
         else:
-            if user.status == "pending":
-                return render(request, "auth/signup.html", {"form": state, "waiting": True})
+            if user is None or user.status == "pending":
+                # A known address gets the page a new sign-up gets, and an email explaining.
+                waiting = request.state.program.signup_mode == SignupMode.APPROVAL
+                return render(
+                    request,
+                    "auth/signup.html",
+                    {"form": state, "waiting": True, "sent": not waiting},
+                )
             await sign_in(request, user)
             flash(request, f"Welcome, {user.display_name}!")
             return redirect(request, "home")

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
 from portal.auth import service as auth
+from portal.jobs import take_pending
 from portal.outbox.models import OutboxEmail
 from portal.people.models import UserStatus
 from tests.factories import (
@@ -92,6 +93,17 @@ async def test_forgot_password_page_answers_the_same_for_any_address(
 
     assert answer(known) == answer(unknown)
     assert len(await _reset_links(session, user.email)) == 1
+
+
+async def test_forgot_password_queues_the_same_job_for_any_address(session: AsyncSession) -> None:
+    """The request looks nothing up (that would take longer for a real account): a job
+    after the commit does, so both answers take as long."""
+    user = await make_advocate(session)
+    for email in (user.email, "nobody@example.com"):
+        auth.queue_password_reset(session, email=email)
+    known, unknown = take_pending(session)
+    assert (known.name, set(known.kwargs)) == (unknown.name, set(unknown.kwargs))
+    assert await _reset_links(session, user.email) == []
 
 
 async def test_reset_page_changes_the_password_and_signs_out_the_other_device(
