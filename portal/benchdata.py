@@ -48,7 +48,7 @@ async def seed(
     now = utcnow()
     first_id = (await connection.scalar(select(User.id).order_by(User.id.desc()).limit(1)) or 0) + 1
     user_ids = list(range(first_id, first_id + advocates))
-    password_hash = hash_password("bench-password")
+    password_hash = await hash_password("bench-password")
 
     await _load(connection, User.__table__, _users(user_ids, password_hash, now, rng), progress)
     await _load(
@@ -85,7 +85,6 @@ def _users(
             "company": f"Company {uid % 5_000}",
             "job_title": "Engineer",
             "referral_code": "b" + "".join(rng.choice(alphabet) for _ in range(11)),
-            "session_epoch": 0,
             "show_in_feed": uid % 3 == 0,
             "created_at": now - timedelta(days=120),
             "first_login_at": now - timedelta(days=119),

@@ -43,7 +43,12 @@ class Settings(BaseSettings):
     max_image_mb: int = Field(default=5, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
-    session_max_age_days: int = Field(default=14, ge=1)
+    # Sessions (ASVS 3.3): advocates sign in again after this many days, or after this many
+    # idle days; staff after at most 12 hours, or 30 idle minutes.
+    session_max_age_days: int = Field(default=30, ge=1)
+    session_idle_days: int = Field(default=7, ge=1)
+    staff_session_hours: int = Field(default=12, ge=1, le=12)
+    staff_session_idle_minutes: int = Field(default=30, ge=5)
     jobs_inline: bool = False
     # The reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses
     # or networks, "*" for any); empty: none, the connecting address is the client's.

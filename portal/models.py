@@ -9,7 +9,7 @@ from portal.engagement.models import Nudge
 from portal.jobs import CronRun
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
-from portal.people.models import Group, GroupMember, User, UserRole
+from portal.people.models import Group, GroupMember, User, UserRole, UserSession
 from portal.points.models import (
     Badge,
     Balance,
@@ -65,4 +65,5 @@ __all__ = [
     "User",
     "UserBadge",
     "UserRole",
+    "UserSession",
 ]

@@ -2,12 +2,14 @@
 
 import itertools
 import re
+from datetime import timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
 from portal.challenges.models import Challenge
+from portal.people import sessions
 from portal.people.models import Role, User, UserStatus
 from portal.referrals.models import Referral
 from portal.rewards.models import Reward
@@ -58,6 +60,25 @@ async def make_admin(session: AsyncSession, **kwargs: object) -> User:
 async def make_sales(session: AsyncSession, **kwargs: object) -> User:
     kwargs.setdefault("name", "Sam Sales")
     return await make_user(session, roles=(Role.SALES,), **kwargs)  # type: ignore[arg-type]
+
+
+SESSION_POLICY = sessions.SessionPolicy(
+    lifetime=timedelta(days=30),
+    idle=timedelta(days=7),
+    staff_lifetime=timedelta(hours=12),
+    staff_idle=timedelta(minutes=30),
+)
+
+
+async def start_test_session(session: AsyncSession, user: User) -> str:
+    """A signed-in session as another browser would have it; returns its token."""
+    return await sessions.start_session(
+        session, user=user, policy=SESSION_POLICY, device="Firefox on Linux", client_key=""
+    )
+
+
+async def is_live(session: AsyncSession, token: str) -> bool:
+    return await sessions.live_session(session, token=token, policy=SESSION_POLICY) is not None
 
 
 async def csrf_token(client: httpx.AsyncClient, path: str = "/login") -> str:

@@ -1,9 +1,15 @@
-"""Housekeeping for signing in: old login failures, and invitation follow-ups."""
+"""Housekeeping for signing in: old login failures and ended sessions, and invitation
+follow-ups."""
 
-from arq import cron
+from arq import cron, func
 
 from portal.auth import service
 from portal.jobs import JobContext, unit_of_work
+
+
+async def send_password_reset(ctx: JobContext, *, email: str, signing_up: bool = False) -> None:
+    async with unit_of_work(ctx) as session:
+        await service.request_password_reset(session, email=email, signing_up=signing_up)
 
 
 async def forget_old_login_failures(ctx: JobContext) -> int:
@@ -11,13 +17,19 @@ async def forget_old_login_failures(ctx: JobContext) -> int:
         return await service.forget_old_login_failures(session)
 
 
+async def forget_ended_sessions(ctx: JobContext) -> int:
+    async with unit_of_work(ctx) as session:
+        return await service.forget_ended_sessions(session)
+
+
 async def remind_unaccepted_invitations(ctx: JobContext) -> int:
     async with unit_of_work(ctx) as session:
         return await service.remind_unaccepted_invitations(session)
 
 
-FUNCTIONS: list[object] = []
+FUNCTIONS = [func(send_password_reset, max_tries=3)]
 CRON_JOBS = [
     cron(forget_old_login_failures, hour={3}, minute={15}),
+    cron(forget_ended_sessions, hour={3}, minute={25}),
     cron(remind_unaccepted_invitations, minute={5}),
 ]

@@ -12,7 +12,15 @@ from portal.errors import PortalError
 from portal.files.storage import iterate_file
 from portal.files.web import file_response, storage
 from portal.forms import FormState
-from portal.people.access import current_user, public, sign_in, sign_out, signed_in
+from portal.people.access import (
+    current_session,
+    current_user,
+    public,
+    session_policy,
+    sign_in,
+    sign_out,
+    signed_in,
+)
 from portal.program.service import SignupMode
 from portal.request_body import accepts_upload, image_mb
 from portal.web import client_address, db, flash, redirect, redirect_to, render, safe_next, settings
@@ -45,7 +53,7 @@ async def login_submit(request: Request) -> Response:
     except PortalError as error:
         state.add_error(None, error.message)
         return login_page(request, state, status_code=error.status_code)
-    sign_in(request, user)
+    await sign_in(request, user)
     return redirect_to(request, safe_next(state.value("next")))
 
 
@@ -60,7 +68,7 @@ def login_page(request: Request, state: FormState, *, status_code: int = 200) ->
 
 @signed_in
 async def logout(request: Request) -> Response:
-    sign_out(request)
+    await sign_out(request)
     flash(request, "You are signed out.")
     return redirect(request, "auth:login")
 
@@ -75,7 +83,7 @@ async def forgot_password_submit(request: Request) -> Response:
     state = forms.email_form(await request.form())
     if not state.ok:
         return render(request, "auth/forgot.html", {"form": state, "sent": False}, status_code=422)
-    await service.request_password_reset(db(request), email=state.value("email"))
+    service.queue_password_reset(db(request), email=state.value("email"))
     return render(request, "auth/forgot.html", {"form": state, "sent": True})
 
 
@@ -97,7 +105,7 @@ async def reset_password_submit(request: Request) -> Response:
         reset = await service.check_reset(db(request), token)
         if state.ok:
             user = await service.reset_password(db(request), token=token, password=password)
-            sign_in(request, user)
+            await sign_in(request, user)
             flash(request, "Your password is changed. Other devices have been signed out.")
             return redirect(request, "home")
     except service.InvalidLink as error:
@@ -132,7 +140,7 @@ async def accept_invitation_submit(request: Request) -> Response:
                 display_name=state.value("display_name"),
                 password=password,
             )
-            sign_in(request, user)
+            await sign_in(request, user)
             flash(request, f"Welcome, {user.display_name}! Your account is ready.")
             return redirect(request, "home")
     except service.InvalidLink as error:
@@ -175,43 +183,62 @@ async def signup_submit(request: Request) -> Response:
             )
         except service.WeakPassword as error:
             state.add_error("password", error.message)
-        except service.AlreadyMember:
-            state.add_error(
-                "email",
-                "There is already an account with this email. Sign in or reset your password.",
-            )
         else:
-            if user.status == "pending":
-                return render(request, "auth/signup.html", {"form": state, "waiting": True})
-            sign_in(request, user)
+            if user is None or user.status == "pending":
+                # A known address gets the page a new sign-up gets, and an email explaining.
+                waiting = request.state.program.signup_mode == SignupMode.APPROVAL
+                return render(
+                    request,
+                    "auth/signup.html",
+                    {"form": state, "waiting": True, "sent": not waiting},
+                )
+            await sign_in(request, user)
             flash(request, f"Welcome, {user.display_name}!")
             return redirect(request, "home")
     return render(request, "auth/signup.html", {"form": state, "waiting": False}, status_code=422)
 
 
+async def _profile_page(
+    request: Request,
+    *,
+    form: FormState | None = None,
+    password_form: FormState | None = None,
+    partial: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The profile page: details, picture, password and the sessions signed in."""
+    user = current_user(request)
+    if form is None:
+        form = FormState(
+            data={
+                "display_name": user.display_name,
+                "company": user.company,
+                "job_title": user.job_title,
+            }
+        )
+    devices = await service.list_sessions(
+        db(request), user=user, policy=session_policy(settings(request))
+    )
+    context = {
+        "form": form,
+        "password_form": password_form or FormState(),
+        "devices": devices,
+        "this_device": current_session(request).id,
+    }
+    return render(request, "auth/profile.html", context, partial=partial, status_code=status_code)
+
+
 @signed_in
 async def profile(request: Request) -> Response:
-    user = current_user(request)
-    state = FormState(
-        data={
-            "display_name": user.display_name,
-            "company": user.company,
-            "job_title": user.job_title,
-        }
-    )
-    return render(request, "auth/profile.html", {"form": state, "password_form": FormState()})
+    return await _profile_page(request)
 
 
 @signed_in
 async def profile_submit(request: Request) -> Response:
     state = forms.profile_form(await request.form())
     if not state.ok:
-        return render(
-            request,
-            "auth/profile.html",
-            {"form": state, "password_form": FormState()},
-            partial="auth/_profile_form.html",
-            status_code=422,
+        return await _profile_page(
+            request, form=state, partial="auth/_profile_form.html", status_code=422
         )
     await service.update_profile(
         db(request),
@@ -239,23 +266,35 @@ async def password_submit(request: Request) -> Response:
         except service.WeakPassword as error:
             state.add_error("new_password", error.message)
         else:
-            sign_in(request, user)
+            await sign_in(request, user)
             flash(request, "Your password is changed. Other devices have been signed out.")
             return redirect(request, "auth:profile")
-    profile_state = FormState(
-        data={
-            "display_name": user.display_name,
-            "company": user.company,
-            "job_title": user.job_title,
-        }
+    return await _profile_page(
+        request, password_form=state, partial="auth/_password_form.html", status_code=422
     )
-    return render(
-        request,
-        "auth/profile.html",
-        {"form": profile_state, "password_form": state},
-        partial="auth/_password_form.html",
-        status_code=422,
+
+
+@signed_in
+async def end_session(request: Request) -> Response:
+    """Signs out one device from the profile's list (this one too, if chosen)."""
+    session_id = request.path_params["session_id"]
+    if session_id == current_session(request).id:
+        await sign_out(request)
+        flash(request, "You are signed out.")
+        return redirect(request, "auth:login")
+    ended = await service.revoke_session(
+        db(request), user=current_user(request), session_id=session_id
     )
+    flash(request, "That device is signed out." if ended else "That session had already ended.")
+    return redirect(request, "auth:profile")
+
+
+@signed_in
+async def sign_out_everywhere(request: Request) -> Response:
+    await service.revoke_sessions(db(request), user=current_user(request))
+    await sign_out(request)
+    flash(request, "You are signed out on every device, this one included.")
+    return redirect(request, "auth:login")
 
 
 @signed_in
@@ -312,6 +351,8 @@ routes = [
     Route("/profile", profile, methods=["GET"], name="profile"),
     Route("/profile", profile_submit, methods=["POST"], name="profile_submit"),
     Route("/profile/password", password_submit, methods=["POST"], name="password_submit"),
+    Route("/profile/sessions/{session_id}/end", end_session, methods=["POST"], name="end_session"),
+    Route("/profile/sessions/end", sign_out_everywhere, methods=["POST"], name="end_sessions"),
     Route("/profile/avatar", avatar_submit, methods=["POST"], name="avatar_submit"),
     Route("/people/{user_id:int}/avatar", avatar, methods=["GET"], name="avatar"),
 ]

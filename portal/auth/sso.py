@@ -123,7 +123,7 @@ async def callback(request: Request) -> Response:
     if user.status == UserStatus.PENDING:
         state = FormState(data={"email": user.email})
         return render(request, "auth/signup.html", {"form": state, "waiting": True})
-    sign_in(request, user)
+    await sign_in(request, user)
     return redirect_to(request, next_url or "/")
 
 

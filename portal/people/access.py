@@ -1,6 +1,7 @@
 """Who may call an endpoint, and who is calling: `public`, `signed_in`, `requires(*roles)`
 decorate every endpoint (a route-table test checks that each declares one); `load_viewer` finds
-the signed-in person from the session cookie.
+the signed-in person from the session cookie's token, which only a live row of `user_sessions`
+accepts (portal.people.sessions); `sign_in` and `sign_out` start and end those rows.
 
 What else a page needs on every request (the program's settings, for the layout) is loaded by
 the `request_loaders` the app lists in its state, so this module knows no layer above people.
@@ -9,16 +10,20 @@ the `request_loaders` the app lists in its state, so this module knows no layer 
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import cast
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from portal.config import Settings
 from portal.errors import Forbidden
-from portal.people import service as people
-from portal.people.models import Role, User
+from portal.people import sessions
+from portal.people.models import Role, User, UserSession
 from portal.request_body import limit_of, whole_body
-from portal.web import db, is_htmx, settings
+from portal.web import client_key, db, is_htmx, settings
+
+SESSION_KEY = "sid"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 RequestLoader = Callable[[Request], Awaitable[None]]
@@ -41,14 +46,31 @@ async def load_viewer(request: Request) -> User | None:
     loaders: Sequence[RequestLoader] = getattr(request.app.state, "request_loaders", ())
     for load in loaders:
         await load(request)
-    user_id, epoch = request.session.get("uid"), request.session.get("epoch", 0)
-    user = None
-    if isinstance(user_id, int) and isinstance(epoch, int):
-        user = await people.user_for_session(db(request), user_id=user_id, epoch=epoch)
-        if user is None:
+    token = request.session.get(SESSION_KEY)
+    live = None
+    if isinstance(token, str):
+        live = await sessions.live_session(
+            db(request), token=token, policy=session_policy(settings(request))
+        )
+        if live is None:
             request.session.clear()
-    request.state.user = user
-    return user
+    request.state.user_session = live
+    request.state.user = live.user if live is not None else None
+    return cast(User | None, request.state.user)
+
+
+def current_session(request: Request) -> UserSession:
+    """The session of the signed-in user of an endpoint behind `signed_in` or `requires`."""
+    return cast(UserSession, request.state.user_session)
+
+
+def session_policy(config: Settings) -> sessions.SessionPolicy:
+    return sessions.SessionPolicy(
+        lifetime=timedelta(days=config.session_max_age_days),
+        idle=timedelta(days=config.session_idle_days),
+        staff_lifetime=timedelta(hours=config.staff_session_hours),
+        staff_idle=timedelta(minutes=config.staff_session_idle_minutes),
+    )
 
 
 def _with_access(access: Access) -> Callable[[Endpoint], Endpoint]:
@@ -94,11 +116,23 @@ def login_redirect(request: Request) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def sign_in(request: Request, user: User) -> None:
-    """A fresh session for the user (and a fresh CSRF token)."""
-    request.session.clear()
-    request.session.update({"uid": user.id, "epoch": user.session_epoch})
+async def sign_in(request: Request, user: User) -> None:
+    """A fresh session for the user (and a fresh CSRF token); any session the browser had
+    before ends."""
+    await sign_out(request)
+    token = await sessions.start_session(
+        db(request),
+        user=user,
+        policy=session_policy(settings(request)),
+        device=sessions.describe_device(request.headers.get("user-agent", "")),
+        client_key=client_key(request),
+    )
+    request.session[SESSION_KEY] = token
 
 
-def sign_out(request: Request) -> None:
+async def sign_out(request: Request) -> None:
+    """Ends this browser's session on the server, and clears its cookie."""
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str):
+        await sessions.end_session(db(request), token=token)
     request.session.clear()

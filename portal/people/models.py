@@ -45,8 +45,6 @@ class User(Base):
     avatar_name: Mapped[str | None] = mapped_column(String(80), info=stored_file())
     avatar_type: Mapped[str] = mapped_column(String(100), default="")
     referral_code: Mapped[str] = mapped_column(String(16), unique=True)
-    # Bumped when the password changes: sessions carrying an older epoch are signed out.
-    session_epoch: Mapped[int] = mapped_column(default=0)
     # Opt-in: other advocates see this person's name in the community feed.
     show_in_feed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -80,6 +78,25 @@ class User(Base):
         parts = [p for p in self.display_name.replace("-", " ").split() if p[:1].isalnum()]
         letters = "".join(p[0] for p in parts[:1] + parts[1:][-1:])
         return (letters or self.email[:1]).upper()
+
+
+class UserSession(Base):
+    """One signed-in browser. Its cookie carries a random token; only the token's hash is kept
+    (the id), so the table can't be used to sign in. Live while not revoked, not past
+    `expires_at` and not idle too long (portal.people.sessions decides)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None]
+    device: Mapped[str] = mapped_column(String(80), default="")  # "Firefox on Linux"
+    client_key: Mapped[str] = mapped_column(String(64), default="")  # keyed hash of the address
+
+    user: Mapped[User] = relationship(lazy="raise")
 
 
 class UserRole(Base):

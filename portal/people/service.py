@@ -1,31 +1,14 @@
-"""People lookups every layer above needs: the signed-in user, an advocate by referral code, the
-groups a targeting picker offers."""
-
-from datetime import timedelta
+"""People lookups every layer above needs: a person for staff pages, an advocate by referral
+code, the groups a targeting picker offers (who is signed in: portal.people.sessions)."""
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.people.models import Group, User, UserStatus
 
-SEEN_EVERY = timedelta(minutes=5)
 REFERRAL_CODE_LENGTH = 16  # the column's width: longer codes cannot exist
-
-
-async def user_for_session(session: AsyncSession, *, user_id: int, epoch: int) -> User | None:
-    """The signed-in user, if the session is still valid: active, and no password change since."""
-    user = await session.scalar(
-        select(User).where(User.id == user_id).options(selectinload(User.roles))
-    )
-    if user is None or user.status != UserStatus.ACTIVE or user.session_epoch != epoch:
-        return None
-    now = utcnow()
-    if user.last_seen_at is None or now - user.last_seen_at > SEEN_EVERY:
-        user.last_seen_at = now
-    return user
 
 
 async def access_user(session: AsyncSession, user_id: int) -> User:

@@ -133,15 +133,18 @@ async def adjust_points(request: Request) -> Response:
     if state.ok:
         person = await people.access_user(db(request), request.path_params["user_id"])
         try:
-            await service.adjust(
+            await service.adjust_points(
                 db(request),
-                person,
+                actor=current_user(request),
+                person=person,
                 points=amount,
                 reason=state.value("reason"),
                 key=state.value("key"),
-                actor=current_user(request),
                 counts_toward_lifetime=bool(state.value("counts_toward_lifetime")),
             )
+        except service.OwnPointsAdjustment as error:
+            state.add_error(None, error.message)
+            return await _person_page(request, adjust_form=state, status_code=error.status_code)
         except PortalError as error:
             state.add_error("points", error.message)
         else:

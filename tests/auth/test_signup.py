@@ -1,12 +1,12 @@
 import httpx
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
 from portal.outbox.models import OutboxEmail
-from portal.people.models import UserStatus
+from portal.people.models import User, UserStatus
 from portal.program import service as program
 from portal.program.service import SignupMode
 from tests.factories import PASSWORD, csrf_token, login_as, make_admin, make_advocate, post_form
@@ -64,22 +64,64 @@ async def test_sign_up_page_keeps_the_input_on_errors(
     session: AsyncSession, client: httpx.AsyncClient
 ) -> None:
     await program.update(session, actor=None, signup_mode=SignupMode.OPEN)
+    token = await csrf_token(client, "/signup")
+    weak = await client.post(
+        "/signup", data={**APPLICANT, "password": "short", "csrf_token": token}
+    )
+    assert weak.status_code == 422
+    page = BeautifulSoup(weak.text, "html.parser")
+    assert "at least 10 characters" in page.select_one("#f-password-error").get_text()
+    assert page.select_one("#f-company")["value"] == "NewCo"
+
+
+async def _reset_emails(session: AsyncSession, address: str) -> list[OutboxEmail]:
+    return list(
+        await session.scalars(
+            select(OutboxEmail).where(
+                OutboxEmail.to_address == address, OutboxEmail.kind == "password_reset"
+            )
+        )
+    )
+
+
+async def test_signing_up_with_a_known_address_answers_like_a_new_sign_up_and_emails_it(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    await program.update(session, actor=None, signup_mode=SignupMode.APPROVAL)
+    existing = await make_advocate(session, email="ada@example.com")
+    token = await csrf_token(client, "/signup")
+    known = await client.post(
+        "/signup", data={**APPLICANT, "email": existing.email, "csrf_token": token}
+    )
+    new = await client.post("/signup", data={**APPLICANT, "csrf_token": token})
+    assert known.status_code == new.status_code == 200
+
+    def notice(response: httpx.Response) -> str:
+        text = BeautifulSoup(response.text, "html.parser").select_one("#signup-waiting")
+        return text.get_text(" ", strip=True).replace(existing.email, APPLICANT["email"])
+
+    assert notice(known) == notice(new)
+    users = await session.scalar(select(func.count()).where(User.email == existing.email))
+    assert users == 1
+    [email] = await _reset_emails(session, existing.email)
+    assert "you already have an account" in email.text_body
+    assert "http://portal.test/login" in email.text_body
+    assert "http://portal.test/reset-password/" in email.text_body
+
+
+async def test_open_sign_up_with_a_known_address_says_to_check_the_email(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    await program.update(session, actor=None, signup_mode=SignupMode.OPEN)
     existing = await make_advocate(session)
     token = await csrf_token(client, "/signup")
     response = await client.post(
         "/signup", data={**APPLICANT, "email": existing.email, "csrf_token": token}
     )
-    assert response.status_code == 422
-    page = BeautifulSoup(response.text, "html.parser")
-    assert "already an account" in page.select_one("#f-email-error").get_text()
-    assert page.select_one("#f-company")["value"] == "NewCo"
-    weak = await client.post(
-        "/signup", data={**APPLICANT, "password": "short", "csrf_token": token}
-    )
-    assert (
-        "at least 10 characters"
-        in BeautifulSoup(weak.text, "html.parser").select_one("#f-password-error").get_text()
-    )
+    assert response.status_code == 200
+    assert "Check your email" in response.text
+    assert len(await _reset_emails(session, existing.email)) == 1
+    assert (await client.get("/profile")).status_code == 303  # not signed in
 
 
 async def test_open_sign_up_page_signs_the_person_in(

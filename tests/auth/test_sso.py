@@ -19,11 +19,18 @@ from portal.audit.models import AuditEntry
 from portal.auth import service as auth
 from portal.config import Settings
 from portal.outbox.models import OutboxEmail
-from portal.people.models import Role, User, UserStatus
+from portal.people.models import Role, User, UserSession, UserStatus
 from portal.program import service as program
 from portal.program.service import SignupMode
 from tests.conftest import free_port, joined_sessionmaker
-from tests.factories import PASSWORD, make_admin, make_advocate, make_marketer, make_user
+from tests.factories import (
+    PASSWORD,
+    make_admin,
+    make_advocate,
+    make_marketer,
+    make_user,
+    post_form,
+)
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, FakeProvider
 
 BASE = "http://portal.test"
@@ -222,6 +229,18 @@ async def test_sso_signs_a_known_user_in_and_goes_home(
     await session.refresh(user)
     assert user.last_login_at is not None
     assert len(await _audit(session, "user.sso_linked", user)) == 1
+
+
+async def test_an_sso_sign_in_is_a_server_side_session_that_sign_out_ends(
+    session: AsyncSession, client: httpx.AsyncClient, provider: FakeProvider
+) -> None:
+    user = await make_advocate(session, email=provider.identity.email)
+    await _through_provider(client)
+    rows = list(await session.scalars(select(UserSession).where(UserSession.user_id == user.id)))
+    assert [row.revoked_at for row in rows] == [None]
+    await post_form(client, "/logout", {}, page="/")
+    await session.refresh(rows[0])
+    assert rows[0].revoked_at is not None
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,7 @@ async def test_self_referral_and_invalid_email_are_explained(
         client, "/referrals/new", {**PROSPECT, "email": "ADA@example.com"}, headers=htmx
     )
     assert own.status_code == 409
-    assert "your own email" in soup(own).select_one("#f-email-error").get_text()
+    assert "can't be referred" in soup(own).select_one("#f-email-error").get_text()
     invalid = await post_form(
         client, "/referrals/new", {**PROSPECT, "email": "not-an-email", "name": ""}, headers=htmx
     )

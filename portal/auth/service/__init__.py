@@ -1,8 +1,10 @@
 """Rules for people and signing in. Public names live here; the modules split the work."""
 
 from portal.auth.service.accounts import (
+    AdminsOnly,
     AlreadyMember,
     InvalidAvatar,
+    LastAdmin,
     avatar_of,
     change_password,
     count_by_status,
@@ -25,6 +27,7 @@ from portal.auth.service.links import (
     check_invitation,
     check_reset,
     invite,
+    queue_password_reset,
     remind_unaccepted_invitations,
     request_password_reset,
     reset_password,
@@ -40,14 +43,22 @@ from portal.auth.service.signin import (
 )
 from portal.auth.service.sso import EmailNotVerified, NoAccountForEmail, sso_sign_in
 from portal.people.service import access_user
+from portal.people.sessions import (
+    forget_ended_sessions,
+    list_sessions,
+    revoke_session,
+    revoke_sessions,
+)
 
 __all__ = [
     "AccountNotActive",
+    "AdminsOnly",
     "AlreadyMember",
     "EmailNotVerified",
     "InvalidAvatar",
     "InvalidCredentials",
     "InvalidLink",
+    "LastAdmin",
     "LinkProblem",
     "LoginThrottled",
     "NoAccountForEmail",
@@ -67,13 +78,18 @@ __all__ = [
     "create_user",
     "decline_signup",
     "find_user_by_email",
+    "forget_ended_sessions",
     "forget_old_login_failures",
     "invite",
     "list_people",
+    "list_sessions",
+    "queue_password_reset",
     "reactivate_user",
     "remind_unaccepted_invitations",
     "request_password_reset",
     "reset_password",
+    "revoke_session",
+    "revoke_sessions",
     "set_avatar",
     "set_roles",
     "sign_up",

@@ -18,6 +18,7 @@ from portal.files.storage import Storage
 from portal.files.uploads import FileKind, save_upload
 from portal.jobs import enqueue
 from portal.pagination import Page
+from portal.people import sessions
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.points import service as points
 from portal.tokens import new_referral_code
@@ -30,6 +31,39 @@ class AlreadyMember(Conflict):
 class CannotChangeOwnAccess(PortalError):
     status_code = 409
     message = "You can't remove your own admin role or suspend yourself."
+
+
+class AdminsOnly(PortalError):
+    status_code = 403
+    message = "Only an admin can change an admin's account."
+
+
+class LastAdmin(Conflict):
+    message = (
+        "This is the last active admin: the portal would have nobody to run it. "
+        "Make someone else an admin first."
+    )
+
+
+def check_may_manage(*, actor: User, user: User) -> None:
+    """Only admins act on admins (status, roles, invitations)."""
+    if Role.ADMIN in user.role_set and not actor.has_role(Role.ADMIN):
+        raise AdminsOnly()
+
+
+async def _keep_an_active_admin(session: AsyncSession, *, losing: User) -> None:
+    """Refuses a change that would leave no active admin (`losing` stops being one)."""
+    if Role.ADMIN not in losing.role_set or losing.status != UserStatus.ACTIVE:
+        return
+    others = await session.scalar(
+        select(func.count(User.id)).where(
+            User.id != losing.id,
+            User.status == UserStatus.ACTIVE,
+            User.roles.any(UserRole.role == Role.ADMIN),
+        )
+    )
+    if not others:
+        raise LastAdmin()
 
 
 def normalize_email(email: str) -> str:
@@ -62,7 +96,7 @@ async def create_user(
         email=email,
         display_name=display_name.strip(),
         status=status,
-        password_hash=hash_password(password) if password is not None else None,
+        password_hash=await hash_password(password) if password is not None else None,
         company=company.strip(),
         job_title=job_title.strip(),
         referral_code=await _unused_referral_code(session),
@@ -101,12 +135,13 @@ async def update_profile(
 async def change_password(
     session: AsyncSession, *, user: User, current_password: str, new_password: str
 ) -> User:
-    """Sets a new password and signs out every other session (the caller keeps its own)."""
-    if not verify_password(user.password_hash, current_password):
+    """Sets a new password and ends every session of the user (the caller starts a new one for
+    the browser that changed it)."""
+    if not await verify_password(user.password_hash, current_password):
         raise WrongPassword()
     check_password_strength(new_password, email=user.email)
-    user.password_hash = hash_password(new_password)
-    user.session_epoch += 1
+    user.password_hash = await hash_password(new_password)
+    await sessions.revoke_sessions(session, user=user)
     await audit.record(
         session,
         actor=user,
@@ -122,8 +157,12 @@ async def change_password(
 async def set_roles(session: AsyncSession, *, actor: User, user: User, roles: set[Role]) -> User:
     if not roles:
         raise PortalError("Choose at least one role.")
+    if not actor.has_role(Role.ADMIN):
+        raise AdminsOnly("Only an admin can change roles.")
     if user.id == actor.id and Role.ADMIN in user.role_set and Role.ADMIN not in roles:
         raise CannotChangeOwnAccess()
+    if Role.ADMIN not in roles:
+        await _keep_an_active_admin(session, losing=user)
     before = sorted(user.role_set)
     user.roles = [r for r in user.roles if r.role in roles] + [
         UserRole(role=role) for role in sorted(roles - user.role_set)
@@ -145,10 +184,13 @@ async def set_roles(session: AsyncSession, *, actor: User, user: User, roles: se
 async def change_status(
     session: AsyncSession, *, actor: User, user: User, status: UserStatus, action: str
 ) -> User:
+    check_may_manage(actor=actor, user=user)
+    if status != UserStatus.ACTIVE:
+        await _keep_an_active_admin(session, losing=user)
     before = user.status
     user.status = status
     if status == UserStatus.SUSPENDED:
-        user.session_epoch += 1
+        await sessions.revoke_sessions(session, user=user)
     await audit.record(
         session,
         actor=actor,

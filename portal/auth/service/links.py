@@ -14,13 +14,17 @@ from portal.auth.models import Invitation, PasswordReset
 from portal.auth.service.accounts import (
     AlreadyMember,
     change_status,
+    check_may_manage,
     create_user,
     find_user_by_email,
+    normalize_email,
 )
 from portal.auth.service.passwords import check_password_strength, hash_password
 from portal.clock import utcnow
 from portal.errors import Conflict, Forbidden, PortalError
+from portal.jobs import enqueue
 from portal.outbox import service as outbox
+from portal.people import sessions
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.program import service as program
 from portal.program.service import SignupMode
@@ -78,6 +82,7 @@ async def invite(
     elif user.status != UserStatus.INVITED:
         raise AlreadyMember(f"{user.email} already has an account.")
     else:
+        check_may_manage(actor=inviter, user=user)
         user.display_name = display_name.strip() or user.display_name
         user.roles = [r for r in user.roles if r.role in roles] + [
             UserRole(role=role) for role in sorted(roles - user.role_set)
@@ -161,7 +166,7 @@ async def accept_invitation(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidLink(LinkProblem.USED, "invitation")
     user.display_name = display_name.strip() or user.display_name
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password(password)
     user.status = UserStatus.ACTIVE
     user.record_login(utcnow())
     await audit.record(
@@ -217,8 +222,24 @@ async def remind_unaccepted_invitations(session: AsyncSession) -> int:
     return sent
 
 
-async def request_password_reset(session: AsyncSession, *, email: str) -> None:
-    """Emails a reset link to an active account; answers the same way for any address."""
+def queue_password_reset(session: AsyncSession, *, email: str, signing_up: bool = False) -> None:
+    """Forgot password (or a sign-up with a known address): the lookup and the email happen in
+    a job after the commit, so the request does the same work, and takes as long, whether or
+    not the address has an account. A double click within a minute sends one email."""
+    enqueue(
+        session,
+        "send_password_reset",
+        email=normalize_email(email),
+        signing_up=signing_up,
+        job_id=f"send_password_reset:{hash_token(normalize_email(email))}:{utcnow():%Y%m%d%H%M}",
+    )
+
+
+async def request_password_reset(
+    session: AsyncSession, *, email: str, signing_up: bool = False
+) -> None:
+    """Emails a reset link to an active account, and nothing to any other address. With
+    `signing_up`, the email says the person already has an account and links to sign-in."""
     user = await find_user_by_email(session, email)
     if user is None or user.status != UserStatus.ACTIVE:
         return
@@ -241,6 +262,8 @@ async def request_password_reset(session: AsyncSession, *, email: str) -> None:
         context={
             "name": user.display_name,
             "link": links.absolute_url("auth:reset", token=token),
+            "signing_up": signing_up,
+            "login_link": links.absolute_url("auth:login"),
         },
     )
 
@@ -273,8 +296,8 @@ async def reset_password(session: AsyncSession, *, token: str, password: str) ->
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidLink(LinkProblem.USED, "password reset")
-    user.password_hash = hash_password(password)
-    user.session_epoch += 1
+    user.password_hash = await hash_password(password)
+    await sessions.revoke_sessions(session, user=user)
     user.record_login(utcnow())
     await audit.record(
         session,
@@ -296,11 +319,19 @@ async def sign_up(
     password: str,
     company: str,
     job_title: str,
-) -> User:
-    """A new advocate joins through open sign-up: active at once, or pending approval."""
+) -> User | None:
+    """A new advocate joins through open sign-up: active at once, or pending approval.
+
+    An address that has an account gets None, and an email (the forgot-password one, saying
+    they already have an account): the page does not tell who is a member."""
     config = await program.load(session)
     if config.signup_mode == SignupMode.CLOSED:
         raise SignupClosed()
+    check_password_strength(password, email=email)
+    if await find_user_by_email(session, email) is not None:
+        await hash_password(password)  # costs what a new account's hash costs
+        queue_password_reset(session, email=email, signing_up=True)
+        return None
     needs_approval = config.signup_mode == SignupMode.APPROVAL
     user = await create_user(
         session,

@@ -1,5 +1,13 @@
-"""Password hashing (argon2id) and the strength rule."""
+"""Password hashing (argon2id) and the strength rule.
 
+Hashing takes tens of milliseconds of CPU by design, so it runs in worker threads (argon2
+releases the GIL), at most `HASHING_THREADS` at once: a burst of sign-ins waits its turn for a
+thread instead of stalling every other request on the event loop."""
+
+import os
+
+import anyio.to_thread
+from anyio import CapacityLimiter
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -7,6 +15,8 @@ from portal.errors import PortalError
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256
+HASHING_THREADS = min(4, os.cpu_count() or 1)
+_hashing = CapacityLimiter(HASHING_THREADS)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified when the email is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
@@ -40,11 +50,17 @@ def check_password_strength(password: str, *, email: str = "") -> None:
         raise WeakPassword("That password is too easy to guess. Mix more characters.")
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+async def hash_password(password: str) -> str:
+    return await anyio.to_thread.run_sync(_hasher.hash, password, limiter=_hashing)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether the password matches. Without a hash (an unknown email, an account with no
+    password) a dummy hash is verified, so the answer takes as long either way."""
+    return await anyio.to_thread.run_sync(_verify, password_hash, password, limiter=_hashing)
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):

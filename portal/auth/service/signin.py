@@ -65,7 +65,9 @@ async def authenticate(
         raise LoginThrottled(int(window.total_seconds() // 60))
 
     user = await find_user_by_email(session, email)
-    if user is None or not verify_password(user.password_hash, password):
+    # Verified even for an unknown email (against a dummy hash): both answers take as long.
+    matches = await verify_password(user.password_hash if user else None, password)
+    if user is None or not matches:
         session.add(LoginFailure(account_key=account_key, client_key=client_key, created_at=now))
         await session.flush()
         raise InvalidCredentials()
@@ -80,7 +82,7 @@ async def authenticate(
 
     await session.execute(delete(LoginFailure).where(LoginFailure.account_key == account_key))
     if user.password_hash is not None and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password(password)
     user.record_login(now)
     user.last_seen_at = now
     await session.flush()

@@ -1,5 +1,7 @@
-"""What marketers change: levels, custom badges, group boards, and one advocate's account view."""
+"""What marketers change: levels, custom badges, group boards, one person's points, and one
+advocate's account view."""
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -10,12 +12,46 @@ from portal.errors import Conflict, NotFound, PortalError
 from portal.people.models import Group, GroupMember, User
 from portal.points.models import Badge, BadgeRule, LedgerEntry, Level, UserBadge
 from portal.points.service.badges import badges_of, list_badges
-from portal.points.service.ledger import Balances, balance_of, history
+from portal.points.service.ledger import Balances, adjust, balance_of, history
 from portal.points.service.levels import LevelProgress, list_levels, progress_for
+
+log = logging.getLogger("portal.points")
 
 
 class InvalidLevel(PortalError):
     status_code = 422
+
+
+class OwnPointsAdjustment(PortalError):
+    status_code = 403
+    message = "You can't adjust your own points. Ask another member of the program team."
+
+
+async def adjust_points(
+    session: AsyncSession,
+    *,
+    actor: User,
+    person: User,
+    points: int,
+    reason: str,
+    key: str,
+    counts_toward_lifetime: bool,
+) -> LedgerEntry:
+    """A staff member's adjustment of someone else's points (in the audit log, by the ledger).
+    Nobody adjusts their own: another staff member must. A refusal rolls the request back, so
+    the attempt goes to the application log."""
+    if person.id == actor.id:
+        log.warning("user %s tried to adjust their own points by %+d", actor.id, points)
+        raise OwnPointsAdjustment()
+    return await adjust(
+        session,
+        person,
+        points=points,
+        reason=reason,
+        key=key,
+        actor=actor,
+        counts_toward_lifetime=counts_toward_lifetime,
+    )
 
 
 async def create_level(

@@ -34,7 +34,9 @@ class DuplicateReferral(Conflict):
 
 
 class SelfReferral(Conflict):
-    pass
+    # One wording for the advocate's own email and a member's, so the form can't be used to
+    # find out who has an account.
+    message = "This person can't be referred. Refer someone who isn't in the program yet."
 
 
 class CloseReasonRequired(PortalError):
@@ -68,13 +70,9 @@ def normalize_email(email: str) -> str:
 async def _refuse_self_or_duplicate(
     session: AsyncSession, *, referrer: User, email: str, exclude_id: int | None = None
 ) -> None:
-    if email == referrer.email.lower():
-        raise SelfReferral("That is your own email address. Refer someone else.")
     member = await session.scalar(select(User.id).where(func.lower(User.email) == email))
     if member is not None:
-        raise SelfReferral(
-            f"{email} belongs to a member of the program, and members can't be referred."
-        )
+        raise SelfReferral()
     query = select(Referral.id).where(
         Referral.prospect_email == email, Referral.stage != Stage.REJECTED
     )
