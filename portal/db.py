@@ -48,6 +48,10 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+READ_ONLY = "portal_read_only"  # an execution option: this transaction only reads
+READING = "reading"  # in session.info: this request only reads (what it writes waits for a job)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
@@ -72,8 +76,18 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE: a transaction takes the write lock up front and waits its turn (busy_timeout)
-        # instead of failing when it later needs to write after another writer committed.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # instead of failing when it later needs to write after another writer committed. A
+        # request that only reads begins a plain (deferred) transaction: in WAL mode it reads a
+        # snapshot while writers go on, and never waits for or holds the write lock.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+async def begin_reading(session: AsyncSession) -> None:
+    """Begins the session's transaction as one that only reads (what it means: see
+    `_configure_sqlite`; PostgreSQL needs nothing of the kind)."""
+    await session.connection(execution_options={READ_ONLY: True})
+    session.info[READING] = True
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -15,6 +15,7 @@ from portal.engagement import jobs as engagement_jobs
 from portal.files import jobs as files_jobs
 from portal.jobs import ArqQueue, JobContext
 from portal.outbox import jobs as outbox_jobs
+from portal.people import jobs as people_jobs
 from portal.points import jobs as points_jobs
 from portal.referrals import jobs as referrals_jobs
 
@@ -25,6 +26,7 @@ FUNCTIONS: list[Any] = [
     *referrals_jobs.FUNCTIONS,
     *engagement_jobs.FUNCTIONS,
     *files_jobs.FUNCTIONS,
+    *people_jobs.FUNCTIONS,
 ]
 CRON_JOBS: list[Any] = [
     *outbox_jobs.CRON_JOBS,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 from bs4 import BeautifulSoup
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from portal.app import create_app
@@ -136,3 +136,26 @@ async def test_an_oversized_avatar_is_refused_from_its_length_before_it_is_read(
     assert refused.status_code == 413
     page = BeautifulSoup(refused.text, "html.parser")
     assert "larger than the limit of 1 MB" in page.get_text()
+
+
+async def test_a_page_that_only_reads_neither_waits_for_nor_takes_the_write_lock(
+    committed_engine: AsyncEngine, settings: Settings
+) -> None:
+    """Another transaction holds an uncommitted change to the viewer's own row (on SQLite its
+    transaction holds the write lock) while the viewer opens pages: they answer, and the writer
+    still finishes after them."""
+    app = create_app(settings, sessionmaker=create_sessionmaker(committed_engine))
+    async with create_sessionmaker(committed_engine)() as session:
+        reader = await make_advocate(session, name="Rita Reader")
+        await session.commit()
+    client, _ = await _signed_in(app, reader)
+    try:
+        async with committed_engine.connect() as writer:
+            await writer.execute(
+                update(User).where(User.id == reader.id).values(company="Locked Ltd")
+            )
+            pages = [await client.get(path) for path in ("/", "/rewards/", "/points/")]
+            assert [page.status_code for page in pages] == [200, 200, 200]
+            await writer.commit()
+    finally:
+        await client.aclose()

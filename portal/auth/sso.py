@@ -25,7 +25,7 @@ from portal.auth.routes import login_page
 from portal.config import Settings
 from portal.errors import NotFound, PortalError
 from portal.forms import FormState
-from portal.people.access import public, sign_in
+from portal.people.access import public, sign_in, writes
 from portal.people.models import UserStatus
 from portal.web import db, redirect_to, render, safe_next, settings
 
@@ -104,6 +104,7 @@ async def start(request: Request) -> Response:
 
 
 @public
+@writes
 async def callback(request: Request) -> Response:
     client = _client(request)
     next_url = safe_next(request.session.pop(NEXT_KEY, None), "")

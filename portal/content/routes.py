@@ -10,7 +10,7 @@ from portal.content import service
 from portal.content.models import Asset, AssetKind
 from portal.errors import NotFound
 from portal.files.web import file_response, storage
-from portal.people.access import current_user, public, signed_in
+from portal.people.access import current_user, public, signed_in, writes
 from portal.people.attribution import remember_referral_code
 from portal.web import client_key, db, redirect, render
 
@@ -58,6 +58,7 @@ async def card(request: Request) -> Response:
 
 
 @signed_in
+@writes
 async def download(request: Request) -> Response:
     """Counts the download (the first one earns the points), then sends the file: documents
     as attachments, images inline; a link item redirects to its address."""
@@ -122,6 +123,7 @@ def _is_number(raw: str) -> bool:
 
 
 @public
+@writes
 async def share(request: Request) -> Response:
     """A public page for an asset, carrying the advocate's referral code: it sets the
     attribution cookie that `/r/<code>` sets, and invites the visitor there."""

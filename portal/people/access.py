@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal.config import Settings
+from portal.db import begin_reading
 from portal.errors import Forbidden
 from portal.people import sessions
 from portal.people.models import Role, User, UserSession
@@ -24,6 +25,7 @@ from portal.request_body import limit_of, whole_body
 from portal.web import client_key, db, is_htmx, settings
 
 SESSION_KEY = "sid"
+READING_METHODS = frozenset({"GET", "HEAD"})
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 RequestLoader = Callable[[Request], Awaitable[None]]
@@ -73,6 +75,17 @@ def session_policy(config: Settings) -> sessions.SessionPolicy:
     )
 
 
+def writes(endpoint: Endpoint) -> Endpoint:
+    """Declares that a GET endpoint writes (a counted visit, a first download that pays): its
+    transaction takes the SQLite write lock up front like a form's. Any other GET only reads."""
+    endpoint.writes_on_get = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def writes_on_get(endpoint: Endpoint) -> bool:
+    return bool(getattr(endpoint, "writes_on_get", False))
+
+
 def _with_access(access: Access) -> Callable[[Endpoint], Endpoint]:
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
@@ -81,6 +94,8 @@ def _with_access(access: Access) -> Callable[[Endpoint], Endpoint]:
             # load_viewer begins never waits on a slow or oversized request.
             async with whole_body(request, limit_of(endpoint, settings(request))) as request:
                 try:
+                    if request.method in READING_METHODS and not writes_on_get(endpoint):
+                        await begin_reading(db(request))
                     user = await load_viewer(request)
                     if not access.public:
                         if user is None:

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.clock import utcnow
+from portal.db import READING
+from portal.jobs import enqueue
 from portal.people.models import User, UserSession, UserStatus
 from portal.tokens import hash_token, new_token
 
@@ -75,9 +77,24 @@ async def live_session(
     if not _alive(row, row.user, policy, now):
         return None
     if now - row.last_seen_at > SEEN_EVERY:
-        row.last_seen_at = now
-        row.user.last_seen_at = now
+        if session.info.get(READING):  # a request that only reads: a job writes it after
+            enqueue(session, "mark_session_seen", session_id=row.id, job_id=f"seen:{row.id}")
+        else:
+            _mark_seen(row, now)
     return row
+
+
+def _mark_seen(row: UserSession, now: datetime) -> None:
+    row.last_seen_at = now
+    row.user.last_seen_at = now
+
+
+async def mark_session_seen(session: AsyncSession, *, session_id: str) -> None:
+    """Records that a session was used (for a request that only read)."""
+    row = await session.get(UserSession, session_id, options=[selectinload(UserSession.user)])
+    now = utcnow()
+    if row is not None and now - row.last_seen_at > SEEN_EVERY:
+        _mark_seen(row, now)
 
 
 def _alive(row: UserSession, user: User, policy: SessionPolicy, now: datetime) -> bool:

@@ -8,7 +8,7 @@ from starlette.routing import Route
 from portal import links
 from portal.errors import Conflict
 from portal.forms import FormState
-from portal.people.access import current_user, public, signed_in
+from portal.people.access import current_user, public, signed_in, writes
 from portal.people.attribution import remember_referral_code, remembered_referral_code
 from portal.referrals import forms, service
 from portal.referrals.models import Source
@@ -87,6 +87,7 @@ async def referral_detail(request: Request) -> Response:
 
 
 @public
+@writes
 async def landing(request: Request) -> Response:
     advocate = await service.access_advocate_for_code(db(request), request.path_params["code"])
     viewer = request.state.user

@@ -236,3 +236,20 @@ def test_the_device_is_a_short_summary_of_the_user_agent() -> None:
     assert sessions.describe_device(IPHONE) == "Safari on iPhone"
     assert sessions.describe_device("python-httpx/0.28.1") == "python-httpx"
     assert sessions.describe_device("") == ""
+
+
+async def test_a_page_that_only_reads_records_last_seen_through_a_job(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A GET reads in a transaction that takes no write lock; the stale last-seen time is
+    written by a job after the response instead."""
+    user = await make_advocate(session)
+    await login_as(client, user)
+    [row] = await session.scalars(select(UserSession).where(UserSession.user_id == user.id))
+    started = row.last_seen_at
+    with clock.shifted(timedelta(minutes=6)):
+        assert (await client.get("/")).status_code == 200
+    await session.refresh(row)
+    await session.refresh(user)
+    assert row.last_seen_at >= started + timedelta(minutes=6)
+    assert user.last_seen_at == row.last_seen_at

@@ -19,6 +19,7 @@ from portal.auth.service.accounts import (
     find_user_by_email,
     normalize_email,
 )
+from portal.auth.service.invitations import close_open_invitations
 from portal.auth.service.passwords import check_password_strength, hash_password
 from portal.clock import utcnow
 from portal.errors import Conflict, Forbidden, PortalError
@@ -87,7 +88,7 @@ async def invite(
         user.roles = [r for r in user.roles if r.role in roles] + [
             UserRole(role=role) for role in sorted(roles - user.role_set)
         ]
-        await _revoke_invitations(session, user)
+        await close_open_invitations(session, user, accepted=False)
     token, token_hash = new_token()
     invitation = Invitation(
         user=user,
@@ -119,19 +120,6 @@ async def invite(
         after={"email": user.email, "roles": sorted(roles)},
     )
     return invitation
-
-
-async def _revoke_invitations(session: AsyncSession, user: User) -> None:
-    await session.execute(
-        update(Invitation)
-        .where(
-            Invitation.user_id == user.id,
-            Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None),
-        )
-        .values(revoked_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
 
 
 async def check_invitation(session: AsyncSession, token: str) -> Invitation:

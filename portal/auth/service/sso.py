@@ -3,14 +3,14 @@
 Accounts are linked by verified email (there is no stored provider subject): the first SSO
 sign-in of a known email links to that user, an unknown email follows the sign-up policy."""
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import events
 from portal.audit import service as audit
 from portal.audit.models import AuditEntry
-from portal.auth.models import Invitation
 from portal.auth.service.accounts import create_user, find_user_by_email, normalize_email
+from portal.auth.service.invitations import close_open_invitations
 from portal.auth.service.links import notify_approvers
 from portal.auth.service.signin import AccountNotActive
 from portal.clock import utcnow
@@ -113,16 +113,7 @@ async def _join(session: AsyncSession, *, email: str, name: str) -> User:
 
 async def _accept_invitations(session: AsyncSession, user: User) -> None:
     """The provider proved the invited email, which is what the invitation link would prove."""
-    await session.execute(
-        update(Invitation)
-        .where(
-            Invitation.user_id == user.id,
-            Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None),
-        )
-        .values(accepted_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    await close_open_invitations(session, user, accepted=True)
     user.status = UserStatus.ACTIVE
     await audit.record(
         session,
