@@ -91,7 +91,7 @@ def seed_demo() -> None:
     click.echo("")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
     for role, email in logins:
-        click.echo(f"  {role:<10} {email}")
+        click.echo(f"  {role:<18} {email}")
     click.echo("")
     click.echo(f"Open {settings.base_url}")
 

@@ -21,7 +21,13 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run` on purpose)
 
 STAFF = [
     ("admin@acme.example", "Alex Morgan", "Program admin", [Role.ADMIN, Role.MARKETER]),
-    ("marketer@acme.example", "Maya Patel", "Customer marketing lead", [Role.MARKETER]),
+    # Staff may also be advocates: Maya switches between her program Home and her own.
+    (
+        "marketer@acme.example",
+        "Maya Patel",
+        "Customer marketing lead",
+        [Role.MARKETER, Role.ADVOCATE],
+    ),
     ("sales@acme.example", "Sam Okafor", "Account executive", [Role.SALES]),
 ]
 

@@ -3,8 +3,9 @@ worker and the demo install it for `portal.links` too, so a job makes the same l
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from portal import links
 from portal.audit import routes as audit_routes
@@ -31,6 +32,21 @@ from portal.referrals import pipeline_routes
 from portal.referrals import routes as referrals_routes
 from portal.rewards import manage_routes as manage_rewards_routes
 from portal.rewards import routes as rewards_routes
+
+
+class RootRoutes(Mount):
+    """Routes at the site's root under one name (`auth:login`). A plain `Mount("")` matches
+    every path, which stops the router's slash redirect (`/rewards` → `/rewards/`) and
+    answers 404 instead; this one matches only the paths of its own routes."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        inner = {**scope, **child_scope}
+        if match is Match.NONE or all(
+            route.matches(inner)[0] is Match.NONE for route in self.routes
+        ):
+            return Match.NONE, {}
+        return match, child_scope
 
 
 @public
@@ -71,7 +87,7 @@ def routes() -> list[BaseRoute]:
         *referrals_routes.link_routes,
         Mount("/content", routes=content_routes.routes, name="content"),
         *content_routes.share_routes,
-        Mount("", routes=[*auth_routes.routes, *sso.routes], name="auth"),
+        RootRoutes("", routes=[*auth_routes.routes, *sso.routes], name="auth"),
     ]
 
 

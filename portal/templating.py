@@ -21,9 +21,17 @@ def timeago(moment: datetime | None) -> str:
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             count = seconds // size
-            text = f"{count} {unit}{'s' if count != 1 else ''}"
+            text = plural(count, unit)
             return f"in {text}" if future else f"{text} ago"
     return "just now"
+
+
+def plural(count: int, singular: str, plural: str = "", *, number: bool = True) -> str:
+    """`{{ n|plural("invitation") }} open`: "1 invitation", "2 invitations", "1,200 invitations";
+    an irregular plural is given (`plural("entry", "entries")`); `number=False` gives the word
+    alone, for a figure shown apart from its label."""
+    word = singular if count == 1 else plural or f"{singular}s"
+    return f"{count:,} {word}" if number else word
 
 
 def date(moment: datetime | None, fmt: str = "%d %b %Y") -> str:
@@ -58,7 +66,7 @@ def make_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(timeago=timeago, date=date, datetime=datetime_text)
+    environment.filters.update(timeago=timeago, date=date, datetime=datetime_text, plural=plural)
     return environment
 
 

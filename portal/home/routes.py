@@ -1,27 +1,33 @@
+"""The Home each person lands on after signing in: staff see their part of the program, and a
+staff member who is also an advocate can switch to their advocate Home (`?view=advocate`)."""
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from portal import links
-from portal.home import service
+from portal.clock import utcnow
+from portal.home import service, staff
 from portal.people.access import current_user, signed_in
+from portal.people.models import Role
 from portal.web import db, render, settings
 
 
 @signed_in
 async def home(request: Request) -> Response:
-    view = await service.home_view(
-        db(request),
-        current_user(request),
-        exclude_staff=request.state.program.leaderboard_excludes_staff,
+    user = current_user(request)
+    as_advocate = request.query_params.get("view") == "advocate" and user.has_role(Role.ADVOCATE)
+    if user.is_staff and not as_advocate:
+        view = await staff.staff_home(db(request), user, now=utcnow())
+        context = {"view": view, "smtp_configured": bool(settings(request).smtp_url)}
+        return render(request, "home/staff.html", context)
+    advocate_view = await service.home_view(
+        db(request), user, exclude_staff=request.state.program.leaderboard_excludes_staff
     )
     return render(
         request,
         "home/index.html",
         {
-            "view": view,
-            "smtp_configured": bool(settings(request).smtp_url),
-            "share_link": links.absolute_url(
-                "referrals:landing", code=current_user(request).referral_code
-            ),
+            "view": advocate_view,
+            "share_link": links.absolute_url("referrals:landing", code=user.referral_code),
         },
     )

@@ -1,14 +1,11 @@
-"""What the home page shows: the advocate's points, level, badges, rank and the community's
-news; getting started; and for staff the program at a glance."""
+"""What an advocate's Home shows: their points, level, badges, rank and the community's news,
+and getting started until every step is done (staff Homes: `portal.home.staff`)."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.auth import service as auth
-from portal.outbox.models import EmailStatus, OutboxEmail
-from portal.people.models import User, UserStatus
+from portal.people.models import User
 from portal.points import service as points
 from portal.points.models import Period
 from portal.points.service.badges import FeedEntry
@@ -23,30 +20,24 @@ class Step:
 
 
 @dataclass(frozen=True)
-class ProgramGlance:
-    people: dict[UserStatus, int]
-    emails_waiting: int
-
-
-@dataclass(frozen=True)
 class HomeView:
     account: points.AccountSummary
     month_rank: tuple[int, int] | None
     feed: list[FeedEntry]
-    steps: list[Step]
-    glance: ProgramGlance | None
+    steps: list[Step]  # empty once every step is done: the card leaves Home
     link_stats: referrals.LinkStats
     points_per_won_referral: int
 
 
 def getting_started(user: User, account: points.AccountSummary) -> list[Step]:
-    return [
+    steps = [
         Step("Set your password and sign in", True, "auth:profile"),
         Step(
             "Add your company and job title", bool(user.company and user.job_title), "auth:profile"
         ),
         Step("Earn your first points", account.balance.lifetime > 0, "points:history"),
     ]
+    return [] if all(step.done for step in steps) else steps
 
 
 async def home_view(session: AsyncSession, user: User, *, exclude_staff: bool) -> HomeView:
@@ -58,14 +49,6 @@ async def home_view(session: AsyncSession, user: User, *, exclude_staff: bool) -
         ),
         feed=await points.community_feed(session, viewer=user, limit=8),
         steps=getting_started(user, account),
-        glance=await program_glance(session) if user.is_staff else None,
         link_stats=await referrals.link_stats(session, user),
         points_per_won_referral=(await referrals.load_settings(session)).points_to_won,
     )
-
-
-async def program_glance(session: AsyncSession) -> ProgramGlance:
-    waiting = await session.scalar(
-        select(func.count()).where(OutboxEmail.status == EmailStatus.PENDING)
-    )
-    return ProgramGlance(people=await auth.count_by_status(session), emails_waiting=waiting or 0)

@@ -3,6 +3,7 @@
 import jinja2
 
 from portal.config import ROOT
+from portal.templating import plural
 
 _environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(ROOT / "templates" / "emails"),
@@ -12,6 +13,7 @@ _environment = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+_environment.filters["plural"] = plural
 
 
 def render_email(kind: str, context: dict[str, object]) -> tuple[str, str]:

@@ -19,14 +19,23 @@ from portal.web import db, flash, is_htmx, redirect, redirect_to, render, safe_n
 sales_staff = requires(Role.SALES, Role.ADMIN)
 OWNERS = [("anyone", "Anyone"), ("mine", "Mine"), ("unassigned", "Unassigned")]
 AGES = [("", "Any age"), ("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days")]
+QUIET = ["7", "14", "30"]
+
+
+def _quiet_options(chosen: str) -> list[tuple[str, str]]:
+    """Quiet spans to filter on; a link from Home may bring the program's own."""
+    days = sorted({*QUIET, chosen} - {""}, key=int)
+    return [("", "Any activity"), *[(d, f"Quiet {d}+ days") for d in days]]
 
 
 def _filters(params: QueryParams) -> tuple[service.PipelineFilter, dict[str, str]]:
     raw = {
         name: params.get(name, "").strip()
-        for name in ("stage", "owner", "age", "referrer", "q", "flagged", "view")
+        for name in ("stage", "owner", "age", "referrer", "q", "flagged", "view", "quiet")
     }
     stage = Stage(raw["stage"]) if raw["stage"] in set(Stage) else None
+    quiet = int(raw["quiet"]) if raw["quiet"].isdigit() and 0 < int(raw["quiet"]) <= 3650 else None
+    raw["quiet"] = str(quiet or "")
     owner = raw["owner"] if raw["owner"] in {"mine", "unassigned"} else "anyone"
     age = int(raw["age"]) if raw["age"].isdigit() and 0 < int(raw["age"]) <= 3650 else None
     referrer = int(raw["referrer"]) if raw["referrer"].isdigit() else None
@@ -39,6 +48,8 @@ def _filters(params: QueryParams) -> tuple[service.PipelineFilter, dict[str, str
         referrer_id=referrer,
         search=raw["q"][:100],
         flagged=raw["flagged"] == "1",
+        open_only=raw["stage"] == "open",
+        quiet_days=quiet,
     )
     return filters, raw
 
@@ -60,7 +71,7 @@ async def board(request: Request) -> Response:
     columns = [
         (stage, [r for r in referrals if r.stage == stage])
         for stage in [*PIPELINE, Stage.LOST, Stage.REJECTED]
-        if filters.stage in (None, stage)
+        if filters.shows(stage)
     ]
     context = {
         "referrals": referrals,
@@ -70,6 +81,7 @@ async def board(request: Request) -> Response:
         "reasons": list(CloseReason),
         "owners": OWNERS,
         "ages": AGES,
+        "quiet": _quiet_options(raw["quiet"]),
         "referrers": await service.list_referrers(session),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }

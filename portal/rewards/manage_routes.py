@@ -120,28 +120,41 @@ async def add_codes(request: Request) -> Response:
     return redirect(request, "manage_rewards:edit", reward_id=reward_id)
 
 
+# The queue's status filter: what needs work (the default), everything, or one status.
+QUEUE_VIEWS = {
+    "open": ("Needs work (requested, approved)", service.NEEDS_WORK),
+    "all": ("Any status", None),
+    **{s.value: (s.value.capitalize(), (s,)) for s in RedemptionStatus},
+}
+
+
 def _queue_filters(request: Request) -> tuple[str, str]:
     status = request.query_params.get("status", "")
     kind = request.query_params.get("kind", "")
     return (
-        status if status in set(RedemptionStatus) else "",
+        status if status in QUEUE_VIEWS else "open",
         kind if kind in set(RewardKind) else "",
     )
 
 
-@staff_of_program
-async def queue(request: Request) -> Response:
+async def _queue(request: Request) -> tuple[str, str, list[Redemption]]:
     status, kind = _queue_filters(request)
     redemptions = await service.fulfilment_queue(
         db(request),
-        status=RedemptionStatus(status) if status else None,
+        statuses=QUEUE_VIEWS[status][1],
         kind=RewardKind(kind) if kind else None,
     )
+    return status, kind, redemptions
+
+
+@staff_of_program
+async def queue(request: Request) -> Response:
+    status, kind, redemptions = await _queue(request)
     context = {
         "redemptions": redemptions,
         "status": status,
         "kind": kind,
-        "statuses": list(RedemptionStatus),
+        "statuses": [(key, label) for key, (label, _) in QUEUE_VIEWS.items()],
         "kinds": list(RewardKind),
     }
     return render(request, "rewards/queue.html", context, partial="rewards/_queue_table.html")
@@ -149,12 +162,7 @@ async def queue(request: Request) -> Response:
 
 @staff_of_program
 async def queue_csv(request: Request) -> Response:
-    status, kind = _queue_filters(request)
-    redemptions = await service.fulfilment_queue(
-        db(request),
-        status=RedemptionStatus(status) if status else None,
-        kind=RewardKind(kind) if kind else None,
-    )
+    _, _, redemptions = await _queue(request)
     header = [
         "id",
         "requested",

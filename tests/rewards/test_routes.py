@@ -205,7 +205,7 @@ async def test_marketer_works_the_queue_and_exports_it(
     )
     assert statuses == {first.id: RedemptionStatus.FULFILLED, second.id: RedemptionStatus.REJECTED}
     assert (await points.balance_of(session, advocate)).current == 1_500
-    export = await client.get("/manage/rewards/queue.csv")
+    export = await client.get("/manage/rewards/queue.csv?status=all")
     assert export.headers["content-type"].startswith("text/csv")
     assert "DHL 42" in export.text
     assert "Ada Byron" in export.text
@@ -316,3 +316,40 @@ async def test_marketer_gives_a_reward_an_image_advocates_see(
     assert image.status_code == 200
     assert image.headers["content-type"] == "image/png"
     assert image.content == samples.png()
+
+
+async def test_the_queue_opens_on_what_needs_work_and_still_offers_everything(
+    client: httpx.AsyncClient, session: AsyncSession, htmx: dict[str, str]
+) -> None:
+    advocate = await make_advocate(session)
+    await give_points(session, advocate, 5_000)
+    reward = await make_reward(session, title="Hoodie")
+    marketer = await make_marketer(session)
+    made = [
+        await rewards.request_redemption(
+            session, user=advocate, reward_id=reward.id, key=f"w{n}", shipping=SHIPPING
+        )
+        for n in range(4)
+    ]
+    requested, approved, fulfilled, rejected = made
+    await rewards.approve_redemption(session, staff=marketer, redemption_id=approved.id)
+    await rewards.approve_redemption(session, staff=marketer, redemption_id=fulfilled.id)
+    await rewards.fulfil_redemption(
+        session, staff=marketer, redemption_id=fulfilled.id, tracking_note=""
+    )
+    await rewards.reject_redemption(session, staff=marketer, redemption_id=rejected.id, reason="No")
+    await login_as(client, marketer)
+
+    def shown(page: BeautifulSoup) -> set[str]:
+        return {row["id"] for row in page.select("#queue-table tr[id^=redemption-]")}
+
+    opening = _page(await client.get("/manage/rewards/queue", headers=htmx))
+    assert shown(opening) == {f"redemption-{requested.id}", f"redemption-{approved.id}"}
+    if not htmx:
+        options = [o.get_text() for o in opening.select("#f-status option")]
+        assert options[:2] == ["Needs work (requested, approved)", "Any status"]
+        assert opening.select_one("#f-status option[selected]")["value"] == "open"
+    everything = _page(await client.get("/manage/rewards/queue?status=all", headers=htmx))
+    assert shown(everything) == {f"redemption-{r.id}" for r in made}
+    only = _page(await client.get("/manage/rewards/queue?status=fulfilled", headers=htmx))
+    assert shown(only) == {f"redemption-{fulfilled.id}"}

@@ -23,6 +23,7 @@ from portal.referrals.service.pipeline import (
     submit_referral,
 )
 from portal.referrals.service.queries import (
+    OPEN_STAGES,
     LinkStats,
     PipelineFilter,
     access_own_referral,
@@ -38,6 +39,7 @@ from portal.referrals.service.queries import (
 from portal.referrals.service.screening import Screening, domain_of, screen
 
 __all__ = [
+    "OPEN_STAGES",
     "CloseReasonRequired",
     "DuplicateReferral",
     "LinkStats",

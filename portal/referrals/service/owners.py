@@ -15,10 +15,10 @@ from portal.people.models import Role, User
 from portal.referrals.models import (
     Referral,
     ReferralNote,
-    Stage,
 )
 from portal.referrals.service.config import load_settings
 from portal.referrals.service.pipeline import NotASalesRep, tell_owner
+from portal.referrals.service.queries import OPEN_STAGES
 
 
 async def assign_referral(
@@ -83,9 +83,6 @@ async def add_note(
     session.add(note)
     await session.flush()
     return note
-
-
-OPEN_STAGES = [Stage.SUBMITTED, Stage.CONTACTED, Stage.QUALIFIED, Stage.OPPORTUNITY]
 
 
 async def remind_stale_referrals(session: AsyncSession) -> int:

@@ -13,6 +13,7 @@ from portal.people.models import Role, User, UserRole
 from portal.referrals.models import Referral, ReferralClick, ReferralEvent, ReferralNote, Stage
 
 PIPELINE_LIMIT = 500
+OPEN_STAGES = (Stage.SUBMITTED, Stage.CONTACTED, Stage.QUALIFIED, Stage.OPPORTUNITY)
 
 
 async def list_own_referrals(session: AsyncSession, user: User) -> list[Referral]:
@@ -74,6 +75,14 @@ class PipelineFilter:
     referrer_id: int | None = None
     search: str = ""
     flagged: bool = False
+    open_only: bool = False  # submitted to opportunity
+    quiet_days: int | None = None  # open, and unchanged for at least this many days
+
+    def shows(self, stage: Stage) -> bool:
+        """Whether the board has a column for this stage."""
+        if self.stage is not None:
+            return stage == self.stage
+        return stage in OPEN_STAGES or not (self.open_only or self.quiet_days)
 
 
 def _filtered(
@@ -100,6 +109,10 @@ def _filtered(
         )
     if f.flagged:
         query = query.where(Referral.flags != "")
+    if f.open_only or f.quiet_days is not None:
+        query = query.where(Referral.stage.in_(OPEN_STAGES))
+    if f.quiet_days is not None:
+        query = query.where(Referral.updated_at <= utcnow() - timedelta(days=f.quiet_days))
     return query
 
 

@@ -15,6 +15,7 @@ from portal.rewards.service.catalog import (
     why_cannot_redeem,
 )
 from portal.rewards.service.fulfilment import (
+    NEEDS_WORK,
     approve_redemption,
     fulfil_redemption,
     fulfilment_queue,
@@ -47,6 +48,7 @@ from portal.rewards.service.views import (
 
 __all__ = [
     "MESSAGES",
+    "NEEDS_WORK",
     "OPEN_STATUSES",
     "SHIPPING_FIELDS",
     "CannotRedeem",

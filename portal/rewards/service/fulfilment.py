@@ -1,6 +1,8 @@
 """The program team's side of redemptions: approving, rejecting (with the refund), fulfilling,
 and the fulfilment queue."""
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -22,6 +24,9 @@ from portal.rewards.service.redemptions import (
     publish_change,
     tell_advocate,
 )
+
+# What the queue opens on: redemptions someone still has to approve or send.
+NEEDS_WORK = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED)
 
 
 async def reject_redemption(
@@ -113,17 +118,18 @@ async def _audit(
 async def fulfilment_queue(
     session: AsyncSession,
     *,
-    status: RedemptionStatus | None = None,
+    statuses: Collection[RedemptionStatus] | None = None,
     kind: RewardKind | None = None,
 ) -> list[Redemption]:
+    """Redemptions in any of `statuses` (None: every status), newest first."""
     query = (
         select(Redemption)
         .join(Reward, Reward.id == Redemption.reward_id)
         .options(selectinload(Redemption.reward), selectinload(Redemption.user))
         .options(selectinload(Redemption.code))
     )
-    if status is not None:
-        query = query.where(Redemption.status == status)
+    if statuses is not None:
+        query = query.where(Redemption.status.in_(statuses))
     if kind is not None:
         query = query.where(Reward.kind == kind)
     return list(await session.scalars(query.order_by(Redemption.id.desc()).limit(500)))

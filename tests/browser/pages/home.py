@@ -12,6 +12,8 @@ class HomePage(Layout):
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
+        self.cards = page.locator(".home-grid > .card")
+        self.advocate_home = page.get_by_role("link", name="Your advocate Home")
 
     async def open(self) -> "HomePage":
         await self.page.goto(self.path)

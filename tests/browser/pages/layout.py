@@ -14,6 +14,7 @@ class Layout:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.heading = page.get_by_role("heading", level=1)
+        self.topbar = page.locator("header.topbar")
         self.flashes = page.locator("#flashes")
         self.main_nav = page.get_by_role("navigation", name="Main")
         self.manage_menu = self.main_nav.locator("summary", has_text="Manage")
