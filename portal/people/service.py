@@ -1,15 +1,16 @@
 """People lookups every layer above needs: the signed-in user, an advocate by referral code, the
 groups a targeting picker offers."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.clock import utcnow
 from portal.errors import NotFound
-from portal.people.models import Group, User, UserStatus
+from portal.people.models import ActiveDay, Group, User, UserStatus
 
 SEEN_EVERY = timedelta(minutes=5)
 REFERRAL_CODE_LENGTH = 16  # the column's width: longer codes cannot exist
@@ -23,9 +24,21 @@ async def user_for_session(session: AsyncSession, *, user_id: int, epoch: int) -
     if user is None or user.status != UserStatus.ACTIVE or user.session_epoch != epoch:
         return None
     now = utcnow()
-    if user.last_seen_at is None or now - user.last_seen_at > SEEN_EVERY:
+    # Signing in stamps last_seen_at and last_login_at alike: the first page after it counts.
+    just_signed_in = user.last_seen_at is not None and user.last_seen_at == user.last_login_at
+    if user.last_seen_at is None or just_signed_in or now - user.last_seen_at > SEEN_EVERY:
+        if user.last_seen_at is None or just_signed_in or user.last_seen_at.date() != now.date():
+            await _record_active_day(session, user, now)
         user.last_seen_at = now
     return user
+
+
+async def _record_active_day(session: AsyncSession, user: User, now: datetime) -> None:
+    """The person's row for today, once (ON CONFLICT: two tabs on one morning write one)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(ActiveDay).values(day=now.date(), user_id=user.id).on_conflict_do_nothing()
+    )
 
 
 async def access_user(session: AsyncSession, user_id: int) -> User:
