@@ -220,9 +220,7 @@ async def _activated(session: AsyncSession, new: Subquery) -> int:
     )
     rows = await session.execute(select(new.c.created_at, first_award))
     window = timedelta(days=ACTIVATION_DAYS)
-    return sum(
-        1 for joined, earned in rows if earned is not None and earned < joined + window
-    )
+    return sum(1 for joined, earned in rows if earned is not None and earned < joined + window)
 
 
 def _ledger_in(period: Period) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
