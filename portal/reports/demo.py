@@ -1,0 +1,27 @@
+"""Demo history for the reports: the days each demo advocate used the portal over the last two
+months, in time order, through the same call a signed-in page makes (so "Active" has a shape).
+Rerunning adds nothing: a person has one row per day."""
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal import clock
+from portal.people import service as people
+from portal.people.models import Role, User
+
+DAYS = 60
+
+
+async def seed(session: AsyncSession, users: dict[str, User]) -> None:
+    advocates = [u for u in users.values() if Role.ADVOCATE in u.role_set]
+    for days_ago in range(DAYS, -1, -1):
+        for n, advocate in enumerate(advocates):
+            # Busy people visit every other day, quiet ones once a week or two; a few more
+            # visit as the program grows.
+            every = 2 + n % 6
+            if (days_ago + n) % every == 0 and (n < 8 or days_ago < 40):
+                with clock.shifted(-timedelta(days=days_ago, hours=n % 5)):
+                    await people.user_for_session(
+                        session, user_id=advocate.id, epoch=advocate.session_epoch
+                    )
