@@ -24,10 +24,11 @@ async def user_for_session(session: AsyncSession, *, user_id: int, epoch: int) -
     if user is None or user.status != UserStatus.ACTIVE or user.session_epoch != epoch:
         return None
     now = utcnow()
-    # Signing in stamps last_seen_at and last_login_at alike: the first page after it counts.
-    just_signed_in = user.last_seen_at is not None and user.last_seen_at == user.last_login_at
-    if user.last_seen_at is None or just_signed_in or now - user.last_seen_at > SEEN_EVERY:
-        if user.last_seen_at is None or just_signed_in or user.last_seen_at.date() != now.date():
+    seen = user.last_seen_at
+    if seen is None or now - seen > SEEN_EVERY:
+        # A new day, or the first stamp since signing in (which sets last_seen_at and
+        # last_login_at alike): the day the person was active is recorded once.
+        if seen is None or seen.date() != now.date() or seen == user.last_login_at:
             await _record_active_day(session, user, now)
         user.last_seen_at = now
     return user
