@@ -15,6 +15,7 @@ from portal.people.models import Group, GroupMember, Role, User
 from portal.points import demo as points_demo
 from portal.program import service as program
 from portal.referrals import demo as referrals_demo
+from portal.reports import demo as reports_demo
 from portal.rewards import demo as rewards_demo
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run` on purpose)
@@ -128,6 +129,7 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
     await content_demo.seed(session, users, storage=storage)
     await challenges_demo.seed(session, users, storage=storage)
     await referrals_demo.seed(session, users)
+    await reports_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins

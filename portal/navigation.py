@@ -25,6 +25,7 @@ MAIN = [
 ]
 
 MANAGE = [
+    NavItem("Reports", "reports:overview", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("People", "people:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Challenges", "manage_challenges:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Approvals", "approvals:queue", frozenset({Role.MARKETER, Role.ADMIN})),

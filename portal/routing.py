@@ -30,6 +30,7 @@ from portal.program import routes as program_routes
 from portal.referrals import manage_routes as manage_referrals_routes
 from portal.referrals import pipeline_routes
 from portal.referrals import routes as referrals_routes
+from portal.reports import routes as reports_routes
 from portal.rewards import manage_routes as manage_rewards_routes
 from portal.rewards import routes as rewards_routes
 
@@ -64,6 +65,7 @@ def routes() -> list[BaseRoute]:
         Mount("/manage/emails", routes=email_text_routes.routes, name="emails"),
         Mount("/manage/audit", routes=audit_routes.routes, name="audit"),
         Mount("/manage/settings", routes=program_routes.routes, name="program"),
+        Mount("/manage/reports", routes=reports_routes.routes, name="reports"),
         Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),
         Mount("/manage/content", routes=manage_content_routes.routes, name="manage_content"),
         Mount("/points", routes=points_routes.history_routes, name="points"),

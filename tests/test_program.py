@@ -21,6 +21,7 @@ async def test_admin_renames_the_program_and_opens_sign_up(
             "tagline": "Be an insider.",
             "signup_mode": "approval",
             "leaderboard_excludes_staff": "on",
+            "points_per_money_unit": "250",
         },
     )
     assert response.status_code == 303
@@ -28,11 +29,13 @@ async def test_admin_renames_the_program_and_opens_sign_up(
     assert page.select_one(".brand-name").get_text() == "Globex Insiders"
     config = await program.load(session)
     assert config.signup_mode == SignupMode.APPROVAL
+    assert config.points_per_money_unit == 250
     entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "settings.update"))
     assert entry.after == {
         "program_name": "Globex Insiders",
         "tagline": "Be an insider.",
         "signup_mode": "approval",
+        "points_per_money_unit": "250",
     }
 
 
@@ -43,13 +46,20 @@ async def test_settings_errors_keep_the_input_and_change_nothing(
     response = await post_form(
         client,
         "/manage/settings/",
-        {"program_name": "", "tagline": "Kept", "signup_mode": "sideways"},
+        {
+            "program_name": "",
+            "tagline": "Kept",
+            "signup_mode": "sideways",
+            "points_per_money_unit": "1.5",
+        },
     )
     assert response.status_code == 422
     page = BeautifulSoup(response.text, "html.parser")
     assert page.select_one("#f-tagline")["value"] == "Kept"
     assert "Give the program a name." in page.select_one("#f-program_name-error").get_text()
     assert "Choose how people join." in page.get_text()
+    assert page.select_one("#f-points_per_money_unit")["value"] == "1.5"
+    assert "from 1 to 1,000,000" in page.select_one("#f-points_per_money_unit-error").get_text()
     assert (await program.load(session)).program_name == "Advocate Portal"
 
 

@@ -264,7 +264,13 @@ async def test_an_advocate_gets_403_everywhere_under_manage(
             response = await client.request(method, url, data=data)
         answers[f"{method} {url}"] = response.status_code
     assert answers
-    assert {request: status for request, status in answers.items() if status != 403} == {}
+    # Reports hide that they exist (issue 15): 404, never 403, and never a page.
+    hidden = "/manage/reports/"
+    assert {
+        request: status
+        for request, status in answers.items()
+        if status != (404 if hidden in request else 403)
+    } == {}
 
 
 async def test_admin_pages_refuse_a_marketer_and_open_for_an_admin(

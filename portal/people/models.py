@@ -1,9 +1,9 @@
 """People: users with their roles and status, and the groups (segments) they belong to."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -131,3 +131,16 @@ class GroupMember(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActiveDay(Base):
+    """A day on which a person used the portal while signed in: one row per person and day,
+    written at most once a day by `people.sessions.record_visit`, so reports can count who
+    was active in any past period (`last_seen_at` keeps only the latest visit)."""
+
+    __tablename__ = "user_active_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.clock import utcnow
 from portal.db import READING
 from portal.jobs import enqueue
-from portal.people.models import User, UserSession, UserStatus
+from portal.people.models import ActiveDay, User, UserSession, UserStatus
 from portal.tokens import hash_token, new_token
 
 # A session's last_seen_at (and the user's) is written at most this often, not on every request.
@@ -56,6 +57,7 @@ async def start_session(
             client_key=client_key,
         )
     )
+    await record_visit(session, user, now)
     await session.flush()
     return token
 
@@ -80,13 +82,23 @@ async def live_session(
         if session.info.get(READING):  # a request that only reads: a job writes it after
             enqueue(session, "mark_session_seen", session_id=row.id, job_id=f"seen:{row.id}")
         else:
-            _mark_seen(row, now)
+            await _mark_seen(session, row, now)
     return row
 
 
-def _mark_seen(row: UserSession, now: datetime) -> None:
+async def _mark_seen(session: AsyncSession, row: UserSession, now: datetime) -> None:
     row.last_seen_at = now
-    row.user.last_seen_at = now
+    await record_visit(session, row.user, now)
+
+
+async def record_visit(session: AsyncSession, user: User, now: datetime) -> None:
+    """The person was here: their last-seen time, and the day, once (reports count active
+    people by day; ON CONFLICT: two tabs on one morning write one row)."""
+    user.last_seen_at = now
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(ActiveDay).values(day=now.date(), user_id=user.id).on_conflict_do_nothing()
+    )
 
 
 async def mark_session_seen(session: AsyncSession, *, session_id: str) -> None:
@@ -94,7 +106,7 @@ async def mark_session_seen(session: AsyncSession, *, session_id: str) -> None:
     row = await session.get(UserSession, session_id, options=[selectinload(UserSession.user)])
     now = utcnow()
     if row is not None and now - row.last_seen_at > SEEN_EVERY:
-        _mark_seen(row, now)
+        await _mark_seen(session, row, now)
 
 
 def _alive(row: UserSession, user: User, policy: SessionPolicy, now: datetime) -> bool:

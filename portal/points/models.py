@@ -33,6 +33,8 @@ class LedgerEntry(Base):
     __table_args__ = (
         CheckConstraint("delta <> 0", name="delta_not_zero"),
         Index("ix_points_ledger_user_id_id", "user_id", "id"),
+        # Reports read a period's rows by time.
+        Index("ix_points_ledger_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

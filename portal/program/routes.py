@@ -1,4 +1,4 @@
-"""Manage → Settings (admins): program name, tagline and sign-up policy."""
+"""Manage → Settings (admins): program name, tagline, sign-up policy and what points are worth."""
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,6 +11,8 @@ from portal.program import service
 from portal.program.service import SignupMode
 from portal.web import db, flash, redirect, render
 
+MAX_POINTS_PER_UNIT = 1_000_000
+
 
 @requires(Role.ADMIN)
 async def edit_settings(request: Request) -> Response:
@@ -21,6 +23,7 @@ async def edit_settings(request: Request) -> Response:
             "tagline": config.tagline,
             "signup_mode": config.signup_mode.value,
             "leaderboard_excludes_staff": "on" if config.leaderboard_excludes_staff else "",
+            "points_per_money_unit": str(config.points_per_money_unit),
         }
     )
     return render(request, "program/settings.html", {"form": state, "modes": list(SignupMode)})
@@ -29,13 +32,18 @@ async def edit_settings(request: Request) -> Response:
 @requires(Role.ADMIN)
 async def save_settings(request: Request) -> Response:
     form = await request.form()
-    state = FormState.of(form, "program_name", "tagline", "signup_mode")
+    state = FormState.of(form, "program_name", "tagline", "signup_mode", "points_per_money_unit")
     state.data["leaderboard_excludes_staff"] = (
         "on" if form.get("leaderboard_excludes_staff") else ""
     )
     state.require("program_name", message="Give the program a name.")
     state.check_length("program_name", 80)
     state.check_length("tagline", 200)
+    rate = state.value("points_per_money_unit")
+    if not (rate.isdigit() and 1 <= int(rate) <= MAX_POINTS_PER_UNIT):
+        state.add_error(
+            "points_per_money_unit", f"Enter a whole number from 1 to {MAX_POINTS_PER_UNIT:,}."
+        )
     if state.value("signup_mode") not in set(SignupMode):
         state.add_error("signup_mode", "Choose how people join.")
     if not state.ok:
@@ -52,6 +60,7 @@ async def save_settings(request: Request) -> Response:
         tagline=state.value("tagline"),
         signup_mode=SignupMode(state.value("signup_mode")),
         leaderboard_excludes_staff=bool(state.value("leaderboard_excludes_staff")),
+        points_per_money_unit=int(rate),
     )
     flash(request, "Settings saved.")
     return redirect(request, "program:settings")

@@ -36,6 +36,8 @@ class ProgramConfig:
     signup_mode: SignupMode = SignupMode.CLOSED
     leaderboard_excludes_staff: bool = True
     reengage_after_days: int = 30
+    # Reports value the outstanding points at this rate: this many points are worth 1 (money).
+    points_per_money_unit: int = 100
 
 
 async def load(session: AsyncSession) -> ProgramConfig:

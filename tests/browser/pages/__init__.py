@@ -20,6 +20,7 @@ from tests.browser.pages.referrals import (
     ReferFriendPage,
     ReferralPage,
 )
+from tests.browser.pages.reports import ReportsPage
 from tests.browser.pages.rewards import QueuePage, RedeemPage, RedemptionPage, RewardsPage
 
 __all__ = [
@@ -47,5 +48,6 @@ __all__ = [
     "RedemptionPage",
     "ReferFriendPage",
     "ReferralPage",
+    "ReportsPage",
     "RewardsPage",
 ]

@@ -1,0 +1,73 @@
+"""The reports overview over a `portal seed-bench` database (100 000 advocates, 1 000 000 ledger
+rows over 90 days), on PostgreSQL.
+
+    export DATABASE_URL=postgresql://postgres@127.0.0.1:5432/portal_bench
+    .venv/bin/python bench/reports.py            # --runs 10
+
+Prints the median and worst time of each page's service call (what the handler waits for),
+each in a fresh session: last 7/30/90 days for everyone, and 90 days for the large group.
+"""
+
+import argparse
+import asyncio
+import statistics
+import time
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal import routing
+from portal.clock import utcnow
+from portal.config import Settings
+from portal.db import create_engine, create_sessionmaker
+from portal.people.models import Group, Role, User, UserRole
+from portal.reports import periods, service
+from portal.reports.periods import Choice, Span
+
+TARGET_MS = {"overview": 300}
+
+
+async def main(runs: int) -> None:
+    settings = Settings()
+    routing.install_links(settings)
+    engine = create_engine(settings.database_url)
+    sessionmaker = create_sessionmaker(engine)
+    today = utcnow().date()
+    async with sessionmaker() as session:
+        viewer = await session.scalar(
+            select(User).join(UserRole).where(UserRole.role.in_((Role.MARKETER, Role.ADMIN)))
+        )
+        large = await session.scalar(select(Group.id).where(Group.name == "Bench: large group"))
+    if viewer is None:
+        raise SystemExit("Make a marketer first: portal create-admin")
+    cases = [
+        (f"overview, {span.label.lower()}", Choice(span, periods.period_of(span, today), None))
+        for span in (Span.DAYS_7, Span.DAYS_30, Span.DAYS_90)
+    ]
+    cases.append(
+        (
+            "overview, last 90 days, 10 000-member group",
+            Choice(Span.DAYS_90, cases[2][1].period, large),
+        )
+    )
+    print("| page (PostgreSQL, fresh session each run) | median ms | worst ms | target ms |")
+    print("|---|---:|---:|---:|")
+    for label, choice in cases:
+        times = []
+        for _ in range(runs):
+            async with sessionmaker() as session:
+                here = await session.scalar(
+                    select(User).where(User.id == viewer.id).options(selectinload(User.roles))
+                )
+                started = time.perf_counter()
+                await service.overview_page(session, here, choice)  # type: ignore[arg-type]
+                times.append((time.perf_counter() - started) * 1000)
+        median, worst = statistics.median(times), max(times)
+        print(f"| {label} | {median:.0f} | {worst:.0f} | {TARGET_MS['overview']} |")
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    asyncio.run(main(parser.parse_args().runs))

@@ -1,0 +1,26 @@
+"""Demo history for the reports: the days each demo advocate used the portal over the last two
+months, in time order, through the call a signed-in page makes (so "Active" has a shape).
+Rerunning adds nothing: a person has one row per day."""
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal import clock
+from portal.people import sessions
+from portal.people.models import Role, User
+
+DAYS = 60
+
+
+async def seed(session: AsyncSession, users: dict[str, User]) -> None:
+    advocates = [u for u in users.values() if Role.ADVOCATE in u.role_set]
+    for days_ago in range(DAYS, -1, -1):
+        for n, advocate in enumerate(advocates):
+            # Busy people visit every other day, quiet ones once a week or two; a few more
+            # visit as the program grows.
+            every = 2 + n % 6
+            if (days_ago + n) % every == 0 and (n < 8 or days_ago < 40):
+                await sessions.record_visit(
+                    session, advocate, clock.utcnow() - timedelta(days=days_ago, hours=n % 5)
+                )

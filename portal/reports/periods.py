@@ -1,0 +1,135 @@
+"""The period a report covers, parsed from the query string, and the period before it (the same
+number of days, ending where this one starts). Days are UTC days: people have no time zone yet."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+
+from starlette.datastructures import QueryParams
+
+from portal.forms import FormState
+
+LONGEST = timedelta(days=366 * 3)
+
+
+class Span(StrEnum):
+    DAYS_7 = "7d"
+    DAYS_30 = "30d"
+    DAYS_90 = "90d"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+    CUSTOM = "custom"
+
+    @property
+    def label(self) -> str:
+        return {
+            "7d": "Last 7 days",
+            "30d": "Last 30 days",
+            "90d": "Last 90 days",
+            "month": "This month",
+            "quarter": "This quarter",
+            "year": "This year",
+            "custom": "Custom range",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from `first` to `last` (both included)."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(), UTC)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: midnight after the last day."""
+        return datetime.combine(self.last + timedelta(days=1), time(), UTC)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def previous(self) -> "Period":
+        return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
+
+    @property
+    def label(self) -> str:
+        def day(d: date) -> str:
+            return f"{d.day} {d:%b %Y}"
+
+        return (
+            day(self.first) if self.first == self.last else f"{day(self.first)} to {day(self.last)}"
+        )
+
+    def each_day(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range(self.days)]
+
+
+def period_of(span: Span, today: date) -> Period:
+    """A named span ending today (custom ranges come from `parse`)."""
+    if span in (Span.DAYS_7, Span.DAYS_30, Span.DAYS_90):
+        return Period(today - timedelta(days=int(span.value[:-1]) - 1), today)
+    if span is Span.MONTH:
+        return Period(today.replace(day=1), today)
+    if span is Span.QUARTER:
+        return Period(today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), today)
+    return Period(today.replace(month=1, day=1), today)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the filter form asked for: the period, and one group or everyone."""
+
+    span: Span
+    period: Period
+    group_id: int | None
+
+
+def parse(params: QueryParams, *, today: date) -> tuple[FormState, Choice]:
+    """The filter form from the query string; a wrong value keeps what was typed, names the
+    field, and falls back to the last 30 days so the page still shows figures."""
+    state = FormState(
+        data={name: params.get(name, "").strip() for name in ("span", "from", "to", "group")}
+    )
+    state.data["span"] = state.value("span") or Span.DAYS_30.value
+    span = Span.DAYS_30
+    if state.value("span") in set(Span):
+        span = Span(state.value("span"))
+    else:
+        state.add_error("span", "Choose one of the periods.")
+    period = period_of(span if span is not Span.CUSTOM else Span.DAYS_30, today)
+    if span is Span.CUSTOM:
+        period = _custom(state, today) or period
+    group_id = None
+    if state.value("group"):
+        if state.value("group").isdigit() and len(state.value("group")) < 10:
+            group_id = int(state.value("group"))
+        else:
+            state.add_error("group", "Choose a group from the list.")
+    return state, Choice(span if state.ok else Span.DAYS_30, period, group_id)
+
+
+def _custom(state: FormState, today: date) -> Period | None:
+    days = {}
+    for name, label in (("from", "start"), ("to", "end")):
+        try:
+            days[name] = date.fromisoformat(state.value(name))
+        except ValueError:
+            state.add_error(name, f"Enter the {label} date as YYYY-MM-DD.")
+    if len(days) < 2:
+        return None
+    if days["from"] > days["to"]:
+        state.add_error("to", "The end date must not be before the start date.")
+    elif days["to"] > today:
+        state.add_error("to", "The end date can't be in the future.")
+    elif days["to"] - days["from"] > LONGEST:
+        state.add_error("to", "Choose at most three years.")
+    else:
+        return Period(days["from"], days["to"])
+    return None
