@@ -178,20 +178,11 @@ async def record_asset_used(
     """Completes the open challenges linked to a content item: `watch_video` ones when the
     video was watched to the end, `download_asset` ones when the item was downloaded or opened
     (on content's `AssetUsed` event). Once per person and challenge."""
-    kind = ChallengeType.WATCH_VIDEO if watched else ChallengeType.DOWNLOAD_ASSET
-    linked = [
-        challenge
-        for challenge in await session.scalars(
-            select(Challenge).where(
-                Challenge.type == kind, is_open(utcnow()), challenge_visible_to(user)
-            )
-        )
-        if challenge.settings.get("asset_id") == asset_id
-    ]
-    return await _complete_each(
+    return await _complete_open(
         session,
         user,
-        linked,
+        ChallengeType.WATCH_VIDEO if watched else ChallengeType.DOWNLOAD_ASSET,
+        linked_asset=asset_id,
         key=f"asset:{asset_id}:challenge:{{challenge}}:user:{user.id}",
         response={"asset_id": asset_id, "watched": watched},
     )
@@ -202,33 +193,36 @@ async def record_referral_submitted(
 ) -> list[Submission]:
     """Completes every open `refer` challenge the referrer can still take (on the referrals'
     `ReferralSubmitted` event). Full or used-up ones are passed over."""
-    now = utcnow()
-    open_refer = list(
-        await session.scalars(
-            select(Challenge).where(
-                Challenge.type == ChallengeType.REFER, is_open(now), challenge_visible_to(user)
-            )
-        )
-    )
-    return await _complete_each(
+    return await _complete_open(
         session,
         user,
-        open_refer,
+        ChallengeType.REFER,
         key=f"referral:{referral_id}:challenge:{{challenge}}",
         response={"referral_id": referral_id, "company": company},
     )
 
 
-async def _complete_each(
+async def _complete_open(
     session: AsyncSession,
     user: User,
-    challenges: list[Challenge],
+    kind: ChallengeType,
     *,
     key: str,
     response: dict[str, Any],
+    linked_asset: int | None = None,
 ) -> list[Submission]:
-    """An entry in each challenge that still takes one (`key` names the challenge as
-    `{challenge}`); full or used-up ones are passed over."""
+    """An entry in each open challenge of `kind` the person can see and still take (for a
+    content challenge, only those linked to `linked_asset`); `key` names the challenge as
+    `{challenge}`. Full or used-up ones are passed over."""
+    challenges = [
+        challenge
+        for challenge in await session.scalars(
+            select(Challenge).where(
+                Challenge.type == kind, is_open(utcnow()), challenge_visible_to(user)
+            )
+        )
+        if linked_asset is None or challenge.settings.get("asset_id") == linked_asset
+    ]
     done = []
     for challenge in challenges:
         try:
