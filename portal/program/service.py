@@ -36,6 +36,8 @@ class ProgramConfig:
     signup_mode: SignupMode = SignupMode.CLOSED
     leaderboard_excludes_staff: bool = True
     reengage_after_days: int = 30
+    # An admin without two-factor sign-in is held at its setup page after signing in.
+    admins_require_two_factor: bool = False
 
 
 async def load(session: AsyncSession) -> ProgramConfig:
