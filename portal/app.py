@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from portal import links, routing, subscriptions, worker
 from portal.auth import sso
+from portal.auth.reauth import PasswordAndCode
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
 from portal.error_pages import HANDLERS
@@ -117,5 +118,6 @@ def create_app(
     app.state.request_loaders = [program_routes.load_program]
     app.state.navigation = navigation_for
     app.state.sso = sso.build_client(settings)
+    app.state.identity_check = PasswordAndCode.from_settings(settings)
     app.state.job_context = context
     return app

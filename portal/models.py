@@ -1,7 +1,7 @@
 """Imports every domain's models so Alembic and the mapper see all tables (nothing else)."""
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import Invitation, LoginFailure, PasswordReset
+from portal.auth.models import Invitation, LoginFailure, PasswordReset, RecoveryCode, TwoFactor
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
@@ -53,6 +53,7 @@ __all__ = [
     "PasswordReset",
     "PeriodTotal",
     "ProgramSetting",
+    "RecoveryCode",
     "Redemption",
     "Referral",
     "ReferralClick",
@@ -62,6 +63,7 @@ __all__ = [
     "RewardCode",
     "RewardGroup",
     "Submission",
+    "TwoFactor",
     "User",
     "UserBadge",
     "UserRole",

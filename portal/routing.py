@@ -11,7 +11,7 @@ from portal import links
 from portal.audit import routes as audit_routes
 from portal.auth import manage_routes as people_routes
 from portal.auth import routes as auth_routes
-from portal.auth import sso
+from portal.auth import sso, two_factor_routes
 from portal.challenges import manage_routes as manage_challenges_routes
 from portal.challenges import routes as challenges_routes
 from portal.config import ROOT, Settings
@@ -89,7 +89,9 @@ def routes() -> list[BaseRoute]:
         *referrals_routes.link_routes,
         Mount("/content", routes=content_routes.routes, name="content"),
         *content_routes.share_routes,
-        RootRoutes("", routes=[*auth_routes.routes, *sso.routes], name="auth"),
+        RootRoutes(
+            "", routes=[*auth_routes.routes, *sso.routes, *two_factor_routes.routes], name="auth"
+        ),
     ]
 
 

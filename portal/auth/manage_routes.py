@@ -1,4 +1,6 @@
-"""Manage → People: the list of everyone, invitations, sign-up approvals, roles and status."""
+"""Manage → People: the list of everyone, invitations, sign-up approvals, roles and status. Role
+and status changes ask the person acting to confirm it's them when their last confirmation is
+older than 15 minutes (portal.people.reauth)."""
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -9,6 +11,7 @@ from portal.errors import PortalError
 from portal.forms import FormState
 from portal.people.access import current_user, requires, staff_of_program
 from portal.people.models import Role, UserStatus
+from portal.people.reauth import confirmed_recently
 from portal.web import db, flash, page_number, redirect, render
 
 
@@ -79,6 +82,7 @@ async def person(request: Request) -> Response:
 
 
 @requires(Role.ADMIN)
+@confirmed_recently("change someone's roles")
 async def set_roles(request: Request) -> Response:
     session = db(request)
     user = await service.access_user(session, request.path_params["user_id"])
@@ -100,6 +104,7 @@ STATUS_CHANGES = {
 
 
 @staff_of_program
+@confirmed_recently("change someone's account status")
 async def change_status(request: Request) -> Response:
     session = db(request)
     user = await service.access_user(session, request.path_params["user_id"])

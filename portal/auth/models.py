@@ -1,8 +1,9 @@
-"""Signing in: invitations, password resets and failed sign-ins (people live in portal.people)."""
+"""Signing in: invitations, password resets, failed sign-ins and two-factor sign-in (people live
+in portal.people)."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -54,3 +55,30 @@ class LoginFailure(Base):
     account_key: Mapped[str] = mapped_column(String(64))
     client_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TwoFactor(Base):
+    """A person's authenticator app (TOTP). The secret is kept encrypted (Fernet, with a key
+    derived from SECRET_KEY) and never shown after setup; `last_step` is the time step of the
+    last code accepted, so a code works once."""
+
+    __tablename__ = "two_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_encrypted: Mapped[str] = mapped_column(String(200))
+    enabled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RecoveryCode(Base):
+    """One of a person's one-time recovery codes, kept as a keyed hash; used up when used."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

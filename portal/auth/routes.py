@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.auth import forms, service
+from portal.auth.two_factor_routes import continue_sign_in
 from portal.errors import PortalError
 from portal.files.storage import iterate_file
 from portal.files.web import file_response, storage
@@ -20,6 +21,7 @@ from portal.people.access import (
     sign_in,
     sign_out,
     signed_in,
+    signed_in_during_setup,
 )
 from portal.program.service import SignupMode
 from portal.request_body import accepts_upload, image_mb
@@ -53,8 +55,7 @@ async def login_submit(request: Request) -> Response:
     except PortalError as error:
         state.add_error(None, error.message)
         return login_page(request, state, status_code=error.status_code)
-    await sign_in(request, user)
-    return redirect_to(request, safe_next(state.value("next")))
+    return await continue_sign_in(request, user, safe_next(state.value("next")))
 
 
 def login_page(request: Request, state: FormState, *, status_code: int = 200) -> Response:
@@ -66,7 +67,7 @@ def login_page(request: Request, state: FormState, *, status_code: int = 200) ->
     )
 
 
-@signed_in
+@signed_in_during_setup
 async def logout(request: Request) -> Response:
     await sign_out(request)
     flash(request, "You are signed out.")
@@ -105,9 +106,9 @@ async def reset_password_submit(request: Request) -> Response:
         reset = await service.check_reset(db(request), token)
         if state.ok:
             user = await service.reset_password(db(request), token=token, password=password)
-            await sign_in(request, user)
+            response = await continue_sign_in(request, user, str(request.url_for("home")))
             flash(request, "Your password is changed. Other devices have been signed out.")
-            return redirect(request, "home")
+            return response
     except service.InvalidLink as error:
         return _invalid_link(request, error)
     except service.WeakPassword as error:
@@ -140,9 +141,9 @@ async def accept_invitation_submit(request: Request) -> Response:
                 display_name=state.value("display_name"),
                 password=password,
             )
-            await sign_in(request, user)
+            response = await continue_sign_in(request, user, str(request.url_for("home")))
             flash(request, f"Welcome, {user.display_name}! Your account is ready.")
-            return redirect(request, "home")
+            return response
     except service.InvalidLink as error:
         return _invalid_link(request, error)
     except service.WeakPassword as error:
@@ -224,6 +225,7 @@ async def _profile_page(
         "password_form": password_form or FormState(),
         "devices": devices,
         "this_device": current_session(request).id,
+        "two_factor": await service.two_factor_status(db(request), user=user),
     }
     return render(request, "auth/profile.html", context, partial=partial, status_code=status_code)
 

@@ -1,7 +1,9 @@
 """Who may call an endpoint, and who is calling: `public`, `signed_in`, `requires(*roles)`
 decorate every endpoint (a route-table test checks that each declares one); `load_viewer` finds
 the signed-in person from the session cookie's token, which only a live row of `user_sessions`
-accepts (portal.people.sessions); `sign_in` and `sign_out` start and end those rows.
+accepts (portal.people.sessions); `sign_in` and `sign_out` start and end those rows. A session
+held at the two-factor setup page (an admin the program requires it of) reaches only the
+endpoints that allow it.
 
 What else a page needs on every request (the program's settings, for the layout) is loaded by
 the `request_loaders` the app lists in its state, so this module knows no layer above people.
@@ -22,7 +24,7 @@ from portal.errors import Forbidden
 from portal.people import sessions
 from portal.people.models import Role, User, UserSession
 from portal.request_body import limit_of, whole_body
-from portal.web import client_key, db, is_htmx, settings
+from portal.web import client_key, db, is_htmx, redirect_to, settings
 
 SESSION_KEY = "sid"
 READING_METHODS = frozenset({"GET", "HEAD"})
@@ -37,6 +39,7 @@ class Access:
 
     public: bool
     roles: frozenset[Role]
+    during_two_factor_setup: bool = False
 
 
 def current_user(request: Request) -> User:
@@ -102,6 +105,12 @@ def _with_access(access: Access) -> Callable[[Endpoint], Endpoint]:
                             return login_redirect(request)
                         if access.roles and not user.has_role(*access.roles):
                             raise Forbidden()
+                    if (
+                        user is not None
+                        and current_session(request).two_factor_setup_due
+                        and not access.during_two_factor_setup
+                    ):
+                        return redirect_to(request, str(request.url_for("auth:two_factor")))
                     return await endpoint(request)
                 finally:
                     await request.close()  # closes uploaded files of a parsed form
@@ -114,6 +123,10 @@ def _with_access(access: Access) -> Callable[[Endpoint], Endpoint]:
 
 public = _with_access(Access(public=True, roles=frozenset()))
 signed_in = _with_access(Access(public=False, roles=frozenset()))
+# Signed in, and open to a session held at the two-factor setup page (the setup, signing out).
+signed_in_during_setup = _with_access(
+    Access(public=False, roles=frozenset(), during_two_factor_setup=True)
+)
 
 
 def requires(*roles: Role) -> Callable[[Endpoint], Endpoint]:
@@ -131,9 +144,9 @@ def login_redirect(request: Request) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-async def sign_in(request: Request, user: User) -> None:
+async def sign_in(request: Request, user: User, *, two_factor_setup_due: bool = False) -> None:
     """A fresh session for the user (and a fresh CSRF token); any session the browser had
-    before ends."""
+    before ends. With `two_factor_setup_due` it is held at the two-factor setup page."""
     await sign_out(request)
     token = await sessions.start_session(
         db(request),
@@ -141,6 +154,7 @@ async def sign_in(request: Request, user: User) -> None:
         policy=session_policy(settings(request)),
         device=sessions.describe_device(request.headers.get("user-agent", "")),
         client_key=client_key(request),
+        two_factor_setup_due=two_factor_setup_due,
     )
     request.session[SESSION_KEY] = token
 

@@ -95,6 +95,11 @@ class UserSession(Base):
     revoked_at: Mapped[datetime | None]
     device: Mapped[str] = mapped_column(String(80), default="")  # "Firefox on Linux"
     client_key: Mapped[str] = mapped_column(String(64), default="")  # keyed hash of the address
+    # When the person last proved it's them (password, code): sensitive actions ask again
+    # once this is old (portal.people.reauth).
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Held at the two-factor setup page until it is on (admins, when the program requires it).
+    two_factor_setup_due: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship(lazy="raise")
 

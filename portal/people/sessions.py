@@ -40,9 +40,16 @@ class SessionPolicy:
 
 
 async def start_session(
-    session: AsyncSession, *, user: User, policy: SessionPolicy, device: str, client_key: str
+    session: AsyncSession,
+    *,
+    user: User,
+    policy: SessionPolicy,
+    device: str,
+    client_key: str,
+    two_factor_setup_due: bool = False,
 ) -> str:
-    """A new session for the user; returns the token for the cookie (never stored)."""
+    """A new session for the user; returns the token for the cookie (never stored). Signing in
+    is a confirmation: sensitive actions don't ask again for a while."""
     token, token_hash = new_token()
     now = utcnow()
     lifetime, _ = policy.limits(user)
@@ -55,6 +62,8 @@ async def start_session(
             expires_at=now + lifetime,
             device=device[:80],
             client_key=client_key,
+            confirmed_at=now,
+            two_factor_setup_due=two_factor_setup_due,
         )
     )
     await record_visit(session, user, now)
@@ -113,6 +122,34 @@ def _alive(row: UserSession, user: User, policy: SessionPolicy, now: datetime) -
     lifetime, idle = policy.limits(user)
     ends = min(row.expires_at, row.created_at + lifetime, row.last_seen_at + idle)
     return now < ends
+
+
+def confirmed_within(row: UserSession, period: timedelta) -> bool:
+    """Whether the person proved it's them (signed in, or confirmed) within the period."""
+    return utcnow() - row.confirmed_at < period
+
+
+def confirm(row: UserSession) -> None:
+    """The person just proved it's them again (password, and code when two-factor is on)."""
+    row.confirmed_at = utcnow()
+
+
+async def hold_for_two_factor(session: AsyncSession, *, user: User) -> None:
+    """Holds the user's sessions at the two-factor setup page until it is on."""
+    await _set_hold(session, user=user, due=True)
+
+
+async def release_two_factor_hold(session: AsyncSession, *, user: User) -> None:
+    await _set_hold(session, user=user, due=False)
+
+
+async def _set_hold(session: AsyncSession, *, user: User, due: bool) -> None:
+    await session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(two_factor_setup_due=due)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 async def list_sessions(

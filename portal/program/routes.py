@@ -1,4 +1,6 @@
-"""Manage → Settings (admins): program name, tagline, sign-up policy and what points are worth."""
+"""Manage → Settings (admins): program name, tagline, sign-up policy, leaderboards, what points
+are worth and whether admins must use two-factor sign-in. Saving asks the admin to confirm it's
+them when their last confirmation is older than 15 minutes."""
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -7,6 +9,7 @@ from starlette.routing import Route
 from portal.forms import FormState
 from portal.people.access import current_user, requires
 from portal.people.models import Role
+from portal.people.reauth import confirmed_recently
 from portal.program import service
 from portal.program.service import SignupMode
 from portal.web import db, flash, redirect, render
@@ -24,18 +27,19 @@ async def edit_settings(request: Request) -> Response:
             "signup_mode": config.signup_mode.value,
             "leaderboard_excludes_staff": "on" if config.leaderboard_excludes_staff else "",
             "points_per_money_unit": str(config.points_per_money_unit),
+            "admins_require_two_factor": "on" if config.admins_require_two_factor else "",
         }
     )
     return render(request, "program/settings.html", {"form": state, "modes": list(SignupMode)})
 
 
 @requires(Role.ADMIN)
+@confirmed_recently("save the program settings")
 async def save_settings(request: Request) -> Response:
     form = await request.form()
     state = FormState.of(form, "program_name", "tagline", "signup_mode", "points_per_money_unit")
-    state.data["leaderboard_excludes_staff"] = (
-        "on" if form.get("leaderboard_excludes_staff") else ""
-    )
+    for flag in ("leaderboard_excludes_staff", "admins_require_two_factor"):
+        state.data[flag] = "on" if form.get(flag) else ""
     state.require("program_name", message="Give the program a name.")
     state.check_length("program_name", 80)
     state.check_length("tagline", 200)
@@ -61,6 +65,7 @@ async def save_settings(request: Request) -> Response:
         signup_mode=SignupMode(state.value("signup_mode")),
         leaderboard_excludes_staff=bool(state.value("leaderboard_excludes_staff")),
         points_per_money_unit=int(rate),
+        admins_require_two_factor=bool(state.value("admins_require_two_factor")),
     )
     flash(request, "Settings saved.")
     return redirect(request, "program:settings")

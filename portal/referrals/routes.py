@@ -10,9 +10,9 @@ from portal.errors import Conflict
 from portal.forms import FormState
 from portal.people.access import current_user, public, signed_in, writes
 from portal.people.attribution import remember_referral_code, remembered_referral_code
+from portal.qr import qr_code
 from portal.referrals import forms, service
 from portal.referrals.models import Source
-from portal.referrals.share import qr_code
 from portal.web import client_key, db, flash, redirect, render
 
 # Shared with the content library's share pages: the same name, value and lifetime.

@@ -1,5 +1,5 @@
-"""The personal link's QR code as the data of one SVG path (rendered by the template, so no
-markup is built in Python and nothing needs `|safe`)."""
+"""A QR code (a referral link, a two-factor key) as the data of one SVG path, rendered by the
+template, so no markup is built in Python and nothing needs `|safe`."""
 
 from dataclasses import dataclass
 
