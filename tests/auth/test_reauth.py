@@ -115,6 +115,7 @@ async def test_with_two_factor_on_the_prompt_asks_for_a_code_too(
         "program_name": "Globex Insiders",
         "tagline": "",
         "signup_mode": "closed",
+        "points_per_money_unit": "100",
         "admins_require_two_factor": "on",
     }
     with clock.shifted(LATER):
