@@ -174,7 +174,7 @@ async def signup_submit(request: Request) -> Response:
     state, password = forms.signup_form(await request.form())
     if state.ok:
         try:
-            user = await service.sign_up(
+            await service.sign_up(
                 db(request),
                 email=state.value("email"),
                 display_name=state.value("display_name"),
@@ -185,17 +185,12 @@ async def signup_submit(request: Request) -> Response:
         except service.WeakPassword as error:
             state.add_error("password", error.message)
         else:
-            if user is None or user.status == "pending":
-                # A known address gets the page a new sign-up gets, and an email explaining.
-                waiting = request.state.program.signup_mode == SignupMode.APPROVAL
-                return render(
-                    request,
-                    "auth/signup.html",
-                    {"form": state, "waiting": True, "sent": not waiting},
-                )
-            await sign_in(request, user)
-            flash(request, f"Welcome, {user.display_name}!")
-            return redirect(request, "home")
+            # Every address gets the same page, new or known, and an email that explains (the
+            # welcome with the sign-in link, or "you already have an account").
+            waiting = request.state.program.signup_mode == SignupMode.APPROVAL
+            return render(
+                request, "auth/signup.html", {"form": state, "waiting": True, "sent": not waiting}
+            )
     return render(request, "auth/signup.html", {"form": state, "waiting": False}, status_code=422)
 
 

@@ -124,14 +124,39 @@ async def test_open_sign_up_with_a_known_address_says_to_check_the_email(
     assert (await client.get("/profile")).status_code == 303  # not signed in
 
 
-async def test_open_sign_up_page_signs_the_person_in(
+async def test_open_sign_up_answers_new_and_known_addresses_alike_and_the_email_explains(
     session: AsyncSession, client: httpx.AsyncClient
 ) -> None:
+    """Open sign-up without approval: the page for a new address reads exactly as for one that
+    has an account; the new person learns from the welcome email that the account is ready and
+    signs in with what they chose."""
     await program.update(session, actor=None, signup_mode=SignupMode.OPEN)
-    token = await csrf_token(client, "/signup")
-    response = await client.post("/signup", data={**APPLICANT, "csrf_token": token})
-    assert response.status_code == 303
-    assert "Welcome, Pat" in (await client.get("/")).text
+    existing = await make_advocate(session)
+
+    async def notice(email: str) -> str:
+        async with httpx.AsyncClient(transport=client._transport, base_url=client.base_url) as c:
+            token = await csrf_token(c, "/signup")
+            response = await c.post(
+                "/signup", data={**APPLICANT, "email": email, "csrf_token": token}
+            )
+            assert response.status_code == 200
+            assert (await c.get("/profile")).status_code == 303  # nobody is signed in
+        page = BeautifulSoup(response.text, "html.parser").select_one("#signup-sent")
+        return page.get_text(" ", strip=True).replace(email, "ADDRESS")
+
+    assert await notice(APPLICANT["email"]) == await notice(existing.email)
+    [welcome] = await session.scalars(
+        select(OutboxEmail).where(
+            OutboxEmail.to_address == APPLICANT["email"], OutboxEmail.kind == "signup_approved"
+        )
+    )
+    assert "account is ready" in welcome.text_body
+    assert "http://portal.test/login" in welcome.text_body
+    assert len(await _reset_emails(session, existing.email)) == 1
+    newcomer = await session.scalar(select(User).where(User.email == APPLICANT["email"]))
+    assert newcomer is not None
+    await login_as(client, newcomer, password=APPLICANT["password"])
+    assert (await client.get("/profile")).status_code == 200
 
 
 async def test_pending_sign_up_page_says_it_waits_and_the_person_cannot_sign_in_yet(

@@ -308,7 +308,8 @@ async def sign_up(
     company: str,
     job_title: str,
 ) -> User | None:
-    """A new advocate joins through open sign-up: active at once, or pending approval.
+    """A new advocate joins through open sign-up: active (and welcomed by email, to sign in),
+    or pending approval.
 
     An address that has an account gets None, and an email (the forgot-password one, saying
     they already have an account): the page does not tell who is a member."""
@@ -342,7 +343,9 @@ async def sign_up(
     if needs_approval:
         await notify_approvers(session, applicant=user)
     else:
-        user.record_login(utcnow())
+        # Not signed in here: the page must read the same as for an address that has an
+        # account, so the welcome email says the account is ready and links to sign-in.
+        await _welcome(session, user, approved=False)
         await events.publish(session, events.AdvocateJoined(user_id=user.id))
     return user
 
@@ -377,12 +380,21 @@ async def approve_signup(session: AsyncSession, *, actor: User, user: User) -> U
     await change_status(
         session, actor=actor, user=user, status=UserStatus.ACTIVE, action="user.signup_approved"
     )
+    await _welcome(session, user, approved=True)
+    await events.publish(session, events.AdvocateJoined(user_id=user.id))
+    return user
+
+
+async def _welcome(session: AsyncSession, user: User, *, approved: bool) -> None:
+    """The email that tells a new advocate their account is ready, with the sign-in link."""
     await outbox.queue_email(
         session,
         to=user.email,
         user_id=user.id,
         kind="signup_approved",
-        context={"name": user.display_name, "link": links.absolute_url("auth:login")},
+        context={
+            "name": user.display_name,
+            "link": links.absolute_url("auth:login"),
+            "approved": approved,
+        },
     )
-    await events.publish(session, events.AdvocateJoined(user_id=user.id))
-    return user
