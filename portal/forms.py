@@ -41,6 +41,15 @@ class FormState:
             self.add_error(name, "Remove the control characters from this field.")
         return parsing.clean(raw)
 
+    def keep_hidden(self, form: FormData, name: str) -> str:
+        """A hidden field the page sends back (a `next` target, a request key): a value with
+        control characters (no browser sends them) is dropped, not made an error nobody would
+        see."""
+        value = form.get(name, "")
+        raw = value.strip() if isinstance(value, str) else ""
+        self.data[name] = "" if parsing.has_control(raw) else raw
+        return self.data[name]
+
     def value(self, name: str) -> str:
         return self.data.get(name, "")
 

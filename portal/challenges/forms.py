@@ -35,8 +35,7 @@ MAX_KEY = parsing.column_length(Submission.request_key)
 
 
 def _key(form: FormData, state: FormState) -> None:
-    key = parsing.clean(str(form.get("key", "")).strip())
-    state.data["key"] = key[:MAX_KEY] or new_key()
+    state.data["key"] = state.keep_hidden(form, "key")[:MAX_KEY] or new_key()
 
 
 def entry_form(form: FormData, challenge: Challenge) -> tuple[FormState, dict[str, Any] | None]:

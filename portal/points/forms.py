@@ -14,7 +14,8 @@ MAX_KEY = 80  # the ledger key adds a prefix to it: far within its column
 
 
 def adjustment_form(form: FormData) -> tuple[FormState, int]:
-    state = FormState.of(form, "points", "reason", "key")
+    state = FormState.of(form, "points", "reason")
+    state.keep_hidden(form, "key")
     state.data["counts_toward_lifetime"] = "on" if form.get("counts_toward_lifetime") else ""
     amount = state.number(
         "points",

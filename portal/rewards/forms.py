@@ -31,9 +31,10 @@ def new_request_key() -> str:
 
 
 def redeem_form(form: FormData, *, needs_shipping: bool) -> FormState:
-    state = FormState.of(form, "key", *SHIPPING_FIELDS)
-    if not state.value("key") or len(state.value("key")) > column_length(Redemption.request_key):
-        state.data["key"] = new_request_key()  # a browser sends ours back; anything else: a new one
+    state = FormState.of(form, *SHIPPING_FIELDS)
+    key = state.keep_hidden(form, "key")
+    if not key or len(key) > column_length(Redemption.request_key):
+        state.data["key"] = new_request_key()  # a browser sends ours back
     if needs_shipping:
         for name in REQUIRED_SHIPPING:
             if not state.value(name):
