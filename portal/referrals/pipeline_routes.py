@@ -34,7 +34,7 @@ def _filters(params: QueryParams) -> tuple[service.PipelineFilter, dict[str, str
         for name in ("stage", "owner", "age", "referrer", "q", "flagged", "view", "quiet")
     }
     stage = Stage(raw["stage"]) if raw["stage"] in set(Stage) else None
-    quiet = int(raw["quiet"]) if raw["quiet"].isdigit() and 0 < int(raw["quiet"]) <= 3650 else None
+    quiet = query_number(params, "quiet", minimum=1, maximum=3650)
     raw["quiet"] = str(quiet or "")
     owner = raw["owner"] if raw["owner"] in {"mine", "unassigned"} else "anyone"
     age = query_number(params, "age", minimum=1, maximum=3650)
