@@ -6,12 +6,12 @@ from typing import Any, TypeVar, cast
 from urllib.parse import quote, urlencode, urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal.config import Settings
 from portal.errors import PortalError
+from portal.forms import query_number
 from portal.templating import templates
 from portal.tokens import keyed_hash
 
@@ -21,6 +21,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 T = TypeVar("T")
 # What may stay as it is in a path and query; everything else is percent-encoded.
 URL_SAFE = "/?&=%#:@+,;~!$'()*-._"
+MAX_PAGE = 100_000  # far past any list; keeps OFFSET well within int8
 
 
 def db(request: Request) -> AsyncSession:
@@ -115,11 +116,6 @@ def client_key(request: Request) -> str:
     return keyed_hash(settings(request).secret_key.get_secret_value(), client_address(request))
 
 
-def text(form: FormData, name: str) -> str:
-    value = form.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
-
-
 def page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    """`?page=`: 1 when absent, 400 when it is not a page number."""
+    return query_number(request.query_params, "page", minimum=1, maximum=MAX_PAGE) or 1

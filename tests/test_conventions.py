@@ -491,6 +491,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "links",
                 "middleware",
                 "pagination",
+                "parsing",
                 "qr",
                 "request_body",
                 "sanitize",

@@ -7,7 +7,8 @@ from portal.people.models import Role
 
 
 def login_form(form: FormData) -> tuple[FormState, str]:
-    state = FormState.of(form, "email", "next")
+    state = FormState.of(form, "email")
+    state.keep_hidden(form, "next")
     password = secret(form, "password")
     state.check_email()
     if not password:

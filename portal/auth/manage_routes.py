@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from portal.auth import forms, service
 from portal.errors import PortalError
-from portal.forms import FormState
+from portal.forms import MAX_SEARCH, FormState, query_text
 from portal.people.access import current_user, requires, staff_of_program
 from portal.people.models import Role, UserStatus
 from portal.people.reauth import confirmed_recently
@@ -20,7 +20,7 @@ async def people(request: Request) -> Response:
     params = request.query_params
     status = params.get("status", "")
     role = params.get("role", "")
-    search = params.get("q", "").strip()
+    search = query_text(params, "q", max_length=MAX_SEARCH)
     page = await service.list_people(
         db(request),
         search=search,

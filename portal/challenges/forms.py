@@ -1,17 +1,24 @@
 """Parsing an advocate's entry (one form per type) and a marketer's challenge form."""
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData, UploadFile
 
-from portal.challenges.models import Approval, Challenge, ChallengeStatus, ChallengeType
+from portal import parsing
+from portal.challenges.models import (
+    Approval,
+    Challenge,
+    ChallengeStatus,
+    ChallengeType,
+    Submission,
+)
 from portal.challenges.service import ChallengeValues
-from portal.forms import FormState
+from portal.forms import FormState, ids
 
 
 def new_key() -> str:
@@ -19,14 +26,16 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-def valid_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in {"http", "https"} and "." in parts.netloc and " " not in value
+MAX_URL = 500  # a review or event link
+MAX_ANSWER = 2000
+# Points, caps and limits a marketer types: far beyond any real program, well within int4.
+MAX_COUNT = 1_000_000
+MAX_FEEDBACK = parsing.column_length(Submission.feedback)
+MAX_KEY = parsing.column_length(Submission.request_key)
 
 
 def _key(form: FormData, state: FormState) -> None:
-    key = form.get("key", "")
-    state.data["key"] = key.strip()[:80] if isinstance(key, str) and key.strip() else new_key()
+    state.data["key"] = state.keep_hidden(form, "key")[:MAX_KEY] or new_key()
 
 
 def entry_form(form: FormData, challenge: Challenge) -> tuple[FormState, dict[str, Any] | None]:
@@ -41,13 +50,12 @@ def entry_form(form: FormData, challenge: Challenge) -> tuple[FormState, dict[st
     if kind == ChallengeType.ONLINE_REVIEW:
         if not state.value("proof_url"):
             state.add_error("proof_url", "Paste the link to your published review.")
-        elif not valid_url(state.value("proof_url")):
-            state.add_error("proof_url", "Enter a full link, like https://www.g2.com/…")
-        state.check_length("proof_url", 500)
+        else:
+            state.url("proof_url", max_length=MAX_URL)
         response = {"proof_url": state.value("proof_url")}
     elif kind == ChallengeType.CUSTOM:
         state.require("text", message="Tell us what you did.")
-        state.check_length("text", 2000)
+        state.check_length("text", MAX_ANSWER)
         response = {"text": state.value("text")}
     elif kind == ChallengeType.ATTEND_EVENT:
         response = {"rsvp": True}
@@ -70,13 +78,11 @@ def _answers(form: FormData, challenge: Challenge) -> tuple[FormState, dict[str,
         name = f"q{number}"
         options = list(question.get("options", []))
         if question.get("kind") == "multiple":
-            picked = [str(v) for v in form.getlist(name) if str(v) in options]
+            picked = [v for v in form.getlist(name) if isinstance(v, str) and v in options]
             state.data[name] = "\n".join(picked)
             answer: str | list[str] = picked
         else:
-            raw = form.get(name, "")
-            answer = raw.strip() if isinstance(raw, str) else ""
-            state.data[name] = answer
+            answer = state.data[name] = state.take(form, name)
             if question.get("kind") == "single" and answer and answer not in options:
                 state.add_error(name, "Choose one of the options.")
         if question.get("required") and not answer:
@@ -84,18 +90,10 @@ def _answers(form: FormData, challenge: Challenge) -> tuple[FormState, dict[str,
                 name,
                 "Choose at least one." if question.get("kind") == "multiple" else "Answer this.",
             )
-        if isinstance(answer, str) and len(answer) > 2000:
-            state.add_error(name, "Use at most 2000 characters.")
+        if isinstance(answer, str):
+            state.check_length(name, MAX_ANSWER)
         answers.append({"question": question.get("text", ""), "answer": answer})
     return state, ({"answers": answers} if state.ok else None)
-
-
-def parse_local(value: str) -> datetime | None:
-    """A `datetime-local` value, read as UTC (the portal keeps times in UTC)."""
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 def local(moment: datetime | None) -> str:
@@ -151,41 +149,20 @@ def _question_rows(form: FormData) -> list[QuestionRow]:
     numbers = sorted(
         int(name.removeprefix("q-text-"))
         for name in form
-        if name.startswith("q-text-") and name.removeprefix("q-text-").isdigit()
+        if re.fullmatch(r"q-text-[0-9]{1,3}", name)
     )
     rows = []
     for n in numbers:
         kind = str(form.get(f"q-kind-{n}", "text"))
         rows.append(
             QuestionRow(
-                text=str(form.get(f"q-text-{n}", "")).strip(),
+                text=parsing.clean(str(form.get(f"q-text-{n}", "")).strip()),
                 kind=kind if kind in QUESTION_KINDS else "text",
-                options=str(form.get(f"q-options-{n}", "")).strip(),
+                options=parsing.clean(str(form.get(f"q-options-{n}", "")).strip()),
                 required=bool(form.get(f"q-required-{n}")),
             )
         )
     return rows
-
-
-def _count(state: FormState, name: str, message: str, *, optional: bool) -> int | None:
-    raw = state.value(name).replace(",", "")
-    if not raw:
-        if not optional:
-            state.add_error(name, message)
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        state.add_error(name, message)
-        return None
-    return int(raw)
-
-
-def _moment(state: FormState, name: str) -> datetime | None:
-    if not state.value(name):
-        return None
-    moment = parse_local(state.value(name))
-    if moment is None:
-        state.add_error(name, "Enter a date and time, like 2026-12-31 17:00.")
-    return moment
 
 
 @dataclass(frozen=True)
@@ -199,37 +176,48 @@ class AssetChoice:
 
 def challenge_form(form: FormData, assets: Sequence[AssetChoice] = ()) -> ChallengeForm:
     state = FormState.of(form, *FIELDS)
-    group_ids = frozenset(
-        int(g) for g in form.getlist("groups") if isinstance(g, str) and g.isdigit()
-    )
+    group_ids = ids(form, "groups")
     state.data["groups"] = ",".join(str(g) for g in sorted(group_ids))
     questions = _question_rows(form)
     action = str(form.get("action", "save"))
     if action == "add_question":
         questions.append(QuestionRow())
         return ChallengeForm(state, questions, editing_questions=True)
-    if action.startswith("remove_question-") and action.split("-")[1].isdigit():
-        index = int(action.split("-")[1])
+    if re.fullmatch(r"remove_question-[0-9]{1,3}", action):
+        index = int(action.removeprefix("remove_question-"))
         questions = [q for n, q in enumerate(questions) if n != index]
         return ChallengeForm(state, questions, editing_questions=True)
 
     state.require("title", message="Give the challenge a title.")
-    state.check_length("title", 120)
-    state.check_length("summary", 300)
+    state.check_fits("title", Challenge.title)
+    state.check_fits("summary", Challenge.summary)
     state.check_length("body", 5000)
     kind = state.value("type")
     if kind not in set(ChallengeType):
         state.add_error("type", "Choose what advocates do.")
-    points = _count(state, "points", "Enter the points it pays, like 50.", optional=False)
+    points = state.number(
+        "points", minimum=1, maximum=MAX_COUNT, message="Enter the points it pays, like 50."
+    )
     if state.value("status") not in set(ChallengeStatus):
         state.add_error("status", "Choose draft or published.")
     if state.value("approval") not in set(Approval):
         state.add_error("approval", "Choose how entries are approved.")
-    starts_at, ends_at = _moment(state, "starts_at"), _moment(state, "ends_at")
+    starts_at, ends_at = state.moment("starts_at"), state.moment("ends_at")
     if starts_at and ends_at and ends_at <= starts_at:
         state.add_error("ends_at", "The end comes after the start.")
-    per_user = _count(state, "max_per_user", "Enter 1 or more.", optional=True) or 1
-    total = _count(state, "max_total", "Enter a number, or leave it empty.", optional=True)
+    per_user = (
+        state.number(
+            "max_per_user", minimum=1, maximum=MAX_COUNT, message="Enter 1 or more.", optional=True
+        )
+        or 1
+    )
+    total = state.number(
+        "max_total",
+        minimum=1,
+        maximum=MAX_COUNT,
+        message="Enter a number from 1, or leave it empty.",
+        optional=True,
+    )
     settings = _type_settings(state, kind, questions, assets)
     if not state.ok or points is None:
         return ChallengeForm(state, questions)
@@ -261,19 +249,20 @@ def _type_settings(
         state.check_length("share_text", 280)
         return {"share_text": state.value("share_text")}
     if kind == ChallengeType.ONLINE_REVIEW:
-        if not valid_url(state.value("review_url")):
+        if not state.value("review_url"):
             state.add_error("review_url", "Enter the review site's full link, like https://…")
+        state.url("review_url", max_length=MAX_URL)
         return {"review_url": state.value("review_url")}
     if kind in (ChallengeType.CUSTOM, ChallengeType.UPLOAD_IMAGE):
         state.check_length("proof_hint", 200)
         return {"proof_hint": state.value("proof_hint")}
     if kind == ChallengeType.ATTEND_EVENT:
-        if parse_local(state.value("event_at")) is None:
+        if state.moment("event_at", message="Enter when the event starts.") is None:
             state.add_error("event_at", "Enter when the event starts.")
         if not state.value("place") and not state.value("event_link"):
             state.add_error("place", "Say where it happens, or give the link to join.")
-        if state.value("event_link") and not valid_url(state.value("event_link")):
-            state.add_error("event_link", "Enter a full link, like https://…")
+        if state.value("event_link"):
+            state.url("event_link", max_length=MAX_URL)
         state.check_length("place", 200)
         return {name: state.value(name) for name in ("event_at", "place", "event_link")}
     if kind == ChallengeType.ANSWER_QUESTIONS:

@@ -1,6 +1,7 @@
 """Manage → Challenges (create, edit, duplicate, archive, preview, results with CSV) and
 Manage → Approvals (the queue of pending entries, one by one or in bulk)."""
 
+import re
 from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import FormData
@@ -16,7 +17,7 @@ from portal.content.models import AssetKind
 from portal.csv import csv_response
 from portal.errors import NotFound, PortalError
 from portal.files.web import file_response, storage
-from portal.forms import FormState
+from portal.forms import FormState, form_text, ids, query_number
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.web import db, flash, flash_outcome, redirect, render
@@ -182,8 +183,7 @@ async def results_csv(request: Request) -> Response:
 
 
 def _challenge_filter(request: Request) -> int | None:
-    raw = request.query_params.get("challenge", "")
-    return int(raw) if raw.isdigit() else None
+    return query_number(request.query_params, "challenge", minimum=1)
 
 
 @staff_of_program
@@ -215,7 +215,7 @@ async def proof_image(request: Request) -> Response:
 
 
 def _back(challenge: str) -> dict[str, str] | None:
-    return {"challenge": challenge} if challenge.isdigit() else None
+    return {"challenge": challenge} if re.fullmatch(r"[0-9]{1,9}", challenge) else None
 
 
 async def _decided(
@@ -236,7 +236,7 @@ async def approve(request: Request) -> Response:
             db(request),
             staff=current_user(request),
             submission_id=request.path_params["submission_id"],
-            feedback=str(form.get("feedback", "")),
+            feedback=form_text(form, "feedback", max_length=forms.MAX_FEEDBACK),
         ),
     )
 
@@ -251,7 +251,7 @@ async def reject(request: Request) -> Response:
             db(request),
             staff=current_user(request),
             submission_id=request.path_params["submission_id"],
-            feedback=str(form.get("feedback", "")),
+            feedback=form_text(form, "feedback", max_length=forms.MAX_FEEDBACK),
         ),
     )
 
@@ -259,15 +259,15 @@ async def reject(request: Request) -> Response:
 @staff_of_program
 async def bulk(request: Request) -> Response:
     form = await request.form()
-    ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()]
+    chosen = sorted(ids(form, "ids"))
     approve = form.get("action") == "approve"
     try:
         result = await service.decide_many(
             db(request),
             staff=current_user(request),
-            submission_ids=ids,
+            submission_ids=chosen,
             approve=approve,
-            feedback=str(form.get("feedback", "")),
+            feedback=form_text(form, "feedback", max_length=forms.MAX_FEEDBACK),
         )
     except PortalError as error:
         flash(request, error.message, "error")

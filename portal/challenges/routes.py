@@ -12,7 +12,7 @@ from portal.challenges.models import ChallengeType, Submission, SubmissionStatus
 from portal.files.storage import iterate_file
 from portal.files.uploads import Upload
 from portal.files.web import storage
-from portal.forms import FormState
+from portal.forms import FormState, form_text
 from portal.people.access import current_user, signed_in
 from portal.request_body import accepts_upload, image_mb
 from portal.web import db, flash, is_htmx, redirect, redirect_to, render, settings
@@ -146,7 +146,7 @@ async def share_challenge(request: Request) -> Response:
     network = str(form.get("network", ""))
     if network not in share.LABELS:
         network = "copy"
-    key = str(form.get("key", "")).strip()[:80] or forms.new_key()
+    key = form_text(form, "key", max_length=forms.MAX_KEY) or forms.new_key()
     result = ""
     try:
         submission = await service.record_share(

@@ -4,10 +4,12 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData, UploadFile
 
+from portal.content.models import Asset, AssetTag
 from portal.content.values import AssetInput
 from portal.files.storage import iterate_file
 from portal.files.uploads import Upload
-from portal.forms import FormState
+from portal.forms import FormState, ids
+from portal.parsing import column_length
 
 FIELDS = ("title", "description", "category", "tags", "points", "source", "url")
 
@@ -15,26 +17,26 @@ FIELDS = ("title", "description", "category", "tags", "points", "source", "url")
 def asset_form(form: FormData, *, editing: bool = False) -> tuple[FormState, AssetInput]:
     state = FormState.of(form, *FIELDS)
     state.data["is_published"] = "on" if form.get("is_published") else ""
-    group_ids = {int(v) for v in form.getlist("group_ids") if isinstance(v, str) and v.isdigit()}
+    group_ids = set(ids(form, "group_ids"))
     state.data["group_ids"] = ",".join(str(g) for g in sorted(group_ids))
     state.data["source"] = "link" if state.value("source") == "link" else "file"
     state.require("title", message="Give it a title advocates will recognise.")
-    state.check_length("title", 200)
+    state.check_fits("title", Asset.title)
     state.check_length("description", 20_000)
-    state.check_length("category", 60)
-    state.check_length("url", 2000)
+    state.check_fits("category", Asset.category)
+    state.check_fits("url", Asset.url)
     tags = [t.strip() for t in state.value("tags").split(",") if t.strip()]
-    if any(len(t) > 40 for t in tags):
+    if any(len(t) > column_length(AssetTag.tag) for t in tags):
         state.add_error("tags", "Keep each tag under 40 characters.")
     if len(tags) > 12:
         state.add_error("tags", "Use at most 12 tags.")
-    points = None
-    raw_points = state.value("points").replace(",", "")
-    if raw_points:
-        if raw_points.isdigit() and int(raw_points) <= 100_000:
-            points = int(raw_points)
-        else:
-            state.add_error("points", "Enter a whole number of points, like 10 (0 for none).")
+    points = state.number(
+        "points",
+        minimum=0,
+        maximum=100_000,
+        message="Enter a whole number of points, like 10 (0 for none).",
+        optional=True,
+    )
     url = state.value("url")
     if state.value("source") == "link":
         parts = urlsplit(url)

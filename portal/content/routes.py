@@ -10,6 +10,7 @@ from portal.content import service
 from portal.content.models import Asset, AssetKind
 from portal.errors import NotFound
 from portal.files.web import file_response, storage
+from portal.forms import MAX_SEARCH, query_text
 from portal.people.access import current_user, public, signed_in, writes
 from portal.people.attribution import remember_referral_code
 from portal.web import client_key, db, redirect, render
@@ -18,9 +19,9 @@ from portal.web import client_key, db, redirect, render
 @signed_in
 async def library(request: Request) -> Response:
     filters = {
-        "category": request.query_params.get("category", "").strip()[:60],
-        "tag": request.query_params.get("tag", "").strip()[:40],
-        "search": request.query_params.get("q", "").strip()[:100],
+        "category": query_text(request.query_params, "category", max_length=MAX_SEARCH),
+        "tag": query_text(request.query_params, "tag", max_length=MAX_SEARCH),
+        "search": query_text(request.query_params, "q", max_length=MAX_SEARCH),
     }
     result = await service.library(db(request), current_user(request), **filters)
     return render(

@@ -6,11 +6,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.errors import PortalError
-from portal.forms import FormState
-from portal.groups import service
+from portal.forms import FormState, form_text, query_text
+from portal.groups import forms, service
 from portal.people.access import current_user, staff_of_program
 from portal.request_body import accepts_upload, list_mb
-from portal.web import db, flash, redirect, render, text
+from portal.web import db, flash, redirect, render
+
+MAX_PASTED = 2_000_000  # as much as the file part may add
 
 
 async def _list_page(request: Request, form: FormState, status_code: int = 200) -> Response:
@@ -27,10 +29,7 @@ async def group_list(request: Request) -> Response:
 
 @staff_of_program
 async def create(request: Request) -> Response:
-    state = FormState.of(await request.form(), "name", "description")
-    state.require("name", message="Give the group a name.")
-    state.check_length("name", 120)
-    state.check_length("description", 500)
+    state = forms.group_form(await request.form())
     if not state.ok:
         return await _list_page(request, state, status_code=422)
     try:
@@ -50,7 +49,7 @@ async def create(request: Request) -> Response:
 @staff_of_program
 async def detail(request: Request) -> Response:
     group = await service.access_group(db(request), request.path_params["group_id"])
-    query = request.query_params.get("q", "").strip()[:100]
+    query = query_text(request.query_params, "q", max_length=100)
     context = {
         "group": group,
         "members": await service.members_of(db(request), group),
@@ -63,12 +62,12 @@ async def detail(request: Request) -> Response:
 @staff_of_program
 async def add_member(request: Request) -> Response:
     group = await service.access_group(db(request), request.path_params["group_id"])
-    raw = text(await request.form(), "user_id")
-    if not raw.isdigit():
+    _, user_id = forms.member_form(await request.form())
+    if user_id is None:
         flash(request, "Choose someone to add.", "error")
     else:
         user = await service.add_member(
-            db(request), staff=current_user(request), group=group, user_id=int(raw)
+            db(request), staff=current_user(request), group=group, user_id=user_id
         )
         flash(request, f"{user.display_name} added to {group.name}.")
     return redirect(request, "groups:detail", group_id=group.id)
@@ -92,7 +91,7 @@ async def remove_member(request: Request) -> Response:
 async def import_emails(request: Request) -> Response:
     group = await service.access_group(db(request), request.path_params["group_id"])
     form = await request.form()
-    pasted = text(form, "emails")
+    pasted = form_text(form, "emails", max_length=MAX_PASTED)
     upload = form.get("file")
     if isinstance(upload, UploadFile) and upload.filename:
         pasted += "\n" + (await upload.read(2_000_000)).decode("utf-8-sig", errors="replace")

@@ -20,7 +20,8 @@ from starlette.responses import RedirectResponse, Response
 
 from portal.config import Settings
 from portal.db import begin_reading
-from portal.errors import Forbidden
+from portal.errors import Forbidden, NotFound
+from portal.parsing import fits_path
 from portal.people import sessions
 from portal.people.models import Role, User, UserSession
 from portal.request_body import limit_of, whole_body
@@ -95,6 +96,8 @@ def _with_access(access: Access) -> Callable[[Endpoint], Endpoint]:
         async def guarded(request: Request) -> Response:
             # The whole body first, within the endpoint's limit: the transaction that
             # load_viewer begins never waits on a slow or oversized request.
+            if not all(map(fits_path, request.path_params.values())):
+                raise NotFound()  # `{id:int}` takes any length: past int4 names nothing
             async with whole_body(request, limit_of(endpoint, settings(request))) as request:
                 try:
                     if request.method in READING_METHODS and not writes_on_get(endpoint):

@@ -157,16 +157,14 @@ async def adjust_points(request: Request) -> Response:
 async def award_badge(request: Request) -> Response:
     form = await request.form()
     person = await people.access_user(db(request), request.path_params["user_id"])
-    raw = form.get("badge_id", "")
-    badge_id = int(raw) if isinstance(raw, str) and raw.isdigit() else 0
-    note = form.get("note", "")
-    badge = await service.access_badge(db(request), badge_id)
+    state, badge_id = forms.award_form(form)
+    badge = await service.access_badge(db(request), badge_id or 0)
     awarded = await service.award_badge(
         db(request),
         user=person,
         badge=badge,
         by=current_user(request),
-        note=note.strip()[:300] if isinstance(note, str) else "",
+        note=state.value("note"),
     )
     flash(
         request,

@@ -4,6 +4,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal.forms import query_number
 from portal.people.access import current_user, signed_in, staff_of_program
 from portal.people.models import Role
 from portal.points import service
@@ -22,8 +23,7 @@ SOURCE_PAGES = {
 
 @signed_in
 async def history(request: Request) -> Response:
-    raw = request.query_params.get("before", "")
-    before = int(raw) if raw.isdigit() else None
+    before = query_number(request.query_params, "before", minimum=1)
     user = current_user(request)
     entries = await service.history(db(request), user, before_id=before, limit=PAGE_SIZE + 1)
     context = {

@@ -43,14 +43,15 @@ async def save_settings(request: Request) -> Response:
     state.require("program_name", message="Give the program a name.")
     state.check_length("program_name", 80)
     state.check_length("tagline", 200)
-    rate = state.value("points_per_money_unit")
-    if not (rate.isdigit() and 1 <= int(rate) <= MAX_POINTS_PER_UNIT):
-        state.add_error(
-            "points_per_money_unit", f"Enter a whole number from 1 to {MAX_POINTS_PER_UNIT:,}."
-        )
+    rate = state.number(
+        "points_per_money_unit",
+        minimum=1,
+        maximum=MAX_POINTS_PER_UNIT,
+        message=f"Enter a whole number from 1 to {MAX_POINTS_PER_UNIT:,}.",
+    )
     if state.value("signup_mode") not in set(SignupMode):
         state.add_error("signup_mode", "Choose how people join.")
-    if not state.ok:
+    if not state.ok or rate is None:
         return render(
             request,
             "program/settings.html",
@@ -64,7 +65,7 @@ async def save_settings(request: Request) -> Response:
         tagline=state.value("tagline"),
         signup_mode=SignupMode(state.value("signup_mode")),
         leaderboard_excludes_staff=bool(state.value("leaderboard_excludes_staff")),
-        points_per_money_unit=int(rate),
+        points_per_money_unit=rate,
         admins_require_two_factor=bool(state.value("admins_require_two_factor")),
     )
     flash(request, "Settings saved.")

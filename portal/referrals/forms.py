@@ -3,7 +3,8 @@
 from starlette.datastructures import FormData
 
 from portal.forms import FormState
-from portal.referrals.models import PIPELINE, CloseReason, Stage
+from portal.parsing import column_max
+from portal.referrals.models import PIPELINE, CloseReason, Referral, Stage
 
 PROSPECT_FIELDS = ("name", "email", "company", "job_title", "phone", "note")
 SETTINGS_POINTS = tuple(f"points_{stage.value}" for stage in PIPELINE)
@@ -17,15 +18,15 @@ def prospect_form(form: FormData) -> FormState:
     state.check_email("email")
     if state.errors.get("email") == "Enter your email address.":
         state.errors["email"] = "Enter the person's email address."
-    for name, maximum in (
-        ("name", 120),
-        ("email", 320),
-        ("company", 200),
-        ("job_title", 200),
-        ("phone", 40),
-        ("note", 2000),
+    for name, column in (
+        ("name", Referral.prospect_name),
+        ("email", Referral.prospect_email),
+        ("company", Referral.prospect_company),
+        ("job_title", Referral.prospect_job_title),
+        ("phone", Referral.prospect_phone),
     ):
-        state.check_length(name, maximum)
+        state.check_fits(name, column)
+    state.check_length("note", 2000)
     return state
 
 
@@ -45,13 +46,20 @@ def move_form(form: FormData) -> tuple[FormState, Stage | None, CloseReason | No
 
 def deal_form(form: FormData) -> tuple[FormState, int | None]:
     state = FormState.of(form, "deal_value")
-    raw = state.value("deal_value").replace(",", "").replace(" ", "")
-    if not raw:
-        return state, None
-    if not raw.isdigit() or len(raw) > 12:
-        state.add_error("deal_value", "Enter the deal value as a whole number, like 12000.")
-        return state, None
-    return state, int(raw)
+    value = state.number(
+        "deal_value",
+        minimum=0,
+        maximum=column_max(Referral.deal_value),
+        message="Enter the deal value as a whole number, like 12000.",
+        optional=True,
+    )
+    return state, value
+
+
+def owner_form(form: FormData) -> tuple[FormState, int | None]:
+    """The rep to assign; empty (or not a rep's id) leaves the referral unassigned."""
+    state = FormState.of(form, "owner_id")
+    return state, state.number("owner_id", minimum=1, optional=True)
 
 
 def note_form(form: FormData) -> FormState:
@@ -65,16 +73,19 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
     state = FormState.of(form, *SETTINGS_POINTS, *SETTINGS_TEXT, "stale_after_days")
     values: dict[str, int | str] = {}
     for name in SETTINGS_POINTS:
-        raw = state.value(name)
-        if not raw.isdigit() or int(raw) > 1_000_000:
-            state.add_error(name, "Enter a whole number of points from 0 to 1,000,000.")
-        else:
-            values[name] = int(raw)
-    raw_days = state.value("stale_after_days")
-    if not raw_days.isdigit() or not 1 <= int(raw_days) <= 365:
-        state.add_error("stale_after_days", "Enter a number of days from 1 to 365.")
-    else:
-        values["stale_after_days"] = int(raw_days)
+        points = state.number(
+            name,
+            minimum=0,
+            maximum=1_000_000,
+            message="Enter a whole number of points from 0 to 1,000,000.",
+        )
+        if points is not None:
+            values[name] = points
+    days = state.number(
+        "stale_after_days", minimum=1, maximum=365, message="Enter a number of days from 1 to 365."
+    )
+    if days is not None:
+        values["stale_after_days"] = days
     state.check_length("offer_text", 300)
     for name in ("target_domains", "free_mail_domains", "routing_rules"):
         state.check_length(name, 5000)

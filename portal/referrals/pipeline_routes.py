@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.errors import PortalError
-from portal.forms import FormState
+from portal.forms import MAX_SEARCH, FormState, query_number, query_text
 from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.referrals import forms, service
@@ -34,11 +34,12 @@ def _filters(params: QueryParams) -> tuple[service.PipelineFilter, dict[str, str
         for name in ("stage", "owner", "age", "referrer", "q", "flagged", "view", "quiet")
     }
     stage = Stage(raw["stage"]) if raw["stage"] in set(Stage) else None
-    quiet = int(raw["quiet"]) if raw["quiet"].isdigit() and 0 < int(raw["quiet"]) <= 3650 else None
+    quiet = query_number(params, "quiet", minimum=1, maximum=3650)
     raw["quiet"] = str(quiet or "")
     owner = raw["owner"] if raw["owner"] in {"mine", "unassigned"} else "anyone"
-    age = int(raw["age"]) if raw["age"].isdigit() and 0 < int(raw["age"]) <= 3650 else None
-    referrer = int(raw["referrer"]) if raw["referrer"].isdigit() else None
+    age = query_number(params, "age", minimum=1, maximum=3650)
+    referrer = query_number(params, "referrer", minimum=1)
+    raw["q"] = query_text(params, "q", max_length=MAX_SEARCH)
     raw["view"] = "table" if raw["view"] == "table" else "board"
     raw["owner"] = owner
     filters = service.PipelineFilter(
@@ -170,8 +171,8 @@ async def claim(request: Request) -> Response:
 async def assign(request: Request) -> Response:
     session = db(request)
     referral = await service.access_referral(session, request.path_params["referral_id"])
-    raw = FormState.of(await request.form(), "owner_id").value("owner_id")
-    owner = await service.access_rep(session, int(raw)) if raw.isdigit() else None
+    _, owner_id = forms.owner_form(await request.form())
+    owner = await service.access_rep(session, owner_id) if owner_id is not None else None
     try:
         await service.assign_referral(
             session,

@@ -106,12 +106,9 @@ def parse(params: QueryParams, *, today: date) -> tuple[FormState, Choice]:
     period = period_of(span if span is not Span.CUSTOM else Span.DAYS_30, today)
     if span is Span.CUSTOM:
         period = _custom(state, today) or period
-    group_id = None
-    if state.value("group"):
-        if state.value("group").isdigit() and len(state.value("group")) < 10:
-            group_id = int(state.value("group"))
-        else:
-            state.add_error("group", "Choose a group from the list.")
+    group_id = state.number(
+        "group", minimum=1, message="Choose a group from the list.", optional=True
+    )
     return state, Choice(span if state.ok else Span.DAYS_30, period, group_id)
 
 

@@ -6,8 +6,9 @@ import uuid
 
 from starlette.datastructures import FormData, UploadFile
 
-from portal.forms import FormState
-from portal.rewards.models import RewardKind
+from portal.forms import FormState, ids
+from portal.parsing import column_length
+from portal.rewards.models import Redemption, Reward, RewardKind
 from portal.rewards.service import SHIPPING_FIELDS, RewardValues
 
 SHIPPING_LABELS = {
@@ -19,6 +20,9 @@ SHIPPING_LABELS = {
     "phone": "Phone (for the courier, optional)",
 }
 REQUIRED_SHIPPING = ("name", "street", "city", "postal_code", "country")
+# A cost, a stock or a limit: far beyond any real catalog, well within int4.
+MAX_COUNT = 10_000_000
+MAX_NOTE = min(column_length(Redemption.tracking_note), column_length(Redemption.reject_reason))
 
 
 def new_request_key() -> str:
@@ -27,9 +31,10 @@ def new_request_key() -> str:
 
 
 def redeem_form(form: FormData, *, needs_shipping: bool) -> FormState:
-    state = FormState.of(form, "key", *SHIPPING_FIELDS)
-    if not state.value("key"):
-        state.data["key"] = new_request_key()
+    state = FormState.of(form, *SHIPPING_FIELDS)
+    key = state.keep_hidden(form, "key")
+    if not key or len(key) > column_length(Redemption.request_key):
+        state.data["key"] = new_request_key()  # a browser sends ours back
     if needs_shipping:
         for name in REQUIRED_SHIPPING:
             if not state.value(name):
@@ -43,14 +48,8 @@ def shipping_of(state: FormState) -> dict[str, str]:
     return {name: state.value(name) for name in SHIPPING_FIELDS}
 
 
-def _optional_count(state: FormState, name: str, message: str) -> int | None:
-    raw = state.value(name).replace(",", "")
-    if not raw:
-        return None
-    if not raw.isdigit():
-        state.add_error(name, message)
-        return None
-    return int(raw)
+def _count(state: FormState, name: str, message: str) -> int | None:
+    return state.number(name, minimum=0, maximum=MAX_COUNT, message=message, optional=True)
 
 
 def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
@@ -59,23 +58,21 @@ def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
     )
     for flag in ("needs_approval", "is_active", "uses_code_pool"):
         state.data[flag] = "on" if form.get(flag) else ""
-    group_ids = frozenset(
-        int(g) for g in form.getlist("groups") if isinstance(g, str) and g.isdigit()
-    )
+    group_ids = ids(form, "groups")
     state.data["groups"] = ",".join(str(g) for g in sorted(group_ids))
     state.require("title", message="Give the reward a name.")
-    state.check_length("title", 120)
+    state.check_fits("title", Reward.title)
     state.check_length("description", 2000)
-    state.check_length("cause", 200)
+    state.check_fits("cause", Reward.cause)
     if state.value("kind") not in set(RewardKind):
         state.add_error("kind", "Choose what kind of reward this is.")
-    cost = _optional_count(state, "cost", "Enter the cost in points, like 500.")
+    cost = _count(state, "cost", "Enter the cost in points, like 500.")
     if cost is None and "cost" not in state.errors:
         state.add_error("cost", "Enter the cost in points, like 500.")
     elif cost == 0:
         state.add_error("cost", "A reward costs at least one point.")
-    inventory = _optional_count(state, "inventory", "Enter how many there are, or leave it empty.")
-    limit = _optional_count(state, "per_user_limit", "Enter a number, or leave it empty.")
+    inventory = _count(state, "inventory", "Enter how many there are, or leave it empty.")
+    limit = _count(state, "per_user_limit", "Enter a number, or leave it empty.")
     if limit == 0:
         state.add_error("per_user_limit", "Leave it empty for no limit, or allow at least one.")
     if state.value("kind") == RewardKind.DONATION and not state.value("cause"):

@@ -11,7 +11,7 @@ from portal.csv import csv_response
 from portal.errors import PortalError
 from portal.files.storage import iterate_file
 from portal.files.web import storage
-from portal.forms import FormState
+from portal.forms import FormState, form_text
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.request_body import accepts_upload, image_mb, list_mb
@@ -236,7 +236,7 @@ async def reject(request: Request) -> Response:
             db(request),
             staff=current_user(request),
             redemption_id=request.path_params["redemption_id"],
-            reason=str(form.get("note", "")).strip(),
+            reason=form_text(form, "note", max_length=forms.MAX_NOTE),
         ),
     )
 
@@ -251,7 +251,7 @@ async def fulfil(request: Request) -> Response:
             db(request),
             staff=current_user(request),
             redemption_id=request.path_params["redemption_id"],
-            tracking_note=str(form.get("note", "")).strip(),
+            tracking_note=form_text(form, "note", max_length=forms.MAX_NOTE),
         ),
     )
 
