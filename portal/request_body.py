@@ -101,7 +101,7 @@ async def whole_body(request: Request, limit: BodyLimit) -> AsyncIterator[Reques
         yield request
         return
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit.max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit.max_bytes:
         raise BodyTooLarge(limit.refusal)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
         try:

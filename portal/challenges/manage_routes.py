@@ -4,7 +4,6 @@ Manage → Approvals (the queue of pending entries, one by one or in bulk)."""
 import re
 from collections.abc import Awaitable, Callable
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -218,42 +217,31 @@ def _back(challenge: str) -> dict[str, str] | None:
     return {"challenge": challenge} if re.fullmatch(r"[0-9]{1,9}", challenge) else None
 
 
-async def _decided(
-    request: Request, form: FormData, decision: Callable[[], Awaitable[Submission]]
-) -> Response:
-    """Tells the marketer how a decision went and goes back to the queue they came from."""
-    await flash_outcome(request, decision, lambda done: f"Entry #{done.id} is {done.status}.")
+async def _decide(request: Request, decide: Callable[..., Awaitable[Submission]]) -> Response:
+    """Approves or rejects one entry, tells the marketer how it went and goes back to the
+    queue they came from."""
+    form = await request.form()
+    await flash_outcome(
+        request,
+        lambda: decide(
+            db(request),
+            staff=current_user(request),
+            submission_id=request.path_params["submission_id"],
+            feedback=form_text(form, "feedback", max_length=forms.MAX_FEEDBACK),
+        ),
+        lambda done: f"Entry #{done.id} is {done.status}.",
+    )
     return redirect(request, "approvals:queue", query=_back(str(form.get("back", ""))))
 
 
 @staff_of_program
 async def approve(request: Request) -> Response:
-    form = await request.form()
-    return await _decided(
-        request,
-        form,
-        lambda: service.approve_submission(
-            db(request),
-            staff=current_user(request),
-            submission_id=request.path_params["submission_id"],
-            feedback=form_text(form, "feedback", max_length=forms.MAX_FEEDBACK),
-        ),
-    )
+    return await _decide(request, service.approve_submission)
 
 
 @staff_of_program
 async def reject(request: Request) -> Response:
-    form = await request.form()
-    return await _decided(
-        request,
-        form,
-        lambda: service.reject_submission(
-            db(request),
-            staff=current_user(request),
-            submission_id=request.path_params["submission_id"],
-            feedback=form_text(form, "feedback", max_length=forms.MAX_FEEDBACK),
-        ),
-    )
+    return await _decide(request, service.reject_submission)
 
 
 @staff_of_program

@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -198,12 +198,22 @@ async def queue_csv(request: Request) -> Response:
     return csv_response("redemptions.csv", header, rows)
 
 
-async def _decided(
-    request: Request, form: FormData, decision: Callable[[], Awaitable[Redemption]]
+async def _decide(
+    request: Request, decide: Callable[..., Awaitable[Redemption]], note_as: str | None = None
 ) -> Response:
-    """Tells the marketer how a decision went and goes back to the queue they came from."""
+    """Approves, rejects or fulfils one redemption (the note, when the decision takes one, goes
+    in as `note_as`), tells the marketer how it went and goes back to the queue they came from."""
+    form = await request.form()
+    note = {note_as: form_text(form, "note", max_length=forms.MAX_NOTE)} if note_as else {}
     await flash_outcome(
-        request, decision, lambda done: f"Redemption #{done.id} is now {done.status}."
+        request,
+        lambda: decide(
+            db(request),
+            staff=current_user(request),
+            redemption_id=request.path_params["redemption_id"],
+            **note,
+        ),
+        lambda done: f"Redemption #{done.id} is now {done.status}.",
     )
     return redirect(
         request,
@@ -214,46 +224,17 @@ async def _decided(
 
 @staff_of_program
 async def approve(request: Request) -> Response:
-    form = await request.form()
-    return await _decided(
-        request,
-        form,
-        lambda: service.approve_redemption(
-            db(request),
-            staff=current_user(request),
-            redemption_id=request.path_params["redemption_id"],
-        ),
-    )
+    return await _decide(request, service.approve_redemption)
 
 
 @staff_of_program
 async def reject(request: Request) -> Response:
-    form = await request.form()
-    return await _decided(
-        request,
-        form,
-        lambda: service.reject_redemption(
-            db(request),
-            staff=current_user(request),
-            redemption_id=request.path_params["redemption_id"],
-            reason=form_text(form, "note", max_length=forms.MAX_NOTE),
-        ),
-    )
+    return await _decide(request, service.reject_redemption, note_as="reason")
 
 
 @staff_of_program
 async def fulfil(request: Request) -> Response:
-    form = await request.form()
-    return await _decided(
-        request,
-        form,
-        lambda: service.fulfil_redemption(
-            db(request),
-            staff=current_user(request),
-            redemption_id=request.path_params["redemption_id"],
-            tracking_note=form_text(form, "note", max_length=forms.MAX_NOTE),
-        ),
-    )
+    return await _decide(request, service.fulfil_redemption, note_as="tracking_note")
 
 
 routes = [

@@ -210,7 +210,7 @@ async def use_code(session: AsyncSession, *, user: User, code: str, secret: str)
     )
     if row is None:
         return False
-    if len(entered) == 6 and entered.isdigit():
+    if len(entered) == 6 and entered.isascii() and entered.isdigit():
         try:
             key = _fernet(secret).decrypt(row.secret_encrypted.encode()).decode()
         except InvalidToken:
@@ -295,6 +295,8 @@ def _digits(code: str) -> str:
 
 def _matching_step(key: str, code: str, *, after: int) -> int | None:
     """The time step (now, or one either way) whose code this is, if later than `after`."""
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        return None  # an app's code is six ASCII digits ("²" is a digit to Python, not to pyotp)
     totp = pyotp.TOTP(key)
     now = totp.timecode(utcnow())
     for step in range(now - DRIFT_STEPS, now + DRIFT_STEPS + 1):
