@@ -17,6 +17,7 @@ from portal.content.models import Asset, AssetKind
 from portal.files.storage import Storage
 from portal.people.models import Group, User
 
+HEARTBEAT_SECONDS = 10.0
 LIMITS = content.Limits(max_bytes=50 * 1024 * 1024, max_image_bytes=5 * 1024 * 1024)
 
 
@@ -185,6 +186,33 @@ async def _chunks(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
+async def play(
+    session: AsyncSession,
+    viewer: User,
+    asset: Asset,
+    *,
+    duration: float,
+    start: float = 0.0,
+    end: float | None = None,
+) -> content.WatchProgress:
+    """The heartbeats a player sends while it plays `start`..`end` (default: to the end) of a
+    video lasting `duration` seconds, the clock moving on with the video."""
+    stop = duration if end is None else end
+    position, elapsed = start, 0.0
+    progress = await content.record_heartbeat(
+        session, viewer, asset, start=position, end=position, duration=duration
+    )
+    while position < stop:
+        step = min(HEARTBEAT_SECONDS, stop - position)
+        elapsed += step
+        with clock.shifted(timedelta(seconds=elapsed)):
+            progress = await content.record_heartbeat(
+                session, viewer, asset, start=position, end=position + step, duration=duration
+            )
+        position += step
+    return progress
+
+
 async def seed(session: AsyncSession, people: dict[str, User], *, storage: Storage) -> None:
     marketer = people["marketer@acme.example"]
     groups = {g.name: g.id for g in await session.scalars(select(Group))}
@@ -214,6 +242,6 @@ async def seed(session: AsyncSession, people: dict[str, User], *, storage: Stora
             moment = max(0, demo.days_ago - 1 - m)
             with clock.shifted(-timedelta(days=moment, hours=m)):
                 if asset.kind is AssetKind.VIDEO:
-                    await content.record_progress(session, advocate, asset, percent=100)
+                    await play(session, advocate, asset, duration=samples.VIDEO_SECONDS)
                 else:
                     await content.record_download(session, advocate, asset)

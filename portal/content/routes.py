@@ -96,13 +96,20 @@ async def stream(request: Request) -> Response:
 
 @signed_in
 async def progress(request: Request) -> Response:
-    """The player's beacon: how far the video got. At 90 % it counts as watched."""
+    """The player's heartbeat: the stretch of the video played since the last one. The server
+    credits only what the time between heartbeats allows; at 90 % it counts as watched."""
     viewer = current_user(request)
     asset = await service.access_asset(db(request), viewer, request.path_params["asset_id"])
     form = await request.form()
-    raw = form.get("percent", "")
-    percent = int(float(raw)) if isinstance(raw, str) and _is_number(raw) else 0
-    watched = await service.record_progress(db(request), viewer, asset, percent=percent)
+    start, end = _seconds(form.get("start")), _seconds(form.get("end"))
+    watched = await service.record_heartbeat(
+        db(request),
+        viewer,
+        asset,
+        start=start or 0.0,
+        end=end or 0.0,
+        duration=_seconds(form.get("duration")),
+    )
     card = await service.card_for(db(request), viewer, asset)
     if not request.headers.get("HX-Request"):
         return redirect(request, "content:detail", asset_id=asset.id)
@@ -114,12 +121,15 @@ async def progress(request: Request) -> Response:
     )
 
 
-def _is_number(raw: str) -> bool:
+def _seconds(raw: object) -> float | None:
+    """A position or duration in seconds from the player; None when missing or not one."""
+    if not isinstance(raw, str):
+        return None
     try:
         value = float(raw)
     except ValueError:
-        return False
-    return 0 <= value <= 1000
+        return None
+    return value if 0 <= value <= service.MAX_DURATION else None
 
 
 @public
