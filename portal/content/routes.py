@@ -12,7 +12,8 @@ from portal.errors import NotFound
 from portal.files.web import file_response, storage
 from portal.people.access import current_user, public, signed_in, writes
 from portal.people.attribution import remember_referral_code
-from portal.web import client_key, db, redirect, render
+from portal.points import service as points
+from portal.web import client_key, db, flash, redirect, render
 
 
 @signed_in
@@ -42,7 +43,7 @@ async def detail(request: Request) -> Response:
     return render(
         request,
         "content/detail.html",
-        {"card": card, "share_url": share_url, "just_awarded": 0},
+        {"card": card, "share_url": share_url, "earned": ""},
         partial="content/_use.html",
     )
 
@@ -68,6 +69,7 @@ async def download(request: Request) -> Response:
     if asset.kind is AssetKind.LINK:
         if counts:
             await service.record_download(db(request), viewer, asset)
+            _tell_earned(request)
         return RedirectResponse(asset.url or "/", status_code=303)
     if asset.storage_name is None:
         raise NotFound()
@@ -81,7 +83,14 @@ async def download(request: Request) -> Response:
     )
     if counts and response.status_code == 200:
         await service.record_download(db(request), viewer, asset)
+        _tell_earned(request)
     return response
+
+
+def _tell_earned(request: Request) -> None:
+    """A download leaves the person where they were: what it earned shows on the next page."""
+    if message := points.earned_by(db(request), current_user(request)).message:
+        flash(request, message)
 
 
 @signed_in
@@ -102,7 +111,7 @@ async def progress(request: Request) -> Response:
     asset = await service.access_asset(db(request), viewer, request.path_params["asset_id"])
     form = await request.form()
     start, end = _seconds(form.get("start")), _seconds(form.get("end"))
-    watched = await service.record_heartbeat(
+    await service.record_heartbeat(
         db(request),
         viewer,
         asset,
@@ -111,13 +120,14 @@ async def progress(request: Request) -> Response:
         duration=_seconds(form.get("duration")),
     )
     card = await service.card_for(db(request), viewer, asset)
+    earned = points.earned_by(db(request), viewer)
     if not request.headers.get("HX-Request"):
         return redirect(request, "content:detail", asset_id=asset.id)
     return render(
         request,
         "content/_watch.html",
-        {"card": card, "just_awarded": watched.awarded},
-        trigger="points-changed" if watched.awarded else None,
+        {"card": card, "earned": earned.message},
+        trigger="points-changed" if earned else None,
     )
 
 
