@@ -123,6 +123,8 @@ async def progress(request: Request) -> Response:
     earned = points.earned_by(db(request), viewer)
     if not request.headers.get("HX-Request"):
         return redirect(request, "content:detail", asset_id=asset.id)
+    if card.is_used and not earned:
+        return Response(status_code=204)  # nothing new: what it said when it counted stays
     return render(
         request,
         "content/_watch.html",

@@ -75,6 +75,13 @@ async def test_watching_a_video_for_a_challenge_says_both_and_the_challenge_show
     assert response.headers["hx-trigger"] == "points-changed"
     status = soup(response).select_one("#watch-status .points-earned").get_text()
     assert status == "You earned +85 points."
+    with clock.shifted(timedelta(seconds=21)):
+        ended = await client.post(
+            f"/content/{video.id}/progress",
+            data={"start": "20", "end": "20", "duration": "20"},
+            headers=beacon,
+        )
+    assert ended.status_code == 204  # nothing new: the message stays on the page
     page = soup(await client.get(f"/challenges/{challenge.id}"))
     box = page.select_one("#submission-box").get_text(" ", strip=True)
     assert "Watch the video to the end" not in box
