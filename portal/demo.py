@@ -4,7 +4,7 @@ Running it again adds nothing twice."""
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import routing, subscriptions
+from portal import clock, routing, subscriptions
 from portal.auth import service as auth
 from portal.challenges import demo as challenges_demo
 from portal.config import Settings
@@ -124,11 +124,17 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
             display_name=name,
             roles=[Role.ADVOCATE],
         )
-    await points_demo.seed(session, users)
-    await rewards_demo.seed(session, users)
-    await content_demo.seed(session, users, storage=storage)
-    await challenges_demo.seed(session, users, storage=storage)
-    await referrals_demo.seed(session, users)
+    # One history, replayed in time order through the real services: each ledger, timeline
+    # and the notifications read as they happened, every point from a real action.
+    await clock.replay(
+        [
+            *points_demo.steps(session, users),
+            *await rewards_demo.steps(session, users),
+            *await content_demo.steps(session, users, storage=storage),
+            *await challenges_demo.steps(session, users, storage=storage),
+            *await referrals_demo.steps(session, users),
+        ]
+    )
     await reports_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))

@@ -164,3 +164,40 @@ async def test_demo_library_has_real_files_targeting_and_used_content(
     titles = {card.asset.title for card in (await content.library(session, outsider)).cards}
     assert "2027 price list (enterprise)" not in titles
     assert "Acme Platform fact sheet" in titles
+
+
+async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.challenges.models import Challenge, Submission
+    from portal.content.models import Asset
+    from portal.points.models import EntryKind, LedgerEntry
+    from portal.referrals import service as referrals
+    from portal.referrals.models import Stage
+
+    await seed_session(session, storage=storage)
+    config = await referrals.load_settings(session)
+    for email, *_ in ADVOCATES:
+        user = await session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        rows = list(
+            await session.scalars(
+                select(LedgerEntry).where(LedgerEntry.user_id == user.id).order_by(LedgerEntry.id)
+            )
+        )
+        balance = 0
+        for earlier, row in zip([None, *rows], rows, strict=False):
+            assert earlier is None or earlier.created_at <= row.created_at, (email, row.reason)
+            balance += row.delta
+            assert row.balance_after == balance, (email, row.reason)
+            if row.kind != EntryKind.AWARD:
+                continue
+            if row.source_type == "asset":
+                expected = (await session.get(Asset, row.source_id)).points
+            elif row.source_type == "submission":
+                submission = await session.get(Submission, row.source_id)
+                expected = (await session.get(Challenge, submission.challenge_id)).points
+            else:
+                assert row.source_type == "referral", (email, row.reason)  # nothing made up
+                expected = config.points_for(Stage(row.idempotency_key.rsplit(":", 1)[1]))
+            assert row.delta == expected, (email, row.reason)

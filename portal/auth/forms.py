@@ -67,6 +67,7 @@ def roles_from(form: FormData) -> set[Role]:
 def profile_form(form: FormData) -> FormState:
     state = FormState.of(form, "display_name", "company", "job_title")
     state.data["show_in_feed"] = "on" if form.get("show_in_feed") else ""
+    state.data["hide_from_boards"] = "on" if form.get("hide_from_boards") else ""
     state.require("display_name", message="Tell us what to call you.")
     for name, maximum in (("display_name", 120), ("company", 200), ("job_title", 200)):
         state.check_length(name, maximum)

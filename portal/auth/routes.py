@@ -210,6 +210,8 @@ async def _profile_page(
                 "display_name": user.display_name,
                 "company": user.company,
                 "job_title": user.job_title,
+                "show_in_feed": "on" if user.show_in_feed else "",
+                "hide_from_boards": "on" if user.hide_from_boards else "",
             }
         )
     devices = await service.list_sessions(
@@ -244,6 +246,7 @@ async def profile_submit(request: Request) -> Response:
         company=state.value("company"),
         job_title=state.value("job_title"),
         show_in_feed=bool(state.value("show_in_feed")),
+        hide_from_boards=bool(state.value("hide_from_boards")),
     )
     flash(request, "Your profile is saved.")
     return redirect(request, "auth:profile")

@@ -1,7 +1,7 @@
 """Demo challenges: one of every type, entries in every state (some waiting in the approval
 queue), and completions with their points. Seeding again adds nothing."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -42,34 +42,38 @@ QUESTIONS = [
 
 VIDEO = "Getting started with Acme (training)"
 PAPER = "Zero-trust security white paper"
+SHARE = "Share our launch post"
+REVIEW = "Review Acme on G2"
+REVIEW_FEEDBACK = "This link shows another product's page. Paste the link to your own review?"
+SURVEY = "How do you use Acme?"
+EVENT = "Join Acme Connect Live in Berlin"
+SWAG = "Snap your Acme swag"
+TIPS = "Post an Acme tip in your team chat"
 
 
-def _content_challenges(assets: dict[str, int]) -> list[dict[str, Any]]:
-    """Challenges on the demo library's items (when the library has them)."""
-    specs = []
-    if VIDEO in assets:
-        specs.append(
-            {
-                "title": "Finish the Getting started training",
-                "summary": "Twelve minutes that save you hours.",
-                "body": "Watch the <strong>Getting started</strong> video to the end.",
-                "type": ChallengeType.WATCH_VIDEO,
-                "points": 60,
-                "settings": {"asset_id": assets[VIDEO], "asset_title": VIDEO},
-            }
-        )
-    if PAPER in assets:
-        specs.append(
-            {
-                "title": "Read the zero-trust white paper",
-                "summary": "Our security story, in eight pages.",
-                "body": "Download the white paper and keep it handy for your security team.",
-                "type": ChallengeType.DOWNLOAD_ASSET,
-                "points": 35,
-                "settings": {"asset_id": assets[PAPER], "asset_title": PAPER},
-            }
-        )
-    return specs
+def _content_challenges() -> list[dict[str, Any]]:
+    """Challenges on the demo library's items, launched once the item is up (content's demo
+    uploads the video three days ago, the white paper nine)."""
+    return [
+        {
+            "title": "Finish the Getting started training",
+            "summary": "Twelve minutes that save you hours.",
+            "body": "Watch the <strong>Getting started</strong> video to the end.",
+            "type": ChallengeType.WATCH_VIDEO,
+            "points": 60,
+            "asset_title": VIDEO,
+            "days_ago": 3,
+        },
+        {
+            "title": "Read the zero-trust white paper",
+            "summary": "Our security story, in eight pages.",
+            "body": "Download the white paper and keep it handy for your security team.",
+            "type": ChallengeType.DOWNLOAD_ASSET,
+            "points": 35,
+            "asset_title": PAPER,
+            "days_ago": 9,
+        },
+    ]
 
 
 def _challenges(now: Any, groups: dict[str, int]) -> list[dict[str, Any]]:
@@ -176,80 +180,141 @@ async def _chunks(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
-async def seed(session: AsyncSession, users: dict[str, User], *, storage: Storage) -> None:
+async def steps(
+    session: AsyncSession, users: dict[str, User], *, storage: Storage
+) -> list[clock.At]:
+    """The challenges launched seven weeks ago (those on library items once the item is up),
+    and entries, reviews and completions spread over the weeks since, in time order."""
     if await session.scalar(select(Challenge.id).limit(1)) is not None:
-        return
+        return []
     now = clock.utcnow()
     groups = {g.name: g.id for g in await session.scalars(select(Group))}
     marketer = users[MARKETER]
-    assets = {
-        a.title: a.id
-        for a in await session.scalars(select(Asset).where(Asset.title.in_([VIDEO, PAPER])))
-    }
-    made = {}
-    for spec in _challenges(now, groups) + _content_challenges(assets):
-        challenge = await challenges.save_challenge(session, staff=marketer, values=_values(spec))
-        made[challenge.type if challenge.type != ChallengeType.CUSTOM else challenge.title] = (
-            challenge
-        )
+    made: dict[str, Challenge] = {}
+    entries: dict[str, int] = {}
+    plan: list[clock.At] = []
+
+    def at(days: float, run: Callable[[], Awaitable[object]]) -> None:
+        plan.append(clock.At(timedelta(days=days), run))
+
+    def launch(spec: dict[str, Any]) -> Callable[[], Awaitable[object]]:
+        async def save() -> None:
+            challenge = await challenges.save_challenge(
+                session, staff=marketer, values=_values(spec)
+            )
+            made[spec["title"]] = challenge
+
+        return save
+
+    def launch_on_item(spec: dict[str, Any], asset_title: str) -> Callable[[], Awaitable[object]]:
+        async def save() -> None:
+            asset_id = await session.scalar(select(Asset.id).where(Asset.title == asset_title))
+            if asset_id is not None:
+                settings = {"asset_id": asset_id, "asset_title": asset_title}
+                await launch({**spec, "settings": settings})()
+
+        return save
+
+    def enter(
+        user: User, title: str, response: dict[str, Any], label: str = ""
+    ) -> Callable[[], Awaitable[object]]:
+        async def submit() -> None:
+            challenge = made[title]
+            entry = await challenges.submit_entry(
+                session,
+                user=user,
+                challenge_id=challenge.id,
+                key=f"demo:{challenge.id}:{user.id}",
+                response=response,
+            )
+            entries[label or f"{title}:{user.id}"] = entry.id
+
+        return submit
+
+    def decide(label: str, *, feedback: str = "") -> Callable[[], Awaitable[object]]:
+        async def review() -> None:
+            if feedback:
+                await challenges.reject_submission(
+                    session, staff=marketer, submission_id=entries[label], feedback=feedback
+                )
+            else:
+                await challenges.approve_submission(
+                    session, staff=marketer, submission_id=entries[label]
+                )
+
+        return review
+
+    for n, spec in enumerate(_challenges(now, groups)):
+        plan.append(clock.At(timedelta(days=50, hours=-n), launch(spec)))
+    for spec in _content_challenges():
+        at(spec.pop("days_ago"), launch_on_item(spec, spec.pop("asset_title")))
     people = [u for email, u in users.items() if not email.endswith("@acme.example")]
 
-    async def enter(user: User, challenge: Challenge, response: dict[str, Any]) -> int:
-        entry = await challenges.submit_entry(
-            session,
-            user=user,
-            challenge_id=challenge.id,
-            key=f"demo:{challenge.id}:{user.id}",
-            response=response,
-        )
-        return entry.id
+    def share(user: User, network: str) -> Callable[[], Awaitable[object]]:
+        async def record() -> None:
+            challenge = made[SHARE]
+            await challenges.record_share(
+                session,
+                user=user,
+                challenge_id=challenge.id,
+                network=network,
+                key=f"demo:{challenge.id}:{user.id}",
+            )
 
-    share = made[ChallengeType.SHARE_LINK]
+        return record
+
     networks = ["linkedin", "x", "linkedin", "email", "facebook", "x"]
-    for user, network in zip(people[:6], networks, strict=True):
-        await challenges.record_share(
-            session,
-            user=user,
-            challenge_id=share.id,
-            network=network,
-            key=f"demo:{share.id}:{user.id}",
-        )
-    review = made[ChallengeType.ONLINE_REVIEW]
-    reviews = [
-        await enter(u, review, {"proof_url": f"https://www.g2.com/products/acme/reviews/{n}"})
-        for n, u in enumerate(people[:5], start=8101)
-    ]
-    for entry in reviews[:2]:
-        await challenges.approve_submission(session, staff=marketer, submission_id=entry)
-    await challenges.reject_submission(
-        session,
-        staff=marketer,
-        submission_id=reviews[2],
-        feedback="This link shows another product's page. Paste the link to your own review?",
-    )
-    survey = made[ChallengeType.ANSWER_QUESTIONS]
+    for days, user, network in zip([45, 38, 30, 21, 12, 4], people[:6], networks, strict=True):
+        at(days, share(user, network))
+    for n, (days, user) in enumerate(zip([40, 33, 26, 15, 5], people[:5], strict=True)):
+        url = f"https://www.g2.com/products/acme/reviews/{8101 + n}"
+        at(days, enter(user, REVIEW, {"proof_url": url}, f"review:{n}"))
+    at(39, decide("review:0"))
+    at(32, decide("review:1"))
+    at(25, decide("review:2", feedback=REVIEW_FEEDBACK))
     plans = ["Enterprise", "Team", "Team", "Starter"]
     uses = [["Deployments", "Monitoring"], ["Deployments"], ["Incident response"], ["Reporting"]]
     ideas = ["Terraform import", "", "A mobile on-call app", "Cost reports per team"]
-    answered = []
-    for n, user in enumerate(people[4:8]):
+    for n, (days, user) in enumerate(zip([28, 19, 10, 3], people[4:8], strict=True)):
         answers = [
             {"question": q["text"], "answer": a}
             for q, a in zip(QUESTIONS, [plans[n], uses[n], ideas[n]], strict=True)
         ]
-        answered.append(await enter(user, survey, {"answers": answers}))
-    await challenges.approve_submission(session, staff=marketer, submission_id=answered[0])
-    event = made[ChallengeType.ATTEND_EVENT]
+        at(days, enter(user, SURVEY, {"answers": answers}, f"survey:{n}"))
+    at(27, decide("survey:0"))
     emea = [u for u in people if u.id in await _members(session, groups["EMEA"])]
-    for user in emea[:3]:
-        await enter(user, event, {"rsvp": True})
-    paper = await session.get(Asset, assets[PAPER]) if PAPER in assets else None
-    if paper is not None:
-        for user in people[8:11]:
-            await content.record_download(session, user, paper)  # completes the challenge
-    swag = made[ChallengeType.UPLOAD_IMAGE]
+    for days, user in zip([8, 6, 2], emea[:3], strict=True):
+        at(days, enter(user, EVENT, {"rsvp": True}))
+    for days, user in zip([8, 7, 5], people[8:11], strict=True):
+        at(days, _download(session, user, PAPER))  # completes the challenge
     colours = [(37, 99, 235), (219, 39, 119)]
-    for user, colour in zip(people[:2], colours, strict=True):
+    for days, user, colour in zip([6, 1], people[:2], colours, strict=True):
+        at(days, _swag_photo(session, made, user, colour, storage))
+    developers = [u for u in people if u.id in await _members(session, groups["Developers"])]
+    for n, (days, user) in enumerate(zip([35, 17, 2], developers[:3], strict=True)):
+        tip = {"text": f"Pinned the rollback shortcut in #deploys (tip {n + 1})"}
+        at(days, enter(user, TIPS, tip))
+    return plan
+
+
+def _download(session: AsyncSession, user: User, title: str) -> Callable[[], Awaitable[object]]:
+    async def download() -> None:
+        asset = await session.scalar(select(Asset).where(Asset.title == title))
+        if asset is not None:
+            await content.record_download(session, user, asset)
+
+    return download
+
+
+def _swag_photo(
+    session: AsyncSession,
+    made: dict[str, Challenge],
+    user: User,
+    colour: tuple[int, int, int],
+    storage: Storage,
+) -> Callable[[], Awaitable[object]]:
+    async def upload() -> None:
+        swag = made[SWAG]
         await challenges.submit_image_entry(
             session,
             user=user,
@@ -260,10 +325,8 @@ async def seed(session: AsyncSession, users: dict[str, User], *, storage: Storag
             caption="The hoodie made it to our office",
             max_bytes=5 * 1024 * 1024,
         )
-    tips = made["Post an Acme tip in your team chat"]
-    developers = [u for u in people if u.id in await _members(session, groups["Developers"])]
-    for n, user in enumerate(developers[:3]):
-        await enter(user, tips, {"text": f"Pinned the rollback shortcut in #deploys (tip {n + 1})"})
+
+    return upload
 
 
 async def _members(session: AsyncSession, group_id: int) -> set[int]:

@@ -14,6 +14,7 @@ from portal.files.uploads import Upload
 from portal.files.web import storage
 from portal.forms import FormState, form_text
 from portal.people.access import current_user, signed_in
+from portal.points import service as points
 from portal.request_body import accepts_upload, image_mb
 from portal.web import db, flash, is_htmx, redirect, redirect_to, render, settings
 
@@ -71,7 +72,7 @@ async def _detail(
         context,
         partial="challenges/_submission_form.html",
         status_code=status_code,
-        trigger="points-changed" if result.startswith("+") else None,
+        trigger="points-changed" if points.earned_by(db(request), current_user(request)) else None,
     )
 
 
@@ -80,9 +81,11 @@ async def show_challenge(request: Request) -> Response:
     return await _detail(request)
 
 
-def result_message(status: SubmissionStatus, points: int) -> str:
+def result_message(request: Request, status: SubmissionStatus) -> str:
+    """Everything the entry earned (its points, and any badge or level they brought), or that
+    it waits for review."""
     if status == SubmissionStatus.APPROVED:
-        return f"+{points:,} points"
+        return points.earned_by(db(request), current_user(request)).message or "Done!"
     return "Thanks! Your entry is waiting for review."
 
 
@@ -113,7 +116,7 @@ async def submit_entry(request: Request) -> Response:
     except service.SubmitRefused as error:
         state.add_error(None, error.message)
         return await _detail(request, form=state, status_code=409, view=view)
-    message = result_message(SubmissionStatus(submission.status), submission.points)
+    message = result_message(request, SubmissionStatus(submission.status))
     if is_htmx(request):
         return await _detail(request, result=message)
     flash(request, message)
@@ -155,7 +158,7 @@ async def share_challenge(request: Request) -> Response:
     except service.SubmitRefused:
         pass  # sharing again is welcome; it just earns nothing more
     else:
-        result = result_message(SubmissionStatus(submission.status), submission.points)
+        result = result_message(request, SubmissionStatus(submission.status))
     view = await service.access_challenge(db(request), viewer=user, challenge_id=challenge_id)
     if network == "copy":
         if is_htmx(request):

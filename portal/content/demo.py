@@ -3,7 +3,7 @@ logo, a training video) and a link, uploaded through the real service; some are 
 group, one is a draft, and advocates have already used a few (with their points). An asset
 that already exists is left alone, so running it again adds nothing."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -17,6 +17,7 @@ from portal.content.models import Asset, AssetKind
 from portal.files.storage import Storage
 from portal.people.models import Group, User
 
+HEARTBEAT_SECONDS = 10.0
 LIMITS = content.Limits(max_bytes=50 * 1024 * 1024, max_image_bytes=5 * 1024 * 1024)
 
 
@@ -185,35 +186,90 @@ async def _chunks(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
-async def seed(session: AsyncSession, people: dict[str, User], *, storage: Storage) -> None:
-    marketer = people["marketer@acme.example"]
-    groups = {g.name: g.id for g in await session.scalars(select(Group))}
+async def play(
+    session: AsyncSession,
+    viewer: User,
+    asset: Asset,
+    *,
+    duration: float,
+    start: float = 0.0,
+    end: float | None = None,
+) -> content.WatchProgress:
+    """The heartbeats a player sends while it plays `start`..`end` (default: to the end) of a
+    video lasting `duration` seconds, the clock moving on with the video."""
+    stop = duration if end is None else end
+    position, elapsed = start, 0.0
+    progress = await content.record_heartbeat(
+        session, viewer, asset, start=position, end=position, duration=duration
+    )
+    while position < stop:
+        step = min(HEARTBEAT_SECONDS, stop - position)
+        elapsed += step
+        with clock.shifted(timedelta(seconds=elapsed)):
+            progress = await content.record_heartbeat(
+                session, viewer, asset, start=position, end=position + step, duration=duration
+            )
+        position += step
+    return progress
+
+
+async def steps(
+    session: AsyncSession, people: dict[str, User], *, storage: Storage
+) -> list[clock.At]:
+    """Each item uploaded on its day, and used by its advocates in the days after (a download,
+    or a video played through), the points they earned as they happened. An item already
+    there is left alone."""
     existing = set(await session.scalars(select(Asset.title)))
+    made: list[clock.At] = []
     for n, demo in enumerate(ASSETS):
         if demo.title in existing:
             continue
-        with clock.shifted(-timedelta(days=demo.days_ago, hours=n)):
-            asset = await content.create_asset(
-                session,
-                actor=marketer,
-                storage=storage,
-                data=content.AssetInput(
-                    title=demo.title,
-                    description=demo.description,
-                    category=demo.category,
-                    tags=demo.tags,
-                    group_ids={groups[demo.group]} if demo.group else set(),
-                    is_published=demo.published,
-                    url=demo.url,
-                ),
-                upload=None if demo.url else content.Upload(_chunks(demo.data), demo.filename),
-                limits=LIMITS,
+        made.append(
+            clock.At(
+                timedelta(days=demo.days_ago, hours=n), _upload(session, demo, people, storage)
             )
+        )
         for m, email in enumerate(demo.used_by):
-            advocate = people[email]
             moment = max(0, demo.days_ago - 1 - m)
-            with clock.shifted(-timedelta(days=moment, hours=m)):
-                if asset.kind is AssetKind.VIDEO:
-                    await content.record_progress(session, advocate, asset, percent=100)
-                else:
-                    await content.record_download(session, advocate, asset)
+            made.append(
+                clock.At(timedelta(days=moment, hours=m), _use(session, demo, people[email]))
+            )
+    return made
+
+
+def _upload(
+    session: AsyncSession, demo: DemoAsset, people: dict[str, User], storage: Storage
+) -> Callable[[], Awaitable[object]]:
+    async def upload() -> None:
+        groups = {g.name: g.id for g in await session.scalars(select(Group))}
+        await content.create_asset(
+            session,
+            actor=people["marketer@acme.example"],
+            storage=storage,
+            data=content.AssetInput(
+                title=demo.title,
+                description=demo.description,
+                category=demo.category,
+                tags=demo.tags,
+                group_ids={groups[demo.group]} if demo.group else set(),
+                is_published=demo.published,
+                url=demo.url,
+            ),
+            upload=None if demo.url else content.Upload(_chunks(demo.data), demo.filename),
+            limits=LIMITS,
+        )
+
+    return upload
+
+
+def _use(session: AsyncSession, demo: DemoAsset, advocate: User) -> Callable[[], Awaitable[object]]:
+    async def use() -> None:
+        asset = await session.scalar(select(Asset).where(Asset.title == demo.title))
+        if asset is None:
+            return
+        if asset.kind is AssetKind.VIDEO:
+            await play(session, advocate, asset, duration=samples.VIDEO_SECONDS)
+        else:
+            await content.record_download(session, advocate, asset)
+
+    return use

@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Dialect, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Dialect, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -131,7 +131,12 @@ class AssetGroup(Base):
 
 class AssetUse(Base):
     """One row per person and asset: first use (download, open, follow, or a video started),
-    how far a video was watched, and when it counted as watched."""
+    how far a video was watched, and when it counted as watched.
+
+    A video's watching is what the server saw: the stretches of the video (`watched_segments`,
+    merged `[start, end]` seconds) that heartbeats reported, each credited no longer than the
+    wall-clock time since the previous heartbeat allows; `duration_seconds` is the first
+    duration the player reported (capped), and `watched_percent` their ratio."""
 
     __tablename__ = "content_asset_uses"
 
@@ -146,3 +151,8 @@ class AssetUse(Base):
     watched_percent: Mapped[int] = mapped_column(default=0)
     watched_at: Mapped[datetime | None]
     points_awarded: Mapped[int] = mapped_column(default=0)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    watched_segments: Mapped[list[list[float]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
+    heartbeat_at: Mapped[datetime | None]

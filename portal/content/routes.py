@@ -13,7 +13,8 @@ from portal.files.web import file_response, storage
 from portal.forms import MAX_SEARCH, query_text
 from portal.people.access import current_user, public, signed_in, writes
 from portal.people.attribution import remember_referral_code
-from portal.web import client_key, db, redirect, render
+from portal.points import service as points
+from portal.web import client_key, db, flash, redirect, render
 
 
 @signed_in
@@ -43,7 +44,7 @@ async def detail(request: Request) -> Response:
     return render(
         request,
         "content/detail.html",
-        {"card": card, "share_url": share_url, "just_awarded": 0},
+        {"card": card, "share_url": share_url, "earned": ""},
         partial="content/_use.html",
     )
 
@@ -69,6 +70,7 @@ async def download(request: Request) -> Response:
     if asset.kind is AssetKind.LINK:
         if counts:
             await service.record_download(db(request), viewer, asset)
+            _tell_earned(request)
         return RedirectResponse(asset.url or "/", status_code=303)
     if asset.storage_name is None:
         raise NotFound()
@@ -82,7 +84,14 @@ async def download(request: Request) -> Response:
     )
     if counts and response.status_code == 200:
         await service.record_download(db(request), viewer, asset)
+        _tell_earned(request)
     return response
+
+
+def _tell_earned(request: Request) -> None:
+    """A download leaves the person where they were: what it earned shows on the next page."""
+    if message := points.earned_by(db(request), current_user(request)).message:
+        flash(request, message)
 
 
 @signed_in
@@ -97,30 +106,43 @@ async def stream(request: Request) -> Response:
 
 @signed_in
 async def progress(request: Request) -> Response:
-    """The player's beacon: how far the video got. At 90 % it counts as watched."""
+    """The player's heartbeat: the stretch of the video played since the last one. The server
+    credits only what the time between heartbeats allows; at 90 % it counts as watched."""
     viewer = current_user(request)
     asset = await service.access_asset(db(request), viewer, request.path_params["asset_id"])
     form = await request.form()
-    raw = form.get("percent", "")
-    percent = int(float(raw)) if isinstance(raw, str) and _is_number(raw) else 0
-    watched = await service.record_progress(db(request), viewer, asset, percent=percent)
+    start, end = _seconds(form.get("start")), _seconds(form.get("end"))
+    await service.record_heartbeat(
+        db(request),
+        viewer,
+        asset,
+        start=start or 0.0,
+        end=end or 0.0,
+        duration=_seconds(form.get("duration")),
+    )
     card = await service.card_for(db(request), viewer, asset)
+    earned = points.earned_by(db(request), viewer)
     if not request.headers.get("HX-Request"):
         return redirect(request, "content:detail", asset_id=asset.id)
+    if card.is_used and not earned:
+        return Response(status_code=204)  # nothing new: what it said when it counted stays
     return render(
         request,
         "content/_watch.html",
-        {"card": card, "just_awarded": watched.awarded},
-        trigger="points-changed" if watched.awarded else None,
+        {"card": card, "earned": earned.message},
+        trigger="points-changed" if earned else None,
     )
 
 
-def _is_number(raw: str) -> bool:
+def _seconds(raw: object) -> float | None:
+    """A position or duration in seconds from the player; None when missing or not one."""
+    if not isinstance(raw, str):
+        return None
     try:
         value = float(raw)
     except ValueError:
-        return False
-    return 0 <= value <= 1000
+        return None
+    return value if 0 <= value <= service.MAX_DURATION else None
 
 
 @public

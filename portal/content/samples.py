@@ -10,6 +10,7 @@ from portal.config import ROOT
 
 # A two-second 64x48 WebM (VP8), recorded from a canvas by scripts/make_test_video.py.
 TEST_VIDEO = ROOT / "portal" / "content" / "fixtures" / "training.webm"
+VIDEO_SECONDS = 2.0  # how long the training video plays
 
 
 def pdf(title: str, lines: list[str] | None = None) -> bytes:

@@ -47,6 +47,8 @@ class User(Base):
     referral_code: Mapped[str] = mapped_column(String(16), unique=True)
     # Opt-in: other advocates see this person's name in the community feed.
     show_in_feed: Mapped[bool] = mapped_column(default=False)
+    # Opt-out: on leaderboards others see "An advocate" (still ranked and counted).
+    hide_from_boards: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_login_at: Mapped[datetime | None]  # starts the onboarding sequence
     last_login_at: Mapped[datetime | None]

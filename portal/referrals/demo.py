@@ -2,6 +2,7 @@
 real services (so points, events, notifications and emails are all real). A prospect already
 present is skipped, so seeding again adds nothing."""
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -146,48 +147,99 @@ REFERRALS: list[
 ]
 
 
-async def seed(session: AsyncSession, people: dict[str, User]) -> None:
+async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
+    """Each referral submitted on its first day, assigned to the rep, and moved stage by stage
+    on the days of its path (points and notifications as they happened)."""
     rep = await service.access_rep(session, people["sales@acme.example"].id)
+    existing = set(await session.scalars(select(Referral.prospect_email)))
+    made: list[clock.At] = []
     for n, (email, name, prospect_email, company, title, note, path, reason) in enumerate(
         REFERRALS
     ):
-        exists = await session.scalar(
-            select(Referral.id).where(Referral.prospect_email == prospect_email)
-        )
-        if exists is not None:
+        if prospect_email in existing:
             continue
         first_day = path[0][0]
-        with clock.shifted(-timedelta(days=first_day, hours=n)):
-            referral = await service.submit_referral(
-                session,
-                referrer=people[email],
-                prospect=service.Prospect(
-                    name=name, email=prospect_email, company=company, job_title=title
-                ),
-                note=note,
+        prospect = service.Prospect(
+            name=name, email=prospect_email, company=company, job_title=title
+        )
+        made.append(
+            clock.At(
+                timedelta(days=first_day, hours=n + 1),
+                _submit(session, people[email], prospect, note),
             )
+        )
         if len(path) > 1 or n % 3 == 0:
-            loaded = await service.access_referral(session, referral.id)
-            with clock.shifted(-timedelta(days=first_day, hours=n - 1)):
-                await service.assign_referral(session, loaded, owner=rep, actor=rep)
+            made.append(
+                clock.At(timedelta(days=first_day, hours=n), _assign(session, prospect, rep))
+            )
         for days_ago, stage in path[1:]:
-            loaded = await service.access_referral(session, referral.id)
-            with clock.shifted(-timedelta(days=days_ago, hours=n)):
-                await service.move_referral(
-                    session,
-                    loaded,
-                    to=stage,
-                    actor=rep,
-                    reason=reason if stage.is_closed else None,
-                )
+            move = _move(session, prospect, rep, stage, reason if stage.is_closed else None)
+            made.append(clock.At(timedelta(days=days_ago, hours=n), move))
         if path[-1][1] == Stage.OPPORTUNITY:
-            loaded = await service.access_referral(session, referral.id)
-            await service.set_deal_value(session, loaded, value=48_000, actor=rep)
-    demo_note = "Budget confirmed for Q1; decision meeting on the 12th."
-    ingrid = await session.scalar(
-        select(Referral).where(Referral.prospect_email == "ingrid.solberg@nordlys.example")
+            deal = _deal_value(session, prospect, rep)
+            made.append(clock.At(timedelta(days=path[-1][0], minutes=n * 60 - 30), deal))
+    ingrid = "ingrid.solberg@nordlys.example"
+    if ingrid not in existing:
+        made.append(clock.At(timedelta(days=5), _note(session, ingrid, rep)))
+    return made
+
+
+async def _referral(session: AsyncSession, prospect_email: str) -> Referral:
+    referral_id = await session.scalar(
+        select(Referral.id).where(Referral.prospect_email == prospect_email)
     )
-    if ingrid is not None:
-        notes = await service.list_notes(session, ingrid)
-        if not notes:
-            await service.add_note(session, ingrid, author=rep, body=demo_note)
+    assert referral_id is not None  # noqa: S101 (submitted by an earlier step)
+    return await service.access_referral(session, referral_id)
+
+
+def _submit(
+    session: AsyncSession, referrer: User, prospect: service.Prospect, note: str
+) -> Callable[[], Awaitable[object]]:
+    return lambda: service.submit_referral(session, referrer=referrer, prospect=prospect, note=note)
+
+
+def _assign(
+    session: AsyncSession, prospect: service.Prospect, rep: User
+) -> Callable[[], Awaitable[object]]:
+    async def assign() -> None:
+        loaded = await _referral(session, prospect.email)
+        await service.assign_referral(session, loaded, owner=rep, actor=rep)
+
+    return assign
+
+
+def _move(
+    session: AsyncSession,
+    prospect: service.Prospect,
+    rep: User,
+    stage: Stage,
+    reason: CloseReason | None,
+) -> Callable[[], Awaitable[object]]:
+    async def move() -> None:
+        loaded = await _referral(session, prospect.email)
+        await service.move_referral(session, loaded, to=stage, actor=rep, reason=reason)
+
+    return move
+
+
+def _deal_value(
+    session: AsyncSession, prospect: service.Prospect, rep: User
+) -> Callable[[], Awaitable[object]]:
+    async def deal_value() -> None:
+        loaded = await _referral(session, prospect.email)
+        await service.set_deal_value(session, loaded, value=48_000, actor=rep)
+
+    return deal_value
+
+
+def _note(session: AsyncSession, prospect_email: str, rep: User) -> Callable[[], Awaitable[object]]:
+    async def note() -> None:
+        ingrid = await _referral(session, prospect_email)
+        await service.add_note(
+            session,
+            ingrid,
+            author=rep,
+            body="Budget confirmed for Q1; decision meeting on the 12th.",
+        )
+
+    return note

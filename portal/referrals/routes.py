@@ -10,6 +10,7 @@ from portal.errors import Conflict
 from portal.forms import FormState
 from portal.people.access import current_user, public, signed_in, writes
 from portal.people.attribution import remember_referral_code, remembered_referral_code
+from portal.points import service as points
 from portal.qr import qr_code
 from portal.referrals import forms, service
 from portal.referrals.models import Source
@@ -74,7 +75,8 @@ async def submit_referral(request: Request) -> Response:
             partial="referrals/_form.html",
             status_code=409,
         )
-    flash(request, f"Thank you for referring {referral.prospect_name}!")
+    earned = points.earned_by(db(request), current_user(request))
+    flash(request, f"Thank you for referring {referral.prospect_name}! {earned.message}".strip())
     return redirect(request, "referrals:detail", referral_id=referral.id)
 
 

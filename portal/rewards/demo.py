@@ -10,6 +10,7 @@ from portal.people.models import User
 from portal.rewards import service as rewards
 from portal.rewards.models import Redemption, Reward, RewardKind
 
+CATALOG_AGE = timedelta(days=60)
 CATALOG = [
     (
         "Acme sticker pack",
@@ -96,9 +97,17 @@ SHIPPING = {
 }
 
 
-async def seed(session: AsyncSession, people: dict[str, User]) -> None:
+async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
+    """The catalog, set up when the program started (a reward is set up once); redemptions as
+    steps in the demo's history."""
     marketer = people["marketer@acme.example"]
     by_title = {r.title: r for r in await session.scalars(select(Reward))}
+    with clock.shifted(-CATALOG_AGE):
+        await _catalog(session, marketer, by_title)
+    return await _redemptions(session, people, by_title)
+
+
+async def _catalog(session: AsyncSession, marketer: User, by_title: dict[str, Reward]) -> None:
     for title, description, kind, cost, inventory, limit, approval, cause in CATALOG:
         if title in by_title:
             continue
@@ -124,40 +133,59 @@ async def seed(session: AsyncSession, people: dict[str, User]) -> None:
                 session, staff=marketer, reward_id=reward.id, codes=CODES[title]
             )
         by_title[title] = reward
+
+
+async def _redemptions(
+    session: AsyncSession, people: dict[str, User], by_title: dict[str, Reward]
+) -> list[clock.At]:
+    """Redemptions by advocates who had earned enough by then, each handled a day later."""
     if await session.scalar(select(Redemption.id).limit(1)) is not None:
-        return
+        return []
+    marketer = people["marketer@acme.example"]
     plan = [
         # (advocate, reward, days ago, what happens next)
         ("priya.raman@northwind.example", "Acme hoodie", 9, "fulfil"),
         ("jonas.berg@fjordtech.example", "Acme hoodie", 2, "approve"),
-        ("amara.nwosu@kelvin.example", "$10 gift card", 6, None),
-        ("daniel.kim@brightpath.example", "Plant a tree", 1, None),
-        ("omar.haddad@dunecloud.example", "1-month Pro plan upgrade", 0, None),
+        ("amara.nwosu@kelvin.example", "Acme sticker pack", 1, None),
+        ("tom.fischer@alpenbank.example", "Plant a tree", 1, None),
+        ("jonas.berg@fjordtech.example", "1-month Pro plan upgrade", 0, None),
         ("lucia.moreno@solaria.example", "Acme sticker pack", 4, "reject"),
     ]
+    steps: list[clock.At] = []
     for email, title, days_ago, then in plan:
-        advocate = people[email]
-        with clock.shifted(-timedelta(days=days_ago)):
+        done: dict[str, int] = {}
+
+        async def request(
+            email: str = email, title: str = title, done: dict[str, int] = done
+        ) -> None:
             redemption = await rewards.request_redemption(
                 session,
-                user=advocate,
+                user=people[email],
                 reward_id=by_title[title].id,
                 key=f"demo:{email}:{title}",
                 shipping=SHIPPING.get(email),
             )
-        if then in ("approve", "fulfil"):
-            await rewards.approve_redemption(session, staff=marketer, redemption_id=redemption.id)
-        if then == "fulfil":
-            await rewards.fulfil_redemption(
-                session,
-                staff=marketer,
-                redemption_id=redemption.id,
-                tracking_note="Royal Mail tracking RM123456789GB",
-            )
-        if then == "reject":
-            await rewards.reject_redemption(
-                session,
-                staff=marketer,
-                redemption_id=redemption.id,
-                reason="The sticker packs are out of stock until March.",
-            )
+            done["id"] = redemption.id
+
+        async def handle(then: str | None = then, done: dict[str, int] = done) -> None:
+            if then in ("approve", "fulfil"):
+                await rewards.approve_redemption(session, staff=marketer, redemption_id=done["id"])
+            if then == "fulfil":
+                await rewards.fulfil_redemption(
+                    session,
+                    staff=marketer,
+                    redemption_id=done["id"],
+                    tracking_note="Royal Mail tracking RM123456789GB",
+                )
+            if then == "reject":
+                await rewards.reject_redemption(
+                    session,
+                    staff=marketer,
+                    redemption_id=done["id"],
+                    reason="The sticker packs are out of stock until March.",
+                )
+
+        steps.append(clock.At(timedelta(days=days_ago, hours=2), request))
+        if then is not None:
+            steps.append(clock.At(timedelta(days=max(0, days_ago - 1), hours=1), handle))
+    return steps

@@ -44,48 +44,74 @@
     });
   });
 
-  // Training videos report how far they got (every 10 %, and at the end); the server keeps the
-  // furthest point and awards the points once at 90 %. The answer replaces the watch status.
+  // Training videos send heartbeats: when they start playing, every 10 s while they play, and
+  // when they pause, seek or end, each with the stretch played since the last one. The server
+  // credits only what the time between heartbeats allows, and awards the points once 90 % of
+  // the video has been seen. The answer replaces the watch status.
   function watchProgress(video) {
     var url = video.getAttribute("data-progress-url");
-    var reported = 0;
+    var from = null; // where the stretch being played began; null while not playing
+    var last = 0; // the last position reached by playing (not by seeking)
+    var timer = 0;
+    var queue = [];
     var sending = false;
-    var waiting = 0;
-    // One report at a time, so the answers arrive in order; a newer one waits its turn.
-    function send(percent) {
+    // One heartbeat at a time, in order, so the server sees them as they happened.
+    function next() {
+      if (sending || !queue.length) {
+        return;
+      }
       sending = true;
       var done = function () {
         sending = false;
-        if (waiting) {
-          var next = waiting;
-          waiting = 0;
-          send(next);
-        }
+        next();
       };
       window.htmx.ajax("POST", url, {
         target: "#watch-status",
         swap: "outerHTML",
-        values: { percent: String(percent) }
+        values: queue.shift()
       }).then(done, done);
     }
-    function report(percent) {
-      if (percent <= reported || !window.htmx) {
+    function beat(end) {
+      if (!window.htmx) {
         return;
       }
-      reported = percent;
-      if (sending) {
-        waiting = percent;
-      } else {
-        send(percent);
-      }
+      queue.push({
+        start: String(from === null ? end : from),
+        end: String(end),
+        duration: isFinite(video.duration) ? String(video.duration) : ""
+      });
+      next();
     }
     video.addEventListener("timeupdate", function () {
-      if (isFinite(video.duration) && video.duration > 0) {
-        report(Math.floor((video.currentTime / video.duration) * 10) * 10);
+      if (!video.seeking) {
+        last = video.currentTime;
+      }
+    });
+    video.addEventListener("playing", function () {
+      from = last = video.currentTime;
+      beat(from);
+      window.clearInterval(timer);
+      timer = window.setInterval(function () {
+        beat(last);
+        from = last;
+      }, 10000);
+    });
+    video.addEventListener("seeking", function () {
+      if (from !== null) {
+        beat(last);
+        from = video.paused ? null : video.currentTime;
+        last = video.currentTime;
+      }
+    });
+    video.addEventListener("pause", function () {
+      window.clearInterval(timer);
+      if (from !== null) {
+        beat(video.currentTime);
+        from = null;
       }
     });
     video.addEventListener("ended", function () {
-      report(100);
+      beat(video.currentTime); // by now the player knows the duration
     });
   }
   document.addEventListener("DOMContentLoaded", function () {

@@ -128,3 +128,23 @@ async def test_a_picture_replaces_the_initials_and_only_images_are_taken(
     page = BeautifulSoup((await client.get("/profile")).text, "html.parser")
     assert page.select_one(".usermenu .avatar").get_text(strip=True) == "AB"
     assert (await client.get(picture["src"])).status_code == 404
+
+
+async def test_the_profile_keeps_the_feed_and_leaderboard_choices(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    user = await make_advocate(session, name="Ada")
+    await login_as(client, user)
+    await post_form(
+        client,
+        "/profile",
+        {"display_name": "Ada", "show_in_feed": "on", "hide_from_boards": "on"},
+    )
+    page = BeautifulSoup((await client.get("/profile")).text, "html.parser")
+    assert page.select_one("input[name=show_in_feed]").has_attr("checked")
+    assert page.select_one("input[name=hide_from_boards]").has_attr("checked")
+    await session.refresh(user)
+    assert (user.show_in_feed, user.hide_from_boards) == (True, True)
+    await post_form(client, "/profile", {"display_name": "Ada", "show_in_feed": "on"})
+    await session.refresh(user)
+    assert (user.show_in_feed, user.hide_from_boards) == (True, False)

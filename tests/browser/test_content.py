@@ -46,3 +46,18 @@ async def test_upload_a_training_video_watch_it_and_see_the_points(
         await sheet.get_by_role("link", name="Download").click()
     assert (await download.value).suggested_filename == "Acme fact sheet.pdf"
     await expect(sheet).to_contain_text("✓ Used")
+
+
+@pytest.mark.browser
+async def test_skipping_to_the_end_of_a_video_earns_nothing(admin_page: Page) -> None:
+    page = admin_page
+    manage = await ManageContentPage(page).open_from_menu()
+    await manage.add_file(title="Skippable", file=TEST_VIDEO, category="Training")
+    video_page = await (await ContentPage(page).open_from_nav()).open_asset("Skippable")
+
+    await video_page.skip_to_the_end()
+
+    await expect(video_page.watch_status).to_contain_text("You have watched")
+    await expect(video_page.watch_status).to_contain_text("Watch to the end to earn +25 points")
+    await page.reload()
+    await expect(video_page.watch_status).not_to_contain_text("✓ Watched")

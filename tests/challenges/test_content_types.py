@@ -12,6 +12,7 @@ from portal.challenges import service as challenges
 from portal.challenges.models import ChallengeType, Submission, SubmissionStatus
 from portal.content import samples
 from portal.content import service as content
+from portal.content.demo import play
 from portal.files.storage import LocalStorage
 from portal.points import service as points
 from tests.factories import (
@@ -77,10 +78,10 @@ async def test_watching_the_video_to_the_end_completes_the_watch_challenge(
         settings={"asset_id": video.id, "asset_title": video.title},
     )
     await content.record_download(session, advocate, video)  # fetching is not watching
-    await content.record_progress(session, advocate, video, percent=50)
+    await play(session, advocate, video, duration=20, end=10)
     assert list(await session.scalars(select(Submission))) == []
-    await content.record_progress(session, advocate, video, percent=95)
-    await content.record_progress(session, advocate, video, percent=100)
+    await play(session, advocate, video, duration=20, start=10)
+    await play(session, advocate, video, duration=20, start=18)
     [entry] = list(await session.scalars(select(Submission)))
     assert (entry.challenge_id, entry.response["watched"]) == (challenge.id, True)
     assert (await points.balance_of(session, advocate)).current == 25 + 60

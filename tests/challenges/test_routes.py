@@ -70,7 +70,7 @@ async def test_an_auto_approved_entry_shows_the_points_in_place_or_after_a_redir
     if htmx:
         assert done.status_code == 200
         assert done.headers["HX-Trigger"] == "points-changed"
-        assert _page(done).select_one("#entry-result").get_text() == "+50 points"
+        assert _page(done).select_one("#entry-result").get_text() == "You earned +50 points."
     else:
         assert done.status_code == 303
         after = _page(await client.get(done.headers["location"]))

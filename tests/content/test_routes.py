@@ -1,4 +1,5 @@
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -7,6 +8,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import clock
 from portal.config import Settings
 from portal.content import samples
 from portal.content.models import Asset, AssetUse
@@ -184,7 +186,7 @@ async def test_without_a_range_the_whole_video_streams_and_is_not_a_download(
     assert await session.get(AssetUse, (video.id, advocate.id)) is None
 
 
-async def test_watching_to_90_percent_awards_once_and_announces_it(
+async def test_watching_through_awards_once_and_seeking_to_the_end_earns_nothing(
     client: httpx.AsyncClient, session: AsyncSession, storage: LocalStorage
 ) -> None:
     video = await _video(session, storage)
@@ -192,28 +194,41 @@ async def test_watching_to_90_percent_awards_once_and_announces_it(
     await login_as(client, advocate)
     token = await csrf_token(client, f"/content/{video.id}")
     beacon = {"X-CSRF-Token": token, "HX-Request": "true"}
-    halfway = await client.post(
-        f"/content/{video.id}/progress", data={"percent": "50"}, headers=beacon
-    )
+
+    async def heartbeat(after: int, start: float, end: float) -> httpx.Response:
+        with clock.shifted(timedelta(seconds=after)):
+            return await client.post(
+                f"/content/{video.id}/progress",
+                data={"start": str(start), "end": str(end), "duration": "40"},
+                headers=beacon,
+            )
+
+    # The old beacon's claim, then a seek to the end: nothing is credited.
+    assert "hx-trigger" not in (await heartbeat(0, 0, 0)).headers
+    await client.post(f"/content/{video.id}/progress", data={"percent": "100"}, headers=beacon)
+    skipped = await heartbeat(1, 39, 40)
+    assert "You have watched 2 % of it" in skipped.text
+    assert (await points.balance_of(session, advocate)).current == 0
+
+    halfway = await heartbeat(10, 0, 10)
+    halfway = await heartbeat(20, 10, 20)
     assert halfway.status_code == 200
     assert "hx-trigger" not in halfway.headers
-    assert "You got to 50 %" in halfway.text
-    done = await client.post(
-        f"/content/{video.id}/progress", data={"percent": "90"}, headers=beacon
-    )
+    assert "You have watched 52 % of it" in halfway.text
+    halfway = await heartbeat(30, 20, 30)
+    done = await heartbeat(35, 30, 36)
     assert done.headers["hx-trigger"] == "points-changed"
     status = BeautifulSoup(done.text, "html.parser").select_one("#watch-status")
+    assert status is not None
     assert "+25 points" in status.text
     assert "✓ Watched" in status.text
-    again = await client.post(
-        f"/content/{video.id}/progress", data={"percent": "100"}, headers=beacon
-    )
-    assert "hx-trigger" not in again.headers
+    again = await heartbeat(40, 36, 40)
+    assert (again.status_code, again.text) == (204, "")  # the status keeps its message
     assert (await points.balance_of(session, advocate)).current == 25
     page = await client.get(f"/content/{video.id}")
     assert "✓ Watched" in page.text
     plain = await client.post(
-        f"/content/{video.id}/progress", data={"percent": "10"}, headers={"X-CSRF-Token": token}
+        f"/content/{video.id}/progress", data={"start": "x"}, headers={"X-CSRF-Token": token}
     )
     assert plain.status_code == 303
 
@@ -300,7 +315,7 @@ async def test_content_not_targeted_at_the_viewer_is_404_everywhere(
             assert (await client.get(f"/content/{asset.id}{suffix}")).status_code == 404
         beacon = await client.post(
             f"/content/{asset.id}/progress",
-            data={"percent": "100"},
+            data={"start": "0", "end": "100", "duration": "100"},
             headers={"X-CSRF-Token": token},
         )
         assert beacon.status_code == 404

@@ -1,12 +1,15 @@
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import clock
 from portal.content import samples
 from portal.content import service as content
+from portal.content.demo import play
 from portal.content.models import AssetKind, AssetUse
 from portal.errors import NotFound
 from portal.files.storage import LocalStorage
@@ -238,7 +241,7 @@ async def test_first_download_awards_the_points_once(
     assert card.is_used
 
 
-async def test_a_video_earns_its_points_when_watched_to_90_percent(
+async def test_a_video_earns_its_points_when_watched_through_once(
     session: AsyncSession, storage: LocalStorage
 ) -> None:
     marketer = await make_marketer(session)
@@ -247,15 +250,41 @@ async def test_a_video_earns_its_points_when_watched_to_90_percent(
         session, storage, actor=marketer, data=samples.training_video(), filename="intro.webm"
     )
     assert await content.record_download(session, advocate, video) == 0  # streaming is not watching
-    progress = await content.record_progress(session, advocate, video, percent=50)
+    progress = await play(session, advocate, video, duration=60, end=30)
     assert (progress.percent, progress.watched, progress.awarded) == (50, False, 0)
-    progress = await content.record_progress(session, advocate, video, percent=30)
-    assert progress.percent == 50  # the furthest point stays
-    progress = await content.record_progress(session, advocate, video, percent=91)
-    assert (progress.watched, progress.awarded) == (True, 25)
-    again = await content.record_progress(session, advocate, video, percent=100)
+    progress = await play(session, advocate, video, duration=60, start=10, end=20)
+    assert progress.percent == 50  # seen twice counts once
+    progress = await play(session, advocate, video, duration=60, start=30, end=54)
+    assert (progress.percent, progress.watched, progress.awarded) == (90, True, 25)
+    again = await play(session, advocate, video, duration=60)
     assert (again.watched, again.awarded, again.percent) == (True, 0, 100)
     assert (await points.balance_of(session, advocate)).current == 25
+
+
+async def test_seeking_to_the_end_of_a_video_earns_nothing(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    marketer = await make_marketer(session)
+    advocate = await make_advocate(session)
+    video = await make_asset(
+        session, storage, actor=marketer, data=samples.training_video(), filename="intro.webm"
+    )
+    # Played a second, then dragged to the end and played the last second.
+    await play(session, advocate, video, duration=600, end=1)
+    progress = await play(session, advocate, video, duration=600, start=599)
+    assert (progress.percent, progress.watched, progress.awarded) == (0, False, 0)
+    # A player claiming the whole video in one heartbeat gets what the clock allows.
+    with clock.shifted(timedelta(minutes=5)):
+        await content.record_heartbeat(session, advocate, video, start=0, end=0, duration=600)
+    with clock.shifted(timedelta(minutes=5, seconds=10)):
+        claimed = await content.record_heartbeat(
+            session, advocate, video, start=0, end=600, duration=600
+        )
+    assert (claimed.percent, claimed.watched) == (3, False)  # 21 s: 10 s at double speed, +1
+    # ...and a shorter duration claimed later changes nothing: the first one stands.
+    shorter = await content.record_heartbeat(session, advocate, video, start=0, end=0, duration=20)
+    assert (shorter.percent, shorter.watched) == (3, False)
+    assert (await points.balance_of(session, advocate)).current == 0
 
 
 async def test_zero_points_assets_count_but_award_nothing(
@@ -318,8 +347,8 @@ async def test_stats_count_downloads_people_and_completions(
     )
     for person in (ada, ada, bob):
         await content.record_download(session, person, doc)
-    await content.record_progress(session, ada, video, percent=95)
-    await content.record_progress(session, bob, video, percent=40)
+    await play(session, ada, video, duration=samples.VIDEO_SECONDS)
+    await play(session, bob, video, duration=10, end=4)
     stats = {s.asset.id: s for s in await content.asset_stats(session, [doc, video])}
     assert (stats[doc.id].downloads, stats[doc.id].unique_users) == (3, 2)
     assert (stats[video.id].unique_users, stats[video.id].watch_completions) == (2, 1)

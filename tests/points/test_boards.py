@@ -99,3 +99,21 @@ async def test_rank_skips_staff_and_inactive_people_ahead(session: AsyncSession)
     for period in (Period.WEEK, Period.MONTH, Period.ALL_TIME):
         assert await points.rank_of(session, me, period=period) == (2, 100)
         assert await points.rank_of(session, me, period=period, exclude_staff=False) == (3, 100)
+
+
+async def test_an_advocate_hidden_from_boards_shows_as_an_advocate_and_still_counts(
+    session: AsyncSession,
+) -> None:
+    shy = await make_advocate(session, name="Shy Person", company="Initech")
+    shy.hide_from_boards = True
+    other = await make_advocate(session, name="Other")
+    await _earn(session, shy, 500, "s")
+    await _earn(session, other, 300, "o")
+    board = await points.leaderboard(session, period=Period.ALL_TIME, viewer=other)
+    assert [(r.rank, r.name, r.company, r.points) for r in board.rows] == [
+        (1, "An advocate", "", 500),
+        (2, "Other", "", 300),
+    ]
+    assert board.viewer_row.rank == 2  # still counted ahead of the viewer
+    own = await points.leaderboard(session, period=Period.ALL_TIME, viewer=shy)
+    assert own.rows[0].name == "Shy Person"  # people see themselves

@@ -217,7 +217,9 @@ async def test_a_move_writes_an_audit_row_tells_the_advocate_and_queues_an_email
     assert f"{BASE}/referrals/{referral.id}" in email.text_body
 
 
-async def test_a_won_referral_reaches_the_community_feed_once(session: AsyncSession) -> None:
+async def test_a_won_referral_reaches_the_community_feed_once_without_naming_the_customer(
+    session: AsyncSession,
+) -> None:
     ada = await make_advocate(session)
     rep = await make_sales(session)
     referral = await make_referral(session, ada, company="Navy Labs")
@@ -230,7 +232,11 @@ async def test_a_won_referral_reaches_the_community_feed_once(session: AsyncSess
         )
     )
     assert len(items) == 1
-    assert "Navy Labs" in items[0].text
+    assert items[0].text == "referred a new customer, and they signed"
+    viewer = await make_advocate(session, name="Bea")
+    shown = " ".join(entry.text for entry in await points.community_feed(session, viewer=viewer))
+    assert "Navy Labs" not in shown
+    assert "Grace Hopper" not in shown
 
 
 async def test_the_first_referral_and_the_first_won_referral_earn_their_badges_once(

@@ -123,11 +123,13 @@ async def update_profile(
     company: str,
     job_title: str,
     show_in_feed: bool,
+    hide_from_boards: bool,
 ) -> User:
     user.display_name = display_name.strip()
     user.company = company.strip()
     user.job_title = job_title.strip()
     user.show_in_feed = show_in_feed
+    user.hide_from_boards = hide_from_boards
     await session.flush()
     return user
 

@@ -16,16 +16,15 @@ from portal.content.service.usage import (
     Card,
     Library,
     SharePage,
-    WatchProgress,
     access_asset,
     can_share,
     card_for,
     library,
     record_download,
-    record_progress,
     share_page,
     use_of,
 )
+from portal.content.service.watching import MAX_DURATION, WatchProgress, record_heartbeat
 from portal.content.values import AssetInput
 from portal.files.uploads import (
     ALLOWED,
@@ -40,6 +39,7 @@ from portal.files.uploads import (
 
 __all__ = [
     "ALLOWED",
+    "MAX_DURATION",
     "AssetInput",
     "AssetStats",
     "Card",
@@ -64,7 +64,7 @@ __all__ = [
     "library",
     "list_assets_for_staff",
     "record_download",
-    "record_progress",
+    "record_heartbeat",
     "save_upload",
     "set_published",
     "share_page",

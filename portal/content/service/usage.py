@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import events
 from portal.clock import utcnow
-from portal.content.models import WATCHED_PERCENT, Asset, AssetGroup, AssetKind, AssetTag, AssetUse
+from portal.content.models import Asset, AssetGroup, AssetKind, AssetTag, AssetUse
 from portal.errors import NotFound
 from portal.people import service as people
 from portal.people.models import Role, User
@@ -165,7 +165,7 @@ def _insert_use(session: AsyncSession, **values: object) -> PgInsert | SqliteIns
     return insert(AssetUse).values(**values)
 
 
-async def _touch_use(session: AsyncSession, viewer: User, asset: Asset, *, downloads: int) -> None:
+async def touch_use(session: AsyncSession, viewer: User, asset: Asset, *, downloads: int) -> None:
     """The person's use row, made on first use; both engines' ON CONFLICT makes a double click
     one row."""
     statement = _insert_use(
@@ -179,7 +179,7 @@ async def _touch_use(session: AsyncSession, viewer: User, asset: Asset, *, downl
     )
 
 
-async def _award_once(session: AsyncSession, viewer: User, asset: Asset, reason: str) -> int:
+async def award_once(session: AsyncSession, viewer: User, asset: Asset, reason: str) -> int:
     """Points for the first use, once: the conditional update lets one request through, and
     the ledger key makes even a second one a replay."""
     if asset.points <= 0:
@@ -212,67 +212,17 @@ async def record_download(session: AsyncSession, viewer: User, asset: Asset) -> 
     """A download, an image opened or a link followed: counted every time; the first one
     earns the asset's points. Returns the points awarded now (0 after the first time).
     Videos earn their points by being watched, not fetched."""
-    await _touch_use(session, viewer, asset, downloads=1)
+    await touch_use(session, viewer, asset, downloads=1)
     if asset.kind is AssetKind.VIDEO:
         return 0
     verb = {AssetKind.LINK: "Opened", AssetKind.IMAGE: "Opened"}.get(asset.kind, "Downloaded")
-    awarded = await _award_once(session, viewer, asset, verb)
+    awarded = await award_once(session, viewer, asset, verb)
     if awarded:
         await points.award_rule_badge(session, viewer, BadgeRule.FIRST_DOWNLOAD)
     await events.publish(
         session, events.AssetUsed(user_id=viewer.id, asset_id=asset.id, watched=False)
     )
     return awarded
-
-
-@dataclass(frozen=True)
-class WatchProgress:
-    percent: int
-    watched: bool
-    awarded: int  # points awarded by this report (0 when nothing new)
-
-
-async def record_progress(
-    session: AsyncSession, viewer: User, asset: Asset, *, percent: int
-) -> WatchProgress:
-    """A progress beacon from the player: the furthest point is kept; at 90 % the video
-    counts as watched and earns its points once."""
-    if asset.kind is not AssetKind.VIDEO:
-        raise NotFound()
-    percent = max(0, min(100, percent))
-    await _touch_use(session, viewer, asset, downloads=0)
-    await session.execute(
-        update(AssetUse)
-        .where(
-            AssetUse.asset_id == asset.id,
-            AssetUse.user_id == viewer.id,
-            AssetUse.watched_percent < percent,
-        )
-        .values(watched_percent=percent)
-        .execution_options(synchronize_session=False)
-    )
-    awarded = 0
-    if percent >= WATCHED_PERCENT:
-        await session.execute(
-            update(AssetUse)
-            .where(
-                AssetUse.asset_id == asset.id,
-                AssetUse.user_id == viewer.id,
-                AssetUse.watched_at.is_(None),
-            )
-            .values(watched_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        awarded = await _award_once(session, viewer, asset, "Watched")
-        await events.publish(
-            session, events.AssetUsed(user_id=viewer.id, asset_id=asset.id, watched=True)
-        )
-    use = await session.get(AssetUse, (asset.id, viewer.id), populate_existing=True)
-    if use is None:  # deleted meanwhile, with its asset
-        raise NotFound()
-    return WatchProgress(
-        percent=use.watched_percent, watched=use.watched_at is not None, awarded=awarded
-    )
 
 
 @dataclass(frozen=True)

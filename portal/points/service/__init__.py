@@ -9,6 +9,7 @@ from portal.points.service.badges import (
     list_badges,
 )
 from portal.points.service.boards import Board, BoardRow, leaderboard, rank_of
+from portal.points.service.earned import Earned, earned_by
 from portal.points.service.ledger import (
     IdempotencyConflict,
     InsufficientPoints,
@@ -41,6 +42,7 @@ __all__ = [
     "AccountSummary",
     "Board",
     "BoardRow",
+    "Earned",
     "IdempotencyConflict",
     "InsufficientPoints",
     "InvalidLevel",
@@ -61,6 +63,7 @@ __all__ = [
     "create_badge",
     "create_level",
     "delete_level",
+    "earned_by",
     "history",
     "leaderboard",
     "level_progress",

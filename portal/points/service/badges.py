@@ -14,6 +14,7 @@ from portal.errors import NotFound
 from portal.notifications import service as notifications
 from portal.people.models import User, UserStatus
 from portal.points.models import Badge, BadgeRule, FeedItem, FeedKind, UserBadge
+from portal.points.service.earned import note_badge
 from portal.points.service.feed import add_feed_item
 
 
@@ -47,6 +48,7 @@ async def award_badge(
     )
     session.add(awarded)
     await session.flush()
+    note_badge(session, user.id, badge.name)
     if not announce:
         return awarded
     await notifications.notify(

@@ -13,6 +13,7 @@ from portal.points.models import Balance, Period, PeriodTotal
 from portal.points.service.ledger import period_start
 
 AnySelect = Select[*tuple[Any, ...]]
+HIDDEN_NAME = "An advocate"  # who someone is on a board when they hide from boards
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ async def leaderboard(
     scores = _scores(period)
     points, user_id = scores.points, scores.user_id
     query = _scoped(
-        select(user_id, User.display_name, User.company, points).where(
+        select(user_id, User.display_name, User.company, User.hide_from_boards, points).where(
             points > 0, *scores.conditions
         ),
         user_id,
@@ -97,11 +98,13 @@ async def leaderboard(
     rows = []
     rank = 0
     previous: int | None = None
-    for position, (uid, name, company, score) in enumerate(
+    for position, (uid, name, company, hidden, score) in enumerate(
         await session.execute(query.order_by(points.desc(), user_id).limit(limit)), start=1
     ):
         if score != previous:
             rank, previous = position, score
+        if hidden and (viewer is None or uid != viewer.id):
+            name, company = HIDDEN_NAME, ""
         rows.append(BoardRow(rank, uid, name, company, score))
     viewer_row = None
     if viewer is not None:

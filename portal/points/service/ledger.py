@@ -18,6 +18,7 @@ from portal.errors import Conflict, PortalError
 from portal.notifications import service as notifications
 from portal.people.models import User
 from portal.points.models import Balance, EntryKind, LedgerEntry, Level, Period, PeriodTotal
+from portal.points.service.earned import note_points
 from portal.points.service.levels import record_levels_reached
 
 
@@ -283,6 +284,8 @@ async def _post(
         return _replayed(earlier, user, kind, delta)
     if lifetime_delta:
         await _add_to_period_totals(session, user.id, lifetime_delta, now)
+    if lifetime_delta > 0:
+        note_points(session, user.id, lifetime_delta)
     if levels_crossed:
         await record_levels_reached(session, user, lifetime, previous=lifetime - lifetime_delta)
     return entry

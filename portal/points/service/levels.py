@@ -10,6 +10,7 @@ from portal.notifications import service as notifications
 from portal.people.models import User
 from portal.points.models import BadgeRule, FeedKind, Level, LevelReached
 from portal.points.service.badges import award_rule_badge
+from portal.points.service.earned import note_level
 from portal.points.service.feed import add_feed_item
 
 
@@ -70,6 +71,7 @@ async def record_levels_reached(
     for level in new_levels:
         session.add(LevelReached(user_id=user.id, level_id=level.id))
         await session.flush()
+        note_level(session, user.id, level.name)
         await notifications.notify(
             session,
             user_id=user.id,

@@ -269,7 +269,7 @@ async def move_referral(
             session,
             user=referral.referrer,
             kind=FeedKind.REFERRAL_WON,
-            text=f"referred {referral.prospect_company or 'a new customer'}, and they signed",
+            text="referred a new customer, and they signed",  # never whom: that is private
             event_key=f"referral:{referral.id}:won",
         )
         # The won notification and feed item already tell the news.

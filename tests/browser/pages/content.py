@@ -61,3 +61,15 @@ class AssetPage(Layout):
         """Plays the video muted (autoplay rules allow that without a click)."""
         await expect(self.video).to_be_visible()
         await self.video.evaluate("video => { video.muted = true; return video.play(); }")
+
+    async def skip_to_the_end(self) -> None:
+        """Starts the video, then drags the playhead near its end and lets it finish."""
+        await expect(self.video).to_be_visible()
+        await self.video.evaluate(
+            """async video => {
+                video.muted = true;
+                await video.play();
+                video.currentTime = 1.8;
+                await new Promise(resolve => video.addEventListener("ended", resolve));
+            }"""
+        )
