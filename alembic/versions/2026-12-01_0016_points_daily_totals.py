@@ -4,7 +4,7 @@ the ledger
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2026-12-02 22:00:00
+Create Date: 2026-12-01 22:00:00
 """
 
 from collections.abc import Sequence
