@@ -161,7 +161,7 @@ def _ledger(
 
 
 def _daily(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The daily totals and earned days that `points.service.totals.record` keeps."""
+    """The daily totals and earned days that `points.service.totals.record_totals` keeps."""
     moved: dict[tuple[date, str, int], list[int]] = defaultdict(lambda: [0, 0])
     earned = set()
     for row in rows:

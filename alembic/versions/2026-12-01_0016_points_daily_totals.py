@@ -18,7 +18,7 @@ down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SHARDS = 8  # portal.points.models.DAILY_SHARDS when this migration was written
+SHARDS = 64  # portal.points.models.DAILY_SHARDS when this migration was written
 
 
 def upgrade() -> None:

@@ -104,7 +104,7 @@ class DailyTotal(Base):
     removed: Mapped[int] = mapped_column(default=0)
 
 
-DAILY_SHARDS = 8
+DAILY_SHARDS = 64
 
 
 class EarnedDay(Base):

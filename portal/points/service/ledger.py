@@ -1,5 +1,5 @@
 """The ledger: award, spend, refund and adjust all go through `_post`, the only code that
-writes `points_ledger` and `points_balances`, and the totals beside them (`totals.record`)."""
+writes `points_ledger` and `points_balances`, and the totals beside them (`record_totals`)."""
 
 from dataclasses import dataclass
 from functools import cache
@@ -17,8 +17,8 @@ from portal.errors import Conflict, PortalError
 from portal.notifications import service as notifications
 from portal.people.models import User
 from portal.points.models import Balance, EntryKind, LedgerEntry, Level
-from portal.points.service import totals
 from portal.points.service.levels import record_levels_reached
+from portal.points.service.totals import record_totals
 
 
 class InsufficientPoints(Conflict):
@@ -294,7 +294,7 @@ async def _post(
         if earlier is None:
             raise RuntimeError(f"ledger key {key} conflicted but cannot be read")
         return _replayed(earlier, user, kind, delta)
-    await totals.record(
+    await record_totals(
         connection,
         user_id=user.id,
         kind=kind,

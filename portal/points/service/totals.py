@@ -1,6 +1,6 @@
 """The totals kept beside the ledger, in the same transaction as the row they count: points
 earned per person per week and month (the boards), and points moved per day by kind and source
-with the days each person earned (the reports). Only `ledger._post` calls `record`."""
+with the days each person earned (the reports). Only `ledger._post` calls `record_totals`."""
 
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -56,7 +56,7 @@ def _earned_day(dialect: str) -> Any:
     return _insert_for(dialect)(EarnedDay).on_conflict_do_nothing()
 
 
-async def record(
+async def record_totals(
     connection: AsyncConnection,
     *,
     user_id: int,
