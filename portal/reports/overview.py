@@ -1,8 +1,9 @@
 """The overview: every figure for a period and for the period before it, and the outstanding
 points. Points come from the daily totals the ledger keeps (`points_daily_totals`,
 `points_earned_days`); only a group, which the totals know nothing of, reads its members' ledger
-rows. Activity counts everyone when no group is chosen (only an advocate earns, completes,
-refers or uses content); people counts (total, new, active) are of advocates."""
+rows. With no group chosen, activity (earned, completed, referred, used content) and points are
+everyone's, staff included if they take part, so no query joins the 100 000 advocates; the
+counts of people (total, new, activation, active) are of advocates."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
