@@ -2,7 +2,8 @@
 
 This is the one bulk loader that writes ledger rows without `points.service`: a million rows
 through the service would take an hour. It writes exactly what the service would have written
-(balance_after per row, balances == SUM(delta), week and month totals), and the benchmark runs
+(balance_after per row, balances == SUM(delta), week and month totals, daily totals and
+earned days), and the benchmark runs
 `reconcile_balances` to prove it."""
 
 import random
@@ -18,8 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from portal.auth.service.passwords import hash_password
 from portal.clock import utcnow
 from portal.people.models import Group, GroupMember, Role, User, UserRole, UserStatus
-from portal.points.models import Balance, EntryKind, LedgerEntry, Period, PeriodTotal
-from portal.points.service.ledger import period_start
+from portal.points.models import (
+    DAILY_SHARDS,
+    Balance,
+    DailyTotal,
+    EarnedDay,
+    EntryKind,
+    LedgerEntry,
+    Period,
+    PeriodTotal,
+)
+from portal.points.service.totals import period_start
 
 BENCH_DOMAIN = "bench.example"
 GROUP_SIZES = {
@@ -61,6 +71,9 @@ async def seed(
     await _load(connection, LedgerEntry.__table__, rows, progress)
     await _load(connection, Balance.__table__, balances, progress)
     await _load(connection, PeriodTotal.__table__, totals, progress)
+    daily, earned_days = _daily(rows)
+    await _load(connection, DailyTotal.__table__, daily, progress)
+    await _load(connection, EarnedDay.__table__, earned_days, progress)
     await _groups(connection, user_ids, rng, progress)
     if connection.dialect.name == "postgresql":  # ids were given explicitly: move the sequence on
         await connection.execute(
@@ -99,6 +112,7 @@ def _ledger(
     current: dict[int, int] = defaultdict(int)
     lifetime: dict[int, int] = defaultdict(int)
     last_earned: dict[int, datetime] = {}
+    first_earned: dict[int, datetime] = {}
     earned: dict[tuple[Period, date, int], int] = defaultdict(int)
     rows = []
     for n, moment in enumerate(moments):
@@ -111,6 +125,7 @@ def _ledger(
         if kind == EntryKind.AWARD:
             lifetime[uid] += delta
             last_earned[uid] = moment
+            first_earned.setdefault(uid, moment)
             for period in (Period.WEEK, Period.MONTH):
                 earned[(period, period_start(period, moment), uid)] += delta
         rows.append(
@@ -134,6 +149,7 @@ def _ledger(
             "current": current[uid],
             "lifetime": lifetime[uid],
             "last_earned_at": last_earned.get(uid),
+            "first_earned_at": first_earned.get(uid),
         }
         for uid in user_ids
     ]
@@ -142,6 +158,23 @@ def _ledger(
         for (period, start, uid), points in earned.items()
     ]
     return rows, balances, totals
+
+
+def _daily(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The daily totals and earned days that `points.service.totals.record_totals` keeps."""
+    moved: dict[tuple[date, str, int], list[int]] = defaultdict(lambda: [0, 0])
+    earned = set()
+    for row in rows:
+        day = row["created_at"].date()
+        sums = moved[(day, row["kind"], row["user_id"] % DAILY_SHARDS)]
+        sums[0 if row["delta"] > 0 else 1] += row["delta"]
+        if row["kind"] == EntryKind.AWARD.value:
+            earned.add((day, row["user_id"]))
+    daily = [
+        {"day": day, "kind": kind, "source_type": "", "shard": shard, "added": a, "removed": r}
+        for (day, kind, shard), (a, r) in moved.items()
+    ]
+    return daily, [{"day": day, "user_id": uid} for day, uid in earned]
 
 
 async def _groups(

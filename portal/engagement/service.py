@@ -27,7 +27,7 @@ from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
 from portal.people.models import GroupMember, Role, User, UserRole, UserStatus
 from portal.points.models import Balance, Period, PeriodTotal
-from portal.points.service.ledger import period_start
+from portal.points.service.totals import period_start
 from portal.program import service as program
 from portal.rewards.models import Reward
 

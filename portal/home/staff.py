@@ -14,7 +14,7 @@ from portal.challenges.models import Submission, SubmissionStatus
 from portal.outbox.models import EmailStatus, OutboxEmail
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.points.models import EntryKind, LedgerEntry, Period, PeriodTotal
-from portal.points.service.ledger import period_start
+from portal.points.service.totals import period_start
 from portal.referrals import service as referrals
 from portal.referrals.models import Referral, ReferralEvent, Stage
 from portal.rewards import service as rewards

@@ -68,6 +68,8 @@ class Balance(Base):
     # When the person last earned points: what re-engagement nudges go by. Set by the same
     # UPDATE that moves the balance, so it costs the award path nothing.
     last_earned_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When the person was first awarded points: what a report's activation goes by.
+    first_earned_at: Mapped[datetime | None]
 
 
 class PeriodTotal(Base):
@@ -83,6 +85,39 @@ class PeriodTotal(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     points: Mapped[int] = mapped_column(default=0)
+
+
+class DailyTotal(Base):
+    """Points moved per UTC day, kind and source, kept in the ledger transaction so reports
+    read a few thousand rows instead of the ledger. `added` sums the positive deltas and
+    `removed` the negative ones (an adjustment can be either). `source_type` is the ledger
+    row's, "" for none. `shard` (the user's id modulo DAILY_SHARDS) spreads the rows of one
+    day, so concurrent awards to different people seldom wait on the same row's lock."""
+
+    __tablename__ = "points_daily_totals"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[EntryKind] = mapped_column(String(10), primary_key=True)
+    source_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True)
+    added: Mapped[int] = mapped_column(default=0)
+    removed: Mapped[int] = mapped_column(default=0)
+
+
+DAILY_SHARDS = 64
+
+
+class EarnedDay(Base):
+    """A UTC day on which a person was awarded points: one row per person and day, written by
+    the award, so reports count the people who earned in any period without the ledger."""
+
+    __tablename__ = "points_earned_days"
+    __table_args__ = (Index("ix_points_earned_days_user_id_day", "user_id", "day"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Level(Base):

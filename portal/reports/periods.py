@@ -4,6 +4,7 @@ number of days, ending where this one starts). Days are UTC days: people have no
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
@@ -89,6 +90,16 @@ class Choice:
     span: Span
     period: Period
     group_id: int | None
+
+    @property
+    def query(self) -> str:
+        """The query string that asks for this again (report links and CSV downloads)."""
+        params = {"span": self.span.value}
+        if self.span is Span.CUSTOM:
+            params |= {"from": str(self.period.first), "to": str(self.period.last)}
+        if self.group_id is not None:
+            params["group"] = str(self.group_id)
+        return urlencode(params)
 
 
 def parse(params: QueryParams, *, today: date) -> tuple[FormState, Choice]:

@@ -1,12 +1,16 @@
-"""Random sequences of movements keep the ledger and the balances in step."""
+"""Random sequences of movements keep the ledger, the balances and the daily totals in step."""
+
+from collections import defaultdict
+from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import clock
 from portal.points import service as points
-from portal.points.models import LedgerEntry
+from portal.points.models import DAILY_SHARDS, DailyTotal, EarnedDay, LedgerEntry
 from tests.factories import make_advocate, make_marketer
 
 operations = st.lists(
@@ -14,6 +18,7 @@ operations = st.lists(
         st.sampled_from(["award", "spend", "refund", "adjust", "replay"]),
         st.integers(min_value=-500, max_value=500).filter(bool),
         st.booleans(),
+        st.integers(min_value=0, max_value=3),  # days ago, so the totals span several days
     ),
     min_size=1,
     max_size=25,
@@ -30,37 +35,38 @@ async def test_balances_always_equal_the_sum_of_the_ledger(session: AsyncSession
     advocate = await make_advocate(session)
     marketer = await make_marketer(session)
     last_key = None
-    for n, (operation, amount, counts) in enumerate(steps):
+    for n, (operation, amount, counts, days_ago) in enumerate(steps):
         key = f"h:{advocate.id}:{n}"
         try:
-            if operation == "award":
-                await points.award(session, advocate, points=abs(amount), reason="r", key=key)
-            elif operation == "spend":
-                await points.spend(session, advocate, points=abs(amount), reason="r", key=key)
-            elif operation == "refund":
-                await points.refund(session, advocate, points=abs(amount), reason="r", key=key)
-            elif operation == "adjust":
-                await points.adjust(
-                    session,
-                    advocate,
-                    points=amount,
-                    reason="r",
-                    key=key,
-                    actor=marketer,
-                    counts_toward_lifetime=counts,
-                )
-            elif last_key is not None:
-                earlier = await session.scalar(
-                    select(LedgerEntry).where(LedgerEntry.idempotency_key == last_key)
-                )
-                replay = (
-                    await points.award(
-                        session, advocate, points=earlier.delta, reason="r", key=last_key
+            with clock.shifted(-timedelta(days=days_ago)):
+                if operation == "award":
+                    await points.award(session, advocate, points=abs(amount), reason="r", key=key)
+                elif operation == "spend":
+                    await points.spend(session, advocate, points=abs(amount), reason="r", key=key)
+                elif operation == "refund":
+                    await points.refund(session, advocate, points=abs(amount), reason="r", key=key)
+                elif operation == "adjust":
+                    await points.adjust(
+                        session,
+                        advocate,
+                        points=amount,
+                        reason="r",
+                        key=key,
+                        actor=marketer,
+                        counts_toward_lifetime=counts,
                     )
-                    if earlier.kind == "award"
-                    else earlier
-                )
-                assert replay.id == earlier.id
+                elif last_key is not None:
+                    earlier = await session.scalar(
+                        select(LedgerEntry).where(LedgerEntry.idempotency_key == last_key)
+                    )
+                    replay = (
+                        await points.award(
+                            session, advocate, points=earlier.delta, reason="r", key=last_key
+                        )
+                        if earlier.kind == "award"
+                        else earlier
+                    )
+                    assert replay.id == earlier.id
         except points.InsufficientPoints:
             pass
         else:
@@ -84,3 +90,26 @@ async def test_balances_always_equal_the_sum_of_the_ledger(session: AsyncSession
         newest = await points.history(session, advocate, limit=1)
         if newest:
             assert newest[0].balance_after == balance.current
+    assert await _daily_totals(session) == await _daily_totals_from_the_ledger(session)
+
+
+async def _daily_totals(session: AsyncSession) -> tuple[dict, set]:
+    moved = {
+        (row.day, row.kind, row.source_type, row.shard): (row.added, row.removed)
+        for row in await session.scalars(select(DailyTotal))
+    }
+    earned = {(row.day, row.user_id) for row in await session.scalars(select(EarnedDay))}
+    return moved, earned
+
+
+async def _daily_totals_from_the_ledger(session: AsyncSession) -> tuple[dict, set]:
+    """What the totals must hold: the whole ledger (every example so far), summed in Python."""
+    moved: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    earned = set()
+    for entry in await session.scalars(select(LedgerEntry)):
+        day = entry.created_at.date()
+        sums = moved[(day, entry.kind, entry.source_type or "", entry.user_id % DAILY_SHARDS)]
+        sums[0 if entry.delta > 0 else 1] += entry.delta
+        if entry.kind == "award":
+            earned.add((day, entry.user_id))
+    return {key: tuple(sums) for key, sums in moved.items()}, earned

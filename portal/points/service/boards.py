@@ -10,7 +10,7 @@ from sqlalchemy.orm import QueryableAttribute
 from portal.clock import utcnow
 from portal.people.models import STAFF_ROLES, GroupMember, User, UserRole, UserStatus
 from portal.points.models import Balance, Period, PeriodTotal
-from portal.points.service.ledger import period_start
+from portal.points.service.totals import period_start
 
 AnySelect = Select[*tuple[Any, ...]]
 HIDDEN_NAME = "An advocate"  # who someone is on a board when they hide from boards

@@ -1,12 +1,11 @@
 """The ledger: award, spend, refund and adjust all go through `_post`, the only code that
-writes `points_ledger`, `points_balances` and `points_period_totals`."""
+writes `points_ledger` and `points_balances`, and the totals beside them (`record_totals`)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import Boolean, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,9 +16,10 @@ from portal.db import UTCDateTime
 from portal.errors import Conflict, PortalError
 from portal.notifications import service as notifications
 from portal.people.models import User
-from portal.points.models import Balance, EntryKind, LedgerEntry, Level, Period, PeriodTotal
+from portal.points.models import Balance, EntryKind, LedgerEntry, Level
 from portal.points.service.earned import note_points
 from portal.points.service.levels import record_levels_reached
+from portal.points.service.totals import record_totals
 
 
 class InsufficientPoints(Conflict):
@@ -206,6 +206,17 @@ _CHANGE_BALANCE = (
             (bindparam("lifetime_delta_") > 0, bindparam("now_", type_=UTCDateTime())),
             else_=Balance.last_earned_at,
         ),
+        first_earned_at=case(
+            (
+                bindparam("award_", type_=Boolean())
+                & (
+                    Balance.first_earned_at.is_(None)
+                    | (Balance.first_earned_at > bindparam("now_", type_=UTCDateTime()))
+                ),
+                bindparam("now_", type_=UTCDateTime()),
+            ),
+            else_=Balance.first_earned_at,
+        ),
     )
     .returning(Balance.current, Balance.lifetime, _CROSSES_A_LEVEL)
     .execution_options(synchronize_session=False)
@@ -234,11 +245,12 @@ async def _post(
     actor: User | None,
     counts_toward_lifetime: bool,
 ) -> LedgerEntry:
-    """The only code that writes the ledger, the balances and the period totals.
+    """The only code that writes the ledger, the balances and the totals beside them.
 
-    Four statements in the caller's transaction: the conditional balance UPDATE (which also
-    says whether a level threshold was crossed), the ledger INSERT, the week/month totals, and
-    level events only when a threshold was crossed. A replayed key (a retry, a double click, a
+    In the caller's transaction: the conditional balance UPDATE (which also says whether a
+    level threshold was crossed), the ledger INSERT, the day's totals (and for an award the
+    person's earned day and week/month totals), and level events only when a threshold was
+    crossed. A replayed key (a retry, a double click, a
     racing job) inserts nothing: the balance change is undone and the first entry returned."""
     lifetime_delta = delta if counts_toward_lifetime else 0
     now = utcnow()
@@ -247,6 +259,7 @@ async def _post(
         "delta_": delta,
         "lifetime_delta_": lifetime_delta,
         "now_": now,
+        "award_": kind == EntryKind.AWARD,
     }
     # Conditional: guards against overdrawing and serialises writers of this balance.
     row = (await session.execute(_CHANGE_BALANCE, amounts)).one_or_none()
@@ -282,8 +295,15 @@ async def _post(
         if earlier is None:
             raise RuntimeError(f"ledger key {key} conflicted but cannot be read")
         return _replayed(earlier, user, kind, delta)
-    if lifetime_delta:
-        await _add_to_period_totals(session, user.id, lifetime_delta, now)
+    await record_totals(
+        connection,
+        user_id=user.id,
+        kind=kind,
+        delta=delta,
+        lifetime_delta=lifetime_delta,
+        source_type=source.type if source else None,
+        moment=now,
+    )
     if lifetime_delta > 0:
         note_points(session, user.id, lifetime_delta)
     if levels_crossed:
@@ -302,41 +322,6 @@ def _replayed(earlier: LedgerEntry, user: User, kind: EntryKind, delta: int) -> 
             f"to user {earlier.user_id}, now {kind} {delta} to user {user.id}"
         )
     return earlier
-
-
-def period_start(period: Period, moment: datetime) -> date:
-    day = moment.date()
-    if period == Period.WEEK:
-        return day - timedelta(days=day.weekday())
-    return day.replace(day=1)
-
-
-@cache
-def _period_upsert(dialect: str) -> Any:
-    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_for(PeriodTotal)
-    return statement.on_conflict_do_update(
-        index_elements=["period", "period_start", "user_id"],
-        set_={"points": PeriodTotal.points + statement.excluded.points},
-    )
-
-
-async def _add_to_period_totals(
-    session: AsyncSession, user_id: int, points: int, moment: datetime
-) -> None:
-    connection = await session.connection()
-    await connection.execute(
-        _period_upsert(connection.dialect.name),
-        [
-            {
-                "period": period,
-                "period_start": period_start(period, moment),
-                "user_id": user_id,
-                "points": points,
-            }
-            for period in (Period.WEEK, Period.MONTH)
-        ],
-    )
 
 
 async def balance_of(session: AsyncSession, user: User) -> Balances:

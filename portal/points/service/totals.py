@@ -1,0 +1,99 @@
+"""The totals kept beside the ledger, in the same transaction as the row they count: points
+earned per person per week and month (the boards), and points moved per day by kind and source
+with the days each person earned (the reports). Only `ledger._post` calls `record_totals`."""
+
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from portal.points.models import (
+    DAILY_SHARDS,
+    DailyTotal,
+    EarnedDay,
+    EntryKind,
+    Period,
+    PeriodTotal,
+)
+
+
+def period_start(period: Period, moment: datetime) -> date:
+    day = moment.date()
+    if period == Period.WEEK:
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _insert_for(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+@cache
+def _period_upsert(dialect: str) -> Any:
+    statement = _insert_for(dialect)(PeriodTotal)
+    return statement.on_conflict_do_update(
+        index_elements=["period", "period_start", "user_id"],
+        set_={"points": PeriodTotal.points + statement.excluded.points},
+    )
+
+
+@cache
+def _daily_upsert(dialect: str) -> Any:
+    statement = _insert_for(dialect)(DailyTotal)
+    return statement.on_conflict_do_update(
+        index_elements=["day", "kind", "source_type", "shard"],
+        set_={
+            "added": DailyTotal.added + statement.excluded.added,
+            "removed": DailyTotal.removed + statement.excluded.removed,
+        },
+    )
+
+
+@cache
+def _earned_day(dialect: str) -> Any:
+    return _insert_for(dialect)(EarnedDay).on_conflict_do_nothing()
+
+
+async def record_totals(
+    connection: AsyncConnection,
+    *,
+    user_id: int,
+    kind: EntryKind,
+    delta: int,
+    lifetime_delta: int,
+    source_type: str | None,
+    moment: datetime,
+) -> None:
+    """Add one new ledger row to the totals (a replayed key never gets here)."""
+    dialect = connection.dialect.name
+    day = moment.date()
+    await connection.execute(
+        _daily_upsert(dialect),
+        [
+            {
+                "day": day,
+                "kind": kind,
+                "source_type": source_type or "",
+                "shard": user_id % DAILY_SHARDS,
+                "added": max(delta, 0),
+                "removed": min(delta, 0),
+            }
+        ],
+    )
+    if kind == EntryKind.AWARD:
+        await connection.execute(_earned_day(dialect), [{"day": day, "user_id": user_id}])
+    if lifetime_delta:
+        await connection.execute(
+            _period_upsert(dialect),
+            [
+                {
+                    "period": period,
+                    "period_start": period_start(period, moment),
+                    "user_id": user_id,
+                    "points": lifetime_delta,
+                }
+                for period in (Period.WEEK, Period.MONTH)
+            ],
+        )
