@@ -140,7 +140,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         env=env,
         stdin=f"{server.admin_password}\n",
     )
-    with server.log.open("wb") as log:
+    with _running(port, env, server.log):
+        yield server
+
+
+@contextlib.contextmanager
+def _running(port: int, env: dict[str, str], log_path: Path) -> Iterator[None]:
+    """`portal run` on `port` until the block ends."""
+    base_url = env["BASE_URL"]
+    with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 (our own console script, fixed arguments)
             [str(PORTAL), "run", "--port", str(port)],
             env=env,
@@ -150,10 +158,29 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             start_new_session=True,  # its own process group, stopped as a whole
         )
     try:
-        _wait_until_healthy(process, base_url, server.log)
-        yield server
+        _wait_until_healthy(process, base_url, log_path)
+        yield
     finally:
         _stop(process)
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    base_url: str
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """`portal migrate`, `portal seed-demo` and `portal run`: the demo's people and history."""
+    var_dir = tmp_path_factory.mktemp("demo-server")
+    port = free_port()
+    env = _portal_env(var_dir, f"http://127.0.0.1:{port}")
+    server = DemoServer(base_url=env["BASE_URL"], log=var_dir / "portal.log")
+    _portal("migrate", env=env)
+    _portal("seed-demo", env=env)
+    with _running(port, env, server.log):
+        yield server
 
 
 @pytest_asyncio.fixture(scope="session")
