@@ -24,6 +24,7 @@ from portal.jobs import ArqQueue, JobContext
 from portal.outbox.models import EmailStatus, OutboxEmail
 from tests.conftest import MailCatcher, free_port, joined_sessionmaker, unavailable
 from tests.factories import login_as, make_advocate, post_form
+from tests.jobs import run_burst_worker
 
 WAIT = 20.0  # seconds: an upper bound for each condition, never a pause
 
@@ -138,7 +139,7 @@ async def test_pages_work_and_jobs_wait_while_redis_is_down(
             "sessionmaker": joined_sessionmaker(connection),
             "job_queue": ArqQueue(pool),
         }
-        burst = await burst_worker(pool, context)
+        burst = await run_burst_worker(pool, context)
     finally:
         await pool.aclose()
     assert burst.jobs_complete == 4  # two resets, each writing its email and sending it
@@ -154,23 +155,6 @@ async def test_pages_work_and_jobs_wait_while_redis_is_down(
     for email in emails:
         await session.refresh(email)
         assert email.status == EmailStatus.SENT
-
-
-async def burst_worker(pool: Any, context: JobContext) -> Worker:
-    async def on_startup(ctx: JobContext) -> None:
-        ctx.update(context)
-
-    burst = Worker(
-        functions=worker.FUNCTIONS,
-        redis_pool=pool,
-        burst=True,
-        poll_delay=0,
-        max_jobs=1,  # the jobs share the test's one database connection
-        handle_signals=False,
-        on_startup=on_startup,
-    )
-    await burst.main()
-    return burst
 
 
 async def test_a_worker_waits_for_redis_and_carries_on(own_redis: RedisServer) -> None:

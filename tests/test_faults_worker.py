@@ -28,7 +28,8 @@ from portal.outbox import service as outbox
 from portal.outbox.jobs import send_due_emails, send_email
 from portal.outbox.models import EmailStatus, OutboxEmail
 from tests.conftest import REDIS_DB, REDIS_HOST, REDIS_PORT, free_port
-from tests.test_faults_redis import WAIT, burst_worker, wait_for
+from tests.jobs import run_burst_worker
+from tests.test_faults_redis import WAIT, wait_for
 
 SECRET = "test-secret-key-that-is-long-enough-for-signing"
 
@@ -141,7 +142,7 @@ async def test_a_worker_killed_mid_send_leaves_the_email_to_be_sent_once(
     }
     # arq picks the job up again once its in-progress key expires (here: now); one try only.
     await arq_redis.delete(in_progress_key_prefix + f"send_email:{email.id}")
-    await burst_worker(arq_redis, context)
+    await run_burst_worker(arq_redis, context)
     assert await send_due_emails(context) == 0  # the lease still holds
     assert stalling_smtp.accepted == []
 

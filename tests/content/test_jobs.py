@@ -12,7 +12,8 @@ from portal.files.jobs import delete_stored_file
 from portal.files.storage import LocalStorage
 from portal.jobs import ArqQueue, take_pending
 from tests.factories import chunks_of, make_asset, make_marketer
-from tests.outbox.test_jobs import _context, _run_burst_worker
+from tests.jobs import run_burst_worker
+from tests.outbox.test_jobs import _context
 
 
 async def test_a_replaced_file_is_deleted_by_the_worker_after_the_commit(
@@ -42,7 +43,9 @@ async def test_a_replaced_file_is_deleted_by_the_worker_after_the_commit(
     queue = ArqQueue(arq_redis, queue_name=queue_name)
     await queue.send(take_pending(session))
 
-    burst = await _run_burst_worker(arq_redis, queue_name, _context(settings, connection, queue))
+    burst = await run_burst_worker(
+        arq_redis, _context(settings, connection, queue), queue_name=queue_name
+    )
 
     assert burst.jobs_complete == 1
     assert not await storage.exists(old)

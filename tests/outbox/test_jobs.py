@@ -7,17 +7,17 @@ from typing import Any
 
 import aiosmtplib
 import pytest
-from arq.worker import Worker
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from portal import clock, worker
+from portal import clock
 from portal.config import Settings
 from portal.jobs import ArqQueue, JobContext, take_pending
 from portal.outbox import service as outbox
 from portal.outbox.jobs import send_due_emails, send_email
 from portal.outbox.models import EmailStatus, OutboxEmail
 from tests.conftest import MailCatcher, free_port, joined_sessionmaker
+from tests.jobs import run_burst_worker
 
 
 async def _queue_welcome(session: AsyncSession, to: str = "ada@example.com") -> OutboxEmail:
@@ -42,24 +42,6 @@ def _context(settings: Settings, connection: AsyncConnection, queue: Any) -> Job
     }
 
 
-async def _run_burst_worker(arq_redis: Any, queue_name: str, context: JobContext) -> Worker:
-    async def on_startup(ctx: JobContext) -> None:
-        ctx.update(context)
-
-    burst = Worker(
-        functions=worker.FUNCTIONS,
-        redis_pool=arq_redis,
-        queue_name=queue_name,
-        burst=True,
-        poll_delay=0,
-        max_jobs=1,  # the jobs share the test's one database connection
-        handle_signals=False,
-        on_startup=on_startup,
-    )
-    await burst.main()
-    return burst
-
-
 def _parsed(envelope: Any) -> Message:
     return message_from_bytes(envelope.original_content)
 
@@ -78,7 +60,9 @@ async def test_queued_email_is_sent_by_the_worker_after_the_commit(
     queue = ArqQueue(arq_redis, queue_name=queue_name)
     await queue.send(take_pending(session))
 
-    burst = await _run_burst_worker(arq_redis, queue_name, _context(settings, connection, queue))
+    burst = await run_burst_worker(
+        arq_redis, _context(settings, connection, queue), queue_name=queue_name
+    )
     assert burst.jobs_complete == 1
     assert burst.jobs_failed == 0
 
@@ -111,7 +95,7 @@ async def test_a_job_run_twice_sends_the_email_once(
     context = _context(settings, connection, queue)
     await arq_redis.enqueue_job("send_email", email_id=email.id, _queue_name=queue_name)
     await arq_redis.enqueue_job("send_email", email_id=email.id, _queue_name=queue_name)
-    await _run_burst_worker(arq_redis, queue_name, context)
+    await run_burst_worker(arq_redis, context, queue_name=queue_name)
     assert await send_email(context, email.id) is False
     assert await send_due_emails(context) == 0
     assert len(smtp_server.messages) == 1
