@@ -155,3 +155,27 @@ class RedemptionChanged(Event):
     reward_id: int
     user_id: int
     status: str
+
+
+@dataclass(frozen=True)
+class PointsAwarded(Event):
+    """Points reached a person's balance through the ledger (an award, or a positive
+    adjustment); raised once per ledger row, never for a replayed idempotency key."""
+
+    user_id: int
+    entry_id: int
+    points: int
+    reason: str
+    source_type: str | None
+    source_id: int | None
+
+
+@dataclass(frozen=True)
+class AdvocacyEventRecorded(Event):
+    """Another system reported an act of advocacy through the events API (a published review,
+    an attended webinar); `event_type` is the key of a type defined in Manage."""
+
+    recorded_id: int
+    user_id: int
+    event_type: str
+    points: int
