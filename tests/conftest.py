@@ -31,7 +31,10 @@ CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_DSN = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_HOST = os.environ.get("TEST_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("TEST_REDIS_PORT", "6379"))
-REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
+# Under pytest-xdist each worker flushes a Redis database of its own (gw0 the given one, gw1 the
+# one below it, ...); PostgreSQL databases and temporary files are already named per process.
+XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15")) - XDIST_WORKER
 BACKENDS = ["sqlite", "postgresql"]
 
 
