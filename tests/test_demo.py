@@ -201,3 +201,18 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
                 assert row.source_type == "referral", (email, row.reason)  # nothing made up
                 expected = config.points_for(Stage(row.idempotency_key.rsplit(":", 1)[1]))
             assert row.delta == expected, (email, row.reason)
+
+
+async def test_demo_has_one_webhook_endpoint_for_the_local_receiver_with_a_test_event_waiting(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    await seed_session(session, storage=storage)
+    await seed_session(session, storage=storage)
+
+    [endpoint] = await session.scalars(select(WebhookEndpoint))
+    assert endpoint.url == "http://127.0.0.1:8765/webhooks"
+    assert len(endpoint.subscribed) == 10
+    waiting = await session.scalars(select(WebhookDelivery.event_type))
+    assert list(waiting) == ["webhook.test"]  # the history before it sent nothing

@@ -164,3 +164,13 @@ async def get_endpoint(session: AsyncSession, endpoint_id: int) -> WebhookEndpoi
 
 async def list_endpoints(session: AsyncSession) -> list[WebhookEndpoint]:
     return list(await session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
+
+
+async def signing_secrets(session: AsyncSession) -> list[str]:
+    """Every secret that signs now, for a local receiver (`portal webhook-receiver`)."""
+    found: list[str] = []
+    for endpoint in await list_endpoints(session):
+        found.append(endpoint.secret)
+        if overlap_until(endpoint) is not None and endpoint.previous_secret:
+            found.append(endpoint.previous_secret)
+    return found
