@@ -11,6 +11,7 @@ from standardwebhooks.webhooks import Webhook
 
 from portal import clock
 from portal.config import Settings
+from portal.jobs import ArqQueue, take_pending
 from portal.notifications.models import Notification
 from portal.outbox.models import OutboxEmail
 from portal.people.models import User
@@ -22,6 +23,7 @@ from portal.webhooks.receiver import Receiver
 from portal.webhooks.service import deliveries, endpoints
 from tests.conftest import free_port
 from tests.factories import make_admin, make_advocate, make_referral, make_sales
+from tests.jobs import run_burst_worker
 from tests.webhooks.receivers import job_context, serving
 
 REFERRAL_EVENTS = ["referral.created", "referral.stage_changed"]
@@ -256,3 +258,33 @@ async def test_only_enabled_endpoints_subscribed_to_the_event_get_a_delivery(
     await make_referral(session, advocate)
     assert len(await deliveries_of(session, wants)) == (1 if enabled else 0)
     assert await deliveries_of(session, other) == []
+
+
+async def test_the_delivery_job_leaves_after_the_commit_and_an_arq_worker_sends_it(
+    session: AsyncSession,
+    connection: AsyncConnection,
+    settings: Settings,
+    arq_redis: Any,
+    queue_name: str,
+) -> None:
+    admin, advocate = await make_admin(session), await make_advocate(session)
+    port = free_port()
+    endpoint = await add_endpoint(session, admin, port, ["referral.created"])
+    referral = await make_referral(session, advocate)
+    await session.commit()
+    queued = take_pending(session)
+    assert [(job.name, job.kwargs) for job in queued if job.name == "deliver_webhooks"] == [
+        ("deliver_webhooks", {"endpoint_id": endpoint.id})
+    ]
+    queue = ArqQueue(arq_redis, queue_name=queue_name)
+    await queue.send(queued)
+    receiver = Receiver([endpoint.secret])
+    context = job_context(settings, connection)
+    context["job_queue"] = queue
+
+    async with serving(receiver.app(), port):
+        burst = await run_burst_worker(arq_redis, context, queue_name=queue_name)
+
+    assert burst.jobs_failed == 0
+    [message] = receiver.received
+    assert message.payload["data"]["referral"]["id"] == referral.id
