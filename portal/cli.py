@@ -1,4 +1,4 @@
-"""The `portal` command: run, worker, migrate, seed-demo, create-admin."""
+"""The `portal` command: run, worker, migrate, seed-demo, create-admin, webhook-receiver."""
 
 import asyncio
 import getpass
@@ -136,3 +136,44 @@ def seed_bench(advocates: int, ledger: int) -> None:
     except AlreadySeeded as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Seeded {advocates:,} advocates and {ledger:,} ledger rows.")
+
+
+@main.command("webhook-receiver")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True)
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    help="a whsec_ signing secret (repeatable); default: every endpoint's, from the database",
+)
+def webhook_receiver(host: str, port: int, secrets: tuple[str, ...]) -> None:
+    """Receive the portal's webhooks here: check each signature and print each delivery."""
+    import json
+
+    import uvicorn
+
+    from portal.webhooks.receiver import Received, Receiver
+
+    known = list(secrets) or asyncio.run(_endpoint_secrets(Settings()))
+    if not known:
+        raise click.UsageError("No endpoint in the database yet: pass --secret whsec_…")
+
+    def show(delivery: Received) -> None:
+        click.echo(f"✓ signed  {delivery.event_type}  {delivery.message_id}")
+        click.echo("  " + json.dumps(delivery.payload["data"], ensure_ascii=False)[:400])
+
+    click.echo(f"Receiving webhooks on http://{host}:{port}/ ({len(known)} secret(s) accepted)")
+    uvicorn.run(Receiver(known, on_delivery=show).app(), host=host, port=port, log_level="warning")
+
+
+async def _endpoint_secrets(settings: Settings) -> list[str]:
+    from portal.db import create_engine, create_sessionmaker
+    from portal.webhooks.service.endpoints import signing_secrets
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            return await signing_secrets(session)
+    finally:
+        await engine.dispose()

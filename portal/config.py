@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # The reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses
     # or networks, "*" for any); empty: none, the connecting address is the client's.
     forwarded_allow_ips: str = ""
+    # Whether webhooks may call this machine (127.0.0.1, localhost): unset, only outside
+    # production (a laptop's local receiver, the tests). Private networks are never allowed.
+    webhooks_allow_loopback: bool | None = None
 
     @field_validator("base_url")
     @classmethod
@@ -85,6 +88,12 @@ class Settings(BaseSettings):
         elif not self.secret_key.get_secret_value():
             self.secret_key = SecretStr(_laptop_secret(self.var_dir))
         return self
+
+    @property
+    def loopback_webhooks(self) -> bool:
+        if self.webhooks_allow_loopback is None:
+            return self.portal_env != "production"
+        return self.webhooks_allow_loopback
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,6 +17,7 @@ from portal.program import service as program
 from portal.referrals import demo as referrals_demo
 from portal.reports import demo as reports_demo
 from portal.rewards import demo as rewards_demo
+from portal.webhooks import demo as webhooks_demo
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run` on purpose)
 
@@ -136,6 +137,7 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
         ]
     )
     await reports_demo.seed(session, users)
+    await webhooks_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins

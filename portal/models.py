@@ -23,6 +23,7 @@ from portal.points.models import (
 from portal.program.models import ProgramSetting
 from portal.referrals.models import Referral, ReferralClick, ReferralEvent, ReferralNote
 from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
+from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Asset",
@@ -68,4 +69,6 @@ __all__ = [
     "UserBadge",
     "UserRole",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

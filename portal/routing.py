@@ -33,6 +33,7 @@ from portal.referrals import routes as referrals_routes
 from portal.reports import routes as reports_routes
 from portal.rewards import manage_routes as manage_rewards_routes
 from portal.rewards import routes as rewards_routes
+from portal.webhooks import routes as webhooks_routes
 
 
 class RootRoutes(Mount):
@@ -84,6 +85,7 @@ def routes() -> list[BaseRoute]:
         Mount("/unsubscribe", routes=preference_routes.unsubscribe_routes, name="unsubscribe"),
         Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),
         Mount("/manage/referrals", routes=manage_referrals_routes.routes, name="manage_referrals"),
+        Mount("/manage/webhooks", routes=webhooks_routes.routes, name="webhooks"),
         Mount("/referrals", routes=referrals_routes.routes, name="referrals"),
         Mount("/pipeline", routes=pipeline_routes.routes, name="pipeline"),
         *referrals_routes.link_routes,

@@ -5,6 +5,7 @@ installing again replaces, never doubles, the subscriptions."""
 from portal import events
 from portal.challenges import subscribers as challenges
 from portal.referrals.service import landing as referrals
+from portal.webhooks import subscribers as webhooks
 
 
 def install() -> None:
@@ -12,3 +13,12 @@ def install() -> None:
     events.on(events.AssetUsed, challenges.complete_asset_challenges)
     events.on(events.ReferralSubmitted, challenges.complete_refer_challenges)
     events.on(events.ShareLinkVisited, referrals.count_share_page_visit)
+    # Webhooks: each event's deliveries are written in its transaction, sent after the commit.
+    events.on(events.ReferralSubmitted, webhooks.referral_created)
+    events.on(events.ReferralStageChanged, webhooks.referral_stage_changed)
+    events.on(events.SubmissionDecided, webhooks.submission_decided)
+    events.on(events.RedemptionChanged, webhooks.redemption_changed)
+    events.on(events.AdvocateJoined, webhooks.advocate_joined)
+    events.on(events.LevelReached, webhooks.level_reached)
+    events.on(events.PointsAwarded, webhooks.points_awarded)
+    events.on(events.AdvocacyEventRecorded, webhooks.advocacy_event_recorded)

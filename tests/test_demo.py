@@ -201,3 +201,37 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
                 assert row.source_type == "referral", (email, row.reason)  # nothing made up
                 expected = config.points_for(Stage(row.idempotency_key.rsplit(":", 1)[1]))
             assert row.delta == expected, (email, row.reason)
+
+
+async def test_demo_has_crm_history_imported_and_a_webhook_endpoint_for_the_local_receiver(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.points.models import LedgerEntry
+    from portal.referrals.models import Referral
+    from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    await seed_session(session, storage=storage)
+    await seed_session(session, storage=storage)
+
+    [endpoint] = await session.scalars(select(WebhookEndpoint))
+    assert endpoint.url == "http://127.0.0.1:8765/webhooks"
+    assert len(endpoint.subscribed) == 10
+    waiting = await session.scalars(select(WebhookDelivery.event_type))
+    assert list(waiting) == ["webhook.test"]  # the history before it sent nothing
+    imported = await session.execute(
+        select(Referral.external_id, Referral.stage, Referral.id)
+        .where(Referral.source == "import")
+        .order_by(Referral.external_id)
+    )
+    rows = imported.all()
+    assert [(external_id, stage) for external_id, stage, _ in rows] == [
+        ("CRM-0042", "won"),
+        ("CRM-0057", "opportunity"),
+    ]
+    paid = await session.scalar(
+        select(func.count()).where(
+            LedgerEntry.source_type == "referral",
+            LedgerEntry.source_id.in_([referral_id for _, _, referral_id in rows]),
+        )
+    )
+    assert paid == 0  # imported as history

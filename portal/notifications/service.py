@@ -36,7 +36,7 @@ async def tell(
     route: str,
     params: Mapping[str, str | int],
     email_context: dict[str, Any],
-    category: EmailCategory,
+    category: EmailCategory | None,
     email_kind: str | None = None,
 ) -> None:
     """Tells a person in the bell and by email (the email only while they get its category),

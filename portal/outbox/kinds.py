@@ -148,6 +148,18 @@ KINDS = {
             },
         ),
         EmailKind(
+            "webhook_failing",
+            "Webhook endpoint failing",
+            "admins, when an endpoint's delivery gave up",
+            "Webhooks to {url} are failing",
+            {
+                **_PROGRAM,
+                "url": "https://crm.example/hooks/portal",
+                "days": 3,
+                "link": "https://portal.example/manage/webhooks/1",
+            },
+        ),
+        EmailKind(
             "redemption_status",
             "Redemption update",
             "the redeeming advocate",

@@ -1,6 +1,7 @@
 """Demo referrals in every stage, for several advocates, moved by the demo sales rep through the
 real services (so points, events, notifications and emails are all real). A prospect already
-present is skipped, so seeding again adds nothing."""
+present is skipped, so seeding again adds nothing. Two older ones come from the CRM, imported
+as history."""
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -12,6 +13,7 @@ from portal import clock
 from portal.people.models import User
 from portal.referrals import service
 from portal.referrals.models import CloseReason, Referral, Stage
+from portal.referrals.service import importing
 
 # (referrer, prospect name, email, company, job title, note, [(days ago, stage)], close reason)
 REFERRALS: list[
@@ -181,7 +183,30 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
     ingrid = "ingrid.solberg@nordlys.example"
     if ingrid not in existing:
         made.append(clock.At(timedelta(days=5), _note(session, ingrid, rep)))
+    if "rosa.martin@cobalt-labs.example" not in existing:
+        made.append(clock.At(timedelta(days=58), _import_history(session, rep)))
     return made
+
+
+# Referrals the CRM held before the portal: the rep imported them as history (no points).
+CRM_EXPORT = "\n".join(
+    [
+        "Record ID,Contact,Email,Account Name,Deal Stage,Amount,Referred by",
+        'CRM-0042,Rosa Martin,rosa.martin@cobalt-labs.example,Cobalt Labs,won,"36,000",'
+        "priya.raman@northwind.example",
+        "CRM-0057,Kenji Mori,kenji.mori@tsuru.example,Tsuru Logistics,opportunity,,"
+        "hana.sato@kumo.example",
+    ]
+)
+
+
+def _import_history(session: AsyncSession, rep: User) -> Callable[[], Awaitable[object]]:
+    async def import_history() -> None:
+        table = importing.read_table(CRM_EXPORT)
+        rows = await importing.check_rows(session, table, importing.guess_mapping(table.header))
+        await importing.import_rows(session, rows, actor=rep, history=True, only_valid=False)
+
+    return import_history
 
 
 async def _referral(session: AsyncSession, prospect_email: str) -> Referral:

@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from portal.forms import FormState
 from portal.people.access import current_user, staff_of_program
-from portal.referrals import forms, service
+from portal.referrals import forms, import_routes, service
 from portal.referrals.models import PIPELINE
 from portal.web import db, flash, redirect, render
 
@@ -39,4 +39,5 @@ async def save_settings(request: Request) -> Response:
 routes = [
     Route("/", edit_settings, methods=["GET"], name="settings"),
     Route("/", save_settings, methods=["POST"], name="save"),
+    *import_routes.routes,
 ]

@@ -53,6 +53,7 @@ class Source(StrEnum):
     LINK = "link"
     CODE = "code"
     API = "api"
+    IMPORT = "import"  # from a CRM export (Manage → Referrals → Import)
 
 
 class Flag(StrEnum):

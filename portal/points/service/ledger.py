@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import links
+from portal import events, links
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.db import UTCDateTime
@@ -306,6 +306,18 @@ async def _post(
     )
     if lifetime_delta > 0:
         note_points(session, user.id, lifetime_delta)
+    if delta > 0 and kind in (EntryKind.AWARD, EntryKind.ADJUST):
+        await events.publish(
+            session,
+            events.PointsAwarded(
+                user_id=user.id,
+                entry_id=entry.id,
+                points=delta,
+                reason=entry.reason,
+                source_type=entry.source_type,
+                source_id=entry.source_id,
+            ),
+        )
     if levels_crossed:
         await record_levels_reached(session, user, lifetime, previous=lifetime - lifetime_delta)
     return entry

@@ -90,9 +90,11 @@ async def submit_referral(
     note: str = "",
     source: Source = Source.FORM,
     client_key: str | None = None,
+    history: bool = False,
 ) -> Referral:
     """A new referral at `submitted`, paying the submitted points; refuses self-referrals and
-    prospects already referred (also when two submissions race: the unique index decides)."""
+    prospects already referred (also when two submissions race: the unique index decides).
+    A `history` referral (an import of past ones) pays nothing and tells nobody."""
     email = normalize_email(prospect.email)
     await _refuse_self_or_duplicate(session, referrer=referrer, email=email)
     config = await load_settings(session)
@@ -129,7 +131,11 @@ async def submit_referral(
             await session.flush()
     except IntegrityError as error:
         raise DuplicateReferral(email) from error
-    paid = await _pay(session, referral, referrer, [Stage.SUBMITTED], config=config, actor=None)
+    paid = (
+        0
+        if history
+        else await _pay(session, referral, referrer, [Stage.SUBMITTED], config=config, actor=None)
+    )
     session.add(
         ReferralEvent(
             referral_id=referral.id,
@@ -149,14 +155,15 @@ async def submit_referral(
         summary=f"{referrer.email} referred {email} ({source.value})",
         after={"stage": Stage.SUBMITTED.value, "flags": referral.flags},
     )
-    await points.award_rule_badge(session, referrer, BadgeRule.FIRST_REFERRAL)
+    if not history:
+        await points.award_rule_badge(session, referrer, BadgeRule.FIRST_REFERRAL)
     await events.publish(
         session,
         events.ReferralSubmitted(
             referral_id=referral.id, referrer_id=referrer.id, company=referral.prospect_company
         ),
     )
-    if screening.owner is not None:
+    if screening.owner is not None and not history:
         await tell_owner(session, referral, owner=screening.owner)
     await session.flush()
     return referral
@@ -198,10 +205,12 @@ async def move_referral(
     via: str = "portal",
     reason: CloseReason | None = None,
     note: str = "",
+    history: bool = False,
 ) -> ReferralEvent:
     """Moves a referral (loaded with its referrer) to any stage. Reaching a pipeline stage for
     the first time pays it and every stage skipped on the way; moving back pays nothing, and
-    so do `lost` and `rejected`, which need a reason."""
+    so do `lost` and `rejected`, which need a reason. A `history` move (an import of where a
+    referral stood) pays nothing and tells nobody; the stages it passed never pay later."""
     before = Stage(referral.stage)
     reached = Stage(referral.reached_stage)
     if to == before:
@@ -228,6 +237,8 @@ async def move_referral(
             await session.flush()
     except IntegrityError as error:
         raise DuplicateReferral(referral.prospect_email) from error
+    if history:
+        unpaid = []
     paid = await _pay(session, referral, referral.referrer, unpaid, config=config, actor=actor)
     closed_because = reason if to.is_closed else None
     event_note = note.strip()[:500]
@@ -264,6 +275,9 @@ async def move_referral(
             points=paid,
         ),
     )
+    if history:
+        await session.flush()
+        return event
     if to == Stage.WON:
         await add_feed_item(
             session,

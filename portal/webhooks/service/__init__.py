@@ -1,0 +1,1 @@
+"""Webhooks: endpoints (endpoints) and the deliveries of their events (deliveries)."""
