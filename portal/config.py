@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # The reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses
     # or networks, "*" for any); empty: none, the connecting address is the client's.
     forwarded_allow_ips: str = ""
+    # Public forms (the referral landing form, open sign-up) refuse posts sent sooner than
+    # this after their page was served: people take longer, scripts do not. 0 turns it off.
+    public_form_min_seconds: float = Field(default=3, ge=0)
 
     @field_validator("base_url")
     @classmethod
