@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # Whether webhooks may call this machine (127.0.0.1, localhost): unset, only outside
     # production (a laptop's local receiver, the tests). Private networks are never allowed.
     webhooks_allow_loopback: bool | None = None
+    # Public forms (the referral landing form, open sign-up) refuse posts sent sooner than
+    # this after their page was served: people take longer, scripts do not. 0 turns it off.
+    public_form_min_seconds: float = Field(default=3, ge=0)
 
     @field_validator("base_url")
     @classmethod

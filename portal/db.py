@@ -50,6 +50,7 @@ class Base(DeclarativeBase):
 
 READ_ONLY = "portal_read_only"  # an execution option: this transaction only reads
 READING = "reading"  # in session.info: this request only reads (what it writes waits for a job)
+KEEP_ON_CLIENT_ERROR = "keep_on_client_error"  # in session.info: commit even under a 4xx
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -88,6 +89,13 @@ async def begin_reading(session: AsyncSession) -> None:
     `_configure_sqlite`; PostgreSQL needs nothing of the kind)."""
     await session.connection(execution_options={READ_ONLY: True})
     session.info[READING] = True
+
+
+def keep_despite_client_error(session: AsyncSession) -> None:
+    """Commit this request's writes although it answers 4xx: for records of the refusal itself
+    (a throttled attempt must count, or the throttle never holds). Call it only before any
+    other write of the request; a 5xx still rolls everything back."""
+    session.info[KEEP_ON_CLIENT_ERROR] = True
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

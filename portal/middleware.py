@@ -12,6 +12,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal.db import KEEP_ON_CLIENT_ERROR
 from portal.jobs import JobQueue, take_pending
 
 CSRF_FIELD = "csrf_token"
@@ -213,7 +214,8 @@ async def _reject(scope: Scope, receive: Receive, send: Send, status: int, messa
 
 class UnitOfWork:
     """One database session per request. It commits just before the status line goes out, and
-    only for a status below 400; jobs the request queued are sent after the commit."""
+    only for a status below 400 (or a 4xx whose request kept its writes on purpose, see
+    `db.keep_despite_client_error`); jobs the request queued are sent after the commit."""
 
     def __init__(
         self,
@@ -237,7 +239,8 @@ class UnitOfWork:
             async def send_after_commit(message: Message) -> None:
                 nonlocal committed
                 if message["type"] == "http.response.start":
-                    if message["status"] < 400:
+                    status = message["status"]
+                    if status < 400 or (status < 500 and session.info.get(KEEP_ON_CLIENT_ERROR)):
                         await session.commit()
                         committed = True
                     else:

@@ -6,6 +6,7 @@ from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submi
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
 from portal.engagement.models import Nudge
+from portal.guard.models import PublicFormAttempt
 from portal.jobs import CronRun
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
@@ -54,6 +55,7 @@ __all__ = [
     "PasswordReset",
     "PeriodTotal",
     "ProgramSetting",
+    "PublicFormAttempt",
     "RecoveryCode",
     "Redemption",
     "Referral",

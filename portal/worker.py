@@ -13,6 +13,7 @@ from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
 from portal.engagement import jobs as engagement_jobs
 from portal.files import jobs as files_jobs
+from portal.guard import jobs as guard_jobs
 from portal.jobs import ArqQueue, JobContext
 from portal.outbox import jobs as outbox_jobs
 from portal.people import jobs as people_jobs
@@ -38,6 +39,7 @@ CRON_JOBS: list[Any] = [
     *engagement_jobs.CRON_JOBS,
     *files_jobs.CRON_JOBS,
     *webhooks_jobs.CRON_JOBS,
+    *guard_jobs.CRON_JOBS,
 ]
 
 

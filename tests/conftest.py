@@ -174,6 +174,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key="test-secret-key-that-is-long-enough-for-signing",  # type: ignore[arg-type]
         base_url="http://portal.test",
         jobs_inline=True,
+        # Tests post public forms without loading them first; tests/guard turns it back on.
+        public_form_min_seconds=0,
     )
 
 

@@ -165,7 +165,7 @@ async def make_referral(
         session,
         referrer=referrer,
         prospect=referrals.Prospect(
-            name=name, email=email or f"prospect{number}@navylabs.example", company=company
+            name=name, email=email or f"prospect{number}@lab{number}.example", company=company
         ),
         note=note,
     )

@@ -503,7 +503,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ),
     ("files", frozenset({"files"})),
     ("people", frozenset({"people"})),
-    ("platform", frozenset({"audit", "notifications", "outbox", "program"})),
+    ("platform", frozenset({"audit", "guard", "notifications", "outbox", "program"})),
     ("points", frozenset({"points"})),
     ("domains", frozenset({"auth", "challenges", "content", "groups", "referrals", "rewards"})),
     ("readers", frozenset({"engagement", "home", "reports", "webhooks"})),

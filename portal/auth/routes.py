@@ -13,6 +13,8 @@ from portal.errors import PortalError
 from portal.files.storage import iterate_file
 from portal.files.web import file_response, storage
 from portal.forms import FormState
+from portal.guard.models import PublicForm
+from portal.guard.web import guard_fields, screen_post
 from portal.people.access import (
     current_session,
     current_user,
@@ -166,32 +168,45 @@ def _invalid_link(request: Request, error: "service.InvalidLink") -> Response:
 async def signup(request: Request) -> Response:
     if request.state.program.signup_mode == SignupMode.CLOSED:
         raise service.SignupClosed()
-    return render(request, "auth/signup.html", {"form": FormState(), "waiting": False})
+    return _signup_page(request, FormState())
+
+
+def _signup_page(
+    request: Request, state: FormState, *, status_code: int = 200, **shown: bool
+) -> Response:
+    context = {"form": state, "waiting": False, "guard": guard_fields(request), **shown}
+    return render(request, "auth/signup.html", context, status_code=status_code)
 
 
 @public
 async def signup_submit(request: Request) -> Response:
-    state, password = forms.signup_form(await request.form())
+    data = await request.form()
+    state, password = forms.signup_form(data)
+    verdict = await screen_post(request, data, form=PublicForm.SIGNUP)
+    if not verdict.goes_on and not verdict.looks_accepted:
+        state.add_error(None, verdict.message)
+        return _signup_page(request, state, status_code=verdict.status_code)
     if state.ok:
         try:
-            await service.sign_up(
-                db(request),
-                email=state.value("email"),
-                display_name=state.value("display_name"),
-                password=password,
-                company=state.value("company"),
-                job_title=state.value("job_title"),
-            )
+            if not verdict.looks_accepted:
+                await service.sign_up(
+                    db(request),
+                    email=state.value("email"),
+                    display_name=state.value("display_name"),
+                    password=password,
+                    company=state.value("company"),
+                    job_title=state.value("job_title"),
+                )
         except service.WeakPassword as error:
             state.add_error("password", error.message)
+        except service.DisposableEmail as error:
+            state.add_error("email", error.message)
         else:
             # Every address gets the same page, new or known, and an email that explains (the
             # welcome with the sign-in link, or "you already have an account").
-            waiting = request.state.program.signup_mode == SignupMode.APPROVAL
-            return render(
-                request, "auth/signup.html", {"form": state, "waiting": True, "sent": not waiting}
-            )
-    return render(request, "auth/signup.html", {"form": state, "waiting": False}, status_code=422)
+            waiting = service.waits_for_approval(request.state.program, state.value("email"))
+            return _signup_page(request, state, waiting=True, sent=not waiting)
+    return _signup_page(request, state, status_code=422)
 
 
 async def _profile_page(

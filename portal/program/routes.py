@@ -11,7 +11,7 @@ from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.people.reauth import confirmed_recently
 from portal.program import service
-from portal.program.service import SignupMode
+from portal.program.service import DisposableEmails, SignupMode
 from portal.web import db, flash, redirect, render
 
 MAX_POINTS_PER_UNIT = 1_000_000
@@ -28,16 +28,32 @@ async def edit_settings(request: Request) -> Response:
             "leaderboard_excludes_staff": "on" if config.leaderboard_excludes_staff else "",
             "points_per_money_unit": str(config.points_per_money_unit),
             "admins_require_two_factor": "on" if config.admins_require_two_factor else "",
+            "disposable_emails": config.disposable_emails.value,
         }
     )
-    return render(request, "program/settings.html", {"form": state, "modes": list(SignupMode)})
+    return _page(request, state)
+
+
+def _page(request: Request, state: FormState, *, status_code: int = 200) -> Response:
+    return render(
+        request,
+        "program/settings.html",
+        {"form": state, "modes": list(SignupMode), "disposable_choices": list(DisposableEmails)},
+        status_code=status_code,
+    )
 
 
 @requires(Role.ADMIN)
 @confirmed_recently("save the program settings")
 async def save_settings(request: Request) -> Response:
     form = await request.form()
-    state = FormState.of(form, "program_name", "tagline", "signup_mode", "points_per_money_unit")
+    state = FormState.of(
+        form, "program_name", "tagline", "signup_mode", "points_per_money_unit", "disposable_emails"
+    )
+    # Radio buttons always post one choice; a post without it keeps the current one.
+    state.data["disposable_emails"] = (
+        state.value("disposable_emails") or request.state.program.disposable_emails.value
+    )
     for flag in ("leaderboard_excludes_staff", "admins_require_two_factor"):
         state.data[flag] = "on" if form.get(flag) else ""
     state.require("program_name", message="Give the program a name.")
@@ -51,13 +67,10 @@ async def save_settings(request: Request) -> Response:
     )
     if state.value("signup_mode") not in set(SignupMode):
         state.add_error("signup_mode", "Choose how people join.")
+    if state.value("disposable_emails") not in set(DisposableEmails):
+        state.add_error("disposable_emails", "Choose what happens to throw-away addresses.")
     if not state.ok or rate is None:
-        return render(
-            request,
-            "program/settings.html",
-            {"form": state, "modes": list(SignupMode)},
-            status_code=422,
-        )
+        return _page(request, state, status_code=422)
     await service.update(
         db(request),
         actor=current_user(request),
@@ -67,6 +80,7 @@ async def save_settings(request: Request) -> Response:
         leaderboard_excludes_staff=bool(state.value("leaderboard_excludes_staff")),
         points_per_money_unit=rate,
         admins_require_two_factor=bool(state.value("admins_require_two_factor")),
+        disposable_emails=DisposableEmails(state.value("disposable_emails")),
     )
     flash(request, "Settings saved.")
     return redirect(request, "program:settings")

@@ -29,6 +29,20 @@ class SignupMode(StrEnum):
         }[self.value]
 
 
+class DisposableEmails(StrEnum):
+    """What open sign-up and referrals do with throw-away email addresses."""
+
+    FLAG = "flag"
+    REFUSE = "refuse"
+
+    @property
+    def label(self) -> str:
+        return {
+            "flag": "Allow, but look first: sign-ups wait for approval, referrals are flagged",
+            "refuse": "Refuse: the form asks for another address",
+        }[self.value]
+
+
 @dataclass(frozen=True)
 class ProgramConfig:
     program_name: str = "Advocate Portal"
@@ -40,6 +54,7 @@ class ProgramConfig:
     points_per_money_unit: int = 100
     # An admin without two-factor sign-in is held at its setup page after signing in.
     admins_require_two_factor: bool = False
+    disposable_emails: DisposableEmails = DisposableEmails.FLAG
 
 
 async def load(session: AsyncSession) -> ProgramConfig:
@@ -49,6 +64,8 @@ async def load(session: AsyncSession) -> ProgramConfig:
     values: dict[str, Any] = {k: v for k, v in stored.items() if k in known}
     if "signup_mode" in values:
         values["signup_mode"] = SignupMode(values["signup_mode"])
+    if "disposable_emails" in values:
+        values["disposable_emails"] = DisposableEmails(values["disposable_emails"])
     return ProgramConfig(**values)
 
 

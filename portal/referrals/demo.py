@@ -111,6 +111,16 @@ REFERRALS: list[
         None,
     ),
     (
+        "sofia.rossi@vitaverde.example",
+        "Luca Moretti",
+        "luca.moretti@mailinator.com",
+        "",
+        "",
+        "Asked about pricing at a trade fair.",
+        [(2, Stage.SUBMITTED)],
+        None,
+    ),
+    (
         "priya.raman@northwind.example",
         "Hugo Laurent",
         "hugo.laurent@transalpes.example",

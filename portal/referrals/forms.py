@@ -70,7 +70,14 @@ def note_form(form: FormData) -> FormState:
 
 
 def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
-    state = FormState.of(form, *SETTINGS_POINTS, *SETTINGS_TEXT, "stale_after_days")
+    state = FormState.of(
+        form,
+        *SETTINGS_POINTS,
+        *SETTINGS_TEXT,
+        "stale_after_days",
+        "burst_limit",
+        "burst_minutes",
+    )
     values: dict[str, int | str] = {}
     for name in SETTINGS_POINTS:
         points = state.number(
@@ -86,6 +93,25 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
     )
     if days is not None:
         values["stale_after_days"] = days
+    # Left empty, the fraud-check numbers keep their current values.
+    burst = state.number(
+        "burst_limit",
+        minimum=1,
+        maximum=1000,
+        message="Enter a number of referrals from 1 to 1,000.",
+        optional=True,
+    )
+    if burst is not None:
+        values["burst_limit"] = burst
+    minutes = state.number(
+        "burst_minutes",
+        minimum=1,
+        maximum=10_080,
+        message="Enter a number of minutes from 1 to 10,080 (a week).",
+        optional=True,
+    )
+    if minutes is not None:
+        values["burst_minutes"] = minutes
     state.check_length("offer_text", 300)
     for name in ("target_domains", "free_mail_domains", "routing_rules"):
         state.check_length(name, 5000)

@@ -63,6 +63,10 @@ class Flag(StrEnum):
     BURST = "burst"
     SAME_ADDRESS = "same_address"
     OWN_COMPANY = "own_company"
+    DISPOSABLE = "disposable"
+    SHARED_DOMAIN = "shared_domain"
+    SIMILAR_NAME = "similar_name"
+    REFERRER_ADDRESS = "referrer_address"
 
     @property
     def label(self) -> str:
@@ -71,6 +75,10 @@ class Flag(StrEnum):
             "burst": "Many referrals in a short time",
             "same_address": "Many sign-ups from one address",
             "own_company": "Prospect works at the referrer's company",
+            "disposable": "Disposable (throw-away) email address",
+            "shared_domain": "Several prospects at one company from this advocate this week",
+            "similar_name": "Prospect's name is like the referrer's",
+            "referrer_address": "Sent from an address the referrer signs in from",
         }[self.value]
 
 

@@ -8,6 +8,8 @@ from starlette.routing import Route
 from portal import links
 from portal.errors import Conflict
 from portal.forms import FormState
+from portal.guard.models import PublicForm
+from portal.guard.web import guard_fields, screen_post
 from portal.people.access import current_user, public, signed_in, writes
 from portal.people.attribution import remember_referral_code, remembered_referral_code
 from portal.points import service as points
@@ -66,14 +68,14 @@ async def submit_referral(request: Request) -> Response:
             note=state.value("note"),
             source=Source.FORM,
         )
-    except (service.DuplicateReferral, service.SelfReferral) as error:
+    except (service.DuplicateReferral, service.SelfReferral, service.DisposableAddress) as error:
         state.add_error("email", error.message)
         return render(
             request,
             "referrals/new.html",
             {"form": state},
             partial="referrals/_form.html",
-            status_code=409,
+            status_code=422 if isinstance(error, service.DisposableAddress) else 409,
         )
     earned = points.earned_by(db(request), current_user(request))
     flash(request, f"Thank you for referring {referral.prospect_name}! {earned.message}".strip())
@@ -100,6 +102,7 @@ async def landing(request: Request) -> Response:
         "offer": (await service.load_settings(db(request))).offer_text,
         "form": FormState(),
         "done": False,
+        "guard": guard_fields(request),
     }
     response = render(
         request, "referrals/landing.html", context, partial="referrals/_landing_form.html"
@@ -116,13 +119,30 @@ async def landing_submit(request: Request) -> Response:
     remembered = remembered_referral_code(request)
     if remembered and remembered != advocate.referral_code:
         advocate = await service.get_advocate_for_code(session, remembered) or advocate
-    state = forms.prospect_form(await request.form())
+    data = await request.form()
+    state = forms.prospect_form(data)
     context = {
         "advocate": advocate,
         "offer": (await service.load_settings(session)).offer_text,
         "form": state,
         "done": False,
+        "guard": guard_fields(request),
     }
+    verdict = await screen_post(request, data, form=PublicForm.LANDING, subject_id=advocate.id)
+    if verdict.looks_accepted:
+        context["done"] = True
+        return render(
+            request, "referrals/landing.html", context, partial="referrals/_landing_form.html"
+        )
+    if not verdict.goes_on:
+        state.add_error(None, verdict.message)
+        return render(
+            request,
+            "referrals/landing.html",
+            context,
+            partial="referrals/_landing_form.html",
+            status_code=verdict.status_code,
+        )
     if not state.ok:
         return render(
             request,
@@ -139,6 +159,15 @@ async def landing_submit(request: Request) -> Response:
             note=state.value("note"),
             source=Source.LINK,
             client_key=client_key(request),
+        )
+    except service.DisposableAddress as error:
+        state.add_error("email", error.message)
+        return render(
+            request,
+            "referrals/landing.html",
+            context,
+            partial="referrals/_landing_form.html",
+            status_code=error.status_code,
         )
     except Conflict:
         # The same answer for "already referred" and "already a member": a public page does

@@ -21,9 +21,7 @@ from portal.auth.service.accounts import (
 from portal.auth.service.links import (
     InvalidLink,
     LinkProblem,
-    SignupClosed,
     accept_invitation,
-    approve_signup,
     check_invitation,
     check_reset,
     invite,
@@ -31,7 +29,6 @@ from portal.auth.service.links import (
     remind_unaccepted_invitations,
     request_password_reset,
     reset_password,
-    sign_up,
 )
 from portal.auth.service.passwords import WeakPassword, WrongPassword, check_password_strength
 from portal.auth.service.second_step import (
@@ -48,6 +45,13 @@ from portal.auth.service.signin import (
     InvalidCredentials,
     authenticate,
     forget_old_login_failures,
+)
+from portal.auth.service.signup import (
+    DisposableEmail,
+    SignupClosed,
+    approve_signup,
+    sign_up,
+    waits_for_approval,
 )
 from portal.auth.service.sso import EmailNotVerified, NoAccountForEmail, sso_sign_in
 from portal.auth.service.throttle import Attempt, LoginThrottled
@@ -79,6 +83,7 @@ __all__ = [
     "AlreadyMember",
     "Attempt",
     "CannotConfirm",
+    "DisposableEmail",
     "EmailNotVerified",
     "InvalidAvatar",
     "InvalidCode",
@@ -139,4 +144,5 @@ __all__ = [
     "two_factor_status",
     "update_profile",
     "verify_sign_in_code",
+    "waits_for_approval",
 ]

@@ -1,4 +1,4 @@
-"""Emailed links: invitations (7 days), password resets (1 hour), and open sign-up."""
+"""Emailed links: invitations (7 days) and password resets (1 hour)."""
 
 from collections.abc import Iterable
 from datetime import timedelta
@@ -13,7 +13,6 @@ from portal.audit import service as audit
 from portal.auth.models import Invitation, PasswordReset
 from portal.auth.service.accounts import (
     AlreadyMember,
-    change_status,
     check_may_manage,
     create_user,
     find_user_by_email,
@@ -22,13 +21,11 @@ from portal.auth.service.accounts import (
 from portal.auth.service.invitations import close_open_invitations
 from portal.auth.service.passwords import check_password_strength, hash_password
 from portal.clock import utcnow
-from portal.errors import Conflict, Forbidden, PortalError
+from portal.errors import Forbidden, PortalError
 from portal.jobs import enqueue
 from portal.outbox import service as outbox
 from portal.people import sessions
 from portal.people.models import Role, User, UserRole, UserStatus
-from portal.program import service as program
-from portal.program.service import SignupMode
 from portal.tokens import hash_token, new_token, same_hash
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -56,11 +53,6 @@ class InvalidLink(PortalError):
                 LinkProblem.USED: f"This {what} link has already been used.",
             }[problem]
         )
-
-
-class SignupClosed(PortalError):
-    status_code = 404
-    message = "Sign-up is by invitation only."
 
 
 async def invite(
@@ -297,104 +289,3 @@ async def reset_password(session: AsyncSession, *, token: str, password: str) ->
     )
     await session.flush()
     return user
-
-
-async def sign_up(
-    session: AsyncSession,
-    *,
-    email: str,
-    display_name: str,
-    password: str,
-    company: str,
-    job_title: str,
-) -> User | None:
-    """A new advocate joins through open sign-up: active (and welcomed by email, to sign in),
-    or pending approval.
-
-    An address that has an account gets None, and an email (the forgot-password one, saying
-    they already have an account): the page does not tell who is a member."""
-    config = await program.load(session)
-    if config.signup_mode == SignupMode.CLOSED:
-        raise SignupClosed()
-    check_password_strength(password, email=email)
-    if await find_user_by_email(session, email) is not None:
-        await hash_password(password)  # costs what a new account's hash costs
-        queue_password_reset(session, email=email, signing_up=True)
-        return None
-    needs_approval = config.signup_mode == SignupMode.APPROVAL
-    user = await create_user(
-        session,
-        email=email,
-        display_name=display_name,
-        password=password,
-        company=company,
-        job_title=job_title,
-        roles=[Role.ADVOCATE],
-        status=UserStatus.PENDING if needs_approval else UserStatus.ACTIVE,
-    )
-    await audit.record(
-        session,
-        actor=user,
-        action="user.signed_up",
-        target_type="user",
-        target_id=user.id,
-        summary=f"{user.email} signed up" + (" (waiting for approval)" if needs_approval else ""),
-    )
-    if needs_approval:
-        await notify_approvers(session, applicant=user)
-    else:
-        # Not signed in here: the page must read the same as for an address that has an
-        # account, so the welcome email says the account is ready and links to sign-in.
-        await _welcome(session, user, approved=False)
-        await events.publish(session, events.AdvocateJoined(user_id=user.id))
-    return user
-
-
-async def notify_approvers(session: AsyncSession, *, applicant: User) -> None:
-    """Emails every active marketer and admin that a sign-up is waiting for their approval."""
-    approvers = await session.scalars(
-        select(User).where(
-            User.status == UserStatus.ACTIVE,
-            User.roles.any(UserRole.role.in_([Role.MARKETER, Role.ADMIN])),
-        )
-    )
-    for approver in approvers:
-        await outbox.queue_email(
-            session,
-            to=approver.email,
-            user_id=approver.id,
-            kind="signup_pending",
-            context={
-                "name": approver.display_name,
-                "applicant": applicant.display_name,
-                "applicant_email": applicant.email,
-                "company": applicant.company,
-                "link": links.absolute_url("people:list") + "?status=pending",
-            },
-        )
-
-
-async def approve_signup(session: AsyncSession, *, actor: User, user: User) -> User:
-    if user.status != UserStatus.PENDING:
-        raise Conflict("This sign-up was already handled.")
-    await change_status(
-        session, actor=actor, user=user, status=UserStatus.ACTIVE, action="user.signup_approved"
-    )
-    await _welcome(session, user, approved=True)
-    await events.publish(session, events.AdvocateJoined(user_id=user.id))
-    return user
-
-
-async def _welcome(session: AsyncSession, user: User, *, approved: bool) -> None:
-    """The email that tells a new advocate their account is ready, with the sign-in link."""
-    await outbox.queue_email(
-        session,
-        to=user.email,
-        user_id=user.id,
-        kind="signup_approved",
-        context={
-            "name": user.display_name,
-            "link": links.absolute_url("auth:login"),
-            "approved": approved,
-        },
-    )

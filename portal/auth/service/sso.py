@@ -11,8 +11,8 @@ from portal.audit import service as audit
 from portal.audit.models import AuditEntry
 from portal.auth.service.accounts import create_user, find_user_by_email, normalize_email
 from portal.auth.service.invitations import close_open_invitations
-from portal.auth.service.links import notify_approvers
 from portal.auth.service.signin import AccountNotActive
+from portal.auth.service.signup import notify_approvers
 from portal.clock import utcnow
 from portal.errors import PortalError
 from portal.people.models import Role, User, UserStatus

@@ -36,11 +36,12 @@ from portal.referrals.service.queries import (
     list_referrers,
     list_reps,
 )
-from portal.referrals.service.screening import Screening, domain_of, screen
+from portal.referrals.service.screening import DisposableAddress, Screening, domain_of, screen
 
 __all__ = [
     "OPEN_STAGES",
     "CloseReasonRequired",
+    "DisposableAddress",
     "DuplicateReferral",
     "LinkStats",
     "NotASalesRep",

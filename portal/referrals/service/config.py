@@ -37,6 +37,10 @@ class ReferralSettings:
     routing_rules: str = ""
     # An open referral with no change for this many days reminds its owner.
     stale_after_days: int = 14
+    # Velocity: more than `burst_limit` referrals from one advocate within `burst_minutes`
+    # flags the next ones.
+    burst_limit: int = 5
+    burst_minutes: int = 1440
 
     @property
     def points_to_won(self) -> int:

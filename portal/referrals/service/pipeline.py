@@ -102,6 +102,7 @@ async def submit_referral(
         session,
         referrer=referrer,
         email=email,
+        name=prospect.name,
         company=prospect.company,
         client_key=client_key,
         config=config,
