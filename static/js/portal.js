@@ -31,7 +31,8 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     var main = document.getElementById("main");
-    if (main) {
+    // A page that names its own field (sign-in refocuses the password) knows best.
+    if (main && !main.querySelector("[autofocus]")) {
       focusFirstError(main);
     }
   });
