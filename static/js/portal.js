@@ -10,6 +10,49 @@
     }
   });
 
+  // Focus goes where the person needs to look next: after a refused submit, to the first field
+  // in error (or the form's own message); after an htmx update that they asked for (a submit or
+  // a click, not polling, live search or a heartbeat), to the content that replaced what they
+  // acted on.
+  function focusFirstError(root) {
+    var target = root.querySelector('[aria-invalid="true"], .form-error[role="alert"]');
+    if (!target) {
+      return false;
+    }
+    // A group of choices in error (a question's options) is entered through its first choice.
+    focusOn(target.querySelector("input, select, textarea") || target);
+    return true;
+  }
+  function focusOn(element) {
+    if (!element.matches("a[href], button, input, select, textarea, [tabindex]")) {
+      element.setAttribute("tabindex", "-1");
+    }
+    element.focus();
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var main = document.getElementById("main");
+    // A page that names its own field (sign-in refocuses the password) knows best.
+    if (main && !main.querySelector("[autofocus]")) {
+      focusFirstError(main);
+    }
+  });
+  var focusedAfter = new WeakSet(); // htmx fires afterSwap on each new element of one answer
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (!trigger || (trigger.type !== "submit" && trigger.type !== "click")) {
+      return;
+    }
+    if (focusedAfter.has(event.detail.xhr)) {
+      return;
+    }
+    focusedAfter.add(event.detail.xhr);
+    // An outerHTML swap leaves the old target detached: the event's element is its replacement.
+    var swapped = event.detail.target.isConnected ? event.detail.target : event.target;
+    if (swapped instanceof Element && !focusFirstError(swapped)) {
+      focusOn(swapped);
+    }
+  });
+
   // Open menus close when the person clicks elsewhere or presses Escape.
   function closeMenus(except) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

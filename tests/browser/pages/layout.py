@@ -18,7 +18,7 @@ class Layout:
         self.flashes = page.locator("#flashes")
         self.main_nav = page.get_by_role("navigation", name="Main")
         self.manage_menu = self.main_nav.locator("summary", has_text="Manage")
-        self.user_menu = page.get_by_label("Your account")
+        self.user_menu = page.locator(".usermenu > summary")
         self.user_name = page.locator(".usermenu-name")
         self.sign_out_button = page.get_by_role("button", name="Sign out")
 
