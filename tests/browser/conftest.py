@@ -37,7 +37,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PORTAL = Path(sys.executable).parent / "portal"
-STARTUP_SECONDS = 20.0
+STARTUP_SECONDS = 60.0
 ACTION_TIMEOUT_MS = 10_000
 DESKTOP = ViewportSize(width=1280, height=800)
 PHONE = ViewportSize(width=390, height=844)
@@ -85,7 +85,7 @@ def _portal_env(var_dir: Path, base_url: str) -> dict[str, str]:
 
 def _portal(*args: str, env: dict[str, str], stdin: str = "") -> None:
     result = subprocess.run(  # noqa: S603 (our own console script, fixed arguments)
-        [str(PORTAL), *args], env=env, input=stdin, capture_output=True, text=True, timeout=60
+        [str(PORTAL), *args], env=env, input=stdin, capture_output=True, text=True, timeout=300
     )
     if result.returncode != 0:
         pytest.fail(f"`portal {' '.join(args)}` failed:\n{result.stdout}\n{result.stderr}")
