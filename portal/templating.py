@@ -10,6 +10,7 @@ from starlette.templating import Jinja2Templates
 from portal.clock import utcnow
 from portal.config import ROOT
 from portal.middleware import csrf_token
+from portal.money import money
 
 
 def timeago(moment: datetime | None) -> str:
@@ -66,7 +67,9 @@ def make_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(timeago=timeago, date=date, datetime=datetime_text, plural=plural)
+    environment.filters.update(
+        timeago=timeago, date=date, datetime=datetime_text, plural=plural, money=money
+    )
     return environment
 
 

@@ -490,6 +490,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "jobs",
                 "links",
                 "middleware",
+                "money",
                 "pagination",
                 "parsing",
                 "qr",

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.forms import FormState
+from portal.money import CURRENCIES
 from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.people.reauth import confirmed_recently
@@ -27,17 +28,24 @@ async def edit_settings(request: Request) -> Response:
             "signup_mode": config.signup_mode.value,
             "leaderboard_excludes_staff": "on" if config.leaderboard_excludes_staff else "",
             "points_per_money_unit": str(config.points_per_money_unit),
+            "currency": config.currency,
             "admins_require_two_factor": "on" if config.admins_require_two_factor else "",
         }
     )
-    return render(request, "program/settings.html", {"form": state, "modes": list(SignupMode)})
+    return render(request, "program/settings.html", _context(state))
+
+
+def _context(state: FormState) -> dict[str, object]:
+    return {"form": state, "modes": list(SignupMode), "currencies": CURRENCIES}
 
 
 @requires(Role.ADMIN)
 @confirmed_recently("save the program settings")
 async def save_settings(request: Request) -> Response:
     form = await request.form()
-    state = FormState.of(form, "program_name", "tagline", "signup_mode", "points_per_money_unit")
+    state = FormState.of(
+        form, "program_name", "tagline", "signup_mode", "points_per_money_unit", "currency"
+    )
     for flag in ("leaderboard_excludes_staff", "admins_require_two_factor"):
         state.data[flag] = "on" if form.get(flag) else ""
     state.require("program_name", message="Give the program a name.")
@@ -51,11 +59,15 @@ async def save_settings(request: Request) -> Response:
     )
     if state.value("signup_mode") not in set(SignupMode):
         state.add_error("signup_mode", "Choose how people join.")
+    if not state.value("currency"):  # a form from before the currency field keeps the current one
+        state.data["currency"] = request.state.program.currency
+    if state.value("currency") not in dict(CURRENCIES):
+        state.add_error("currency", "Choose the currency deal values are in.")
     if not state.ok or rate is None:
         return render(
             request,
             "program/settings.html",
-            {"form": state, "modes": list(SignupMode)},
+            _context(state),
             status_code=422,
         )
     await service.update(
@@ -66,6 +78,7 @@ async def save_settings(request: Request) -> Response:
         signup_mode=SignupMode(state.value("signup_mode")),
         leaderboard_excludes_staff=bool(state.value("leaderboard_excludes_staff")),
         points_per_money_unit=rate,
+        currency=state.value("currency"),
         admins_require_two_factor=bool(state.value("admins_require_two_factor")),
     )
     flash(request, "Settings saved.")
