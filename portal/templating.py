@@ -9,6 +9,7 @@ from starlette.templating import Jinja2Templates
 
 from portal.clock import utcnow
 from portal.config import ROOT
+from portal.icons import icon
 from portal.middleware import csrf_token
 from portal.money import money
 
@@ -70,6 +71,7 @@ def make_environment() -> jinja2.Environment:
     environment.filters.update(
         timeago=timeago, date=date, datetime=datetime_text, plural=plural, money=money
     )
+    environment.globals["icon"] = icon
     return environment
 
 

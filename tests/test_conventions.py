@@ -487,6 +487,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "errors",
                 "events",
                 "forms",
+                "icons",
                 "jobs",
                 "links",
                 "middleware",
