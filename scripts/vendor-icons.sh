@@ -13,6 +13,8 @@ ICONS=(
   share-2 message-square-text circle-help image calendar user-plus circle-play download pencil-line
   # reward kinds
   package gift key-round hand-heart ticket
+  # the demo rewards' pictures (scripts/render_reward_images.py)
+  sticker shirt credit-card sprout
 )
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
