@@ -111,3 +111,17 @@ async def test_moving_a_won_referral_back_asks_for_a_reason(
     await expect(board.page.locator(".history")).to_contain_text(
         "The customer's legal team said no."
     )
+
+
+@pytest.mark.browser
+async def test_a_card_dragged_to_another_column_moves_there(
+    open_page: OpenPage, live_server: LiveServer
+) -> None:
+    scene = await _scene(live_server)
+    board = await _board(open_page, scene)
+    name = f"Contacted Maximilian Longname-Hargreaves {scene.tag}"
+    await board.card(name).drag_to(board.column("Qualified"))
+    await expect(board.column("Qualified").locator(".pipeline-card", has_text=name)).to_be_visible()
+    await expect(board.column("Contacted").locator(".pipeline-card", has_text=name)).to_have_count(
+        0
+    )
