@@ -131,7 +131,7 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
     await clock.replay(
         [
             *points_demo.steps(session, users),
-            *await rewards_demo.steps(session, users),
+            *await rewards_demo.steps(session, users, storage=storage),
             *await content_demo.steps(session, users, storage=storage),
             *await challenges_demo.steps(session, users, storage=storage),
             *await referrals_demo.steps(session, users),

@@ -9,7 +9,9 @@ from starlette.templating import Jinja2Templates
 
 from portal.clock import utcnow
 from portal.config import ROOT
+from portal.icons import icon
 from portal.middleware import csrf_token
+from portal.money import money
 
 
 def timeago(moment: datetime | None) -> str:
@@ -66,7 +68,10 @@ def make_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(timeago=timeago, date=date, datetime=datetime_text, plural=plural)
+    environment.filters.update(
+        timeago=timeago, date=date, datetime=datetime_text, plural=plural, money=money
+    )
+    environment.globals["icon"] = icon
     return environment
 
 

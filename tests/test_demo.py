@@ -59,9 +59,25 @@ async def test_demo_rewards_cover_every_kind_and_status(
     statuses = set(await session.scalars(select(Redemption.status)))
     assert kinds == {"physical", "gift_card", "code", "donation", "experience"}
     assert statuses == {"requested", "approved", "fulfilled", "rejected"}
+    for reward in await session.scalars(select(Reward)):  # a picture each, in the real storage
+        assert reward.image_type == "image/jpeg", reward.title
+        assert reward.image_name is not None
+        assert await storage.exists(reward.image_name)
     redemptions = await session.scalar(select(func.count()).select_from(Redemption))
     await seed_session(session, storage=storage)
     assert await session.scalar(select(func.count()).select_from(Redemption)) == redemptions
+
+
+async def test_demo_badges_name_icons_of_the_set(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.icons import BADGE_ICONS
+    from portal.points.models import Badge
+
+    await seed_session(session, storage=storage)
+    icons = {badge.name: badge.icon for badge in await session.scalars(select(Badge))}
+    assert set(icons.values()) <= set(BADGE_ICONS)
+    assert icons["Deal maker"] == "trophy"  # the seeded emoji 🏆, migrated by 0026
 
 
 async def test_demo_referrals_fill_every_stage_and_reseeding_adds_nothing(

@@ -22,6 +22,7 @@ async def test_admin_renames_the_program_and_opens_sign_up(
             "signup_mode": "approval",
             "leaderboard_excludes_staff": "on",
             "points_per_money_unit": "250",
+            "currency": "GBP",
         },
     )
     assert response.status_code == 303
@@ -30,12 +31,14 @@ async def test_admin_renames_the_program_and_opens_sign_up(
     config = await program.load(session)
     assert config.signup_mode == SignupMode.APPROVAL
     assert config.points_per_money_unit == 250
+    assert config.currency == "GBP"
     entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "settings.update"))
     assert entry.after == {
         "program_name": "Globex Insiders",
         "tagline": "Be an insider.",
         "signup_mode": "approval",
         "points_per_money_unit": "250",
+        "currency": "GBP",
     }
 
 
@@ -51,6 +54,7 @@ async def test_settings_errors_keep_the_input_and_change_nothing(
             "tagline": "Kept",
             "signup_mode": "sideways",
             "points_per_money_unit": "1.5",
+            "currency": "XXX",
         },
     )
     assert response.status_code == 422
@@ -60,6 +64,7 @@ async def test_settings_errors_keep_the_input_and_change_nothing(
     assert "Choose how people join." in page.get_text()
     assert page.select_one("#f-points_per_money_unit")["value"] == "1.5"
     assert "from 1 to 1,000,000" in page.select_one("#f-points_per_money_unit-error").get_text()
+    assert "Choose the currency" in page.select_one("#f-currency-error").get_text()
     assert (await program.load(session)).program_name == "Advocate Portal"
 
 

@@ -103,6 +103,18 @@ def local(moment: datetime | None) -> str:
 # --- the marketer's challenge form -----------------------------------------------------------
 
 QUESTION_KINDS = {"text": "Free text", "single": "One choice", "multiple": "Several choices"}
+# What each type asks of advocates, for the first step of a new challenge.
+TYPE_HINTS = {
+    ChallengeType.SHARE_LINK: "Share their personal link with a suggested message.",
+    ChallengeType.ONLINE_REVIEW: "Review you on a site you name, and send the review's link.",
+    ChallengeType.ANSWER_QUESTIONS: "Answer your questions: free text or choices.",
+    ChallengeType.UPLOAD_IMAGE: "Upload a photo or screenshot as proof.",
+    ChallengeType.ATTEND_EVENT: "Come to an event; a marketer confirms who attended.",
+    ChallengeType.REFER: "Refer someone: done when they submit a referral.",
+    ChallengeType.WATCH_VIDEO: "Watch a training video to the end.",
+    ChallengeType.DOWNLOAD_ASSET: "Download or open a content item.",
+    ChallengeType.CUSTOM: "Do anything you describe, and tell you what they did.",
+}
 FIELDS = (
     "title",
     "summary",
@@ -143,6 +155,7 @@ class ChallengeForm:
     questions: list[QuestionRow]
     values: ChallengeValues | None = None
     editing_questions: bool = False  # a row was added or removed: show the form again
+    changing_type: bool = False  # another type was chosen: show its fields, keep the rest
 
 
 def _question_rows(form: FormData) -> list[QuestionRow]:
@@ -180,6 +193,8 @@ def challenge_form(form: FormData, assets: Sequence[AssetChoice] = ()) -> Challe
     state.data["groups"] = ",".join(str(g) for g in sorted(group_ids))
     questions = _question_rows(form)
     action = str(form.get("action", "save"))
+    if action == "change_type":
+        return ChallengeForm(state, questions or [QuestionRow()], changing_type=True)
     if action == "add_question":
         questions.append(QuestionRow())
         return ChallengeForm(state, questions, editing_questions=True)
@@ -334,9 +349,9 @@ def form_of(challenge: Challenge) -> ChallengeForm:
     return ChallengeForm(FormState(data=data), questions)
 
 
-def new_form() -> ChallengeForm:
+def new_form(kind: ChallengeType) -> ChallengeForm:
     data = {
-        "type": "custom",
+        "type": kind.value,
         "points": "50",
         "status": "draft",
         "max_per_user": "1",

@@ -37,7 +37,9 @@ async def _edit_page(
     *,
     challenge_id: int | None,
     status_code: int = 200,
+    only_type_fields: bool = False,
 ) -> Response:
+    """The whole form; for htmx after the type changed, only that type's fields."""
     context = {
         "form": form.state,
         "questions": form.questions,
@@ -47,7 +49,10 @@ async def _edit_page(
         "groups": await people.list_groups(db(request)),
         "assets": await _asset_choices(request),
     }
-    return render(request, "challenges/manage_edit.html", context, status_code=status_code)
+    partial = "challenges/_type_fields.html" if only_type_fields else None
+    return render(
+        request, "challenges/manage_edit.html", context, partial=partial, status_code=status_code
+    )
 
 
 async def _asset_choices(request: Request) -> list[forms.AssetChoice]:
@@ -61,7 +66,13 @@ async def _asset_choices(request: Request) -> list[forms.AssetChoice]:
 
 @staff_of_program
 async def new_challenge(request: Request) -> Response:
-    return await _edit_page(request, forms.new_form(), challenge_id=None)
+    """Step one chooses the type (a GET form: it works without JavaScript); step two is the
+    form with that type's fields."""
+    kind = request.query_params.get("type", "")
+    if kind not in set(ChallengeType):
+        context = {"types": list(ChallengeType), "hints": forms.TYPE_HINTS}
+        return render(request, "challenges/manage_new_type.html", context)
+    return await _edit_page(request, forms.new_form(ChallengeType(kind)), challenge_id=None)
 
 
 @staff_of_program
@@ -78,8 +89,10 @@ async def save_challenge(request: Request) -> Response:
     if challenge_id is not None:
         await service.access_challenge_for_staff(db(request), challenge_id)
     form = forms.challenge_form(await request.form(), await _asset_choices(request))
-    if form.editing_questions:
-        return await _edit_page(request, form, challenge_id=challenge_id)
+    if form.editing_questions or form.changing_type:
+        return await _edit_page(
+            request, form, challenge_id=challenge_id, only_type_fields=form.changing_type
+        )
     if form.values is None:
         return await _edit_page(request, form, challenge_id=challenge_id, status_code=422)
     challenge = await service.save_challenge(

@@ -30,7 +30,7 @@ class ChallengeType(StrEnum):
 
     @property
     def icon(self) -> str:
-        """A symbol for the card (decorative: the label is always next to it)."""
+        """The icon's name for the card (decorative: the label is always next to it)."""
         return TYPE_ICONS[self]
 
 
@@ -45,16 +45,16 @@ TYPE_LABELS = {
     ChallengeType.DOWNLOAD_ASSET: "Download content",
     ChallengeType.CUSTOM: "Custom",
 }
-TYPE_ICONS = {
-    ChallengeType.SHARE_LINK: "↗",
-    ChallengeType.ONLINE_REVIEW: "★",
-    ChallengeType.ANSWER_QUESTIONS: "?",
-    ChallengeType.UPLOAD_IMAGE: "▣",
-    ChallengeType.ATTEND_EVENT: "◷",
-    ChallengeType.REFER: "+",
-    ChallengeType.WATCH_VIDEO: "▶",
-    ChallengeType.DOWNLOAD_ASSET: "↓",
-    ChallengeType.CUSTOM: "✓",
+TYPE_ICONS = {  # names from the icon set (portal.icons)
+    ChallengeType.SHARE_LINK: "share-2",
+    ChallengeType.ONLINE_REVIEW: "message-square-text",
+    ChallengeType.ANSWER_QUESTIONS: "circle-help",
+    ChallengeType.UPLOAD_IMAGE: "image",
+    ChallengeType.ATTEND_EVENT: "calendar",
+    ChallengeType.REFER: "user-plus",
+    ChallengeType.WATCH_VIDEO: "circle-play",
+    ChallengeType.DOWNLOAD_ASSET: "download",
+    ChallengeType.CUSTOM: "pencil-line",
 }
 
 

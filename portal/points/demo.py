@@ -44,7 +44,7 @@ def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
                 actor=marketer,
                 name="Conference speaker",
                 description="Told our community your story on stage.",
-                icon="🎤",
+                icon="mic",
             )
         await points.award_badge(
             session, user=people[SPEAKER], badge=speaker, by=marketer, note="Acme Connect Munich"

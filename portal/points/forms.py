@@ -5,6 +5,7 @@ import uuid
 from starlette.datastructures import FormData
 
 from portal.forms import FormState
+from portal.icons import BADGE_ICONS
 from portal.parsing import column_length
 from portal.points.models import Badge, LedgerEntry, Level, UserBadge
 
@@ -63,5 +64,6 @@ def badge_form(form: FormData) -> FormState:
     state.require("name", message="Give the badge a name.")
     state.check_fits("name", Badge.name)
     state.check_fits("description", Badge.description)
-    state.check_fits("icon", Badge.icon)
+    if state.value("icon") not in BADGE_ICONS:
+        state.add_error("icon", "Choose the badge's icon.")
     return state

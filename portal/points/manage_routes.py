@@ -6,6 +6,7 @@ from starlette.routing import Route
 
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.points import forms, service
@@ -23,7 +24,8 @@ async def _levels_page(
         "levels": await service.list_levels(db(request)),
         "badges": await service.list_badges(db(request)),
         "level_form": level_form or FormState(),
-        "badge_form": badge_form or FormState(data={"icon": "★"}),
+        "badge_form": badge_form or FormState(data={"icon": DEFAULT_BADGE_ICON}),
+        "badge_icons": BADGE_ICONS,
     }
     return render(request, "points/manage.html", context, status_code=status_code)
 

@@ -161,7 +161,8 @@ class Badge(Base):
     description: Mapped[str] = mapped_column(String(300), default="")
     rule: Mapped[BadgeRule] = mapped_column(String(30), default=BadgeRule.CUSTOM)
     level_id: Mapped[int | None] = mapped_column(ForeignKey("levels.id", ondelete="CASCADE"))
-    icon: Mapped[str] = mapped_column(String(8), default="★")
+    # A name from the icon set (portal.icons.BADGE_ICONS), drawn as an inline SVG.
+    icon: Mapped[str] = mapped_column(String(40), default="award")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.forms import FormState
+from portal.money import CURRENCIES
 from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.people.reauth import confirmed_recently
@@ -27,6 +28,7 @@ async def edit_settings(request: Request) -> Response:
             "signup_mode": config.signup_mode.value,
             "leaderboard_excludes_staff": "on" if config.leaderboard_excludes_staff else "",
             "points_per_money_unit": str(config.points_per_money_unit),
+            "currency": config.currency,
             "admins_require_two_factor": "on" if config.admins_require_two_factor else "",
             "disposable_emails": config.disposable_emails.value,
         }
@@ -35,12 +37,13 @@ async def edit_settings(request: Request) -> Response:
 
 
 def _page(request: Request, state: FormState, *, status_code: int = 200) -> Response:
-    return render(
-        request,
-        "program/settings.html",
-        {"form": state, "modes": list(SignupMode), "disposable_choices": list(DisposableEmails)},
-        status_code=status_code,
-    )
+    context = {
+        "form": state,
+        "modes": list(SignupMode),
+        "currencies": CURRENCIES,
+        "disposable_choices": list(DisposableEmails),
+    }
+    return render(request, "program/settings.html", context, status_code=status_code)
 
 
 @requires(Role.ADMIN)
@@ -48,7 +51,13 @@ def _page(request: Request, state: FormState, *, status_code: int = 200) -> Resp
 async def save_settings(request: Request) -> Response:
     form = await request.form()
     state = FormState.of(
-        form, "program_name", "tagline", "signup_mode", "points_per_money_unit", "disposable_emails"
+        form,
+        "program_name",
+        "tagline",
+        "signup_mode",
+        "points_per_money_unit",
+        "currency",
+        "disposable_emails",
     )
     # Radio buttons always post one choice; a post without it keeps the current one.
     state.data["disposable_emails"] = (
@@ -69,6 +78,10 @@ async def save_settings(request: Request) -> Response:
         state.add_error("signup_mode", "Choose how people join.")
     if state.value("disposable_emails") not in set(DisposableEmails):
         state.add_error("disposable_emails", "Choose what happens to throw-away addresses.")
+    if not state.value("currency"):  # a form from before the currency field keeps the current one
+        state.data["currency"] = request.state.program.currency
+    if state.value("currency") not in dict(CURRENCIES):
+        state.add_error("currency", "Choose the currency deal values are in.")
     if not state.ok or rate is None:
         return _page(request, state, status_code=422)
     await service.update(
@@ -79,6 +92,7 @@ async def save_settings(request: Request) -> Response:
         signup_mode=SignupMode(state.value("signup_mode")),
         leaderboard_excludes_staff=bool(state.value("leaderboard_excludes_staff")),
         points_per_money_unit=rate,
+        currency=state.value("currency"),
         admins_require_two_factor=bool(state.value("admins_require_two_factor")),
         disposable_emails=DisposableEmails(state.value("disposable_emails")),
     )

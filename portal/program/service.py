@@ -52,6 +52,8 @@ class ProgramConfig:
     reengage_after_days: int = 30
     # Reports value the outstanding points at this rate: this many points are worth 1 (money).
     points_per_money_unit: int = 100
+    # ISO 4217 code that deal values are shown in (Babel formats them).
+    currency: str = "USD"
     # An admin without two-factor sign-in is held at its setup page after signing in.
     admins_require_two_factor: bool = False
     disposable_emails: DisposableEmails = DisposableEmails.FLAG

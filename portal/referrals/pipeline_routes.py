@@ -1,5 +1,6 @@
 """The sales pipeline: a kanban board and a table with filters, and one referral's page where a
-rep claims or assigns it, moves its stage, sets the deal value and keeps internal notes."""
+rep claims or assigns it, moves its stage, sets the deal value and keeps internal notes. Moving
+a won referral back first asks for confirmation and a reason."""
 
 from collections.abc import Mapping
 
@@ -8,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal.clock import utcnow
 from portal.errors import PortalError
 from portal.forms import MAX_SEARCH, FormState, query_number, query_text
 from portal.people.access import current_user, requires
@@ -64,19 +66,30 @@ def _move_context(referral: Referral, form: FormState | None = None) -> dict[str
     }
 
 
+async def _card_context(request: Request) -> dict[str, object]:
+    """What every card on the board needs besides its referral: the time to count ages from
+    and the days after which an open referral is flagged as quiet."""
+    config = await service.load_settings(db(request))
+    return {"now": utcnow(), "quiet_after": config.stale_after_days}
+
+
 @sales_staff
 async def board(request: Request) -> Response:
     filters, raw = _filters(request.query_params)
     session = db(request)
     referrals = await service.list_pipeline(session, viewer=current_user(request), filters=filters)
-    columns = [
-        (stage, [r for r in referrals if r.stage == stage])
-        for stage in [*PIPELINE, Stage.LOST, Stage.REJECTED]
-        if filters.shows(stage)
-    ]
+
+    def column(stage: Stage) -> tuple[Stage, list[Referral]]:
+        return stage, [r for r in referrals if r.stage == stage]
+
     context = {
+        **await _card_context(request),
         "referrals": referrals,
-        "columns": columns,
+        "columns": [column(stage) for stage in PIPELINE if filters.shows(stage)],
+        # Closed referrals need no work: their columns are folded under the board, with counts.
+        "closed_columns": [
+            column(stage) for stage in (Stage.LOST, Stage.REJECTED) if filters.shows(stage)
+        ],
         "filters": raw,
         "stages": list(Stage),
         "reasons": list(CloseReason),
@@ -131,6 +144,19 @@ async def move(request: Request) -> Response:
                 reason=reason,
                 note=state.value("note"),
             )
+        except service.ReopenReasonRequired as error:
+            # The first answer asks; only a confirmation sent without a reason is an error.
+            asked = bool(form.get("confirm"))
+            if asked:
+                state.add_error("note", error.message)
+            context = {**_move_context(referral, state), "here": target, "to": stage}
+            return render(
+                request,
+                "pipeline/reopen.html",
+                context,
+                partial="pipeline/_reopen.html",
+                status_code=422 if asked else 200,
+            )
         except PortalError as error:
             state.add_error("stage", error.message)
             status = error.status_code
@@ -138,7 +164,12 @@ async def move(request: Request) -> Response:
             paid = f" The advocate earned {event.points:,} points." if event.points else ""
             message = f"{referral.prospect_name} moved to {stage.label}.{paid}"
             if is_htmx(request) and target:
-                context = {**_move_context(referral), "message": message, "here": target}
+                context = {
+                    **_move_context(referral),
+                    **await _card_context(request),
+                    "message": message,
+                    "here": target,
+                }
                 return render(
                     request,
                     "pipeline/_card.html",
@@ -148,7 +179,7 @@ async def move(request: Request) -> Response:
             flash(request, message)
             return _back(request, referral, target)
     if is_htmx(request) and target:
-        context = {**_move_context(referral, state), "here": target}
+        context = {**_move_context(referral, state), **await _card_context(request), "here": target}
         return render(request, "pipeline/_card.html", context, status_code=status)
     context = await _detail_context(request, referral)
     context["move_form"] = state

@@ -1,16 +1,31 @@
-"""Demo rewards: a catalog of every kind, a gift-card code pool, and redemptions in every status."""
+"""Demo rewards: a catalog of every kind, each with a picture (demo_images, made by
+scripts/render_reward_images.py) uploaded through the real file storage, a gift-card code pool,
+and redemptions in every status."""
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
+from portal.files.storage import Storage
 from portal.people.models import User
 from portal.rewards import service as rewards
 from portal.rewards.models import Redemption, Reward, RewardKind
 
 CATALOG_AGE = timedelta(days=60)
+IMAGES = Path(__file__).resolve().parent / "demo_images"
+PICTURES = {
+    "Acme sticker pack": "sticker-pack.jpg",
+    "Acme hoodie": "hoodie.jpg",
+    "$10 gift card": "gift-card.jpg",
+    "Plant a tree": "plant-a-tree.jpg",
+    "Acme Connect conference pass": "conference-pass.jpg",
+    "1-month Pro plan upgrade": "pro-plan.jpg",
+}
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
 CATALOG = [
     (
         "Acme sticker pack",
@@ -97,17 +112,35 @@ SHIPPING = {
 }
 
 
-async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
+async def steps(
+    session: AsyncSession, people: dict[str, User], *, storage: Storage
+) -> list[clock.At]:
     """The catalog, set up when the program started (a reward is set up once); redemptions as
     steps in the demo's history."""
     marketer = people["marketer@acme.example"]
     by_title = {r.title: r for r in await session.scalars(select(Reward))}
     with clock.shifted(-CATALOG_AGE):
-        await _catalog(session, marketer, by_title)
+        await _catalog(session, marketer, by_title, storage)
     return await _redemptions(session, people, by_title)
 
 
-async def _catalog(session: AsyncSession, marketer: User, by_title: dict[str, Reward]) -> None:
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def _picture(title: str, storage: Storage) -> rewards.ImageUpload:
+    name = PICTURES[title]
+    return rewards.ImageUpload(
+        storage=storage,
+        chunks=_chunks((IMAGES / name).read_bytes()),
+        filename=name,
+        max_bytes=MAX_IMAGE_BYTES,
+    )
+
+
+async def _catalog(
+    session: AsyncSession, marketer: User, by_title: dict[str, Reward], storage: Storage
+) -> None:
     for title, description, kind, cost, inventory, limit, approval, cause in CATALOG:
         if title in by_title:
             continue
@@ -127,6 +160,7 @@ async def _catalog(session: AsyncSession, marketer: User, by_title: dict[str, Re
                 uses_code_pool=title in CODES,
                 group_ids=frozenset(),
             ),
+            image=_picture(title, storage),
         )
         if title in CODES:
             await rewards.add_codes(

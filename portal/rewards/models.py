@@ -24,6 +24,17 @@ class RewardKind(StrEnum):
     def label(self) -> str:
         return {"gift_card": "Gift card", "code": "Code"}.get(self.value, self.value.capitalize())
 
+    @property
+    def icon(self) -> str:
+        """A name from the icon set (portal.icons), drawn where a reward has no image."""
+        return {
+            "physical": "package",
+            "gift_card": "gift",
+            "code": "key-round",
+            "donation": "hand-heart",
+            "experience": "ticket",
+        }[self.value]
+
 
 class RedemptionStatus(StrEnum):
     REQUESTED = "requested"
@@ -66,6 +77,10 @@ class Reward(Base):
     @property
     def needs_shipping(self) -> bool:
         return self.kind == RewardKind.PHYSICAL
+
+    @property
+    def kind_icon(self) -> str:
+        return RewardKind(self.kind).icon
 
 
 class RewardGroup(Base):

@@ -160,6 +160,41 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("video[data-progress-url]").forEach(watchProgress);
   });
+  // Pipeline board: a card dropped on another column posts the same move its Move menu sends
+  // (the server decides as for a click: a won referral moving back asks for a reason, a closed
+  // stage without a reason opens the menu with the error).
+  function stageUnder(node) {
+    return node && node.closest ? node.closest("[data-stage]") : null;
+  }
+  document.addEventListener("dragstart", function (event) {
+    var card = event.target.closest ? event.target.closest(".pipeline-card[data-move-url]") : null;
+    if (card) {
+      event.dataTransfer.setData("text/plain", card.id);
+      event.dataTransfer.effectAllowed = "move";
+    }
+  });
+  document.addEventListener("dragover", function (event) {
+    if (stageUnder(event.target)) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("drop", function (event) {
+    var column = stageUnder(event.target);
+    var card = column && document.getElementById(event.dataTransfer.getData("text/plain"));
+    if (!card || !window.htmx || column.contains(card)) {
+      return;
+    }
+    event.preventDefault();
+    window.htmx.ajax("POST", card.getAttribute("data-move-url"), {
+      target: "#" + card.id,
+      swap: "outerHTML",
+      values: {
+        stage: column.getAttribute("data-stage"),
+        reason: "",
+        next: card.getAttribute("data-next")
+      }
+    });
+  });
   // A download leaves the person on the page: a moment later, the card (or the item's status)
   // is fetched again, so "+10 points" turns into the check mark without a reload.
   document.addEventListener("click", function (event) {

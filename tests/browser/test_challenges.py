@@ -36,9 +36,8 @@ async def test_answer_a_question_challenge_and_get_the_points_once_approved(
 
     staff_page = await open_page()
     await (await LoginPage(staff_page).open()).sign_in_expecting_home(marketer.email, PASSWORD)
-    form = await (await ManageChallengesPage(staff_page).open()).new()
+    form = await (await ManageChallengesPage(staff_page).open()).new("Answer questions")
     await form.fill(title=title, summary="Two quick questions", points="60")
-    await form.choose("Type", "Answer questions")
     await form.choose("Status", "Published")
     await form.choose("Approval", "Manual: a marketer reviews each entry")
     await form.write_question(1, "Which cloud do you deploy to?", "One choice", ["AWS", "GCP"])

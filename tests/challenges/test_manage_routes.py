@@ -37,7 +37,7 @@ async def test_the_questions_editor_adds_and_removes_rows_without_javascript(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     await login_as(client, await make_marketer(session))
-    page = _page(await client.get("/manage/challenges/new"))
+    page = _page(await client.get("/manage/challenges/new?type=answer_questions"))
     assert page.select_one("#question-0") is not None
     added = await post_form(
         client,

@@ -185,11 +185,24 @@ async def test_marketer_manages_levels_and_custom_badges(
     assert "The level Advocate already uses that threshold." in _page(clash).get_text()
     assert await session.scalar(select(Level.id).where(Level.name == "Ambassador")) is not None
 
+    no_icon = await post_form(
+        client,
+        "/manage/points/badges",
+        {"name": "Beta tester", "description": "Tried it first", "icon": "🧪"},
+    )
+    assert no_icon.status_code == 422
+    form = BeautifulSoup(no_icon.text, "html.parser")
+    assert "Choose the badge's icon." in form.select_one("#f-icon-error").get_text()
+    assert form.select_one("#badge-admin #f-name")["value"] == "Beta tester"
+    assert await session.scalar(select(Badge).where(Badge.name == "Beta tester")) is None
     created = await post_form(
-        client, "/manage/points/badges", {"name": "Beta tester", "description": "Tried it first"}
+        client,
+        "/manage/points/badges",
+        {"name": "Beta tester", "description": "Tried it first", "icon": "rocket"},
     )
     assert created.status_code == 303
     badge = await session.scalar(select(Badge).where(Badge.name == "Beta tester"))
+    assert badge.icon == "rocket"
     awarded = await post_form(
         client, f"/manage/points/people/{advocate.id}/badges", {"badge_id": str(badge.id)}
     )
@@ -197,6 +210,11 @@ async def test_marketer_manages_levels_and_custom_badges(
     assert [held.badge.name for held in await points.badges_of(session, advocate)] == [
         "Beta tester"
     ]
+    page = BeautifulSoup(
+        (await client.get(f"/manage/points/people/{advocate.id}")).text, "html.parser"
+    )
+    drawn = page.select_one(".badge svg.icon-rocket")
+    assert (drawn["role"], drawn["aria-label"]) == ("img", "Beta tester badge")
 
 
 async def test_points_management_is_for_marketers(

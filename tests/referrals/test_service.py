@@ -155,6 +155,25 @@ async def test_moving_back_and_forth_never_pays_twice(session: AsyncSession) -> 
     assert won.points == 1300  # opportunity and won, never qualified again
 
 
+async def test_a_won_referral_moves_back_only_with_a_reason_kept_on_its_timeline(
+    session: AsyncSession,
+) -> None:
+    ada = await make_advocate(session)
+    rep = await make_sales(session)
+    referral = await make_referral(session, ada)
+    await _move(session, referral, Stage.WON, rep)
+    with pytest.raises(referrals.ReopenReasonRequired):
+        await _move(session, referral, Stage.OPPORTUNITY, rep, note="  ")
+    assert (await referrals.access_referral(session, referral.id)).stage == Stage.WON
+    back = await _move(session, referral, Stage.OPPORTUNITY, rep, note="Signature fell through.")
+    assert (back.from_stage, back.to_stage, back.note) == (
+        Stage.WON,
+        Stage.OPPORTUNITY,
+        "Signature fell through.",
+    )
+    assert await _balance(session, ada) == 1550  # what was paid stays paid
+
+
 async def test_a_changed_point_structure_does_not_pay_again_on_a_return(
     session: AsyncSession,
 ) -> None:
@@ -224,7 +243,7 @@ async def test_a_won_referral_reaches_the_community_feed_once_without_naming_the
     rep = await make_sales(session)
     referral = await make_referral(session, ada, company="Navy Labs")
     await _move(session, referral, Stage.WON, rep)
-    await _move(session, referral, Stage.OPPORTUNITY, rep)
+    await _move(session, referral, Stage.OPPORTUNITY, rep, note="Contract not signed yet.")
     await _move(session, referral, Stage.WON, rep)
     items = list(
         await session.scalars(

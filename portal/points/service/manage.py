@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.errors import Conflict, NotFound, PortalError
+from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.people.models import Group, GroupMember, User
 from portal.points.models import Badge, BadgeRule, LedgerEntry, Level, UserBadge
 from portal.points.service.badges import badges_of, list_badges
@@ -151,7 +152,7 @@ async def create_badge(
     badge = Badge(
         name=name.strip(),
         description=description.strip(),
-        icon=icon.strip()[:8] or "★",
+        icon=icon if icon in BADGE_ICONS else DEFAULT_BADGE_ICON,
         rule=BadgeRule.CUSTOM,
     )
     session.add(badge)

@@ -44,6 +44,13 @@ class CloseReasonRequired(PortalError):
     message = "Say why the referral is closed: duplicate, self-referral, not a fit or invalid."
 
 
+class ReopenReasonRequired(PortalError):
+    # A won deal is the advocate's biggest reward and the team's number: taking it back is
+    # deliberate, and the timeline says why.
+    status_code = 422
+    message = "Say why this won referral is moving back: it goes on the referral's timeline."
+
+
 class StageUnchanged(Conflict):
     def __init__(self, stage: Stage) -> None:
         super().__init__(f"The referral is already at {stage.label}.")
@@ -210,14 +217,17 @@ async def move_referral(
 ) -> ReferralEvent:
     """Moves a referral (loaded with its referrer) to any stage. Reaching a pipeline stage for
     the first time pays it and every stage skipped on the way; moving back pays nothing, and
-    so do `lost` and `rejected`, which need a reason. A `history` move (an import of where a
-    referral stood) pays nothing and tells nobody; the stages it passed never pay later."""
+    so do `lost` and `rejected`, which need a reason. Leaving `won` needs a note saying why. A
+    `history` move (an import of where a referral stood) pays nothing and tells nobody; the
+    stages it passed never pay later."""
     before = Stage(referral.stage)
     reached = Stage(referral.reached_stage)
     if to == before:
         raise StageUnchanged(to)
     if to.is_closed and reason is None:
         raise CloseReasonRequired()
+    if before == Stage.WON and not note.strip():
+        raise ReopenReasonRequired()
     if before == Stage.REJECTED:  # reopening takes the address back from the dedupe index
         await _refuse_self_or_duplicate(
             session,

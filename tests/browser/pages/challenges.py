@@ -1,3 +1,5 @@
+import re
+
 from playwright.async_api import Locator, Page, expect
 
 from tests.browser.pages.layout import Layout, field
@@ -42,9 +44,13 @@ class ManageChallengesPage(Layout):
         await expect(self.heading).to_have_text("Challenges")
         return self
 
-    async def new(self) -> "ChallengeForm":
+    async def new(self, kind: str) -> "ChallengeForm":
+        """New challenge: step 1 chooses the type, step 2 is the form for it."""
         await self.page.get_by_role("link", name="New challenge").click()
         await expect(self.heading).to_have_text("New challenge")
+        await self.page.get_by_role("radio", name=kind).check()
+        await self.page.get_by_role("button", name="Continue").click()
+        await expect(field(self.page, "Type")).to_have_value(re.compile(".+"))
         return ChallengeForm(self.page)
 
 

@@ -82,8 +82,14 @@ class PipelinePage(Layout):
         await self.card(name).get_by_role("button", name="Claim").click()
         await self.expect_flash(f"{name} is yours.")
 
-    async def move(self, name: str, stage: str) -> None:
+    async def choose_move(self, name: str, stage: str) -> Locator:
+        """Opens the card's Move menu, picks the stage and submits; the card it leaves behind."""
         card = self.card(name)
-        await card.get_by_label(re.compile(r"^Stage of ")).select_option(label=stage)
-        await card.get_by_role("button", name="Move").click()
+        await card.locator("summary", has_text="Move").click()
+        await card.get_by_label(re.compile(r"^Move .* to$")).select_option(label=stage)
+        await card.get_by_role("button", name="Move", exact=True).click()
+        return card
+
+    async def move(self, name: str, stage: str) -> None:
+        await self.choose_move(name, stage)
         await expect(self.column(stage).locator(".pipeline-card", has_text=name)).to_be_visible()
