@@ -27,8 +27,8 @@ from portal.program import routes as program_routes
 
 log = logging.getLogger("portal")
 # One-click unsubscribe (RFC 8058): mail programs POST there without a session; the signed
-# link in the path is the authority.
-CSRF_EXEMPT = ("/unsubscribe/",)
+# link in the path is the authority. The API authenticates by bearer token, never by cookie.
+CSRF_EXEMPT = ("/unsubscribe/", "/api/")
 
 
 class LazyQueue:

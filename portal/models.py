@@ -1,5 +1,6 @@
 """Imports every domain's models so Alembic and the mapper see all tables (nothing else)."""
 
+from portal.api_tokens.models import ApiRateWindow, ApiToken
 from portal.audit.models import AuditEntry
 from portal.auth.models import Invitation, LoginFailure, PasswordReset, RecoveryCode, TwoFactor
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
@@ -21,10 +22,18 @@ from portal.points.models import (
     UserBadge,
 )
 from portal.program.models import ProgramSetting
-from portal.referrals.models import Referral, ReferralClick, ReferralEvent, ReferralNote
+from portal.referrals.models import (
+    CrmStageName,
+    Referral,
+    ReferralClick,
+    ReferralEvent,
+    ReferralNote,
+)
 from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
 
 __all__ = [
+    "ApiRateWindow",
+    "ApiToken",
     "Asset",
     "AssetGroup",
     "AssetTag",
@@ -35,6 +44,7 @@ __all__ = [
     "Base",
     "Challenge",
     "ChallengeGroup",
+    "CrmStageName",
     "CronRun",
     "Dismissal",
     "EmailOptOut",

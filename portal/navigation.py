@@ -38,6 +38,7 @@ MANAGE = [
     NavItem("Emails", "emails:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Outbox", "outbox:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Audit log", "audit:list", frozenset({Role.ADMIN})),
+    NavItem("API tokens", "api_tokens:list", frozenset({Role.ADMIN})),
     NavItem("Settings", "program:settings", frozenset({Role.ADMIN})),
 ]
 

@@ -503,7 +503,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ),
     ("files", frozenset({"files"})),
     ("people", frozenset({"people"})),
-    ("platform", frozenset({"audit", "notifications", "outbox", "program"})),
+    ("platform", frozenset({"api_tokens", "audit", "notifications", "outbox", "program"})),
     ("points", frozenset({"points"})),
     ("domains", frozenset({"auth", "challenges", "content", "groups", "referrals", "rewards"})),
     ("readers", frozenset({"engagement", "home", "reports"})),
@@ -512,6 +512,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
         frozenset(
             {
                 "",  # portal/__init__.py
+                "api",  # the HTTP API: an adapter over many domains' services, like the routes
                 "app",
                 "benchdata",
                 "cli",
