@@ -82,6 +82,9 @@ def create_app(
                 await arq_queue.close()
             if redis is not None:
                 await redis.aclose()
+            api_redis = getattr(app.state, "api_redis", None)  # the API's rate counter
+            if api_redis is not None:
+                await api_redis.aclose()
             if engine is not None:
                 await engine.dispose()
 

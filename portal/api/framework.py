@@ -7,7 +7,6 @@ scope, the query and body parsed by their pydantic models, then the handler, who
 the token as the actor, in the request's own transaction."""
 
 import functools
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -23,6 +22,7 @@ from portal.api.problems import ApiProblem, invalid, problem_response
 from portal.api_tokens import service as tokens
 from portal.api_tokens.models import ApiToken, Scope
 from portal.audit import service as audit
+from portal.clock import utcnow
 from portal.db import begin_reading
 from portal.errors import PortalError
 from portal.parsing import fits_path
@@ -185,7 +185,8 @@ async def _authenticate(request: Request, scope: Scope) -> ApiToken:
         raise _unauthorized("Send an API token: Authorization: Bearer <token>.")
     config = settings(request)
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.job_context["sessionmaker"]
-    minute = int(time.time() // 60)
+    now = utcnow().timestamp()
+    minute = int(now // 60)
     async with sessionmaker() as own, own.begin():
         token = await tokens.authenticate(
             own,
@@ -202,7 +203,7 @@ async def _authenticate(request: Request, scope: Scope) -> ApiToken:
         count = int(await redis.incr(key))
         await redis.expire(key, 120)
     if count > config.api_requests_per_minute:
-        retry_after = 60 - int(time.time()) % 60
+        retry_after = 60 - int(now) % 60
         raise ApiProblem(
             429,
             f"This token may make {config.api_requests_per_minute} requests a minute. "
