@@ -1,5 +1,6 @@
 """Imports every domain's models so Alembic and the mapper see all tables (nothing else)."""
 
+from portal.advocacy.models import EventType, RecordedEvent
 from portal.api_tokens.models import ApiRateWindow, ApiToken
 from portal.audit.models import AuditEntry
 from portal.auth.models import Invitation, LoginFailure, PasswordReset, RecoveryCode, TwoFactor
@@ -49,6 +50,7 @@ __all__ = [
     "Dismissal",
     "EmailOptOut",
     "EmailText",
+    "EventType",
     "FeedItem",
     "Group",
     "GroupMember",
@@ -63,6 +65,7 @@ __all__ = [
     "PasswordReset",
     "PeriodTotal",
     "ProgramSetting",
+    "RecordedEvent",
     "RecoveryCode",
     "Redemption",
     "Referral",

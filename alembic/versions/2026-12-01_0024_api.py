@@ -1,5 +1,6 @@
 """api: API tokens (hashed, scoped), their per-minute request counts for the rate limit
-without Redis, the token as an actor in the audit log, and the CRM's stage names
+without Redis, the token as an actor in the audit log, the CRM's stage names, and the event
+types and events of the events API
 
 Revision ID: 0024
 Revises: 0019
@@ -74,9 +75,61 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_referral_crm_stage_names")),
         sa.UniqueConstraint("key", name=op.f("uq_referral_crm_stage_names_key")),
     )
+    op.create_table(
+        "advocacy_event_types",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=60), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("challenge_id", sa.Integer(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["challenge_id"],
+            ["challenges.id"],
+            name=op.f("fk_advocacy_event_types_challenge_id_challenges"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_advocacy_event_types")),
+        sa.UniqueConstraint("key", name=op.f("uq_advocacy_event_types_key")),
+    )
+    op.create_table(
+        "advocacy_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_type_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("completed_challenge_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_type_id"],
+            ["advocacy_event_types.id"],
+            name=op.f("fk_advocacy_events_event_type_id_advocacy_event_types"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_advocacy_events_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["completed_challenge_id"],
+            ["challenges.id"],
+            name=op.f("fk_advocacy_events_completed_challenge_id_challenges"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_advocacy_events")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_advocacy_events_idempotency_key")),
+    )
+    op.create_index(op.f("ix_advocacy_events_event_type_id"), "advocacy_events", ["event_type_id"])
+    op.create_index(op.f("ix_advocacy_events_user_id"), "advocacy_events", ["user_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("advocacy_events")
+    op.drop_table("advocacy_event_types")
     op.drop_table("referral_crm_stage_names")
     with op.batch_alter_table("audit_log") as batch:
         batch.drop_constraint(batch.f("fk_audit_log_api_token_id_api_tokens"), type_="foreignkey")

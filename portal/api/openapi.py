@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from portal.api import advocates, referrals  # noqa: F401  (register their operations)
+from portal.api import advocates, events, referrals  # noqa: F401  (register their operations)
 from portal.api.framework import OPERATIONS, ROUTES, Operation
 from portal.api.problems import PROBLEM_JSON, Problem
 from portal.people.access import public

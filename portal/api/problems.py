@@ -40,7 +40,7 @@ class ApiProblem(Exception):
         self.headers = headers or {}
 
 
-def field_problem(field: str, message: str, status: int = 422) -> ApiProblem:
+def field_problem(field: str, message: str, *, status: int = 422) -> ApiProblem:
     return ApiProblem(status, message, errors=[FieldError(field=field, message=message)])
 
 
