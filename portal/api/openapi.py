@@ -10,7 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from portal.api import advocates, events, referrals  # noqa: F401  (register their operations)
+from portal.api import (  # noqa: F401  (each registers its operations)
+    advocates,
+    conversions,
+    events,
+    referrals,
+)
 from portal.api.framework import OPERATIONS, ROUTES, Operation
 from portal.api.problems import PROBLEM_JSON, Problem
 from portal.people.access import public

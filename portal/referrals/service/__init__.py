@@ -4,6 +4,12 @@ reminders (owners), screening, the personal link (landing), and what the pages r
 from portal.errors import NotFound
 from portal.people.service import get_advocate_for_code
 from portal.referrals.service.config import ReferralSettings, load_settings, save_settings
+from portal.referrals.service.conversions import (
+    AlreadyConverted,
+    Conversion,
+    UnknownReferralCode,
+    record_conversion,
+)
 from portal.referrals.service.crm import (
     ExternalIdTaken,
     StageNameTaken,
@@ -52,7 +58,9 @@ from portal.referrals.service.screening import Screening, domain_of, screen
 
 __all__ = [
     "OPEN_STAGES",
+    "AlreadyConverted",
     "CloseReasonRequired",
+    "Conversion",
     "DuplicateReferral",
     "ExternalIdTaken",
     "LinkStats",
@@ -65,6 +73,7 @@ __all__ = [
     "SelfReferral",
     "StageNameTaken",
     "StageUnchanged",
+    "UnknownReferralCode",
     "UnknownStage",
     "access_advocate_for_code",
     "access_own_referral",
@@ -88,6 +97,7 @@ __all__ = [
     "move_referral",
     "normalize_email",
     "record_click",
+    "record_conversion",
     "remind_stale_referrals",
     "remove_stage_name",
     "save_settings",
