@@ -15,6 +15,7 @@ from portal.api import (  # noqa: F401  (each registers its operations)
     conversions,
     events,
     referrals,
+    rewards,
 )
 from portal.api.framework import OPERATIONS, ROUTES, Operation
 from portal.api.problems import PROBLEM_JSON, Problem
