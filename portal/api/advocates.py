@@ -6,11 +6,11 @@ log shows both: the admin on the change, the token on the API use)."""
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field
 
 from portal.api.framework import Call, operation
 from portal.api.problems import ApiProblem, field_problem
-from portal.api.schemas import Id, Name, Strict, Text
+from portal.api.schemas import PLAIN, Id, Name, Strict, Text, bounded
 from portal.api_tokens.models import Scope
 from portal.auth import service as auth
 from portal.errors import NotFound
@@ -35,7 +35,7 @@ class AdvocateOut(BaseModel):
 
 
 class AdvocateQuery(Strict):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] | None = None
+    email: Annotated[str, bounded(320), PLAIN] | None = None
     cursor: Annotated[int, Field(ge=0, le=2_147_483_647)] = 0
     limit: Annotated[int, Field(ge=1, le=100)] = 50
 

@@ -5,12 +5,12 @@ adjustments with an idempotency key). Conversions go through the referral servic
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field
 
 from portal.api.advocates import acting_admin
 from portal.api.framework import Call, Reply, operation
 from portal.api.problems import ApiProblem, FieldError, field_problem
-from portal.api.schemas import CrmText, Id, Money, Name, ReferralOut, Strict
+from portal.api.schemas import PLAIN, CrmText, Id, Money, Name, ReferralOut, Strict, bounded
 from portal.api_tokens.models import Scope
 from portal.auth.service import find_user_by_email
 from portal.errors import NotFound
@@ -31,7 +31,7 @@ class ConversionIn(Strict):
     order_id: CrmText
     email: EmailStr = Field(max_length=320)
     name: Name | None = None
-    referral_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)] = ""
+    referral_code: Annotated[str, bounded(16), PLAIN] = ""
     deal_value: Money | None = None
 
 
@@ -75,7 +75,7 @@ class PointsIn(Strict):
     user_id: Id | None = None
     email: EmailStr | None = Field(default=None, max_length=320)
     points: Annotated[int, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    reason: Annotated[str, bounded(200, required=True), PLAIN]
 
 
 class PointsOut(BaseModel):

@@ -7,13 +7,13 @@ event never stops the others."""
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field
 
 from portal.advocacy import service as advocacy
 from portal.advocacy.models import RecordedEvent
 from portal.api.framework import Call, Reply, operation
 from portal.api.problems import ApiProblem, FieldError, field_problem
-from portal.api.schemas import Id, Strict
+from portal.api.schemas import PLAIN, Id, Strict, bounded
 from portal.api_tokens.models import Scope
 from portal.auth.service import find_user_by_email
 from portal.errors import NotFound, PortalError
@@ -22,8 +22,8 @@ from portal.people.service import access_user
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_BULK = 1000
-Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-TypeKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Key = Annotated[str, bounded(200, required=True), PLAIN]
+TypeKey = Annotated[str, bounded(60, required=True), PLAIN]
 
 
 class EventIn(Strict):

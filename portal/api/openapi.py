@@ -42,8 +42,9 @@ def _models() -> list[tuple[type[BaseModel], Any]]:
     pairs: list[tuple[type[BaseModel], Any]] = [(Problem, "serialization")]
     for op in OPERATIONS:
         pairs.append((op.response, "serialization"))
-        if op.body is not None:
-            pairs.append((op.body, "validation"))
+        for request_model in (op.body, op.query):
+            if request_model is not None:
+                pairs.append((request_model, "validation"))
     return list(dict.fromkeys(pairs))
 
 
@@ -57,14 +58,14 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
         )
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     if op.query is not None:
-        schema = op.query.model_json_schema()
+        schema = op.query.model_json_schema(ref_template=REF)
         for name, prop in schema.get("properties", {}).items():
             parameters.append(
                 {
                     "name": name,
                     "in": "query",
                     "required": name in schema.get("required", []),
-                    "schema": prop,
+                    "schema": _not_null(prop),
                 }
             )
     for header in op.headers:
@@ -77,6 +78,17 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
             }
         )
     return parameters
+
+
+def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is left out rather than sent as null: its schema drops that option."""
+    options = [option for option in prop.get("anyOf", []) if option != {"type": "null"}]
+    rest = {key: value for key, value in prop.items() if key not in ("anyOf", "title")}
+    if rest.get("default", 0) is None:
+        del rest["default"]
+    if len(options) == 1:
+        return {**options[0], **rest}
+    return {**rest, **({"anyOf": options} if options else {})} or prop
 
 
 def _path_names(path: str) -> list[str]:

@@ -6,17 +6,17 @@ name of the admin who made the token."""
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
 from portal.api.advocates import acting_admin
 from portal.api.framework import Call, operation
 from portal.api.problems import field_problem
-from portal.api.schemas import Strict
+from portal.api.schemas import PLAIN, Strict, bounded
 from portal.api_tokens.models import Scope
 from portal.rewards import service as rewards
 from portal.rewards.models import Redemption, RedemptionStatus, RewardKind
 
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Note = Annotated[str, bounded(500), PLAIN]
 
 
 class RewardOut(BaseModel):

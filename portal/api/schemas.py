@@ -4,14 +4,34 @@ are the OpenAPI document's schemas. Lengths come from the columns they fill."""
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from portal.parsing import has_control
 from portal.referrals.models import CloseReason, Referral, Source, Stage
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+def _without_control_characters(value: str) -> str:
+    # The forms refuse them too (portal.parsing): NUL and escapes have no place in a name, and
+    # PostgreSQL refuses NUL outright.
+    if has_control(value):
+        raise ValueError("Remove the control characters.")
+    return value
+
+
+PLAIN = AfterValidator(_without_control_characters)
+
+
+def bounded(max_length: int, *, required: bool = False) -> StringConstraints:
+    """Trimmed text of at most `max_length` (the column's) characters; `required`: not empty."""
+    return StringConstraints(
+        strip_whitespace=True, min_length=1 if required else 0, max_length=max_length
+    )
+
+
+Text = Annotated[str, bounded(200), PLAIN]
+Name = Annotated[str, bounded(120, required=True), PLAIN]
 # CRM ids and stage names: whatever the CRM uses, within the column's length.
-CrmText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+CrmText = Annotated[str, bounded(100, required=True), PLAIN]
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Money = Annotated[int, Field(ge=0, le=2_147_483_647)]
 
@@ -25,7 +45,7 @@ class ProspectIn(Strict):
     email: EmailStr = Field(max_length=320)
     company: Text = ""
     job_title: Text = ""
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    phone: Annotated[str, bounded(40), PLAIN] = ""
 
 
 class ReferralCreate(Strict):
@@ -35,7 +55,7 @@ class ReferralCreate(Strict):
     referrer_id: Id | None = None
     referrer_email: EmailStr | None = Field(default=None, max_length=320)
     prospect: ProspectIn
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    note: Annotated[str, bounded(2000), PLAIN] = ""
     external_id: CrmText | None = None
     deal_value: Money | None = None
 
@@ -45,12 +65,9 @@ class ReferralUpdate(Strict):
     and `rejected` need a `reason`), a note for the timeline, the CRM id, the owner (a sales
     rep's email, or null for nobody), the deal value."""
 
-    stage: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-        | None
-    ) = None
+    stage: Annotated[str, bounded(100, required=True), PLAIN] | None = None
     reason: CloseReason | None = None
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    note: Annotated[str, bounded(500), PLAIN] = ""
     external_id: CrmText | None = None
     owner_email: EmailStr | None = Field(default=None, max_length=320)
     deal_value: Money | None = None
