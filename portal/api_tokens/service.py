@@ -37,13 +37,16 @@ async def create_token(
     name: str,
     scopes: frozenset[Scope],
     expires_at: datetime | None,
+    secret: str | None = None,
 ) -> NewToken:
+    """A new token; `secret` only for the demo's documented laptop token, else a fresh one."""
     if not scopes:
         raise TokenNotValid("Choose at least one scope.")
     if expires_at is not None and expires_at <= utcnow():
         raise TokenNotValid("Choose an expiry date in the future, or none.")
-    prefix = secrets.token_hex(4)
-    secret = f"{SECRET_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    if secret is None:
+        secret = f"{SECRET_PREFIX}{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
+    prefix = secret.removeprefix(SECRET_PREFIX).partition("_")[0]
     token = ApiToken(
         name=name,
         prefix=prefix,
