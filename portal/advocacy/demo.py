@@ -29,27 +29,37 @@ EVENTS = [
 
 
 async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
-    staff = people["marketer@acme.example"]
-    known = set(await session.scalars(select(EventType.key)))
-    review = await session.scalar(
-        select(Challenge.id).where(Challenge.type == ChallengeType.ONLINE_REVIEW).limit(1)
-    )
-    for key, name, points, completes_review in EVENT_TYPES:
-        if key not in known:
-            await service.create_event_type(
-                session,
-                actor=staff,
-                key=key,
-                name=name,
-                points=points,
-                challenge_id=review if completes_review else None,
-            )
+    """The types defined a month ago (after the challenges launched), then the events."""
     recorded = set(await session.scalars(select(RecordedEvent.idempotency_key)))
     return [
-        clock.At(timedelta(days=days_ago), _record(session, people[email], key, f"demo-{n}"))
-        for n, (days_ago, email, key) in enumerate(EVENTS)
-        if f"demo-{n}" not in recorded
+        clock.At(timedelta(days=30), _define_types(session, people["marketer@acme.example"])),
+        *(
+            clock.At(timedelta(days=days_ago), _record(session, people[email], key, f"demo-{n}"))
+            for n, (days_ago, email, key) in enumerate(EVENTS)
+            if f"demo-{n}" not in recorded
+        ),
     ]
+
+
+def _define_types(session: AsyncSession, staff: User) -> Callable[[], Awaitable[object]]:
+    async def define() -> object:
+        known = set(await session.scalars(select(EventType.key)))
+        review = await session.scalar(
+            select(Challenge.id).where(Challenge.type == ChallengeType.ONLINE_REVIEW).limit(1)
+        )
+        for key, name, points, completes_review in EVENT_TYPES:
+            if key not in known:
+                await service.create_event_type(
+                    session,
+                    actor=staff,
+                    key=key,
+                    name=name,
+                    points=points,
+                    challenge_id=review if completes_review else None,
+                )
+        return known
+
+    return define
 
 
 def _record(
