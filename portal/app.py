@@ -27,8 +27,8 @@ from portal.program import routes as program_routes
 
 log = logging.getLogger("portal")
 # One-click unsubscribe (RFC 8058): mail programs POST there without a session; the signed
-# link in the path is the authority.
-CSRF_EXEMPT = ("/unsubscribe/",)
+# link in the path is the authority. The API authenticates by bearer token, never by cookie.
+CSRF_EXEMPT = ("/unsubscribe/", "/api/")
 
 
 class LazyQueue:
@@ -82,6 +82,9 @@ def create_app(
                 await arq_queue.close()
             if redis is not None:
                 await redis.aclose()
+            api_redis = getattr(app.state, "api_redis", None)  # the API's rate counter
+            if api_redis is not None:
+                await api_redis.aclose()
             if engine is not None:
                 await engine.dispose()
 

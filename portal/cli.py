@@ -84,6 +84,7 @@ def migrate(revision: str) -> None:
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Load demo data (safe to run again: nothing is duplicated) and print the demo logins."""
+    from portal.api_tokens.demo import DEMO_API_SECRET
     from portal.demo import DEMO_PASSWORD, seed
 
     settings = Settings()
@@ -92,6 +93,9 @@ def seed_demo() -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD})")
     for role, email in logins:
         click.echo(f"  {role:<18} {email}")
+    click.echo("")
+    click.echo(f"Demo API token (laptop only, every scope): {DEMO_API_SECRET}")
+    click.echo(f"  API reference: {settings.base_url}/api/v1/docs")
     click.echo("")
     click.echo(f"Open {settings.base_url}")
 

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     staff_session_hours: int = Field(default=12, ge=1, le=12)
     staff_session_idle_minutes: int = Field(default=30, ge=5)
     jobs_inline: bool = False
+    # Requests per API token per minute, counted across every worker.
+    api_requests_per_minute: int = Field(default=600, ge=1)
     # The reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses
     # or networks, "*" for any); empty: none, the connecting address is the client's.
     forwarded_allow_ips: str = ""

@@ -5,6 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock, routing, subscriptions
+from portal.advocacy import demo as advocacy_demo
+from portal.api_tokens import demo as api_tokens_demo
 from portal.auth import service as auth
 from portal.challenges import demo as challenges_demo
 from portal.config import Settings
@@ -136,8 +138,11 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
             *await challenges_demo.steps(session, users, storage=storage),
             *await referrals_demo.steps(session, users),
             *await guard_demo.steps(session, users),
+            *await advocacy_demo.steps(session, users),
         ]
     )
+    await referrals_demo.map_crm_stage_names(session, users["admin@acme.example"])
+    await api_tokens_demo.ensure_token(session, users["admin@acme.example"])
     await reports_demo.seed(session, users)
     await webhooks_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]

@@ -1,5 +1,7 @@
 """Imports every domain's models so Alembic and the mapper see all tables (nothing else)."""
 
+from portal.advocacy.models import EventType, RecordedEvent
+from portal.api_tokens.models import ApiRateWindow, ApiToken
 from portal.audit.models import AuditEntry
 from portal.auth.models import Invitation, LoginFailure, PasswordReset, RecoveryCode, TwoFactor
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
@@ -22,11 +24,19 @@ from portal.points.models import (
     UserBadge,
 )
 from portal.program.models import ProgramSetting
-from portal.referrals.models import Referral, ReferralClick, ReferralEvent, ReferralNote
+from portal.referrals.models import (
+    CrmStageName,
+    Referral,
+    ReferralClick,
+    ReferralEvent,
+    ReferralNote,
+)
 from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "ApiRateWindow",
+    "ApiToken",
     "Asset",
     "AssetGroup",
     "AssetTag",
@@ -37,10 +47,12 @@ __all__ = [
     "Base",
     "Challenge",
     "ChallengeGroup",
+    "CrmStageName",
     "CronRun",
     "Dismissal",
     "EmailOptOut",
     "EmailText",
+    "EventType",
     "FeedItem",
     "Group",
     "GroupMember",
@@ -56,6 +68,7 @@ __all__ = [
     "PeriodTotal",
     "ProgramSetting",
     "PublicFormAttempt",
+    "RecordedEvent",
     "RecoveryCode",
     "Redemption",
     "Referral",

@@ -35,10 +35,12 @@ MANAGE = [
     NavItem("Rewards", "manage_rewards:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Fulfilment queue", "manage_rewards:queue", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Referrals", "manage_referrals:settings", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Event types", "event_types:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Emails", "emails:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Outbox", "outbox:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Audit log", "audit:list", frozenset({Role.ADMIN})),
     NavItem("Webhooks", "webhooks:list", frozenset({Role.ADMIN})),
+    NavItem("API tokens", "api_tokens:list", frozenset({Role.ADMIN})),
     NavItem("Settings", "program:settings", frozenset({Role.ADMIN})),
 ]
 

@@ -8,6 +8,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from portal import links
+from portal.advocacy import routes as event_types_routes
+from portal.api import openapi as api
+from portal.api_tokens import routes as api_tokens_routes
 from portal.audit import routes as audit_routes
 from portal.auth import manage_routes as people_routes
 from portal.auth import routes as auth_routes
@@ -65,6 +68,9 @@ def routes() -> list[BaseRoute]:
         Mount("/manage/outbox", routes=outbox_routes.routes, name="outbox"),
         Mount("/manage/emails", routes=email_text_routes.routes, name="emails"),
         Mount("/manage/audit", routes=audit_routes.routes, name="audit"),
+        Mount("/manage/api-tokens", routes=api_tokens_routes.routes, name="api_tokens"),
+        Mount("/api/v1", routes=api.routes, name="api"),
+        Mount("/manage/event-types", routes=event_types_routes.routes, name="event_types"),
         Mount("/manage/settings", routes=program_routes.routes, name="program"),
         Mount("/manage/reports", routes=reports_routes.routes, name="reports"),
         Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),

@@ -505,15 +505,19 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ),
     ("files", frozenset({"files"})),
     ("people", frozenset({"people"})),
-    ("platform", frozenset({"audit", "guard", "notifications", "outbox", "program"})),
+    ("platform", frozenset({"api_tokens", "audit", "guard", "notifications", "outbox", "program"})),
     ("points", frozenset({"points"})),
-    ("domains", frozenset({"auth", "challenges", "content", "groups", "referrals", "rewards"})),
+    (
+        "domains",
+        frozenset({"advocacy", "auth", "challenges", "content", "groups", "referrals", "rewards"}),
+    ),
     ("readers", frozenset({"engagement", "home", "reports", "webhooks"})),
     (
         "wiring",
         frozenset(
             {
                 "",  # portal/__init__.py
+                "api",  # the HTTP API: an adapter over many domains' services, like the routes
                 "app",
                 "benchdata",
                 "cli",
@@ -532,6 +536,8 @@ SIDEWAYS = {  # declared exceptions to "never a sibling domain"
     # A watch_video or download_asset challenge links a content item: the challenge form offers
     # the library's items and the challenge page shows the linked one.
     ("challenges", "content"): "challenges link content items",
+    # An event type reported through the API completes the challenge it names.
+    ("advocacy", "challenges"): "event types complete challenges",
 }
 LAYER_OF = {unit: index for index, (_, units) in enumerate(LAYERS) for unit in units}
 

@@ -185,6 +185,7 @@ async def test_demo_library_has_real_files_targeting_and_used_content(
 async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
     session: AsyncSession, storage: LocalStorage
 ) -> None:
+    from portal.advocacy.models import EventType, RecordedEvent
     from portal.challenges.models import Challenge, Submission
     from portal.content.models import Asset
     from portal.points.models import EntryKind, LedgerEntry
@@ -213,6 +214,9 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
             elif row.source_type == "submission":
                 submission = await session.get(Submission, row.source_id)
                 expected = (await session.get(Challenge, submission.challenge_id)).points
+            elif row.source_type == "advocacy_event":
+                recorded = await session.get(RecordedEvent, row.source_id)
+                expected = (await session.get(EventType, recorded.event_type_id)).points
             else:
                 assert row.source_type == "referral", (email, row.reason)  # nothing made up
                 expected = config.points_for(Stage(row.idempotency_key.rsplit(":", 1)[1]))
@@ -251,3 +255,22 @@ async def test_demo_has_crm_history_imported_and_a_webhook_endpoint_for_the_loca
         )
     )
     assert paid == 0  # imported as history
+
+
+async def test_demo_has_an_api_token_event_types_and_crm_stage_names(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.advocacy.models import EventType, RecordedEvent
+    from portal.api_tokens import service as tokens
+    from portal.api_tokens.demo import DEMO_API_SECRET
+    from portal.referrals import service as referrals
+    from portal.referrals.models import Stage
+
+    await seed_session(session, storage=storage)
+    await seed_session(session, storage=storage)
+    token = await tokens.authenticate(session, DEMO_API_SECRET, address_hash="")
+    assert token is not None
+    assert token.secret_hash != DEMO_API_SECRET
+    assert len(list(await session.scalars(select(EventType)))) == 3
+    assert await session.scalar(select(func.count()).select_from(RecordedEvent)) == 4
+    assert await referrals.stage_named(session, "Closed Won") == Stage.WON

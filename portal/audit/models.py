@@ -8,6 +8,7 @@ from portal.clock import utcnow
 from portal.db import Base
 
 if TYPE_CHECKING:
+    from portal.api_tokens.models import ApiToken
     from portal.people.models import User
 
 
@@ -19,6 +20,10 @@ class AuditEntry(Base):
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # Set when another system acted through the API: the token is the actor.
+    api_token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(80))
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[int | None]
@@ -28,3 +33,4 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     actor: Mapped["User | None"] = relationship(lazy="raise")
+    api_token: Mapped["ApiToken | None"] = relationship(lazy="raise")

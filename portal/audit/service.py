@@ -21,9 +21,11 @@ async def record(
     summary: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    api_token_id: int | None = None,
 ) -> AuditEntry:
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
+        api_token_id=api_token_id,
         action=action,
         target_type=target_type,
         target_id=target_id,
@@ -44,7 +46,7 @@ async def list_entries(
         query = query.where(AuditEntry.action.startswith(action_prefix))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(
-        query.options(selectinload(AuditEntry.actor))
+        query.options(selectinload(AuditEntry.actor), selectinload(AuditEntry.api_token))
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.errors import NotFound
-from portal.people.models import Group, User, UserStatus
+from portal.people.models import Group, GroupMember, Role, User, UserRole, UserStatus
 
 REFERRAL_CODE_LENGTH = 16  # the column's width: longer codes cannot exist
 
@@ -32,3 +32,29 @@ async def get_advocate_for_code(session: AsyncSession, code: str) -> User | None
 
 async def list_groups(session: AsyncSession) -> list[Group]:
     return list(await session.scalars(select(Group).order_by(Group.name)))
+
+
+async def list_advocates_after(
+    session: AsyncSession, *, after_id: int, limit: int, email: str | None = None
+) -> list[User]:
+    """Advocates in id order after `after_id` (a cursor), or the one with this email."""
+    query = select(User).where(User.id > after_id, User.roles.any(UserRole.role == Role.ADVOCATE))
+    if email is not None:
+        query = query.where(User.email == email.strip().lower())
+    rows = await session.scalars(
+        query.options(selectinload(User.roles)).order_by(User.id).limit(limit)
+    )
+    return list(rows)
+
+
+async def group_ids_of(session: AsyncSession, users: list[User]) -> dict[int, list[int]]:
+    """The groups each person is in, by person id."""
+    found: dict[int, list[int]] = {user.id: [] for user in users}
+    rows = await session.execute(
+        select(GroupMember.user_id, GroupMember.group_id)
+        .where(GroupMember.user_id.in_(found))
+        .order_by(GroupMember.group_id)
+    )
+    for user_id, group_id in rows:
+        found[user_id].append(group_id)
+    return found

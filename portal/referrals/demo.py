@@ -278,3 +278,20 @@ def _note(session: AsyncSession, prospect_email: str, rep: User) -> Callable[[],
         )
 
     return note
+
+
+# A CRM's own stage names, as a Salesforce-like pipeline spells them (scripts/crm_sync.py uses
+# them against the demo).
+CRM_STAGE_NAMES = [
+    ("Prospecting", Stage.CONTACTED),
+    ("Discovery", Stage.QUALIFIED),
+    ("Proposal/Price Quote", Stage.OPPORTUNITY),
+    ("Closed Won", Stage.WON),
+]
+
+
+async def map_crm_stage_names(session: AsyncSession, admin: User) -> None:
+    known = {mapping.name for mapping in await service.list_stage_names(session)}
+    for name, stage in CRM_STAGE_NAMES:
+        if name not in known:
+            await service.add_stage_name(session, actor=admin, name=name, stage=stage)

@@ -1,6 +1,6 @@
-"""Manage → Referrals (marketers): the point structure, the landing page's offer, and lead
-qualification (target and free-mail domains, routing rules), the fraud checks, and what the
-guard of the public forms refused."""
+"""Manage → Referrals (marketers): the point structure, the landing page's offer, lead
+qualification (target and free-mail domains, routing rules), the fraud checks, what the guard
+of the public forms refused, and the CRM's stage names."""
 
 from dataclasses import asdict
 from datetime import timedelta
@@ -15,14 +15,21 @@ from portal.guard import service as guard
 from portal.guard.models import Outcome
 from portal.people.access import current_user, staff_of_program
 from portal.referrals import forms, import_routes, service
-from portal.referrals.models import PIPELINE
+from portal.referrals.models import PIPELINE, Stage
 from portal.web import db, flash, redirect, render
 
+CRM_NAME_LENGTH = 100
 
-async def _settings_page(request: Request, state: FormState, *, status_code: int = 200) -> Response:
+
+async def _settings_page(
+    request: Request, form: FormState, crm_form: FormState, status_code: int = 200
+) -> Response:
     context = {
-        "form": state,
+        "form": form,
         "stages": PIPELINE,
+        "crm_form": crm_form,
+        "stage_options": [("", "Choose…"), *((stage.value, stage.label) for stage in Stage)],
+        "crm_names": await service.list_stage_names(db(request)),
         "attempts": await guard.attempt_counts(db(request), since=utcnow() - timedelta(days=7)),
         "outcomes": list(Outcome),
     }
@@ -32,18 +39,51 @@ async def _settings_page(request: Request, state: FormState, *, status_code: int
 @staff_of_program
 async def edit_settings(request: Request) -> Response:
     current = await service.load_settings(db(request))
-    return await _settings_page(
-        request, FormState(data={k: str(v) for k, v in asdict(current).items()})
-    )
+    state = FormState(data={k: str(v) for k, v in asdict(current).items()})
+    return await _settings_page(request, state, FormState())
 
 
 @staff_of_program
 async def save_settings(request: Request) -> Response:
     state, values = forms.settings_form(await request.form())
     if not state.ok:
-        return await _settings_page(request, state, status_code=422)
+        return await _settings_page(request, state, FormState(), status_code=422)
     await service.save_settings(db(request), actor=current_user(request), **values)
     flash(request, "Referral settings saved.")
+    return redirect(request, "manage_referrals:settings")
+
+
+@staff_of_program
+async def map_crm_stage(request: Request) -> Response:
+    crm_form = FormState.of(await request.form(), "crm_name", "stage")
+    crm_form.require("crm_name", message="Enter the stage's name as your CRM spells it.")
+    crm_form.check_length("crm_name", CRM_NAME_LENGTH)
+    if crm_form.value("stage") not in set(Stage):
+        crm_form.add_error("stage", "Choose the portal stage it means.")
+    if crm_form.ok:
+        try:
+            await service.add_stage_name(
+                db(request),
+                actor=current_user(request),
+                name=crm_form.value("crm_name"),
+                stage=Stage(crm_form.value("stage")),
+            )
+        except service.StageNameTaken as error:
+            crm_form.add_error("crm_name", error.message)
+        else:
+            flash(request, f"“{crm_form.value('crm_name')}” now moves referrals.")
+            return redirect(request, "manage_referrals:settings")
+    current = await service.load_settings(db(request))
+    state = FormState(data={k: str(v) for k, v in asdict(current).items()})
+    return await _settings_page(request, state, crm_form, status_code=422)
+
+
+@staff_of_program
+async def unmap_crm_stage(request: Request) -> Response:
+    await service.remove_stage_name(
+        db(request), actor=current_user(request), mapping_id=request.path_params["mapping_id"]
+    )
+    flash(request, "The CRM stage name is removed.")
     return redirect(request, "manage_referrals:settings")
 
 
@@ -51,4 +91,11 @@ routes = [
     Route("/", edit_settings, methods=["GET"], name="settings"),
     Route("/", save_settings, methods=["POST"], name="save"),
     *import_routes.routes,
+    Route("/crm-stages", map_crm_stage, methods=["POST"], name="map_crm_stage"),
+    Route(
+        "/crm-stages/{mapping_id:int}/remove",
+        unmap_crm_stage,
+        methods=["POST"],
+        name="unmap_crm_stage",
+    ),
 ]

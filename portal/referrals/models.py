@@ -214,3 +214,16 @@ class ReferralClick(Base):
     referrer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     client_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CrmStageName(Base):
+    """A CRM's own name for a portal stage ("Closed Won" → won), so a CRM can send its names
+    through the API. Matched case-insensitively: `key` is the name folded."""
+
+    __tablename__ = "referral_crm_stage_names"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    stage: Mapped[Stage] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

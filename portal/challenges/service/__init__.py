@@ -44,7 +44,11 @@ from portal.challenges.service.rules import (
     ImageRefused,
     SubmitRefused,
 )
-from portal.challenges.service.submit import record_share, submit_entry
+from portal.challenges.service.submit import (
+    record_reported_completion,
+    record_share,
+    submit_entry,
+)
 
 __all__ = [
     "MESSAGES",
@@ -74,6 +78,7 @@ __all__ = [
     "ends_in",
     "list_for_staff",
     "preview_challenge",
+    "record_reported_completion",
     "record_share",
     "reject_submission",
     "restore_challenge",

@@ -238,3 +238,24 @@ async def _complete_open(
         except SubmitRefused:
             continue
     return done
+
+
+async def record_reported_completion(
+    session: AsyncSession, *, user: User, challenge_id: int, key: str, response: dict[str, Any]
+) -> Submission | None:
+    """Another system reported that the person did what a challenge asks (the events API): an
+    entry, approved at once or queued for review like any other; None when the challenge is
+    closed, hidden from the person or used up."""
+    challenge = await session.scalar(
+        select(Challenge).where(
+            Challenge.id == challenge_id, is_open(utcnow()), challenge_visible_to(user)
+        )
+    )
+    if challenge is None:
+        return None
+    try:
+        return await record_entry(
+            session, user=user, challenge=challenge, key=key, response=response
+        )
+    except SubmitRefused:
+        return None

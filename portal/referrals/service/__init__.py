@@ -4,6 +4,24 @@ reminders (owners), screening, the personal link (landing), and what the pages r
 from portal.errors import NotFound
 from portal.people.service import get_advocate_for_code
 from portal.referrals.service.config import ReferralSettings, load_settings, save_settings
+from portal.referrals.service.conversions import (
+    AlreadyConverted,
+    Conversion,
+    UnknownReferralCode,
+    record_conversion,
+)
+from portal.referrals.service.crm import (
+    ExternalIdTaken,
+    StageNameTaken,
+    UnknownStage,
+    access_referral_by_external_id,
+    add_stage_name,
+    list_referrals_after,
+    list_stage_names,
+    remove_stage_name,
+    set_external_id,
+    stage_named,
+)
 from portal.referrals.service.landing import access_advocate_for_code, record_click
 from portal.referrals.service.owners import (
     add_note,
@@ -41,9 +59,12 @@ from portal.referrals.service.screening import DisposableAddress, Screening, dom
 
 __all__ = [
     "OPEN_STAGES",
+    "AlreadyConverted",
     "CloseReasonRequired",
+    "Conversion",
     "DisposableAddress",
     "DuplicateReferral",
+    "ExternalIdTaken",
     "LinkStats",
     "NotASalesRep",
     "NotFound",
@@ -53,12 +74,17 @@ __all__ = [
     "ReopenReasonRequired",
     "Screening",
     "SelfReferral",
+    "StageNameTaken",
     "StageUnchanged",
+    "UnknownReferralCode",
+    "UnknownStage",
     "access_advocate_for_code",
     "access_own_referral",
     "access_referral",
+    "access_referral_by_external_id",
     "access_rep",
     "add_note",
+    "add_stage_name",
     "assign_referral",
     "domain_of",
     "get_advocate_for_code",
@@ -66,15 +92,21 @@ __all__ = [
     "list_notes",
     "list_own_referrals",
     "list_pipeline",
+    "list_referrals_after",
     "list_referrers",
     "list_reps",
+    "list_stage_names",
     "load_settings",
     "move_referral",
     "normalize_email",
     "record_click",
+    "record_conversion",
     "remind_stale_referrals",
+    "remove_stage_name",
     "save_settings",
     "screen",
     "set_deal_value",
+    "set_external_id",
+    "stage_named",
     "submit_referral",
 ]

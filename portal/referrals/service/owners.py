@@ -26,7 +26,7 @@ async def assign_referral(
     referral: Referral,
     *,
     owner: User | None,
-    actor: User,
+    actor: User | None,
 ) -> Referral:
     """Gives the referral (loaded with its owner) to a rep, or back to nobody. `owner` comes with
     its roles loaded."""
@@ -49,14 +49,14 @@ async def assign_referral(
         before={"owner": before.email if before else None},
         after={"owner": owner.email if owner else None},
     )
-    if owner is not None and owner.id != actor.id:
+    if owner is not None and (actor is None or owner.id != actor.id):
         await tell_owner(session, referral, owner=owner)
     await session.flush()
     return referral
 
 
 async def set_deal_value(
-    session: AsyncSession, referral: Referral, *, value: int | None, actor: User
+    session: AsyncSession, referral: Referral, *, value: int | None, actor: User | None
 ) -> Referral:
     before = referral.deal_value
     if before == value:
