@@ -9,6 +9,7 @@ from starlette.types import Scope
 
 from portal import links
 from portal.audit import routes as audit_routes
+from portal.auth import bulk_routes as bulk_invite_routes
 from portal.auth import manage_routes as people_routes
 from portal.auth import routes as auth_routes
 from portal.auth import sso, two_factor_routes
@@ -60,7 +61,11 @@ def routes() -> list[BaseRoute]:
         Route("/", home, name="home"),
         Route("/healthz", health, name="health"),
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
-        Mount("/manage/people", routes=people_routes.routes, name="people"),
+        Mount(
+            "/manage/people",
+            routes=[*people_routes.routes, *bulk_invite_routes.routes],
+            name="people",
+        ),
         Mount("/manage/outbox", routes=outbox_routes.routes, name="outbox"),
         Mount("/manage/emails", routes=email_text_routes.routes, name="emails"),
         Mount("/manage/audit", routes=audit_routes.routes, name="audit"),

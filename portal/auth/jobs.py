@@ -27,7 +27,12 @@ async def remind_unaccepted_invitations(ctx: JobContext) -> int:
         return await service.remind_unaccepted_invitations(session)
 
 
-FUNCTIONS = [func(send_password_reset, max_tries=3)]
+async def invite_next_batch(ctx: JobContext, bulk_invite_id: int) -> int:
+    async with unit_of_work(ctx) as session:
+        return await service.invite_next_batch(session, bulk_invite_id=bulk_invite_id)
+
+
+FUNCTIONS = [func(send_password_reset, max_tries=3), func(invite_next_batch, max_tries=5)]
 CRON_JOBS = [
     cron(forget_old_login_failures, hour={3}, minute={15}),
     cron(forget_ended_sessions, hour={3}, minute={25}),

@@ -1,12 +1,14 @@
 """People lookups every layer above needs: a person for staff pages, an advocate by referral
 code, the groups a targeting picker offers (who is signed in: portal.people.sessions)."""
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.errors import NotFound
-from portal.people.models import Group, User, UserStatus
+from portal.people.models import Group, GroupMember, User, UserStatus
 
 REFERRAL_CODE_LENGTH = 16  # the column's width: longer codes cannot exist
 
@@ -32,3 +34,25 @@ async def get_advocate_for_code(session: AsyncSession, code: str) -> User | None
 
 async def list_groups(session: AsyncSession) -> list[Group]:
     return list(await session.scalars(select(Group).order_by(Group.name)))
+
+
+async def join_groups(session: AsyncSession, *, user_id: int, group_ids: Iterable[int]) -> None:
+    """Adds a person to the static groups among these that they are not in yet (a bulk
+    invitation's groups, a join link's group); a segment's members are its rules' business."""
+    wanted = set(group_ids)
+    if not wanted:
+        return
+    present = set(
+        await session.scalars(
+            select(GroupMember.group_id).where(
+                GroupMember.user_id == user_id, GroupMember.group_id.in_(wanted)
+            )
+        )
+    )
+    static = set(
+        await session.scalars(
+            select(Group.id).where(Group.id.in_(wanted - present), Group.is_dynamic.is_(False))
+        )
+    )
+    session.add_all(GroupMember(group_id=group_id, user_id=user_id) for group_id in sorted(static))
+    await session.flush()
