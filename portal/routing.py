@@ -34,6 +34,7 @@ from portal.referrals import routes as referrals_routes
 from portal.reports import routes as reports_routes
 from portal.rewards import manage_routes as manage_rewards_routes
 from portal.rewards import routes as rewards_routes
+from portal.segments import routes as segments_routes
 
 
 class RootRoutes(Mount):
@@ -84,6 +85,7 @@ def routes() -> list[BaseRoute]:
             "/manage/approvals", routes=manage_challenges_routes.approval_routes, name="approvals"
         ),
         Mount("/manage/groups", routes=groups_routes.routes, name="groups"),
+        Mount("/manage/segments", routes=segments_routes.routes, name="segments"),
         Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
         Mount("/email-settings", routes=preference_routes.settings_routes, name="email_settings"),
         Mount("/unsubscribe", routes=preference_routes.unsubscribe_routes, name="unsubscribe"),

@@ -5,6 +5,7 @@ installing again replaces, never doubles, the subscriptions."""
 from portal import events
 from portal.challenges import subscribers as challenges
 from portal.referrals.service import landing as referrals
+from portal.segments import subscribers as segments
 
 
 def install() -> None:
@@ -12,3 +13,8 @@ def install() -> None:
     events.on(events.AssetUsed, challenges.complete_asset_challenges)
     events.on(events.ReferralSubmitted, challenges.complete_refer_challenges)
     events.on(events.ShareLinkVisited, referrals.count_share_page_visit)
+    events.on(events.AdvocateJoined, segments.person_changed)
+    events.on(events.LevelReached, segments.person_changed)
+    events.on(events.PointsAwarded, segments.person_changed)
+    events.on(events.ReferralSubmitted, segments.referrer_changed)
+    events.on(events.ReferralStageChanged, segments.referrer_changed)

@@ -18,6 +18,7 @@ from portal.outbox import jobs as outbox_jobs
 from portal.people import jobs as people_jobs
 from portal.points import jobs as points_jobs
 from portal.referrals import jobs as referrals_jobs
+from portal.segments import jobs as segments_jobs
 
 FUNCTIONS: list[Any] = [
     *outbox_jobs.FUNCTIONS,
@@ -27,6 +28,7 @@ FUNCTIONS: list[Any] = [
     *engagement_jobs.FUNCTIONS,
     *files_jobs.FUNCTIONS,
     *people_jobs.FUNCTIONS,
+    *segments_jobs.FUNCTIONS,
 ]
 CRON_JOBS: list[Any] = [
     *outbox_jobs.CRON_JOBS,
@@ -35,6 +37,7 @@ CRON_JOBS: list[Any] = [
     *referrals_jobs.CRON_JOBS,
     *engagement_jobs.CRON_JOBS,
     *files_jobs.CRON_JOBS,
+    *segments_jobs.CRON_JOBS,
 ]
 
 

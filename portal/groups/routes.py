@@ -9,6 +9,7 @@ from portal.errors import PortalError
 from portal.forms import FormState, form_text, query_text
 from portal.groups import forms, service
 from portal.people.access import current_user, staff_of_program
+from portal.people.segment_rules import Rule
 from portal.request_body import accepts_upload, list_mb
 from portal.web import db, flash, redirect, render
 
@@ -53,6 +54,7 @@ async def detail(request: Request) -> Response:
     context = {
         "group": group,
         "members": await service.members_of(db(request), group),
+        "rules": [Rule.from_stored(rule) for rule in group.rules],
         "q": query,
         "found": await service.search_people(db(request), group=group, query=query),
     }
@@ -66,23 +68,31 @@ async def add_member(request: Request) -> Response:
     if user_id is None:
         flash(request, "Choose someone to add.", "error")
     else:
-        user = await service.add_member(
-            db(request), staff=current_user(request), group=group, user_id=user_id
-        )
-        flash(request, f"{user.display_name} added to {group.name}.")
+        try:
+            user = await service.add_member(
+                db(request), staff=current_user(request), group=group, user_id=user_id
+            )
+        except PortalError as error:
+            flash(request, error.message, "error")
+        else:
+            flash(request, f"{user.display_name} added to {group.name}.")
     return redirect(request, "groups:detail", group_id=group.id)
 
 
 @staff_of_program
 async def remove_member(request: Request) -> Response:
     group = await service.access_group(db(request), request.path_params["group_id"])
-    await service.remove_member(
-        db(request),
-        staff=current_user(request),
-        group=group,
-        user_id=request.path_params["user_id"],
-    )
-    flash(request, f"Removed from {group.name}.")
+    try:
+        await service.remove_member(
+            db(request),
+            staff=current_user(request),
+            group=group,
+            user_id=request.path_params["user_id"],
+        )
+    except PortalError as error:
+        flash(request, error.message, "error")
+    else:
+        flash(request, f"Removed from {group.name}.")
     return redirect(request, "groups:detail", group_id=group.id)
 
 
