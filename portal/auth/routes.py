@@ -12,7 +12,8 @@ from portal.auth.two_factor_routes import continue_sign_in
 from portal.errors import PortalError
 from portal.files.storage import iterate_file
 from portal.files.web import file_response, storage
-from portal.forms import FormState
+from portal.forms import FormState, query_text
+from portal.parsing import MAX_PATH_TEXT
 from portal.people.access import (
     current_session,
     current_user,
@@ -166,16 +167,31 @@ def _invalid_link(request: Request, error: "service.InvalidLink") -> Response:
 async def signup(request: Request) -> Response:
     if request.state.program.signup_mode == SignupMode.CLOSED:
         raise service.SignupClosed()
-    return render(request, "auth/signup.html", {"form": FormState(), "waiting": False})
+    code = query_text(request.query_params, "join", max_length=MAX_PATH_TEXT)
+    context = {
+        "form": FormState(data={"join": code}),
+        "waiting": False,
+        "join_group": await service.get_group_for_join_code(db(request), code),
+    }
+    return render(request, "auth/signup.html", context)
+
+
+@public
+async def join(request: Request) -> Response:
+    """A group's join link: the sign-up page, carrying the code."""
+    return redirect(request, "auth:signup", query={"join": request.path_params["code"]})
 
 
 @public
 async def signup_submit(request: Request) -> Response:
-    state, password = forms.signup_form(await request.form())
+    form = await request.form()
+    state, password = forms.signup_form(form)
+    state.keep_hidden(form, "join")
     if state.ok:
         try:
-            await service.sign_up(
+            await service.sign_up_through_link(
                 db(request),
+                join_code=state.value("join")[:MAX_PATH_TEXT],
                 email=state.value("email"),
                 display_name=state.value("display_name"),
                 password=password,
@@ -191,7 +207,9 @@ async def signup_submit(request: Request) -> Response:
             return render(
                 request, "auth/signup.html", {"form": state, "waiting": True, "sent": not waiting}
             )
-    return render(request, "auth/signup.html", {"form": state, "waiting": False}, status_code=422)
+    join_group = await service.get_group_for_join_code(db(request), state.value("join"))
+    context = {"form": state, "waiting": False, "join_group": join_group}
+    return render(request, "auth/signup.html", context, status_code=422)
 
 
 async def _profile_page(
@@ -348,6 +366,7 @@ routes = [
     Route("/invitations/{token}", accept_invitation_submit, methods=["POST"], name="accept_submit"),
     Route("/signup", signup, methods=["GET"], name="signup"),
     Route("/signup", signup_submit, methods=["POST"], name="signup_submit"),
+    Route("/join/{code}", join, methods=["GET"], name="join"),
     Route("/profile", profile, methods=["GET"], name="profile"),
     Route("/profile", profile_submit, methods=["POST"], name="profile_submit"),
     Route("/profile/password", password_submit, methods=["POST"], name="password_submit"),

@@ -1,6 +1,7 @@
 """Groups: managing them and their members (what they target: portal.people.targeting)."""
 
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -89,6 +90,23 @@ async def rename_group(session: AsyncSession, *, staff: User, group: Group, name
             summary=f"{group.name} renamed {name}",
         )
         group.name = name
+
+
+async def set_join_link(session: AsyncSession, *, staff: User, group: Group, on: bool) -> None:
+    """Gives the group a new join link (the old one stops working), or takes it away. A
+    segment has none: its rules choose its members."""
+    if group.is_dynamic:
+        raise SegmentMembers()
+    group.join_code = secrets.token_urlsafe(12) if on else None
+    await audit.record(
+        session,
+        actor=staff,
+        action="groups.join_link_changed",
+        target_type="group",
+        target_id=group.id,
+        summary=f"{'New' if on else 'No'} join link for {group.name}",
+    )
+    await session.flush()
 
 
 async def members_of(session: AsyncSession, group: Group) -> list[User]:

@@ -11,6 +11,7 @@ from portal.errors import NotFound
 from portal.people.models import Group, GroupMember, User, UserStatus
 
 REFERRAL_CODE_LENGTH = 16  # the column's width: longer codes cannot exist
+JOIN_CODE_LENGTH = 32
 
 
 async def access_user(session: AsyncSession, user_id: int) -> User:
@@ -56,3 +57,12 @@ async def join_groups(session: AsyncSession, *, user_id: int, group_ids: Iterabl
     )
     session.add_all(GroupMember(group_id=group_id, user_id=user_id) for group_id in sorted(static))
     await session.flush()
+
+
+async def get_group_for_join_code(session: AsyncSession, code: str) -> Group | None:
+    """The static group whose join link carries `code`."""
+    if not code or len(code) > JOIN_CODE_LENGTH:
+        return None
+    return await session.scalar(
+        select(Group).where(Group.join_code == code, Group.is_dynamic.is_(False))
+    )

@@ -27,6 +27,7 @@ from portal.auth.service.bulk_invites import (
     rows_of,
     start_sending,
 )
+from portal.auth.service.joining import sign_up_through_link
 from portal.auth.service.links import (
     InvalidLink,
     LinkProblem,
@@ -74,7 +75,7 @@ from portal.auth.service.two_factor import (
     two_factor_on,
     two_factor_status,
 )
-from portal.people.service import access_user
+from portal.people.service import access_user, get_group_for_join_code
 from portal.people.sessions import (
     forget_ended_sessions,
     list_sessions,
@@ -126,6 +127,7 @@ __all__ = [
     "find_user_by_email",
     "forget_ended_sessions",
     "forget_old_login_failures",
+    "get_group_for_join_code",
     "invite",
     "invite_next_batch",
     "list_people",
@@ -147,6 +149,7 @@ __all__ = [
     "set_avatar",
     "set_roles",
     "sign_up",
+    "sign_up_through_link",
     "sso_sign_in",
     "start_sending",
     "start_setup",
