@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock, routing, subscriptions
+from portal.auth import demo as auth_demo
 from portal.auth import service as auth
 from portal.challenges import demo as challenges_demo
 from portal.config import Settings
@@ -17,6 +18,7 @@ from portal.program import service as program
 from portal.referrals import demo as referrals_demo
 from portal.reports import demo as reports_demo
 from portal.rewards import demo as rewards_demo
+from portal.segments import demo as segments_demo
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run` on purpose)
 
@@ -136,6 +138,8 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
         ]
     )
     await reports_demo.seed(session, users)
+    await auth_demo.seed(session, users)
+    await segments_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins
