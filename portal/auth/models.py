@@ -113,6 +113,9 @@ class BulkInvite(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[BulkInviteStatus] = mapped_column(String(20), default=BulkInviteStatus.PREVIEW)
     started_at: Mapped[datetime | None]
+    # When a batch last ran: a list sending with no batch for a while lost its job (a worker
+    # died, the database was away) and the sweep queues the next batch again.
+    progressed_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     created_by: Mapped[User] = relationship(lazy="raise")

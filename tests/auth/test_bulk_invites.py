@@ -1,5 +1,6 @@
 """Invite many: a list checked row by row, invited by jobs in batches, with opening balances."""
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -7,6 +8,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from portal import clock
 from portal.auth import service as auth
 from portal.auth.models import BulkInviteStatus, BulkRowState, Invitation
 from portal.config import Settings
@@ -207,3 +209,15 @@ async def test_a_burst_worker_sends_the_batches_and_the_invitations_reach_the_ou
         select(OutboxEmail.to_address).where(OutboxEmail.kind == "invitation")
     )
     assert sorted(emails) == ["ada@example.com", "alan@example.com", "grace@example.com"]
+
+
+async def test_a_list_whose_job_was_lost_is_resumed_by_the_sweep(session: AsyncSession) -> None:
+    marketer = await _with_groups(session)
+    bulk = await auth.read_list(session, staff=marketer, text=LIST, source="people.csv")
+    await auth.start_sending(session, staff=marketer, bulk=bulk)
+    take_pending(session)  # the first batch's job never reaches a worker
+    assert await auth.resume_stalled_bulk_invites(session) == 0
+    bulk.progressed_at = clock.utcnow() - timedelta(minutes=11)
+    assert await auth.resume_stalled_bulk_invites(session) == 1
+    assert [job.kwargs for job in take_pending(session)] == [{"bulk_invite_id": bulk.id}]
+    assert await auth.resume_stalled_bulk_invites(session) == 0

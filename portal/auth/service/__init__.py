@@ -24,6 +24,7 @@ from portal.auth.service.bulk_invites import (
     progress_of,
     read_list,
     recent_bulk_invites,
+    resume_stalled_bulk_invites,
     rows_of,
     start_sending,
 )
@@ -143,6 +144,7 @@ __all__ = [
     "request_password_reset",
     "reset_password",
     "resume_setup",
+    "resume_stalled_bulk_invites",
     "revoke_session",
     "revoke_sessions",
     "rows_of",

@@ -9,6 +9,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import exists, func, insert, select
@@ -31,6 +32,7 @@ from portal.points import service as points
 
 MAX_ROWS = 20_000
 BATCH_SIZE = 200  # rows invited per job transaction
+STALLED_AFTER = timedelta(minutes=10)
 CHECK_CHUNK = 500  # addresses looked up per query at upload
 LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 GROUP_SEPARATOR = re.compile(r"[;|]")
@@ -251,7 +253,7 @@ async def start_sending(session: AsyncSession, *, staff: User, bulk: BulkInvite)
     if not progress.waiting:
         raise Conflict("No row of this list can be invited: fix the file and upload it again.")
     bulk.status = BulkInviteStatus.SENDING
-    bulk.started_at = utcnow()
+    bulk.started_at = bulk.progressed_at = utcnow()
     await audit.record(
         session,
         actor=staff,
@@ -297,6 +299,7 @@ async def invite_next_batch(
     )
     for row in rows:
         await _invite_row(session, bulk, row)
+    bulk.progressed_at = utcnow()
     await session.flush()
     if await session.scalar(select(exists().where(*waiting))):
         _queue_batch(session, bulk, after_line=rows[-1].line if rows else 0)
@@ -304,6 +307,29 @@ async def invite_next_batch(
         bulk.status = BulkInviteStatus.DONE
         bulk.finished_at = utcnow()
     return len(rows)
+
+
+async def resume_stalled_bulk_invites(session: AsyncSession) -> int:
+    """Queues the next batch of every list still sending with no batch for STALLED_AFTER
+    (its job was lost); returns how many lists were resumed."""
+    now = utcnow()
+    stalled = list(
+        await session.scalars(
+            select(BulkInvite).where(
+                BulkInvite.status == BulkInviteStatus.SENDING,
+                BulkInvite.progressed_at < now - STALLED_AFTER,
+            )
+        )
+    )
+    for bulk in stalled:
+        bulk.progressed_at = now
+        enqueue(
+            session,
+            "invite_next_batch",
+            bulk_invite_id=bulk.id,
+            job_id=f"invite_next_batch:{bulk.id}:resumed:{now.isoformat()}",
+        )
+    return len(stalled)
 
 
 async def _invite_row(session: AsyncSession, bulk: BulkInvite, row: BulkInviteRow) -> None:
