@@ -23,6 +23,9 @@ class RuleKind(StrEnum):
     NEVER_REFERRED = "never_referred"
 
 
+MAX_DAYS = 36_500
+
+
 class ValueType(StrEnum):
     TEXT = "text"
     NUMBER = "number"
@@ -35,6 +38,7 @@ class Kind:
     label: str  # reads before the value: "Company contains" "Acme"
     value_type: ValueType
     unit: str = ""
+    maximum: int = 10**9  # a number's bound; days stay within a century (dates must exist)
 
 
 KINDS: dict[RuleKind, Kind] = {
@@ -45,14 +49,13 @@ KINDS: dict[RuleKind, Kind] = {
     RuleKind.LEVEL: Kind("Has reached the level", ValueType.TEXT),
     RuleKind.LIFETIME_POINTS: Kind("Points earned in all, at least", ValueType.NUMBER),
     RuleKind.POINTS_TO_SPEND: Kind("Points to spend, at least", ValueType.NUMBER),
-    RuleKind.EARNED_WITHIN: Kind("Earned points in the last", ValueType.NUMBER, "days"),
-    RuleKind.QUIET_FOR: Kind("Earned nothing in the last", ValueType.NUMBER, "days"),
-    RuleKind.JOINED_WITHIN: Kind("Joined in the last", ValueType.NUMBER, "days"),
+    RuleKind.EARNED_WITHIN: Kind("Earned points in the last", ValueType.NUMBER, "days", MAX_DAYS),
+    RuleKind.QUIET_FOR: Kind("Earned nothing in the last", ValueType.NUMBER, "days", MAX_DAYS),
+    RuleKind.JOINED_WITHIN: Kind("Joined in the last", ValueType.NUMBER, "days", MAX_DAYS),
     RuleKind.JOINED_BEFORE: Kind("Joined before", ValueType.DATE),
     RuleKind.REFERRALS_WON: Kind("Referrals won, at least", ValueType.NUMBER),
     RuleKind.NEVER_REFERRED: Kind("Never referred anyone", ValueType.NONE),
 }
-MAX_NUMBER = 10**9
 
 
 @dataclass(frozen=True)

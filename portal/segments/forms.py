@@ -7,7 +7,7 @@ from starlette.datastructures import FormData
 
 from portal.forms import FormState
 from portal.people.models import Group, Role
-from portal.people.segment_rules import KINDS, MAX_NUMBER, Rule, RuleKind, ValueType
+from portal.people.segment_rules import KINDS, Rule, RuleKind, ValueType
 
 MAX_RULES = 12
 BLANK_ROWS = 3  # empty rows offered after the rules so far (no script needed to add one)
@@ -57,8 +57,10 @@ def _checked(kind: RuleKind, value: str, levels: list[str]) -> tuple[str, str]:
         return "Use at most 200 characters.", value
     if value_type == ValueType.NUMBER:
         digits = value.replace(",", "")
-        if not (digits.isascii() and digits.isdigit() and int(digits) <= MAX_NUMBER):
+        if not (digits.isascii() and digits.isdigit()):
             return "Enter a whole number, 0 or more.", value
+        if int(digits) > KINDS[kind].maximum:
+            return f"Use at most {KINDS[kind].maximum:,}.", value
         return "", str(int(digits))
     if value_type == ValueType.DATE:
         try:

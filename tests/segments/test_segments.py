@@ -166,6 +166,8 @@ async def test_a_bad_rule_value_keeps_the_form_and_names_the_problem(
             "rule-0-value": "lots",
             "rule-1-kind": "level",
             "rule-1-value": "Grandmaster",
+            "rule-2-kind": "earned_within",
+            "rule-2-value": "1000000",
             "action": "save",
         },
     )
@@ -173,6 +175,7 @@ async def test_a_bad_rule_value_keeps_the_form_and_names_the_problem(
     page = _page(bad)
     assert "whole number" in page.select_one("#f-rule-0-value-error").get_text()
     assert "Use one of the levels: Insider" in page.select_one("#f-rule-1-value-error").get_text()
+    assert "at most 36,500" in page.select_one("#f-rule-2-value-error").get_text()
     assert page.select_one("#f-rule-0-value")["value"] == "lots"
     only_exclude = await post_form(
         client,
