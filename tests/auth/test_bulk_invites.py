@@ -221,3 +221,25 @@ async def test_a_list_whose_job_was_lost_is_resumed_by_the_sweep(session: AsyncS
     assert await auth.resume_stalled_bulk_invites(session) == 1
     assert [job.kwargs for job in take_pending(session)] == [{"bulk_invite_id": bulk.id}]
     assert await auth.resume_stalled_bulk_invites(session) == 0
+
+
+async def test_a_segment_in_the_groups_column_is_a_problem_of_the_row(
+    session: AsyncSession,
+) -> None:
+    from portal.people.segment_rules import Rule, RuleKind
+    from portal.segments import service as segments
+
+    marketer = await make_marketer(session)
+    await segments.save_segment(
+        session,
+        staff=marketer,
+        group=None,
+        name="Quiet ones",
+        description="",
+        rules=[Rule(RuleKind.QUIET_FOR, "30")],
+    )
+    bulk = await auth.read_list(
+        session, staff=marketer, text="new@example.com,New,,,quiet ones\n", source="x.csv"
+    )
+    [row] = await auth.rows_of(session, bulk, states=(BulkRowState.INVALID,), limit=5)
+    assert row.problem == "quiet ones: a segment's rules choose its members."

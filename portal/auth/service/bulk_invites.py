@@ -109,7 +109,8 @@ def _records(text: str) -> list[tuple[int, dict[str, str]]]:
     ]
 
 
-def _problem(fields: dict[str, str], groups: dict[str, int]) -> str:
+def _problem(fields: dict[str, str], groups: dict[str, int | None]) -> str:
+    """What is wrong with the row, or "". `groups`: id by lower-cased name, None for segments."""
     for name, limit in LIMITS.items():
         if len(fields.get(name, "")) > limit:
             return f"The {name.replace('_', ' ')} is longer than {limit} characters."
@@ -123,6 +124,9 @@ def _problem(fields: dict[str, str], groups: dict[str, int]) -> str:
     unknown = [g for g in _group_names(fields) if g.lower() not in groups]
     if unknown:
         return f"Unknown group: {', '.join(unknown)[:200]}."
+    segments = [g for g in _group_names(fields) if groups[g.lower()] is None]
+    if segments:
+        return f"{', '.join(segments)[:200]}: a segment's rules choose its members."
     language = fields.get("language", "")
     if language and (len(language) > 16 or not LANGUAGE_TAG.fullmatch(language)):
         return f"Unknown language {language[:20]!r}: use a code like en, de or pt-BR."
@@ -130,6 +134,10 @@ def _problem(fields: dict[str, str], groups: dict[str, int]) -> str:
     if opening and not (opening.isascii() and opening.isdigit() and int(opening) <= INT4_MAX):
         return "The opening points must be a whole number, 0 or more."
     return ""
+
+
+def _ids(groups: dict[str, int | None], names: list[str]) -> set[int]:
+    return {id_ for name in names if (id_ := groups[name.lower()]) is not None}
 
 
 def _opening(fields: dict[str, str]) -> int:
@@ -156,8 +164,8 @@ async def read_list(session: AsyncSession, *, staff: User, text: str, source: st
         raise EmptyList()
     if len(records) > MAX_ROWS:
         raise TooManyRows()
-    static = select(Group.id, Group.name).where(Group.is_dynamic.is_(False))
-    groups = {name.lower(): id_ for id_, name in (await session.execute(static)).all()}
+    named = await session.execute(select(Group.id, Group.name, Group.is_dynamic))
+    groups = {name.lower(): None if dynamic else id_ for id_, name, dynamic in named.all()}
     existing = await _existing(
         session, sorted({normalize_email(fields.get("email", "")) for _, fields in records})
     )
@@ -192,7 +200,7 @@ async def read_list(session: AsyncSession, *, staff: User, text: str, source: st
                 "company": fields.get("company", "")[:200],
                 "job_title": fields.get("job_title", "")[:200],
                 "language": fields.get("language", "")[:16] if not problem else "",
-                "group_ids": [] if problem else sorted({groups[g.lower()] for g in names}),
+                "group_ids": [] if problem else sorted(_ids(groups, names)),
                 "group_names": ", ".join(names)[:500],
                 "opening_points": 0
                 if problem
