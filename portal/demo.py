@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import clock, routing, subscriptions
 from portal.advocacy import demo as advocacy_demo
 from portal.api_tokens import demo as api_tokens_demo
+from portal.auth import demo as auth_demo
 from portal.auth import service as auth
 from portal.challenges import demo as challenges_demo
 from portal.config import Settings
@@ -20,6 +21,7 @@ from portal.program import service as program
 from portal.referrals import demo as referrals_demo
 from portal.reports import demo as reports_demo
 from portal.rewards import demo as rewards_demo
+from portal.segments import demo as segments_demo
 from portal.webhooks import demo as webhooks_demo
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run` on purpose)
@@ -145,6 +147,8 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
     await api_tokens_demo.ensure_token(session, users["admin@acme.example"])
     await reports_demo.seed(session, users)
     await webhooks_demo.seed(session, users)
+    await auth_demo.seed(session, users)
+    await segments_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins

@@ -12,6 +12,7 @@ from portal.advocacy import routes as event_types_routes
 from portal.api import openapi as api
 from portal.api_tokens import routes as api_tokens_routes
 from portal.audit import routes as audit_routes
+from portal.auth import bulk_routes as bulk_invite_routes
 from portal.auth import manage_routes as people_routes
 from portal.auth import routes as auth_routes
 from portal.auth import sso, two_factor_routes
@@ -36,6 +37,7 @@ from portal.referrals import routes as referrals_routes
 from portal.reports import routes as reports_routes
 from portal.rewards import manage_routes as manage_rewards_routes
 from portal.rewards import routes as rewards_routes
+from portal.segments import routes as segments_routes
 from portal.webhooks import routes as webhooks_routes
 
 
@@ -64,7 +66,11 @@ def routes() -> list[BaseRoute]:
         Route("/", home, name="home"),
         Route("/healthz", health, name="health"),
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
-        Mount("/manage/people", routes=people_routes.routes, name="people"),
+        Mount(
+            "/manage/people",
+            routes=[*people_routes.routes, *bulk_invite_routes.routes],
+            name="people",
+        ),
         Mount("/manage/outbox", routes=outbox_routes.routes, name="outbox"),
         Mount("/manage/emails", routes=email_text_routes.routes, name="emails"),
         Mount("/manage/audit", routes=audit_routes.routes, name="audit"),
@@ -86,6 +92,7 @@ def routes() -> list[BaseRoute]:
             "/manage/approvals", routes=manage_challenges_routes.approval_routes, name="approvals"
         ),
         Mount("/manage/groups", routes=groups_routes.routes, name="groups"),
+        Mount("/manage/segments", routes=segments_routes.routes, name="segments"),
         Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
         Mount("/email-settings", routes=preference_routes.settings_routes, name="email_settings"),
         Mount("/unsubscribe", routes=preference_routes.unsubscribe_routes, name="unsubscribe"),

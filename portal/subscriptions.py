@@ -5,6 +5,7 @@ installing again replaces, never doubles, the subscriptions."""
 from portal import events
 from portal.challenges import subscribers as challenges
 from portal.referrals.service import landing as referrals
+from portal.segments import subscribers as segments
 from portal.webhooks import subscribers as webhooks
 
 
@@ -22,3 +23,8 @@ def install() -> None:
     events.on(events.LevelReached, webhooks.level_reached)
     events.on(events.PointsAwarded, webhooks.points_awarded)
     events.on(events.AdvocacyEventRecorded, webhooks.advocacy_event_recorded)
+    events.on(events.AdvocateJoined, segments.person_changed)
+    events.on(events.LevelReached, segments.person_changed)
+    events.on(events.PointsAwarded, segments.person_changed)
+    events.on(events.ReferralSubmitted, segments.referrer_changed)
+    events.on(events.ReferralStageChanged, segments.referrer_changed)

@@ -19,6 +19,7 @@ from portal.outbox import jobs as outbox_jobs
 from portal.people import jobs as people_jobs
 from portal.points import jobs as points_jobs
 from portal.referrals import jobs as referrals_jobs
+from portal.segments import jobs as segments_jobs
 from portal.webhooks import jobs as webhooks_jobs
 
 FUNCTIONS: list[Any] = [
@@ -30,6 +31,7 @@ FUNCTIONS: list[Any] = [
     *files_jobs.FUNCTIONS,
     *people_jobs.FUNCTIONS,
     *webhooks_jobs.FUNCTIONS,
+    *segments_jobs.FUNCTIONS,
 ]
 CRON_JOBS: list[Any] = [
     *outbox_jobs.CRON_JOBS,
@@ -40,6 +42,7 @@ CRON_JOBS: list[Any] = [
     *files_jobs.CRON_JOBS,
     *webhooks_jobs.CRON_JOBS,
     *guard_jobs.CRON_JOBS,
+    *segments_jobs.CRON_JOBS,
 ]
 
 

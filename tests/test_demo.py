@@ -20,16 +20,38 @@ async def test_demo_data_is_believable_and_seeding_twice_adds_nothing(
 ) -> None:
     logins = await seed_session(session, storage=storage)
     users = await session.scalar(select(func.count()).select_from(User))
-    assert users == len(STAFF) + len(ADVOCATES) + 1  # plus one open invitation
+    # plus one open invitation and four from the Invite many list
+    assert users == len(STAFF) + len(ADVOCATES) + 1 + 4
     assert len(ADVOCATES) >= 12
     assert {email for _, email in logins} >= {"admin@acme.example", "sales@acme.example"}
     assert (await program.load(session)).program_name == "Acme Advocates"
 
     await seed_session(session, storage=storage)
     assert await session.scalar(select(func.count()).select_from(User)) == users
-    assert await session.scalar(select(func.count()).select_from(Group)) == 3
+    assert await session.scalar(select(func.count()).select_from(Group)) == 3 + 2  # 2 segments
     invited = await session.scalar(select(func.count()).where(User.status == UserStatus.INVITED))
-    assert invited == 1
+    assert invited == 1 + 4
+
+
+async def test_demo_invites_a_list_fills_its_segments_and_shares_a_join_link(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.auth import service as auth
+    from portal.auth.models import BulkInvite, BulkInviteStatus
+    from portal.groups import service as groups
+
+    await seed_session(session, storage=storage)
+    bulk = await session.scalar(select(BulkInvite))
+    assert bulk is not None
+    assert bulk.status == BulkInviteStatus.DONE
+    progress = await auth.progress_of(session, bulk)
+    assert (progress.invited, progress.invalid) == (4, 1)
+    rows = {row.group.name: row.members for row in await groups.groups_with_counts(session)}
+    assert rows["Rising stars"] > 0
+    assert rows["Ready to refer"] > 0
+    developers = await session.scalar(select(Group).where(Group.name == "Developers"))
+    assert developers is not None
+    assert developers.join_code
 
 
 async def test_demo_points_fill_the_boards_and_reseeding_keeps_the_ledger(

@@ -27,9 +27,20 @@ async def remind_unaccepted_invitations(ctx: JobContext) -> int:
         return await service.remind_unaccepted_invitations(session)
 
 
-FUNCTIONS = [func(send_password_reset, max_tries=3)]
+async def invite_next_batch(ctx: JobContext, bulk_invite_id: int) -> int:
+    async with unit_of_work(ctx) as session:
+        return await service.invite_next_batch(session, bulk_invite_id=bulk_invite_id)
+
+
+async def resume_stalled_bulk_invites(ctx: JobContext) -> int:
+    async with unit_of_work(ctx) as session:
+        return await service.resume_stalled_bulk_invites(session)
+
+
+FUNCTIONS = [func(send_password_reset, max_tries=3), func(invite_next_batch, max_tries=5)]
 CRON_JOBS = [
     cron(forget_old_login_failures, hour={3}, minute={15}),
     cron(forget_ended_sessions, hour={3}, minute={25}),
     cron(remind_unaccepted_invitations, minute={5}),
+    cron(resume_stalled_bulk_invites, minute={3, 13, 23, 33, 43, 53}),
 ]

@@ -2,8 +2,9 @@
 in portal.people)."""
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -82,3 +83,62 @@ class RecoveryCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+
+
+class BulkInviteStatus(StrEnum):
+    PREVIEW = "preview"  # read and checked, waiting for the marketer to send it
+    SENDING = "sending"  # jobs invite the valid rows, a batch per transaction
+    DONE = "done"
+
+
+class BulkRowState(StrEnum):
+    INVALID = "invalid"  # a problem found at upload; never invited
+    WAITING = "waiting"  # valid, not invited yet
+    INVITED = "invited"
+    FAILED = "failed"  # valid at upload, refused when its turn came (say, signed up meanwhile)
+
+
+class BulkInvite(Base):
+    """One uploaded or pasted list of people to invite: its rows are checked at upload and
+    invited later by jobs, a batch per transaction (portal.auth.service.bulk_invites)."""
+
+    __tablename__ = "bulk_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(200))  # the file's name, or "Pasted list"
+    # Opening balances are keyed by the file's content and the line: the same file sent twice
+    # never pays twice.
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[BulkInviteStatus] = mapped_column(String(20), default=BulkInviteStatus.PREVIEW)
+    started_at: Mapped[datetime | None]
+    # When a batch last ran: a list sending with no batch for a while lost its job (a worker
+    # died, the database was away) and the sweep queues the next batch again.
+    progressed_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    created_by: Mapped[User] = relationship(lazy="raise")
+
+
+class BulkInviteRow(Base):
+    __tablename__ = "bulk_invite_rows"
+    __table_args__ = (
+        UniqueConstraint("bulk_invite_id", "line"),
+        Index("ix_bulk_invite_rows_bulk_invite_id_state_line", "bulk_invite_id", "state", "line"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bulk_invite_id: Mapped[int] = mapped_column(ForeignKey("bulk_invites.id", ondelete="CASCADE"))
+    line: Mapped[int]  # the row's line in the file, as the marketer's spreadsheet counts them
+    email: Mapped[str] = mapped_column(String(320))
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    company: Mapped[str] = mapped_column(String(200), default="")
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(16), default="")
+    group_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    group_names: Mapped[str] = mapped_column(String(500), default="")  # as typed, for the preview
+    opening_points: Mapped[int] = mapped_column(default=0)
+    state: Mapped[BulkRowState] = mapped_column(String(20))
+    problem: Mapped[str] = mapped_column(String(300), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

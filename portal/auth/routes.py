@@ -12,9 +12,10 @@ from portal.auth.two_factor_routes import continue_sign_in
 from portal.errors import PortalError
 from portal.files.storage import iterate_file
 from portal.files.web import file_response, storage
-from portal.forms import FormState
+from portal.forms import FormState, query_text
 from portal.guard.models import PublicForm
 from portal.guard.web import guard_fields, screen_post
+from portal.parsing import MAX_PATH_TEXT
 from portal.people.access import (
     current_session,
     current_user,
@@ -168,29 +169,45 @@ def _invalid_link(request: Request, error: "service.InvalidLink") -> Response:
 async def signup(request: Request) -> Response:
     if request.state.program.signup_mode == SignupMode.CLOSED:
         raise service.SignupClosed()
-    return _signup_page(request, FormState())
+    code = query_text(request.query_params, "join", max_length=MAX_PATH_TEXT)
+    return await _signup_page(request, FormState(data={"join": code}))
 
 
-def _signup_page(
+async def _signup_page(
     request: Request, state: FormState, *, status_code: int = 200, **shown: bool
 ) -> Response:
-    context = {"form": state, "waiting": False, "guard": guard_fields(request), **shown}
+    context = {
+        "form": state,
+        "waiting": False,
+        "guard": guard_fields(request),
+        # A group's join link: the page says which group the person joins.
+        "join_group": await service.get_group_for_join_code(db(request), state.value("join")),
+        **shown,
+    }
     return render(request, "auth/signup.html", context, status_code=status_code)
+
+
+@public
+async def join(request: Request) -> Response:
+    """A group's join link: the sign-up page, carrying the code."""
+    return redirect(request, "auth:signup", query={"join": request.path_params["code"]})
 
 
 @public
 async def signup_submit(request: Request) -> Response:
     data = await request.form()
     state, password = forms.signup_form(data)
+    state.keep_hidden(data, "join")
     verdict = await screen_post(request, data, form=PublicForm.SIGNUP)
     if not verdict.goes_on and not verdict.looks_accepted:
         state.add_error(None, verdict.message)
-        return _signup_page(request, state, status_code=verdict.status_code)
+        return await _signup_page(request, state, status_code=verdict.status_code)
     if state.ok:
         try:
             if not verdict.looks_accepted:
-                await service.sign_up(
+                await service.sign_up_through_link(
                     db(request),
+                    join_code=state.value("join")[:MAX_PATH_TEXT],
                     email=state.value("email"),
                     display_name=state.value("display_name"),
                     password=password,
@@ -205,8 +222,8 @@ async def signup_submit(request: Request) -> Response:
             # Every address gets the same page, new or known, and an email that explains (the
             # welcome with the sign-in link, or "you already have an account").
             waiting = service.waits_for_approval(request.state.program, state.value("email"))
-            return _signup_page(request, state, waiting=True, sent=not waiting)
-    return _signup_page(request, state, status_code=422)
+            return await _signup_page(request, state, waiting=True, sent=not waiting)
+    return await _signup_page(request, state, status_code=422)
 
 
 async def _profile_page(
@@ -363,6 +380,7 @@ routes = [
     Route("/invitations/{token}", accept_invitation_submit, methods=["POST"], name="accept_submit"),
     Route("/signup", signup, methods=["GET"], name="signup"),
     Route("/signup", signup_submit, methods=["POST"], name="signup_submit"),
+    Route("/join/{code}", join, methods=["GET"], name="join"),
     Route("/profile", profile, methods=["GET"], name="profile"),
     Route("/profile", profile_submit, methods=["POST"], name="profile_submit"),
     Route("/profile/password", password_submit, methods=["POST"], name="password_submit"),

@@ -8,7 +8,9 @@ from starlette.routing import Route
 from portal.errors import PortalError
 from portal.forms import FormState, form_text, query_text
 from portal.groups import forms, service
+from portal.links import absolute_url
 from portal.people.access import current_user, staff_of_program
+from portal.people.segment_rules import Rule
 from portal.request_body import accepts_upload, list_mb
 from portal.web import db, flash, redirect, render
 
@@ -53,6 +55,8 @@ async def detail(request: Request) -> Response:
     context = {
         "group": group,
         "members": await service.members_of(db(request), group),
+        "rules": [Rule.from_stored(rule) for rule in group.rules],
+        "join_url": absolute_url("auth:join", code=group.join_code) if group.join_code else "",
         "q": query,
         "found": await service.search_people(db(request), group=group, query=query),
     }
@@ -66,23 +70,31 @@ async def add_member(request: Request) -> Response:
     if user_id is None:
         flash(request, "Choose someone to add.", "error")
     else:
-        user = await service.add_member(
-            db(request), staff=current_user(request), group=group, user_id=user_id
-        )
-        flash(request, f"{user.display_name} added to {group.name}.")
+        try:
+            user = await service.add_member(
+                db(request), staff=current_user(request), group=group, user_id=user_id
+            )
+        except PortalError as error:
+            flash(request, error.message, "error")
+        else:
+            flash(request, f"{user.display_name} added to {group.name}.")
     return redirect(request, "groups:detail", group_id=group.id)
 
 
 @staff_of_program
 async def remove_member(request: Request) -> Response:
     group = await service.access_group(db(request), request.path_params["group_id"])
-    await service.remove_member(
-        db(request),
-        staff=current_user(request),
-        group=group,
-        user_id=request.path_params["user_id"],
-    )
-    flash(request, f"Removed from {group.name}.")
+    try:
+        await service.remove_member(
+            db(request),
+            staff=current_user(request),
+            group=group,
+            user_id=request.path_params["user_id"],
+        )
+    except PortalError as error:
+        flash(request, error.message, "error")
+    else:
+        flash(request, f"Removed from {group.name}.")
     return redirect(request, "groups:detail", group_id=group.id)
 
 
@@ -109,6 +121,19 @@ async def import_emails(request: Request) -> Response:
     return redirect(request, "groups:detail", group_id=group.id)
 
 
+@staff_of_program
+async def join_link(request: Request) -> Response:
+    group = await service.access_group(db(request), request.path_params["group_id"])
+    on = (await request.form()).get("link") == "on"
+    try:
+        await service.set_join_link(db(request), staff=current_user(request), group=group, on=on)
+    except PortalError as error:
+        flash(request, error.message, "error")
+    else:
+        flash(request, "A new join link is ready." if on else "The join link is off.")
+    return redirect(request, "groups:detail", group_id=group.id)
+
+
 routes = [
     Route("/", group_list, methods=["GET"], name="list"),
     Route("/", create, methods=["POST"], name="create"),
@@ -121,4 +146,5 @@ routes = [
         name="remove",
     ),
     Route("/{group_id:int}/import", import_emails, methods=["POST"], name="import"),
+    Route("/{group_id:int}/join-link", join_link, methods=["POST"], name="join_link"),
 ]

@@ -1,6 +1,7 @@
 """Groups: managing them and their members (what they target: portal.people.targeting)."""
 
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -42,15 +43,27 @@ class GroupNameTaken(Conflict):
         super().__init__(f"There is already a group called {name}.")
 
 
-async def create_group(
-    session: AsyncSession, *, staff: User, name: str, description: str = ""
-) -> Group:
+class SegmentMembers(PortalError):
+    status_code = 409
+    message = "The members of a segment come from its rules: change the rules instead."
+
+
+async def _free_name(session: AsyncSession, name: str, *, other_than: int | None = None) -> str:
     name = " ".join(name.split())
     if not name:
         raise PortalError("Give the group a name.")
-    taken = await session.scalar(select(Group.id).where(func.lower(Group.name) == name.lower()))
+    taken = await session.scalar(
+        select(Group.id).where(func.lower(Group.name) == name.lower(), Group.id != other_than)
+    )
     if taken is not None:
         raise GroupNameTaken(name)
+    return name
+
+
+async def create_group(
+    session: AsyncSession, *, staff: User, name: str, description: str = ""
+) -> Group:
+    name = await _free_name(session, name)
     group = Group(name=name, description=description.strip()[:500])
     session.add(group)
     await session.flush()
@@ -63,6 +76,37 @@ async def create_group(
         summary=name,
     )
     return group
+
+
+async def rename_group(session: AsyncSession, *, staff: User, group: Group, name: str) -> None:
+    name = await _free_name(session, name, other_than=group.id)
+    if name != group.name:
+        await audit.record(
+            session,
+            actor=staff,
+            action="groups.renamed",
+            target_type="group",
+            target_id=group.id,
+            summary=f"{group.name} renamed {name}",
+        )
+        group.name = name
+
+
+async def set_join_link(session: AsyncSession, *, staff: User, group: Group, on: bool) -> None:
+    """Gives the group a new join link (the old one stops working), or takes it away. A
+    segment has none: its rules choose its members."""
+    if group.is_dynamic:
+        raise SegmentMembers()
+    group.join_code = secrets.token_urlsafe(12) if on else None
+    await audit.record(
+        session,
+        actor=staff,
+        action="groups.join_link_changed",
+        target_type="group",
+        target_id=group.id,
+        summary=f"{'New' if on else 'No'} join link for {group.name}",
+    )
+    await session.flush()
 
 
 async def members_of(session: AsyncSession, group: Group) -> list[User]:
@@ -107,6 +151,8 @@ async def add_members(
     session: AsyncSession, *, staff: User, group: Group, users: Iterable[User]
 ) -> int:
     """Adds those not in the group yet; returns how many were added."""
+    if group.is_dynamic:
+        raise SegmentMembers()
     present = set(
         await session.scalars(select(GroupMember.user_id).where(GroupMember.group_id == group.id))
     )
@@ -135,6 +181,8 @@ async def add_member(session: AsyncSession, *, staff: User, group: Group, user_i
 
 
 async def remove_member(session: AsyncSession, *, staff: User, group: Group, user_id: int) -> None:
+    if group.is_dynamic:
+        raise SegmentMembers()
     removed = await session.execute(
         delete(GroupMember)
         .where(GroupMember.group_id == group.id, GroupMember.user_id == user_id)

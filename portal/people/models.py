@@ -2,8 +2,9 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -42,6 +43,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     company: Mapped[str] = mapped_column(String(200), default="")
     job_title: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(16), default="")  # a language tag: "en", "pt-BR"
     avatar_name: Mapped[str | None] = mapped_column(String(80), info=stored_file())
     avatar_type: Mapped[str] = mapped_column(String(100), default="")
     referral_code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -126,6 +128,13 @@ class Group(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     is_leaderboard_hidden: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A segment: its members are whoever its rules match (portal.segments keeps group_members
+    # in step), so everything that targets groups reads one table for both kinds.
+    is_dynamic: Mapped[bool] = mapped_column(default=False)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    members_refreshed_at: Mapped[datetime | None]
+    # People who sign up through /join/<code> join the group (open sign-up rules still apply).
+    join_code: Mapped[str | None] = mapped_column(String(32), unique=True)
 
 
 class GroupMember(Base):

@@ -1,6 +1,8 @@
 """People lookups every layer above needs: a person for staff pages, an advocate by referral
 code, the groups a targeting picker offers (who is signed in: portal.people.sessions)."""
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -9,6 +11,7 @@ from portal.errors import NotFound
 from portal.people.models import Group, GroupMember, Role, User, UserRole, UserStatus
 
 REFERRAL_CODE_LENGTH = 16  # the column's width: longer codes cannot exist
+JOIN_CODE_LENGTH = 32
 
 
 async def access_user(session: AsyncSession, user_id: int) -> User:
@@ -58,3 +61,34 @@ async def group_ids_of(session: AsyncSession, users: list[User]) -> dict[int, li
     for user_id, group_id in rows:
         found[user_id].append(group_id)
     return found
+
+
+async def join_groups(session: AsyncSession, *, user_id: int, group_ids: Iterable[int]) -> None:
+    """Adds a person to the static groups among these that they are not in yet (a bulk
+    invitation's groups, a join link's group); a segment's members are its rules' business."""
+    wanted = set(group_ids)
+    if not wanted:
+        return
+    present = set(
+        await session.scalars(
+            select(GroupMember.group_id).where(
+                GroupMember.user_id == user_id, GroupMember.group_id.in_(wanted)
+            )
+        )
+    )
+    static = set(
+        await session.scalars(
+            select(Group.id).where(Group.id.in_(wanted - present), Group.is_dynamic.is_(False))
+        )
+    )
+    session.add_all(GroupMember(group_id=group_id, user_id=user_id) for group_id in sorted(static))
+    await session.flush()
+
+
+async def get_group_for_join_code(session: AsyncSession, code: str) -> Group | None:
+    """The static group whose join link carries `code`."""
+    if not code or len(code) > JOIN_CODE_LENGTH:
+        return None
+    return await session.scalar(
+        select(Group).where(Group.join_code == code, Group.is_dynamic.is_(False))
+    )

@@ -18,6 +18,17 @@ from portal.auth.service.accounts import (
     suspend_user,
     update_profile,
 )
+from portal.auth.service.bulk_invites import (
+    access_bulk_invite,
+    invite_next_batch,
+    progress_of,
+    read_list,
+    recent_bulk_invites,
+    resume_stalled_bulk_invites,
+    rows_of,
+    start_sending,
+)
+from portal.auth.service.joining import sign_up_through_link
 from portal.auth.service.links import (
     InvalidLink,
     LinkProblem,
@@ -69,7 +80,7 @@ from portal.auth.service.two_factor import (
     two_factor_on,
     two_factor_status,
 )
-from portal.people.service import access_user
+from portal.people.service import access_user, get_group_for_join_code
 from portal.people.sessions import (
     forget_ended_sessions,
     list_sessions,
@@ -104,6 +115,7 @@ __all__ = [
     "WeakPassword",
     "WrongPassword",
     "accept_invitation",
+    "access_bulk_invite",
     "access_user",
     "approve_signup",
     "authenticate",
@@ -121,23 +133,32 @@ __all__ = [
     "find_user_by_email",
     "forget_ended_sessions",
     "forget_old_login_failures",
+    "get_group_for_join_code",
     "invite",
+    "invite_next_batch",
     "list_people",
     "list_sessions",
     "next_step",
+    "progress_of",
     "queue_password_reset",
     "reactivate_user",
+    "read_list",
+    "recent_bulk_invites",
     "remind_unaccepted_invitations",
     "renew_recovery_codes",
     "request_password_reset",
     "reset_password",
     "resume_setup",
+    "resume_stalled_bulk_invites",
     "revoke_session",
     "revoke_sessions",
+    "rows_of",
     "set_avatar",
     "set_roles",
     "sign_up",
+    "sign_up_through_link",
     "sso_sign_in",
+    "start_sending",
     "start_setup",
     "suspend_user",
     "two_factor_on",

@@ -86,6 +86,7 @@ async def create_user(
     password: str | None = None,
     company: str = "",
     job_title: str = "",
+    language: str = "",
 ) -> User:
     email = normalize_email(email)
     if await session.scalar(select(User.id).where(User.email == email)) is not None:
@@ -99,6 +100,7 @@ async def create_user(
         password_hash=await hash_password(password) if password is not None else None,
         company=company.strip(),
         job_title=job_title.strip(),
+        language=language,
         referral_code=await _unused_referral_code(session),
         roles=[UserRole(role=role) for role in sorted(set(roles))],
     )
