@@ -228,6 +228,55 @@ async def save_value_settings(request: Request) -> Response:
     return redirect(request, "reports:value")
 
 
+@signed_in
+async def cohorts(request: Request) -> Response:
+    page = await service.cohorts_page(db(request), current_user(request), _choice(request))
+    return await _report(request, "cohorts", page)
+
+
+@signed_in
+async def export_cohorts(request: Request) -> Response:
+    """The triangle as CSV: one row per cohort, the share engaged in each month after joining."""
+    report = (
+        await service.cohorts_page(db(request), current_user(request), _choice(request))
+    ).cohorts
+    header = ["joined", "advocates", *(f"month_{n}_percent" for n in range(report.offsets))]
+    rows = [
+        [f"{c.month:%Y-%m}", c.size, *(round(share * 100, 1) for share in c.shares)]
+        for c in report.cohorts
+    ]
+    name = f"cohorts-{report.months[0]:%Y-%m}-{report.months[-1]:%Y-%m}"
+    return csv_response(f"{name}.csv", header, rows)
+
+
+@signed_in
+async def rewards(request: Request) -> Response:
+    page = await service.rewards_page(db(request), current_user(request), _choice(request))
+    return await _report(request, "rewards", page)
+
+
+@signed_in
+async def export_rewards(request: Request) -> Response:
+    """One of the rewards tables as CSV, for the same period and group as the page."""
+    choice, table = _choice(request), request.path_params["table"]
+    report = (await service.rewards_page(db(request), current_user(request), choice)).report
+    header: list[str]
+    rows: list[list[object]]
+    if table in ("status", "kind"):
+        header = [table, "redemptions", "points_spent"]
+        counts = report.by_status if table == "status" else report.by_kind
+        rows = [[c.label, c.redemptions, c.points] for c in counts]
+    elif table == "pools":
+        header = ["reward", "active", "codes", "remaining"]
+        rows = [
+            [p.title, "yes" if p.is_active else "no", p.codes, p.remaining] for p in report.pools
+        ]
+    else:
+        raise NotFound()
+    name = f"rewards-{table}-{report.period.first}-{report.period.last}"
+    return csv_response(f"{name}.csv", header, rows)
+
+
 routes = [
     Route("/", overview, methods=["GET"], name="overview"),
     Route("/overview/{table:str}.csv", export_overview, methods=["GET"], name="overview_csv"),
@@ -237,6 +286,10 @@ routes = [
     Route("/engagement/{table:str}.csv", export_engagement, methods=["GET"], name="engagement_csv"),
     Route("/value", value, methods=["GET"], name="value"),
     Route("/value/{table:str}.csv", export_value, methods=["GET"], name="value_csv"),
+    Route("/cohorts", cohorts, methods=["GET"], name="cohorts"),
+    Route("/cohorts.csv", export_cohorts, methods=["GET"], name="cohorts_csv"),
+    Route("/rewards", rewards, methods=["GET"], name="rewards"),
+    Route("/rewards/{table:str}.csv", export_rewards, methods=["GET"], name="rewards_csv"),
     Route("/value/settings", edit_value_settings, methods=["GET"], name="value_settings"),
     Route("/value/settings", save_value_settings, methods=["POST"], name="save_value_settings"),
 ]

@@ -10,11 +10,13 @@ from portal.people import service as people
 from portal.people.models import Group, Role, User
 from portal.program import service as program
 from portal.reports.charts import BarChart, LineChart, bar_chart, line_chart
+from portal.reports.cohorts import Cohorts, cohorts
 from portal.reports.engagement import QUIET_DAYS, Engagement, QuietRow, engagement, quiet_advocates
 from portal.reports.funnel import BREAKDOWNS, Funnel, funnel
 from portal.reports.overview import SOURCE_NAMES as SOURCES
 from portal.reports.overview import Overview, Unit, overview
 from portal.reports.periods import Choice
+from portal.reports.rewards import RewardsReport, rewards_report
 from portal.reports.value import (
     SETTING_KINDS,
     ValueReport,
@@ -30,18 +32,22 @@ __all__ = [
     "QUIET_DAYS",
     "SETTING_KINDS",
     "SOURCES",
+    "CohortsPage",
     "EngagementPage",
     "FunnelPage",
     "OverviewPage",
+    "RewardsPage",
     "Unit",
     "ValuePage",
     "ValueSettings",
     "access_reports",
+    "cohorts_page",
     "engagement_page",
     "funnel_page",
     "kind_label",
     "overview_page",
     "quiet_list",
+    "rewards_page",
     "save_value_settings",
     "value_page",
     "value_settings",
@@ -186,3 +192,35 @@ async def value_settings(session: AsyncSession, viewer: User) -> ValueSettings:
 async def save_value_settings(session: AsyncSession, viewer: User, values: dict[str, int]) -> None:
     access_reports(viewer)
     await save_settings(session, actor=viewer, values=values)
+
+
+@dataclass(frozen=True)
+class CohortsPage:
+    cohorts: Cohorts
+    groups: list[Group]
+    group: Group | None
+
+
+async def cohorts_page(session: AsyncSession, viewer: User, choice: Choice) -> CohortsPage:
+    groups, group = await _groups(session, viewer, choice)
+    report = await cohorts(session, period=choice.period, group_id=choice.group_id)
+    return CohortsPage(report, groups, group)
+
+
+@dataclass(frozen=True)
+class RewardsPage:
+    report: RewardsReport
+    groups: list[Group]
+    group: Group | None
+    status_chart: BarChart
+
+
+async def rewards_page(session: AsyncSession, viewer: User, choice: Choice) -> RewardsPage:
+    groups, group = await _groups(session, viewer, choice)
+    report = await rewards_report(session, period=choice.period, group_id=choice.group_id)
+    chart = bar_chart(
+        "Redemptions by status",
+        [row.label for row in report.by_status],
+        [("Redemptions", [float(row.redemptions) for row in report.by_status])],
+    )
+    return RewardsPage(report, groups, group, chart)

@@ -10,11 +10,15 @@ from bs4 import BeautifulSoup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.reports.value import load_settings
+from portal.rewards import service as rewards
+from portal.rewards.models import RewardKind
 from tests.factories import (
+    give_points,
     login_as,
     make_admin,
     make_advocate,
     make_marketer,
+    make_reward,
     make_sales,
     post_form,
 )
@@ -28,6 +32,10 @@ PAGES = [
     "/manage/reports/value",
     "/manage/reports/value/kinds.csv",
     "/manage/reports/value/settings",
+    "/manage/reports/cohorts",
+    "/manage/reports/cohorts.csv",
+    "/manage/reports/rewards",
+    "/manage/reports/rewards/pools.csv",
 ]
 
 
@@ -150,3 +158,58 @@ async def test_saved_values_change_the_report(
     assert saved.status_code == 303
     response = await client.get("/manage/reports/value?span=7d")
     assert text_of(response.text, "#value-total .stat-value") == "6,002.00"
+
+
+async def test_the_cohort_triangle_and_its_csv_agree(
+    client: httpx.AsyncClient, session: AsyncSession, program: Program
+) -> None:
+    await login_as(client, program.marketer)
+    response = await client.get("/manage/reports/cohorts?span=7d")
+    page = BeautifulSoup(response.text, "html.parser")
+    table = [
+        [cell.get_text() for cell in row.select("th, td")]
+        for row in page.select("#cohorts-table tbody tr")
+    ]
+    rows = csv_rows(await client.get("/manage/reports/cohorts.csv?span=7d"))
+    assert rows[0][:3] == ["joined", "advocates", "month_0_percent"]
+    assert len(rows) == len(table) + 1 == 13
+    assert sum(int(row[1]) for row in rows[1:]) == 4  # Ann, Bob, Cat and Dan
+    for shown, exported in zip(table, rows[1:], strict=True):
+        assert shown[1] == exported[1]
+        filled = [c for c in shown[2:] if c]
+        assert len(filled) == len(exported) - 2 - exported[2:].count("")
+    heads = [th.get_text() for th in page.select("#cohorts-table thead th")]
+    assert heads[:3] == ["Joined", "Advocates", "Month 0"]
+
+
+async def test_the_rewards_page_and_its_csvs(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    marketer = await make_marketer(session)
+    coupon = await make_reward(
+        session,
+        title="=Coupon",
+        kind=RewardKind.CODE,
+        cost=100,
+        needs_approval=False,
+        uses_code_pool=True,
+    )
+    await rewards.add_codes(session, staff=marketer, reward_id=coupon.id, codes=["A1", "B2"])
+    advocate = await make_advocate(session)
+    await give_points(session, advocate, 300)
+    await rewards.request_redemption(
+        session, user=advocate, reward_id=coupon.id, key="one", shipping=None
+    )
+    await login_as(client, marketer)
+    response = await client.get("/manage/reports/rewards?span=7d")
+    assert text_of(response.text, "#rewards-points .stat-value") == "100"
+    assert text_of(response.text, "#rewards-median .stat-value") == "0.0 days"
+    pool = BeautifulSoup(response.text, "html.parser").select("#pools-table tbody tr > *")
+    assert [cell.get_text() for cell in pool] == ["=Coupon", "2", "1"]
+    pools = csv_rows(await client.get("/manage/reports/rewards/pools.csv?span=7d"))
+    assert pools == [["reward", "active", "codes", "remaining"], ["'=Coupon", "yes", "2", "1"]]
+    status = csv_rows(await client.get("/manage/reports/rewards/status.csv?span=7d"))
+    assert ["Fulfilled", "1", "100"] in status
+    kind = csv_rows(await client.get("/manage/reports/rewards/kind.csv?span=7d"))
+    assert ["Code", "1", "100"] in kind
+    assert (await client.get("/manage/reports/rewards/nothing.csv")).status_code == 404
