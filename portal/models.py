@@ -22,6 +22,7 @@ from portal.points.models import (
 )
 from portal.program.models import ProgramSetting
 from portal.referrals.models import Referral, ReferralClick, ReferralEvent, ReferralNote
+from portal.reports.models import SummarySubscription
 from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "RewardCode",
     "RewardGroup",
     "Submission",
+    "SummarySubscription",
     "TwoFactor",
     "User",
     "UserBadge",

@@ -18,6 +18,7 @@ from portal.outbox import jobs as outbox_jobs
 from portal.people import jobs as people_jobs
 from portal.points import jobs as points_jobs
 from portal.referrals import jobs as referrals_jobs
+from portal.reports import jobs as reports_jobs
 
 FUNCTIONS: list[Any] = [
     *outbox_jobs.FUNCTIONS,
@@ -35,6 +36,7 @@ CRON_JOBS: list[Any] = [
     *referrals_jobs.CRON_JOBS,
     *engagement_jobs.CRON_JOBS,
     *files_jobs.CRON_JOBS,
+    *reports_jobs.CRON_JOBS,
 ]
 
 

@@ -93,7 +93,7 @@ async def engagement(
         days=await _days(session, period, group_id),
         challenges=await _challenges(session, period, group_id),
         content=await _content(session, period, group_id),
-        advocates=await _advocates(session, period, group_id, values),
+        advocates=await top_advocates(session, period, group_id, values),
         quiet_counts=quiet_counts,
         quiet=quiet,
     )
@@ -207,7 +207,7 @@ async def _content(session: AsyncSession, period: Period, group_id: int | None) 
     return [ContentRow(title, int(n)) for title, n in rows]
 
 
-async def _advocates(
+async def top_advocates(
     session: AsyncSession, period: Period, group_id: int | None, values: ValueSettings
 ) -> list[AdvocateRow]:
     """The advocates who earned the most points in the period, with the referrals they won

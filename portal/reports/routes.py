@@ -277,6 +277,17 @@ async def export_rewards(request: Request) -> Response:
     return csv_response(f"{name}.csv", header, rows)
 
 
+@signed_in
+async def subscribe(request: Request) -> Response:
+    """Switches the weekly summary email on or off for the viewer, back to the overview."""
+    on = (await request.form()).get("subscribe") == "on"
+    await service.subscribe_to_summary(db(request), current_user(request), on=on)
+    flash(
+        request, "You'll get the program summary every Monday." if on else "Summary emails stopped."
+    )
+    return redirect(request, "reports:overview")
+
+
 routes = [
     Route("/", overview, methods=["GET"], name="overview"),
     Route("/overview/{table:str}.csv", export_overview, methods=["GET"], name="overview_csv"),
@@ -290,6 +301,7 @@ routes = [
     Route("/cohorts.csv", export_cohorts, methods=["GET"], name="cohorts_csv"),
     Route("/rewards", rewards, methods=["GET"], name="rewards"),
     Route("/rewards/{table:str}.csv", export_rewards, methods=["GET"], name="rewards_csv"),
+    Route("/summary", subscribe, methods=["POST"], name="subscribe"),
     Route("/value/settings", edit_value_settings, methods=["GET"], name="value_settings"),
     Route("/value/settings", save_value_settings, methods=["POST"], name="save_value_settings"),
 ]

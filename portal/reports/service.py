@@ -9,6 +9,7 @@ from portal.errors import NotFound
 from portal.people import service as people
 from portal.people.models import Group, Role, User
 from portal.program import service as program
+from portal.reports import summary
 from portal.reports.charts import BarChart, LineChart, bar_chart, line_chart
 from portal.reports.cohorts import Cohorts, cohorts
 from portal.reports.engagement import QUIET_DAYS, Engagement, QuietRow, engagement, quiet_advocates
@@ -49,6 +50,7 @@ __all__ = [
     "quiet_list",
     "rewards_page",
     "save_value_settings",
+    "subscribe_to_summary",
     "value_page",
     "value_settings",
 ]
@@ -67,6 +69,7 @@ class OverviewPage:
     group: Group | None
     points_per_money_unit: int
     sources_chart: BarChart
+    subscribed: bool  # the viewer gets the weekly summary by email
 
 
 async def _groups(
@@ -95,7 +98,13 @@ async def overview_page(session: AsyncSession, viewer: User, choice: Choice) -> 
             ("Previous period", [float(before) for _, _, before in report.by_source]),
         ],
     )
-    return OverviewPage(report, groups, group, rate, chart)
+    subscribed = await summary.is_subscribed(session, viewer)
+    return OverviewPage(report, groups, group, rate, chart, subscribed)
+
+
+async def subscribe_to_summary(session: AsyncSession, viewer: User, *, on: bool) -> None:
+    access_reports(viewer)
+    await summary.subscribe(session, viewer, on=on)
 
 
 @dataclass(frozen=True)
