@@ -513,6 +513,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
             {
                 "",  # portal/__init__.py
                 "app",
+                "benchactivity",
                 "benchdata",
                 "cli",
                 "demo",
