@@ -167,14 +167,16 @@ async def export_engagement(request: Request) -> Response:
 @signed_in
 async def value(request: Request) -> Response:
     page = await service.value_page(db(request), current_user(request), _choice(request))
-    return await _report(request, "value", page)
+    return await _report(request, "value", page, shown_advocates=service.VALUE_SHOWN)
 
 
 @signed_in
 async def export_value(request: Request) -> Response:
     """The value tables as CSV, for the same period and group as the page."""
     choice, table = _choice(request), request.path_params["table"]
-    report = (await service.value_page(db(request), current_user(request), choice)).report
+    report = (
+        await service.value_page(db(request), current_user(request), choice, every_name=True)
+    ).report
     header: list[str]
     rows: list[list[object]]
     if table == "kinds":

@@ -33,6 +33,7 @@ __all__ = [
     "QUIET_DAYS",
     "SETTING_KINDS",
     "SOURCES",
+    "VALUE_SHOWN",
     "CohortsPage",
     "EngagementPage",
     "FunnelPage",
@@ -178,11 +179,20 @@ class ValuePage:
     kinds_chart: BarChart
 
 
-async def value_page(session: AsyncSession, viewer: User, choice: Choice) -> ValuePage:
+VALUE_SHOWN = 25  # advocates on the Value page; the CSV has them all
+
+
+async def value_page(
+    session: AsyncSession, viewer: User, choice: Choice, *, every_name: bool = False
+) -> ValuePage:
     groups, group = await _groups(session, viewer, choice)
     rate = (await program.load_once(session)).points_per_money_unit
     report = await value_report(
-        session, period=choice.period, group_id=choice.group_id, points_per_money_unit=rate
+        session,
+        period=choice.period,
+        group_id=choice.group_id,
+        points_per_money_unit=rate,
+        named=None if every_name else VALUE_SHOWN,
     )
     valued = [row for row in report.by_kind if row.value]
     chart = bar_chart(

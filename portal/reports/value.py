@@ -172,7 +172,12 @@ def worth(settings: ValueSettings, kind: str, count: int, deal_value: int) -> in
 
 
 async def value_report(
-    session: AsyncSession, *, period: Period, group_id: int | None, points_per_money_unit: int
+    session: AsyncSession,
+    *,
+    period: Period,
+    group_id: int | None,
+    points_per_money_unit: int,
+    named: int | None = None,
 ) -> ValueReport:
     settings = await load_settings(session)
     counts: dict[str, int] = defaultdict(int)
@@ -186,7 +191,8 @@ async def value_report(
         person.acts += count
         person.value += value
     by_advocate = sorted(people.values(), key=lambda p: (-p.value, -p.acts, p.user_id))
-    names = await names_of(session, {p.user_id for p in by_advocate})
+    # Names for the first `named` (a page shows a few; the CSV, None, names everyone).
+    names = await names_of(session, {p.user_id for p in by_advocate[:named]})
     for person in by_advocate:
         person.name = names.get(person.user_id, "")
     redeemed = tally(await points_moved(session, group_id, period.first, period.last)).redeemed
