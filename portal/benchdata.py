@@ -6,6 +6,7 @@ through the service would take an hour. It writes exactly what the service would
 earned days), and the benchmark runs
 `reconcile_balances` to prove it."""
 
+import json
 import random
 import string
 from collections import defaultdict
@@ -17,6 +18,7 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from portal.auth.service.passwords import hash_password
+from portal.benchactivity import seed_activity
 from portal.clock import utcnow
 from portal.people.models import Group, GroupMember, Role, User, UserRole, UserStatus
 from portal.points.models import (
@@ -48,7 +50,14 @@ class AlreadySeeded(Exception):
 
 
 async def seed(
-    connection: AsyncConnection, *, advocates: int, ledger: int, progress: Progress, seed: int = 7
+    connection: AsyncConnection,
+    *,
+    advocates: int,
+    ledger: int,
+    progress: Progress,
+    entries: int = 0,
+    referrals: int = 0,
+    seed: int = 7,
 ) -> None:
     if await connection.scalar(
         select(User.id).where(User.email.like(f"%@{BENCH_DOMAIN}")).limit(1)
@@ -75,12 +84,23 @@ async def seed(
     await _load(connection, DailyTotal.__table__, daily, progress)
     await _load(connection, EarnedDay.__table__, earned_days, progress)
     await _groups(connection, user_ids, rng, progress)
-    if connection.dialect.name == "postgresql":  # ids were given explicitly: move the sequence on
-        await connection.execute(
-            text(
-                "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))"
+    await seed_activity(
+        connection,
+        lambda table, rows: _load(connection, table, rows, progress),
+        user_ids=user_ids,
+        entries=entries,
+        referrals=referrals,
+        now=now,
+        rng=rng,
+    )
+    if connection.dialect.name == "postgresql":  # ids were given explicitly: move them on
+        for table in ("users", "challenges", "referrals"):
+            await connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                )
             )
-        )
         await connection.execute(text("ANALYZE"))
 
 
@@ -223,8 +243,14 @@ async def _write(connection: AsyncConnection, table: Table, batch: list[dict[str
     if connection.dialect.name == "postgresql":
         raw = await connection.get_raw_connection()
         columns = list(batch[0])
+        records = [tuple(_copyable(row[c]) for c in columns) for row in batch]
         await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            table.name, records=[tuple(row[c] for c in columns) for row in batch], columns=columns
+            table.name, records=records, columns=columns
         )
     else:
         await connection.execute(insert(table), batch)
+
+
+def _copyable(value: Any) -> Any:
+    """COPY takes a JSON column's value as its text."""
+    return json.dumps(value) if isinstance(value, dict | list) else value

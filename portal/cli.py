@@ -120,18 +120,27 @@ def create_admin(email: str, name: str) -> None:
 @main.command("seed-bench")
 @click.option("--advocates", default=100_000, show_default=True)
 @click.option("--ledger", default=1_000_000, show_default=True, help="ledger rows")
-def seed_bench(advocates: int, ledger: int) -> None:
+@click.option("--entries", default=300_000, show_default=True, help="challenge entries")
+@click.option("--referrals", default=50_000, show_default=True)
+def seed_bench(advocates: int, ledger: int, entries: int, referrals: int) -> None:
     """Fill the database with a large program for the benchmarks under bench/."""
     from portal.benchdata import AlreadySeeded, seed
     from portal.db import create_engine
 
     async def load() -> None:
         engine = create_engine(Settings().database_url)
-        total = advocates * 2 + ledger * 2 + sum((10_000, 1_000, 100))
+        total = advocates * 2 + ledger * 2 + sum((10_000, 1_000, 100)) + entries + referrals * 3
         try:
             with click.progressbar(length=total, label="Seeding") as bar:
                 async with engine.begin() as connection:
-                    await seed(connection, advocates=advocates, ledger=ledger, progress=bar.update)
+                    await seed(
+                        connection,
+                        advocates=advocates,
+                        ledger=ledger,
+                        entries=entries,
+                        referrals=referrals,
+                        progress=bar.update,
+                    )
         finally:
             await engine.dispose()
 

@@ -1,6 +1,8 @@
 """Demo data for `make run`: a believable program, loaded through the real services.
 Running it again adds nothing twice."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,10 +117,17 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
         users[email] = await _ensure_user(
             session, email=email, name=name, roles=roles, company="Acme", job_title=title
         )
-    for email, name, company, title in ADVOCATES:
-        users[email] = await _ensure_user(
-            session, email=email, name=name, roles=[Role.ADVOCATE], company=company, job_title=title
-        )
+    for n, (email, name, company, title) in enumerate(ADVOCATES):
+        # One joined every two weeks over the last six months, so Reports → Cohorts has months.
+        with clock.shifted(-timedelta(days=180 - 13 * n)):
+            users[email] = await _ensure_user(
+                session,
+                email=email,
+                name=name,
+                roles=[Role.ADVOCATE],
+                company=company,
+                job_title=title,
+            )
     for group_name, (description, members) in GROUPS.items():
         await _ensure_group(session, group_name, description, [users[m] for m in members])
     email, name = PENDING_INVITATION

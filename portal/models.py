@@ -31,6 +31,7 @@ from portal.referrals.models import (
     ReferralEvent,
     ReferralNote,
 )
+from portal.reports.models import SummarySubscription
 from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -79,6 +80,7 @@ __all__ = [
     "RewardCode",
     "RewardGroup",
     "Submission",
+    "SummarySubscription",
     "TwoFactor",
     "User",
     "UserBadge",

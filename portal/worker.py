@@ -19,6 +19,7 @@ from portal.outbox import jobs as outbox_jobs
 from portal.people import jobs as people_jobs
 from portal.points import jobs as points_jobs
 from portal.referrals import jobs as referrals_jobs
+from portal.reports import jobs as reports_jobs
 from portal.segments import jobs as segments_jobs
 from portal.webhooks import jobs as webhooks_jobs
 
@@ -43,6 +44,7 @@ CRON_JOBS: list[Any] = [
     *webhooks_jobs.CRON_JOBS,
     *guard_jobs.CRON_JOBS,
     *segments_jobs.CRON_JOBS,
+    *reports_jobs.CRON_JOBS,
 ]
 
 

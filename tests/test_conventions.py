@@ -519,6 +519,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "",  # portal/__init__.py
                 "api",  # the HTTP API: an adapter over many domains' services, like the routes
                 "app",
+                "benchactivity",
                 "benchdata",
                 "cli",
                 "demo",

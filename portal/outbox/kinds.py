@@ -253,6 +253,20 @@ KINDS = {
                 "new_challenges": ["Review us on G2"],
             },
         ),
+        EmailKind(
+            "program_summary",
+            "Weekly program summary",
+            "marketers and admins who subscribe in Manage → Reports, on Mondays",
+            "{program_name} last week: {engaged} advocates engaged",
+            {
+                **_PROGRAM,
+                "week": "24 Nov 2026 to 30 Nov 2026",
+                "engaged": 42,
+                "figures": [("Engaged (earned points)", "42", "+12.0%")],
+                "top_advocates": [("Grace Hopper", 1300)],
+                "link": "https://portal.example/manage/reports/?span=custom",
+            },
+        ),
     ]
 }
 SECRET_LINKS = (INVITATION_LINK, RESET_LINK, UNSUBSCRIBE_LINK)

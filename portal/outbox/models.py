@@ -47,6 +47,7 @@ class EmailCategory(StrEnum):
     REWARDS = "rewards"
     DIGESTS = "digests"
     REMINDERS = "reminders"
+    PROGRAM_SUMMARY = "program_summary"  # staff who subscribe on Manage → Reports
 
     @property
     def label(self) -> str:
@@ -56,6 +57,7 @@ class EmailCategory(StrEnum):
             "rewards": "Reward updates",
             "digests": "Weekly digest",
             "reminders": "Reminders and nudges",
+            "program_summary": "Weekly program summary (staff who subscribe in Reports)",
         }[self.value]
 
 

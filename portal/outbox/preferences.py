@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import links
 from portal.errors import PortalError
 from portal.outbox.models import EmailCategory, EmailOptOut
-from portal.people.models import User
+from portal.people.models import Role, User
 from portal.program import service as program
 
 
@@ -21,11 +21,27 @@ async def is_opted_out(session: AsyncSession, *, user_id: int, category: EmailCa
     return found is not None
 
 
+STAFF_ONLY = frozenset({EmailCategory.PROGRAM_SUMMARY})
+
+
 async def preferences_of(session: AsyncSession, user: User) -> dict[EmailCategory, bool]:
+    """The categories this person can get (staff-only ones for staff) and whether each is on."""
     off = set(
         await session.scalars(select(EmailOptOut.category).where(EmailOptOut.user_id == user.id))
     )
-    return {category: category not in off for category in EmailCategory}
+    staff = user.has_role(Role.MARKETER, Role.ADMIN)
+    return {
+        category: category not in off
+        for category in EmailCategory
+        if staff or category not in STAFF_ONLY
+    }
+
+
+async def switch_on(session: AsyncSession, *, user_id: int, category: EmailCategory) -> None:
+    """Undoes an earlier unsubscribe from one category (a person asked for it again)."""
+    await session.execute(
+        delete(EmailOptOut).where(EmailOptOut.user_id == user_id, EmailOptOut.category == category)
+    )
 
 
 async def save_preferences(

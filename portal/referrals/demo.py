@@ -187,9 +187,13 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
         for days_ago, stage in path[1:]:
             move = _move(session, prospect, rep, stage, reason if stage.is_closed else None)
             made.append(clock.At(timedelta(days=days_ago, hours=n), move))
-        if path[-1][1] == Stage.OPPORTUNITY:
-            deal = _deal_value(session, prospect, rep)
-            made.append(clock.At(timedelta(days=path[-1][0], minutes=n * 60 - 30), deal))
+        # The rep enters a deal value when a referral becomes an opportunity (reports value a
+        # won referral at its deal).
+        for days_ago, stage in path:
+            if stage == Stage.OPPORTUNITY:
+                value = 48_000 if path[-1][1] == Stage.OPPORTUNITY else 18_000 + 4_000 * n
+                deal = _deal_value(session, prospect, rep, value)
+                made.append(clock.At(timedelta(days=days_ago, minutes=n * 60 - 30), deal))
     ingrid = "ingrid.solberg@nordlys.example"
     if ingrid not in existing:
         made.append(clock.At(timedelta(days=5), _note(session, ingrid, rep)))
@@ -258,11 +262,11 @@ def _move(
 
 
 def _deal_value(
-    session: AsyncSession, prospect: service.Prospect, rep: User
+    session: AsyncSession, prospect: service.Prospect, rep: User, value: int
 ) -> Callable[[], Awaitable[object]]:
     async def deal_value() -> None:
         loaded = await _referral(session, prospect.email)
-        await service.set_deal_value(session, loaded, value=48_000, actor=rep)
+        await service.set_deal_value(session, loaded, value=value, actor=rep)
 
     return deal_value
 

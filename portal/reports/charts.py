@@ -79,3 +79,57 @@ def bar_chart(title: str, categories: list[str], series: list[tuple[str, list[fl
     ]
     labels = [Category(LEFT + c * slot + slot / 2, label) for c, label in enumerate(categories)]
     return BarChart(title, [name for name, _ in series], bars, ticks, labels)
+
+
+@dataclass(frozen=True)
+class Line:
+    series: int
+    points: str  # the SVG polyline's "x,y x,y ..."
+    label: str  # the series' name and its total, for a pointer's tooltip
+
+
+@dataclass(frozen=True)
+class LineChart:
+    title: str
+    series: list[str]
+    lines: list[Line]
+    ticks: list[Tick]
+    categories: list[Category]  # only every few days are labelled, so labels never overlap
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    bottom: float = HEIGHT - BOTTOM
+
+
+LABELS = 6  # at most this many category labels under a line chart
+
+
+def line_chart(
+    title: str, categories: list[str], series: list[tuple[str, list[float]]]
+) -> LineChart:
+    """One line per series across the categories (days)."""
+    top = _nice_top(max((v for _, values in series for v in values), default=0))
+    plot_height = HEIGHT - TOP - BOTTOM
+    step = (WIDTH - LEFT - RIGHT) / max(len(categories) - 1, 1)
+
+    def x(c: int) -> float:
+        return LEFT + c * step
+
+    lines = [
+        Line(
+            s,
+            " ".join(
+                f"{x(c):.1f},{TOP + plot_height * (1 - value / top):.1f}"
+                for c, value in enumerate(values)
+            ),
+            f"{name}: {sum(values):,.0f} in all",
+        )
+        for s, (name, values) in enumerate(series)
+    ]
+    ticks = [
+        Tick(TOP + plot_height * (1 - n / TICKS), f"{top * n / TICKS:,.0f}")
+        for n in range(TICKS + 1)
+    ]
+    every = -(-len(categories) // LABELS)  # ceiling division
+    labels = [Category(x(c), label) for c, label in enumerate(categories) if c % max(every, 1) == 0]
+    return LineChart(title, [name for name, _ in series], lines, ticks, labels)

@@ -17,8 +17,8 @@ from statistics import median
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.people.models import User
 from portal.referrals.models import PIPELINE, CloseReason, Referral, ReferralEvent, Stage
+from portal.reports.names import names_of
 from portal.reports.overview import advocates
 from portal.reports.periods import Period
 
@@ -117,7 +117,7 @@ async def funnel(session: AsyncSession, *, period: Period, group_id: int | None)
         for n, stage in enumerate(PIPELINE)
     ]
     people = {r.referrer_id for r in referrals} | {r.owner_id for r in referrals if r.owner_id}
-    names = await _names(session, people)
+    names = await names_of(session, people)
     keys: dict[str, Callable[[_Referral], str]] = {
         "referrer": lambda r: names.get(r.referrer_id, ""),
         "source": lambda r: r.source,
@@ -174,14 +174,3 @@ async def _days_in_stages(session: AsyncSession, ids: list[int]) -> dict[Stage, 
             if stage in PIPELINE and stage != Stage.WON:
                 days[stage].append((left - entered).total_seconds() / SECONDS_A_DAY)
     return days
-
-
-async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    names: dict[int, str] = {}
-    id_list = sorted(ids)
-    for chunk in range(0, len(id_list), 5_000):
-        rows = await session.execute(
-            select(User.id, User.display_name).where(User.id.in_(id_list[chunk : chunk + 5_000]))
-        )
-        names.update({uid: name for uid, name in rows})  # noqa: C416 (rows are Row objects)
-    return names

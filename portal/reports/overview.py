@@ -77,7 +77,7 @@ def advocates(group_id: int | None) -> Select[int]:
     return query
 
 
-def _who(column: Any, group_id: int | None) -> list[ColumnElement[bool]]:
+def who(column: Any, group_id: int | None) -> list[ColumnElement[bool]]:
     """Everyone when no group is chosen (no filter at all); otherwise the group's advocates."""
     return [] if group_id is None else [column.in_(advocates(group_id))]
 
@@ -88,7 +88,7 @@ async def overview(
     held = int(
         await session.scalar(
             select(func.coalesce(func.sum(Balance.current), 0)).where(
-                *_who(Balance.user_id, group_id)
+                *who(Balance.user_id, group_id)
             )
         )
         or 0
@@ -154,13 +154,13 @@ async def _figures(
         )
         .distinct()
     )
-    referred = _who(Referral.referrer_id, group_id)
+    referred = who(Referral.referrer_id, group_id)
     earners = (
         select(EarnedDay.user_id)
         .where(
             EarnedDay.day >= period.first,
             EarnedDay.day <= period.last,
-            *_who(EarnedDay.user_id, group_id),
+            *who(EarnedDay.user_id, group_id),
         )
         .distinct()
         # Ordered, PostgreSQL reads a long period as one pass over (user_id, day) instead of
@@ -168,8 +168,8 @@ async def _figures(
         .order_by(EarnedDay.user_id)
         .subquery()
     )
-    moved = _tally(await _moved(session, group_id, period.first, period.last))
-    since = _tally(await _moved(session, group_id, period.last + timedelta(days=1), None))
+    moved = tally(await points_moved(session, group_id, period.first, period.last))
+    since = tally(await points_moved(session, group_id, period.last + timedelta(days=1), None))
     return {
         "active": await count(
             select(func.count(distinct(ActiveDay.user_id))).where(
@@ -184,14 +184,14 @@ async def _figures(
                 Submission.status == SubmissionStatus.APPROVED,
                 Submission.decided_at >= start,
                 Submission.decided_at < end,
-                *_who(Submission.user_id, group_id),
+                *who(Submission.user_id, group_id),
             )
         ),
         "content_uses": await count(
             select(func.count()).where(
                 AssetUse.first_used_at >= start,
                 AssetUse.first_used_at < end,
-                *_who(AssetUse.user_id, group_id),
+                *who(AssetUse.user_id, group_id),
             )
         ),
         "submitted": await count(
@@ -273,7 +273,7 @@ def _within_days(
 Moved = list[tuple[str, str, int, int]]  # (kind, source type or "", points added, removed)
 
 
-async def _moved(
+async def points_moved(
     session: AsyncSession, group_id: int | None, first: date, last: date | None
 ) -> Moved:
     """Points moved from day `first` to `last` (or until now), by kind and source: from the
@@ -303,7 +303,7 @@ async def _moved(
                 func.sum(case((LedgerEntry.delta > 0, LedgerEntry.delta), else_=0)),
                 func.sum(case((LedgerEntry.delta < 0, LedgerEntry.delta), else_=0)),
             )
-            .where(*times, *_who(LedgerEntry.user_id, group_id))
+            .where(*times, *who(LedgerEntry.user_id, group_id))
             .group_by(LedgerEntry.kind, source)
         )
     return [
@@ -319,7 +319,7 @@ class Tally:
     net: int  # every movement added up
 
 
-def _tally(moved: Moved) -> Tally:
+def tally(moved: Moved) -> Tally:
     issued = dict.fromkeys(SOURCE_NAMES, 0)
     redeemed = net = 0
     for kind, source, added, removed in moved:

@@ -13,6 +13,14 @@ class ReportsPage(Layout):
         await expect(self.heading).to_have_text("Reports")
         return self
 
+    async def open_tab(self, name: str) -> None:
+        """Another report page through its tab (the chosen period and group go along)."""
+        tab = self.page.get_by_role("navigation", name="Reports").get_by_role(
+            "link", name=name, exact=True
+        )
+        await tab.click()
+        await expect(tab).to_have_attribute("aria-current", "page")
+
     def figure(self, key: str) -> "Figure":
         return Figure(self.page, key)
 

@@ -1,0 +1,123 @@
+"""The weekly program summary: marketers and admins subscribe on the overview, and each Monday
+the cron job emails each of them last week's overview figures and top advocates, once (the
+subscription row's `last_week` is claimed first), through the outbox, with the outbox's
+unsubscribe link (category PROGRAM_SUMMARY)."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal import links
+from portal.outbox import preferences
+from portal.outbox import service as outbox
+from portal.outbox.models import EmailCategory
+from portal.people.models import Role, User, UserRole, UserStatus
+from portal.points.models import Period as PointsPeriod
+from portal.points.service.totals import period_start
+from portal.program import service as program
+from portal.reports.engagement import top_advocates
+from portal.reports.models import SummarySubscription
+from portal.reports.overview import Figure, Unit, overview
+from portal.reports.periods import Choice, Period, Span
+from portal.reports.value import load_settings
+
+CATEGORY = EmailCategory.PROGRAM_SUMMARY
+
+
+async def is_subscribed(session: AsyncSession, viewer: User) -> bool:
+    """Subscribed, and not unsubscribed since through an email's link."""
+    row = await session.get(SummarySubscription, viewer.id)
+    return row is not None and not await preferences.is_opted_out(
+        session, user_id=viewer.id, category=CATEGORY
+    )
+
+
+async def subscribe(session: AsyncSession, viewer: User, *, on: bool) -> None:
+    if on:
+        if await session.get(SummarySubscription, viewer.id) is None:
+            session.add(SummarySubscription(user_id=viewer.id))
+        await preferences.switch_on(session, user_id=viewer.id, category=CATEGORY)
+    else:
+        await session.execute(
+            delete(SummarySubscription).where(SummarySubscription.user_id == viewer.id)
+        )
+    await session.flush()
+
+
+def last_week(now: datetime) -> tuple[Period, str]:
+    """The Monday-to-Sunday week before `now`'s, and its ISO name ("2026-W48")."""
+    monday = period_start(PointsPeriod.WEEK, now) - timedelta(days=7)
+    year, week, _ = monday.isocalendar()
+    return Period(monday, monday + timedelta(days=6)), f"{year}-W{week:02d}"
+
+
+def _amount(figure: Figure, value: float) -> str:
+    if figure.unit is Unit.PERCENT:
+        return f"{value * 100:.1f}%"
+    if figure.unit is Unit.MONEY:
+        return f"{value:,.2f}"
+    return f"{value:,.0f}"
+
+
+def _change(figure: Figure) -> str:
+    if figure.change is None:
+        return "new" if figure.value else "no change"
+    return f"{figure.change * 100:+.1f}%"
+
+
+async def _claim(session: AsyncSession, user_id: int, week: str) -> bool:
+    """Marks this week sent for this person; False when it already was (by a rerun or
+    another worker: the row lock makes the second UPDATE find nothing to change)."""
+    claimed = await session.execute(
+        update(SummarySubscription)
+        .where(
+            SummarySubscription.user_id == user_id,
+            or_(SummarySubscription.last_week.is_(None), SummarySubscription.last_week != week),
+        )
+        .values(last_week=week)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def send_program_summary(session: AsyncSession, *, now: datetime) -> int:
+    period, week = last_week(now)
+    people = list(
+        await session.scalars(
+            select(User)
+            .join(SummarySubscription, SummarySubscription.user_id == User.id)
+            .where(
+                User.status == UserStatus.ACTIVE,
+                User.roles.any(UserRole.role.in_((Role.MARKETER, Role.ADMIN))),
+            )
+            .order_by(User.id)
+        )
+    )
+    if not people:
+        return 0
+    rate = (await program.load_once(session)).points_per_money_unit
+    report = await overview(session, period=period, group_id=None, points_per_money_unit=rate)
+    top = await top_advocates(session, period, None, await load_settings(session))
+    query = Choice(Span.CUSTOM, period, None).query
+    context = {
+        "week": period.label,
+        "engaged": int(report.figure("engaged").value),
+        "figures": [(f.label, _amount(f, f.value), _change(f)) for f in report.figures],
+        "top_advocates": [(a.name, a.points) for a in top],
+        "link": f"{links.absolute_url('reports:overview')}?{query}",
+    }
+    sent = 0
+    for person in people:
+        if not await _claim(session, person.id, week):
+            continue
+        queued = await outbox.queue_email(
+            session,
+            to=person.email,
+            user_id=person.id,
+            kind="program_summary",
+            context={**context, "name": person.display_name},
+            category=CATEGORY,
+        )
+        sent += queued is not None
+    return sent
