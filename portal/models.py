@@ -5,11 +5,20 @@ from portal.auth.models import Invitation, LoginFailure, PasswordReset, Recovery
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
+from portal.directory.models import SavedView
 from portal.engagement.models import Nudge
 from portal.jobs import CronRun
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
-from portal.people.models import Group, GroupMember, User, UserRole, UserSession
+from portal.people.models import (
+    Group,
+    GroupMember,
+    ProfileField,
+    ProfileValue,
+    User,
+    UserRole,
+    UserSession,
+)
 from portal.points.models import (
     Badge,
     Balance,
@@ -52,6 +61,8 @@ __all__ = [
     "OutboxEmail",
     "PasswordReset",
     "PeriodTotal",
+    "ProfileField",
+    "ProfileValue",
     "ProgramSetting",
     "RecoveryCode",
     "Redemption",
@@ -62,6 +73,7 @@ __all__ = [
     "Reward",
     "RewardCode",
     "RewardGroup",
+    "SavedView",
     "Submission",
     "TwoFactor",
     "User",

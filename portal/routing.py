@@ -17,6 +17,7 @@ from portal.challenges import routes as challenges_routes
 from portal.config import ROOT, Settings
 from portal.content import manage_routes as manage_content_routes
 from portal.content import routes as content_routes
+from portal.directory import routes as people_table_routes
 from portal.groups import routes as groups_routes
 from portal.home.routes import home
 from portal.notifications import routes as notifications_routes
@@ -60,7 +61,11 @@ def routes() -> list[BaseRoute]:
         Route("/", home, name="home"),
         Route("/healthz", health, name="health"),
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
-        Mount("/manage/people", routes=people_routes.routes, name="people"),
+        Mount(
+            "/manage/people",
+            routes=[*people_table_routes.routes, *people_routes.routes],
+            name="people",
+        ),
         Mount("/manage/outbox", routes=outbox_routes.routes, name="outbox"),
         Mount("/manage/emails", routes=email_text_routes.routes, name="emails"),
         Mount("/manage/audit", routes=audit_routes.routes, name="audit"),

@@ -506,7 +506,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("platform", frozenset({"audit", "notifications", "outbox", "program"})),
     ("points", frozenset({"points"})),
     ("domains", frozenset({"auth", "challenges", "content", "groups", "referrals", "rewards"})),
-    ("readers", frozenset({"engagement", "home", "reports"})),
+    ("readers", frozenset({"directory", "engagement", "home", "reports"})),
     (
         "wiring",
         frozenset(

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -49,7 +49,8 @@ class User(Base):
     show_in_feed: Mapped[bool] = mapped_column(default=False)
     # Opt-out: on leaderboards others see "An advocate" (still ranked and counted).
     hide_from_boards: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: the People table sorts and pages by it.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     first_login_at: Mapped[datetime | None]  # starts the onboarding sequence
     last_login_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
@@ -151,3 +152,48 @@ class ActiveDay(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    NUMBER = "number"
+    DATE = "date"
+
+
+class ProfileField(Base):
+    """A profile field a marketer defines (region, industry, customer since, NPS …): shown on
+    the sign-up form and/or the profile when marked so, on a person's page, and filterable in
+    the People table. `choices` holds a choice field's options, one per line."""
+
+    __tablename__ = "profile_fields"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[FieldKind] = mapped_column(String(10))
+    choices: Mapped[str] = mapped_column(String(2000), default="")
+    is_required: Mapped[bool] = mapped_column(default=False)
+    on_signup: Mapped[bool] = mapped_column(default=False)
+    on_profile: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def options(self) -> list[str]:
+        return [line for line in self.choices.splitlines() if line.strip()]
+
+
+class ProfileValue(Base):
+    """One person's answer to one profile field, as text: a number as its digits and a date
+    as YYYY-MM-DD, so equal answers compare equal whatever was typed."""
+
+    __tablename__ = "profile_values"
+    __table_args__ = (Index("ix_profile_values_field_id_value", "field_id", "value"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    field_id: Mapped[int] = mapped_column(
+        ForeignKey("profile_fields.id", ondelete="CASCADE"), primary_key=True
+    )
+    value: Mapped[str] = mapped_column(String(200))

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.errors import NotFound
-from portal.people.models import Group, User, UserStatus
+from portal.people.models import Group, ProfileField, User, UserStatus
 
 REFERRAL_CODE_LENGTH = 16  # the column's width: longer codes cannot exist
 
@@ -32,3 +32,9 @@ async def get_advocate_for_code(session: AsyncSession, code: str) -> User | None
 
 async def list_groups(session: AsyncSession) -> list[Group]:
     return list(await session.scalars(select(Group).order_by(Group.name)))
+
+
+async def list_profile_fields(session: AsyncSession) -> list[ProfileField]:
+    return list(
+        await session.scalars(select(ProfileField).order_by(ProfileField.position, ProfileField.id))
+    )
