@@ -51,12 +51,6 @@ def _grantable(request: Request) -> list[Role]:
     return [role for role in Role if admin or role != Role.ADMIN]
 
 
-@staff_of_program
-async def person(request: Request) -> Response:
-    user = await service.access_user(db(request), request.path_params["user_id"])
-    return render(request, "people/detail.html", {"person": user, "roles": list(Role)})
-
-
 @requires(Role.ADMIN)
 @confirmed_recently("change someone's roles")
 async def set_roles(request: Request) -> Response:
@@ -129,7 +123,6 @@ async def reinvite(request: Request) -> Response:
 routes = [
     Route("/invite", invite, methods=["GET"], name="invite"),
     Route("/invite", invite_submit, methods=["POST"], name="invite_submit"),
-    Route("/{user_id:int}", person, methods=["GET"], name="detail"),
     Route("/{user_id:int}/roles", set_roles, methods=["POST"], name="roles"),
     *(
         Route(f"/{{user_id:int}}/{action}", change_status, methods=["POST"], name=action)

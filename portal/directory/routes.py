@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from portal.auth import service as auth
 from portal.csv import csv_response
-from portal.directory import bulk, forms, query, views
+from portal.directory import bulk, forms, person, query, views
 from portal.directory.filters import ParsedFilter, Sort, parse_filter
 from portal.errors import NotFound
 from portal.forms import FormState
@@ -177,9 +177,22 @@ async def delete_view(request: Request) -> Response:
     return redirect_to(request, str(request.url_for("people:list")))
 
 
+@staff_of_program
+async def person_page(request: Request) -> Response:
+    overview = await person.person_overview(db(request), request.path_params["user_id"])
+    context = {
+        "overview": overview,
+        "person": overview.person,
+        "account": overview.points,
+        "roles": list(Role),
+    }
+    return render(request, "directory/person.html", context)
+
+
 routes = [
     Route("/", people_table, methods=["GET"], name="list"),
     Route("/export.csv", export, methods=["GET"], name="export"),
+    Route("/{user_id:int}", person_page, methods=["GET"], name="detail"),
     Route("/bulk", bulk_confirm, methods=["POST"], name="bulk"),
     Route("/bulk/run", bulk_run, methods=["POST"], name="bulk_run"),
     Route("/views", save_view, methods=["POST"], name="save_view"),
