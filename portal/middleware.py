@@ -213,7 +213,8 @@ async def _reject(scope: Scope, receive: Receive, send: Send, status: int, messa
 
 class UnitOfWork:
     """One database session per request. It commits just before the status line goes out, and
-    only for a status below 400; jobs the request queued are sent after the commit."""
+    only for a status below 400 (and not for a request marked read-only); jobs the request
+    queued are sent after the commit."""
 
     def __init__(
         self,
@@ -237,7 +238,9 @@ class UnitOfWork:
             async def send_after_commit(message: Message) -> None:
                 nonlocal committed
                 if message["type"] == "http.response.start":
-                    if message["status"] < 400:
+                    # `read_only`: a request that must leave nothing behind (a staff member
+                    # viewing the portal as someone: portal.people.viewing).
+                    if message["status"] < 400 and not _state(scope).get("read_only"):
                         await session.commit()
                         committed = True
                     else:

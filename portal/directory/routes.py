@@ -11,14 +11,22 @@ from starlette.routing import Route
 
 from portal.auth import service as auth
 from portal.csv import csv_response
-from portal.directory import bulk, forms, person, query, views
+from portal.directory import bulk, forms, person, query, view_as, views
 from portal.directory.filters import ParsedFilter, Sort, parse_filter
 from portal.errors import NotFound
 from portal.forms import FormState
 from portal.groups import service as groups
 from portal.people import service as people
-from portal.people.access import current_user, staff_of_program
+from portal.people.access import (
+    current_user,
+    signed_in,
+    staff_of_program,
+    viewing_as_by,
+    while_viewing_as,
+)
 from portal.people.models import Role, UserStatus
+from portal.people.viewing import SESSION_KEY as VIEW_AS_KEY
+from portal.people.viewing import may_view_as
 from portal.points import service as points
 from portal.web import db, flash, page_number, redirect_to, render
 
@@ -185,8 +193,32 @@ async def person_page(request: Request) -> Response:
         "person": overview.person,
         "account": overview.points,
         "roles": list(Role),
+        "may_view_as": may_view_as(current_user(request), overview.person),
     }
     return render(request, "directory/person.html", context)
+
+
+@staff_of_program
+async def start_view_as(request: Request) -> Response:
+    person = await view_as.start_viewing_as(
+        db(request), viewer=current_user(request), user_id=request.path_params["user_id"]
+    )
+    request.session[VIEW_AS_KEY] = person.id
+    return redirect_to(request, str(request.url_for("home")))
+
+
+@signed_in
+@while_viewing_as
+async def stop_view_as(request: Request) -> Response:
+    """The way back: ends the view (if one is on) and returns to the person's page."""
+    staff = viewing_as_by(request)
+    request.session.pop(VIEW_AS_KEY, None)
+    if staff is None:
+        return redirect_to(request, str(request.url_for("home")))
+    person = current_user(request)
+    await view_as.stop_viewing_as(db(request), viewer=staff, person=person)
+    flash(request, f"You're yourself again: you stopped viewing as {person.display_name}.")
+    return redirect_to(request, str(request.url_for("people:detail", user_id=person.id)))
 
 
 routes = [
@@ -195,6 +227,8 @@ routes = [
     Route("/{user_id:int}", person_page, methods=["GET"], name="detail"),
     Route("/bulk", bulk_confirm, methods=["POST"], name="bulk"),
     Route("/bulk/run", bulk_run, methods=["POST"], name="bulk_run"),
+    Route("/{user_id:int}/view-as", start_view_as, methods=["POST"], name="view_as"),
+    Route("/view-as/stop", stop_view_as, methods=["POST"], name="stop_view_as"),
     Route("/views", save_view, methods=["POST"], name="save_view"),
     Route("/views/{view_id:int}/delete", delete_view, methods=["POST"], name="delete_view"),
 ]
