@@ -13,6 +13,7 @@ from portal.errors import PortalError
 from portal.files.storage import iterate_file
 from portal.files.web import file_response, storage
 from portal.forms import FormState
+from portal.people import fields
 from portal.people.access import (
     current_session,
     current_user,
@@ -166,12 +167,20 @@ def _invalid_link(request: Request, error: "service.InvalidLink") -> Response:
 async def signup(request: Request) -> Response:
     if request.state.program.signup_mode == SignupMode.CLOSED:
         raise service.SignupClosed()
-    return render(request, "auth/signup.html", {"form": FormState(), "waiting": False})
+    context = {
+        "form": FormState(),
+        "waiting": False,
+        "profile_fields": await fields.fields_shown(db(request), on_signup=True),
+    }
+    return render(request, "auth/signup.html", context)
 
 
 @public
 async def signup_submit(request: Request) -> Response:
-    state, password = forms.signup_form(await request.form())
+    form = await request.form()
+    state, password = forms.signup_form(form)
+    profile_fields = await fields.fields_shown(db(request), on_signup=True)
+    answers = fields.read_answers(form, profile_fields, state)
     if state.ok:
         try:
             await service.sign_up(
@@ -181,6 +190,7 @@ async def signup_submit(request: Request) -> Response:
                 password=password,
                 company=state.value("company"),
                 job_title=state.value("job_title"),
+                answers=answers,
             )
         except service.WeakPassword as error:
             state.add_error("password", error.message)
@@ -188,10 +198,10 @@ async def signup_submit(request: Request) -> Response:
             # Every address gets the same page, new or known, and an email that explains (the
             # welcome with the sign-in link, or "you already have an account").
             waiting = request.state.program.signup_mode == SignupMode.APPROVAL
-            return render(
-                request, "auth/signup.html", {"form": state, "waiting": True, "sent": not waiting}
-            )
-    return render(request, "auth/signup.html", {"form": state, "waiting": False}, status_code=422)
+            context = {"form": state, "waiting": True, "sent": not waiting, "profile_fields": []}
+            return render(request, "auth/signup.html", context)
+    context = {"form": state, "waiting": False, "profile_fields": profile_fields}
+    return render(request, "auth/signup.html", context, status_code=422)
 
 
 async def _profile_page(
@@ -204,7 +214,9 @@ async def _profile_page(
 ) -> Response:
     """The profile page: details, picture, password and the sessions signed in."""
     user = current_user(request)
+    profile_fields = await fields.fields_shown(db(request), on_profile=True)
     if form is None:
+        answers = await fields.answers_of(db(request), user)
         form = FormState(
             data={
                 "display_name": user.display_name,
@@ -212,6 +224,7 @@ async def _profile_page(
                 "job_title": user.job_title,
                 "show_in_feed": "on" if user.show_in_feed else "",
                 "hide_from_boards": "on" if user.hide_from_boards else "",
+                **{fields.form_name(f): answers.get(f.id, "") for f in profile_fields},
             }
         )
     devices = await service.list_sessions(
@@ -219,6 +232,7 @@ async def _profile_page(
     )
     context = {
         "form": form,
+        "profile_fields": profile_fields,
         "password_form": password_form or FormState(),
         "devices": devices,
         "this_device": current_session(request).id,
@@ -234,7 +248,10 @@ async def profile(request: Request) -> Response:
 
 @signed_in
 async def profile_submit(request: Request) -> Response:
-    state = forms.profile_form(await request.form())
+    form = await request.form()
+    state = forms.profile_form(form)
+    profile_fields = await fields.fields_shown(db(request), on_profile=True)
+    answers = fields.read_answers(form, profile_fields, state)
     if not state.ok:
         return await _profile_page(
             request, form=state, partial="auth/_profile_form.html", status_code=422
@@ -247,6 +264,7 @@ async def profile_submit(request: Request) -> Response:
         job_title=state.value("job_title"),
         show_in_feed=bool(state.value("show_in_feed")),
         hide_from_boards=bool(state.value("hide_from_boards")),
+        answers=answers,
     )
     flash(request, "Your profile is saved.")
     return redirect(request, "auth:profile")

@@ -17,7 +17,7 @@ from portal.errors import Conflict, NotFound, PortalError
 from portal.files.storage import Storage
 from portal.files.uploads import FileKind, save_upload
 from portal.jobs import enqueue
-from portal.people import sessions
+from portal.people import fields, sessions
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.points import service as points
 from portal.tokens import new_referral_code
@@ -123,13 +123,16 @@ async def update_profile(
     job_title: str,
     show_in_feed: bool,
     hide_from_boards: bool,
+    answers: dict[int, str] | None = None,
 ) -> User:
+    """The person's own details, and their answers to the custom profile fields shown."""
     user.display_name = display_name.strip()
     user.company = company.strip()
     user.job_title = job_title.strip()
     user.show_in_feed = show_in_feed
     user.hide_from_boards = hide_from_boards
     await session.flush()
+    await fields.save_answers(session, user=user, answers=answers or {})
     return user
 
 

@@ -25,7 +25,7 @@ from portal.clock import utcnow
 from portal.errors import Conflict, Forbidden, PortalError
 from portal.jobs import enqueue
 from portal.outbox import service as outbox
-from portal.people import sessions
+from portal.people import fields, sessions
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.program import service as program
 from portal.program.service import SignupMode
@@ -307,12 +307,11 @@ async def sign_up(
     password: str,
     company: str,
     job_title: str,
+    answers: dict[int, str] | None = None,
 ) -> User | None:
-    """A new advocate joins through open sign-up: active (and welcomed by email, to sign in),
-    or pending approval.
-
-    An address that has an account gets None, and an email (the forgot-password one, saying
-    they already have an account): the page does not tell who is a member."""
+    """A new advocate joins through open sign-up: active (welcomed by email, to sign in) or
+    pending approval, with their answers to the sign-up's profile fields. A known address gets
+    None and an email saying it has an account: the page does not tell who is a member."""
     config = await program.load(session)
     if config.signup_mode == SignupMode.CLOSED:
         raise SignupClosed()
@@ -332,6 +331,7 @@ async def sign_up(
         roles=[Role.ADVOCATE],
         status=UserStatus.PENDING if needs_approval else UserStatus.ACTIVE,
     )
+    await fields.save_answers(session, user=user, answers=answers or {})
     await audit.record(
         session,
         actor=user,
