@@ -201,3 +201,30 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
                 assert row.source_type == "referral", (email, row.reason)  # nothing made up
                 expected = config.points_for(Stage(row.idempotency_key.rsplit(":", 1)[1]))
             assert row.delta == expected, (email, row.reason)
+
+
+async def test_demo_profile_fields_are_answered_and_saved_views_filter_by_them(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.directory import query
+    from portal.directory.filters import PeopleFilter, Sort
+    from portal.directory.models import SavedView
+    from portal.people.models import ProfileField, ProfileValue
+
+    await seed_session(session, storage=storage)
+    await seed_session(session, storage=storage)
+    labels = list(await session.scalars(select(ProfileField.label).order_by(ProfileField.id)))
+    assert labels == ["Region", "Industry", "Customer since", "NPS"]
+    answered = await session.scalar(
+        select(func.count(func.distinct(ProfileValue.user_id))).select_from(ProfileValue)
+    )
+    assert answered == len(ADVOCATES)
+    views = list(await session.scalars(select(SavedView).order_by(SavedView.name)))
+    assert [view.name for view in views] == ["EMEA, most recently active", "Top earners"]
+    region = await session.scalar(select(ProfileField.id).where(ProfileField.label == "Region"))
+    assert region is not None
+    emea = await query.list_people(
+        session, PeopleFilter(fields=((region, "EMEA"),), sort=Sort.ACTIVITY, descending=True)
+    )
+    assert emea.total == 6
+    assert all(row.last_activity is not None for row in emea.items)

@@ -78,7 +78,7 @@ async def answers_of(session: AsyncSession, user: User) -> dict[int, str]:
     rows = await session.execute(
         select(ProfileValue.field_id, ProfileValue.value).where(ProfileValue.user_id == user.id)
     )
-    return {field_id: value for field_id, value in rows}
+    return dict(rows.all())
 
 
 async def save_answers(session: AsyncSession, *, user: User, answers: dict[int, str]) -> None:
