@@ -72,13 +72,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "field_id", name=op.f("pk_profile_values")),
     )
     op.create_index("ix_profile_values_field_id_value", "profile_values", ["field_id", "value"])
-    op.create_index(op.f("ix_users_created_at"), "users", ["created_at"])
-    op.create_index("ix_points_balances_current", "points_balances", ["current"])
+    op.create_index("ix_users_created_at_id", "users", ["created_at", "id"])
+    op.create_index("ix_points_balances_current_user_id", "points_balances", ["current", "user_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_points_balances_current", table_name="points_balances")
-    op.drop_index(op.f("ix_users_created_at"), table_name="users")
+    op.drop_index("ix_points_balances_current_user_id", table_name="points_balances")
+    op.drop_index("ix_users_created_at_id", table_name="users")
     op.drop_index("ix_profile_values_field_id_value", table_name="profile_values")
     op.drop_table("profile_values")
     op.drop_table("profile_fields")

@@ -100,6 +100,13 @@ class PeopleFilter:
         return self.params(sort=sort, descending=sort.first_descending)
 
     @property
+    def reads_balance(self) -> bool:
+        """Whether a filter looks at points (to spend, lifetime for the level, last earned)."""
+        balance_filters = (self.points_min, self.points_max, self.level)
+        activity_filters = (self.active_from, self.active_to)
+        return any(value is not None for value in (*balance_filters, *activity_filters))
+
+    @property
     def is_filtered(self) -> bool:
         return bool(set(self.params()) - {"sort", "dir"})
 

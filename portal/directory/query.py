@@ -5,9 +5,11 @@ Paging is by OFFSET, not keyset: the table sorts by any of seven columns in eith
 and shows numbered pages ("Page 3 of 4 000") that a saved view or a link can open directly,
 which keyset paging cannot give. Joined and points (to spend, and lifetime for the level) are
 indexed, so the database walks the index and an OFFSET deep into 100 000 people skips index
-entries rather than sorting the table. Last activity is the later of the last visit and the
-last points earned (so an advocate with a history never reads "never"); it spans two tables,
-so sorting by it, by referrals won or by groups sorts the filtered rows."""
+entries rather than sorting the table (every person has a balance row from the day they are
+created, so the join is an inner one the planner can drive from the balance index). Last
+activity is the later of the last visit and the last points earned (so an advocate with a
+history never reads "never"); it spans two tables, so sorting by it, by name, by referrals won
+or by groups sorts the filtered rows (bench/people.py has the figures)."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,8 +34,8 @@ from portal.referrals.models import Referral, Stage
 
 PER_PAGE = 25
 
-points = func.coalesce(Balance.current, 0)
-lifetime = func.coalesce(Balance.lifetime, 0)
+points = Balance.current
+lifetime = Balance.lifetime
 last_activity = case(
     (User.last_seen_at.is_(None), Balance.last_earned_at),
     (
@@ -51,12 +53,15 @@ referrals_won = (
 group_count = (
     select(func.count()).where(GroupMember.user_id == User.id).correlate(User).scalar_subquery()
 )
-SORT_COLUMNS: dict[Sort, ColumnElement[Any]] = {
+NULLABLE_SORTS = frozenset({Sort.ACTIVITY})
+# Ties broken by the balance's own user_id, so the (current, user_id) index serves the order.
+BALANCE_SORTS = frozenset({Sort.POINTS, Sort.LEVEL})
+SORT_COLUMNS: dict[Sort, Any] = {
     Sort.NAME: func.lower(User.display_name),
     Sort.POINTS: points,
     Sort.LEVEL: lifetime,
     Sort.ACTIVITY: last_activity,
-    Sort.JOINED: User.created_at.expression,
+    Sort.JOINED: User.created_at,
     Sort.REFERRALS: referrals_won,
     Sort.GROUPS: group_count,
 }
@@ -160,38 +165,56 @@ async def conditions(session: AsyncSession, chosen: PeopleFilter) -> list[Column
 
 
 def _base(where: list[ColumnElement[bool]]) -> Select[Any]:
-    return select(User).outerjoin(Balance, Balance.user_id == User.id).where(and_(true(), *where))
+    return select(User).join(Balance, Balance.user_id == User.id).where(and_(true(), *where))
 
 
 def _ordered(statement: Select[Any], chosen: PeopleFilter) -> Select[Any]:
+    """Sorted by the column, then by id so pages never overlap. NULLS LAST only where a column
+    can be empty: on the others it would stop the database from walking the index."""
     column = SORT_COLUMNS[chosen.sort]
-    if chosen.descending:
-        return statement.order_by(column.desc().nulls_last(), User.id.desc())
-    return statement.order_by(column.asc().nulls_last(), User.id)
+    order = column.desc() if chosen.descending else column.asc()
+    if chosen.sort in NULLABLE_SORTS:
+        order = order.nulls_last()
+    tie = Balance.user_id if chosen.sort in BALANCE_SORTS else User.id
+    return statement.order_by(order, tie.desc() if chosen.descending else tie)
 
 
 async def list_people(
     session: AsyncSession, chosen: PeopleFilter, *, page: int = 1, per_page: int = PER_PAGE
 ) -> Page[PersonRow]:
+    """One page: the ids first (sorted, skipped and limited with nothing else computed, so a
+    deep OFFSET costs index entries, not referral and group counts), then their rows."""
     where = await conditions(session, chosen)
-    total = await count_people(session, where)
-    statement = _ordered(
-        _base(where).add_columns(points, lifetime, last_activity, referrals_won, group_count),
-        chosen,
+    total = await count_people(session, where, reads_balance=chosen.reads_balance)
+    ids = list(
+        await session.scalars(
+            _ordered(_base(where).with_only_columns(User.id), chosen)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
     )
     rows = await session.execute(
-        statement.options(selectinload(User.roles)).offset((page - 1) * per_page).limit(per_page)
+        select(User, points, lifetime, last_activity, referrals_won, group_count)
+        .join(Balance, Balance.user_id == User.id)
+        .where(User.id.in_(ids))
+        .options(selectinload(User.roles))
     )
     levels = sorted(await session.scalars(select(Level)), key=lambda level: level.min_points)
-    items = [
-        PersonRow(user, current, earned, _level_name(levels, earned), active, won, groups)
+    found = {
+        user.id: PersonRow(user, current, earned, _level_name(levels, earned), active, won, groups)
         for user, current, earned, active, won, groups in rows
-    ]
+    }
+    items = [found[user_id] for user_id in ids if user_id in found]
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
-async def count_people(session: AsyncSession, where: list[ColumnElement[bool]]) -> int:
-    statement = select(func.count()).select_from(_base(where).with_only_columns(User.id).subquery())
+async def count_people(
+    session: AsyncSession, where: list[ColumnElement[bool]], *, reads_balance: bool
+) -> int:
+    """How many match. The balance join matters only to a filter on points, level or activity
+    (everyone has a balance row), so without one this counts an index of users alone."""
+    people = _base(where) if reads_balance else select(User).where(and_(true(), *where))
+    statement = select(func.count()).select_from(people.with_only_columns(User.id).subquery())
     return await session.scalar(statement) or 0
 
 

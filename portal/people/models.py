@@ -34,6 +34,8 @@ class UserStatus(StrEnum):
 
 class User(Base):
     __tablename__ = "users"
+    # The People table sorts and pages by joined, id breaking ties.
+    __table_args__ = (Index("ix_users_created_at_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased
@@ -49,8 +51,7 @@ class User(Base):
     show_in_feed: Mapped[bool] = mapped_column(default=False)
     # Opt-out: on leaderboards others see "An advocate" (still ranked and counted).
     hide_from_boards: Mapped[bool] = mapped_column(default=False)
-    # Indexed: the People table sorts and pages by it.
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_login_at: Mapped[datetime | None]  # starts the onboarding sequence
     last_login_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
