@@ -160,7 +160,8 @@ def parse_filter(params: ImmutableMultiDict[str, str]) -> ParsedFilter:
 
 
 def _whole_number(text: str) -> int | None:
-    if not text.isdigit() or len(text) > 10 or int(text) > INT4_MAX:
+    # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > INT4_MAX:
         return None
     return int(text)
 

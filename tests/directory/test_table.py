@@ -96,6 +96,9 @@ async def test_filters_combine_and_keep_what_was_typed(
     assert "whole number" in page.select_one("#f-points_min-error").get_text()
     assert "YYYY-MM-DD" in page.select_one("#f-joined_from-error").get_text()
     assert names(bad.text) == ["Jonas Berg"]  # the filters that parsed still apply
+    superscript = await client.get("/manage/people/?points_min=²&group=²&level=²&field_²=x")
+    assert superscript.status_code == 422
+    assert "whole number" in superscript.text
 
 
 async def test_status_and_role_filters_and_counts(
