@@ -11,6 +11,7 @@ from starlette.datastructures import ImmutableMultiDict
 
 from portal.forms import MAX_SEARCH
 from portal.parsing import INT4_MAX, has_control
+from portal.people.fields import FORM_PREFIX
 from portal.people.models import Role, UserStatus
 
 
@@ -41,7 +42,7 @@ class Sort(StrEnum):
         return self is not Sort.NAME
 
 
-FIELD_PREFIX = "field_"  # a custom profile field's filter: field_<id>=<value>
+FIELD_PREFIX = FORM_PREFIX  # a custom profile field's filter: field_<id>=<value>, as its form
 TEXT_FILTERS = ("q", "company")
 NUMBER_FILTERS = ("group", "level", "points_min", "points_max")
 DATE_FILTERS = ("joined_from", "joined_to", "active_from", "active_to")
