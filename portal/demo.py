@@ -15,6 +15,7 @@ from portal.challenges import demo as challenges_demo
 from portal.config import Settings
 from portal.content import demo as content_demo
 from portal.db import create_engine, create_sessionmaker
+from portal.directory import demo as directory_demo
 from portal.files.storage import Storage, storage_for
 from portal.guard import demo as guard_demo
 from portal.people.models import Group, GroupMember, Role, User
@@ -158,6 +159,7 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
     await webhooks_demo.seed(session, users)
     await auth_demo.seed(session, users)
     await segments_demo.seed(session, users)
+    await directory_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins

@@ -215,7 +215,8 @@ async def _reject(scope: Scope, receive: Receive, send: Send, status: int, messa
 class UnitOfWork:
     """One database session per request. It commits just before the status line goes out, and
     only for a status below 400 (or a 4xx whose request kept its writes on purpose, see
-    `db.keep_despite_client_error`); jobs the request queued are sent after the commit."""
+    `db.keep_despite_client_error`), and never for a request marked read-only; jobs the
+    request queued are sent after the commit."""
 
     def __init__(
         self,
@@ -240,7 +241,10 @@ class UnitOfWork:
                 nonlocal committed
                 if message["type"] == "http.response.start":
                     status = message["status"]
-                    if status < 400 or (status < 500 and session.info.get(KEEP_ON_CLIENT_ERROR)):
+                    # `read_only`: a request that must leave nothing behind (a staff member
+                    # viewing the portal as someone: portal.people.viewing).
+                    keep = status < 400 or (status < 500 and session.info.get(KEEP_ON_CLIENT_ERROR))
+                    if keep and not _state(scope).get("read_only"):
                         await session.commit()
                         committed = True
                     else:

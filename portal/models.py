@@ -7,12 +7,21 @@ from portal.auth.models import Invitation, LoginFailure, PasswordReset, Recovery
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
+from portal.directory.models import SavedView
 from portal.engagement.models import Nudge
 from portal.guard.models import PublicFormAttempt
 from portal.jobs import CronRun
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
-from portal.people.models import Group, GroupMember, User, UserRole, UserSession
+from portal.people.models import (
+    Group,
+    GroupMember,
+    ProfileField,
+    ProfileValue,
+    User,
+    UserRole,
+    UserSession,
+)
 from portal.points.models import (
     Badge,
     Balance,
@@ -67,6 +76,8 @@ __all__ = [
     "OutboxEmail",
     "PasswordReset",
     "PeriodTotal",
+    "ProfileField",
+    "ProfileValue",
     "ProgramSetting",
     "PublicFormAttempt",
     "RecordedEvent",
@@ -79,6 +90,7 @@ __all__ = [
     "Reward",
     "RewardCode",
     "RewardGroup",
+    "SavedView",
     "Submission",
     "SummarySubscription",
     "TwoFactor",

@@ -21,7 +21,7 @@ MAIN = [
     NavItem("Rewards", "rewards:catalog", frozenset()),
     NavItem("Referrals", "referrals:list", frozenset()),
     NavItem("Leaderboard", "leaderboard:index", frozenset()),
-    NavItem("Pipeline", "pipeline:board", frozenset({Role.SALES, Role.ADMIN})),
+    NavItem("Pipeline", "pipeline:board", frozenset({Role.SALES, Role.ADMIN, Role.MARKETER})),
 ]
 
 MANAGE = [

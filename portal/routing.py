@@ -21,6 +21,8 @@ from portal.challenges import routes as challenges_routes
 from portal.config import ROOT, Settings
 from portal.content import manage_routes as manage_content_routes
 from portal.content import routes as content_routes
+from portal.directory import field_routes as profile_field_routes
+from portal.directory import routes as people_table_routes
 from portal.groups import routes as groups_routes
 from portal.home.routes import home
 from portal.notifications import routes as notifications_routes
@@ -68,7 +70,12 @@ def routes() -> list[BaseRoute]:
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
         Mount(
             "/manage/people",
-            routes=[*people_routes.routes, *bulk_invite_routes.routes],
+            routes=[
+                *people_table_routes.routes,
+                *profile_field_routes.routes,
+                *people_routes.routes,
+                *bulk_invite_routes.routes,
+            ],
             name="people",
         ),
         Mount("/manage/outbox", routes=outbox_routes.routes, name="outbox"),

@@ -52,6 +52,8 @@ def _layout_context(request: Request) -> dict[str, Any]:
     flashes = request.session.pop("flash", []) if "session" in request.scope else []
     return {
         "current_user": user,
+        # The staff member viewing the portal as `current_user`, for the banner.
+        "viewing_as_by": getattr(state, "viewing_as_by", None),
         "program": getattr(state, "program", None),
         "nav": navigation(user) if navigation is not None else None,
         "flashes": flashes,

@@ -511,7 +511,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
         "domains",
         frozenset({"advocacy", "auth", "challenges", "content", "groups", "referrals", "rewards"}),
     ),
-    ("readers", frozenset({"engagement", "home", "reports", "segments", "webhooks"})),
+    ("readers", frozenset({"directory", "engagement", "home", "reports", "segments", "webhooks"})),
     (
         "wiring",
         frozenset(

@@ -296,3 +296,30 @@ async def test_demo_has_an_api_token_event_types_and_crm_stage_names(
     assert len(list(await session.scalars(select(EventType)))) == 3
     assert await session.scalar(select(func.count()).select_from(RecordedEvent)) == 4
     assert await referrals.stage_named(session, "Closed Won") == Stage.WON
+
+
+async def test_demo_profile_fields_are_answered_and_saved_views_filter_by_them(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.directory import query
+    from portal.directory.filters import PeopleFilter, Sort
+    from portal.directory.models import SavedView
+    from portal.people.models import ProfileField, ProfileValue
+
+    await seed_session(session, storage=storage)
+    await seed_session(session, storage=storage)
+    labels = list(await session.scalars(select(ProfileField.label).order_by(ProfileField.id)))
+    assert labels == ["Region", "Industry", "Customer since", "NPS"]
+    answered = await session.scalar(
+        select(func.count(func.distinct(ProfileValue.user_id))).select_from(ProfileValue)
+    )
+    assert answered == len(ADVOCATES)
+    views = list(await session.scalars(select(SavedView).order_by(SavedView.name)))
+    assert [view.name for view in views] == ["EMEA, most recently active", "Top earners"]
+    region = await session.scalar(select(ProfileField.id).where(ProfileField.label == "Region"))
+    assert region is not None
+    emea = await query.list_people(
+        session, PeopleFilter(fields=((region, "EMEA"),), sort=Sort.ACTIVITY, descending=True)
+    )
+    assert emea.total == 6
+    assert all(row.last_activity is not None for row in emea.items)

@@ -1,4 +1,4 @@
-"""Manage → People: the list of everyone, invitations, sign-up approvals, roles and status. Role
+"""Manage → People: invitations, sign-up approvals, roles and status. Role
 and status changes ask the person acting to confirm it's them when their last confirmation is
 older than 15 minutes (portal.people.reauth)."""
 
@@ -8,35 +8,11 @@ from starlette.routing import Route
 
 from portal.auth import forms, service
 from portal.errors import PortalError
-from portal.forms import MAX_SEARCH, FormState, query_text
+from portal.forms import FormState
 from portal.people.access import current_user, requires, staff_of_program
-from portal.people.models import Role, UserStatus
+from portal.people.models import Role
 from portal.people.reauth import confirmed_recently
-from portal.web import db, flash, page_number, redirect, render
-
-
-@staff_of_program
-async def people(request: Request) -> Response:
-    params = request.query_params
-    status = params.get("status", "")
-    role = params.get("role", "")
-    search = query_text(params, "q", max_length=MAX_SEARCH)
-    page = await service.list_people(
-        db(request),
-        search=search,
-        status=UserStatus(status) if status in set(UserStatus) else None,
-        role=Role(role) if role in set(Role) else None,
-        page=page_number(request),
-    )
-    counts = await service.count_by_status(db(request))
-    context = {
-        "page": page,
-        "counts": counts,
-        "filters": {"status": status, "role": role, "q": search},
-        "statuses": list(UserStatus),
-        "roles": list(Role),
-    }
-    return render(request, "people/list.html", context, partial="people/_table.html")
+from portal.web import db, flash, redirect, render
 
 
 @staff_of_program
@@ -73,12 +49,6 @@ async def invite_submit(request: Request) -> Response:
 def _grantable(request: Request) -> list[Role]:
     admin = current_user(request).has_role(Role.ADMIN)
     return [role for role in Role if admin or role != Role.ADMIN]
-
-
-@staff_of_program
-async def person(request: Request) -> Response:
-    user = await service.access_user(db(request), request.path_params["user_id"])
-    return render(request, "people/detail.html", {"person": user, "roles": list(Role)})
 
 
 @requires(Role.ADMIN)
@@ -151,10 +121,8 @@ async def reinvite(request: Request) -> Response:
 
 
 routes = [
-    Route("/", people, methods=["GET"], name="list"),
     Route("/invite", invite, methods=["GET"], name="invite"),
     Route("/invite", invite_submit, methods=["POST"], name="invite_submit"),
-    Route("/{user_id:int}", person, methods=["GET"], name="detail"),
     Route("/{user_id:int}/roles", set_roles, methods=["POST"], name="roles"),
     *(
         Route(f"/{{user_id:int}}/{action}", change_status, methods=["POST"], name=action)

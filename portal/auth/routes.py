@@ -16,6 +16,7 @@ from portal.forms import FormState, query_text
 from portal.guard.models import PublicForm
 from portal.guard.web import guard_fields, screen_post
 from portal.parsing import MAX_PATH_TEXT
+from portal.people import fields
 from portal.people.access import (
     current_session,
     current_user,
@@ -180,6 +181,7 @@ async def _signup_page(
         "form": state,
         "waiting": False,
         "guard": guard_fields(request),
+        "profile_fields": await fields.fields_shown(db(request), on_signup=True),
         # A group's join link: the page says which group the person joins.
         "join_group": await service.get_group_for_join_code(db(request), state.value("join")),
         **shown,
@@ -198,6 +200,8 @@ async def signup_submit(request: Request) -> Response:
     data = await request.form()
     state, password = forms.signup_form(data)
     state.keep_hidden(data, "join")
+    profile_fields = await fields.fields_shown(db(request), on_signup=True)
+    answers = fields.read_answers(data, profile_fields, state)
     verdict = await screen_post(request, data, form=PublicForm.SIGNUP)
     if not verdict.goes_on and not verdict.looks_accepted:
         state.add_error(None, verdict.message)
@@ -213,6 +217,7 @@ async def signup_submit(request: Request) -> Response:
                     password=password,
                     company=state.value("company"),
                     job_title=state.value("job_title"),
+                    answers=answers,
                 )
         except service.WeakPassword as error:
             state.add_error("password", error.message)
@@ -236,7 +241,9 @@ async def _profile_page(
 ) -> Response:
     """The profile page: details, picture, password and the sessions signed in."""
     user = current_user(request)
+    profile_fields = await fields.fields_shown(db(request), on_profile=True)
     if form is None:
+        answers = await fields.answers_of(db(request), user)
         form = FormState(
             data={
                 "display_name": user.display_name,
@@ -244,6 +251,7 @@ async def _profile_page(
                 "job_title": user.job_title,
                 "show_in_feed": "on" if user.show_in_feed else "",
                 "hide_from_boards": "on" if user.hide_from_boards else "",
+                **{fields.form_name(f): answers.get(f.id, "") for f in profile_fields},
             }
         )
     devices = await service.list_sessions(
@@ -251,6 +259,7 @@ async def _profile_page(
     )
     context = {
         "form": form,
+        "profile_fields": profile_fields,
         "password_form": password_form or FormState(),
         "devices": devices,
         "this_device": current_session(request).id,
@@ -266,7 +275,10 @@ async def profile(request: Request) -> Response:
 
 @signed_in
 async def profile_submit(request: Request) -> Response:
-    state = forms.profile_form(await request.form())
+    form = await request.form()
+    state = forms.profile_form(form)
+    profile_fields = await fields.fields_shown(db(request), on_profile=True)
+    answers = fields.read_answers(form, profile_fields, state)
     if not state.ok:
         return await _profile_page(
             request, form=state, partial="auth/_profile_form.html", status_code=422
@@ -279,6 +291,7 @@ async def profile_submit(request: Request) -> Response:
         job_title=state.value("job_title"),
         show_in_feed=bool(state.value("show_in_feed")),
         hide_from_boards=bool(state.value("hide_from_boards")),
+        answers=answers,
     )
     flash(request, "Your profile is saved.")
     return redirect(request, "auth:profile")

@@ -223,3 +223,26 @@ async def add_by_emails(session: AsyncSession, *, staff: User, group: Group, tex
         already=len(users) - added,
         unknown=[e for e in emails if e not in known],
     )
+
+
+async def remove_members(
+    session: AsyncSession, *, staff: User, group: Group, user_ids: list[int]
+) -> int:
+    """Removes those of the people who are in the group; returns how many were removed."""
+    removed = await session.execute(
+        delete(GroupMember)
+        .where(GroupMember.group_id == group.id, GroupMember.user_id.in_(user_ids))
+        .execution_options(synchronize_session=False)
+    )
+    count: int = removed.rowcount  # type: ignore[attr-defined]
+    if count:
+        await audit.record(
+            session,
+            actor=staff,
+            action="groups.members_removed",
+            target_type="group",
+            target_id=group.id,
+            summary=f"{count} removed from {group.name}",
+            after={"user_ids": sorted(user_ids)},
+        )
+    return count

@@ -22,7 +22,7 @@ from portal.config import Settings
 from portal.db import begin_reading
 from portal.errors import Forbidden, NotFound
 from portal.parsing import fits_path
-from portal.people import sessions
+from portal.people import sessions, viewing
 from portal.people.models import Role, User, UserSession
 from portal.request_body import limit_of, whole_body
 from portal.web import client_key, db, is_htmx, redirect_to, settings
@@ -62,7 +62,21 @@ async def load_viewer(request: Request) -> User | None:
             request.session.clear()
     request.state.user_session = live
     request.state.user = live.user if live is not None else None
+    request.state.viewing_as_by = None
+    viewed_id = request.session.get(viewing.SESSION_KEY)
+    if live is not None and isinstance(viewed_id, int):
+        person = await viewing.viewed_person(db(request), viewer=live.user, user_id=viewed_id)
+        if person is None:
+            request.session.pop(viewing.SESSION_KEY, None)
+        else:
+            request.state.viewing_as_by = live.user
+            request.state.user = person
     return cast(User | None, request.state.user)
+
+
+def viewing_as_by(request: Request) -> User | None:
+    """The staff member behind the signed-in person while they view the portal as them."""
+    return cast(User | None, getattr(request.state, "viewing_as_by", None))
 
 
 def current_session(request: Request) -> UserSession:
@@ -90,6 +104,23 @@ def writes_on_get(endpoint: Endpoint) -> bool:
     return bool(getattr(endpoint, "writes_on_get", False))
 
 
+def while_viewing_as(endpoint: Endpoint) -> Endpoint:
+    """Declares an endpoint that acts for the staff member while they view as someone (the way
+    back): it is not refused, and what it writes is kept."""
+    endpoint.while_viewing_as = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _refuse_while_viewing_as(request: Request, endpoint: Endpoint, user: User) -> None:
+    """Viewing as someone is read-only: a form is refused with a message saying so, and what a
+    page would write on a GET (a first download that pays) is rolled back, not kept."""
+    if viewing_as_by(request) is None or getattr(endpoint, "while_viewing_as", False):
+        return
+    if request.method not in READING_METHODS:
+        raise viewing.ViewingAsReadOnly(user)
+    request.state.read_only = True
+
+
 def _with_access(access: Access) -> Callable[[Endpoint], Endpoint]:
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
@@ -103,6 +134,8 @@ def _with_access(access: Access) -> Callable[[Endpoint], Endpoint]:
                     if request.method in READING_METHODS and not writes_on_get(endpoint):
                         await begin_reading(db(request))
                     user = await load_viewer(request)
+                    if user is not None:
+                        _refuse_while_viewing_as(request, endpoint, user)
                     if not access.public:
                         if user is None:
                             return login_redirect(request)

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -35,6 +35,8 @@ class UserStatus(StrEnum):
 
 class User(Base):
     __tablename__ = "users"
+    # The People table sorts and pages by joined, id breaking ties.
+    __table_args__ = (Index("ix_users_created_at_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased
@@ -160,3 +162,48 @@ class ActiveDay(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    NUMBER = "number"
+    DATE = "date"
+
+
+class ProfileField(Base):
+    """A profile field a marketer defines (region, industry, customer since, NPS …): shown on
+    the sign-up form and/or the profile when marked so, on a person's page, and filterable in
+    the People table. `choices` holds a choice field's options, one per line."""
+
+    __tablename__ = "profile_fields"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[FieldKind] = mapped_column(String(10))
+    choices: Mapped[str] = mapped_column(String(2000), default="")
+    is_required: Mapped[bool] = mapped_column(default=False)
+    on_signup: Mapped[bool] = mapped_column(default=False)
+    on_profile: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def options(self) -> list[str]:
+        return [line for line in self.choices.splitlines() if line.strip()]
+
+
+class ProfileValue(Base):
+    """One person's answer to one profile field, as text: a number as its digits and a date
+    as YYYY-MM-DD, so equal answers compare equal whatever was typed."""
+
+    __tablename__ = "profile_values"
+    __table_args__ = (Index("ix_profile_values_field_id_value", "field_id", "value"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    field_id: Mapped[int] = mapped_column(
+        ForeignKey("profile_fields.id", ondelete="CASCADE"), primary_key=True
+    )
+    value: Mapped[str] = mapped_column(String(200))

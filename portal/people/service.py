@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.errors import NotFound
-from portal.people.models import Group, GroupMember, Role, User, UserRole, UserStatus
+from portal.people.models import Group, GroupMember, ProfileField, Role, User, UserRole, UserStatus
 
 REFERRAL_CODE_LENGTH = 16  # the column's width: longer codes cannot exist
 JOIN_CODE_LENGTH = 32
@@ -91,4 +91,10 @@ async def get_group_for_join_code(session: AsyncSession, code: str) -> Group | N
         return None
     return await session.scalar(
         select(Group).where(Group.join_code == code, Group.is_dynamic.is_(False))
+    )
+
+
+async def list_profile_fields(session: AsyncSession) -> list[ProfileField]:
+    return list(
+        await session.scalars(select(ProfileField).order_by(ProfileField.position, ProfileField.id))
     )

@@ -58,6 +58,8 @@ class Balance(Base):
     __table_args__ = (
         CheckConstraint("current >= 0", name="current_not_negative"),
         Index("ix_points_balances_lifetime", "lifetime"),
+        # The People table sorts and pages by points to spend, the person breaking ties.
+        Index("ix_points_balances_current_user_id", "current", "user_id"),
     )
 
     user_id: Mapped[int] = mapped_column(

@@ -1,6 +1,8 @@
-"""The sales pipeline: a kanban board and a table with filters, and one referral's page where a
-rep claims or assigns it, moves its stage, sets the deal value and keeps internal notes. Moving
-a won referral back first asks for confirmation and a reason."""
+"""The sales pipeline: a kanban board and a table with filters (and their CSV export), and one
+referral's page where a rep claims or assigns it, moves its stage, sets the deal value and
+keeps internal notes. Moving a won referral back first asks for confirmation and a reason.
+Marketers see the board, the table, the timelines and the export read-only: only sales reps
+and admins act, and only they read the internal notes."""
 
 from collections.abc import Mapping
 
@@ -10,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.clock import utcnow
+from portal.csv import csv_response
 from portal.errors import PortalError
 from portal.forms import MAX_SEARCH, FormState, query_number, query_text
 from portal.people.access import current_user, requires
@@ -19,6 +22,7 @@ from portal.referrals.models import PIPELINE, CloseReason, Referral, Stage
 from portal.web import db, flash, is_htmx, redirect, redirect_to, render, safe_next
 
 sales_staff = requires(Role.SALES, Role.ADMIN)
+pipeline_readers = requires(Role.SALES, Role.ADMIN, Role.MARKETER)
 OWNERS = [("anyone", "Anyone"), ("mine", "Mine"), ("unassigned", "Unassigned")]
 AGES = [("", "Any age"), ("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days")]
 QUIET = ["7", "14", "30"]
@@ -73,7 +77,7 @@ async def _card_context(request: Request) -> dict[str, object]:
     return {"now": utcnow(), "quiet_after": config.stale_after_days}
 
 
-@sales_staff
+@pipeline_readers
 async def board(request: Request) -> Response:
     filters, raw = _filters(request.query_params)
     session = db(request)
@@ -104,9 +108,10 @@ async def board(request: Request) -> Response:
 
 async def _detail_context(request: Request, referral: Referral) -> dict[str, object]:
     session = db(request)
+    sales = current_user(request).has_role(Role.SALES, Role.ADMIN)
     return {
         **_move_context(referral),
-        "notes": await service.list_notes(session, referral),
+        "notes": await service.list_notes(session, referral) if sales else [],
         "reps": await service.list_reps(session),
         "note_form": FormState(),
         "deal_form": FormState(
@@ -115,10 +120,53 @@ async def _detail_context(request: Request, referral: Referral) -> dict[str, obj
     }
 
 
-@sales_staff
+@pipeline_readers
 async def detail(request: Request) -> Response:
     referral = await service.access_referral(db(request), request.path_params["referral_id"])
     return render(request, "pipeline/detail.html", await _detail_context(request, referral))
+
+
+EXPORT_HEADER = [
+    "Prospect",
+    "Email",
+    "Company",
+    "Job title",
+    "Stage",
+    "Referrer",
+    "Referrer email",
+    "Owner",
+    "Deal value",
+    "Submitted",
+    "Last change",
+    "Flags",
+]
+
+
+@pipeline_readers
+async def export(request: Request) -> Response:
+    """The referrals the filters select, as the board or table shows them, in a CSV."""
+    filters, _ = _filters(request.query_params)
+    referrals = await service.list_pipeline(
+        db(request), viewer=current_user(request), filters=filters
+    )
+    rows = [
+        [
+            r.prospect_name,
+            r.prospect_email,
+            r.prospect_company,
+            r.prospect_job_title,
+            r.stage_label,
+            r.referrer.display_name,
+            r.referrer.email,
+            r.owner.display_name if r.owner else "",
+            "" if r.deal_value is None else r.deal_value,
+            r.created_at.isoformat(),
+            r.updated_at.isoformat(),
+            " ".join(flag.label for flag in r.flag_list),
+        ]
+        for r in referrals
+    ]
+    return csv_response("referrals.csv", EXPORT_HEADER, rows)
 
 
 def _back(request: Request, referral: Referral, target: str) -> Response:
@@ -262,6 +310,7 @@ async def add_note(request: Request) -> Response:
 
 routes = [
     Route("/", board, methods=["GET"], name="board"),
+    Route("/export.csv", export, methods=["GET"], name="export"),
     Route("/{referral_id:int}", detail, methods=["GET"], name="detail"),
     Route("/{referral_id:int}/move", move, methods=["POST"], name="move"),
     Route("/{referral_id:int}/claim", claim, methods=["POST"], name="claim"),

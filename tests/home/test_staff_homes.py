@@ -140,8 +140,11 @@ async def test_a_marketer_sees_the_month_what_waits_and_what_needs_attention(
     assert _tile(home, "engaged")[0] == "2 advocates earned points"  # the gift and a referral
     assert _tile(home, "points-issued") == ("850 points issued", None)
     assert _tile(home, "points-redeemed")[0] == "300 points redeemed for rewards"
-    # The marketer may not open the pipeline: the referral tiles are figures, not links.
-    assert _tile(home, "referrals-submitted") == ("1 referral submitted", None)
+    # Marketers read the pipeline (read-only): the referral tiles open it.
+    assert _tile(home, "referrals-submitted") == (
+        "1 referral submitted",
+        "http://portal.test/pipeline/",
+    )
     attention = home.select_one("#needs-attention").get_text(" ", strip=True)
     assert "Gift code : 2 codes left in its pool" in attention
     assert "1 email failed to send" in attention

@@ -141,7 +141,7 @@ async def test_another_advocates_referral_answers_404(
     assert (await client.get("/referrals/999999")).status_code == 404
 
 
-async def test_advocates_and_marketers_cannot_open_the_pipeline(
+async def test_advocates_cannot_open_the_pipeline(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     ada = await make_advocate(session)

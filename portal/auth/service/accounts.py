@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterable, Iterable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -17,8 +17,7 @@ from portal.errors import Conflict, NotFound, PortalError
 from portal.files.storage import Storage
 from portal.files.uploads import FileKind, save_upload
 from portal.jobs import enqueue
-from portal.pagination import Page
-from portal.people import sessions
+from portal.people import fields, sessions
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.points import service as points
 from portal.tokens import new_referral_code
@@ -126,13 +125,16 @@ async def update_profile(
     job_title: str,
     show_in_feed: bool,
     hide_from_boards: bool,
+    answers: dict[int, str] | None = None,
 ) -> User:
+    """The person's own details, and their answers to the custom profile fields shown."""
     user.display_name = display_name.strip()
     user.company = company.strip()
     user.job_title = job_title.strip()
     user.show_in_feed = show_in_feed
     user.hide_from_boards = hide_from_boards
     await session.flush()
+    await fields.save_answers(session, user=user, answers=answers or {})
     return user
 
 
@@ -232,39 +234,6 @@ async def decline_signup(session: AsyncSession, *, actor: User, user: User) -> U
     return await change_status(
         session, actor=actor, user=user, status=UserStatus.SUSPENDED, action="user.signup_declined"
     )
-
-
-async def list_people(
-    session: AsyncSession,
-    *,
-    search: str = "",
-    status: UserStatus | None = None,
-    role: Role | None = None,
-    page: int = 1,
-    per_page: int = 25,
-) -> Page[User]:
-    query = select(User)
-    if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(
-            or_(
-                func.lower(User.display_name).like(pattern),
-                User.email.like(pattern),
-                func.lower(User.company).like(pattern),
-            )
-        )
-    if status is not None:
-        query = query.where(User.status == status)
-    if role is not None:
-        query = query.where(User.roles.any(UserRole.role == role))
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(
-        query.options(selectinload(User.roles))
-        .order_by(func.lower(User.display_name), User.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-    return Page(items=list(rows), page=page, per_page=per_page, total=total)
 
 
 async def count_by_status(session: AsyncSession) -> dict[UserStatus, int]:

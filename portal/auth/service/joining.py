@@ -17,6 +17,7 @@ async def sign_up_through_link(
     password: str,
     company: str,
     job_title: str,
+    answers: dict[int, str] | None = None,
 ) -> User | None:
     """As `sign_up`; a code that no longer opens a group signs up without one."""
     user = await sign_up(
@@ -26,6 +27,7 @@ async def sign_up_through_link(
         password=password,
         company=company,
         job_title=job_title,
+        answers=answers,
     )
     group = await people.get_group_for_join_code(session, join_code)
     if user is not None and group is not None:

@@ -12,6 +12,7 @@ from portal.auth.service.passwords import check_password_strength, hash_password
 from portal.errors import Conflict, PortalError
 from portal.guard.disposable import is_disposable
 from portal.outbox import service as outbox
+from portal.people import fields
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.program import service as program
 from portal.program.service import DisposableEmails, SignupMode
@@ -41,6 +42,7 @@ async def sign_up(
     password: str,
     company: str,
     job_title: str,
+    answers: dict[int, str] | None = None,
 ) -> User | None:
     """A new advocate joins through open sign-up: active (and welcomed by email, to sign in),
     or pending approval.
@@ -48,7 +50,7 @@ async def sign_up(
     A throw-away address is refused, or its sign-up waits for approval even when sign-up is
     open (the settings choose). An address that has an account gets None, and an email (the
     forgot-password one, saying they already have an account): the page does not tell who is
-    a member."""
+    a member. `answers` are to the profile fields sign-up asks (id → value, already checked)."""
     config = await program.load(session)
     if config.signup_mode == SignupMode.CLOSED:
         raise SignupClosed()
@@ -70,6 +72,7 @@ async def sign_up(
         roles=[Role.ADVOCATE],
         status=UserStatus.PENDING if needs_approval else UserStatus.ACTIVE,
     )
+    await fields.save_answers(session, user=user, answers=answers or {})
     await audit.record(
         session,
         actor=user,

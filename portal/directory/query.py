@@ -1,0 +1,293 @@
+"""Who the People table shows, in which order: one statement built from a `PeopleFilter`,
+used for the page, the CSV export and the bulk actions on the whole filtered set.
+
+Paging is by OFFSET, not keyset: the table sorts by any of seven columns in either direction
+and shows numbered pages ("Page 3 of 4 000") that a saved view or a link can open directly,
+which keyset paging cannot give. Joined and points (to spend, and lifetime for the level) are
+indexed, so the database walks the index and an OFFSET deep into 100 000 people skips index
+entries rather than sorting the table (every person has a balance row from the day they are
+created, so the join is an inner one the planner can drive from the balance index). Last
+activity is the later of the last visit and the last points earned (so an advocate with a
+history never reads "never"); it spans two tables, so sorting by it, by name, by referrals won
+or by groups sorts the filtered rows (bench/people.py has the figures)."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from portal.directory.filters import PeopleFilter, Sort
+from portal.pagination import Page
+from portal.people.models import (
+    FieldKind,
+    GroupMember,
+    ProfileField,
+    ProfileValue,
+    User,
+    UserRole,
+)
+from portal.points.models import Balance, Level
+from portal.referrals.models import Referral, Stage
+
+PER_PAGE = 25
+
+points = Balance.current
+lifetime = Balance.lifetime
+last_activity = case(
+    (User.last_seen_at.is_(None), Balance.last_earned_at),
+    (
+        or_(Balance.last_earned_at.is_(None), User.last_seen_at > Balance.last_earned_at),
+        User.last_seen_at,
+    ),
+    else_=Balance.last_earned_at,
+)
+referrals_won = (
+    select(func.count())
+    .where(Referral.referrer_id == User.id, Referral.stage == Stage.WON)
+    .correlate(User)
+    .scalar_subquery()
+)
+group_count = (
+    select(func.count()).where(GroupMember.user_id == User.id).correlate(User).scalar_subquery()
+)
+NULLABLE_SORTS = frozenset({Sort.ACTIVITY})
+# Ties broken by the balance's own user_id, so the (current, user_id) index serves the order.
+BALANCE_SORTS = frozenset({Sort.POINTS, Sort.LEVEL})
+SORT_COLUMNS: dict[Sort, Any] = {
+    Sort.NAME: func.lower(User.display_name),
+    Sort.POINTS: points,
+    Sort.LEVEL: lifetime,
+    Sort.ACTIVITY: last_activity,
+    Sort.JOINED: User.created_at,
+    Sort.REFERRALS: referrals_won,
+    Sort.GROUPS: group_count,
+}
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    user: User
+    points: int
+    lifetime: int
+    level: str
+    last_activity: datetime | None
+    referrals_won: int
+    groups: int
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _level_range(levels: list[Level], level_id: int) -> tuple[int, int | None] | None:
+    ordered = sorted(levels, key=lambda level: level.min_points)
+    for index, level in enumerate(ordered):
+        if level.id == level_id:
+            after = ordered[index + 1].min_points if index + 1 < len(ordered) else None
+            return level.min_points, after
+    return None
+
+
+def _field_condition(field: ProfileField, value: str) -> ColumnElement[bool]:
+    matches: ColumnElement[bool]
+    if field.kind == FieldKind.TEXT:
+        matches = func.lower(ProfileValue.value).like(f"%{value.lower()}%")
+    else:
+        matches = ProfileValue.value == value
+    return exists(
+        select(ProfileValue.user_id).where(
+            ProfileValue.user_id == User.id, ProfileValue.field_id == field.id, matches
+        )
+    )
+
+
+async def conditions(session: AsyncSession, chosen: PeopleFilter) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a filter. A level, group or field that no longer exists matches
+    nobody (the page says which filter is set, so an empty table explains itself)."""
+    where: list[ColumnElement[bool]] = []
+    if chosen.q:
+        pattern = f"%{chosen.q.lower()}%"
+        where.append(
+            or_(
+                func.lower(User.display_name).like(pattern),
+                User.email.like(pattern),
+                func.lower(User.company).like(pattern),
+            )
+        )
+    if chosen.company:
+        where.append(func.lower(User.company).like(f"%{chosen.company.lower()}%"))
+    if chosen.role is not None:
+        where.append(User.roles.any(UserRole.role == chosen.role))
+    if chosen.status is not None:
+        where.append(User.status == chosen.status)
+    if chosen.group is not None:
+        where.append(
+            exists(
+                select(GroupMember.user_id).where(
+                    GroupMember.user_id == User.id, GroupMember.group_id == chosen.group
+                )
+            )
+        )
+    if chosen.level is not None:
+        span = _level_range(list(await session.scalars(select(Level))), chosen.level)
+        if span is None:
+            where.append(User.id.is_(None))
+        else:
+            where.append(lifetime >= span[0])
+            if span[1] is not None:
+                where.append(lifetime < span[1])
+    if chosen.points_min is not None:
+        where.append(points >= chosen.points_min)
+    if chosen.points_max is not None:
+        where.append(points <= chosen.points_max)
+    if chosen.joined_from is not None:
+        where.append(User.created_at >= _start_of(chosen.joined_from))
+    if chosen.joined_to is not None:
+        where.append(User.created_at < _start_of(chosen.joined_to + timedelta(days=1)))
+    if chosen.active_from is not None:
+        where.append(last_activity >= _start_of(chosen.active_from))
+    if chosen.active_to is not None:
+        where.append(last_activity < _start_of(chosen.active_to + timedelta(days=1)))
+    if chosen.fields:
+        fields = {
+            field.id: field
+            for field in await session.scalars(
+                select(ProfileField).where(ProfileField.id.in_([i for i, _ in chosen.fields]))
+            )
+        }
+        for field_id, value in chosen.fields:
+            field = fields.get(field_id)
+            where.append(_field_condition(field, value) if field else User.id.is_(None))
+    return where
+
+
+def _base(where: list[ColumnElement[bool]]) -> Select[Any]:
+    return select(User).join(Balance, Balance.user_id == User.id).where(and_(true(), *where))
+
+
+def _ordered(statement: Select[Any], chosen: PeopleFilter) -> Select[Any]:
+    """Sorted by the column, then by id so pages never overlap. NULLS LAST only where a column
+    can be empty: on the others it would stop the database from walking the index."""
+    column = SORT_COLUMNS[chosen.sort]
+    order = column.desc() if chosen.descending else column.asc()
+    if chosen.sort in NULLABLE_SORTS:
+        order = order.nulls_last()
+    tie = Balance.user_id if chosen.sort in BALANCE_SORTS else User.id
+    return statement.order_by(order, tie.desc() if chosen.descending else tie)
+
+
+async def list_people(
+    session: AsyncSession, chosen: PeopleFilter, *, page: int = 1, per_page: int = PER_PAGE
+) -> Page[PersonRow]:
+    """One page: the ids first (sorted, skipped and limited with nothing else computed, so a
+    deep OFFSET costs index entries, not referral and group counts), then their rows."""
+    where = await conditions(session, chosen)
+    total = await count_people(session, where, reads_balance=chosen.reads_balance)
+    ids = list(
+        await session.scalars(
+            _ordered(_base(where).with_only_columns(User.id), chosen)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+    rows = await session.execute(
+        select(User, points, lifetime, last_activity, referrals_won, group_count)
+        .join(Balance, Balance.user_id == User.id)
+        .where(User.id.in_(ids))
+        .options(selectinload(User.roles))
+    )
+    levels = sorted(await session.scalars(select(Level)), key=lambda level: level.min_points)
+    found = {
+        user.id: PersonRow(user, current, earned, _level_name(levels, earned), active, won, groups)
+        for user, current, earned, active, won, groups in rows
+    }
+    items = [found[user_id] for user_id in ids if user_id in found]
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+async def count_people(
+    session: AsyncSession, where: list[ColumnElement[bool]], *, reads_balance: bool
+) -> int:
+    """How many match. The balance join matters only to a filter on points, level or activity
+    (everyone has a balance row), so without one this counts an index of users alone."""
+    people = _base(where) if reads_balance else select(User).where(and_(true(), *where))
+    statement = select(func.count()).select_from(people.with_only_columns(User.id).subquery())
+    return await session.scalar(statement) or 0
+
+
+async def filtered_ids(session: AsyncSession, chosen: PeopleFilter) -> list[int]:
+    """Everyone the filter matches, in the table's order: what a bulk action on the whole
+    filtered set acts on."""
+    where = await conditions(session, chosen)
+    statement = _ordered(_base(where), chosen).with_only_columns(User.id)
+    return list(await session.scalars(statement))
+
+
+def _level_name(levels: list[Level], earned: int) -> str:
+    reached = [level.name for level in levels if level.min_points <= earned]
+    return reached[-1] if reached else ""
+
+
+EXPORT_HEADER = [
+    "Name",
+    "Email",
+    "Company",
+    "Job title",
+    "Roles",
+    "Status",
+    "Points",
+    "Lifetime points",
+    "Level",
+    "Last activity",
+    "Joined",
+    "Referrals won",
+    "Groups",
+]
+
+
+async def export_table(
+    session: AsyncSession, chosen: PeopleFilter
+) -> tuple[list[str], list[list[object]]]:
+    """The filtered set as a CSV header and rows, in the table's order, with every custom
+    profile field after the fixed columns."""
+    where = await conditions(session, chosen)
+    statement = _ordered(
+        _base(where).add_columns(points, lifetime, last_activity, referrals_won, group_count),
+        chosen,
+    ).options(selectinload(User.roles))
+    levels = sorted(await session.scalars(select(Level)), key=lambda level: level.min_points)
+    fields = list(await session.scalars(select(ProfileField).order_by(ProfileField.position)))
+    answers = await _answers(session, fields) if fields else {}
+    rows: list[list[object]] = []
+    for user, current, earned, active, won, groups in await session.execute(statement):
+        rows.append(
+            [
+                user.display_name,
+                user.email,
+                user.company,
+                user.job_title,
+                " ".join(sorted(role.value for role in user.role_set)),
+                user.status,
+                current,
+                earned,
+                _level_name(levels, earned),
+                active.isoformat() if active else "",
+                user.created_at.isoformat(),
+                won,
+                groups,
+                *(answers.get((user.id, field.id), "") for field in fields),
+            ]
+        )
+    return [*EXPORT_HEADER, *(field.label for field in fields)], rows
+
+
+async def _answers(session: AsyncSession, fields: list[ProfileField]) -> dict[tuple[int, int], str]:
+    values = await session.execute(
+        select(ProfileValue.user_id, ProfileValue.field_id, ProfileValue.value).where(
+            ProfileValue.field_id.in_([field.id for field in fields])
+        )
+    )
+    return {(user_id, field_id): value for user_id, field_id, value in values}
