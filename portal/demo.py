@@ -156,10 +156,11 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
     await referrals_demo.map_crm_stage_names(session, users["admin@acme.example"])
     await api_tokens_demo.ensure_token(session, users["admin@acme.example"])
     await reports_demo.seed(session, users)
-    await webhooks_demo.seed(session, users)
     await auth_demo.seed(session, users)
     await segments_demo.seed(session, users)
     await directory_demo.seed(session, users)
+    # Last: the endpoint hears what happens from now on, not the demo's history.
+    await webhooks_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins
