@@ -7,6 +7,13 @@ from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
 from portal.engagement.models import Nudge
 from portal.jobs import CronRun
+from portal.messages.models import (
+    Broadcast,
+    BroadcastGroup,
+    BroadcastPerson,
+    Delivery,
+    MessageTemplate,
+)
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
 from portal.people.models import Group, GroupMember, User, UserRole, UserSession
@@ -33,9 +40,13 @@ __all__ = [
     "Badge",
     "Balance",
     "Base",
+    "Broadcast",
+    "BroadcastGroup",
+    "BroadcastPerson",
     "Challenge",
     "ChallengeGroup",
     "CronRun",
+    "Delivery",
     "Dismissal",
     "EmailOptOut",
     "EmailText",
@@ -47,6 +58,7 @@ __all__ = [
     "Level",
     "LevelReached",
     "LoginFailure",
+    "MessageTemplate",
     "Notification",
     "Nudge",
     "OutboxEmail",

@@ -14,6 +14,7 @@ from portal.db import create_engine, create_sessionmaker
 from portal.engagement import jobs as engagement_jobs
 from portal.files import jobs as files_jobs
 from portal.jobs import ArqQueue, JobContext
+from portal.messages import jobs as messages_jobs
 from portal.outbox import jobs as outbox_jobs
 from portal.people import jobs as people_jobs
 from portal.points import jobs as points_jobs
@@ -27,6 +28,7 @@ FUNCTIONS: list[Any] = [
     *engagement_jobs.FUNCTIONS,
     *files_jobs.FUNCTIONS,
     *people_jobs.FUNCTIONS,
+    *messages_jobs.FUNCTIONS,
 ]
 CRON_JOBS: list[Any] = [
     *outbox_jobs.CRON_JOBS,
@@ -35,6 +37,7 @@ CRON_JOBS: list[Any] = [
     *referrals_jobs.CRON_JOBS,
     *engagement_jobs.CRON_JOBS,
     *files_jobs.CRON_JOBS,
+    *messages_jobs.CRON_JOBS,
 ]
 
 

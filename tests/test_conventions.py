@@ -505,7 +505,10 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("people", frozenset({"people"})),
     ("platform", frozenset({"audit", "notifications", "outbox", "program"})),
     ("points", frozenset({"points"})),
-    ("domains", frozenset({"auth", "challenges", "content", "groups", "referrals", "rewards"})),
+    (
+        "domains",
+        frozenset({"auth", "challenges", "content", "groups", "messages", "referrals", "rewards"}),
+    ),
     ("readers", frozenset({"engagement", "home", "reports"})),
     (
         "wiring",

@@ -227,6 +227,19 @@ KINDS = {
             {**_ONBOARDING, "second": False, "days": 31, "rewards": [], "challenges": []},
         ),
         EmailKind(
+            "broadcast",
+            "Message from the program team",
+            "the advocates a marketer sends a message to (Manage → Messages)",
+            "{headline}",
+            {
+                **_PROGRAM,
+                "headline": "Our spring newsletter",
+                "body_html": "<p>Hi Ada, here is what is new this spring.</p>",
+                "body_text": "Hi Ada, here is what is new this spring.",
+                "link": "https://portal.example/messages/1",
+            },
+        ),
+        EmailKind(
             "weekly_digest",
             "Weekly digest",
             "every advocate, on Mondays",

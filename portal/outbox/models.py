@@ -47,6 +47,7 @@ class EmailCategory(StrEnum):
     REWARDS = "rewards"
     DIGESTS = "digests"
     REMINDERS = "reminders"
+    NEWS = "news"
 
     @property
     def label(self) -> str:
@@ -56,6 +57,7 @@ class EmailCategory(StrEnum):
             "rewards": "Reward updates",
             "digests": "Weekly digest",
             "reminders": "Reminders and nudges",
+            "news": "News from the program team",
         }[self.value]
 
 
