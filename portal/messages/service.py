@@ -31,7 +31,7 @@ from portal.notifications import service as notifications
 from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory, EmailOptOut
 from portal.people.models import Group, GroupMember, Role, User, UserRole, UserStatus
-from portal.sanitize import clean_html
+from portal.sanitize import clean_html, plain_text
 
 BATCH = 500
 # A broadcast still sending whose last batch is older than this lost its job: the sweep resumes it.
@@ -54,10 +54,10 @@ def audience_query(
     query = select(User.id).where(
         User.status == UserStatus.ACTIVE, User.roles.any(UserRole.role == Role.ADVOCATE)
     )
-    if audience is Audience.GROUPS:
+    if audience == Audience.GROUPS:
         members = select(GroupMember.user_id).where(GroupMember.group_id.in_(list(group_ids)))
         query = query.where(User.id.in_(members))
-    elif audience is Audience.PEOPLE:
+    elif audience == Audience.PEOPLE:
         query = query.where(User.id.in_(list(person_ids)))
     return query
 
@@ -66,11 +66,11 @@ def _audience_of(broadcast: Broadcast) -> Select[int]:
     query = select(User.id).where(
         User.status == UserStatus.ACTIVE, User.roles.any(UserRole.role == Role.ADVOCATE)
     )
-    if broadcast.audience is Audience.GROUPS:
+    if broadcast.audience == Audience.GROUPS:
         groups = select(BroadcastGroup.group_id).where(BroadcastGroup.broadcast_id == broadcast.id)
         members = select(GroupMember.user_id).where(GroupMember.group_id.in_(groups))
         query = query.where(User.id.in_(members))
-    elif broadcast.audience is Audience.PEOPLE:
+    elif broadcast.audience == Audience.PEOPLE:
         chosen = select(BroadcastPerson.user_id).where(BroadcastPerson.broadcast_id == broadcast.id)
         query = query.where(User.id.in_(chosen))
     return query
@@ -95,7 +95,7 @@ def check_message(subject: str, body: str) -> tuple[str, str]:
     if len(subject) > 200:
         raise InvalidBroadcast("subject", "Keep the subject under 200 characters.")
     body_html = clean_html(body)
-    if not body_html:
+    if not plain_text(body_html):
         raise InvalidBroadcast("body", "Write the message.")
     return subject, body_html
 
@@ -117,13 +117,13 @@ async def create_broadcast(
     and `person_ids` (say, a selection on the People table) name who it goes to."""
     subject, body_html = check_message(subject, body)
     group_ids, person_ids = sorted(set(group_ids)), sorted(set(person_ids))
-    if audience is Audience.GROUPS:
+    if audience == Audience.GROUPS:
         if not group_ids:
             raise InvalidBroadcast("groups", "Tick at least one group, or send it to everyone.")
         found = set(await session.scalars(select(Group.id).where(Group.id.in_(group_ids))))
         if found != set(group_ids):
             raise InvalidBroadcast("groups", "One of the ticked groups no longer exists.")
-    if audience is Audience.PEOPLE and not person_ids:
+    if audience == Audience.PEOPLE and not person_ids:
         raise InvalidBroadcast("audience", "Choose at least one person.")
     if send_at is not None and send_at <= now:
         raise InvalidBroadcast("send_at", "Choose a moment in the future, or send it now.")
