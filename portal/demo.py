@@ -11,6 +11,7 @@ from portal.config import Settings
 from portal.content import demo as content_demo
 from portal.db import create_engine, create_sessionmaker
 from portal.files.storage import Storage, storage_for
+from portal.messages import demo as messages_demo
 from portal.people.models import Group, GroupMember, Role, User
 from portal.points import demo as points_demo
 from portal.program import service as program
@@ -133,6 +134,7 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
             *await content_demo.steps(session, users, storage=storage),
             *await challenges_demo.steps(session, users, storage=storage),
             *await referrals_demo.steps(session, users),
+            *await messages_demo.steps(session, users),
         ]
     )
     await reports_demo.seed(session, users)

@@ -30,6 +30,28 @@ async def test_demo_data_is_believable_and_seeding_twice_adds_nothing(
     assert await session.scalar(select(func.count()).select_from(Group)) == 3
     invited = await session.scalar(select(func.count()).where(User.status == UserStatus.INVITED))
     assert invited == 1
+    await _demo_messages_show_every_status_and_their_counts(session)
+
+
+async def _demo_messages_show_every_status_and_their_counts(session: AsyncSession) -> None:
+    """Three templates, two sent broadcasts with opens and clicks, one scheduled (checked after
+    the second seeding, which added none)."""
+    from portal.messages import library, reading
+    from portal.messages.models import Broadcast, BroadcastStatus
+
+    names = [t.name for t in await library.list_templates(session)]
+    assert names == ["Ad-hoc alert", "Monthly newsletter", "Quarterly review"]
+    broadcasts = list(await session.scalars(select(Broadcast).order_by(Broadcast.id)))
+    assert [b.status for b in broadcasts] == [
+        BroadcastStatus.SENT,
+        BroadcastStatus.SENT,
+        BroadcastStatus.SCHEDULED,
+    ]
+    stats = await reading.stats_of(session, broadcasts)
+    newsletter, alert, _ = (stats[b.id] for b in broadcasts)
+    assert newsletter.delivered == newsletter.recipients >= 12
+    assert (newsletter.opened, newsletter.clicked) == (4, 1)
+    assert (alert.recipients, alert.opened, alert.clicked) == (5, 2, 2)
 
 
 async def test_demo_points_fill_the_boards_and_reseeding_keeps_the_ledger(
