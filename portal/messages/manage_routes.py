@@ -99,8 +99,9 @@ async def detail(request: Request) -> Response:
         "broadcast": broadcast,
         "groups": await service.groups_of(db(request), broadcast),
         "stats": (await reading.stats_of(db(request), [broadcast]))[broadcast.id],
+        "live": service.is_going_out(broadcast, now=utcnow()),
     }
-    return render(request, "messages/detail.html", context)
+    return render(request, "messages/detail.html", context, partial="messages/_progress.html")
 
 
 @staff_of_program

@@ -167,6 +167,13 @@ async def access_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcas
     return broadcast
 
 
+def is_going_out(broadcast: Broadcast, *, now: datetime) -> bool:
+    """Sending, or due and about to start: its counts are still moving."""
+    return broadcast.status == BroadcastStatus.SENDING or (
+        broadcast.status == BroadcastStatus.SCHEDULED and broadcast.send_at <= now
+    )
+
+
 async def groups_of(session: AsyncSession, broadcast: Broadcast) -> list[Group]:
     chosen = select(BroadcastGroup.group_id).where(BroadcastGroup.broadcast_id == broadcast.id)
     return list(
