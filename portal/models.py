@@ -5,7 +5,7 @@ from portal.auth.models import Invitation, LoginFailure, PasswordReset, Recovery
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
-from portal.engagement.models import Nudge
+from portal.engagement.models import Nudge, SequenceStep
 from portal.jobs import CronRun
 from portal.messages.models import (
     Broadcast,
@@ -74,6 +74,7 @@ __all__ = [
     "Reward",
     "RewardCode",
     "RewardGroup",
+    "SequenceStep",
     "Submission",
     "TwoFactor",
     "User",

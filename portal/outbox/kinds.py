@@ -240,6 +240,17 @@ KINDS = {
             },
         ),
         EmailKind(
+            "sequence_step",
+            "Sequence email written in Manage → Sequences",
+            "advocates on the step's day of onboarding or of a quiet spell",
+            "{first_name}, a note from {program_name}",
+            {
+                **_ONBOARDING,
+                "body_html": "<p>Hi Ada, did you know you can share our case studies?</p>",
+                "body_text": "Hi Ada, did you know you can share our case studies?",
+            },
+        ),
+        EmailKind(
             "weekly_digest",
             "Weekly digest",
             "every advocate, on Mondays",

@@ -35,7 +35,6 @@ class ProgramConfig:
     tagline: str = "Share what you love, earn rewards."
     signup_mode: SignupMode = SignupMode.CLOSED
     leaderboard_excludes_staff: bool = True
-    reengage_after_days: int = 30
     # Reports value the outstanding points at this rate: this many points are worth 1 (money).
     points_per_money_unit: int = 100
     # An admin without two-factor sign-in is held at its setup page after signing in.
