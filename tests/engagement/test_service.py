@@ -103,9 +103,7 @@ async def test_people_who_switched_reminders_off_get_no_nudges(session: AsyncSes
     advocate = await make_advocate(session)
     await preferences.save_preferences(session, user=advocate, wanted={EmailCategory.DIGESTS})
     with clock.shifted(timedelta(days=31)):
-        assert (
-            await sequences.nudge_quiet_advocates(session, now=clock.utcnow()) == 0
-        )
+        assert await sequences.nudge_quiet_advocates(session, now=clock.utcnow()) == 0
     assert await _kinds_sent(session, advocate) == []
 
 
