@@ -10,6 +10,7 @@ from portal.challenges import demo as challenges_demo
 from portal.config import Settings
 from portal.content import demo as content_demo
 from portal.db import create_engine, create_sessionmaker
+from portal.engagement import demo as engagement_demo
 from portal.files.storage import Storage, storage_for
 from portal.messages import demo as messages_demo
 from portal.people.models import Group, GroupMember, Role, User
@@ -135,6 +136,7 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
             *await challenges_demo.steps(session, users, storage=storage),
             *await referrals_demo.steps(session, users),
             *await messages_demo.steps(session, users),
+            *await engagement_demo.steps(session, users),
         ]
     )
     await reports_demo.seed(session, users)

@@ -17,6 +17,7 @@ from portal.challenges import routes as challenges_routes
 from portal.config import ROOT, Settings
 from portal.content import manage_routes as manage_content_routes
 from portal.content import routes as content_routes
+from portal.engagement import routes as sequences_routes
 from portal.groups import routes as groups_routes
 from portal.home.routes import home
 from portal.messages import manage_routes as manage_messages_routes
@@ -84,6 +85,7 @@ def routes() -> list[BaseRoute]:
         Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
         Mount("/manage/messages", routes=manage_messages_routes.routes, name="broadcasts"),
         Mount("/messages", routes=messages_routes.routes, name="messages"),
+        Mount("/manage/sequences", routes=sequences_routes.routes, name="sequences"),
         Mount("/email-settings", routes=preference_routes.settings_routes, name="email_settings"),
         Mount("/unsubscribe", routes=preference_routes.unsubscribe_routes, name="unsubscribe"),
         Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),

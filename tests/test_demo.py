@@ -53,6 +53,12 @@ async def _demo_messages_show_every_status_and_their_counts(session: AsyncSessio
     assert (newsletter.opened, newsletter.clicked) == (4, 1)
     assert (alert.recipients, alert.opened, alert.clicked) == (5, 2, 2)
 
+    from portal.engagement import sequences
+    from portal.engagement.models import Sequence
+
+    onboarding = await sequences.steps_of(session, Sequence.ONBOARDING)
+    assert [s.days for s in onboarding] == [0, 2, 3, 7, 14, 21]  # day 3: the marketer's own
+
 
 async def test_demo_points_fill_the_boards_and_reseeding_keeps_the_ledger(
     session: AsyncSession, storage: LocalStorage
