@@ -1,6 +1,7 @@
 """One person's copy of a broadcast: their name filled in, and every web link in the body sent
 through our own redirect (`/messages/go/<token>/<n>`), which counts the click and forwards.
-No third party sees who clicked."""
+No third party sees who clicked. The cleaning and text rendering are done once per broadcast
+(`Prepared`); each copy only substitutes names and links."""
 
 import html
 import re
@@ -13,7 +14,7 @@ from portal.sanitize import plain_text
 
 # The cleaner writes every attribute in double quotes, with quotes inside escaped.
 HREF = re.compile(r'href="(https?://[^"]*)"')
-FIELDS = ("first_name", "name")
+LINK_MARK = re.compile(r"@@link(\d+)@@")
 
 
 @dataclass(frozen=True)
@@ -40,21 +41,41 @@ def fill_names(text: str, person: User, *, escape: bool) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A broadcast's body with each web link replaced by a mark (`@@link0@@`), as HTML and as
+    text: what every copy starts from."""
+
+    subject: str
+    body_html: str
+    body_text: str
+
+    @classmethod
+    def of(cls, broadcast: Broadcast) -> "Prepared":
+        targets = link_targets(broadcast.body_html)
+
+        def mark(match: re.Match[str]) -> str:
+            return f'href="@@link{targets.index(html.unescape(match.group(1)))}@@"'
+
+        body_html = HREF.sub(mark, broadcast.body_html)
+        return cls(broadcast.subject, body_html, plain_text(body_html))
+
+    def copy_for(self, person: User, *, token: str, absolute: bool) -> Copy:
+        """Absolute links for an email; paths for the portal's own page."""
+        make = links.absolute_url if absolute else links.path_for
+
+        def tracked(match: re.Match[str]) -> str:
+            return make("messages:go", token=token, number=int(match.group(1)))
+
+        return Copy(
+            subject=fill_names(self.subject, person, escape=False),
+            body_html=LINK_MARK.sub(tracked, fill_names(self.body_html, person, escape=True)),
+            body_text=LINK_MARK.sub(tracked, fill_names(self.body_text, person, escape=False)),
+        )
+
+
 def personal_copy(broadcast: Broadcast, person: User, *, token: str, absolute: bool) -> Copy:
-    """Absolute links for an email; paths for the portal's own page."""
-    targets = link_targets(broadcast.body_html)
-    make = links.absolute_url if absolute else links.path_for
-
-    def tracked(match: re.Match[str]) -> str:
-        number = targets.index(html.unescape(match.group(1)))
-        return f'href="{html.escape(make("messages:go", token=token, number=number))}"'
-
-    body_html = fill_names(HREF.sub(tracked, broadcast.body_html), person, escape=True)
-    return Copy(
-        subject=fill_names(broadcast.subject, person, escape=False),
-        body_html=body_html,
-        body_text=plain_text(body_html),
-    )
+    return Prepared.of(broadcast).copy_for(person, token=token, absolute=absolute)
 
 
 def preview_copy(broadcast: Broadcast, person: User) -> Copy:

@@ -289,28 +289,34 @@ async def deliver_batch(session: AsyncSession, broadcast_id: int, *, after: int)
             )
         ).all()
     )
-    people = await session.scalars(select(User).where(User.id.in_(list(claimed))))
-    read_link = links.path_for("messages:read", broadcast_id=broadcast_id)
+    people = list(await session.scalars(select(User).where(User.id.in_(list(claimed)))))
+    prepared = copies.Prepared.of(broadcast)
+    personal = {p.id: prepared.copy_for(p, token=claimed[p.id], absolute=True) for p in people}
+    await notifications.notify_each(
+        session,
+        titles={user_id: copy.subject for user_id, copy in personal.items()},
+        kind="broadcast",
+        link=links.path_for("messages:read", broadcast_id=broadcast_id),
+    )
+    read_url = links.absolute_url("messages:read", broadcast_id=broadcast_id)
     for person in people:
-        copy = copies.personal_copy(broadcast, person, token=claimed[person.id], absolute=True)
-        await notifications.notify(
-            session, user_id=person.id, kind="broadcast", title=copy.subject[:200], link=read_link
+        if person.id in news_off:
+            continue
+        copy = personal[person.id]
+        await outbox.queue_email(
+            session,
+            to=person.email,
+            user_id=person.id,
+            kind="broadcast",
+            category=EmailCategory.NEWS,
+            context={
+                "name": person.display_name,
+                "headline": copy.subject,
+                "body_html": copy.body_html,
+                "body_text": copy.body_text,
+                "link": read_url,
+            },
         )
-        if person.id not in news_off:
-            await outbox.queue_email(
-                session,
-                to=person.email,
-                user_id=person.id,
-                kind="broadcast",
-                category=EmailCategory.NEWS,
-                context={
-                    "name": person.display_name,
-                    "headline": copy.subject,
-                    "body_html": copy.body_html,
-                    "body_text": copy.body_text,
-                    "link": links.absolute_url("messages:read", broadcast_id=broadcast_id),
-                },
-            )
     _queue_batch(session, broadcast_id, after=user_ids[-1])
     return len(claimed)
 
