@@ -16,7 +16,7 @@ from portal import routing
 from portal.clock import utcnow
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
-from portal.engagement import service as engagement
+from portal.engagement import sequences
 from portal.people.models import User
 
 
@@ -27,12 +27,12 @@ async def main() -> None:
     async with create_sessionmaker(engine)() as session:
         advocates = await session.scalar(select(func.count()).select_from(User))
         started = time.perf_counter()
-        sent = await engagement.nudge_quiet_advocates(session, now=utcnow(), after_days=30)
+        sent = await sequences.nudge_quiet_advocates(session, now=utcnow())
         elapsed = time.perf_counter() - started
         await session.rollback()
     await engine.dispose()
     print("| sweep | users | nudges written | seconds |\n|---|---:|---:|---:|")
-    print(f"| quiet advocates (30 / 60 days) | {advocates:,} | {sent:,} | {elapsed:.1f} |")
+    print(f"| quiet advocates (re-engagement) | {advocates:,} | {sent:,} | {elapsed:.1f} |")
 
 
 if __name__ == "__main__":

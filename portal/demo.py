@@ -16,8 +16,10 @@ from portal.config import Settings
 from portal.content import demo as content_demo
 from portal.db import create_engine, create_sessionmaker
 from portal.directory import demo as directory_demo
+from portal.engagement import demo as engagement_demo
 from portal.files.storage import Storage, storage_for
 from portal.guard import demo as guard_demo
+from portal.messages import demo as messages_demo
 from portal.people.models import Group, GroupMember, Role, User
 from portal.points import demo as points_demo
 from portal.program import service as program
@@ -151,6 +153,8 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
             *await referrals_demo.steps(session, users),
             *await guard_demo.steps(session, users),
             *await advocacy_demo.steps(session, users),
+            *await messages_demo.steps(session, users),
+            *await engagement_demo.steps(session, users),
         ]
     )
     await referrals_demo.map_crm_stage_names(session, users["admin@acme.example"])

@@ -8,9 +8,16 @@ from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submi
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
 from portal.directory.models import SavedView
-from portal.engagement.models import Nudge
+from portal.engagement.models import Nudge, SequenceStep
 from portal.guard.models import PublicFormAttempt
 from portal.jobs import CronRun
+from portal.messages.models import (
+    Broadcast,
+    BroadcastGroup,
+    BroadcastPerson,
+    Delivery,
+    MessageTemplate,
+)
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
 from portal.people.models import (
@@ -55,10 +62,14 @@ __all__ = [
     "Badge",
     "Balance",
     "Base",
+    "Broadcast",
+    "BroadcastGroup",
+    "BroadcastPerson",
     "Challenge",
     "ChallengeGroup",
     "CrmStageName",
     "CronRun",
+    "Delivery",
     "Dismissal",
     "EmailOptOut",
     "EmailText",
@@ -71,6 +82,7 @@ __all__ = [
     "Level",
     "LevelReached",
     "LoginFailure",
+    "MessageTemplate",
     "Notification",
     "Nudge",
     "OutboxEmail",
@@ -91,6 +103,7 @@ __all__ = [
     "RewardCode",
     "RewardGroup",
     "SavedView",
+    "SequenceStep",
     "Submission",
     "SummarySubscription",
     "TwoFactor",

@@ -36,6 +36,8 @@ MANAGE = [
     NavItem("Fulfilment queue", "manage_rewards:queue", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Referrals", "manage_referrals:settings", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Event types", "event_types:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Messages", "broadcasts:index", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Sequences", "sequences:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Emails", "emails:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Outbox", "outbox:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Audit log", "audit:list", frozenset({Role.ADMIN})),

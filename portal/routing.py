@@ -23,8 +23,11 @@ from portal.content import manage_routes as manage_content_routes
 from portal.content import routes as content_routes
 from portal.directory import field_routes as profile_field_routes
 from portal.directory import routes as people_table_routes
+from portal.engagement import routes as sequences_routes
 from portal.groups import routes as groups_routes
 from portal.home.routes import home
+from portal.messages import manage_routes as manage_messages_routes
+from portal.messages import routes as messages_routes
 from portal.notifications import routes as notifications_routes
 from portal.outbox import preference_routes
 from portal.outbox import routes as outbox_routes
@@ -101,6 +104,9 @@ def routes() -> list[BaseRoute]:
         Mount("/manage/groups", routes=groups_routes.routes, name="groups"),
         Mount("/manage/segments", routes=segments_routes.routes, name="segments"),
         Mount("/notifications", routes=notifications_routes.routes, name="notifications"),
+        Mount("/manage/messages", routes=manage_messages_routes.routes, name="broadcasts"),
+        Mount("/messages", routes=messages_routes.routes, name="messages"),
+        Mount("/manage/sequences", routes=sequences_routes.routes, name="sequences"),
         Mount("/email-settings", routes=preference_routes.settings_routes, name="email_settings"),
         Mount("/unsubscribe", routes=preference_routes.unsubscribe_routes, name="unsubscribe"),
         Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),

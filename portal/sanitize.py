@@ -1,6 +1,9 @@
 """The one place user-written HTML is cleaned (the only module allowed to import bleach).
 Cleaned text is stored in columns named `*_html`; templates may mark only those `|safe`."""
 
+import html
+import re
+
 import bleach
 from bleach.callbacks import nofollow
 
@@ -53,3 +56,15 @@ def clean_html(text: str) -> str:
         )
     cleaned = _cleaner.clean(text)
     return str(bleach.linkify(cleaned, callbacks=[nofollow], parse_email=False))
+
+
+_LINK = re.compile(r'<a\s[^>]*href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+_BLOCK_END = re.compile(r"</(?:p|h2|h3|h4|li|blockquote|pre)>|<br\s*/?>")
+
+
+def plain_text(cleaned_html: str) -> str:
+    """The text version of cleaned HTML (for an email's text part): paragraphs on their own
+    lines, each link as "words (address)"."""
+    with_links = _LINK.sub(lambda m: f"{m.group(2)} ({html.unescape(m.group(1))})", cleaned_html)
+    text = bleach.clean(_BLOCK_END.sub("\n\n", with_links), tags=set(), strip=True)
+    return re.sub(r"\n{3,}", "\n\n", html.unescape(text)).strip()

@@ -15,6 +15,7 @@ from portal.engagement import jobs as engagement_jobs
 from portal.files import jobs as files_jobs
 from portal.guard import jobs as guard_jobs
 from portal.jobs import ArqQueue, JobContext
+from portal.messages import jobs as messages_jobs
 from portal.outbox import jobs as outbox_jobs
 from portal.people import jobs as people_jobs
 from portal.points import jobs as points_jobs
@@ -33,6 +34,7 @@ FUNCTIONS: list[Any] = [
     *people_jobs.FUNCTIONS,
     *webhooks_jobs.FUNCTIONS,
     *segments_jobs.FUNCTIONS,
+    *messages_jobs.FUNCTIONS,
 ]
 CRON_JOBS: list[Any] = [
     *outbox_jobs.CRON_JOBS,
@@ -45,6 +47,7 @@ CRON_JOBS: list[Any] = [
     *guard_jobs.CRON_JOBS,
     *segments_jobs.CRON_JOBS,
     *reports_jobs.CRON_JOBS,
+    *messages_jobs.CRON_JOBS,
 ]
 
 

@@ -509,7 +509,18 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("points", frozenset({"points"})),
     (
         "domains",
-        frozenset({"advocacy", "auth", "challenges", "content", "groups", "referrals", "rewards"}),
+        frozenset(
+            {
+                "advocacy",
+                "auth",
+                "challenges",
+                "content",
+                "groups",
+                "messages",
+                "referrals",
+                "rewards",
+            }
+        ),
     ),
     ("readers", frozenset({"directory", "engagement", "home", "reports", "segments", "webhooks"})),
     (

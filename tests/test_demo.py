@@ -31,6 +31,7 @@ async def test_demo_data_is_believable_and_seeding_twice_adds_nothing(
     assert await session.scalar(select(func.count()).select_from(Group)) == 3 + 2  # 2 segments
     invited = await session.scalar(select(func.count()).where(User.status == UserStatus.INVITED))
     assert invited == 1 + 4
+    await _demo_messages_show_every_status_and_their_counts(session)
 
 
 async def test_demo_invites_a_list_fills_its_segments_and_shares_a_join_link(
@@ -52,6 +53,33 @@ async def test_demo_invites_a_list_fills_its_segments_and_shares_a_join_link(
     developers = await session.scalar(select(Group).where(Group.name == "Developers"))
     assert developers is not None
     assert developers.join_code
+
+
+async def _demo_messages_show_every_status_and_their_counts(session: AsyncSession) -> None:
+    """Three templates, two sent broadcasts with opens and clicks, one scheduled (checked after
+    the second seeding, which added none)."""
+    from portal.messages import library, reading
+    from portal.messages.models import Broadcast, BroadcastStatus
+
+    names = [t.name for t in await library.list_templates(session)]
+    assert names == ["Ad-hoc alert", "Monthly newsletter", "Quarterly review"]
+    broadcasts = list(await session.scalars(select(Broadcast).order_by(Broadcast.id)))
+    assert [b.status for b in broadcasts] == [
+        BroadcastStatus.SENT,
+        BroadcastStatus.SENT,
+        BroadcastStatus.SCHEDULED,
+    ]
+    stats = await reading.stats_of(session, broadcasts)
+    newsletter, alert, _ = (stats[b.id] for b in broadcasts)
+    assert newsletter.delivered == newsletter.recipients >= 12
+    assert (newsletter.opened, newsletter.clicked) == (4, 1)
+    assert (alert.recipients, alert.opened, alert.clicked) == (5, 2, 2)
+
+    from portal.engagement import sequences
+    from portal.engagement.models import Sequence
+
+    onboarding = await sequences.steps_of(session, Sequence.ONBOARDING)
+    assert [s.days for s in onboarding] == [0, 2, 3, 7, 14, 21]  # day 3: the marketer's own
 
 
 async def test_demo_points_fill_the_boards_and_reseeding_keeps_the_ledger(

@@ -4,24 +4,18 @@ and each email is claimed in `nudges` first, so a rerun or a second worker sends
 from arq import cron
 
 from portal.clock import utcnow
-from portal.engagement import service
+from portal.engagement import sequences, service
 from portal.jobs import JobContext, unit_of_work
-from portal.program import service as program
 
 
 async def send_onboarding(ctx: JobContext) -> int:
     async with unit_of_work(ctx) as session:
-        return await service.send_onboarding(session, now=utcnow())
+        return await sequences.send_onboarding(session, now=utcnow())
 
 
 async def nudge_quiet_advocates(ctx: JobContext) -> int:
     async with unit_of_work(ctx) as session:
-        config = await program.load(session)
-        return await service.nudge_quiet_advocates(
-            session,
-            now=utcnow(),
-            after_days=config.reengage_after_days,
-        )
+        return await sequences.nudge_quiet_advocates(session, now=utcnow())
 
 
 async def send_weekly_digest(ctx: JobContext) -> int:

@@ -1,9 +1,8 @@
-"""Who gets which engagement email, when, and once: onboarding after the first sign-in, nudges
-for quiet advocates, the weekly digest. Sweeps go through advocates in id order, a batch at a
-time, so a program of any size fits in memory and time."""
+"""Who gets which engagement email, when, and once: the weekly digest, challenge reminders, and
+the helpers the sequences (portal/engagement/sequences.py) share. Sweeps go through advocates
+in id order, a batch at a time, so a program of any size fits in memory and time."""
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -32,26 +31,6 @@ from portal.program import service as program
 from portal.rewards.models import Reward
 
 BATCH = 500
-# Onboarding steps reached more than this long ago are skipped, so people who joined before
-# the sequence existed don't get a backlog of welcomes.
-CATCH_UP = timedelta(days=3)
-
-
-@dataclass(frozen=True)
-class OnboardingStep:
-    day: int
-    kind: str
-    only_if_quiet: bool = False
-
-
-# Each step's subject is its kind's (portal/outbox/kinds.py), so Manage → Emails shows it.
-ONBOARDING = [
-    OnboardingStep(0, "onboarding_welcome"),
-    OnboardingStep(2, "onboarding_challenges"),
-    OnboardingStep(7, "onboarding_training"),
-    OnboardingStep(14, "onboarding_refer"),
-    OnboardingStep(21, "onboarding_check_in", only_if_quiet=True),
-]
 
 
 async def claim(session: AsyncSession, *, user_id: int, kind: str, period: str) -> bool:
@@ -68,7 +47,7 @@ async def claim(session: AsyncSession, *, user_id: int, kind: str, period: str) 
     return inserted is not None
 
 
-def _advocates() -> Select[User, Balance]:
+def advocates() -> Select[User, Balance]:
     return (
         select(User, Balance)
         .join(Balance, Balance.user_id == User.id)
@@ -76,7 +55,7 @@ def _advocates() -> Select[User, Balance]:
     )
 
 
-async def _batches(
+async def batches(
     session: AsyncSession, query: Select[User, Balance]
 ) -> AsyncIterator[list[tuple[User, Balance]]]:
     """Keyset pagination on the user id: each batch starts after the last one."""
@@ -94,13 +73,13 @@ async def _batches(
         after = rows[-1][0].id
 
 
-async def _product(session: AsyncSession) -> str:
+async def product_name(session: AsyncSession) -> str:
     """What the advocates use, for "get more from {product}": the program's name without
     " Advocates" (the outbox adds the program's name itself to every email)."""
     return (await program.load_once(session)).program_name.removesuffix(" Advocates")
 
 
-def _common(user: User, product: str) -> dict[str, Any]:
+def common_context(user: User, product: str) -> dict[str, Any]:
     return {
         "name": user.display_name,
         "first_name": user.display_name.split()[0] if user.display_name else "there",
@@ -110,94 +89,7 @@ def _common(user: User, product: str) -> dict[str, Any]:
     }
 
 
-async def send_onboarding(session: AsyncSession, *, now: datetime) -> int:
-    product = await _product(session)
-    training = await _open_content(session, kind=AssetKind.VIDEO, limit=3)
-    sent = 0
-    for step in ONBOARDING:
-        reached = now - timedelta(days=step.day)
-        query = _advocates().where(
-            User.first_login_at <= reached, User.first_login_at > reached - CATCH_UP
-        )
-        async for rows in _batches(session, query):
-            for user, balance in rows:
-                assert user.first_login_at is not None  # noqa: S101 (filtered above)
-                if step.only_if_quiet and (
-                    balance.last_earned_at is not None
-                    and balance.last_earned_at > user.first_login_at
-                ):
-                    continue
-                if not await claim(session, user_id=user.id, kind=step.kind, period="once"):
-                    continue
-                context = {
-                    **_common(user, product),
-                    "balance": balance.current,
-                    "training": training if step.kind == "onboarding_training" else [],
-                    "challenges": (
-                        await best_open_challenges(session, user)
-                        if step.kind == "onboarding_challenges"
-                        else []
-                    ),
-                }
-                if step.kind == "onboarding_training" and not training:
-                    continue  # nothing to watch yet: the step waits for the library
-                if step.kind == "onboarding_challenges" and not context["challenges"]:
-                    continue
-                queued = await outbox.queue_email(
-                    session,
-                    to=user.email,
-                    user_id=user.id,
-                    kind=step.kind,
-                    context=context,
-                    category=EmailCategory.REMINDERS,
-                )
-                sent += queued is not None
-    return sent
-
-
-async def nudge_quiet_advocates(session: AsyncSession, *, now: datetime, after_days: int) -> int:
-    """A nudge after N quiet days and a second, different one after 2N: once per quiet spell."""
-    product = await _product(session)
-    quiet_since = func.coalesce(Balance.last_earned_at, User.first_login_at, User.created_at)
-    sent = 0
-    for kind, days in (("quiet_second", 2 * after_days), ("quiet_first", after_days)):
-        query = _advocates().where(quiet_since <= now - timedelta(days=days))
-        if kind == "quiet_first":
-            query = query.where(quiet_since > now - timedelta(days=2 * after_days))
-        async for rows in _batches(session, query):
-            affordable = await _affordable_rewards(session, max(b.current for _, b in rows))
-            for user, balance in rows:
-                since = balance.last_earned_at or user.first_login_at or user.created_at
-                if not await claim(
-                    session, user_id=user.id, kind=kind, period=since.date().isoformat()
-                ):
-                    continue
-                context = {
-                    **_common(user, product),
-                    "challenges": await best_open_challenges(session, user),
-                    "second": kind == "quiet_second",
-                    "days": (now - since).days,
-                    "balance": balance.current,
-                    "rewards": [r for r in affordable if r.cost <= balance.current][:3],
-                }
-                # The first nudge has the kind's subject ("We miss you at {program_name}").
-                second_subject = (
-                    f"{context['first_name']}, your {balance.current} points are waiting"
-                )
-                queued = await outbox.queue_email(
-                    session,
-                    to=user.email,
-                    user_id=user.id,
-                    kind="quiet_nudge",
-                    context=context,
-                    subject=second_subject if kind == "quiet_second" else None,
-                    category=EmailCategory.REMINDERS,
-                )
-                sent += queued is not None
-    return sent
-
-
-async def _affordable_rewards(session: AsyncSession, up_to: int) -> list[Reward]:
+async def affordable_rewards(session: AsyncSession, up_to: int) -> list[Reward]:
     """Active rewards for everyone, dearest first, that the richest of a batch could take."""
     return list(
         await session.scalars(
@@ -218,7 +110,7 @@ async def best_open_challenges(
     return [card.challenge for card in ranked[:limit]]
 
 
-async def _open_content(
+async def open_content(
     session: AsyncSession,
     *,
     kind: AssetKind | None = None,
@@ -258,7 +150,7 @@ async def send_weekly_digest(session: AsyncSession, *, now: datetime) -> int:
     """Monday's summary of the week that ended: points earned, rank change, what is new."""
     week = period_start(Period.WEEK, now) - timedelta(days=7)
     period = f"{week.isocalendar().year}-W{week.isocalendar().week:02d}"
-    product = await _product(session)
+    product = await product_name(session)
     ranks = await _ranks(session, week)
     earned = dict(
         (
@@ -279,7 +171,7 @@ async def send_weekly_digest(session: AsyncSession, *, now: datetime) -> int:
         )
     )
     week_began = datetime.combine(week, datetime.min.time(), now.tzinfo)
-    new_content = [asset.title for asset in await _open_content(session, since=week_began)]
+    new_content = [asset.title for asset in await open_content(session, since=week_began)]
     new_challenges = list(
         await session.scalars(
             select(Challenge.title).where(
@@ -290,13 +182,13 @@ async def send_weekly_digest(session: AsyncSession, *, now: datetime) -> int:
         )
     )
     sent = 0
-    async for rows in _batches(session, _advocates()):
+    async for rows in batches(session, advocates()):
         for user, balance in rows:
             if not await claim(session, user_id=user.id, kind="weekly_digest", period=period):
                 continue
             rank_now, rank_then = ranks.get(user.id, (0, 0))
             context = {
-                **_common(user, product),
+                **common_context(user, product),
                 "week_points": earned.get(user.id, 0),
                 "balance": balance.current,
                 "rank": rank_now,
@@ -333,7 +225,7 @@ async def remind_challenges_ending(session: AsyncSession, *, now: datetime) -> i
             )
         )
     )
-    product = await _product(session)
+    product = await product_name(session)
     sent = 0
     for challenge in ending:
         done = select(Submission.user_id).where(
@@ -344,19 +236,19 @@ async def remind_challenges_ending(session: AsyncSession, *, now: datetime) -> i
         meant_for = select(ChallengeGroup.group_id).where(
             ChallengeGroup.challenge_id == challenge.id
         )
-        query = _advocates().where(User.id.not_in(done), User.id.not_in(dismissed))
+        query = advocates().where(User.id.not_in(done), User.id.not_in(dismissed))
         if await session.scalar(select(func.count()).select_from(meant_for.subquery())):
             query = query.where(
                 User.id.in_(select(GroupMember.user_id).where(GroupMember.group_id.in_(meant_for)))
             )
-        async for rows in _batches(session, query):
+        async for rows in batches(session, query):
             for user, _balance in rows:
                 if not await claim(
                     session, user_id=user.id, kind="challenge_ending", period=str(challenge.id)
                 ):
                     continue
                 context = {
-                    **_common(user, product),
+                    **common_context(user, product),
                     "challenge": challenge.title,
                     "points": challenge.points,
                     "ends_in": challenges.ends_in(challenge.ends_at, now=now),

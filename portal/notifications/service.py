@@ -4,7 +4,7 @@ person in the bell and by email at once."""
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import links
@@ -24,6 +24,21 @@ async def notify(
     session.add(notification)
     await session.flush()
     return notification
+
+
+async def notify_each(
+    session: AsyncSession, *, titles: Mapping[int, str], kind: str, link: str
+) -> None:
+    """One notification per person (user id → title) in one statement, for a batch of a
+    broadcast."""
+    if titles:
+        await session.execute(
+            insert(Notification),
+            [
+                {"user_id": user_id, "kind": kind, "title": title[:200], "body": "", "link": link}
+                for user_id, title in titles.items()
+            ],
+        )
 
 
 async def tell(

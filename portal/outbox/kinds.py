@@ -239,6 +239,30 @@ KINDS = {
             {**_ONBOARDING, "second": False, "days": 31, "rewards": [], "challenges": []},
         ),
         EmailKind(
+            "broadcast",
+            "Message from the program team",
+            "the advocates a marketer sends a message to (Manage → Messages)",
+            "{headline}",
+            {
+                **_PROGRAM,
+                "headline": "Our spring newsletter",
+                "body_html": "<p>Hi Ada, here is what is new this spring.</p>",
+                "body_text": "Hi Ada, here is what is new this spring.",
+                "link": "https://portal.example/messages/1",
+            },
+        ),
+        EmailKind(
+            "sequence_step",
+            "Sequence email written in Manage → Sequences",
+            "advocates on the step's day of onboarding or of a quiet spell",
+            "{first_name}, a note from {program_name}",
+            {
+                **_ONBOARDING,
+                "body_html": "<p>Hi Ada, did you know you can share our case studies?</p>",
+                "body_text": "Hi Ada, did you know you can share our case studies?",
+            },
+        ),
+        EmailKind(
             "weekly_digest",
             "Weekly digest",
             "every advocate, on Mondays",

@@ -48,6 +48,7 @@ class EmailCategory(StrEnum):
     DIGESTS = "digests"
     REMINDERS = "reminders"
     PROGRAM_SUMMARY = "program_summary"  # staff who subscribe on Manage → Reports
+    NEWS = "news"
 
     @property
     def label(self) -> str:
@@ -58,6 +59,7 @@ class EmailCategory(StrEnum):
             "digests": "Weekly digest",
             "reminders": "Reminders and nudges",
             "program_summary": "Weekly program summary (staff who subscribe in Reports)",
+            "news": "News from the program team",
         }[self.value]
 
 

@@ -49,7 +49,6 @@ class ProgramConfig:
     tagline: str = "Share what you love, earn rewards."
     signup_mode: SignupMode = SignupMode.CLOSED
     leaderboard_excludes_staff: bool = True
-    reengage_after_days: int = 30
     # Reports value the outstanding points at this rate: this many points are worth 1 (money).
     points_per_money_unit: int = 100
     # ISO 4217 code that deal values are shown in (Babel formats them).

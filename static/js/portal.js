@@ -209,4 +209,13 @@
       });
     }, 1500);
   });
+
+  // A time zone picker still on UTC starts on the browser's own zone (without JavaScript the
+  // author picks it from the list).
+  document.querySelectorAll("select[data-browser-zone]").forEach(function (select) {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (select.value === "UTC" && zone && select.querySelector('option[value="' + zone + '"]')) {
+      select.value = zone;
+    }
+  });
 })();

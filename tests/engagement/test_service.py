@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
+from portal.engagement import sequences
 from portal.engagement import service as engagement
 from portal.outbox import preferences
 from portal.outbox.models import EmailCategory, OutboxEmail
@@ -22,7 +23,7 @@ async def _kinds_sent(session: AsyncSession, user) -> list[str]:
 
 
 async def _onboard(session: AsyncSession) -> int:
-    return await engagement.send_onboarding(session, now=clock.utcnow())
+    return await sequences.send_onboarding(session, now=clock.utcnow())
 
 
 async def test_onboarding_steps_through_the_days_once_each(session: AsyncSession) -> None:
@@ -76,7 +77,7 @@ async def test_quiet_advocates_get_two_different_nudges_once_per_quiet_spell(
     await give_points(session, advocate, 500)
 
     async def nudge() -> int:
-        return await engagement.nudge_quiet_advocates(session, now=clock.utcnow(), after_days=30)
+        return await sequences.nudge_quiet_advocates(session, now=clock.utcnow())
 
     assert await nudge() == 0
     with clock.shifted(timedelta(days=31)):
@@ -102,9 +103,7 @@ async def test_people_who_switched_reminders_off_get_no_nudges(session: AsyncSes
     advocate = await make_advocate(session)
     await preferences.save_preferences(session, user=advocate, wanted={EmailCategory.DIGESTS})
     with clock.shifted(timedelta(days=31)):
-        assert (
-            await engagement.nudge_quiet_advocates(session, now=clock.utcnow(), after_days=30) == 0
-        )
+        assert await sequences.nudge_quiet_advocates(session, now=clock.utcnow()) == 0
     assert await _kinds_sent(session, advocate) == []
 
 

@@ -1,0 +1,78 @@
+"""Parsing the compose form (the moment to send is read in the author's chosen time zone) and
+the template form."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from starlette.datastructures import FormData
+
+from portal import parsing
+from portal.forms import FormState, ids
+from portal.messages.models import Audience
+
+SEND_NOW, SEND_LATER = "now", "later"
+
+
+@cache
+def time_zones() -> list[str]:
+    return sorted(available_timezones() | {"UTC"})
+
+
+@dataclass(frozen=True)
+class Compose:
+    audience: Audience
+    group_ids: frozenset[int]
+    send_at: datetime | None  # None: now
+    time_zone: str
+
+
+def compose_form(form: FormData) -> tuple[FormState, Compose]:
+    state = FormState.of(
+        form, "subject", "body", "audience", "when", "send_at", "time_zone", "preview_as"
+    )
+    group_ids = ids(form, "groups")
+    state.data["groups"] = ",".join(str(g) for g in sorted(group_ids))
+    try:
+        audience = Audience(state.value("audience") or Audience.EVERYONE)
+    except ValueError:
+        state.add_error("audience", "Choose who gets the message.")
+        audience = Audience.EVERYONE
+    if audience is Audience.PEOPLE:  # chosen on the People table, never typed here
+        state.add_error("audience", "Choose who gets the message.")
+    time_zone = state.value("time_zone") or "UTC"
+    if time_zone not in time_zones():
+        state.add_error("time_zone", "Choose a time zone from the list.")
+        time_zone = "UTC"
+    state.data["time_zone"] = time_zone
+    send_at = None
+    if state.value("when") == SEND_LATER:
+        send_at = _local_moment(state, time_zone)
+    else:
+        state.data["when"] = SEND_NOW
+    if len(state.value("body")) > 100_000:
+        state.add_error("body", "Keep the message under 100,000 characters.")
+    return state, Compose(audience, group_ids, send_at, time_zone)
+
+
+def _local_moment(state: FormState, time_zone: str) -> datetime | None:
+    message = "Enter the date and time to send it, like 2026-12-31 09:00."
+    if not state.value("send_at"):
+        state.add_error("send_at", message)
+        return None
+    try:
+        moment = parsing.moment(state.value("send_at"), message=message)
+    except parsing.InvalidInput as error:
+        state.add_error("send_at", error.message)
+        return None
+    # parsing.moment reads a wall-clock time as UTC; it is the author's time zone's instead.
+    return moment.replace(tzinfo=ZoneInfo(time_zone))
+
+
+def template_form(form: FormData) -> FormState:
+    state = FormState.of(form, "name", "subject", "body")
+    state.require("name", message="Give the template a name.")
+    if len(state.value("body")) > 100_000:
+        state.add_error("body", "Keep the message under 100,000 characters.")
+    return state
