@@ -38,7 +38,7 @@ check: $(VENV)/.installed-test
 	$(BIN)/mypy --strict portal
 
 test: $(VENV)/.installed-test chromium redis-server check
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff format portal tests alembic bench scripts

@@ -102,5 +102,6 @@ def downgrade() -> None:
         batch_op.drop_column("members_refreshed_at")
         batch_op.drop_column("rules")
         batch_op.drop_column("is_dynamic")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("language")
+    # Native DROP COLUMN (SQLite 3.35+): a batch copy of `users` would have to drop the table
+    # every other table points at, which SQLite's foreign keys refuse once there is data.
+    op.execute("ALTER TABLE users DROP COLUMN language")

@@ -13,7 +13,7 @@ from portal.auth import service as auth
 from portal.csv import csv_response
 from portal.directory import bulk, forms, person, query, view_as, views
 from portal.directory.filters import ParsedFilter, Sort, parse_filter
-from portal.errors import NotFound
+from portal.errors import Forbidden, NotFound
 from portal.forms import FormState
 from portal.groups import service as groups
 from portal.people import service as people
@@ -214,6 +214,8 @@ async def stop_view_as(request: Request) -> Response:
     staff = viewing_as_by(request)
     request.session.pop(VIEW_AS_KEY, None)
     if staff is None:
+        if not current_user(request).has_role(Role.MARKETER, Role.ADMIN):
+            raise Forbidden()  # only staff ever view as someone
         return redirect_to(request, str(request.url_for("home")))
     person = current_user(request)
     await view_as.stop_viewing_as(db(request), viewer=staff, person=person)
