@@ -152,6 +152,8 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_challenge_submissions_status_created_at", "status", "created_at"),
         Index("ix_challenge_submissions_challenge_id_user_id", "challenge_id", "user_id"),
+        # Reports read the entries decided in a period.
+        Index("ix_challenge_submissions_decided_at", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
