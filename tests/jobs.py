@@ -17,6 +17,7 @@ async def run_burst_worker(
 
     burst = Worker(
         functions=worker.FUNCTIONS,
+        cron_jobs=worker.CRON_JOBS,  # so a test can queue a cron job by its "cron:" name
         redis_pool=pool,
         queue_name=queue_name,
         burst=True,

@@ -4,16 +4,16 @@ send each email once."""
 from datetime import timedelta
 from typing import Any
 
-from arq.worker import Worker
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from portal import clock, worker
+from portal import clock
 from portal.config import Settings
-from portal.jobs import ArqQueue, JobContext
+from portal.jobs import ArqQueue
 from portal.outbox.models import OutboxEmail
 from tests.conftest import joined_sessionmaker
 from tests.factories import give_points, make_advocate
+from tests.jobs import run_burst_worker
 
 
 async def test_two_runs_of_the_quiet_sweep_send_one_nudge(
@@ -28,27 +28,14 @@ async def test_two_runs_of_the_quiet_sweep_send_one_nudge(
         await give_points(session, advocate, 100)
     await session.commit()
 
-    async def on_startup(ctx: JobContext) -> None:
-        ctx.update(
-            settings=settings,
-            sessionmaker=joined_sessionmaker(connection),
-            job_queue=ArqQueue(arq_redis, queue_name=queue_name),
-        )
-
     for _ in range(2):
         await arq_redis.enqueue_job("cron:nudge_quiet_advocates", _queue_name=queue_name)
-    burst = Worker(
-        functions=worker.FUNCTIONS,
-        cron_jobs=worker.CRON_JOBS,
-        redis_pool=arq_redis,
-        queue_name=queue_name,
-        burst=True,
-        poll_delay=0,
-        max_jobs=1,
-        handle_signals=False,
-        on_startup=on_startup,
-    )
-    await burst.main()
+    context = {
+        "settings": settings,
+        "sessionmaker": joined_sessionmaker(connection),
+        "job_queue": ArqQueue(arq_redis, queue_name=queue_name),
+    }
+    burst = await run_burst_worker(arq_redis, context, queue_name=queue_name)
     assert burst.jobs_failed == 0
     assert burst.jobs_complete >= 2  # both sweeps ran (and the sender job for what they queued)
     sent = await session.scalar(

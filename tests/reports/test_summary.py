@@ -8,20 +8,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from arq.worker import Worker
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from portal import clock, worker
+from portal import clock
 from portal.clock import utcnow
 from portal.config import Settings
 from portal.db import create_sessionmaker
-from portal.jobs import ArqQueue, JobContext
+from portal.jobs import ArqQueue
 from portal.outbox.models import OutboxEmail
 from portal.reports import summary
 from tests.conftest import joined_sessionmaker
 from tests.factories import give_points, login_as, make_advocate, make_marketer, post_form
+from tests.jobs import run_burst_worker
 
 MONDAY = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)
 
@@ -114,27 +114,14 @@ async def test_two_runs_of_the_cron_job_on_a_real_worker_send_one_summary(
     await summary.subscribe(session, maya, on=True)
     await session.commit()
 
-    async def on_startup(ctx: JobContext) -> None:
-        ctx.update(
-            settings=settings,
-            sessionmaker=joined_sessionmaker(connection),
-            job_queue=ArqQueue(arq_redis, queue_name=queue_name),
-        )
-
     for _ in range(2):
         await arq_redis.enqueue_job("cron:send_program_summary", _queue_name=queue_name)
-    burst = Worker(
-        functions=worker.FUNCTIONS,
-        cron_jobs=worker.CRON_JOBS,
-        redis_pool=arq_redis,
-        queue_name=queue_name,
-        burst=True,
-        poll_delay=0,
-        max_jobs=1,
-        handle_signals=False,
-        on_startup=on_startup,
-    )
-    await burst.main()
+    context = {
+        "settings": settings,
+        "sessionmaker": joined_sessionmaker(connection),
+        "job_queue": ArqQueue(arq_redis, queue_name=queue_name),
+    }
+    burst = await run_burst_worker(arq_redis, context, queue_name=queue_name)
     assert burst.jobs_failed == 0
     assert [e.user_id for e in await summaries(session)] == [maya.id]
 
