@@ -10,14 +10,17 @@ from portal.jobs import JobContext
 
 
 async def run_burst_worker(
-    pool: Any, context: JobContext, *, queue_name: str | None = None
+    pool: Any, context: JobContext, *, queue_name: str | None = None, cron: bool = False
 ) -> Worker:
+    """`cron`: also know the cron jobs, so a test can queue one by its "cron:" name (off by
+    default: a cron whose minute comes round would run and change the job counts)."""
+
     async def on_startup(ctx: JobContext) -> None:
         ctx.update(context)
 
     burst = Worker(
         functions=worker.FUNCTIONS,
-        cron_jobs=worker.CRON_JOBS,  # so a test can queue a cron job by its "cron:" name
+        cron_jobs=worker.CRON_JOBS if cron else None,
         redis_pool=pool,
         queue_name=queue_name,
         burst=True,

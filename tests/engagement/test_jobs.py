@@ -35,7 +35,7 @@ async def test_two_runs_of_the_quiet_sweep_send_one_nudge(
         "sessionmaker": joined_sessionmaker(connection),
         "job_queue": ArqQueue(arq_redis, queue_name=queue_name),
     }
-    burst = await run_burst_worker(arq_redis, context, queue_name=queue_name)
+    burst = await run_burst_worker(arq_redis, context, queue_name=queue_name, cron=True)
     assert burst.jobs_failed == 0
     assert burst.jobs_complete >= 2  # both sweeps ran (and the sender job for what they queued)
     sent = await session.scalar(

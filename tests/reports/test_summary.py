@@ -121,7 +121,7 @@ async def test_two_runs_of_the_cron_job_on_a_real_worker_send_one_summary(
         "sessionmaker": joined_sessionmaker(connection),
         "job_queue": ArqQueue(arq_redis, queue_name=queue_name),
     }
-    burst = await run_burst_worker(arq_redis, context, queue_name=queue_name)
+    burst = await run_burst_worker(arq_redis, context, queue_name=queue_name, cron=True)
     assert burst.jobs_failed == 0
     assert [e.user_id for e in await summaries(session)] == [maya.id]
 
