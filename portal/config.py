@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     smtp_url: str | None = None
     mail_from: str = "Advocate Portal <portal@localhost>"
+    # The one single sign-on provider of older versions: migration 0035 copies it into the
+    # list of providers (Manage → Sign-in providers), which is all the app reads since.
     oidc_discovery_url: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: SecretStr | None = None
