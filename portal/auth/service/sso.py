@@ -126,7 +126,9 @@ async def sso_sign_in(
     )
     linked = False
     if identity is not None:
-        user = await session.get_one(User, identity.user_id)
+        user = await session.get_one(
+            User, identity.user_id, options=[selectinload(User.roles)], populate_existing=True
+        )
     else:
         if not email or not email_verified(provider, email, claimed=assertion.email_verified):
             raise EmailNotVerified()
