@@ -162,9 +162,8 @@ async def parse_group_map(session: AsyncSession, text: str) -> list[GroupMapping
 async def group_map_text(session: AsyncSession, provider: SsoProvider) -> str:
     """The mapping as the form shows it (mappings to deleted groups are left out)."""
     ids = [int(row["group_id"]) for row in provider.group_map]
-    names = dict(
-        (await session.execute(select(Group.id, Group.name).where(Group.id.in_(ids)))).tuples()
-    )
+    rows = await session.execute(select(Group.id, Group.name).where(Group.id.in_(ids)))
+    names = {group_id: name for group_id, name in rows}
     return "\n".join(
         f"{row['value']} = {names[int(row['group_id'])]}"
         for row in provider.group_map
