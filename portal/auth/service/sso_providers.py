@@ -163,7 +163,7 @@ async def group_map_text(session: AsyncSession, provider: SsoProvider) -> str:
     """The mapping as the form shows it (mappings to deleted groups are left out)."""
     ids = [int(row["group_id"]) for row in provider.group_map]
     rows = await session.execute(select(Group.id, Group.name).where(Group.id.in_(ids)))
-    names = {group_id: name for group_id, name in rows}
+    names: dict[int, str] = dict(rows.all())
     return "\n".join(
         f"{row['value']} = {names[int(row['group_id'])]}"
         for row in provider.group_map
