@@ -9,13 +9,13 @@ Revises: 0028
 Create Date: 2026-12-02 03:10:00
 """
 
+import os
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from alembic import op
-from portal.clock import utcnow
-from portal.config import Settings
 
 revision: str = "0035"
 down_revision: str | None = "0028"
@@ -76,22 +76,25 @@ def upgrade() -> None:
 
 
 def _adopt_environment_provider(providers: sa.Table) -> None:
-    config = Settings()
-    if not config.oidc_enabled:
+    """Read from the environment as the settings of those versions did (not through
+    portal.config, which no longer needs these names)."""
+    discovery_url = os.environ.get("OIDC_DISCOVERY_URL", "").strip()
+    client_id = os.environ.get("OIDC_CLIENT_ID", "").strip()
+    if not (discovery_url and client_id):
         return
-    secret = config.oidc_client_secret
-    now = utcnow()
+    name = os.environ.get("OIDC_PROVIDER_NAME", "").strip() or "single sign-on"
+    now = datetime.now(UTC)
     # The old rule let any address through and signed in every role; the list keeps that.
     op.bulk_insert(
         providers,
         [
             {
                 "slug": "default",
-                "name": config.oidc_provider_name[:80],
+                "name": name[:80],
                 "preset": "generic",
-                "discovery_url": config.oidc_discovery_url,
-                "client_id": config.oidc_client_id,
-                "client_secret": secret.get_secret_value() if secret is not None else "",
+                "discovery_url": discovery_url,
+                "client_id": client_id,
+                "client_secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
                 "allowed_domains": "",
                 "authoritative_domains": "",
                 "roles": "advocate marketer sales admin",
