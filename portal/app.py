@@ -15,7 +15,6 @@ from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from portal import links, routing, subscriptions, worker
-from portal.auth import sso
 from portal.auth.reauth import PasswordAndCode
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
@@ -120,7 +119,7 @@ def create_app(
     links.install(app.router, settings)
     app.state.request_loaders = [program_routes.load_program]
     app.state.navigation = navigation_for
-    app.state.sso = sso.build_client(settings)
+    app.state.sso_clients = {}  # authlib's client of each sign-in provider (portal.auth.sso)
     app.state.identity_check = PasswordAndCode.from_settings(settings)
     app.state.job_context = context
     return app

@@ -34,10 +34,8 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     smtp_url: str | None = None
     mail_from: str = "Advocate Portal <portal@localhost>"
-    oidc_discovery_url: str | None = None
-    oidc_client_id: str | None = None
-    oidc_client_secret: SecretStr | None = None
-    oidc_provider_name: str = "single sign-on"
+    # Single sign-on providers live in the database (Manage → Sign-in providers); the OIDC_*
+    # variables of older versions are read once, by migration 0035.
     upload_dir: Path | None = None
     max_upload_mb: int = Field(default=200, ge=1)
     max_image_mb: int = Field(default=5, ge=1)
@@ -67,7 +65,7 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("redis_url", "smtp_url", "oidc_discovery_url", mode="before")
+    @field_validator("redis_url", "smtp_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -107,10 +105,6 @@ class Settings(BaseSettings):
     @property
     def https(self) -> bool:
         return urlsplit(self.base_url).scheme == "https"
-
-    @property
-    def oidc_enabled(self) -> bool:
-        return bool(self.oidc_discovery_url and self.oidc_client_id)
 
 
 def _laptop_secret(var_dir: Path) -> str:

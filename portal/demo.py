@@ -11,6 +11,7 @@ from portal.advocacy import demo as advocacy_demo
 from portal.api_tokens import demo as api_tokens_demo
 from portal.auth import demo as auth_demo
 from portal.auth import service as auth
+from portal.auth import sso_demo
 from portal.challenges import demo as challenges_demo
 from portal.config import Settings
 from portal.content import demo as content_demo
@@ -161,6 +162,7 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
     await api_tokens_demo.ensure_token(session, users["admin@acme.example"])
     await reports_demo.seed(session, users)
     await auth_demo.seed(session, users)
+    await sso_demo.seed(session, users)
     await segments_demo.seed(session, users)
     await directory_demo.seed(session, users)
     # Last: the endpoint hears what happens from now on, not the demo's history.

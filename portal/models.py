@@ -3,7 +3,15 @@
 from portal.advocacy.models import EventType, RecordedEvent
 from portal.api_tokens.models import ApiRateWindow, ApiToken
 from portal.audit.models import AuditEntry
-from portal.auth.models import Invitation, LoginFailure, PasswordReset, RecoveryCode, TwoFactor
+from portal.auth.models import (
+    Invitation,
+    LoginFailure,
+    PasswordReset,
+    RecoveryCode,
+    SsoIdentity,
+    SsoProvider,
+    TwoFactor,
+)
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
@@ -104,6 +112,8 @@ __all__ = [
     "RewardGroup",
     "SavedView",
     "SequenceStep",
+    "SsoIdentity",
+    "SsoProvider",
     "Submission",
     "SummarySubscription",
     "TwoFactor",

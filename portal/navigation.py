@@ -43,6 +43,7 @@ MANAGE = [
     NavItem("Audit log", "audit:list", frozenset({Role.ADMIN})),
     NavItem("Webhooks", "webhooks:list", frozenset({Role.ADMIN})),
     NavItem("API tokens", "api_tokens:list", frozenset({Role.ADMIN})),
+    NavItem("Sign-in providers", "sso_providers:list", frozenset({Role.ADMIN})),
     NavItem("Settings", "program:settings", frozenset({Role.ADMIN})),
 ]
 

@@ -15,7 +15,7 @@ from portal.audit import routes as audit_routes
 from portal.auth import bulk_routes as bulk_invite_routes
 from portal.auth import manage_routes as people_routes
 from portal.auth import routes as auth_routes
-from portal.auth import sso, two_factor_routes
+from portal.auth import sso, sso_manage_routes, two_factor_routes
 from portal.challenges import manage_routes as manage_challenges_routes
 from portal.challenges import routes as challenges_routes
 from portal.config import ROOT, Settings
@@ -112,6 +112,7 @@ def routes() -> list[BaseRoute]:
         Mount("/manage/rewards", routes=manage_rewards_routes.routes, name="manage_rewards"),
         Mount("/manage/referrals", routes=manage_referrals_routes.routes, name="manage_referrals"),
         Mount("/manage/webhooks", routes=webhooks_routes.routes, name="webhooks"),
+        Mount("/manage/sign-in-providers", routes=sso_manage_routes.routes, name="sso_providers"),
         Mount("/referrals", routes=referrals_routes.routes, name="referrals"),
         Mount("/pipeline", routes=pipeline_routes.routes, name="pipeline"),
         *referrals_routes.link_routes,

@@ -31,9 +31,10 @@ class Identity:
     """Who signs in at the provider next."""
 
     email: str = "ada@example.com"
-    email_verified: bool = True
+    email_verified: bool | None = True  # None: not sent at all (Entra ID)
     name: str = "Ada Lovelace"
     sub: str = field(default_factory=lambda: secrets.token_hex(8))
+    extra: dict[str, Any] = field(default_factory=dict)  # more claims: groups, company, …
 
 
 @dataclass
@@ -45,8 +46,8 @@ class Grant:
 
 
 class FakeProvider:
-    """Tests set `identity` (and `deny`, `claims_in_userinfo_only`, `rogue_key`) before driving
-    a sign-in; `reset` puts them back."""
+    """Tests set `identity` (and `deny`, `claims_in_userinfo_only`, `userinfo_only`,
+    `rogue_key`) before driving a sign-in; `reset` puts them back."""
 
     def __init__(self, port: int) -> None:
         self.issuer = f"http://127.0.0.1:{port}"
@@ -86,7 +87,9 @@ class FakeProvider:
         self.identity = Identity()
         self.deny = False
         self.rogue_key: RSAKey | None = None  # signs ID tokens instead of the published key
-        self.claims_in_userinfo_only = False
+        self.claims_in_userinfo_only = False  # every profile claim only from UserInfo
+        self.userinfo_only: set[str] = set()  # these claims only from UserInfo
+        self.userinfo_calls = 0
         self.codes.clear()
         self.access_tokens.clear()
 
@@ -170,7 +173,11 @@ class FakeProvider:
         if grant.nonce is not None:
             claims["nonce"] = grant.nonce
         if not self.claims_in_userinfo_only:
-            claims.update(_profile(person))
+            claims.update(
+                (name, value)
+                for name, value in _profile(person).items()
+                if name not in self.userinfo_only
+            )
         access_token = secrets.token_urlsafe(16)
         self.access_tokens[access_token] = person
         key = self.rogue_key or self.key
@@ -191,11 +198,15 @@ class FakeProvider:
         person = self.access_tokens.get(access_token) if scheme == "Bearer" else None
         if person is None:
             return JSONResponse({"error": "invalid_token"}, status_code=401)
+        self.userinfo_calls += 1
         return JSONResponse({"sub": person.sub, **_profile(person)})
 
 
 def _profile(person: Identity) -> dict[str, Any]:
-    return {"email": person.email, "email_verified": person.email_verified, "name": person.name}
+    claims: dict[str, Any] = {"email": person.email, "name": person.name, **person.extra}
+    if person.email_verified is not None:
+        claims["email_verified"] = person.email_verified
+    return claims
 
 
 def _basic(user: str, password: str) -> str:

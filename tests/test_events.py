@@ -38,6 +38,7 @@ from tests.factories import (
     make_referral,
     make_reward,
 )
+from tests.sso import asserted, make_sso_provider
 
 BASE = "http://portal.test"
 
@@ -299,17 +300,17 @@ async def test_joining_is_raised_by_invitation_sign_up_approval_and_first_sso(
             display_name="Sol",
             roles=[Role.ADVOCATE],
         )
+        provider = await make_sso_provider(session)
         await auth.sso_sign_in(
-            session,
-            email="sso-invited@example.com",
-            email_verified=True,
-            name="Sol",
+            session, provider=provider, assertion=asserted("sso-invited@example.com", name="Sol")
         )
         await program.update(session, actor=None, signup_mode=SignupMode.OPEN)
         opened = await _sign_up(session, "open@example.com")
-        joined_by_sso = await auth.sso_sign_in(
-            session, email="new-sso@example.com", email_verified=True, name="Neo"
-        )
+        joined_by_sso = (
+            await auth.sso_sign_in(
+                session, provider=provider, assertion=asserted("new-sso@example.com", name="Neo")
+            )
+        ).user
         await program.update(session, actor=None, signup_mode=SignupMode.APPROVAL)
         waiting = await _sign_up(session, "waiting@example.com")
         assert waiting.status == UserStatus.PENDING

@@ -1,15 +1,16 @@
-"""Signing in: invitations, password resets, failed sign-ins and two-factor sign-in (people live
-in portal.people)."""
+"""Signing in: invitations, password resets, failed sign-ins, two-factor sign-in and single
+sign-on providers with the identities linked to them (people live in portal.people)."""
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.db import Base
-from portal.people.models import User
+from portal.people.models import Role, User
 
 
 class Invitation(Base):
@@ -142,3 +143,65 @@ class BulkInviteRow(Base):
     state: Mapped[BulkRowState] = mapped_column(String(20))
     problem: Mapped[str] = mapped_column(String(300), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class SsoProvider(Base):
+    """An OpenID Connect provider people may sign in with (Manage → Sign-in providers)."""
+
+    __tablename__ = "sso_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # In the redirect URI registered at the provider (/login/sso/<slug>/callback): never changes.
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    preset: Mapped[str] = mapped_column(String(20), default="generic")
+    discovery_url: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(200))
+    # Kept readable: the token call sends the secret itself.
+    client_secret: Mapped[str] = mapped_column(String(500), default="")
+    # Space-separated lower-case domains; empty allows any address.
+    allowed_domains: Mapped[str] = mapped_column(String(1000), default="")
+    # Addresses at these domains count as verified even without `email_verified` (Entra ID).
+    authoritative_domains: Mapped[str] = mapped_column(String(1000), default="")
+    roles: Mapped[str] = mapped_column(String(200), default="advocate")  # space-separated
+    group_claim: Mapped[str] = mapped_column(String(200), default="")
+    # [{"value": "<claim value>", "group_id": 3}, ...]
+    group_map: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def allowed_domain_list(self) -> list[str]:
+        return self.allowed_domains.split()
+
+    @property
+    def authoritative_domain_list(self) -> list[str]:
+        return self.authoritative_domains.split()
+
+    @property
+    def role_set(self) -> set[Role]:
+        names = self.roles.split()
+        return {role for role in Role if role.value in names}
+
+
+class SsoIdentity(Base):
+    """A person's account at a provider: the ID token's (issuer, subject) pair, which never
+    changes or moves to someone else, unlike an email address."""
+
+    __tablename__ = "sso_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sso_providers.id", ondelete="SET NULL"), index=True
+    )
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320), default="")  # as asserted when linked
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    provider: Mapped[SsoProvider | None] = relationship(lazy="raise")

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.auth import forms, service
+from portal.auth.service import sso_providers
 from portal.auth.two_factor_routes import continue_sign_in
 from portal.errors import PortalError
 from portal.files.storage import iterate_file
@@ -37,14 +38,14 @@ async def login(request: Request) -> Response:
     if request.state.user is not None:
         return redirect_to(request, safe_next(request.query_params.get("next")))
     state = FormState(data={"next": safe_next(request.query_params.get("next"), "")})
-    return login_page(request, state)
+    return await login_page(request, state)
 
 
 @public
 async def login_submit(request: Request) -> Response:
     state, password = forms.login_form(await request.form())
     if not state.ok:
-        return login_page(request, state, status_code=422)
+        return await login_page(request, state, status_code=422)
     config = settings(request)
     try:
         user = await service.authenticate(
@@ -58,16 +59,15 @@ async def login_submit(request: Request) -> Response:
         )
     except PortalError as error:
         state.add_error(None, error.message)
-        return login_page(request, state, status_code=error.status_code)
+        return await login_page(request, state, status_code=error.status_code)
     return await continue_sign_in(request, user, safe_next(state.value("next")))
 
 
-def login_page(request: Request, state: FormState, *, status_code: int = 200) -> Response:
-    """The sign-in page; it offers single sign-on when a provider is configured."""
-    config = settings(request)
-    sso_name = config.oidc_provider_name if config.oidc_enabled else None
+async def login_page(request: Request, state: FormState, *, status_code: int = 200) -> Response:
+    """The sign-in page, with a button for each single sign-on provider that is turned on."""
+    providers = await sso_providers.enabled_providers(db(request))
     return render(
-        request, "auth/login.html", {"form": state, "sso_name": sso_name}, status_code=status_code
+        request, "auth/login.html", {"form": state, "providers": providers}, status_code=status_code
     )
 
 
@@ -239,7 +239,7 @@ async def _profile_page(
     partial: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The profile page: details, picture, password and the sessions signed in."""
+    """The profile page: details, picture, password, linked sign-ins and the sessions."""
     user = current_user(request)
     profile_fields = await fields.fields_shown(db(request), on_profile=True)
     if form is None:
@@ -264,6 +264,7 @@ async def _profile_page(
         "devices": devices,
         "this_device": current_session(request).id,
         "two_factor": await service.two_factor_status(db(request), user=user),
+        "sso_identities": await service.identities_of(db(request), user),
     }
     return render(request, "auth/profile.html", context, partial=partial, status_code=status_code)
 
