@@ -21,6 +21,7 @@ from portal.messages.models import (
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
 from portal.people.models import (
+    DailyActives,
     Group,
     GroupMember,
     ProfileField,
@@ -32,7 +33,9 @@ from portal.people.models import (
 from portal.points.models import (
     Badge,
     Balance,
+    DailyEarners,
     FeedItem,
+    IssuedDay,
     LedgerEntry,
     Level,
     LevelReached,
@@ -69,6 +72,8 @@ __all__ = [
     "ChallengeGroup",
     "CrmStageName",
     "CronRun",
+    "DailyActives",
+    "DailyEarners",
     "Delivery",
     "Dismissal",
     "EmailOptOut",
@@ -78,6 +83,7 @@ __all__ = [
     "Group",
     "GroupMember",
     "Invitation",
+    "IssuedDay",
     "LedgerEntry",
     "Level",
     "LevelReached",
