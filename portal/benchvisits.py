@@ -182,10 +182,22 @@ async def _redemptions(
             coded.append((reward_id, spend["source_id"], fulfilled))
     await load(Redemption.__table__, iter(rows))
     codes = [
-        {"reward_id": r, "code": f"BENCH-{i}", "redemption_id": i, "assigned_at": at}
+        {
+            "reward_id": r,
+            "code": f"BENCH-{i}",
+            "redemption_id": i,
+            "assigned_at": at,
+            "created_at": now,
+        }
         for r, i, at in coded
     ] + [
-        {"reward_id": rid, "code": f"FREE-{rid}-{n}", "redemption_id": None, "assigned_at": None}
+        {
+            "reward_id": rid,
+            "code": f"FREE-{rid}-{n}",
+            "redemption_id": None,
+            "assigned_at": None,
+            "created_at": now,
+        }
         for rid, kind in rewards.items()
         if kind == RewardKind.CODE
         for n in range(FREE_CODES)

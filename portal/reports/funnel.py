@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, extract, func, select
+from sqlalchemy import ColumnElement, and_, case, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.people.models import User
@@ -155,29 +155,58 @@ def _label(session: AsyncSession, key: str) -> tuple[ColumnElement[Any], Any | N
 async def _breakdown(
     session: AsyncSession, key: str, chosen: list[ColumnElement[bool]], rows: int | None
 ) -> tuple[list[Breakdown], int]:
-    """The first `rows` rows of one breakdown, most submitted first, and how many there are."""
+    """The first `rows` rows of one breakdown (all for None), most submitted first, then most
+    won, then by name; and how many rows the whole breakdown has."""
     label, person = _label(session, key)
     submitted, won = func.count(), func.count().filter(WON)
-    grouped = select(
-        label.label("label"),
-        submitted,
-        func.count().filter(Referral.reached_stage.in_(QUALIFIED_OR_BEYOND)),
-        won,
-        _won_value(),
-    ).where(*chosen)
-    if person is not None:
-        grouped = grouped.outerjoin(User, User.id == person)
-    # Grouped by the person, not the name: two people may share one.
-    grouped = grouped.group_by(*([person, label] if person is not None else [label]))
-    ordered = grouped.order_by(submitted.desc(), won.desc(), _codepoint_order(session, label))
-    found = [
-        Breakdown(name or "", int(n), int(q), int(w), int(v or 0))
-        for name, n, q, w, v in await session.execute(ordered.limit(rows))
-    ]
-    if rows is None or len(found) < rows:
-        return found, len(found)
-    size = await session.scalar(select(func.count()).select_from(grouped.subquery()))
-    return found, int(size or 0)
+    measures = (
+        submitted.label("submitted"),
+        func.count().filter(Referral.reached_stage.in_(QUALIFIED_OR_BEYOND)).label("qualified"),
+        won.label("won"),
+        _won_value().label("won_value"),
+    )
+    if person is None:  # grouped by what it shows: a source or a domain
+        found = list(
+            await session.execute(
+                select(label, *measures, func.count().over())
+                .where(*chosen)
+                .group_by(label)
+                .order_by(submitted.desc(), won.desc(), _codepoint_order(session, label))
+                .limit(rows)
+            )
+        )
+        return [_row(*row[:5]) for row in found], int(found[0][5]) if found else 0
+    # Grouped by the person (two people may share a name), named after the grouping: only the
+    # rows that can make the first `rows` (those at or above the last one's counts) are named.
+    each = select(person.label("who"), *measures).where(*chosen).group_by(person).subquery()
+    c = each.c
+    named = (
+        select(label, c.submitted, c.qualified, c.won, c.won_value)
+        .select_from(each)
+        .outerjoin(User, User.id == c.who)
+        .order_by(c.submitted.desc(), c.won.desc(), _codepoint_order(session, label), c.who)
+        .limit(rows)
+    )
+    last = None
+    if rows is not None:
+        last = (
+            await session.execute(
+                select(c.submitted, c.won, func.count().over())
+                .order_by(c.submitted.desc(), c.won.desc())
+                .offset(rows - 1)
+                .limit(1)
+            )
+        ).one_or_none()
+    if last is not None:
+        named = named.where(
+            or_(c.submitted > last[0], and_(c.submitted == last[0], c.won >= last[1]))
+        )
+    people = [_row(*row) for row in await session.execute(named)]
+    return people, int(last[2]) if last is not None else len(people)
+
+
+def _row(label: str | None, submitted: int, qualified: int, won: int, value: int) -> Breakdown:
+    return Breakdown(label or "", int(submitted), int(qualified), int(won), int(value or 0))
 
 
 def _codepoint_order(session: AsyncSession, label: ColumnElement[Any]) -> ColumnElement[Any]:
