@@ -2,8 +2,8 @@
 
 This is the one bulk loader that writes ledger rows without `points.service`: a million rows
 through the service would take an hour. It writes exactly what the service would have written
-(balance_after per row, balances == SUM(delta), week and month totals, daily totals and
-earned days), and the benchmark runs
+(balance_after per row, balances == SUM(delta), week and month totals, daily totals, earned
+days, earners per day and points issued per person per day), and the benchmark runs
 `reconcile_balances` to prove it."""
 
 import bisect
