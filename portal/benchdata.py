@@ -2,10 +2,11 @@
 
 This is the one bulk loader that writes ledger rows without `points.service`: a million rows
 through the service would take an hour. It writes exactly what the service would have written
-(balance_after per row, balances == SUM(delta), week and month totals, daily totals and
-earned days), and the benchmark runs
+(balance_after per row, balances == SUM(delta), week and month totals, daily totals, earned
+days, earners per day and points issued per person per day), and the benchmark runs
 `reconcile_balances` to prove it."""
 
+import bisect
 import json
 import random
 import string
@@ -17,16 +18,20 @@ from typing import Any
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+import portal.models  # noqa: F401 (every mapper, so relationships named by string resolve)
 from portal.auth.service.passwords import hash_password
 from portal.benchactivity import seed_activity
+from portal.benchvisits import SPEND_SOURCE, next_redemption_id, seed_visits_and_uses, visits
 from portal.clock import utcnow
 from portal.people.models import Group, GroupMember, Role, User, UserRole, UserStatus
 from portal.points.models import (
     DAILY_SHARDS,
     Balance,
+    DailyEarners,
     DailyTotal,
     EarnedDay,
     EntryKind,
+    IssuedDay,
     LedgerEntry,
     Period,
     PeriodTotal,
@@ -41,6 +46,15 @@ GROUP_SIZES = {
 }
 REASONS = ["Wrote a review", "Shared a post", "Answered a survey", "Referral qualified"]
 BATCH = 20_000
+TABLES_WITH_IDS = (
+    "users",
+    "challenges",
+    "referrals",
+    "content_assets",
+    "rewards",
+    "redemptions",
+    "reward_codes",
+)
 
 Progress = Callable[[int], None]
 
@@ -67,22 +81,33 @@ async def seed(
     now = utcnow()
     first_id = (await connection.scalar(select(User.id).order_by(User.id.desc()).limit(1)) or 0) + 1
     user_ids = list(range(first_id, first_id + advocates))
+    # Sign-ups spread over 400 days, in id order: about a fifth within the ledger's 90 days.
+    joined = sorted(now - timedelta(seconds=rng.randrange(400 * 86_400)) for _ in user_ids)
     password_hash = await hash_password("bench-password")
+    first_redemption = await next_redemption_id(connection)
+    rows, balances, totals = _ledger(user_ids, joined, ledger, first_redemption, now, rng)
+    active_days, last_seen = visits(rows, user_ids, joined, now, rng)
 
-    await _load(connection, User.__table__, _users(user_ids, password_hash, now, rng), progress)
+    await _load(
+        connection,
+        User.__table__,
+        _users(user_ids, joined, last_seen, password_hash, rng),
+        progress,
+    )
     await _load(
         connection,
         UserRole.__table__,
         ({"user_id": uid, "role": Role.ADVOCATE.value} for uid in user_ids),
         progress,
     )
-    rows, balances, totals = _ledger(user_ids, ledger, now, rng)
     await _load(connection, LedgerEntry.__table__, rows, progress)
     await _load(connection, Balance.__table__, balances, progress)
     await _load(connection, PeriodTotal.__table__, totals, progress)
-    daily, earned_days = _daily(rows)
+    daily, earned_days, earners, issued = _daily(rows)
     await _load(connection, DailyTotal.__table__, daily, progress)
     await _load(connection, EarnedDay.__table__, earned_days, progress)
+    await _load(connection, DailyEarners.__table__, earners, progress)
+    await _load(connection, IssuedDay.__table__, issued, progress)
     await _groups(connection, user_ids, rng, progress)
     await seed_activity(
         connection,
@@ -93,8 +118,18 @@ async def seed(
         now=now,
         rng=rng,
     )
+    await seed_visits_and_uses(
+        connection,
+        lambda table, rows: _load(connection, table, rows, progress),
+        active_days=active_days,
+        user_ids=user_ids,
+        joined=joined,
+        spends=[row for row in rows if row["kind"] == EntryKind.SPEND.value],
+        now=now,
+        rng=rng,
+    )
     if connection.dialect.name == "postgresql":  # ids were given explicitly: move them on
-        for table in ("users", "challenges", "referrals"):
+        for table in TABLES_WITH_IDS:
             await connection.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
@@ -105,10 +140,14 @@ async def seed(
 
 
 def _users(
-    user_ids: Sequence[int], password_hash: str, now: datetime, rng: random.Random
+    user_ids: Sequence[int],
+    joined: Sequence[datetime],
+    last_seen: dict[int, datetime],
+    password_hash: str,
+    rng: random.Random,
 ) -> Iterator[dict[str, Any]]:
     alphabet = string.ascii_lowercase + string.digits
-    for uid in user_ids:
+    for uid, created in zip(user_ids, joined, strict=True):
         yield {
             "id": uid,
             "email": f"advocate{uid}@{BENCH_DOMAIN}",
@@ -119,15 +158,23 @@ def _users(
             "job_title": "Engineer",
             "referral_code": "b" + "".join(rng.choice(alphabet) for _ in range(11)),
             "show_in_feed": uid % 3 == 0,
-            "created_at": now - timedelta(days=120),
-            "first_login_at": now - timedelta(days=119),
+            "created_at": created,
+            "first_login_at": created + timedelta(minutes=30),
+            "last_seen_at": last_seen.get(uid),
         }
 
 
 def _ledger(
-    user_ids: Sequence[int], count: int, now: datetime, rng: random.Random
+    user_ids: Sequence[int],
+    joined: Sequence[datetime],
+    count: int,
+    first_redemption: int,
+    now: datetime,
+    rng: random.Random,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Ledger rows in time order, with the balances and period totals they add up to."""
+    """Ledger rows in time order, each of someone who had joined by then, with the balances
+    and period totals they add up to. A spend pays for a redemption (numbered from
+    `first_redemption`), as the rewards service writes it."""
     moments = sorted(now - timedelta(seconds=rng.randrange(90 * 86_400)) for _ in range(count))
     current: dict[int, int] = defaultdict(int)
     lifetime: dict[int, int] = defaultdict(int)
@@ -135,10 +182,15 @@ def _ledger(
     first_earned: dict[int, datetime] = {}
     earned: dict[tuple[Period, date, int], int] = defaultdict(int)
     rows = []
+    redemption = first_redemption
     for n, moment in enumerate(moments):
-        uid = rng.choice(user_ids)
+        uid = user_ids[rng.randrange(max(bisect.bisect(joined, moment), 1))]
+        source_type, source_id, key = None, None, f"bench:{n}"
         if current[uid] >= 100 and rng.random() < 0.15:
             delta, kind = -rng.randrange(50, current[uid] + 1, 50), EntryKind.SPEND
+            source_type, source_id = SPEND_SOURCE, redemption
+            key = f"redemption:{redemption}:spend"
+            redemption += 1
         else:
             delta, kind = rng.choice((10, 25, 50, 50, 200, 300, 1000)), EntryKind.AWARD
         current[uid] += delta
@@ -156,9 +208,9 @@ def _ledger(
                 "counts_toward_lifetime": kind == EntryKind.AWARD,
                 "balance_after": current[uid],
                 "reason": REASONS[n % len(REASONS)] if delta > 0 else "Redeemed a reward",
-                "source_type": None,
-                "source_id": None,
-                "idempotency_key": f"bench:{n}",
+                "source_type": source_type,
+                "source_id": source_id,
+                "idempotency_key": key,
                 "actor_id": None,
                 "created_at": moment,
             }
@@ -180,21 +232,33 @@ def _ledger(
     return rows, balances, totals
 
 
-def _daily(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The daily totals and earned days that `points.service.totals.record_totals` keeps."""
-    moved: dict[tuple[date, str, int], list[int]] = defaultdict(lambda: [0, 0])
+def _daily(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
+    """The daily totals, earned days, earners per day and points issued per person per day
+    that `points.service.totals.record_totals` keeps (the bench ledger has no adjustments)."""
+    moved: dict[tuple[date, str, str, int], list[int]] = defaultdict(lambda: [0, 0])
     earned = set()
+    issued: dict[tuple[date, int], int] = defaultdict(int)
     for row in rows:
         day = row["created_at"].date()
-        sums = moved[(day, row["kind"], row["user_id"] % DAILY_SHARDS)]
+        source = row["source_type"] or ""
+        sums = moved[(day, row["kind"], source, row["user_id"] % DAILY_SHARDS)]
         sums[0 if row["delta"] > 0 else 1] += row["delta"]
         if row["kind"] == EntryKind.AWARD.value:
             earned.add((day, row["user_id"]))
+            issued[(day, row["user_id"])] += row["delta"]
     daily = [
-        {"day": day, "kind": kind, "source_type": "", "shard": shard, "added": a, "removed": r}
-        for (day, kind, shard), (a, r) in moved.items()
+        {"day": day, "kind": kind, "source_type": src, "shard": shard, "added": a, "removed": r}
+        for (day, kind, src, shard), (a, r) in moved.items()
     ]
-    return daily, [{"day": day, "user_id": uid} for day, uid in earned]
+    earners: dict[tuple[date, int], int] = defaultdict(int)
+    for day, uid in earned:
+        earners[(day, uid % DAILY_SHARDS)] += 1
+    return (
+        daily,
+        [{"day": day, "user_id": uid} for day, uid in earned],
+        [{"day": day, "shard": shard, "earners": n} for (day, shard), n in earners.items()],
+        [{"day": day, "user_id": uid, "points": p} for (day, uid), p in issued.items()],
+    )
 
 
 async def _groups(

@@ -29,6 +29,7 @@ from portal.messages.models import (
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
 from portal.people.models import (
+    DailyActives,
     Group,
     GroupMember,
     ProfileField,
@@ -40,7 +41,9 @@ from portal.people.models import (
 from portal.points.models import (
     Badge,
     Balance,
+    DailyEarners,
     FeedItem,
+    IssuedDay,
     LedgerEntry,
     Level,
     LevelReached,
@@ -77,6 +80,8 @@ __all__ = [
     "ChallengeGroup",
     "CrmStageName",
     "CronRun",
+    "DailyActives",
+    "DailyEarners",
     "Delivery",
     "Dismissal",
     "EmailOptOut",
@@ -86,6 +91,7 @@ __all__ = [
     "Group",
     "GroupMember",
     "Invitation",
+    "IssuedDay",
     "LedgerEntry",
     "Level",
     "LevelReached",

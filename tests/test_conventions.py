@@ -531,6 +531,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "api",  # the HTTP API: an adapter over many domains' services, like the routes
                 "app",
                 "benchactivity",
+                "benchvisits",
                 "benchdata",
                 "cli",
                 "demo",

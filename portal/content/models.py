@@ -139,6 +139,8 @@ class AssetUse(Base):
     duration the player reported (capped), and `watched_percent` their ratio."""
 
     __tablename__ = "content_asset_uses"
+    # Reports read the first uses in a period.
+    __table_args__ = (Index("ix_content_asset_uses_first_used_at", "first_used_at"),)
 
     asset_id: Mapped[int] = mapped_column(
         ForeignKey("content_assets.id", ondelete="CASCADE"), primary_key=True

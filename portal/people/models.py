@@ -164,6 +164,22 @@ class ActiveDay(Base):
     )
 
 
+class DailyActives(Base):
+    """How many advocates used the portal on each UTC day: one more when `record_visit` writes
+    an advocate's first `user_active_days` row of the day (the role at that visit), so the
+    engagement report reads a few rows a day. Sharded (user id modulo ACTIVE_SHARDS) so that
+    first visits of different people seldom wait on one row's lock."""
+
+    __tablename__ = "user_daily_actives"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True)
+    advocates: Mapped[int] = mapped_column(default=0)
+
+
+ACTIVE_SHARDS = 16
+
+
 class FieldKind(StrEnum):
     TEXT = "text"
     CHOICE = "choice"

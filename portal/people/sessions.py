@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -16,7 +16,16 @@ from sqlalchemy.orm import selectinload
 from portal.clock import utcnow
 from portal.db import READING
 from portal.jobs import enqueue
-from portal.people.models import ActiveDay, User, UserSession, UserStatus
+from portal.people.models import (
+    ACTIVE_SHARDS,
+    ActiveDay,
+    DailyActives,
+    Role,
+    User,
+    UserRole,
+    UserSession,
+    UserStatus,
+)
 from portal.tokens import hash_token, new_token
 
 # A session's last_seen_at (and the user's) is written at most this often, not on every request.
@@ -102,11 +111,25 @@ async def _mark_seen(session: AsyncSession, row: UserSession, now: datetime) -> 
 
 async def record_visit(session: AsyncSession, user: User, now: datetime) -> None:
     """The person was here: their last-seen time, and the day, once (reports count active
-    people by day; ON CONFLICT: two tabs on one morning write one row)."""
+    people by day; ON CONFLICT: two tabs on one morning write one row); an advocate's first
+    visit of the day also counts in the day's number of active advocates."""
     user.last_seen_at = now
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    day = now.date()
+    first = await session.execute(
+        insert(ActiveDay).values(day=day, user_id=user.id).on_conflict_do_nothing()
+    )
+    if first.rowcount != 1:  # type: ignore[attr-defined]
+        return
+    is_advocate = exists().where(UserRole.user_id == user.id, UserRole.role == Role.ADVOCATE)
+    counted = insert(DailyActives).from_select(
+        ["day", "shard", "advocates"],
+        select(literal(day), literal(user.id % ACTIVE_SHARDS), literal(1)).where(is_advocate),
+    )
     await session.execute(
-        insert(ActiveDay).values(day=now.date(), user_id=user.id).on_conflict_do_nothing()
+        counted.on_conflict_do_update(
+            index_elements=["day", "shard"], set_={"advocates": DailyActives.advocates + 1}
+        )
     )
 
 

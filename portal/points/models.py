@@ -122,6 +122,32 @@ class EarnedDay(Base):
     )
 
 
+class DailyEarners(Base):
+    """How many people were awarded points on each UTC day: one more when an award writes a
+    person's first `points_earned_days` row of the day, so the engagement report reads a few
+    rows a day instead of counting earned days. Sharded like the daily totals."""
+
+    __tablename__ = "points_daily_earners"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True)
+    earners: Mapped[int] = mapped_column(default=0)
+
+
+class IssuedDay(Base):
+    """Points issued to a person on a UTC day (awards and positive adjustments, as the reports
+    count issued points), kept by the ledger transaction: a period's top advocates add up these
+    rows instead of the ledger's."""
+
+    __tablename__ = "points_issued_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    points: Mapped[int] = mapped_column(default=0)
+
+
 class Level(Base):
     __tablename__ = "levels"
 

@@ -95,6 +95,8 @@ class Referral(Base):
         ),
         Index("ix_referrals_referrer_id_created_at", "referrer_id", "created_at"),
         Index("ix_referrals_stage_updated_at", "stage", "updated_at"),
+        # Reports read the referrals submitted in a period.
+        Index("ix_referrals_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,18 +3,23 @@ points in the month they joined and in each month after (a triangle: a cohort ha
 months as have begun since it joined).
 
 The months shown are the twelve up to the end of the chosen period, or more when the period
-is longer, so a short period still shows a year of retention."""
+is longer, so a short period still shows a year of retention.
+
+Earning in a month is read from the month totals the ledger transaction keeps for the boards
+(`points_period_totals`, one row per person and month with the lifetime points they earned),
+not from the ledger or the earned days: one row per person and month instead of one per day."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, distinct, func, select
+from sqlalchemy import ColumnElement, DateTime, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.people.models import User, UserStatus
-from portal.points.models import EarnedDay
+from portal.points.models import Period as TotalPeriod
+from portal.points.models import PeriodTotal
 from portal.reports.overview import advocates
 from portal.reports.periods import Period
 
@@ -86,16 +91,21 @@ async def cohorts(session: AsyncSession, *, period: Period, group_id: int | None
             select(joined_month, func.count()).where(*people).group_by(joined_month)
         )
     }
-    earned_month = _month(session, EarnedDay.day.expression)
     engaged: dict[int, dict[int, int]] = defaultdict(dict)
     rows = await session.execute(
-        select(joined_month, earned_month, func.count(distinct(EarnedDay.user_id)))
-        .join(User, User.id == EarnedDay.user_id)
-        .where(*people, EarnedDay.day >= months[0], EarnedDay.day <= period.last)
-        .group_by(joined_month, earned_month)
+        select(joined_month, PeriodTotal.period_start, func.count())
+        .join(User, User.id == PeriodTotal.user_id)
+        .where(
+            *people,
+            PeriodTotal.period == TotalPeriod.MONTH,
+            PeriodTotal.period_start >= months[0],
+            PeriodTotal.period_start <= period.last,
+            PeriodTotal.points > 0,
+        )
+        .group_by(joined_month, PeriodTotal.period_start)
     )
     for joined, earned, n in rows:
-        engaged[_parse(joined)][_parse(earned) - _parse(joined)] = int(n)
+        engaged[_parse(joined)][_month_number(earned) - _parse(joined)] = int(n)
     last = _month_number(months[-1])
     return Cohorts(
         months,

@@ -3,8 +3,12 @@ advocates and points issued by source; the challenges, content and advocates tha
 most; and the advocates who have gone quiet (no visit and no points for 30, 60 or 90 days,
 counted as of today whatever the period).
 
-Daily points come from the daily totals the ledger keeps; a group reads its members' ledger
-rows, as the overview does."""
+Everyone's daily figures read the rollups kept beside the data they count: advocates active per
+day (`user_daily_actives`, kept by the visit), people awarded points per day
+(`points_daily_earners`) and points moved per day (`points_daily_totals`), both kept by the
+ledger transaction; a group, which those know nothing of, reads its members' visits, earned days
+and ledger rows, as the overview does. Top advocates add up the points issued to each person per
+day (`points_issued_days`), not the ledger."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,8 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.challenges.models import Challenge, Submission, SubmissionStatus
 from portal.clock import utcnow
 from portal.content.models import Asset, AssetUse
-from portal.people.models import ActiveDay, User, UserStatus
-from portal.points.models import Balance, DailyTotal, EarnedDay, EntryKind, LedgerEntry
+from portal.people.models import ActiveDay, DailyActives, User, UserStatus
+from portal.points.models import (
+    Balance,
+    DailyEarners,
+    DailyTotal,
+    EarnedDay,
+    EntryKind,
+    IssuedDay,
+    LedgerEntry,
+)
 from portal.reports.names import names_of
 from portal.reports.overview import ADJUSTMENTS, OTHER, SOURCE_NAMES, SOURCES, advocates, who
 from portal.reports.periods import Period
@@ -104,23 +116,40 @@ async def _per_day(session: AsyncSession, query: Select[date, int]) -> dict[date
 
 
 async def _days(session: AsyncSession, period: Period, group_id: int | None) -> list[Day]:
-    in_period = (ActiveDay.day >= period.first, ActiveDay.day <= period.last)
-    active = await _per_day(
-        session,
-        select(ActiveDay.day, func.count())
-        .where(*in_period, ActiveDay.user_id.in_(advocates(group_id)))
-        .group_by(ActiveDay.day),
-    )
-    engaged = await _per_day(
-        session,
-        select(EarnedDay.day, func.count())
-        .where(
-            EarnedDay.day >= period.first,
-            EarnedDay.day <= period.last,
-            *who(EarnedDay.user_id, group_id),
+    if group_id is None:
+        active = await _per_day(
+            session,
+            select(DailyActives.day, func.sum(DailyActives.advocates))
+            .where(DailyActives.day >= period.first, DailyActives.day <= period.last)
+            .group_by(DailyActives.day),
         )
-        .group_by(EarnedDay.day),
-    )
+        engaged = await _per_day(
+            session,
+            select(DailyEarners.day, func.sum(DailyEarners.earners))
+            .where(DailyEarners.day >= period.first, DailyEarners.day <= period.last)
+            .group_by(DailyEarners.day),
+        )
+    else:
+        active = await _per_day(
+            session,
+            select(ActiveDay.day, func.count())
+            .where(
+                ActiveDay.day >= period.first,
+                ActiveDay.day <= period.last,
+                ActiveDay.user_id.in_(advocates(group_id)),
+            )
+            .group_by(ActiveDay.day),
+        )
+        engaged = await _per_day(
+            session,
+            select(EarnedDay.day, func.count())
+            .where(
+                EarnedDay.day >= period.first,
+                EarnedDay.day <= period.last,
+                *who(EarnedDay.user_id, group_id),
+            )
+            .group_by(EarnedDay.day),
+        )
     points: dict[date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SOURCE_NAMES, 0))
     for day, kind, source, added in await _issued_by_day(session, period, group_id):
         name = SOURCES.get(source) or (ADJUSTMENTS if kind == EntryKind.ADJUST else OTHER)
@@ -210,24 +239,22 @@ async def _content(session: AsyncSession, period: Period, group_id: int | None) 
 async def top_advocates(
     session: AsyncSession, period: Period, group_id: int | None, values: ValueSettings
 ) -> list[AdvocateRow]:
-    """The advocates who earned the most points in the period, with the referrals they won
-    and the value they created."""
-    earned = func.sum(LedgerEntry.delta)
+    """The advocates who were issued the most points in the period, with the referrals they
+    won and the value they created."""
+    issued = func.sum(IssuedDay.points)
     top = await session.execute(
-        select(LedgerEntry.user_id, earned)
+        select(IssuedDay.user_id, issued)
         .where(
-            LedgerEntry.created_at >= period.start,
-            LedgerEntry.created_at < period.end,
-            LedgerEntry.kind.in_(ISSUING),
-            LedgerEntry.delta > 0,
-            LedgerEntry.user_id.in_(advocates(group_id)),
+            IssuedDay.day >= period.first,
+            IssuedDay.day <= period.last,
+            IssuedDay.user_id.in_(advocates(group_id)),
         )
-        .group_by(LedgerEntry.user_id)
-        .order_by(earned.desc(), LedgerEntry.user_id)
+        .group_by(IssuedDay.user_id)
+        .order_by(issued.desc(), IssuedDay.user_id)
         .limit(TOP)
     )
     rows = {user_id: AdvocateRow(user_id, points=int(points)) for user_id, points in top}
-    for user_id, kind, count, deal_value in await acts(session, period, group_id):
+    for user_id, kind, count, deal_value in await acts(session, period, group_id, set(rows)):
         if user_id in rows:
             rows[user_id].value += worth(values, kind, count, deal_value)
             if kind == REFERRAL_WON:

@@ -8,18 +8,16 @@ a referral moved straight to qualified counts as contacted too (it was paid for 
 a stage are measured over finished stays only (from entering the stage to the next move)."""
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from itertools import pairwise
 from statistics import median
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.people.models import User
 from portal.referrals.models import PIPELINE, CloseReason, Referral, ReferralEvent, Stage
-from portal.reports.names import names_of
-from portal.reports.overview import advocates
+from portal.reports.overview import QUALIFIED_OR_BEYOND, advocates
 from portal.reports.periods import Period
 
 SECONDS_A_DAY = 86_400
@@ -61,21 +59,9 @@ class Funnel:
     stages: list[StageRow]
     won_value: int
     breakdowns: dict[str, list[Breakdown]]  # by BREAKDOWNS key, most submitted first
+    sizes: dict[str, int]  # by BREAKDOWNS key: rows in the whole breakdown (a page shows a few)
     closed: list[Closed]
     total: int
-
-
-@dataclass(frozen=True)
-class _Referral:
-    id: int
-    referrer_id: int
-    owner_id: int | None
-    source: str
-    email: str
-    stage: Stage
-    reached: Stage
-    reason: str | None
-    deal_value: int | None
 
 
 BREAKDOWNS = {
@@ -85,58 +71,61 @@ BREAKDOWNS = {
     "domain": "By prospect domain",
 }
 NOBODY = "Nobody yet"
+WON = Referral.stage == Stage.WON
 
 
-async def funnel(session: AsyncSession, *, period: Period, group_id: int | None) -> Funnel:
-    query = select(
-        Referral.id,
-        Referral.referrer_id,
-        Referral.owner_id,
-        Referral.source,
-        Referral.prospect_email,
-        Referral.stage,
-        Referral.reached_stage,
-        Referral.close_reason,
-        Referral.deal_value,
-    ).where(Referral.created_at >= period.start, Referral.created_at < period.end)
+async def funnel(
+    session: AsyncSession, *, period: Period, group_id: int | None, rows: int | None = None
+) -> Funnel:
+    """Everything is added up in the database; each breakdown keeps its first `rows` rows
+    (None: all of them, for the CSV)."""
+    chosen = [Referral.created_at >= period.start, Referral.created_at < period.end]
     if group_id is not None:
-        query = query.where(Referral.referrer_id.in_(advocates(group_id)))
-    referrals = [_Referral(*row) for row in await session.execute(query)]
-    reached = Counter[Stage]()
-    for referral in referrals:
-        for stage in PIPELINE[: Stage(referral.reached).rank + 1]:
-            reached[stage] += 1
-    days = await _days_in_stages(session, [r.id for r in referrals])
+        chosen.append(Referral.referrer_id.in_(advocates(group_id)))
+    furthest = Counter[Stage]()
+    won_value = 0
+    for reached, count, value in await session.execute(
+        select(Referral.reached_stage, func.count(), _won_value())
+        .where(*chosen)
+        .group_by(Referral.reached_stage)
+    ):
+        furthest[Stage(reached)] += count
+        won_value += int(value or 0)
+    reached = {
+        stage: sum(n for s, n in furthest.items() if s.rank >= stage.rank) for stage in PIPELINE
+    }
+    days = await _median_days(session, chosen)
     stages = [
         StageRow(
             stage,
             reached[stage],
             None if n == 0 else _ratio(reached[stage], reached[PIPELINE[n - 1]]),
-            round(median(days[stage]), 1) if days[stage] else None,
+            days.get(stage),
         )
         for n, stage in enumerate(PIPELINE)
     ]
-    people = {r.referrer_id for r in referrals} | {r.owner_id for r in referrals if r.owner_id}
-    names = await names_of(session, people)
-    keys: dict[str, Callable[[_Referral], str]] = {
-        "referrer": lambda r: names.get(r.referrer_id, ""),
-        "source": lambda r: r.source,
-        "owner": lambda r: names.get(r.owner_id, "") if r.owner_id else NOBODY,
-        "domain": lambda r: r.email.rpartition("@")[2],
-    }
-    closed = Counter((Stage(r.stage), r.reason) for r in referrals if r.reason)
+    breakdowns, sizes = {}, {}
+    for key in BREAKDOWNS:
+        breakdowns[key], sizes[key] = await _breakdown(session, key, chosen, rows)
+    closed = await session.execute(
+        select(Referral.stage, Referral.close_reason, func.count())
+        .where(*chosen, Referral.close_reason.is_not(None))
+        .group_by(Referral.stage, Referral.close_reason)
+    )
     return Funnel(
         period=period,
         stages=stages,
-        won_value=sum(r.deal_value or 0 for r in referrals if r.stage == Stage.WON),
-        breakdowns={name: _breakdown(referrals, key) for name, key in keys.items()},
+        won_value=won_value,
+        breakdowns=breakdowns,
+        sizes=sizes,
         closed=[
             Closed(stage, CloseReason(reason).label, count)
-            for (stage, reason), count in sorted(
-                closed.items(), key=lambda item: (-item[1], item[0][0].value, item[0][1])
+            for stage, reason, count in sorted(
+                ((Stage(stage), str(reason), int(n)) for stage, reason, n in closed),
+                key=lambda row: (-row[2], row[0].value, row[1]),
             )
         ],
-        total=len(referrals),
+        total=sum(furthest.values()),
     )
 
 
@@ -144,33 +133,120 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _breakdown(referrals: list[_Referral], key: Callable[[_Referral], str]) -> list[Breakdown]:
-    rows: dict[str, Breakdown] = {}
-    for referral in referrals:
-        label = key(referral)
-        row = rows.setdefault(label, Breakdown(label))
-        row.submitted += 1
-        row.qualified += Stage(referral.reached).rank >= Stage.QUALIFIED.rank
-        if referral.stage == Stage.WON:
-            row.won += 1
-            row.won_value += referral.deal_value or 0
-    return sorted(rows.values(), key=lambda r: (-r.submitted, -r.won, r.label))
+def _won_value() -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((WON, Referral.deal_value), else_=0)), 0)
 
 
-async def _days_in_stages(session: AsyncSession, ids: list[int]) -> dict[Stage, list[float]]:
-    """Each finished stay in a pipeline stage, in days: from the move into it to the next."""
-    days: dict[Stage, list[float]] = defaultdict(list)
-    moves: dict[int, list[tuple[Stage, datetime]]] = defaultdict(list)
-    for chunk in range(0, len(ids), 5_000):  # bound the number of parameters per query
-        rows = await session.execute(
-            select(ReferralEvent.referral_id, ReferralEvent.to_stage, ReferralEvent.created_at)
-            .where(ReferralEvent.referral_id.in_(ids[chunk : chunk + 5_000]))
-            .order_by(ReferralEvent.referral_id, ReferralEvent.created_at, ReferralEvent.id)
+def _label(session: AsyncSession, key: str) -> tuple[ColumnElement[Any], Any | None]:
+    """What a breakdown groups by, and the user it names (joined on that column), if any."""
+    if key == "referrer":
+        return User.display_name.expression, Referral.referrer_id
+    if key == "owner":
+        return func.coalesce(User.display_name, NOBODY), Referral.owner_id
+    if key == "source":
+        return Referral.source.expression, None
+    # The part after the "@" (addresses are stored validated, with one "@").
+    if session.get_bind().dialect.name == "sqlite":
+        at = func.instr(Referral.prospect_email, "@")
+        return func.substr(Referral.prospect_email, at + 1), None
+    return func.split_part(Referral.prospect_email, "@", 2), None
+
+
+async def _breakdown(
+    session: AsyncSession, key: str, chosen: list[ColumnElement[bool]], rows: int | None
+) -> tuple[list[Breakdown], int]:
+    """The first `rows` rows of one breakdown (all for None), most submitted first, then most
+    won, then by name; and how many rows the whole breakdown has."""
+    label, person = _label(session, key)
+    submitted, won = func.count(), func.count().filter(WON)
+    measures = (
+        submitted.label("submitted"),
+        func.count().filter(Referral.reached_stage.in_(QUALIFIED_OR_BEYOND)).label("qualified"),
+        won.label("won"),
+        _won_value().label("won_value"),
+    )
+    if person is None:  # grouped by what it shows: a source or a domain
+        found = list(
+            await session.execute(
+                select(label, *measures, func.count().over())
+                .where(*chosen)
+                .group_by(label)
+                .order_by(submitted.desc(), won.desc(), _codepoint_order(session, label))
+                .limit(rows)
+            )
         )
-        for referral_id, stage, at in rows:
-            moves[referral_id].append((Stage(stage), at))
-    for history in moves.values():
-        for (stage, entered), (_, left) in pairwise(history):
-            if stage in PIPELINE and stage != Stage.WON:
-                days[stage].append((left - entered).total_seconds() / SECONDS_A_DAY)
-    return days
+        return [_row(*row[:5]) for row in found], int(found[0][5]) if found else 0
+    # Grouped by the person (two people may share a name), named after the grouping: only the
+    # rows that can make the first `rows` (those at or above the last one's counts) are named.
+    each = select(person.label("who"), *measures).where(*chosen).group_by(person).subquery()
+    c = each.c
+    named = (
+        select(label, c.submitted, c.qualified, c.won, c.won_value)
+        .select_from(each)
+        .outerjoin(User, User.id == c.who)
+        .order_by(c.submitted.desc(), c.won.desc(), _codepoint_order(session, label), c.who)
+        .limit(rows)
+    )
+    last = None
+    if rows is not None:
+        last = (
+            await session.execute(
+                select(c.submitted, c.won, func.count().over())
+                .order_by(c.submitted.desc(), c.won.desc())
+                .offset(rows - 1)
+                .limit(1)
+            )
+        ).one_or_none()
+    if last is not None:
+        named = named.where(
+            or_(c.submitted > last[0], and_(c.submitted == last[0], c.won >= last[1]))
+        )
+    people = [_row(*row) for row in await session.execute(named)]
+    return people, int(last[2]) if last is not None else len(people)
+
+
+def _row(label: str | None, submitted: int, qualified: int, won: int, value: int) -> Breakdown:
+    return Breakdown(label or "", int(submitted), int(qualified), int(won), int(value or 0))
+
+
+def _codepoint_order(session: AsyncSession, label: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Labels in the order Python sorts them (PostgreSQL's default collation would not)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return label.collate("C")
+    return label
+
+
+async def _median_days(
+    session: AsyncSession, chosen: list[ColumnElement[bool]]
+) -> dict[Stage, float]:
+    """The median of the finished stays in each pipeline stage but won, in days (rounded to
+    0.1): from the move into the stage to the referral's next move."""
+    left = func.lead(ReferralEvent.created_at).over(
+        partition_by=ReferralEvent.referral_id,
+        order_by=(ReferralEvent.created_at, ReferralEvent.id),
+    )
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    days = (
+        func.julianday(left) - func.julianday(ReferralEvent.created_at)
+        if sqlite
+        else extract("epoch", left - ReferralEvent.created_at) / SECONDS_A_DAY
+    )
+    stays = (
+        select(ReferralEvent.to_stage.label("stage"), days.label("days"))
+        .join(Referral, Referral.id == ReferralEvent.referral_id)
+        .where(*chosen)
+        .subquery()
+    )
+    finished = (stays.c.days.is_not(None), stays.c.stage.in_(PIPELINE[:-1]))
+    if sqlite:  # no percentile function: the stays of a small database, halved here
+        each: dict[Stage, list[float]] = defaultdict(list)
+        for stage, stay in await session.execute(
+            select(stays.c.stage, stays.c.days).where(*finished)
+        ):
+            each[Stage(stage)].append(float(stay))
+        return {stage: round(median(values), 1) for stage, values in each.items()}
+    middle = func.percentile_cont(0.5).within_group(stays.c.days)
+    rows = await session.execute(
+        select(stays.c.stage, middle).where(*finished).group_by(stays.c.stage)
+    )
+    return {Stage(stage): round(float(value), 1) for stage, value in rows}

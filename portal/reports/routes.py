@@ -64,6 +64,7 @@ async def funnel(request: Request) -> Response:
         "page": page,
         "spans": list(periods.Span),
         "breakdowns": service.BREAKDOWNS,
+        "shown": service.FUNNEL_SHOWN,
     }
     return render(
         request,
@@ -78,7 +79,7 @@ async def funnel(request: Request) -> Response:
 async def export_funnel(request: Request) -> Response:
     """One of the funnel's tables as CSV, for the same period and group as the page."""
     _, choice = periods.parse(request.query_params, today=utcnow().date())
-    page = await service.funnel_page(db(request), current_user(request), choice)
+    page = await service.funnel_page(db(request), current_user(request), choice, every_row=True)
     report, table = page.funnel, request.path_params["table"]
     header: list[str]
     rows: list[list[object]]

@@ -116,9 +116,19 @@ class FunnelPage:
     stages_chart: BarChart
 
 
-async def funnel_page(session: AsyncSession, viewer: User, choice: Choice) -> FunnelPage:
+FUNNEL_SHOWN = 25  # rows of each breakdown on the Funnel page; the CSV has them all
+
+
+async def funnel_page(
+    session: AsyncSession, viewer: User, choice: Choice, *, every_row: bool = False
+) -> FunnelPage:
     groups, group = await _groups(session, viewer, choice)
-    report = await funnel(session, period=choice.period, group_id=choice.group_id)
+    report = await funnel(
+        session,
+        period=choice.period,
+        group_id=choice.group_id,
+        rows=None if every_row else FUNNEL_SHOWN,
+    )
     chart = bar_chart(
         "Referrals reaching each stage",
         [row.stage.label for row in report.stages],

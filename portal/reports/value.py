@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.challenges.models import Challenge, ChallengeType, Submission, SubmissionStatus
@@ -106,7 +106,8 @@ class AdvocateValue:
 class ValueReport:
     period: Period
     by_kind: list[KindRow]
-    by_advocate: list[AdvocateValue]  # most value first
+    by_advocate: list[AdvocateValue]  # most value first: the first few, or all for the CSV
+    advocates: int  # who created any value
     total: int
     redeemed_points: int
     cost: float  # the money the redeemed points were worth
@@ -122,31 +123,48 @@ class ValueReport:
         return round(self.total / self.cost, 2) if self.cost else None
 
 
-async def acts(
-    session: AsyncSession, period: Period, group_id: int | None
-) -> list[tuple[int, str, int, int]]:
-    """(advocate, kind, acts, deal value) for every kind of act in the period."""
+def _act_queries(
+    period: Period,
+    group_id: int | None,
+    settings: ValueSettings,
+    *,
+    per_advocate: bool,
+    user_ids: set[int] | None = None,
+) -> list[Select[*tuple[Any, ...]]]:
+    """One query per kind of act, each row (advocate if `per_advocate`, kind, acts, value),
+    grouped in the database: approved entries decided in the period valued by their challenge's
+    type, first content uses, and referrals won in the period at their deal value."""
     start, end = period.start, period.end
+
+    def only(column: Any) -> list[ColumnElement[bool]]:
+        return [column.in_(user_ids)] if user_ids is not None else who(column, group_id)
+
+    each = case(
+        {kind: settings.of(kind) for kind in SETTING_KINDS if kind != CONTENT_USE},
+        value=Challenge.type,
+        else_=0,
+    )
     completions = (
-        select(Submission.user_id, Challenge.type, func.count())
+        select(
+            Submission.user_id.label("who"),
+            Challenge.type.label("kind"),
+            func.count().label("acts"),
+            func.sum(each).label("value"),
+        )
         .join(Challenge, Challenge.id == Submission.challenge_id)
         .where(
             Submission.status == SubmissionStatus.APPROVED,
             Submission.decided_at >= start,
             Submission.decided_at < end,
-            *who(Submission.user_id, group_id),
+            *only(Submission.user_id),
         )
-        .group_by(Submission.user_id, Challenge.type)
     )
-    uses = (
-        select(AssetUse.user_id, func.count())
-        .where(
-            AssetUse.first_used_at >= start,
-            AssetUse.first_used_at < end,
-            *who(AssetUse.user_id, group_id),
-        )
-        .group_by(AssetUse.user_id)
-    )
+    uses = select(
+        AssetUse.user_id.label("who"),
+        literal(CONTENT_USE).label("kind"),
+        func.count().label("acts"),
+        (func.count() * settings.of(CONTENT_USE)).label("value"),
+    ).where(AssetUse.first_used_at >= start, AssetUse.first_used_at < end, *only(AssetUse.user_id))
     won = (
         select(ReferralEvent.referral_id)
         .where(
@@ -156,14 +174,40 @@ async def acts(
         )
         .distinct()
     )
-    referrals = (
-        select(Referral.referrer_id, func.count(), func.coalesce(func.sum(Referral.deal_value), 0))
-        .where(Referral.id.in_(won), *who(Referral.referrer_id, group_id))
-        .group_by(Referral.referrer_id)
-    )
-    rows = [(u, str(t), int(n), 0) for u, t, n in await session.execute(completions)]
-    rows += [(u, CONTENT_USE, int(n), 0) for u, n in await session.execute(uses)]
-    rows += [(u, REFERRAL_WON, int(n), int(v or 0)) for u, n, v in await session.execute(referrals)]
+    referrals = select(
+        Referral.referrer_id.label("who"),
+        literal(REFERRAL_WON).label("kind"),
+        func.count().label("acts"),
+        func.coalesce(func.sum(Referral.deal_value), 0).label("value"),
+    ).where(Referral.id.in_(won), *only(Referral.referrer_id))
+    keyed: list[tuple[Any, Any, Any]] = [
+        (completions, Submission.user_id, Challenge.type),
+        (uses, AssetUse.user_id, None),
+        (referrals, Referral.referrer_id, None),
+    ]
+    queries: list[Select[*tuple[Any, ...]]] = []
+    for query, person, kind in keyed:
+        by = [c for c in (person if per_advocate else None, kind) if c is not None]
+        grouped = query.group_by(*by) if by else query
+        if not per_advocate:  # the advocate column was only for grouping
+            grouped = grouped.with_only_columns(*list(grouped.selected_columns)[1:])
+        queries.append(grouped)
+    return queries
+
+
+async def acts(
+    session: AsyncSession, period: Period, group_id: int | None, user_ids: set[int]
+) -> list[tuple[int, str, int, int]]:
+    """(advocate, kind, acts, deal value) of these advocates' acts in the period."""
+    if not user_ids:
+        return []
+    rows = []
+    for query in _act_queries(
+        period, group_id, ValueSettings(), per_advocate=True, user_ids=user_ids
+    ):
+        for user_id, kind, count, value in await session.execute(query):
+            deal_value = int(value or 0) if kind == REFERRAL_WON else 0
+            rows.append((int(user_id), str(kind), int(count), deal_value))
     return rows
 
 
@@ -179,22 +223,31 @@ async def value_report(
     points_per_money_unit: int,
     named: int | None = None,
 ) -> ValueReport:
+    """Totals by kind, and the advocates who created the most value (the first `named`, or
+    all of them for None), all added up in the database."""
     settings = await load_settings(session)
     counts: dict[str, int] = defaultdict(int)
     values: dict[str, int] = defaultdict(int)
-    people: dict[int, AdvocateValue] = {}
-    for user_id, kind, count, deal_value in await acts(session, period, group_id):
-        value = worth(settings, kind, count, deal_value)
-        counts[kind] += count
-        values[kind] += value
-        person = people.setdefault(user_id, AdvocateValue(user_id))
-        person.acts += count
-        person.value += value
-    by_advocate = sorted(people.values(), key=lambda p: (-p.value, -p.acts, p.user_id))
-    # Names for the first `named` (a page shows a few; the CSV, None, names everyone).
-    names = await names_of(session, {p.user_id for p in by_advocate[:named]})
-    for person in by_advocate:
-        person.name = names.get(person.user_id, "")
+    for query in _act_queries(period, group_id, settings, per_advocate=False):
+        for kind, count, value in await session.execute(query):
+            counts[str(kind)] += int(count)
+            values[str(kind)] += int(value or 0)
+    per_act = union_all(*_act_queries(period, group_id, settings, per_advocate=True)).subquery()
+    person = per_act.c.who
+    created, done = func.sum(per_act.c.value), func.sum(per_act.c.acts)
+    rows = await session.execute(
+        select(person, done, created, func.count().over())
+        .group_by(person)
+        .order_by(created.desc(), done.desc(), person)
+        .limit(named)
+    )
+    by_advocate, advocates = [], 0
+    for user_id, n, value, everyone in rows:
+        by_advocate.append(AdvocateValue(int(user_id), acts=int(n), value=int(value or 0)))
+        advocates = int(everyone)
+    names = await names_of(session, {p.user_id for p in by_advocate})
+    for advocate in by_advocate:
+        advocate.name = names.get(advocate.user_id, "")
     redeemed = tally(await points_moved(session, group_id, period.first, period.last)).redeemed
     return ValueReport(
         period=period,
@@ -209,6 +262,7 @@ async def value_report(
             for kind in KINDS
         ],
         by_advocate=by_advocate,
+        advocates=int(advocates),
         total=sum(values.values()),
         redeemed_points=redeemed,
         cost=round(redeemed / points_per_money_unit, 2),

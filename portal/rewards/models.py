@@ -119,7 +119,12 @@ class RewardCode(Base):
 
 class Redemption(Base):
     __tablename__ = "redemptions"
-    __table_args__ = (Index("ix_redemptions_status_created_at", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_redemptions_status_created_at", "status", "created_at"),
+        # Reports read the redemptions fulfilled in a period (and those asked for in one).
+        Index("ix_redemptions_fulfilled_at", "fulfilled_at"),
+        Index("ix_redemptions_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -1,4 +1,5 @@
-"""Random sequences of movements keep the ledger, the balances and the daily totals in step."""
+"""Random sequences of movements keep the ledger, the balances and the daily totals (points moved,
+earned days, earners per day, points issued per person per day) in step."""
 
 from collections import defaultdict
 from datetime import timedelta
@@ -10,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
 from portal.points import service as points
-from portal.points.models import DAILY_SHARDS, DailyTotal, EarnedDay, LedgerEntry
+from portal.points.models import (
+    DAILY_SHARDS,
+    DailyEarners,
+    DailyTotal,
+    EarnedDay,
+    IssuedDay,
+    LedgerEntry,
+)
 from tests.factories import make_advocate, make_marketer
 
 operations = st.lists(
@@ -93,23 +101,32 @@ async def test_balances_always_equal_the_sum_of_the_ledger(session: AsyncSession
     assert await _daily_totals(session) == await _daily_totals_from_the_ledger(session)
 
 
-async def _daily_totals(session: AsyncSession) -> tuple[dict, set]:
+async def _daily_totals(session: AsyncSession) -> tuple[dict, set, dict, dict]:
     moved = {
         (row.day, row.kind, row.source_type, row.shard): (row.added, row.removed)
         for row in await session.scalars(select(DailyTotal))
     }
     earned = {(row.day, row.user_id) for row in await session.scalars(select(EarnedDay))}
-    return moved, earned
+    earners = {(r.day, r.shard): r.earners for r in await session.scalars(select(DailyEarners))}
+    issued = {(r.day, r.user_id): r.points for r in await session.scalars(select(IssuedDay))}
+    return moved, earned, earners, issued
 
 
-async def _daily_totals_from_the_ledger(session: AsyncSession) -> tuple[dict, set]:
+async def _daily_totals_from_the_ledger(session: AsyncSession) -> tuple[dict, set, dict, dict]:
     """What the totals must hold: the whole ledger (every example so far), summed in Python."""
     moved: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     earned = set()
+    issued: dict[tuple, int] = defaultdict(int)
     for entry in await session.scalars(select(LedgerEntry)):
         day = entry.created_at.date()
         sums = moved[(day, entry.kind, entry.source_type or "", entry.user_id % DAILY_SHARDS)]
         sums[0 if entry.delta > 0 else 1] += entry.delta
         if entry.kind == "award":
             earned.add((day, entry.user_id))
-    return {key: tuple(sums) for key, sums in moved.items()}, earned
+        if entry.kind in ("award", "adjust") and entry.delta > 0:
+            issued[(day, entry.user_id)] += entry.delta
+    earners: dict[tuple, int] = defaultdict(int)
+    for day, user_id in earned:
+        earners[(day, user_id % DAILY_SHARDS)] += 1
+    moved_totals = {key: tuple(sums) for key, sums in moved.items()}
+    return moved_totals, earned, dict(earners), dict(issued)

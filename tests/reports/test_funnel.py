@@ -127,6 +127,22 @@ async def test_every_stage_conversion_median_and_breakdown(
     ]
 
 
+async def test_a_page_keeps_the_first_rows_of_each_breakdown_and_counts_them_all(
+    session: AsyncSession, pipeline: Pipeline
+) -> None:
+    period = period_of(Span.DAYS_7, utcnow().date())
+    every = await funnel(session, period=period, group_id=None)
+    first_two = await funnel(session, period=period, group_id=None, rows=2)
+    for key, rows in every.breakdowns.items():
+        assert first_two.breakdowns[key] == rows[:2]
+        assert first_two.sizes[key] == every.sizes[key] == len(rows)
+    assert _rows(first_two.breakdowns["owner"]) == [  # ties broken by name
+        ("Sam Sales", 2, 1, 1, 5_000),
+        (NOBODY, 1, 0, 0, 0),
+    ]
+    assert first_two.sizes == {"referrer": 2, "source": 3, "owner": 3, "domain": 2}
+
+
 async def test_one_group_follows_only_its_members_referrals(
     session: AsyncSession, pipeline: Pipeline
 ) -> None:

@@ -1,6 +1,7 @@
 """The totals kept beside the ledger, in the same transaction as the row they count: points
-earned per person per week and month (the boards), and points moved per day by kind and source
-with the days each person earned (the reports). Only `ledger._post` calls `record_totals`."""
+earned per person per week and month (the boards), and for the reports points moved per day by
+kind and source, the days each person earned, how many people earned each day, and the points
+issued to each person each day. Only `ledger._post` calls `record_totals`."""
 
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -11,12 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from portal.points.models import (
     DAILY_SHARDS,
+    DailyEarners,
     DailyTotal,
     EarnedDay,
     EntryKind,
+    IssuedDay,
     Period,
     PeriodTotal,
 )
+
+# What the reports count as points issued: awards, and adjustments that add points.
+ISSUING = (EntryKind.AWARD, EntryKind.ADJUST)
 
 
 def period_start(period: Period, moment: datetime) -> date:
@@ -56,6 +62,23 @@ def _earned_day(dialect: str) -> Any:
     return _insert_for(dialect)(EarnedDay).on_conflict_do_nothing()
 
 
+@cache
+def _earners_upsert(dialect: str) -> Any:
+    statement = _insert_for(dialect)(DailyEarners)
+    return statement.on_conflict_do_update(
+        index_elements=["day", "shard"], set_={"earners": DailyEarners.earners + 1}
+    )
+
+
+@cache
+def _issued_upsert(dialect: str) -> Any:
+    statement = _insert_for(dialect)(IssuedDay)
+    return statement.on_conflict_do_update(
+        index_elements=["day", "user_id"],
+        set_={"points": IssuedDay.points + statement.excluded.points},
+    )
+
+
 async def record_totals(
     connection: AsyncConnection,
     *,
@@ -83,7 +106,16 @@ async def record_totals(
         ],
     )
     if kind == EntryKind.AWARD:
-        await connection.execute(_earned_day(dialect), [{"day": day, "user_id": user_id}])
+        first = await connection.execute(_earned_day(dialect), {"day": day, "user_id": user_id})
+        if first.rowcount == 1:  # the person's first award of the day
+            await connection.execute(
+                _earners_upsert(dialect),
+                {"day": day, "shard": user_id % DAILY_SHARDS, "earners": 1},
+            )
+    if kind in ISSUING and delta > 0:
+        await connection.execute(
+            _issued_upsert(dialect), {"day": day, "user_id": user_id, "points": delta}
+        )
     if lifetime_delta:
         await connection.execute(
             _period_upsert(dialect),
