@@ -13,8 +13,9 @@ from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.people.models import Group, GroupMember, User
 from portal.points.models import Badge, BadgeRule, LedgerEntry, Level, UserBadge
 from portal.points.service.badges import badges_of, list_badges
-from portal.points.service.ledger import Balances, adjust, balance_of, history
+from portal.points.service.ledger import Balances, adjust, balance_of
 from portal.points.service.levels import LevelProgress, list_levels, progress_for
+from portal.points.service.statement import history
 
 log = logging.getLogger("portal.points")
 
