@@ -17,7 +17,14 @@ from portal.challenges.models import Challenge, Submission, SubmissionStatus
 from portal.clock import utcnow
 from portal.content.models import Asset, AssetUse
 from portal.people.models import ActiveDay, User, UserStatus
-from portal.points.models import Balance, DailyTotal, EarnedDay, EntryKind, LedgerEntry
+from portal.points.models import (
+    Balance,
+    DailyTotal,
+    EarnedDay,
+    EntryKind,
+    EntryState,
+    LedgerEntry,
+)
 from portal.reports.names import names_of
 from portal.reports.overview import ADJUSTMENTS, OTHER, SOURCE_NAMES, SOURCES, advocates, who
 from portal.reports.periods import Period
@@ -155,6 +162,7 @@ async def _issued_by_day(
             LedgerEntry.created_at >= period.start,
             LedgerEntry.created_at < period.end,
             LedgerEntry.kind.in_(ISSUING),
+            LedgerEntry.state == EntryState.POSTED,  # pending points count toward nothing
             LedgerEntry.delta > 0,
             *who(LedgerEntry.user_id, group_id),
         )
@@ -219,6 +227,7 @@ async def top_advocates(
             LedgerEntry.created_at >= period.start,
             LedgerEntry.created_at < period.end,
             LedgerEntry.kind.in_(ISSUING),
+            LedgerEntry.state == EntryState.POSTED,  # pending points count toward nothing
             LedgerEntry.delta > 0,
             LedgerEntry.user_id.in_(advocates(group_id)),
         )
