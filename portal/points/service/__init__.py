@@ -37,6 +37,7 @@ from portal.points.service.manage import (
 )
 from portal.points.service.pending import (
     ClawedBack,
+    OwnPendingPoints,
     cancel_pending,
     claw_back,
     release_due,
@@ -69,6 +70,7 @@ __all__ = [
     "InsufficientPoints",
     "InvalidLevel",
     "LevelProgress",
+    "OwnPendingPoints",
     "OwnPointsAdjustment",
     "ReviewItem",
     "Source",

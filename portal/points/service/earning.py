@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from portal.people.models import User
 from portal.points.models import EntryKind, EntryState, LedgerEntry
+from portal.points.service.earned import note_pending
 from portal.points.service.holds import Hold, earning_of, hold_for
 from portal.points.service.ledger import (
     Posted,
@@ -42,7 +43,7 @@ async def award(
         session, user, points=positive(points), earning=earned_from, review=review
     )
     if hold is not None:
-        return await hold_entry(
+        entry = await hold_entry(
             session,
             user,
             EntryKind.AWARD,
@@ -53,6 +54,8 @@ async def award(
             actor=actor,
             hold=hold,
         )
+        note_pending(session, user.id, entry.delta if entry.is_pending else 0)
+        return entry
     posted = await post_entry(
         session,
         user,

@@ -365,16 +365,12 @@ async def _insert_row(
     session: AsyncSession, row: dict[str, Any], **columns: Any
 ) -> LedgerEntry | None:
     """The ledger INSERT; None when the key is taken."""
-    connection = await session.connection()
-    entry: LedgerEntry | None = await session.scalar(
-        _insert_entry(connection.dialect.name), [row | columns]
-    )
-    return entry
+    dialect = (await session.connection()).dialect.name
+    return await session.scalar(_insert_entry(dialect), [row | columns])  # type: ignore[no-any-return]
 
 
 async def _existing(session: AsyncSession, key: str) -> LedgerEntry:
-    earlier = await _entry_for_key(session, key)
-    if earlier is None:
+    if (earlier := await _entry_for_key(session, key)) is None:
         raise RuntimeError(f"ledger key {key} conflicted but cannot be read")
     return earlier
 

@@ -10,10 +10,10 @@ from sqlalchemy.orm import aliased
 
 from portal.audit import service as audit
 from portal.clock import utcnow
-from portal.errors import NotFound
+from portal.errors import Conflict, NotFound
 from portal.people.models import User
 from portal.points.models import EntryKind, EntryState, LedgerEntry
-from portal.points.service import earning
+from portal.points.service.earning import cancel, release, reverse, settling_key
 from portal.points.service.ledger import Source
 
 
@@ -32,10 +32,16 @@ def waiting() -> tuple[ColumnElement[bool], ...]:
     )
 
 
-async def _waiting_entry(session: AsyncSession, entry_id: int) -> LedgerEntry:
+class OwnPendingPoints(Conflict):
+    message = "These are your own points: another member of the program team decides them."
+
+
+async def _waiting_entry(session: AsyncSession, entry_id: int, actor: User | None) -> LedgerEntry:
     entry = await session.scalar(select(LedgerEntry).where(LedgerEntry.id == entry_id, *waiting()))
     if entry is None:
         raise NotFound("Those points are no longer pending.")
+    if actor is not None and actor.id == entry.user_id:
+        raise OwnPendingPoints()
     return entry
 
 
@@ -47,8 +53,8 @@ async def release_pending(
     points were for. Idempotent: a second call, or one racing it, pays nothing more. Returns
     the row that settled the entry (a cancellation, if one won a race). NotFound when the entry
     is not pending or already settled."""
-    pending = await _waiting_entry(session, entry_id)
-    settled = await earning.release(session, pending, actor=actor)
+    pending = await _waiting_entry(session, entry_id, actor)
+    settled = await release(session, pending, actor=actor)
     await _record(session, "points.released", pending, reason=reason, actor=actor)
     return settled
 
@@ -57,8 +63,8 @@ async def cancel_pending(
     session: AsyncSession, entry_id: int, *, reason: str, actor: User | None
 ) -> LedgerEntry:
     """Ends a pending entry unpaid (a staff decision); the advocate sees it cancelled."""
-    pending = await _waiting_entry(session, entry_id)
-    settled = await earning.cancel(session, pending, reason=reason, actor=actor)
+    pending = await _waiting_entry(session, entry_id, actor)
+    settled = await cancel(session, pending, reason=reason, actor=actor)
     await _record(session, "points.cancelled", pending, reason=reason, actor=actor)
     return settled
 
@@ -87,7 +93,7 @@ async def release_due(session: AsyncSession, *, limit: int = 500) -> int:
     )
     paid = 0
     for pending in due.all():
-        settled = await earning.release(session, pending, actor=None)
+        settled = await release(session, pending, actor=None)
         paid += settled.kind == EntryKind.AWARD and settled.state == EntryState.POSTED
     return paid
 
@@ -95,19 +101,21 @@ async def release_due(session: AsyncSession, *, limit: int = 500) -> int:
 async def release_held(
     session: AsyncSession, *, source: Source, reason: str, actor: User | None
 ) -> int:
-    """Pays what a source's review held (a flagged referral, once a person clears it)."""
-    held = await session.scalars(
-        select(LedgerEntry.id).where(
+    """Pays what a source's review held (a flagged referral, once a person clears it); the
+    points released."""
+    held = await session.execute(
+        select(LedgerEntry.id, LedgerEntry.delta).where(
             *waiting(),
             LedgerEntry.pending_until.is_(None),
             LedgerEntry.source_type == source.type,
             LedgerEntry.source_id == source.id,
         )
     )
-    ids = list(held)
-    for entry_id in ids:
+    released = 0
+    for entry_id, delta in held.all():
         await release_pending(session, entry_id, reason=reason, actor=actor)
-    return len(ids)
+        released += delta
+    return released
 
 
 @dataclass(frozen=True)
@@ -142,16 +150,16 @@ async def claw_back(
         if entry.state == EntryState.PENDING:
             paid = await _settlement(session, entry)
             if paid is None:
-                settled = await earning.cancel(session, entry, reason=reason, actor=actor)
+                settled = await cancel(session, entry, reason=reason, actor=actor)
                 cancelled += entry.delta if settled.kind == EntryKind.CANCEL else 0
                 paid = settled if settled.kind == EntryKind.AWARD else None  # a release won
         if paid is not None and paid.kind == EntryKind.AWARD:
-            reversal = await earning.reverse(session, paid, reason=reason, actor=actor)
+            reversal = await reverse(session, paid, reason=reason, actor=actor)
             taken, owed = taken + reversal.taken, owed + reversal.owed
     return ClawedBack(cancelled=cancelled, taken=taken, owed=owed)
 
 
 async def _settlement(session: AsyncSession, pending: LedgerEntry) -> LedgerEntry | None:
     return await session.scalar(
-        select(LedgerEntry).where(LedgerEntry.idempotency_key == earning.settling_key(pending))
+        select(LedgerEntry).where(LedgerEntry.idempotency_key == settling_key(pending))
     )
