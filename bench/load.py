@@ -252,7 +252,8 @@ async def check(dsn: str, mailbox: Mailbox, wait: float) -> dict[str, Any]:
         }
         drift = await connection.fetchval(
             """SELECT count(*) FROM points_balances b
-               LEFT JOIN (SELECT user_id, sum(delta) AS total FROM points_ledger GROUP BY user_id) l
+               LEFT JOIN (SELECT user_id, sum(delta) AS total FROM points_ledger
+                          WHERE state = 'posted' GROUP BY user_id) l
                ON l.user_id = b.user_id WHERE b.current <> coalesce(l.total, 0)"""
         )
         negative = await connection.fetchval("SELECT count(*) FROM rewards WHERE inventory < 0")

@@ -32,6 +32,7 @@ MANAGE = [
     NavItem("Groups", "groups:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Content", "manage_content:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Levels & badges", "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Pending points", "pending_points:queue", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Rewards", "manage_rewards:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Fulfilment queue", "manage_rewards:queue", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Referrals", "manage_referrals:settings", frozenset({Role.MARKETER, Role.ADMIN})),

@@ -13,7 +13,7 @@ from portal.auth import service as auth
 from portal.challenges.models import Submission, SubmissionStatus
 from portal.outbox.models import EmailStatus, OutboxEmail
 from portal.people.models import Role, User, UserRole, UserStatus
-from portal.points.models import EntryKind, LedgerEntry, Period, PeriodTotal
+from portal.points.models import EntryKind, EntryState, LedgerEntry, Period, PeriodTotal
 from portal.points.service.totals import period_start
 from portal.referrals import service as referrals
 from portal.referrals.models import Referral, ReferralEvent, Stage
@@ -148,7 +148,7 @@ async def program_glance(session: AsyncSession, *, now: datetime) -> ProgramGlan
         (
             await session.execute(
                 select(LedgerEntry.kind, func.sum(LedgerEntry.delta))
-                .where(LedgerEntry.created_at >= since)
+                .where(LedgerEntry.created_at >= since, LedgerEntry.state == EntryState.POSTED)
                 .group_by(LedgerEntry.kind)
             )
         ).all()
@@ -180,7 +180,7 @@ async def program_glance(session: AsyncSession, *, now: datetime) -> ProgramGlan
             ),
         ),
         engaged=await _count(session, select(func.count()).where(advocate, User.id.in_(earned))),
-        points_issued=moved.get(EntryKind.AWARD, 0),
+        points_issued=moved.get(EntryKind.AWARD, 0) + moved.get(EntryKind.REVERSE, 0),
         points_redeemed=-(moved.get(EntryKind.SPEND, 0) + moved.get(EntryKind.REFUND, 0)),
         referrals_submitted=await _count(
             session, select(func.count()).where(Referral.created_at >= since)

@@ -1,6 +1,9 @@
 """Demo points: who shows their name in the community feed, a marketer's bonus for a talk at a
-meetup, and a custom badge for it. Every other point in the demo is earned through the real
-actions (content, challenges, referrals) and spent on real rewards; keys make reruns no-ops."""
+meetup, and a custom badge for it; a 30-day clearance window on won referrals from the start (so
+the two referrals won in the last month are still pending). Every other
+point in the demo is earned through the real actions (content, challenges, referrals: the
+flagged ones wait for review, the invalid one was clawed back) and spent on real rewards; keys
+make reruns no-ops."""
 
 from datetime import timedelta
 
@@ -20,6 +23,7 @@ SHOWN_IN_FEED = {
     "omar.haddad@dunecloud.example",
 }
 SPEAKER = "tom.fischer@alpenbank.example"
+WON_CLEARANCE = 30  # days: a won deal the customer cancels within them pays nothing
 
 
 def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
@@ -50,4 +54,10 @@ def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
             session, user=people[SPEAKER], badge=speaker, by=marketer, note="Acme Connect Munich"
         )
 
-    return [clock.At(timedelta(days=3), bonus)]
+    async def clearance_window() -> None:
+        await points.save_rules(session, actor=marketer, clear_referral_won_days=WON_CLEARANCE)
+
+    return [
+        clock.At(timedelta(days=90), clearance_window),
+        clock.At(timedelta(days=3), bonus),
+    ]

@@ -1,4 +1,5 @@
-"""Nightly check that every balance still equals the sum of its ledger."""
+"""Nightly check that every balance still equals the sum of its ledger, and the release of
+pending points whose clearance date has come."""
 
 import logging
 
@@ -34,5 +35,21 @@ async def reconcile_balances(ctx: JobContext) -> int:
     return len(mismatches)
 
 
+async def release_due_points(ctx: JobContext) -> int:
+    """Pays pending points whose clearance date has come, in batches, each its own
+    transaction; another worker running it at the same moment pays nothing twice."""
+    paid = batch = 0
+    while True:
+        async with unit_of_work(ctx) as session:
+            batch = await service.release_due(session, limit=RELEASE_BATCH)
+        paid += batch
+        if batch < RELEASE_BATCH:
+            return paid
+
+
+RELEASE_BATCH = 500
 FUNCTIONS: list[object] = []
-CRON_JOBS = [cron(reconcile_balances, hour={2}, minute={30})]
+CRON_JOBS = [
+    cron(reconcile_balances, hour={2}, minute={30}),
+    cron(release_due_points, minute={7, 37}),
+]

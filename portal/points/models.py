@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -14,6 +14,20 @@ class EntryKind(StrEnum):
     REFUND = "refund"
     ADJUST = "adjust"
     EXPIRE = "expire"
+    # Takes back points a source paid (a rejected referral, a won deal moved back): names the
+    # entry it reverses in `original_id`, and lowers lifetime as well as current.
+    REVERSE = "reverse"
+    # Ends a pending entry without paying it: pending itself, so it counts toward nothing.
+    CANCEL = "cancel"
+
+
+class EntryState(StrEnum):
+    """A posted row moves the balance; a pending one waits (for its clearance date, or for a
+    person when `pending_until` is empty) and counts toward nothing until a keyed row settles
+    it: an `award` that releases it or a `cancel`, both naming it in `original_id`."""
+
+    POSTED = "posted"
+    PENDING = "pending"
 
 
 class Period(StrEnum):
@@ -35,6 +49,21 @@ class LedgerEntry(Base):
         Index("ix_points_ledger_user_id_id", "user_id", "id"),
         # Reports read a period's rows by time.
         Index("ix_points_ledger_created_at", "created_at"),
+        # The release job reads the pending rows whose date has come; the few pending rows
+        # are all this index holds.
+        Index(
+            "ix_points_ledger_pending_until",
+            "pending_until",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+        # What settled or reversed an entry: looked up per entry, on few rows.
+        Index(
+            "ix_points_ledger_original_id",
+            "original_id",
+            postgresql_where=text("original_id IS NOT NULL"),
+            sqlite_where=text("original_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +78,19 @@ class LedgerEntry(Base):
     idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[EntryState] = mapped_column(
+        String(10), default=EntryState.POSTED, server_default=EntryState.POSTED.value
+    )
+    # A pending entry's clearance date; empty while it waits for a person's review.
+    pending_until: Mapped[datetime | None]
+    # Why a pending entry waits for review (a flagged referral, an earn cap): staff read it.
+    hold_reason: Mapped[str | None] = mapped_column(String(200))
+    # The entry this row releases, cancels or reverses.
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("points_ledger.id"))
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == EntryState.PENDING and self.kind == EntryKind.AWARD
 
 
 class Balance(Base):
@@ -57,6 +99,7 @@ class Balance(Base):
     __tablename__ = "points_balances"
     __table_args__ = (
         CheckConstraint("current >= 0", name="current_not_negative"),
+        CheckConstraint("owed >= 0", name="owed_not_negative"),
         Index("ix_points_balances_lifetime", "lifetime"),
         # The People table sorts and pages by points to spend, the person breaking ties.
         Index("ix_points_balances_current_user_id", "current", "user_id"),
@@ -67,6 +110,9 @@ class Balance(Base):
     )
     current: Mapped[int] = mapped_column(default=0)
     lifetime: Mapped[int] = mapped_column(default=0)
+    # Points a clawback could not take because the balance was short: taken from the next
+    # awards (current never goes negative). Moved only with the `reverse` rows that explain it.
+    owed: Mapped[int] = mapped_column(default=0, server_default="0")
     # When the person last earned points: what re-engagement nudges go by. Set by the same
     # UPDATE that moves the balance, so it costs the award path nothing.
     last_earned_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -28,6 +28,8 @@ async def history(request: Request) -> Response:
     entries = await service.history(db(request), user, before_id=before, limit=PAGE_SIZE + 1)
     context = {
         "entries": entries[:PAGE_SIZE],
+        "standings": await service.standings(db(request), entries[:PAGE_SIZE]),
+        "waiting": await service.waiting_of(db(request), user),
         "more_before": entries[PAGE_SIZE - 1].id if len(entries) > PAGE_SIZE else None,
         "balance": await service.balance_of(db(request), user),
         "continued": before is not None,

@@ -308,6 +308,20 @@ async def add_note(request: Request) -> Response:
     return render(request, "pipeline/detail.html", full, status_code=422)
 
 
+@sales_staff
+async def clear_flags(request: Request) -> Response:
+    session = db(request)
+    referral = await service.access_referral(session, request.path_params["referral_id"])
+    try:
+        released = await service.clear_flags(session, referral, actor=current_user(request))
+    except service.NotFlagged as error:
+        flash(request, error.message, "error")
+    else:
+        paid = f" The advocate's {released:,} pending points are paid." if released else ""
+        flash(request, f"Flags cleared on {referral.prospect_name}.{paid}")
+    return redirect(request, "pipeline:detail", referral_id=referral.id)
+
+
 routes = [
     Route("/", board, methods=["GET"], name="board"),
     Route("/export.csv", export, methods=["GET"], name="export"),
@@ -317,4 +331,5 @@ routes = [
     Route("/{referral_id:int}/assign", assign, methods=["POST"], name="assign"),
     Route("/{referral_id:int}/deal", deal, methods=["POST"], name="deal"),
     Route("/{referral_id:int}/notes", add_note, methods=["POST"], name="add_note"),
+    Route("/{referral_id:int}/clear-flags", clear_flags, methods=["POST"], name="clear_flags"),
 ]

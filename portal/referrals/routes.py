@@ -35,8 +35,10 @@ def _prospect(state: FormState) -> service.Prospect:
 async def my_referrals(request: Request) -> Response:
     user = current_user(request)
     link = links.absolute_url("referrals:landing", code=user.referral_code)
+    referrals = await service.list_own_referrals(db(request), user)
     context = {
-        "referrals": await service.list_own_referrals(db(request), user),
+        "referrals": referrals,
+        "point_standings": await service.point_standings(db(request), referrals),
         "stats": await service.link_stats(db(request), user),
         "share_link": link,
         "qr": qr_code(link),
@@ -87,7 +89,11 @@ async def referral_detail(request: Request) -> Response:
     referral = await service.access_own_referral(
         db(request), current_user(request), request.path_params["referral_id"]
     )
-    return render(request, "referrals/detail.html", {"referral": referral})
+    context = {
+        "referral": referral,
+        "point_standings": await service.point_standings(db(request), [referral]),
+    }
+    return render(request, "referrals/detail.html", context)
 
 
 @public

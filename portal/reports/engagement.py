@@ -27,6 +27,7 @@ from portal.points.models import (
     DailyTotal,
     EarnedDay,
     EntryKind,
+    EntryState,
     IssuedDay,
     LedgerEntry,
 )
@@ -184,6 +185,7 @@ async def _issued_by_day(
             LedgerEntry.created_at >= period.start,
             LedgerEntry.created_at < period.end,
             LedgerEntry.kind.in_(ISSUING),
+            LedgerEntry.state == EntryState.POSTED,  # pending points count toward nothing
             LedgerEntry.delta > 0,
             *who(LedgerEntry.user_id, group_id),
         )

@@ -17,7 +17,14 @@ from sqlalchemy.orm import QueryableAttribute
 from portal.challenges.models import Submission, SubmissionStatus
 from portal.content.models import AssetUse
 from portal.people.models import ActiveDay, GroupMember, Role, User, UserRole, UserStatus
-from portal.points.models import Balance, DailyTotal, EarnedDay, EntryKind, LedgerEntry
+from portal.points.models import (
+    Balance,
+    DailyTotal,
+    EarnedDay,
+    EntryKind,
+    EntryState,
+    LedgerEntry,
+)
 from portal.referrals.models import Referral, ReferralEvent, Stage
 from portal.reports.periods import Period
 
@@ -303,7 +310,11 @@ async def points_moved(
                 func.sum(case((LedgerEntry.delta > 0, LedgerEntry.delta), else_=0)),
                 func.sum(case((LedgerEntry.delta < 0, LedgerEntry.delta), else_=0)),
             )
-            .where(*times, *who(LedgerEntry.user_id, group_id))
+            .where(
+                *times,
+                LedgerEntry.state == EntryState.POSTED,  # pending points count toward nothing
+                *who(LedgerEntry.user_id, group_id),
+            )
             .group_by(LedgerEntry.kind, source)
         )
     return [
@@ -327,6 +338,8 @@ def tally(moved: Moved) -> Tally:
         if kind in (EntryKind.AWARD, EntryKind.ADJUST):
             name = SOURCES.get(source) or (ADJUSTMENTS if kind == EntryKind.ADJUST else OTHER)
             issued[name] += added
+        elif kind == EntryKind.REVERSE:  # a clawback takes back what its source issued
+            issued[SOURCES.get(source) or OTHER] += removed
         elif kind in (EntryKind.SPEND, EntryKind.REFUND):
             redeemed -= added + removed
     return Tally(issued, redeemed, net)

@@ -10,16 +10,14 @@ from portal.points.service.badges import (
 )
 from portal.points.service.boards import Board, BoardRow, leaderboard, rank_of
 from portal.points.service.earned import Earned, earned_by
+from portal.points.service.earning import award
 from portal.points.service.ledger import (
     IdempotencyConflict,
     InsufficientPoints,
     Source,
     adjust,
-    award,
     balance_of,
-    history,
     open_account,
-    reconcile_balances,
     refund,
     spend,
 )
@@ -37,18 +35,47 @@ from portal.points.service.manage import (
     set_group_board_hidden,
     update_level,
 )
+from portal.points.service.pending import (
+    ClawedBack,
+    OwnPendingPoints,
+    cancel_pending,
+    claw_back,
+    release_due,
+    release_held,
+    release_pending,
+)
+from portal.points.service.reconcile import reconcile_balances
+from portal.points.service.rules import Earning, EarnRules, load_rules, save_rules
+from portal.points.service.statement import (
+    ReviewItem,
+    Standing,
+    Waiting,
+    history,
+    pending_entries,
+    review_queue,
+    standings,
+    standings_by_key,
+    waiting_of,
+)
 
 __all__ = [
     "AccountSummary",
     "Board",
     "BoardRow",
+    "ClawedBack",
+    "EarnRules",
     "Earned",
+    "Earning",
     "IdempotencyConflict",
     "InsufficientPoints",
     "InvalidLevel",
     "LevelProgress",
+    "OwnPendingPoints",
     "OwnPointsAdjustment",
+    "ReviewItem",
     "Source",
+    "Standing",
+    "Waiting",
     "access_badge",
     "account_summary",
     "adjust",
@@ -59,6 +86,8 @@ __all__ = [
     "badges_of",
     "balance_of",
     "board_groups",
+    "cancel_pending",
+    "claw_back",
     "community_feed",
     "create_badge",
     "create_level",
@@ -69,11 +98,21 @@ __all__ = [
     "level_progress",
     "list_badges",
     "list_levels",
+    "load_rules",
     "open_account",
+    "pending_entries",
     "rank_of",
     "reconcile_balances",
     "refund",
+    "release_due",
+    "release_held",
+    "release_pending",
+    "review_queue",
+    "save_rules",
     "set_group_board_hidden",
     "spend",
+    "standings",
+    "standings_by_key",
     "update_level",
+    "waiting_of",
 ]

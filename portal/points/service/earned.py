@@ -16,9 +16,10 @@ class Earned:
     points: int = 0
     badges: list[str] = field(default_factory=list)
     levels: list[str] = field(default_factory=list)
+    pending: int = 0  # awarded but pending (a review, a clearance window): not earned yet
 
     def __bool__(self) -> bool:
-        return bool(self.points or self.badges or self.levels)
+        return bool(self.points or self.badges or self.levels or self.pending)
 
     @property
     def summary(self) -> str:
@@ -32,7 +33,13 @@ class Earned:
 
     @property
     def message(self) -> str:
-        return f"You earned {self.summary}." if self.summary else ""
+        earned = f"You earned {self.summary}." if self.summary else ""
+        waiting = (
+            f"{self.pending:,} points are pending: My points says until when."
+            if self.pending
+            else ""
+        )
+        return " ".join(part for part in (earned, waiting) if part)
 
 
 def _earned(session: AsyncSession, user_id: int) -> Earned:
@@ -42,6 +49,10 @@ def _earned(session: AsyncSession, user_id: int) -> Earned:
 
 def note_points(session: AsyncSession, user_id: int, points: int) -> None:
     _earned(session, user_id).points += points
+
+
+def note_pending(session: AsyncSession, user_id: int, points: int) -> None:
+    _earned(session, user_id).pending += points
 
 
 def note_badge(session: AsyncSession, user_id: int, name: str) -> None:

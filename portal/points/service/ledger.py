@@ -1,5 +1,7 @@
-"""The ledger: award, spend, refund and adjust all go through `_post`, the only code that
-writes `points_ledger` and `points_balances`, and the totals beside them (`record_totals`)."""
+"""The ledger: every movement goes through `post_entry` (a posted row) or `hold_entry` (a
+pending one), the only code that writes `points_ledger` and `points_balances`, and the totals
+beside them (`record_totals`). Spend, refund and adjust live here; awards, the settling of
+pending entries and clawbacks in `earning`."""
 
 from dataclasses import dataclass
 from functools import cache
@@ -16,8 +18,9 @@ from portal.db import UTCDateTime
 from portal.errors import Conflict, PortalError
 from portal.notifications import service as notifications
 from portal.people.models import User
-from portal.points.models import Balance, EntryKind, LedgerEntry, Level
+from portal.points.models import Balance, EntryKind, EntryState, LedgerEntry, Level
 from portal.points.service.earned import note_points
+from portal.points.service.holds import Hold
 from portal.points.service.levels import record_levels_reached
 from portal.points.service.totals import record_totals
 
@@ -48,12 +51,18 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Posted:
+    entry: LedgerEntry
+    owed: int  # what clawbacks still owe after this row (the award path takes it)
+
+
+@dataclass(frozen=True)
 class Balances:
     current: int
     lifetime: int
 
 
-def _positive(points: int) -> int:
+def positive(points: int) -> int:
     if points <= 0:
         raise ValueError("points must be positive")
     return points
@@ -65,29 +74,6 @@ async def open_account(session: AsyncSession, user: User) -> None:
     await session.flush()
 
 
-async def award(
-    session: AsyncSession,
-    user: User,
-    *,
-    points: int,
-    reason: str,
-    key: str,
-    source: Source | None = None,
-    actor: User | None = None,
-) -> LedgerEntry:
-    return await _post(
-        session,
-        user,
-        EntryKind.AWARD,
-        _positive(points),
-        reason=reason,
-        key=key,
-        source=source,
-        actor=actor,
-        counts_toward_lifetime=True,
-    )
-
-
 async def spend(
     session: AsyncSession,
     user: User,
@@ -97,17 +83,18 @@ async def spend(
     key: str,
     source: Source | None = None,
 ) -> LedgerEntry:
-    return await _post(
+    posted = await post_entry(
         session,
         user,
         EntryKind.SPEND,
-        -_positive(points),
+        -positive(points),
         reason=reason,
         key=key,
         source=source,
         actor=None,
         counts_toward_lifetime=False,
     )
+    return posted.entry
 
 
 async def refund(
@@ -119,17 +106,18 @@ async def refund(
     key: str,
     source: Source | None = None,
 ) -> LedgerEntry:
-    return await _post(
+    posted = await post_entry(
         session,
         user,
         EntryKind.REFUND,
-        _positive(points),
+        positive(points),
         reason=reason,
         key=key,
         source=source,
         actor=None,
         counts_toward_lifetime=False,
     )
+    return posted.entry
 
 
 async def adjust(
@@ -148,7 +136,7 @@ async def adjust(
     if not reason.strip():
         raise PortalError("Say why you adjust the points: the advocate sees the reason.")
     before = await balance_of(session, user)
-    entry = await _post(
+    posted = await post_entry(
         session,
         user,
         EntryKind.ADJUST,
@@ -159,6 +147,7 @@ async def adjust(
         actor=actor,
         counts_toward_lifetime=counts_toward_lifetime,
     )
+    entry = posted.entry
     after = await balance_of(session, user)
     if after != before:
         await notifications.notify(
@@ -198,10 +187,12 @@ _CHANGE_BALANCE = (
         Balance.user_id == bindparam("user_id_"),
         Balance.current + bindparam("delta_") >= 0,
         Balance.lifetime + bindparam("lifetime_delta_") >= 0,
+        Balance.owed + bindparam("owed_delta_") >= 0,
     )
     .values(
         current=Balance.current + bindparam("delta_"),
         lifetime=Balance.lifetime + bindparam("lifetime_delta_"),
+        owed=Balance.owed + bindparam("owed_delta_"),
         last_earned_at=case(
             (bindparam("lifetime_delta_") > 0, bindparam("now_", type_=UTCDateTime())),
             else_=Balance.last_earned_at,
@@ -218,7 +209,7 @@ _CHANGE_BALANCE = (
             else_=Balance.first_earned_at,
         ),
     )
-    .returning(Balance.current, Balance.lifetime, _CROSSES_A_LEVEL)
+    .returning(Balance.current, Balance.lifetime, Balance.owed, _CROSSES_A_LEVEL)
     .execution_options(synchronize_session=False)
 )
 
@@ -233,7 +224,7 @@ def _insert_entry(dialect: str) -> Any:
     )
 
 
-async def _post(
+async def post_entry(
     session: AsyncSession,
     user: User,
     kind: EntryKind,
@@ -244,20 +235,23 @@ async def _post(
     source: Source | None,
     actor: User | None,
     counts_toward_lifetime: bool,
-) -> LedgerEntry:
-    """The only code that writes the ledger, the balances and the totals beside them.
+    original: LedgerEntry | None = None,
+    owed_delta: int = 0,
+) -> "Posted":
+    """Writes a posted row: the only code that moves the balances and the totals beside them.
 
     In the caller's transaction: the conditional balance UPDATE (which also says whether a
-    level threshold was crossed), the ledger INSERT, the day's totals (and for an award the
-    person's earned day and week/month totals), and level events only when a threshold was
-    crossed. A replayed key (a retry, a double click, a
-    racing job) inserts nothing: the balance change is undone and the first entry returned."""
+    level threshold was crossed and what is owed), the ledger INSERT, the day's totals (and for
+    an award the person's earned day and week/month totals), and level events only when a
+    threshold was crossed. A replayed key (a retry, a double click, a racing job) inserts
+    nothing: the balance change is undone and the first entry returned."""
     lifetime_delta = delta if counts_toward_lifetime else 0
     now = utcnow()
     amounts = {
         "user_id_": user.id,
         "delta_": delta,
         "lifetime_delta_": lifetime_delta,
+        "owed_delta_": owed_delta,
         "now_": now,
         "award_": kind == EntryKind.AWARD,
     }
@@ -265,38 +259,23 @@ async def _post(
     row = (await session.execute(_CHANGE_BALANCE, amounts)).one_or_none()
     if row is None:
         if (earlier := await _entry_for_key(session, key)) is not None:
-            return _replayed(earlier, user, kind, delta)  # a replay, not a new spend
+            return Posted(_replayed(earlier, user, kind, delta), 0)  # a replay, not a new spend
         available = await session.scalar(select(Balance.current).where(Balance.user_id == user.id))
         raise InsufficientPoints(needed=-delta, available=available or 0)
-    current, lifetime, levels_crossed = row
-    connection = await session.connection()
-    entry: LedgerEntry | None = await session.scalar(
-        _insert_entry(connection.dialect.name),
-        [
-            {
-                "user_id": user.id,
-                "kind": kind,
-                "delta": delta,
-                "counts_toward_lifetime": counts_toward_lifetime,
-                "balance_after": current,
-                "reason": reason[:200],
-                "source_type": source.type if source else None,
-                "source_id": source.id if source else None,
-                "idempotency_key": key,
-                "actor_id": actor.id if actor else None,
-                "created_at": now,
-            }
-        ],
+    current, lifetime, owed, levels_crossed = row
+    entry = await _insert_row(
+        session,
+        _row(user, kind, delta, reason, key, source, actor, original),
+        counts_toward_lifetime=counts_toward_lifetime,
+        balance_after=current,
+        created_at=now,
     )
     if entry is None:  # the key exists: committed earlier, or by a transaction that won a race
         undo = {**amounts, "delta_": -delta, "lifetime_delta_": -lifetime_delta}
-        await session.execute(_CHANGE_BALANCE, undo)
-        earlier = await _entry_for_key(session, key)
-        if earlier is None:
-            raise RuntimeError(f"ledger key {key} conflicted but cannot be read")
-        return _replayed(earlier, user, kind, delta)
+        await session.execute(_CHANGE_BALANCE, {**undo, "owed_delta_": -owed_delta})
+        return Posted(_replayed(await _existing(session, key), user, kind, delta), 0)
     await record_totals(
-        connection,
+        await session.connection(),
         user_id=user.id,
         kind=kind,
         delta=delta,
@@ -320,7 +299,80 @@ async def _post(
         )
     if levels_crossed:
         await record_levels_reached(session, user, lifetime, previous=lifetime - lifetime_delta)
+    return Posted(entry, owed)
+
+
+async def hold_entry(
+    session: AsyncSession,
+    user: User,
+    kind: EntryKind,
+    delta: int,
+    *,
+    reason: str,
+    key: str,
+    source: Source | None,
+    actor: User | None,
+    hold: Hold,
+    original: LedgerEntry | None = None,
+) -> LedgerEntry:
+    """Writes a pending row: it moves no balance and no total. A pending `reverse` row (what a
+    clawback could not take) adds its amount to what the person owes, in the same UPDATE."""
+    owes = -delta if kind == EntryKind.REVERSE else 0
+    now = utcnow()
+    amounts: dict[str, Any] = {"user_id_": user.id, "delta_": 0, "lifetime_delta_": 0}
+    amounts |= {"owed_delta_": owes, "now_": now, "award_": False}
+    current = (await session.execute(_CHANGE_BALANCE, amounts)).one()[0]
+    entry = await _insert_row(
+        session,
+        _row(user, kind, delta, reason, key, source, actor, original),
+        counts_toward_lifetime=kind == EntryKind.AWARD,
+        balance_after=current,
+        created_at=now,
+        state=EntryState.PENDING,
+        pending_until=hold.until,
+        hold_reason=hold.reason[:200] if hold.reason else None,
+    )
+    if entry is None:
+        await session.execute(_CHANGE_BALANCE, {**amounts, "owed_delta_": -owes})
+        return _replayed(await _existing(session, key), user, kind, delta)
     return entry
+
+
+def _row(
+    user: User,
+    kind: EntryKind,
+    delta: int,
+    reason: str,
+    key: str,
+    source: Source | None,
+    actor: User | None,
+    original: LedgerEntry | None,
+) -> dict[str, Any]:
+    return {
+        "user_id": user.id,
+        "kind": kind,
+        "delta": delta,
+        "reason": reason[:200],
+        "source_type": source.type if source else None,
+        "source_id": source.id if source else None,
+        "idempotency_key": key,
+        "actor_id": actor.id if actor else None,
+        "original_id": original.id if original else None,
+    }
+
+
+async def _insert_row(
+    session: AsyncSession, row: dict[str, Any], **columns: Any
+) -> LedgerEntry | None:
+    """The ledger INSERT; None when the key is taken."""
+    dialect = (await session.connection()).dialect.name
+    return await session.scalar(_insert_entry(dialect), [row | columns])  # type: ignore[no-any-return]
+
+
+async def _existing(session: AsyncSession, key: str) -> LedgerEntry:
+    if (earlier := await _entry_for_key(session, key)) is None:
+        raise RuntimeError(f"ledger key {key} conflicted but cannot be read")
+    return earlier
 
 
 async def _entry_for_key(session: AsyncSession, key: str) -> LedgerEntry | None:
@@ -328,6 +380,8 @@ async def _entry_for_key(session: AsyncSession, key: str) -> LedgerEntry | None:
 
 
 def _replayed(earlier: LedgerEntry, user: User, kind: EntryKind, delta: int) -> LedgerEntry:
+    if earlier.original_id is not None and earlier.user_id == user.id:
+        return earlier  # settled or reversed first by another way (a cancel, a racing worker)
     if (earlier.user_id, earlier.kind, earlier.delta) != (user.id, kind, delta):
         raise IdempotencyConflict(
             f"key {earlier.idempotency_key} was used for {earlier.kind} {earlier.delta} "
@@ -343,52 +397,3 @@ async def balance_of(session: AsyncSession, user: User) -> Balances:
         )
     ).one_or_none()
     return Balances(current=row[0], lifetime=row[1]) if row else Balances(0, 0)
-
-
-async def history(
-    session: AsyncSession, user: User, *, before_id: int | None = None, limit: int = 25
-) -> list[LedgerEntry]:
-    """The user's ledger, newest first; `before_id` continues a page ("load more")."""
-    query = select(LedgerEntry).where(LedgerEntry.user_id == user.id)
-    if before_id is not None:
-        query = query.where(LedgerEntry.id < before_id)
-    return list(await session.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit)))
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    user_id: int
-    current: int
-    ledger_current: int
-    lifetime: int
-    ledger_lifetime: int
-
-
-async def reconcile_balances(session: AsyncSession) -> list[Mismatch]:
-    """Balances that disagree with their ledger. Reported, never silently fixed."""
-    sums = (
-        select(
-            LedgerEntry.user_id.label("user_id"),
-            func.sum(LedgerEntry.delta).label("current"),
-            func.sum(case((LedgerEntry.counts_toward_lifetime, LedgerEntry.delta), else_=0)).label(
-                "lifetime"
-            ),
-        )
-        .group_by(LedgerEntry.user_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(
-            Balance.user_id,
-            Balance.current,
-            func.coalesce(sums.c.current, 0),
-            Balance.lifetime,
-            func.coalesce(sums.c.lifetime, 0),
-        )
-        .outerjoin(sums, sums.c.user_id == Balance.user_id)
-        .where(
-            (Balance.current != func.coalesce(sums.c.current, 0))
-            | (Balance.lifetime != func.coalesce(sums.c.lifetime, 0))
-        )
-    )
-    return [Mismatch(*row) for row in rows]

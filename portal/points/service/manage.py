@@ -13,8 +13,9 @@ from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.people.models import Group, GroupMember, User
 from portal.points.models import Badge, BadgeRule, LedgerEntry, Level, UserBadge
 from portal.points.service.badges import badges_of, list_badges
-from portal.points.service.ledger import Balances, adjust, balance_of, history
+from portal.points.service.ledger import Balances, adjust, balance_of
 from portal.points.service.levels import LevelProgress, list_levels, progress_for
+from portal.points.service.statement import Waiting, history, pending_entries, waiting_of
 
 log = logging.getLogger("portal.points")
 
@@ -208,6 +209,8 @@ class AccountSummary:
     badges: list[UserBadge]
     recent: list[LedgerEntry]
     custom_badges: list[Badge]
+    pending: list[LedgerEntry]  # awards waiting to be paid, for staff to release or cancel
+    waiting: Waiting
 
 
 async def account_summary(session: AsyncSession, user: User, *, recent: int = 5) -> AccountSummary:
@@ -224,4 +227,6 @@ async def account_summary(session: AsyncSession, user: User, *, recent: int = 5)
             for b in await list_badges(session)
             if b.rule == BadgeRule.CUSTOM and b.is_active and b.id not in held_ids
         ],
+        pending=await pending_entries(session, user),
+        waiting=await waiting_of(session, user),
     )

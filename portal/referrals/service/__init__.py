@@ -55,6 +55,7 @@ from portal.referrals.service.queries import (
     list_referrers,
     list_reps,
 )
+from portal.referrals.service.review import NotFlagged, clear_flags, point_standings
 from portal.referrals.service.screening import DisposableAddress, Screening, domain_of, screen
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "ExternalIdTaken",
     "LinkStats",
     "NotASalesRep",
+    "NotFlagged",
     "NotFound",
     "PipelineFilter",
     "Prospect",
@@ -86,6 +88,7 @@ __all__ = [
     "add_note",
     "add_stage_name",
     "assign_referral",
+    "clear_flags",
     "domain_of",
     "get_advocate_for_code",
     "link_stats",
@@ -99,6 +102,7 @@ __all__ = [
     "load_settings",
     "move_referral",
     "normalize_email",
+    "point_standings",
     "record_click",
     "record_conversion",
     "remind_stale_referrals",

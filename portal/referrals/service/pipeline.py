@@ -25,6 +25,7 @@ from portal.referrals.models import (
     Stage,
 )
 from portal.referrals.service.config import ReferralSettings, load_settings
+from portal.referrals.service.review import review_reason, stage_key, take_back
 from portal.referrals.service.screening import screen
 
 
@@ -139,8 +140,8 @@ async def submit_referral(
             await session.flush()
     except IntegrityError as error:
         raise DuplicateReferral(email) from error
-    paid = (
-        0
+    paid, _ = (
+        (0, 0)
         if history
         else await _pay(session, referral, referrer, [Stage.SUBMITTED], config=config, actor=None)
     )
@@ -185,23 +186,28 @@ async def _pay(
     *,
     config: ReferralSettings,
     actor: User | None,
-) -> int:
-    total = 0
+) -> tuple[int, int]:
+    """Awards the stages' points, and says how many of them are pending: a flagged referral's
+    wait for a rep (pending review), and each stage's wait out its clearance window."""
+    total = pending = 0
     for stage in stages:
         amount = config.points_for(stage)
         if amount <= 0:
             continue
-        await points.award(
+        entry = await points.award(
             session,
             referrer,
             points=amount,
             reason=f"Your referral {referral.prospect_name} reached {stage.label}",
-            key=f"referral:{referral.id}:stage:{stage.value}",
+            key=stage_key(referral, stage),
             source=points.Source("referral", referral.id),
             actor=actor,
+            earning=points.Earning.REFERRAL_WON if stage == Stage.WON else None,
+            review=review_reason(referral),
         )
         total += amount
-    return total
+        pending += amount if entry.is_pending else 0
+    return total, pending
 
 
 async def move_referral(
@@ -250,7 +256,14 @@ async def move_referral(
         raise DuplicateReferral(referral.prospect_email) from error
     if history:
         unpaid = []
-    paid = await _pay(session, referral, referral.referrer, unpaid, config=config, actor=actor)
+    paid, pending = await _pay(
+        session, referral, referral.referrer, unpaid, config=config, actor=actor
+    )
+    clawed = (
+        None
+        if history
+        else await take_back(session, referral, before=before, to=to, reason=reason, actor=actor)
+    )
     closed_because = reason if to.is_closed else None
     event_note = note.strip()[:500]
     event = ReferralEvent(
@@ -301,7 +314,8 @@ async def move_referral(
         await points.award_rule_badge(
             session, referral.referrer, BadgeRule.FIRST_WON_REFERRAL, announce=False
         )
-    await _tell_referrer(session, referral, stage=to, paid=paid)
+    taken = clawed.total if clawed else 0
+    await _tell_referrer(session, referral, stage=to, paid=paid, pending=pending, taken=taken)
     await session.flush()
     return event
 
@@ -319,14 +333,25 @@ def _advocate_stage_text(stage: Stage) -> str:
 
 
 async def _tell_referrer(
-    session: AsyncSession, referral: Referral, *, stage: Stage, paid: int
+    session: AsyncSession,
+    referral: Referral,
+    *,
+    stage: Stage,
+    paid: int,
+    pending: int,
+    taken: int,
 ) -> None:
+    body = f"You earned {paid:,} points." if paid else ""
+    if pending:
+        body += f" {pending:,} of them are pending: My points says until when."
+    if taken:
+        body = f"The {taken:,} points it earned are taken back."
     await notifications.tell(
         session,
         referral.referrer,
         kind="referral_moved",
         title=f"Your referral {referral.prospect_name} {_advocate_stage_text(stage)}",
-        body=f"You earned {paid:,} points." if paid else "",
+        body=body,
         route="referrals:detail",
         params={"referral_id": referral.id},
         category=EmailCategory.REFERRALS,

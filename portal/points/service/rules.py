@@ -1,0 +1,125 @@
+"""Earning rules staff set (Manage → Settings → Points clearance and caps): how long each
+source's points stay pending before they are paid, and how many points a person may earn in a
+day or a week before further awards wait for review. Kept as program settings under `points.`."""
+
+from dataclasses import asdict, dataclass, fields, replace
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.people.models import User
+from portal.program import service as program
+from portal.program.models import ProgramSetting
+
+PREFIX = "points."
+CACHE_KEY = "points_rules"
+
+
+class Earning(StrEnum):
+    """Where earned points come from, as the rules group them."""
+
+    REFERRAL = "referral"
+    REFERRAL_WON = "referral_won"
+    CHALLENGE = "challenge"
+    CONTENT = "content"
+    ADVOCACY = "advocacy"
+
+    @property
+    def label(self) -> str:
+        return {
+            "referral": "Referrals (submitted to opportunity)",
+            "referral_won": "Referral won",
+            "challenge": "Challenges",
+            "content": "Content",
+            "advocacy": "Reviews and advocacy",
+        }[self.value]
+
+    @property
+    def family(self) -> "Earning":
+        """The source a cap counts under: a won referral is a referral."""
+        return Earning.REFERRAL if self is Earning.REFERRAL_WON else self
+
+
+# The ledger's source types that earn, and the rules they go by (others: staff awards, refunds).
+EARNING_OF_SOURCE = {
+    "referral": Earning.REFERRAL,
+    "submission": Earning.CHALLENGE,
+    "asset": Earning.CONTENT,
+    "advocacy_event": Earning.ADVOCACY,
+}
+CAPPED = (Earning.REFERRAL, Earning.CHALLENGE, Earning.CONTENT, Earning.ADVOCACY)
+MAX_DAYS = 365
+MAX_CAP = 10_000_000
+
+
+@dataclass(frozen=True)
+class EarnRules:
+    # Days the points of each source stay pending before they are paid (0: paid at once).
+    clear_referral_days: int = 0
+    clear_referral_won_days: int = 0
+    clear_challenge_days: int = 0
+    clear_content_days: int = 0
+    clear_advocacy_days: int = 0
+    # Points a person may earn per day and per week, from all sources and from each (0: no cap).
+    cap_day: int = 0
+    cap_week: int = 0
+    cap_referral_day: int = 0
+    cap_referral_week: int = 0
+    cap_challenge_day: int = 0
+    cap_challenge_week: int = 0
+    cap_content_day: int = 0
+    cap_content_week: int = 0
+    cap_advocacy_day: int = 0
+    cap_advocacy_week: int = 0
+
+    def clearance_days(self, earning: Earning) -> int:
+        return int(getattr(self, f"clear_{earning.value}_days"))
+
+    def cap(self, earning: Earning | None, span: str) -> int:
+        """The cap of one source (or of all, `None`) per `span` ("day" or "week")."""
+        prefix = f"cap_{earning.value}_" if earning else "cap_"
+        return int(getattr(self, prefix + span))
+
+    @property
+    def has_caps(self) -> bool:
+        return any(value for name, value in asdict(self).items() if name.startswith("cap_"))
+
+
+async def load_rules(session: AsyncSession) -> EarnRules:
+    rows = await session.scalars(
+        select(ProgramSetting).where(ProgramSetting.key.startswith(PREFIX))
+    )
+    known = {f.name for f in fields(EarnRules)}
+    values: dict[str, Any] = {}
+    for row in rows:
+        name = row.key.removeprefix(PREFIX)
+        if name in known:
+            values[name] = int(row.value)
+    return EarnRules(**values)
+
+
+async def rules_once(session: AsyncSession) -> EarnRules:
+    """The rules, read once per transaction: every award consults them, and a sweep awards
+    thousands; `save_rules` drops the copy."""
+    if CACHE_KEY not in session.info:
+        session.info[CACHE_KEY] = await load_rules(session)
+    rules: EarnRules = session.info[CACHE_KEY]
+    return rules
+
+
+async def save_rules(session: AsyncSession, *, actor: User, **changes: int) -> EarnRules:
+    before = await load_rules(session)
+    after = replace(before, **changes)
+    session.info.pop(CACHE_KEY, None)
+    await program.store_changes(
+        session,
+        actor=actor,
+        before=asdict(before),
+        after=asdict(after),
+        prefix=PREFIX,
+        action="points.rules_updated",
+        summary="Changed points clearance and caps:",
+    )
+    return after
