@@ -49,6 +49,7 @@ from portal.referrals.models import (
 )
 from portal.reports.models import SummarySubscription
 from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
+from portal.trust.models import TrustScore
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -106,6 +107,7 @@ __all__ = [
     "SequenceStep",
     "Submission",
     "SummarySubscription",
+    "TrustScore",
     "TwoFactor",
     "User",
     "UserBadge",

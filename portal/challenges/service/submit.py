@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import links
+from portal.audit import service as audit
 from portal.challenges.models import (
     BY_DOING,
     Challenge,
@@ -30,6 +31,7 @@ from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.notifications import service as notifications
 from portal.people.models import User
+from portal.trust import service as trust
 
 # --- submitting ------------------------------------------------------------------------------
 
@@ -82,10 +84,26 @@ async def record_entry(
         if (earlier := await earlier_entry(session, key, user)) is None:
             raise
         return earlier
-    if not challenge.needs_review:
-        await _approve(session, submission, challenge=challenge, user=user, by=None)
-    else:
+    verdict = await trust.entry_verdict(
+        session, user_id=user.id, challenge_needs_review=challenge.needs_review
+    )
+    if verdict.needs_review:
         await _tell_reviewers(session, submission, challenge=challenge, user=user)
+    else:
+        await _approve(session, submission, challenge=challenge, user=user, by=None)
+    if verdict.why:
+        await audit.record(
+            session,
+            actor=None,
+            action="challenges.submission_approved_on_trust"
+            if not verdict.needs_review
+            else "challenges.submission_held_on_trust",
+            target_type="submission",
+            target_id=submission.id,
+            summary=f"{challenge.title} by {user.email}: "
+            + ("approved at once" if not verdict.needs_review else "held for review")
+            + f" ({verdict.why})",
+        )
     return submission
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal import events, links
+from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound
 from portal.notifications import service as notifications
@@ -18,7 +19,9 @@ from portal.rewards.models import (
     RedemptionStatus,
     Reward,
     RewardCode,
+    RewardKind,
 )
+from portal.rewards.service import stock
 from portal.rewards.service.catalog import (
     MESSAGES,
     OPEN_STATUSES,
@@ -26,6 +29,7 @@ from portal.rewards.service.catalog import (
     RedeemRefused,
     access_reward,
 )
+from portal.trust import service as trust
 
 
 async def request_redemption(
@@ -54,7 +58,7 @@ async def request_redemption(
         if earlier is None or earlier.user_id != user.id:
             raise
         return earlier
-    if reward.needs_approval:
+    if redemption.status == RedemptionStatus.REQUESTED:
         await _notify_fulfillers(session, redemption, reward=reward, user=user)
     await session.refresh(redemption, ["reward", "code"])
     return redemption
@@ -85,6 +89,8 @@ async def _redeem(
             active = await session.scalar(select(Reward.is_active).where(Reward.id == reward.id))
             reason = CannotRedeem.SOLD_OUT if active else CannotRedeem.INACTIVE
             raise RedeemRefused(reason, MESSAGES[reason])
+        if reward.inventory is not None:
+            await stock.unit_taken(session, reward)
         if reward.per_user_limit is not None:
             held = await session.scalar(
                 select(func.count()).where(
@@ -119,8 +125,28 @@ async def _redeem(
         except points.InsufficientPoints as error:
             raise RedeemRefused(CannotRedeem.NOT_ENOUGH_POINTS, error.message) from error
         await publish_change(session, redemption)
-        if not reward.needs_approval:
+        verdict = await trust.redemption_verdict(
+            session,
+            user_id=user.id,
+            reward_needs_approval=reward.needs_approval,
+            delivered_as_code=reward.kind in (RewardKind.CODE, RewardKind.GIFT_CARD),
+            cost=reward.cost,
+        )
+        if not verdict.needs_review:
             await approve_now(session, redemption, reward=reward, user=user, by=None)
+        if verdict.why:
+            await audit.record(
+                session,
+                actor=None,
+                action="rewards.redemption_approved_on_trust"
+                if not verdict.needs_review
+                else "rewards.redemption_held_on_trust",
+                target_type="redemption",
+                target_id=redemption.id,
+                summary=f"{reward.title} for {user.email}: "
+                + ("approved at once" if not verdict.needs_review else "held for review")
+                + f" ({verdict.why})",
+            )
     return redemption
 
 
@@ -138,6 +164,7 @@ async def approve_now(
     redemption.decided_by_id = by.id if by else None
     if reward.uses_code_pool:
         code = await _assign_code(session, reward_id=reward.id, redemption_id=redemption.id)
+        await stock.unit_taken(session, reward)
         redemption.status = RedemptionStatus.FULFILLED
         redemption.fulfilled_at = now
         await tell_advocate(
@@ -309,6 +336,7 @@ async def close_redemption(
             .values(inventory=Reward.inventory + 1)
             .execution_options(synchronize_session=False)
         )
+        await stock.stock_added(session, reward)
     await publish_change(session, redemption)
     return redemption
 
