@@ -21,8 +21,8 @@ from portal.rewards.models import (
     RewardGroup,
     RewardKind,
 )
-from portal.rewards.service import stock
 from portal.rewards.service.catalog import OPEN_STATUSES, access_reward
+from portal.rewards.service.stock import stock_added
 
 # --- the catalog, for marketers -------------------------------------------------------------
 
@@ -142,7 +142,7 @@ async def save_reward(
         enqueue(session, "delete_stored_file", name=old_image)  # once this commits
     session.add(reward)
     await session.flush()
-    await stock.stock_added(session, reward)
+    await stock_added(session, reward)
     await audit.record(
         session,
         actor=staff,
@@ -182,7 +182,7 @@ async def add_codes(
             seen.add(code)
     session.add_all(RewardCode(reward_id=reward.id, code=code) for code in sorted(seen))
     await session.flush()
-    await stock.stock_added(session, reward)
+    await stock_added(session, reward)
     if seen:
         await audit.record(
             session,

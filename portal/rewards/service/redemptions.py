@@ -21,7 +21,6 @@ from portal.rewards.models import (
     RewardCode,
     RewardKind,
 )
-from portal.rewards.service import stock
 from portal.rewards.service.catalog import (
     MESSAGES,
     OPEN_STATUSES,
@@ -29,6 +28,7 @@ from portal.rewards.service.catalog import (
     RedeemRefused,
     access_reward,
 )
+from portal.rewards.service.stock import stock_added, unit_taken
 from portal.trust import service as trust
 
 
@@ -90,7 +90,7 @@ async def _redeem(
             reason = CannotRedeem.SOLD_OUT if active else CannotRedeem.INACTIVE
             raise RedeemRefused(reason, MESSAGES[reason])
         if reward.inventory is not None:
-            await stock.unit_taken(session, reward)
+            await unit_taken(session, reward)
         if reward.per_user_limit is not None:
             held = await session.scalar(
                 select(func.count()).where(
@@ -164,7 +164,7 @@ async def approve_now(
     redemption.decided_by_id = by.id if by else None
     if reward.uses_code_pool:
         code = await _assign_code(session, reward_id=reward.id, redemption_id=redemption.id)
-        await stock.unit_taken(session, reward)
+        await unit_taken(session, reward)
         redemption.status = RedemptionStatus.FULFILLED
         redemption.fulfilled_at = now
         await tell_advocate(
@@ -336,7 +336,7 @@ async def close_redemption(
             .values(inventory=Reward.inventory + 1)
             .execution_options(synchronize_session=False)
         )
-        await stock.stock_added(session, reward)
+        await stock_added(session, reward)
     await publish_change(session, redemption)
     return redemption
 
