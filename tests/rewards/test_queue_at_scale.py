@@ -45,7 +45,11 @@ async def _requested(session: AsyncSession, count: int, *, approve_by=None) -> l
         advocate = await make_advocate(session, name=f"Advocate {number}")
         await give_points(session, advocate, 100)
         redemption = await rewards.request_redemption(
-            session, user=advocate, reward_id=reward.id, key=f"q{reward.id}-{number}", shipping=SHIPPING
+            session,
+            user=advocate,
+            reward_id=reward.id,
+            key=f"q{reward.id}-{number}",
+            shipping=SHIPPING,
         )
         if approve_by is not None:
             await rewards.approve_redemption(session, staff=approve_by, redemption_id=redemption.id)
