@@ -165,7 +165,7 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
     await segments_demo.seed(session, users)
     await directory_demo.seed(session, users)
     await trust_demo.seed(session, users)
-    await rewards_demo.low_code_pool(session, users)
+    await rewards_demo.low_code_pool(session, users, storage=storage)
     # Last: the endpoint hears what happens from now on, not the demo's history.
     await webhooks_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]

@@ -25,6 +25,7 @@ PICTURES = {
     "Plant a tree": "plant-a-tree.jpg",
     "Acme Connect conference pass": "conference-pass.jpg",
     "1-month Pro plan upgrade": "pro-plan.jpg",
+    "Coffee voucher": "gift-card.jpg",
 }
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 CATALOG = [
@@ -229,7 +230,9 @@ async def _redemptions(
 LOW_POOL = ("Coffee voucher", [f"BREW-{n:04d}" for n in range(1, 7)])
 
 
-async def low_code_pool(session: AsyncSession, people: dict[str, User]) -> None:
+async def low_code_pool(
+    session: AsyncSession, people: dict[str, User], *, storage: Storage
+) -> None:
     """A code pool that runs low today: the advocates who can afford it redeem until it falls
     under the alert threshold, and the program team is told once. An advocate whose trust score
     is under the review threshold waits in the queue instead of getting a code."""
@@ -253,6 +256,7 @@ async def low_code_pool(session: AsyncSession, people: dict[str, User]) -> None:
             uses_code_pool=True,
             group_ids=frozenset(),
         ),
+        image=_picture(title, storage),
     )
     await rewards.add_codes(session, staff=marketer, reward_id=voucher.id, codes=codes)
     for email in LOW_POOL_REDEEMERS:

@@ -1,5 +1,5 @@
 """Demo trust: the rules switched on (Manage → Settings → Trust and fulfilment), and a score for
-every advocate from the history the demo just replayed (the daily refresh does the same for
+every advocate from the history the demo just replayed (the hourly refresh does the same for
 accounts without one)."""
 
 from sqlalchemy.ext.asyncio import AsyncSession

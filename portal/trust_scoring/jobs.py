@@ -1,4 +1,5 @@
-"""The daily trust refresh: account age moves a score without any event."""
+"""The hourly trust refresh: account age moves a score without any event, and accounts from
+before scoring get one (a batch an hour)."""
 
 from arq import cron
 
@@ -11,4 +12,4 @@ async def refresh_trust_scores(ctx: JobContext) -> int:
         return await service.refresh_due(session)
 
 
-CRON_JOBS = [cron(refresh_trust_scores, hour={3}, minute={50})]
+CRON_JOBS = [cron(refresh_trust_scores, minute={50})]

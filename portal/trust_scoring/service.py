@@ -4,7 +4,7 @@ person can read ("3 of 4 referrals rejected as invalid", minus 30), clamped to 0
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth.models import Invitation
@@ -20,7 +20,8 @@ BASE = 50
 # Referrals closed for one of these reasons count against the referrer; "not a fit" does not.
 BAD_REASONS = (CloseReason.INVALID, CloseReason.DUPLICATE, CloseReason.SELF_REFERRAL)
 QUALIFIED = (Stage.QUALIFIED, Stage.OPPORTUNITY, Stage.WON)
-# Account age in days → points: the bands the daily refresh watches for.
+# Account age in days → points: the bands the hourly refresh watches for.
+REFRESH_BATCH = 5_000
 AGE_BANDS = ((180, 10, "Member for over 6 months"), (30, 5, "Member for over a month"))
 
 
@@ -153,20 +154,24 @@ async def _joining(session: AsyncSession, user: User) -> list[Reason]:
     return reasons
 
 
-async def refresh_due(session: AsyncSession) -> int:
-    """The daily refresh: advocates whose account just crossed an age band, and advocates who
-    have no score yet (accounts from before scoring). Returns how many were rewritten."""
+async def refresh_due(session: AsyncSession, *, batch: int = REFRESH_BATCH) -> int:
+    """The hourly refresh: advocates whose account crossed an age band in the last day, and
+    advocates who have no score yet (accounts from before scoring), at most `batch` a run so a
+    first run over a large program never holds one long transaction. Returns how many were
+    rewritten."""
     now = utcnow()
     crossed = [
         User.created_at.between(now - timedelta(days=days + 1), now - timedelta(days=days))
         for days, _, _ in AGE_BANDS
     ]
+    stale = TrustScore.computed_at < now - timedelta(hours=23)
     due = await session.scalars(
         select(User.id)
         .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.ADVOCATE))
         .outerjoin(TrustScore, TrustScore.user_id == User.id)
-        .where(or_(TrustScore.user_id.is_(None), *crossed))
+        .where(or_(TrustScore.user_id.is_(None), and_(or_(*crossed), stale)))
         .order_by(User.id)
+        .limit(batch)
     )
     done = 0
     for user_id in list(due):
