@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.people.models import User
 from portal.program import service as program
@@ -151,3 +152,22 @@ async def redemption_verdict(
     ):
         return Verdict(False, f"trust score {row.score}, at least {settings.auto_fulfil_from}")
     return Verdict(reward_needs_approval)
+
+
+async def record_verdict(
+    session: AsyncSession, verdict: Verdict, *, target_type: str, target_id: int, subject: str
+) -> None:
+    """An audit row when the score changed what happened (`trust.<target>_approved` or
+    `trust.<target>_held`), naming the score, so staff can tell why."""
+    if not verdict.why:
+        return
+    approved = not verdict.needs_review
+    await audit.record(
+        session,
+        actor=None,
+        action=f"trust.{target_type}_{'approved' if approved else 'held'}",
+        target_type=target_type,
+        target_id=target_id,
+        summary=f"{subject}: {'approved at once' if approved else 'held for review'} "
+        f"({verdict.why})",
+    )

@@ -52,9 +52,7 @@ async def test_entries_of_trusted_advocates_are_approved_at_once(session: AsyncS
     assert waiting.status == SubmissionStatus.PENDING
     assert (await points.balance_of(session, neutral)).current == 0
     why = await session.scalar(
-        select(AuditEntry.summary).where(
-            AuditEntry.action == "challenges.submission_approved_on_trust"
-        )
+        select(AuditEntry.summary).where(AuditEntry.action == "trust.submission_approved")
     )
     assert why.endswith("approved at once (trust score 85, at least 80)")
 

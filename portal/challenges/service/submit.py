@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import links
-from portal.audit import service as audit
 from portal.challenges.models import (
     BY_DOING,
     Challenge,
@@ -91,19 +90,13 @@ async def record_entry(
         await _tell_reviewers(session, submission, challenge=challenge, user=user)
     else:
         await _approve(session, submission, challenge=challenge, user=user, by=None)
-    if verdict.why:
-        await audit.record(
-            session,
-            actor=None,
-            action="challenges.submission_approved_on_trust"
-            if not verdict.needs_review
-            else "challenges.submission_held_on_trust",
-            target_type="submission",
-            target_id=submission.id,
-            summary=f"{challenge.title} by {user.email}: "
-            + ("approved at once" if not verdict.needs_review else "held for review")
-            + f" ({verdict.why})",
-        )
+    await trust.record_verdict(
+        session,
+        verdict,
+        target_type="submission",
+        target_id=submission.id,
+        subject=f"{challenge.title} by {user.email}",
+    )
     return submission
 
 

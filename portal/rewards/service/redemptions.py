@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal import events, links
-from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound
 from portal.notifications import service as notifications
@@ -89,8 +88,6 @@ async def _redeem(
             active = await session.scalar(select(Reward.is_active).where(Reward.id == reward.id))
             reason = CannotRedeem.SOLD_OUT if active else CannotRedeem.INACTIVE
             raise RedeemRefused(reason, MESSAGES[reason])
-        if reward.inventory is not None:
-            await unit_taken(session, reward)
         if reward.per_user_limit is not None:
             held = await session.scalar(
                 select(func.count()).where(
@@ -125,6 +122,8 @@ async def _redeem(
         except points.InsufficientPoints as error:
             raise RedeemRefused(CannotRedeem.NOT_ENOUGH_POINTS, error.message) from error
         await publish_change(session, redemption)
+        if reward.inventory is not None:  # a code pool's unit is its code, taken on approval
+            await unit_taken(session, reward)
         verdict = await trust.redemption_verdict(
             session,
             user_id=user.id,
@@ -134,19 +133,13 @@ async def _redeem(
         )
         if not verdict.needs_review:
             await approve_now(session, redemption, reward=reward, user=user, by=None)
-        if verdict.why:
-            await audit.record(
-                session,
-                actor=None,
-                action="rewards.redemption_approved_on_trust"
-                if not verdict.needs_review
-                else "rewards.redemption_held_on_trust",
-                target_type="redemption",
-                target_id=redemption.id,
-                summary=f"{reward.title} for {user.email}: "
-                + ("approved at once" if not verdict.needs_review else "held for review")
-                + f" ({verdict.why})",
-            )
+        await trust.record_verdict(
+            session,
+            verdict,
+            target_type="redemption",
+            target_id=redemption.id,
+            subject=f"{reward.title} for {user.email}",
+        )
     return redemption
 
 
