@@ -1,4 +1,6 @@
-"""The one CSV export helper: every table a page offers as CSV leaves through `csv_response`.
+"""The CSV helpers: every table a page offers as CSV leaves through `csv_response`, and a file
+a marketer sends back (say the fulfilment queue's export, with tracking numbers filled in) is
+read through `read_rows`.
 
 Rows are streamed (a large export never sits whole in memory), and every text cell passes the
 formula guard: spreadsheet programs run a cell that starts with = + - @ (or a tab or carriage
@@ -21,6 +23,23 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def restore(value: str) -> str:
+    """A cell as it was before `neutralise` guarded it (a re-imported export reads the same)."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
+def read_rows(text: str) -> list[tuple[int, list[str]]]:
+    """(line number, trimmed cells) of every row that is not empty, from decoded CSV text (a
+    leading BOM is dropped); line numbers count as a spreadsheet does, from 1."""
+    return [
+        (number, [restore(cell.strip()) for cell in cells])
+        for number, cells in enumerate(csv.reader(io.StringIO(text.removeprefix(BOM))), start=1)
+        if any(cell.strip() for cell in cells)
+    ]
 
 
 def csv_lines(

@@ -28,6 +28,7 @@ from portal.referrals import demo as referrals_demo
 from portal.reports import demo as reports_demo
 from portal.rewards import demo as rewards_demo
 from portal.segments import demo as segments_demo
+from portal.trust_scoring import demo as trust_demo
 from portal.webhooks import demo as webhooks_demo
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run` on purpose)
@@ -165,6 +166,8 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
     await sso_demo.seed(session, users)
     await segments_demo.seed(session, users)
     await directory_demo.seed(session, users)
+    await trust_demo.seed(session, users)
+    await rewards_demo.low_code_pool(session, users, storage=storage)
     # Last: the endpoint hears what happens from now on, not the demo's history.
     await webhooks_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]

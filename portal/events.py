@@ -102,6 +102,14 @@ class AdvocateJoined(Event):
 
 
 @dataclass(frozen=True)
+class SignedInWithSso(Event):
+    """A person signed in through single sign-on for the first time (the provider proved their
+    email)."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
 class LevelReached(Event):
     user_id: int
     level_id: int

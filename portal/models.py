@@ -60,6 +60,7 @@ from portal.referrals.models import (
 )
 from portal.reports.models import SummarySubscription
 from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
+from portal.trust.models import TrustScore
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -122,6 +123,7 @@ __all__ = [
     "SsoProvider",
     "Submission",
     "SummarySubscription",
+    "TrustScore",
     "TwoFactor",
     "User",
     "UserBadge",

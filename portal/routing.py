@@ -44,6 +44,7 @@ from portal.reports import routes as reports_routes
 from portal.rewards import manage_routes as manage_rewards_routes
 from portal.rewards import routes as rewards_routes
 from portal.segments import routes as segments_routes
+from portal.trust import routes as trust_routes
 from portal.webhooks import routes as webhooks_routes
 
 
@@ -88,6 +89,7 @@ def routes() -> list[BaseRoute]:
         Mount("/manage/api-tokens", routes=api_tokens_routes.routes, name="api_tokens"),
         Mount("/api/v1", routes=api.routes, name="api"),
         Mount("/manage/event-types", routes=event_types_routes.routes, name="event_types"),
+        Mount("/manage/settings/trust", routes=trust_routes.routes, name="trust"),
         Mount("/manage/settings", routes=program_routes.routes, name="program"),
         Mount("/manage/reports", routes=reports_routes.routes, name="reports"),
         Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),

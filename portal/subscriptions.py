@@ -6,6 +6,7 @@ from portal import events
 from portal.challenges import subscribers as challenges
 from portal.referrals.service import landing as referrals
 from portal.segments import subscribers as segments
+from portal.trust_scoring import subscribers as trust
 from portal.webhooks import subscribers as webhooks
 
 
@@ -28,3 +29,9 @@ def install() -> None:
     events.on(events.PointsAwarded, segments.person_changed)
     events.on(events.ReferralSubmitted, segments.referrer_changed)
     events.on(events.ReferralStageChanged, segments.referrer_changed)
+    # Trust scores follow the history they are computed from, in the same transaction.
+    events.on(events.SubmissionDecided, trust.person_changed)
+    events.on(events.AdvocateJoined, trust.person_changed)
+    events.on(events.SignedInWithSso, trust.person_changed)
+    events.on(events.ReferralSubmitted, trust.referrer_changed)
+    events.on(events.ReferralStageChanged, trust.referrer_changed)

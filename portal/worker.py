@@ -22,6 +22,7 @@ from portal.points import jobs as points_jobs
 from portal.referrals import jobs as referrals_jobs
 from portal.reports import jobs as reports_jobs
 from portal.segments import jobs as segments_jobs
+from portal.trust_scoring import jobs as trust_jobs
 from portal.webhooks import jobs as webhooks_jobs
 
 FUNCTIONS: list[Any] = [
@@ -48,6 +49,7 @@ CRON_JOBS: list[Any] = [
     *segments_jobs.CRON_JOBS,
     *reports_jobs.CRON_JOBS,
     *messages_jobs.CRON_JOBS,
+    *trust_jobs.CRON_JOBS,
 ]
 
 

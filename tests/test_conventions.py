@@ -505,7 +505,10 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ),
     ("files", frozenset({"files"})),
     ("people", frozenset({"people"})),
-    ("platform", frozenset({"api_tokens", "audit", "guard", "notifications", "outbox", "program"})),
+    (
+        "platform",
+        frozenset({"api_tokens", "audit", "guard", "notifications", "outbox", "program", "trust"}),
+    ),
     ("points", frozenset({"points"})),
     (
         "domains",
@@ -522,7 +525,20 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
             }
         ),
     ),
-    ("readers", frozenset({"directory", "engagement", "home", "reports", "segments", "webhooks"})),
+    (
+        "readers",
+        frozenset(
+            {
+                "directory",
+                "engagement",
+                "home",
+                "reports",
+                "segments",
+                "trust_scoring",
+                "webhooks",
+            }
+        ),
+    ),
     (
         "wiring",
         frozenset(

@@ -19,6 +19,7 @@ from portal.files.web import file_response, storage
 from portal.forms import FormState, form_text, ids, query_number
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
+from portal.trust import service as trust
 from portal.web import db, flash, flash_outcome, redirect, render
 
 
@@ -201,8 +202,10 @@ def _challenge_filter(request: Request) -> int | None:
 @staff_of_program
 async def queue(request: Request) -> Response:
     challenge_id = _challenge_filter(request)
+    submissions = await service.approval_queue(db(request), challenge_id=challenge_id)
     context = {
-        "submissions": await service.approval_queue(db(request), challenge_id=challenge_id),
+        "submissions": submissions,
+        "trust": await trust.scores_of(db(request), (s.user_id for s in submissions)),
         "pending_by_challenge": await service.challenges_with_pending(db(request)),
         "challenge_id": challenge_id,
         "proof_text": proof_text,

@@ -28,6 +28,7 @@ from portal.people.models import Role, UserStatus
 from portal.people.viewing import SESSION_KEY as VIEW_AS_KEY
 from portal.people.viewing import may_view_as
 from portal.points import service as points
+from portal.trust import service as trust
 from portal.web import db, flash, page_number, redirect_to, render
 
 
@@ -192,6 +193,7 @@ async def person_page(request: Request) -> Response:
         "overview": overview,
         "person": overview.person,
         "account": overview.points,
+        "trust": await trust.score_of(db(request), overview.person.id),
         "roles": list(Role),
         "may_view_as": may_view_as(current_user(request), overview.person),
     }

@@ -160,6 +160,20 @@ KINDS = {
             },
         ),
         EmailKind(
+            "reward_stock",
+            "Reward stock alert",
+            "marketers and admins, when a code pool runs low or a reward runs out",
+            "{title}",
+            {
+                **_PROGRAM,
+                "title": "Acme gift card: only 4 codes left",
+                "reward": "Acme gift card",
+                "left": 4,
+                "body": "The pool fell under 10 unused codes. Add codes before it runs out.",
+                "link": "https://portal.example/manage/rewards/1",
+            },
+        ),
+        EmailKind(
             "redemption_status",
             "Redemption update",
             "the redeeming advocate",

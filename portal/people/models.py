@@ -58,6 +58,7 @@ class User(Base):
     last_login_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
     last_engaged_at: Mapped[datetime | None]
+    sso_signed_in_at: Mapped[datetime | None]  # the first single sign-on (trust scores read it)
 
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user", lazy="raise", cascade="all, delete-orphan"

@@ -19,6 +19,7 @@ from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.referrals import forms, service
 from portal.referrals.models import PIPELINE, CloseReason, Referral, Stage
+from portal.trust import service as trust
 from portal.web import db, flash, is_htmx, redirect, redirect_to, render, safe_next
 
 sales_staff = requires(Role.SALES, Role.ADMIN)
@@ -112,6 +113,7 @@ async def _detail_context(request: Request, referral: Referral) -> dict[str, obj
     return {
         **_move_context(referral),
         "notes": await service.list_notes(session, referral) if sales else [],
+        "referrer_trust": await trust.score_of(session, referral.referrer_id),
         "reps": await service.list_reps(session),
         "note_form": FormState(),
         "deal_form": FormState(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import clock
 from portal.files.storage import Storage
 from portal.people.models import User
+from portal.points import service as points
 from portal.rewards import service as rewards
 from portal.rewards.models import Redemption, Reward, RewardKind
 
@@ -24,6 +25,7 @@ PICTURES = {
     "Plant a tree": "plant-a-tree.jpg",
     "Acme Connect conference pass": "conference-pass.jpg",
     "1-month Pro plan upgrade": "pro-plan.jpg",
+    "Coffee voucher": "gift-card.jpg",
 }
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 CATALOG = [
@@ -223,3 +225,52 @@ async def _redemptions(
         if then is not None:
             steps.append(clock.At(timedelta(days=max(0, days_ago - 1), hours=1), handle))
     return steps
+
+
+LOW_POOL = ("Coffee voucher", [f"BREW-{n:04d}" for n in range(1, 7)])
+
+
+async def low_code_pool(
+    session: AsyncSession, people: dict[str, User], *, storage: Storage
+) -> None:
+    """A code pool that runs low today: the advocates who can afford it redeem until it falls
+    under the alert threshold, and the program team is told once. An advocate whose trust score
+    is under the review threshold waits in the queue instead of getting a code."""
+    title, codes = LOW_POOL
+    if await session.scalar(select(Reward.id).where(Reward.title == title)) is not None:
+        return
+    marketer = people["marketer@acme.example"]
+    voucher = await rewards.save_reward(
+        session,
+        staff=marketer,
+        values=rewards.RewardValues(
+            title=title,
+            description="A coffee on us at any partner café, as a code.",
+            kind=RewardKind.CODE,
+            cost=100,
+            inventory=None,
+            per_user_limit=1,
+            needs_approval=False,
+            is_active=True,
+            cause="",
+            uses_code_pool=True,
+            group_ids=frozenset(),
+        ),
+        image=_picture(title, storage),
+    )
+    await rewards.add_codes(session, staff=marketer, reward_id=voucher.id, codes=codes)
+    for email in LOW_POOL_REDEEMERS:
+        person = people[email]
+        if (await points.balance_of(session, person)).current < voucher.cost:
+            continue
+        await rewards.request_redemption(
+            session, user=person, reward_id=voucher.id, key=f"demo:{email}:coffee", shipping=None
+        )
+
+
+LOW_POOL_REDEEMERS = [
+    "priya.raman@northwind.example",
+    "jonas.berg@fjordtech.example",
+    "tom.fischer@alpenbank.example",
+    "sofia.rossi@vitaverde.example",
+]

@@ -1,23 +1,20 @@
-"""Manage → Rewards: the catalog, code pools and the fulfilment queue."""
-
-from collections.abc import Awaitable, Callable
+"""Manage → Rewards: the catalog and code pools (the fulfilment queue: `queue_routes`)."""
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.csv import csv_response
 from portal.errors import PortalError
 from portal.files.storage import iterate_file
 from portal.files.web import storage
-from portal.forms import FormState, form_text
+from portal.forms import FormState
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.request_body import accepts_upload, image_mb, list_mb
-from portal.rewards import forms, service
-from portal.rewards.models import Redemption, RedemptionStatus, RewardKind
-from portal.web import db, flash, flash_outcome, redirect, render, settings
+from portal.rewards import forms, queue_routes, service
+from portal.rewards.models import RewardKind
+from portal.web import db, flash, redirect, render, settings
 
 
 @staff_of_program
@@ -120,123 +117,6 @@ async def add_codes(request: Request) -> Response:
     return redirect(request, "manage_rewards:edit", reward_id=reward_id)
 
 
-# The queue's status filter: what needs work (the default), everything, or one status.
-QUEUE_VIEWS = {
-    "open": ("Needs work (requested, approved)", service.NEEDS_WORK),
-    "all": ("Any status", None),
-    **{s.value: (s.value.capitalize(), (s,)) for s in RedemptionStatus},
-}
-
-
-def _queue_filters(request: Request) -> tuple[str, str]:
-    status = request.query_params.get("status", "")
-    kind = request.query_params.get("kind", "")
-    return (
-        status if status in QUEUE_VIEWS else "open",
-        kind if kind in set(RewardKind) else "",
-    )
-
-
-async def _queue(request: Request) -> tuple[str, str, list[Redemption]]:
-    status, kind = _queue_filters(request)
-    redemptions = await service.fulfilment_queue(
-        db(request),
-        statuses=QUEUE_VIEWS[status][1],
-        kind=RewardKind(kind) if kind else None,
-    )
-    return status, kind, redemptions
-
-
-@staff_of_program
-async def queue(request: Request) -> Response:
-    status, kind, redemptions = await _queue(request)
-    context = {
-        "redemptions": redemptions,
-        "status": status,
-        "kind": kind,
-        "statuses": [(key, label) for key, (label, _) in QUEUE_VIEWS.items()],
-        "kinds": list(RewardKind),
-    }
-    return render(request, "rewards/queue.html", context, partial="rewards/_queue_table.html")
-
-
-@staff_of_program
-async def queue_csv(request: Request) -> Response:
-    _, _, redemptions = await _queue(request)
-    header = [
-        "id",
-        "requested",
-        "status",
-        "reward",
-        "kind",
-        "cost",
-        "advocate",
-        "email",
-        "ship to",
-        "street",
-        "city",
-        "postal code",
-        "country",
-        "phone",
-        "tracking",
-    ]
-    rows = [
-        [
-            r.id,
-            r.created_at.isoformat(timespec="minutes"),
-            r.status,
-            r.reward.title,
-            r.reward.kind,
-            r.cost,
-            r.user.display_name,
-            r.user.email,
-            *[(r.shipping or {}).get(k, "") for k in service.SHIPPING_FIELDS],
-            r.tracking_note,
-        ]
-        for r in redemptions
-    ]
-    return csv_response("redemptions.csv", header, rows)
-
-
-async def _decide(
-    request: Request, decide: Callable[..., Awaitable[Redemption]], note_as: str | None = None
-) -> Response:
-    """Approves, rejects or fulfils one redemption (the note, when the decision takes one, goes
-    in as `note_as`), tells the marketer how it went and goes back to the queue they came from."""
-    form = await request.form()
-    note = {note_as: form_text(form, "note", max_length=forms.MAX_NOTE)} if note_as else {}
-    await flash_outcome(
-        request,
-        lambda: decide(
-            db(request),
-            staff=current_user(request),
-            redemption_id=request.path_params["redemption_id"],
-            **note,
-        ),
-        lambda done: f"Redemption #{done.id} is now {done.status}.",
-    )
-    return redirect(
-        request,
-        "manage_rewards:queue",
-        query={"status": str(form.get("back", ""))} if form.get("back") else None,
-    )
-
-
-@staff_of_program
-async def approve(request: Request) -> Response:
-    return await _decide(request, service.approve_redemption)
-
-
-@staff_of_program
-async def reject(request: Request) -> Response:
-    return await _decide(request, service.reject_redemption, note_as="reason")
-
-
-@staff_of_program
-async def fulfil(request: Request) -> Response:
-    return await _decide(request, service.fulfil_redemption, note_as="tracking_note")
-
-
 routes = [
     Route("/", rewards_list, methods=["GET"], name="list"),
     Route("/new", new_reward, methods=["GET"], name="new"),
@@ -244,9 +124,5 @@ routes = [
     Route("/{reward_id:int}", edit_reward, methods=["GET"], name="edit"),
     Route("/{reward_id:int}", save_reward, methods=["POST"], name="save"),
     Route("/{reward_id:int}/codes", add_codes, methods=["POST"], name="codes"),
-    Route("/queue", queue, methods=["GET"], name="queue"),
-    Route("/queue.csv", queue_csv, methods=["GET"], name="queue_csv"),
-    Route("/queue/{redemption_id:int}/approve", approve, methods=["POST"], name="approve"),
-    Route("/queue/{redemption_id:int}/reject", reject, methods=["POST"], name="reject"),
-    Route("/queue/{redemption_id:int}/fulfil", fulfil, methods=["POST"], name="fulfil"),
+    *queue_routes.routes,
 ]

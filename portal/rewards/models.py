@@ -71,6 +71,10 @@ class Reward(Base):
     cause: Mapped[str] = mapped_column(String(200), default="")  # donation rewards name it
     is_targeted: Mapped[bool] = mapped_column(default=False)  # only for the groups in `groups`
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the program team was told the code pool ran low / the reward ran out; cleared when
+    # stock comes back, so each crossing alerts once.
+    low_stock_alerted_at: Mapped[datetime | None]
+    sold_out_alerted_at: Mapped[datetime | None]
 
     groups: Mapped[list["RewardGroup"]] = relationship(lazy="raise", cascade="all, delete-orphan")
 

@@ -155,6 +155,10 @@ async def sso_sign_in(
     now = utcnow()
     user.record_login(now)
     user.last_seen_at = now
+    if user.sso_signed_in_at is None:
+        user.sso_signed_in_at = now
+        await session.flush()
+        await events.publish(session, events.SignedInWithSso(user_id=user.id))
     await session.flush()
     return SsoSignIn(user=user, linked=linked)
 
@@ -232,6 +236,7 @@ async def _join(
         summary=f"{user.email} signed up with single sign-on ({provider.name})"
         + (" (waiting for approval)" if needs_approval else ""),
     )
+    user.sso_signed_in_at = utcnow()
     if needs_approval:
         await notify_approvers(session, applicant=user)
     else:

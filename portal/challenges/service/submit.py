@@ -30,6 +30,7 @@ from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.notifications import service as notifications
 from portal.people.models import User
+from portal.trust import service as trust
 
 # --- submitting ------------------------------------------------------------------------------
 
@@ -82,10 +83,20 @@ async def record_entry(
         if (earlier := await earlier_entry(session, key, user)) is None:
             raise
         return earlier
-    if not challenge.needs_review:
-        await _approve(session, submission, challenge=challenge, user=user, by=None)
-    else:
+    verdict = await trust.entry_verdict(
+        session, user_id=user.id, challenge_needs_review=challenge.needs_review
+    )
+    if verdict.needs_review:
         await _tell_reviewers(session, submission, challenge=challenge, user=user)
+    else:
+        await _approve(session, submission, challenge=challenge, user=user, by=None)
+    await trust.record_verdict(
+        session,
+        verdict,
+        target_type="submission",
+        target_id=submission.id,
+        subject=f"{challenge.title} by {user.email}",
+    )
     return submission
 
 

@@ -22,6 +22,7 @@ from portal.rewards.models import (
     RewardKind,
 )
 from portal.rewards.service.catalog import OPEN_STATUSES, access_reward
+from portal.rewards.service.stock import stock_added
 
 # --- the catalog, for marketers -------------------------------------------------------------
 
@@ -141,6 +142,7 @@ async def save_reward(
         enqueue(session, "delete_stored_file", name=old_image)  # once this commits
     session.add(reward)
     await session.flush()
+    await stock_added(session, reward)
     await audit.record(
         session,
         actor=staff,
@@ -180,6 +182,7 @@ async def add_codes(
             seen.add(code)
     session.add_all(RewardCode(reward_id=reward.id, code=code) for code in sorted(seen))
     await session.flush()
+    await stock_added(session, reward)
     if seen:
         await audit.record(
             session,

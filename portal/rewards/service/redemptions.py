@@ -18,6 +18,7 @@ from portal.rewards.models import (
     RedemptionStatus,
     Reward,
     RewardCode,
+    RewardKind,
 )
 from portal.rewards.service.catalog import (
     MESSAGES,
@@ -26,6 +27,8 @@ from portal.rewards.service.catalog import (
     RedeemRefused,
     access_reward,
 )
+from portal.rewards.service.stock import stock_added, unit_taken
+from portal.trust import service as trust
 
 
 async def request_redemption(
@@ -54,7 +57,7 @@ async def request_redemption(
         if earlier is None or earlier.user_id != user.id:
             raise
         return earlier
-    if reward.needs_approval:
+    if redemption.status == RedemptionStatus.REQUESTED:
         await _notify_fulfillers(session, redemption, reward=reward, user=user)
     await session.refresh(redemption, ["reward", "code"])
     return redemption
@@ -119,8 +122,24 @@ async def _redeem(
         except points.InsufficientPoints as error:
             raise RedeemRefused(CannotRedeem.NOT_ENOUGH_POINTS, error.message) from error
         await publish_change(session, redemption)
-        if not reward.needs_approval:
+        if reward.inventory is not None:  # a code pool's unit is its code, taken on approval
+            await unit_taken(session, reward)
+        verdict = await trust.redemption_verdict(
+            session,
+            user_id=user.id,
+            reward_needs_approval=reward.needs_approval,
+            delivered_as_code=reward.kind in (RewardKind.CODE, RewardKind.GIFT_CARD),
+            cost=reward.cost,
+        )
+        if not verdict.needs_review:
             await approve_now(session, redemption, reward=reward, user=user, by=None)
+        await trust.record_verdict(
+            session,
+            verdict,
+            target_type="redemption",
+            target_id=redemption.id,
+            subject=f"{reward.title} for {user.email}",
+        )
     return redemption
 
 
@@ -138,6 +157,7 @@ async def approve_now(
     redemption.decided_by_id = by.id if by else None
     if reward.uses_code_pool:
         code = await _assign_code(session, reward_id=reward.id, redemption_id=redemption.id)
+        await unit_taken(session, reward)
         redemption.status = RedemptionStatus.FULFILLED
         redemption.fulfilled_at = now
         await tell_advocate(
@@ -309,6 +329,7 @@ async def close_redemption(
             .values(inventory=Reward.inventory + 1)
             .execution_options(synchronize_session=False)
         )
+        await stock_added(session, reward)
     await publish_change(session, redemption)
     return redemption
 

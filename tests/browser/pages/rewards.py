@@ -43,6 +43,23 @@ class QueuePage(Layout):
     def row(self, advocate: str) -> "QueueRow":
         return QueueRow(self.page, advocate)
 
+    async def act_on_ticked(self, action: str, note: str = "") -> "BulkConfirmPage":
+        """Chooses the bulk action for the ticked rows; the next page asks to confirm."""
+        await self.page.get_by_label("What to do").select_option(label=action)
+        await self.page.get_by_label("Tracking note or reason").fill(note)
+        await self.page.get_by_role("button", name="Ticked", exact=True).click()
+        return BulkConfirmPage(self.page)
+
+
+class BulkConfirmPage(Layout):
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.count = page.locator("#bulk-count")
+
+    async def confirm(self) -> QueuePage:
+        await self.page.locator("#bulk-confirm").click()
+        return QueuePage(self.page)
+
 
 class QueueRow:
     def __init__(self, page: Page, advocate: str) -> None:
@@ -51,6 +68,9 @@ class QueueRow:
 
     async def approve(self) -> None:
         await self.row.get_by_role("button", name="Approve").click()
+
+    async def tick(self) -> None:
+        await self.row.get_by_role("checkbox").check()
 
     async def fulfil(self, tracking: str) -> None:
         await self.row.get_by_label("Tracking note").fill(tracking)
