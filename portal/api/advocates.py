@@ -143,10 +143,15 @@ async def _change_groups(
                 group = await groups.access_group(call.session, group_id)
             except NotFound:
                 raise field_problem(field, f"There is no group {group_id}.") from None
-            if field == "add_to_groups":
-                await groups.add_member(call.session, staff=staff, group=group, user_id=user.id)
-            else:
-                await groups.remove_member(call.session, staff=staff, group=group, user_id=user.id)
+            try:
+                if field == "add_to_groups":
+                    await groups.add_member(call.session, staff=staff, group=group, user_id=user.id)
+                else:
+                    await groups.remove_member(
+                        call.session, staff=staff, group=group, user_id=user.id
+                    )
+            except groups.SegmentMembers as error:
+                raise field_problem(field, error.message, status=409) from error
 
 
 @operation(

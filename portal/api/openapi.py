@@ -107,6 +107,11 @@ def document() -> dict[str, Any]:
                 },
             }
         }
+        if op.replays:
+            responses["200"] = {
+                "description": "A repeat of an earlier request: the first result, nothing new",
+                "content": responses[str(op.status)]["content"],
+            }
         for status in op.errors:
             responses[str(status)] = {
                 "description": STATUS_TEXT[status],

@@ -100,7 +100,8 @@ class Referral(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     referrer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     prospect_name: Mapped[str] = mapped_column(String(120))
-    prospect_email: Mapped[str] = mapped_column(String(320))  # normalized: trimmed, lower-case
+    # Normalized (trimmed, lower-case); none when a shop reported a sale by referral code alone.
+    prospect_email: Mapped[str | None] = mapped_column(String(320))
     prospect_company: Mapped[str] = mapped_column(String(200), default="")
     prospect_job_title: Mapped[str] = mapped_column(String(200), default="")
     prospect_phone: Mapped[str] = mapped_column(String(40), default="")
@@ -113,7 +114,9 @@ class Referral(Base):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)  # the CRM's id
+    # The order or deal a conversion postback reported: one conversion per referral.
+    order_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     deal_value: Mapped[int | None]
     is_qualified_lead: Mapped[bool] = mapped_column(default=False)
     flags: Mapped[str] = mapped_column(String(200), default="")  # Flag values, space-separated
@@ -135,6 +138,11 @@ class Referral(Base):
     @property
     def stage_label(self) -> str:
         return Stage(self.stage).label
+
+    @property
+    def prospect_label(self) -> str:
+        """How a log line names the prospect: the email, or the name when there is none."""
+        return self.prospect_email or self.prospect_name
 
     @property
     def is_closed(self) -> bool:

@@ -71,7 +71,7 @@ class _Referral:
     referrer_id: int
     owner_id: int | None
     source: str
-    email: str
+    email: str | None  # none for a sale reported by referral code alone
     stage: Stage
     reached: Stage
     reason: str | None
@@ -84,6 +84,7 @@ BREAKDOWNS = {
     "owner": "By owner",
     "domain": "By prospect domain",
 }
+NO_EMAIL = "No email (a sale by referral code)"
 NOBODY = "Nobody yet"
 
 
@@ -122,7 +123,7 @@ async def funnel(session: AsyncSession, *, period: Period, group_id: int | None)
         "referrer": lambda r: names.get(r.referrer_id, ""),
         "source": lambda r: r.source,
         "owner": lambda r: names.get(r.owner_id, "") if r.owner_id else NOBODY,
-        "domain": lambda r: r.email.rpartition("@")[2],
+        "domain": lambda r: r.email.rpartition("@")[2] if r.email else NO_EMAIL,
     }
     closed = Counter((Stage(r.stage), r.reason) for r in referrals if r.reason)
     return Funnel(

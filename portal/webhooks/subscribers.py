@@ -28,6 +28,7 @@ async def _referral(session: AsyncSession, referral_id: int) -> dict[str, Any]:
     return {
         "id": referral.id,
         "external_id": referral.external_id,
+        "order_id": referral.order_id,
         "stage": str(referral.stage),
         "source": str(referral.source),
         "referrer": await _person(session, referral.referrer_id),

@@ -13,13 +13,14 @@ from portal.points.service.earned import Earned, earned_by
 from portal.points.service.ledger import (
     IdempotencyConflict,
     InsufficientPoints,
+    Posting,
     Source,
     adjust,
     award,
     balance_of,
     history,
     open_account,
-    reconcile_balances,
+    post_award,
     refund,
     spend,
 )
@@ -37,6 +38,7 @@ from portal.points.service.manage import (
     set_group_board_hidden,
     update_level,
 )
+from portal.points.service.reconcile import reconcile_balances
 
 __all__ = [
     "AccountSummary",
@@ -48,6 +50,7 @@ __all__ = [
     "InvalidLevel",
     "LevelProgress",
     "OwnPointsAdjustment",
+    "Posting",
     "Source",
     "access_badge",
     "account_summary",
@@ -70,6 +73,7 @@ __all__ = [
     "list_badges",
     "list_levels",
     "open_account",
+    "post_award",
     "rank_of",
     "reconcile_balances",
     "refund",

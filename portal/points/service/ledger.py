@@ -48,6 +48,15 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Posting:
+    """A movement of points: its entry, and whether its key was used before (a replay: the
+    first entry comes back and nothing moves). An integration answers a replay differently."""
+
+    entry: LedgerEntry
+    replayed: bool
+
+
+@dataclass(frozen=True)
 class Balances:
     current: int
     lifetime: int
@@ -75,6 +84,24 @@ async def award(
     source: Source | None = None,
     actor: User | None = None,
 ) -> LedgerEntry:
+    return (
+        await post_award(
+            session, user, points=points, reason=reason, key=key, source=source, actor=actor
+        )
+    ).entry
+
+
+async def post_award(
+    session: AsyncSession,
+    user: User,
+    *,
+    points: int,
+    reason: str,
+    key: str,
+    source: Source | None = None,
+    actor: User | None = None,
+) -> Posting:
+    """`award`, telling a replayed key (the first entry, nothing moved) from a new movement."""
     return await _post(
         session,
         user,
@@ -97,7 +124,7 @@ async def spend(
     key: str,
     source: Source | None = None,
 ) -> LedgerEntry:
-    return await _post(
+    posting = await _post(
         session,
         user,
         EntryKind.SPEND,
@@ -108,6 +135,7 @@ async def spend(
         actor=None,
         counts_toward_lifetime=False,
     )
+    return posting.entry
 
 
 async def refund(
@@ -119,7 +147,7 @@ async def refund(
     key: str,
     source: Source | None = None,
 ) -> LedgerEntry:
-    return await _post(
+    posting = await _post(
         session,
         user,
         EntryKind.REFUND,
@@ -130,6 +158,7 @@ async def refund(
         actor=None,
         counts_toward_lifetime=False,
     )
+    return posting.entry
 
 
 async def adjust(
@@ -141,14 +170,15 @@ async def adjust(
     key: str,
     actor: User,
     counts_toward_lifetime: bool = False,
-) -> LedgerEntry:
-    """A marketer's correction, positive or negative; the audit log keeps before and after."""
+) -> Posting:
+    """A marketer's correction, positive or negative; the audit log keeps before and after. A
+    replayed key moves nothing and tells nobody."""
     if points == 0:
         raise PortalError("An adjustment must add or remove at least one point.")
     if not reason.strip():
         raise PortalError("Say why you adjust the points: the advocate sees the reason.")
     before = await balance_of(session, user)
-    entry = await _post(
+    posting = await _post(
         session,
         user,
         EntryKind.ADJUST,
@@ -179,7 +209,7 @@ async def adjust(
             before={"current": before.current, "lifetime": before.lifetime},
             after={"current": after.current, "lifetime": after.lifetime},
         )
-    return entry
+    return posting
 
 
 # Built once: the award path is hot, and building statements costs more than running them.
@@ -244,7 +274,7 @@ async def _post(
     source: Source | None,
     actor: User | None,
     counts_toward_lifetime: bool,
-) -> LedgerEntry:
+) -> Posting:
     """The only code that writes the ledger, the balances and the totals beside them.
 
     In the caller's transaction: the conditional balance UPDATE (which also says whether a
@@ -265,7 +295,7 @@ async def _post(
     row = (await session.execute(_CHANGE_BALANCE, amounts)).one_or_none()
     if row is None:
         if (earlier := await _entry_for_key(session, key)) is not None:
-            return _replayed(earlier, user, kind, delta)  # a replay, not a new spend
+            return Posting(_replayed(earlier, user, kind, delta), replayed=True)  # not a new spend
         available = await session.scalar(select(Balance.current).where(Balance.user_id == user.id))
         raise InsufficientPoints(needed=-delta, available=available or 0)
     current, lifetime, levels_crossed = row
@@ -294,7 +324,7 @@ async def _post(
         earlier = await _entry_for_key(session, key)
         if earlier is None:
             raise RuntimeError(f"ledger key {key} conflicted but cannot be read")
-        return _replayed(earlier, user, kind, delta)
+        return Posting(_replayed(earlier, user, kind, delta), replayed=True)
     await record_totals(
         connection,
         user_id=user.id,
@@ -320,7 +350,7 @@ async def _post(
         )
     if levels_crossed:
         await record_levels_reached(session, user, lifetime, previous=lifetime - lifetime_delta)
-    return entry
+    return Posting(entry, replayed=False)
 
 
 async def _entry_for_key(session: AsyncSession, key: str) -> LedgerEntry | None:
@@ -353,42 +383,3 @@ async def history(
     if before_id is not None:
         query = query.where(LedgerEntry.id < before_id)
     return list(await session.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit)))
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    user_id: int
-    current: int
-    ledger_current: int
-    lifetime: int
-    ledger_lifetime: int
-
-
-async def reconcile_balances(session: AsyncSession) -> list[Mismatch]:
-    """Balances that disagree with their ledger. Reported, never silently fixed."""
-    sums = (
-        select(
-            LedgerEntry.user_id.label("user_id"),
-            func.sum(LedgerEntry.delta).label("current"),
-            func.sum(case((LedgerEntry.counts_toward_lifetime, LedgerEntry.delta), else_=0)).label(
-                "lifetime"
-            ),
-        )
-        .group_by(LedgerEntry.user_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(
-            Balance.user_id,
-            Balance.current,
-            func.coalesce(sums.c.current, 0),
-            Balance.lifetime,
-            func.coalesce(sums.c.lifetime, 0),
-        )
-        .outerjoin(sums, sums.c.user_id == Balance.user_id)
-        .where(
-            (Balance.current != func.coalesce(sums.c.current, 0))
-            | (Balance.lifetime != func.coalesce(sums.c.lifetime, 0))
-        )
-    )
-    return [Mismatch(*row) for row in rows]

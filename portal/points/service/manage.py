@@ -13,7 +13,7 @@ from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.people.models import Group, GroupMember, User
 from portal.points.models import Badge, BadgeRule, LedgerEntry, Level, UserBadge
 from portal.points.service.badges import badges_of, list_badges
-from portal.points.service.ledger import Balances, adjust, balance_of, history
+from portal.points.service.ledger import Balances, Posting, adjust, balance_of, history
 from portal.points.service.levels import LevelProgress, list_levels, progress_for
 
 log = logging.getLogger("portal.points")
@@ -37,7 +37,7 @@ async def adjust_points(
     reason: str,
     key: str,
     counts_toward_lifetime: bool,
-) -> LedgerEntry:
+) -> Posting:
     """A staff member's adjustment of someone else's points (in the audit log, by the ledger).
     Nobody adjusts their own: another staff member must. A refusal rolls the request back, so
     the attempt goes to the application log."""
