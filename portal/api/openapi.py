@@ -16,6 +16,7 @@ from portal.api import (  # noqa: F401  (each registers its operations)
     events,
     referrals,
     rewards,
+    webhooks,
 )
 from portal.api.framework import OPERATIONS, ROUTES, Operation
 from portal.api.problems import PROBLEM_JSON, Problem
