@@ -3,8 +3,8 @@ response models: what the OpenAPI document is made of) and runs the request thro
 steps every time: the whole body within its limit, the bearer token (in a short transaction of
 its own, so the use is stamped and counted even when the request fails), the rate limit, the
 scope, the query and body parsed by their pydantic models, then the handler, whose
-`PortalError`s become problem details. A use of a write scope is written to the audit log with
-the token as the actor, in the request's own transaction."""
+`PortalError`s become problem details. A use of a write scope (other than to read) is written to
+the audit log with the token as the actor, in the request's own transaction."""
 
 import functools
 from collections.abc import Awaitable, Callable
@@ -169,7 +169,7 @@ async def _run(request: Request, declared: Operation, handler: Handler) -> Respo
         query = _parse_query(request, declared.query or NoQuery)
         body = await _parse_body(request, declared.body) if declared.body else NoBody()
         result = await handler(Call(request=request, token=token, body=body, query=query))
-        if declared.scope.writes:
+        if declared.scope.writes and declared.method != "GET":  # webhooks:manage also reads
             await audit.record(
                 session,
                 actor=None,

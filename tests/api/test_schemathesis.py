@@ -47,7 +47,8 @@ SHIPPING = {"name": "Ada", "address": "1 Loop Road", "city": "Localhost", "count
 @dataclass(frozen=True)
 class Seeded:
     secret: str  # every scope
-    no_scope_secret: str  # webhooks:manage only, which no operation here takes
+    webhooks_secret: str  # webhooks:manage only
+    referrals_secret: str  # referrals:read only
     exhausted_secret: str  # over its rate limit for the next half hour
     advocate_id: int
     advocate_email: str
@@ -72,8 +73,11 @@ async def _seed(url: str) -> Seeded:
         async with create_sessionmaker(engine)() as session:
             admin = await make_admin(session)
             made = await make_token(session, admin=admin)
-            no_scope = await make_token(
+            webhooks_only = await make_token(
                 session, admin=admin, scopes=frozenset({Scope.WEBHOOKS_MANAGE})
+            )
+            referrals_only = await make_token(
+                session, admin=admin, scopes=frozenset({Scope.REFERRALS_READ})
             )
             exhausted = await make_token(session, admin=admin)
             minute = int(utcnow().timestamp() // 60)
@@ -113,7 +117,8 @@ async def _seed(url: str) -> Seeded:
             await session.commit()
             return Seeded(
                 secret=made.secret,
-                no_scope_secret=no_scope.secret,
+                webhooks_secret=webhooks_only.secret,
+                referrals_secret=referrals_only.secret,
                 exhausted_secret=exhausted.secret,
                 advocate_id=ada.id,
                 advocate_email=ada.email,
@@ -271,7 +276,9 @@ def _probe(run: Run, operation: Any) -> None:
         return case(**kwargs)
 
     assert run.send(body_case(valid_body), None) == 401
-    assert run.send(body_case(valid_body), seeded.no_scope_secret) == 403
+    scope = schema["security"][0]["token"][0]  # a token with another scope only
+    lacking = seeded.referrals_secret if scope == "webhooks:manage" else seeded.webhooks_secret
+    assert run.send(body_case(valid_body), lacking) == 403
     assert run.send(body_case(valid_body), seeded.exhausted_secret) == 429
     if has_body:
         assert run.send(body_case({"padding": "x" * 1_100_000}), seeded.secret) == 413

@@ -3,10 +3,12 @@ test event on a real loopback receiver, reads the log, redelivers and rotates th
 addresses webhooks may not call are refused with the field named."""
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
 from portal.api_tokens.models import Scope
+from portal.audit.models import AuditEntry
 from portal.auth import service as auth
 from portal.people.models import Role
 from portal.people.service import access_user
@@ -61,6 +63,16 @@ async def test_an_endpoint_made_by_api_gets_signed_events_and_its_log_and_redeli
     assert Webhook(secret).verify(first.body, first.headers)["type"] == "webhook.test"
     listed = await client.get("/api/v1/webhooks", headers=headers)
     assert [item["url"] for item in listed.json()["items"]] == [f"http://127.0.0.1:{port}/hooks"]
+    audited = await session.scalars(
+        select(AuditEntry.summary)
+        .where(AuditEntry.action == "api.webhooks:manage")
+        .order_by(AuditEntry.id)
+    )
+    assert [summary.split(": ", 1)[1] for summary in audited] == [  # writes only, not reads
+        "POST /api/v1/webhooks",
+        f"POST /api/v1/webhooks/{endpoint['id']}/test",
+        f"POST /api/v1/webhooks/{endpoint['id']}/deliveries/{delivery['id']}/redeliver",
+    ]
 
 
 async def test_a_rotation_by_api_signs_with_both_secrets_for_a_day(
