@@ -107,7 +107,7 @@ class ReferralOut(BaseModel):
             referrer_email=referral.referrer.email,
             prospect=ProspectOut(
                 name=referral.prospect_name,
-                email=referral.prospect_email,
+                email=referral.prospect_email or None,
                 company=referral.prospect_company,
                 job_title=referral.prospect_job_title,
                 phone=referral.prospect_phone,

@@ -152,7 +152,7 @@ async def export(request: Request) -> Response:
     rows = [
         [
             r.prospect_name,
-            r.prospect_email or "",
+            r.prospect_email,
             r.prospect_company,
             r.prospect_job_title,
             r.stage_label,

@@ -71,7 +71,7 @@ class _Referral:
     referrer_id: int
     owner_id: int | None
     source: str
-    email: str | None  # none for a sale reported by referral code alone
+    email: str  # "" for a sale reported by referral code alone
     stage: Stage
     reached: Stage
     reason: str | None

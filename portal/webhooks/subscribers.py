@@ -34,7 +34,7 @@ async def _referral(session: AsyncSession, referral_id: int) -> dict[str, Any]:
         "referrer": await _person(session, referral.referrer_id),
         "prospect": {
             "name": referral.prospect_name,
-            "email": referral.prospect_email,
+            "email": referral.prospect_email or None,
             "company": referral.prospect_company,
             "job_title": referral.prospect_job_title,
         },

@@ -136,7 +136,7 @@ async def submit_referral(
     referral = Referral(
         referrer_id=referrer.id,
         prospect_name=prospect.name.strip(),
-        prospect_email=email or None,
+        prospect_email=email,
         prospect_company=prospect.company.strip(),
         prospect_job_title=prospect.job_title.strip(),
         prospect_phone=prospect.phone.strip(),
