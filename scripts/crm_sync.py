@@ -1,6 +1,8 @@
 """Plays a CRM against a running portal: creates a referral by API for an advocate, then moves
 it by its CRM id through the CRM's own stage names (mapped under Manage → Referrals) to
-"Closed Won". The advocate then sees the timeline and the points on the referral's page.
+"Closed Won", then plays a web shop reporting a sale by the advocate's referral code alone (and
+the same order again, which answers 200 with the first result). The advocate then sees the
+timelines and the points.
 
     make run                                     # in one terminal: the demo on :8000
     .venv/bin/python scripts/crm_sync.py         # in another
@@ -66,6 +68,15 @@ def main() -> None:
             )
         )
         print(f"  CRM “{crm_stage}” → portal {moved['stage']}")
+    order = {
+        "order_id": f"SHOP-{run}",
+        "referral_code": advocate["referral_code"],
+        "deal_value": 49,
+    }
+    sale = check(api.post("/conversions", json=order))
+    print(f"A shop sale by referral code alone ({order['order_id']}): repeated={sale['repeated']}.")
+    again = api.post("/conversions", json=order)
+    print(f"  The same order again: {again.status_code}, repeated={again.json()['repeated']}.")
     after = check(api.get(f"/advocates/{advocate['id']}"))
     print(f"{advocate['display_name']} now has {after['points_current']:,} points.")
     print(f"They see the timeline at {BASE_URL}/referrals/{referral['id']}")

@@ -25,12 +25,14 @@ MAX_POINTS = 1_000_000
 
 
 class ConversionIn(Strict):
-    """The customer's email, the order or deal id, and the advocate's referral code when the
-    shop has it (a new referral needs it; an existing referral is credited without)."""
+    """The order or deal id and the customer: their `email`, the advocate's `referral_code`, or
+    both. The customer's existing referral is credited (whatever code comes); without one, the
+    code's advocate gets a new won referral (a code alone makes a referral without an email).
+    The same `order_id` again answers 200 with the first result."""
 
-    order_id: CrmText
-    email: EmailStr = Field(max_length=320)
-    name: Name | None = None
+    order_id: CrmText = Field(description="The shop's order id or the CRM's deal id.")
+    email: EmailStr | None = Field(default=None, max_length=320)
+    name: Name | None = Field(default=None, description="The customer's name, when known.")
     referral_code: Annotated[str, bounded(16), PLAIN] = ""
     deal_value: Money | None = None
 
@@ -50,20 +52,34 @@ class ConversionOut(BaseModel):
     response=ConversionOut,
     status=201,
     errors=(404, 409),
+    replays=True,
 )
 async def record_conversion(call: Call[ConversionIn, Any]) -> ConversionOut | Reply:
     body = call.body
-    email = str(body.email)
+    email = str(body.email) if body.email else ""
     try:
         conversion = await referrals.record_conversion(
             call.session,
             order_id=body.order_id,
-            prospect=referrals.Prospect(name=body.name or email.partition("@")[0], email=email),
+            prospect=referrals.Prospect(name=body.name or "", email=email),
             referral_code=body.referral_code or None,
             deal_value=body.deal_value,
         )
+    except referrals.CustomerUnknown as error:
+        raise ApiProblem(
+            422,
+            error.message,
+            errors=[
+                FieldError(field="email", message="Send the customer's email, or"),
+                FieldError(field="referral_code", message="the advocate's referral code."),
+            ],
+        ) from error
     except referrals.UnknownReferralCode as error:
         raise field_problem("referral_code", error.message) from error
+    except referrals.NotReferred as error:
+        raise field_problem("email", error.message, status=404) from error
+    except (referrals.SelfReferral, referrals.DisposableAddress) as error:
+        raise field_problem("email", error.message, status=error.status_code) from error
     out = ConversionOut(referral=ReferralOut.of(conversion.referral), repeated=conversion.repeated)
     return Reply(out, 200) if conversion.repeated else out
 
@@ -107,15 +123,16 @@ async def _person(call: Call[PointsIn, Any]) -> User:
     "POST",
     "/points",
     name="move_points",
-    summary="Award or take back points; the same Idempotency-Key returns the same entry",
+    summary="Award or take back points; a repeated Idempotency-Key answers 200, the first entry",
     scope=Scope.POINTS_WRITE,
     body=PointsIn,
     response=PointsOut,
     status=201,
     errors=(404, 409),
     headers=(IDEMPOTENCY_HEADER,),
+    replays=True,
 )
-async def move_points(call: Call[PointsIn, Any]) -> PointsOut:
+async def move_points(call: Call[PointsIn, Any]) -> PointsOut | Reply:
     key = call.request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if not key or len(key) > 100:
         raise ApiProblem(
@@ -133,7 +150,7 @@ async def move_points(call: Call[PointsIn, Any]) -> PointsOut:
     ledger_key = f"api:{call.token.id}:{key}"
     try:
         if body.points > 0:
-            entry = await points.award(
+            posting = await points.post_award(
                 call.session,
                 person,
                 points=body.points,
@@ -142,7 +159,7 @@ async def move_points(call: Call[PointsIn, Any]) -> PointsOut:
                 actor=admin,
             )
         else:
-            entry = await points.adjust_points(
+            posting = await points.adjust_points(
                 call.session,
                 actor=admin,
                 person=person,
@@ -155,7 +172,8 @@ async def move_points(call: Call[PointsIn, Any]) -> PointsOut:
         raise ApiProblem(
             409, "This Idempotency-Key was used for a different movement of points."
         ) from error
-    return PointsOut(
+    entry = posting.entry
+    out = PointsOut(
         id=entry.id,
         user_id=entry.user_id,
         kind=EntryKind(entry.kind),
@@ -164,3 +182,4 @@ async def move_points(call: Call[PointsIn, Any]) -> PointsOut:
         balance_after=entry.balance_after,
         created_at=entry.created_at,
     )
+    return Reply(out, 200) if posting.replayed else out

@@ -112,6 +112,7 @@ async def _record(call: Call[Any, Any], item: EventIn, key: str) -> advocacy.Rec
     status=201,
     errors=(404,),
     headers=(IDEMPOTENCY_HEADER,),
+    replays=True,
 )
 async def record_event(call: Call[EventIn, Any]) -> EventOut | Reply:
     key = call.request.headers.get(IDEMPOTENCY_HEADER, "").strip()

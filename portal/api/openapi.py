@@ -16,6 +16,7 @@ from portal.api import (  # noqa: F401  (each registers its operations)
     events,
     referrals,
     rewards,
+    webhooks,
 )
 from portal.api.framework import OPERATIONS, ROUTES, Operation
 from portal.api.problems import PROBLEM_JSON, Problem
@@ -107,6 +108,11 @@ def document() -> dict[str, Any]:
                 },
             }
         }
+        if op.replays:
+            responses["200"] = {
+                "description": "A repeat of an earlier request: the first result, nothing new",
+                "content": responses[str(op.status)]["content"],
+            }
         for status in op.errors:
             responses[str(status)] = {
                 "description": STATUS_TEXT[status],

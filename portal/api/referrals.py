@@ -5,7 +5,7 @@ timeline and the events are the browser's; a move made here is the `crm`'s on th
 from typing import Any
 
 from portal.api.framework import Call, operation
-from portal.api.problems import ApiProblem, field_problem
+from portal.api.problems import field_problem
 from portal.api.schemas import (
     ReferralCreate,
     ReferralOut,
@@ -106,16 +106,16 @@ async def create_referral(call: Call[ReferralCreate, Any]) -> ReferralOut:
             ),
             note=body.note,
             source=Source.API,
+            external_id=body.external_id,
+            deal_value=body.deal_value,
         )
     except (referrals.DuplicateReferral, referrals.SelfReferral) as error:
-        raise ApiProblem(409, error.message, errors=[]) from error
+        raise field_problem("prospect.email", error.message, status=409) from error
+    except referrals.DisposableAddress as error:
+        raise field_problem("prospect.email", error.message) from error
+    except referrals.ExternalIdTaken as error:
+        raise field_problem("external_id", error.message, status=409) from error
     referral = await referrals.access_referral(call.session, made.id)
-    if body.external_id is not None:
-        await referrals.set_external_id(
-            call.session, referral, external_id=body.external_id, actor=None
-        )
-    if body.deal_value is not None:
-        await referrals.set_deal_value(call.session, referral, value=body.deal_value, actor=None)
     return ReferralOut.of(referral)
 
 
@@ -141,7 +141,12 @@ async def _update(call: Call[ReferralUpdate, Any], referral: Referral) -> Referr
                 note=body.note,
             )
     if "external_id" in fields:
-        await referrals.set_external_id(session, referral, external_id=body.external_id, actor=None)
+        try:
+            await referrals.set_external_id(
+                session, referral, external_id=body.external_id, actor=None
+            )
+        except referrals.ExternalIdTaken as error:
+            raise field_problem("external_id", error.message, status=409) from error
     if "owner_email" in fields:
         owner = None
         if body.owner_email is not None:

@@ -75,7 +75,7 @@ class ReferralUpdate(Strict):
 
 class ProspectOut(BaseModel):
     name: str
-    email: str
+    email: str | None = Field(description="None for a sale reported by referral code alone.")
     company: str
     job_title: str
     phone: str
@@ -92,7 +92,8 @@ class ReferralOut(BaseModel):
     reached_stage: Stage
     close_reason: CloseReason | None
     owner_email: str | None
-    external_id: str | None
+    external_id: str | None = Field(description="The CRM's id.")
+    order_id: str | None = Field(description="The order or deal a conversion reported.")
     deal_value: int | None
     flags: list[str]
     created_at: datetime
@@ -106,7 +107,7 @@ class ReferralOut(BaseModel):
             referrer_email=referral.referrer.email,
             prospect=ProspectOut(
                 name=referral.prospect_name,
-                email=referral.prospect_email,
+                email=referral.prospect_email or None,
                 company=referral.prospect_company,
                 job_title=referral.prospect_job_title,
                 phone=referral.prospect_phone,
@@ -118,6 +119,7 @@ class ReferralOut(BaseModel):
             close_reason=CloseReason(referral.close_reason) if referral.close_reason else None,
             owner_email=referral.owner.email if referral.owner else None,
             external_id=referral.external_id,
+            order_id=referral.order_id,
             deal_value=referral.deal_value,
             flags=referral.flags.split(),
             created_at=referral.created_at,

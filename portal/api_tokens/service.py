@@ -14,7 +14,7 @@ from portal.api_tokens.models import ApiRateWindow, ApiToken, Scope
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
-from portal.people.models import User
+from portal.people.models import Role, User, UserRole, UserStatus
 from portal.tokens import hash_token, same_hash
 
 SECRET_PREFIX = "ap_"  # noqa: S105 (marks our tokens in secret scanners, is no secret)
@@ -98,9 +98,23 @@ async def revoke_token(session: AsyncSession, *, actor: User, token_id: int) -> 
     return token
 
 
+async def _made_by_an_admin(session: AsyncSession, token: ApiToken) -> bool:
+    found = await session.scalar(
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.id == token.created_by_id,
+            User.status == UserStatus.ACTIVE,
+            UserRole.role == Role.ADMIN,
+        )
+    )
+    return found is not None
+
+
 async def authenticate(session: AsyncSession, secret: str, *, address_hash: str) -> ApiToken | None:
     """The live token this secret belongs to, stamped as used; None for anything else (unknown,
-    wrong, revoked or expired) so a caller can't tell which."""
+    wrong, revoked or expired, or made by someone who is no longer an active admin: a token
+    acts in its maker's name) so a caller can't tell which."""
     body = secret.removeprefix(SECRET_PREFIX)
     prefix = body.partition("_")[0]
     if not secret.startswith(SECRET_PREFIX) or not prefix or len(prefix) > 16:
@@ -108,6 +122,8 @@ async def authenticate(session: AsyncSession, secret: str, *, address_hash: str)
     token = await session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
     now = utcnow()
     if token is None or not same_hash(token.secret_hash, secret) or not token.is_live(now):
+        return None
+    if not await _made_by_an_admin(session, token):
         return None
     token.last_used_at = now
     token.last_used_address_hash = address_hash

@@ -1,7 +1,7 @@
 """Demo referrals in every stage, for several advocates, moved by the demo sales rep through the
 real services (so points, events, notifications and emails are all real). A prospect already
 present is skipped, so seeding again adds nothing. Two older ones come from the CRM, imported
-as history."""
+as history; one is a web shop's sale reported by referral code alone."""
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -230,7 +230,25 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
         made.append(clock.At(timedelta(days=5), _note(session, ingrid, rep)))
     if "rosa.martin@cobalt-labs.example" not in existing:
         made.append(clock.At(timedelta(days=58), _import_history(session, rep)))
+    if await session.scalar(select(Referral.id).where(Referral.order_id == SHOP_ORDER)) is None:
+        buyer = people["jonas.berg@fjordtech.example"]
+        made.append(clock.At(timedelta(days=3), _shop_sale(session, buyer)))
     return made
+
+
+# The web shop reported a sale by an advocate's referral code alone (a code typed at checkout:
+# the shop passes no email), through the conversion postback.
+SHOP_ORDER = "SHOP-1042"
+
+
+def _shop_sale(session: AsyncSession, advocate: User) -> Callable[[], Awaitable[object]]:
+    return lambda: service.record_conversion(
+        session,
+        order_id=SHOP_ORDER,
+        prospect=service.Prospect(name="", email=""),
+        referral_code=advocate.referral_code,
+        deal_value=1_200,
+    )
 
 
 # Referrals the CRM held before the portal: the rep imported them as history (no points).

@@ -85,14 +85,17 @@ class Flag(StrEnum):
 class Referral(Base):
     __tablename__ = "referrals"
     __table_args__ = (
-        # One open referral per prospect: a rejected one frees the address again.
+        # One open referral per prospect: a rejected one frees the address again. A sale reported
+        # by referral code alone has no address ("") and so no dedupe by it.
         Index(
             "ux_referrals_prospect_email_active",
             "prospect_email",
             unique=True,
-            postgresql_where=text("stage <> 'rejected'"),
-            sqlite_where=text("stage <> 'rejected'"),
+            postgresql_where=text("stage <> 'rejected' AND prospect_email <> ''"),
+            sqlite_where=text("stage <> 'rejected' AND prospect_email <> ''"),
         ),
+        # The order or deal a conversion postback reported: one conversion per referral.
+        Index("ux_referrals_order_id", "order_id", unique=True),
         Index("ix_referrals_referrer_id_created_at", "referrer_id", "created_at"),
         Index("ix_referrals_stage_updated_at", "stage", "updated_at"),
         # Reports read the referrals submitted in a period.
@@ -102,7 +105,8 @@ class Referral(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     referrer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     prospect_name: Mapped[str] = mapped_column(String(120))
-    prospect_email: Mapped[str] = mapped_column(String(320))  # normalized: trimmed, lower-case
+    # Normalized (trimmed, lower-case); "" when a shop reported a sale by referral code alone.
+    prospect_email: Mapped[str] = mapped_column(String(320))
     prospect_company: Mapped[str] = mapped_column(String(200), default="")
     prospect_job_title: Mapped[str] = mapped_column(String(200), default="")
     prospect_phone: Mapped[str] = mapped_column(String(40), default="")
@@ -115,7 +119,8 @@ class Referral(Base):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)  # the CRM's id
+    order_id: Mapped[str | None] = mapped_column(String(100))  # a conversion's order or deal
     deal_value: Mapped[int | None]
     is_qualified_lead: Mapped[bool] = mapped_column(default=False)
     flags: Mapped[str] = mapped_column(String(200), default="")  # Flag values, space-separated
@@ -137,6 +142,11 @@ class Referral(Base):
     @property
     def stage_label(self) -> str:
         return Stage(self.stage).label
+
+    @property
+    def prospect_label(self) -> str:
+        """How a log line names the prospect: the email, or the name when there is none."""
+        return self.prospect_email or self.prospect_name
 
     @property
     def is_closed(self) -> bool:

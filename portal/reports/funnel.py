@@ -70,6 +70,7 @@ BREAKDOWNS = {
     "owner": "By owner",
     "domain": "By prospect domain",
 }
+NO_EMAIL = "No email (a sale by referral code)"
 NOBODY = "Nobody yet"
 WON = Referral.stage == Stage.WON
 
@@ -145,11 +146,14 @@ def _label(session: AsyncSession, key: str) -> tuple[ColumnElement[Any], Any | N
         return func.coalesce(User.display_name, NOBODY), Referral.owner_id
     if key == "source":
         return Referral.source.expression, None
-    # The part after the "@" (addresses are stored validated, with one "@").
+    # The part after the "@" (addresses are stored validated, with one "@"); a sale reported by
+    # referral code alone has no address ("").
     if session.get_bind().dialect.name == "sqlite":
         at = func.instr(Referral.prospect_email, "@")
-        return func.substr(Referral.prospect_email, at + 1), None
-    return func.split_part(Referral.prospect_email, "@", 2), None
+        domain = func.substr(Referral.prospect_email, at + 1)
+    else:
+        domain = func.split_part(Referral.prospect_email, "@", 2)
+    return case((Referral.prospect_email == "", NO_EMAIL), else_=domain), None
 
 
 async def _breakdown(

@@ -28,12 +28,13 @@ async def _referral(session: AsyncSession, referral_id: int) -> dict[str, Any]:
     return {
         "id": referral.id,
         "external_id": referral.external_id,
+        "order_id": referral.order_id,
         "stage": str(referral.stage),
         "source": str(referral.source),
         "referrer": await _person(session, referral.referrer_id),
         "prospect": {
             "name": referral.prospect_name,
-            "email": referral.prospect_email,
+            "email": referral.prospect_email or None,
             "company": referral.prospect_company,
             "job_title": referral.prospect_job_title,
         },

@@ -43,6 +43,11 @@ async def test_an_admin_makes_a_token_sees_its_secret_once_and_the_portal_keeps_
     await session.refresh(token)
     assert token.last_used_at is not None
     assert token.last_used_address_hash
+    row = BeautifulSoup((await client.get("/manage/api-tokens/")).text, "html.parser").select_one(
+        f"#token-{token.id}"
+    )
+    assert row is not None
+    assert f"from {token.last_used_address_hash[:8]}" in row.get_text(" ", strip=True)
 
 
 async def test_the_token_form_keeps_what_was_typed_and_names_the_problem(

@@ -15,7 +15,7 @@ from portal.clock import utcnow
 from portal.people.models import Group, GroupMember, User
 from portal.referrals import service as referrals
 from portal.referrals.models import CloseReason, Source, Stage
-from portal.reports.funnel import NOBODY, funnel
+from portal.reports.funnel import NO_EMAIL, NOBODY, funnel
 from portal.reports.periods import Span, period_of
 from tests.factories import login_as, make_advocate, make_marketer, make_sales
 from tests.reports.conftest import days_ago
@@ -190,3 +190,20 @@ async def test_the_page_its_filter_and_its_csv(
     closed = await client.get("/manage/reports/funnel/closed.csv?span=7d")
     assert "lost,Not a fit,1" in closed.text
     assert (await client.get("/manage/reports/funnel/nothing.csv")).status_code == 404
+
+
+async def test_sales_reported_by_referral_code_alone_are_their_own_domain_row(
+    session: AsyncSession,
+) -> None:
+    """Two shop sales without an email: both counted (no address dedupe), won, one row."""
+    ada = await make_advocate(session)
+    for order in ("shop-1", "shop-2"):
+        await referrals.record_conversion(
+            session,
+            order_id=order,
+            prospect=referrals.Prospect(name="", email=""),
+            referral_code=ada.referral_code,
+            deal_value=100,
+        )
+    report = await funnel(session, period=period_of(Span.DAYS_7, utcnow().date()), group_id=None)
+    assert _rows(report.breakdowns["domain"]) == [(NO_EMAIL, 2, 2, 2, 200)]

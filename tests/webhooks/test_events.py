@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import events
 from portal.points import service as points
+from portal.referrals.service import importing
 from portal.webhooks.catalogue import CATALOGUE
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 from portal.webhooks.service import endpoints
@@ -119,3 +120,22 @@ async def test_decisions_and_redemptions_are_named_by_their_status(session: Asyn
         "redemption.requested",
         "redemption.status_changed",
     ]
+
+
+async def test_an_imported_referral_is_created_with_its_crm_id_and_deal_value(
+    session: AsyncSession,
+) -> None:
+    endpoint = await listening(session, "referral.created")
+    advocate, admin = await make_advocate(session), await make_admin(session)
+    table = importing.read_table(
+        "Record ID,Contact,Email,Amount,Referred by\n"
+        f"D-7,Ada Lovelace,ada@analytical.example,1200,{advocate.email}\n"
+    )
+    rows = await importing.check_rows(session, table, importing.guess_mapping(table.header))
+    await importing.import_rows(session, rows, actor=admin, history=False, only_valid=False)
+
+    [created] = await sent(session, endpoint)
+    assert created["type"] == "referral.created"
+    assert created["data"]["referral"]["external_id"] == "D-7"
+    assert created["data"]["referral"]["deal_value"] == 1200
+    assert created["data"]["referral"]["source"] == "import"

@@ -10,12 +10,12 @@ from portal.points.service.badges import (
 )
 from portal.points.service.boards import Board, BoardRow, leaderboard, rank_of
 from portal.points.service.earned import Earned, earned_by
-from portal.points.service.earning import award
+from portal.points.service.earning import award, post_award
 from portal.points.service.ledger import (
     IdempotencyConflict,
     InsufficientPoints,
+    Posting,
     Source,
-    adjust,
     balance_of,
     open_account,
     refund,
@@ -27,6 +27,7 @@ from portal.points.service.manage import (
     InvalidLevel,
     OwnPointsAdjustment,
     account_summary,
+    adjust,
     adjust_points,
     board_groups,
     create_badge,
@@ -72,6 +73,7 @@ __all__ = [
     "LevelProgress",
     "OwnPendingPoints",
     "OwnPointsAdjustment",
+    "Posting",
     "ReviewItem",
     "Source",
     "Standing",
@@ -101,6 +103,7 @@ __all__ = [
     "load_rules",
     "open_account",
     "pending_entries",
+    "post_award",
     "rank_of",
     "reconcile_balances",
     "refund",

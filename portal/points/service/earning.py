@@ -13,9 +13,10 @@ from portal.points.models import EntryKind, EntryState, LedgerEntry
 from portal.points.service.earned import note_pending
 from portal.points.service.holds import Hold, earning_of, hold_for
 from portal.points.service.ledger import (
-    Posted,
+    Posting,
     Source,
     balance_of,
+    entry_for_key,
     hold_entry,
     positive,
     post_entry,
@@ -35,7 +36,35 @@ async def award(
     earning: Earning | None = None,
     review: str | None = None,
 ) -> LedgerEntry:
-    """Pays the points, or records them pending: for review when `review` says why (or an
+    posting = await post_award(
+        session,
+        user,
+        points=points,
+        reason=reason,
+        key=key,
+        source=source,
+        actor=actor,
+        earning=earning,
+        review=review,
+    )
+    return posting.entry
+
+
+async def post_award(
+    session: AsyncSession,
+    user: User,
+    *,
+    points: int,
+    reason: str,
+    key: str,
+    source: Source | None = None,
+    actor: User | None = None,
+    earning: Earning | None = None,
+    review: str | None = None,
+) -> Posting:
+    """`award`, telling a replayed key (the first entry, nothing moved) from a new movement.
+
+    Pays the points, or records them pending: for review when `review` says why (or an
     earn cap is reached), or until the clearance window of the source (`earning`, else the
     source's type) has passed. Paid points first settle what a clawback still owes."""
     earned_from = earning_of(source.type if source else None, earning)
@@ -43,6 +72,7 @@ async def award(
         session, user, points=positive(points), earning=earned_from, review=review
     )
     if hold is not None:
+        replayed = await entry_for_key(session, key) is not None
         entry = await hold_entry(
             session,
             user,
@@ -54,8 +84,8 @@ async def award(
             actor=actor,
             hold=hold,
         )
-        note_pending(session, user.id, entry.delta if entry.is_pending else 0)
-        return entry
+        note_pending(session, user.id, entry.delta if entry.is_pending and not replayed else 0)
+        return Posting(entry, 0, replayed=replayed)
     posted = await post_entry(
         session,
         user,
@@ -68,7 +98,7 @@ async def award(
         counts_toward_lifetime=True,
     )
     await _take_owed(session, user, posted)
-    return posted.entry
+    return posted
 
 
 def source_of(entry: LedgerEntry) -> Source | None:
@@ -175,7 +205,7 @@ async def reverse(
     return Reversal(taken, paid.delta - taken)
 
 
-async def _take_owed(session: AsyncSession, user: User, posted: Posted) -> None:
+async def _take_owed(session: AsyncSession, user: User, posted: Posting) -> None:
     """Takes what clawbacks still owe from a fresh award, oldest clawback first: a posted
     `reverse` row per clawback, naming the entry it reverses."""
     if not posted.owed or posted.entry.kind != EntryKind.AWARD:

@@ -1,7 +1,7 @@
 """The ledger: every movement goes through `post_entry` (a posted row) or `hold_entry` (a
 pending one), the only code that writes `points_ledger` and `points_balances`, and the totals
-beside them (`record_totals`). Spend, refund and adjust live here; awards, the settling of
-pending entries and clawbacks in `earning`."""
+beside them (`record_totals`). Spend and refund live here; adjustments in `manage`; awards,
+the settling of pending entries and clawbacks in `earning`."""
 
 from dataclasses import dataclass
 from functools import cache
@@ -11,12 +11,10 @@ from sqlalchemy import Boolean, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import events, links
-from portal.audit import service as audit
+from portal import events
 from portal.clock import utcnow
 from portal.db import UTCDateTime
 from portal.errors import Conflict, PortalError
-from portal.notifications import service as notifications
 from portal.people.models import User
 from portal.points.models import Balance, EntryKind, EntryState, LedgerEntry, Level
 from portal.points.service.earned import note_points
@@ -51,9 +49,14 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Posted:
+class Posting:
+    """A movement of points: its entry, what clawbacks still owe after it (the award path takes
+    it), and whether its key was used before (a replay: the first entry comes back and nothing
+    moves; an integration answers a replay differently)."""
+
     entry: LedgerEntry
-    owed: int  # what clawbacks still owe after this row (the award path takes it)
+    owed: int
+    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,57 +121,6 @@ async def refund(
         counts_toward_lifetime=False,
     )
     return posted.entry
-
-
-async def adjust(
-    session: AsyncSession,
-    user: User,
-    *,
-    points: int,
-    reason: str,
-    key: str,
-    actor: User,
-    counts_toward_lifetime: bool = False,
-) -> LedgerEntry:
-    """A marketer's correction, positive or negative; the audit log keeps before and after."""
-    if points == 0:
-        raise PortalError("An adjustment must add or remove at least one point.")
-    if not reason.strip():
-        raise PortalError("Say why you adjust the points: the advocate sees the reason.")
-    before = await balance_of(session, user)
-    posted = await post_entry(
-        session,
-        user,
-        EntryKind.ADJUST,
-        points,
-        reason=reason.strip(),
-        key=key,
-        source=None,
-        actor=actor,
-        counts_toward_lifetime=counts_toward_lifetime,
-    )
-    entry = posted.entry
-    after = await balance_of(session, user)
-    if after != before:
-        await notifications.notify(
-            session,
-            user_id=user.id,
-            kind="points_adjusted",
-            title=f"{points:+,} points: {reason.strip()}",
-            body=f"Your balance is now {after.current:,}.",
-            link=links.path_for("points:history"),
-        )
-        await audit.record(
-            session,
-            actor=actor,
-            action="points.adjusted",
-            target_type="user",
-            target_id=user.id,
-            summary=f"{points:+,} points for {user.email}: {reason.strip()}",
-            before={"current": before.current, "lifetime": before.lifetime},
-            after={"current": after.current, "lifetime": after.lifetime},
-        )
-    return entry
 
 
 # Built once: the award path is hot, and building statements costs more than running them.
@@ -237,7 +189,7 @@ async def post_entry(
     counts_toward_lifetime: bool,
     original: LedgerEntry | None = None,
     owed_delta: int = 0,
-) -> "Posted":
+) -> Posting:
     """Writes a posted row: the only code that moves the balances and the totals beside them.
 
     In the caller's transaction: the conditional balance UPDATE (which also says whether a
@@ -258,8 +210,10 @@ async def post_entry(
     # Conditional: guards against overdrawing and serialises writers of this balance.
     row = (await session.execute(_CHANGE_BALANCE, amounts)).one_or_none()
     if row is None:
-        if (earlier := await _entry_for_key(session, key)) is not None:
-            return Posted(_replayed(earlier, user, kind, delta), 0)  # a replay, not a new spend
+        if (earlier := await entry_for_key(session, key)) is not None:
+            return Posting(
+                _replayed(earlier, user, kind, delta), 0, replayed=True
+            )  # not a new spend
         available = await session.scalar(select(Balance.current).where(Balance.user_id == user.id))
         raise InsufficientPoints(needed=-delta, available=available or 0)
     current, lifetime, owed, levels_crossed = row
@@ -273,7 +227,9 @@ async def post_entry(
     if entry is None:  # the key exists: committed earlier, or by a transaction that won a race
         undo = {**amounts, "delta_": -delta, "lifetime_delta_": -lifetime_delta}
         await session.execute(_CHANGE_BALANCE, {**undo, "owed_delta_": -owed_delta})
-        return Posted(_replayed(await _existing(session, key), user, kind, delta), 0)
+        return Posting(
+            _replayed(await _existing(session, key), user, kind, delta), 0, replayed=True
+        )
     await record_totals(
         await session.connection(),
         user_id=user.id,
@@ -299,7 +255,7 @@ async def post_entry(
         )
     if levels_crossed:
         await record_levels_reached(session, user, lifetime, previous=lifetime - lifetime_delta)
-    return Posted(entry, owed)
+    return Posting(entry, owed)
 
 
 async def hold_entry(
@@ -370,12 +326,12 @@ async def _insert_row(
 
 
 async def _existing(session: AsyncSession, key: str) -> LedgerEntry:
-    if (earlier := await _entry_for_key(session, key)) is None:
+    if (earlier := await entry_for_key(session, key)) is None:
         raise RuntimeError(f"ledger key {key} conflicted but cannot be read")
     return earlier
 
 
-async def _entry_for_key(session: AsyncSession, key: str) -> LedgerEntry | None:
+async def entry_for_key(session: AsyncSession, key: str) -> LedgerEntry | None:
     return await session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
 
 

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import links
 from portal.audit import service as audit
 from portal.errors import Conflict, NotFound, PortalError
 from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
+from portal.notifications import service as notifications
 from portal.people.models import Group, GroupMember, User
-from portal.points.models import Badge, BadgeRule, LedgerEntry, Level, UserBadge
+from portal.points.models import Badge, BadgeRule, EntryKind, LedgerEntry, Level, UserBadge
 from portal.points.service.badges import badges_of, list_badges
-from portal.points.service.ledger import Balances, adjust, balance_of
+from portal.points.service.ledger import Balances, Posting, balance_of, post_entry
 from portal.points.service.levels import LevelProgress, list_levels, progress_for
 from portal.points.service.statement import Waiting, history, pending_entries, waiting_of
 
@@ -29,6 +31,56 @@ class OwnPointsAdjustment(PortalError):
     message = "You can't adjust your own points. Ask another member of the program team."
 
 
+async def adjust(
+    session: AsyncSession,
+    user: User,
+    *,
+    points: int,
+    reason: str,
+    key: str,
+    actor: User,
+    counts_toward_lifetime: bool = False,
+) -> Posting:
+    """A marketer's correction, positive or negative; the audit log keeps before and after."""
+    if points == 0:
+        raise PortalError("An adjustment must add or remove at least one point.")
+    if not reason.strip():
+        raise PortalError("Say why you adjust the points: the advocate sees the reason.")
+    before = await balance_of(session, user)
+    posting = await post_entry(
+        session,
+        user,
+        EntryKind.ADJUST,
+        points,
+        reason=reason.strip(),
+        key=key,
+        source=None,
+        actor=actor,
+        counts_toward_lifetime=counts_toward_lifetime,
+    )
+    after = await balance_of(session, user)
+    if after != before:
+        await notifications.notify(
+            session,
+            user_id=user.id,
+            kind="points_adjusted",
+            title=f"{points:+,} points: {reason.strip()}",
+            body=f"Your balance is now {after.current:,}.",
+            link=links.path_for("points:history"),
+        )
+        await audit.record(
+            session,
+            actor=actor,
+            action="points.adjusted",
+            target_type="user",
+            target_id=user.id,
+            summary=f"{points:+,} points for {user.email}: {reason.strip()}",
+            before={"current": before.current, "lifetime": before.lifetime},
+            after={"current": after.current, "lifetime": after.lifetime},
+        )
+    return posting
+
+
 async def adjust_points(
     session: AsyncSession,
     *,
@@ -38,7 +90,7 @@ async def adjust_points(
     reason: str,
     key: str,
     counts_toward_lifetime: bool,
-) -> LedgerEntry:
+) -> Posting:
     """A staff member's adjustment of someone else's points (in the audit log, by the ledger).
     Nobody adjusts their own: another staff member must. A refusal rolls the request back, so
     the attempt goes to the application log."""

@@ -7,11 +7,12 @@ from portal.referrals.service.config import ReferralSettings, load_settings, sav
 from portal.referrals.service.conversions import (
     AlreadyConverted,
     Conversion,
+    CustomerUnknown,
+    NotReferred,
     UnknownReferralCode,
     record_conversion,
 )
 from portal.referrals.service.crm import (
-    ExternalIdTaken,
     StageNameTaken,
     UnknownStage,
     access_referral_by_external_id,
@@ -32,6 +33,7 @@ from portal.referrals.service.owners import (
 from portal.referrals.service.pipeline import (
     CloseReasonRequired,
     DuplicateReferral,
+    ExternalIdTaken,
     NotASalesRep,
     Prospect,
     ReopenReasonRequired,
@@ -63,6 +65,7 @@ __all__ = [
     "AlreadyConverted",
     "CloseReasonRequired",
     "Conversion",
+    "CustomerUnknown",
     "DisposableAddress",
     "DuplicateReferral",
     "ExternalIdTaken",
@@ -70,6 +73,7 @@ __all__ = [
     "NotASalesRep",
     "NotFlagged",
     "NotFound",
+    "NotReferred",
     "PipelineFilter",
     "Prospect",
     "ReferralSettings",

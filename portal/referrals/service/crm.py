@@ -12,6 +12,7 @@ from portal.audit import service as audit
 from portal.errors import Conflict, NotFound, PortalError
 from portal.people.models import User
 from portal.referrals.models import CrmStageName, Referral, Stage
+from portal.referrals.service.pipeline import ExternalIdTaken
 
 
 class UnknownStage(PortalError):
@@ -27,11 +28,6 @@ class UnknownStage(PortalError):
 class StageNameTaken(Conflict):
     def __init__(self, name: str) -> None:
         super().__init__(f"“{name}” is already mapped. Remove it first to map it elsewhere.")
-
-
-class ExternalIdTaken(Conflict):
-    def __init__(self, external_id: str) -> None:
-        super().__init__(f"Another referral already has the CRM id “{external_id}”.")
 
 
 def _key(name: str) -> str:
@@ -121,7 +117,7 @@ async def set_external_id(
         action="referral.external_id",
         target_type="referral",
         target_id=referral.id,
-        summary=f"{referral.prospect_email}: CRM id {before} → {external_id}",
+        summary=f"{referral.prospect_label}: CRM id {before} → {external_id}",
         before={"external_id": before},
         after={"external_id": external_id},
     )

@@ -275,9 +275,9 @@ async def import_rows(
             ),
             source=Source.IMPORT,
             history=history,
+            external_id=row.values["external_id"] or None,
+            deal_value=row.deal_value,
         )
-        referral.external_id = row.values["external_id"] or None
-        referral.deal_value = row.deal_value
         set_committed_value(referral, "referrer", referrer)
         if row.stage != Stage.SUBMITTED:
             await move_referral(

@@ -44,7 +44,7 @@ async def assign_referral(
         action="referral.assigned",
         target_type="referral",
         target_id=referral.id,
-        summary=f"{referral.prospect_email}: owner "
+        summary=f"{referral.prospect_label}: owner "
         f"{before.email if before else 'nobody'} → {owner.email if owner else 'nobody'}",
         before={"owner": before.email if before else None},
         after={"owner": owner.email if owner else None},
@@ -68,7 +68,7 @@ async def set_deal_value(
         action="referral.deal_value",
         target_type="referral",
         target_id=referral.id,
-        summary=f"{referral.prospect_email}: deal value {before} → {value}",
+        summary=f"{referral.prospect_label}: deal value {before} → {value}",
         before={"deal_value": before},
         after={"deal_value": value},
     )

@@ -40,6 +40,11 @@ class SelfReferral(Conflict):
     message = "This person can't be referred. Refer someone who isn't in the program yet."
 
 
+class ExternalIdTaken(Conflict):
+    def __init__(self, external_id: str) -> None:
+        super().__init__(f"Another referral already has the CRM id “{external_id}”.")
+
+
 class CloseReasonRequired(PortalError):
     status_code = 422
     message = "Say why the referral is closed: duplicate, self-referral, not a fit or invalid."
@@ -90,6 +95,11 @@ async def _refuse_self_or_duplicate(
         raise DuplicateReferral(email)
 
 
+async def _external_id_taken(session: AsyncSession, external_id: str) -> bool:
+    found = await session.scalar(select(Referral.id).where(Referral.external_id == external_id))
+    return found is not None
+
+
 async def submit_referral(
     session: AsyncSession,
     *,
@@ -99,12 +109,20 @@ async def submit_referral(
     source: Source = Source.FORM,
     client_key: str | None = None,
     history: bool = False,
+    external_id: str | None = None,
+    deal_value: int | None = None,
 ) -> Referral:
     """A new referral at `submitted`, paying the submitted points; refuses self-referrals and
     prospects already referred (also when two submissions race: the unique index decides).
-    A `history` referral (an import of past ones) pays nothing and tells nobody."""
+    A `history` referral (an import of past ones) pays nothing and tells nobody. The CRM id and
+    deal value, when the referral comes with them, are in it from the start (and so in every
+    event about its creation). A prospect without an email (a sale reported by referral code
+    alone) skips the checks that need one."""
     email = normalize_email(prospect.email)
-    await _refuse_self_or_duplicate(session, referrer=referrer, email=email)
+    if email:
+        await _refuse_self_or_duplicate(session, referrer=referrer, email=email)
+    if external_id is not None and await _external_id_taken(session, external_id):
+        raise ExternalIdTaken(external_id)
     config = await load_settings(session)
     screening = await screen(
         session,
@@ -131,6 +149,8 @@ async def submit_referral(
         is_qualified_lead=screening.is_qualified_lead,
         flags=" ".join(flag.value for flag in screening.flags),
         client_key=client_key,
+        external_id=external_id,
+        deal_value=deal_value,
         created_at=now,
         updated_at=now,
     )
@@ -138,7 +158,9 @@ async def submit_referral(
         async with session.begin_nested():
             session.add(referral)
             await session.flush()
-    except IntegrityError as error:
+    except IntegrityError as error:  # a racing submission took the address or the CRM id
+        if external_id is not None and await _external_id_taken(session, external_id):
+            raise ExternalIdTaken(external_id) from error
         raise DuplicateReferral(email) from error
     paid, _ = (
         (0, 0)
@@ -161,8 +183,12 @@ async def submit_referral(
         action="referral.submitted",
         target_type="referral",
         target_id=referral.id,
-        summary=f"{referrer.email} referred {email} ({source.value})",
-        after={"stage": Stage.SUBMITTED.value, "flags": referral.flags},
+        summary=f"{referrer.email} referred {referral.prospect_label} ({source.value})",
+        after={
+            "stage": Stage.SUBMITTED.value,
+            "flags": referral.flags,
+            **({"external_id": external_id} if external_id else {}),
+        },
     )
     if not history:
         await points.award_rule_badge(session, referrer, BadgeRule.FIRST_REFERRAL)
@@ -234,7 +260,8 @@ async def move_referral(
         raise CloseReasonRequired()
     if before == Stage.WON and not note.strip():
         raise ReopenReasonRequired()
-    if before == Stage.REJECTED:  # reopening takes the address back from the dedupe index
+    if before == Stage.REJECTED and referral.prospect_email:
+        # Reopening takes the address back from the dedupe index.
         await _refuse_self_or_duplicate(
             session,
             referrer=referral.referrer,
@@ -253,7 +280,7 @@ async def move_referral(
         async with session.begin_nested():
             await session.flush()
     except IntegrityError as error:
-        raise DuplicateReferral(referral.prospect_email) from error
+        raise DuplicateReferral(referral.prospect_label) from error
     if history:
         unpaid = []
     paid, pending = await _pay(
@@ -284,7 +311,7 @@ async def move_referral(
         action="referral.stage_changed",
         target_type="referral",
         target_id=referral.id,
-        summary=f"{referral.prospect_email}: {before.label} → {to.label}"
+        summary=f"{referral.prospect_label}: {before.label} → {to.label}"
         + (f" ({closed_because.label})" if closed_because else ""),
         before={"stage": before.value},
         after={"stage": to.value, "reason": reason.value if reason else None, "points": paid},

@@ -244,20 +244,23 @@ async def due_endpoint_ids(session: AsyncSession) -> list[int]:
     return sorted(rows)
 
 
-async def redeliver(session: AsyncSession, endpoint: WebhookEndpoint, delivery_id: int) -> None:
+async def redeliver(
+    session: AsyncSession, endpoint: WebhookEndpoint, delivery_id: int
+) -> WebhookDelivery:
     """Sends a delivered or failed message again, once, with its original webhook-id (so a
-    receiver that keeps ids sees it is the same event)."""
+    receiver that keeps ids sees it is the same event); a pending one is left to its turn."""
     delivery = await session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.endpoint_id != endpoint.id:
         raise NotFound()
     if delivery.status == DeliveryStatus.PENDING:
-        return
+        return delivery
     now = utcnow()
     delivery.status = DeliveryStatus.PENDING
     delivery.next_attempt_at = now
     delivery.retry_until = now
     await session.flush()
     _queue_delivery(session, endpoint.id)
+    return delivery
 
 
 async def list_deliveries(
