@@ -45,9 +45,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("rewards") as batch:
-        batch.drop_column("sold_out_alerted_at")
-        batch.drop_column("low_stock_alerted_at")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("sso_signed_in_at")
+    # Dropped in place (SQLite >= 3.35 does, no rebuild): rebuilding `users` or `rewards` with
+    # foreign keys on would trip the tables that refer to them.
+    op.drop_column("rewards", "sold_out_alerted_at")
+    op.drop_column("rewards", "low_stock_alerted_at")
+    op.drop_column("users", "sso_signed_in_at")
     op.drop_table("trust_scores")
