@@ -18,6 +18,7 @@ from portal.referrals.models import CloseReason, Stage
 from portal.trust import service as trust
 from portal.trust_scoring import service as scoring
 from tests.factories import make_advocate, make_challenge, make_marketer, make_referral, make_sales
+from tests.sso import asserted, make_sso_provider
 
 INVITATION_LINK = re.compile(r"http://portal\.test/invitations/(\S+)")
 
@@ -123,7 +124,10 @@ async def test_an_invited_advocate_is_trusted_more_and_sso_adds_to_it(
     reasons = _reasons(await trust.score_of(session, nina.id))  # on AdvocateJoined
     assert reasons["Invited by the program team"] == 10
     assert reasons["Email address confirmed"] == 5
-    await auth.sso_sign_in(session, email="nina@example.com", email_verified=True, name="Nina")
+    provider = await make_sso_provider(session)
+    await auth.sso_sign_in(
+        session, provider=provider, assertion=asserted("nina@example.com", name="Nina")
+    )
     score = await trust.score_of(session, nina.id)
     assert _reasons(score)["Signs in with single sign-on"] == 10
     assert score.score == 75

@@ -78,7 +78,7 @@ async def test_deliveries_are_signed_and_verified_by_the_standard_webhooks_libra
     rep = await make_sales(session)
     port = free_port()
     endpoint = await add_endpoint(session, admin, port, [*REFERRAL_EVENTS, "points.awarded"])
-    referral = await make_referral(session, advocate, name="Ada Lovelace")
+    referral = await make_referral(session, advocate, name="Charles Babbage")
     await move(session, referral, Stage.QUALIFIED, rep)
     await session.commit()
     receiver = Receiver([endpoint.secret])
@@ -103,7 +103,7 @@ async def test_deliveries_are_signed_and_verified_by_the_standard_webhooks_libra
         "submitted",
         "qualified",
     )
-    assert moved["referral"]["prospect"]["name"] == "Ada Lovelace"
+    assert moved["referral"]["prospect"]["name"] == "Charles Babbage"
     assert receiver.received[2].payload["data"]["points"] == 200  # qualified pays 200
     rows = await deliveries_of(session, endpoint)
     assert {(row.status, row.attempts, row.last_status_code) for row in rows} == {
