@@ -161,8 +161,8 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
     await api_tokens_demo.ensure_token(session, users["admin@acme.example"])
     await reports_demo.seed(session, users)
     await auth_demo.seed(session, users)
+    await directory_demo.seed(session, users)  # profile fields before the segments on them
     await segments_demo.seed(session, users)
-    await directory_demo.seed(session, users)
     # Last: the endpoint hears what happens from now on, not the demo's history.
     await webhooks_demo.seed(session, users)
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal import events
 from portal.clock import utcnow
 from portal.db import READING
 from portal.jobs import enqueue
@@ -104,6 +105,7 @@ async def record_visit(session: AsyncSession, user: User, now: datetime) -> None
     """The person was here: their last-seen time, and the day, once (reports count active
     people by day; ON CONFLICT: two tabs on one morning write one row)."""
     user.last_seen_at = now
+    await events.publish(session, events.PersonVisited(user_id=user.id, at=now))
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     await session.execute(
         insert(ActiveDay).values(day=now.date(), user_id=user.id).on_conflict_do_nothing()
