@@ -221,6 +221,7 @@ def _ledger(
             "current": current[uid],
             "lifetime": lifetime[uid],
             "last_earned_at": last_earned.get(uid),
+            "last_active_at": last_earned.get(uid),  # bench advocates never visit
             "first_earned_at": first_earned.get(uid),
         }
         for uid in user_ids

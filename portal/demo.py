@@ -164,8 +164,8 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
     await reports_demo.seed(session, users)
     await auth_demo.seed(session, users)
     await sso_demo.seed(session, users)
+    await directory_demo.seed(session, users)  # profile fields before the segments on them
     await segments_demo.seed(session, users)
-    await directory_demo.seed(session, users)
     await trust_demo.seed(session, users)
     await rewards_demo.low_code_pool(session, users, storage=storage)
     # Last: the endpoint hears what happens from now on, not the demo's history.

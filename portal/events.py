@@ -15,6 +15,7 @@ Events carry ids and plain values, never ORM objects, so the same event can beco
 
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import event as sqlalchemy_event
@@ -107,6 +108,22 @@ class SignedInWithSso(Event):
     email)."""
 
     user_id: int
+
+
+@dataclass(frozen=True)
+class ProfileChanged(Event):
+    """A person's answers to the custom profile fields changed (sign-up, their profile)."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
+class PersonVisited(Event):
+    """A person was here (written at most every few minutes per session): their last
+    activity moves on."""
+
+    user_id: int
+    at: datetime
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from portal.auth.models import (
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
-from portal.directory.models import SavedView
+from portal.directory.models import BulkRun, BulkRunPerson, SavedView
 from portal.engagement.models import Nudge, SequenceStep
 from portal.guard.models import PublicFormAttempt
 from portal.jobs import CronRun
@@ -77,6 +77,8 @@ __all__ = [
     "Broadcast",
     "BroadcastGroup",
     "BroadcastPerson",
+    "BulkRun",
+    "BulkRunPerson",
     "Challenge",
     "ChallengeGroup",
     "CrmStageName",

@@ -4,6 +4,7 @@ installing again replaces, never doubles, the subscriptions."""
 
 from portal import events
 from portal.challenges import subscribers as challenges
+from portal.points.service import activity as points_activity
 from portal.referrals.service import landing as referrals
 from portal.segments import subscribers as segments
 from portal.trust_scoring import subscribers as trust
@@ -13,6 +14,7 @@ from portal.webhooks import subscribers as webhooks
 def install() -> None:
     events.clear()
     events.on(events.AssetUsed, challenges.complete_asset_challenges)
+    events.on(events.PersonVisited, points_activity.note_visit)
     events.on(events.ReferralSubmitted, challenges.complete_refer_challenges)
     events.on(events.ShareLinkVisited, referrals.count_share_page_visit)
     # Webhooks: each event's deliveries are written in its transaction, sent after the commit.
@@ -27,6 +29,7 @@ def install() -> None:
     events.on(events.AdvocateJoined, segments.person_changed)
     events.on(events.LevelReached, segments.person_changed)
     events.on(events.PointsAwarded, segments.person_changed)
+    events.on(events.ProfileChanged, segments.person_changed)
     events.on(events.ReferralSubmitted, segments.referrer_changed)
     events.on(events.ReferralStageChanged, segments.referrer_changed)
     # Trust scores follow the history they are computed from, in the same transaction.

@@ -11,6 +11,7 @@ from portal import routing, subscriptions
 from portal.auth import jobs as auth_jobs
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
+from portal.directory import jobs as directory_jobs
 from portal.engagement import jobs as engagement_jobs
 from portal.files import jobs as files_jobs
 from portal.guard import jobs as guard_jobs
@@ -36,6 +37,7 @@ FUNCTIONS: list[Any] = [
     *webhooks_jobs.FUNCTIONS,
     *segments_jobs.FUNCTIONS,
     *messages_jobs.FUNCTIONS,
+    *directory_jobs.FUNCTIONS,
 ]
 CRON_JOBS: list[Any] = [
     *outbox_jobs.CRON_JOBS,
@@ -50,6 +52,7 @@ CRON_JOBS: list[Any] = [
     *reports_jobs.CRON_JOBS,
     *messages_jobs.CRON_JOBS,
     *trust_jobs.CRON_JOBS,
+    *directory_jobs.CRON_JOBS,
 ]
 
 

@@ -226,6 +226,8 @@ LEDGER_TABLES = frozenset({"points_ledger", "points_balances"})
 LEDGER_WRITERS = frozenset(
     {
         "portal/points/service/ledger.py",
+        # moves a balance row's last_active_at on a visit; never points
+        "portal/points/service/activity.py",
         # the bulk loader of benchmark data: a million rows through the service take an hour
         "portal/benchdata.py",
         # makes drift on purpose, to prove the nightly reconciliation reports it

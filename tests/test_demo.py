@@ -28,7 +28,7 @@ async def test_demo_data_is_believable_and_seeding_twice_adds_nothing(
 
     await seed_session(session, storage=storage)
     assert await session.scalar(select(func.count()).select_from(User)) == users
-    assert await session.scalar(select(func.count()).select_from(Group)) == 3 + 2  # 2 segments
+    assert await session.scalar(select(func.count()).select_from(Group)) == 3 + 3  # 3 segments
     invited = await session.scalar(select(func.count()).where(User.status == UserStatus.INVITED))
     assert invited == 1 + 4
     await _demo_messages_show_every_status_and_their_counts(session)
@@ -50,16 +50,18 @@ async def test_demo_invites_a_list_fills_its_segments_and_shares_a_join_link(
     rows = {row.group.name: row.members for row in await groups.groups_with_counts(session)}
     assert rows["Rising stars"] > 0
     assert rows["Ready to refer"] > 0
+    assert rows["EMEA promoters"] == 3  # rules on the Region and NPS profile fields
     developers = await session.scalar(select(Group).where(Group.name == "Developers"))
     assert developers is not None
     assert developers.join_code
 
 
 async def _demo_messages_show_every_status_and_their_counts(session: AsyncSession) -> None:
-    """Three templates, two sent broadcasts with opens and clicks, one scheduled (checked after
-    the second seeding, which added none)."""
+    """Three templates, two sent broadcasts with opens and clicks, the quarterly review and a
+    meetup invitation to a saved People view scheduled (checked after the second seeding,
+    which added none)."""
     from portal.messages import library, reading
-    from portal.messages.models import Broadcast, BroadcastStatus
+    from portal.messages.models import Audience, Broadcast, BroadcastPerson, BroadcastStatus
 
     names = [t.name for t in await library.list_templates(session)]
     assert names == ["Ad-hoc alert", "Monthly newsletter", "Quarterly review"]
@@ -68,9 +70,15 @@ async def _demo_messages_show_every_status_and_their_counts(session: AsyncSessio
         BroadcastStatus.SENT,
         BroadcastStatus.SENT,
         BroadcastStatus.SCHEDULED,
+        BroadcastStatus.SCHEDULED,
     ]
+    meetup = broadcasts[-1]
+    assert meetup.audience == Audience.PEOPLE
+    assert meetup.audience_note == "the saved view “EMEA, most recently active”"
+    chosen = select(func.count()).where(BroadcastPerson.broadcast_id == meetup.id)
+    assert await session.scalar(chosen) == 6  # the EMEA advocates
     stats = await reading.stats_of(session, broadcasts)
-    newsletter, alert, _ = (stats[b.id] for b in broadcasts)
+    newsletter, alert, *_ = (stats[b.id] for b in broadcasts)
     assert newsletter.delivered == newsletter.recipients >= 12
     assert (newsletter.opened, newsletter.clicked) == (4, 1)
     assert (alert.recipients, alert.opened, alert.clicked) == (5, 2, 2)

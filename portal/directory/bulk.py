@@ -12,13 +12,16 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
 from portal.auth import service as auth
+from portal.directory import query
+from portal.directory.filters import PeopleFilter
 from portal.errors import PortalError
 from portal.groups import service as groups
 from portal.people.models import Group, User, UserStatus
@@ -35,6 +38,7 @@ class BulkAction(StrEnum):
     INVITE_AGAIN = "invite_again"
     AWARD_POINTS = "award_points"
     SUSPEND = "suspend"
+    SEND_MESSAGE = "send_message"  # a broadcast to them: written on its own page, then sent
 
     @property
     def label(self) -> str:
@@ -44,6 +48,7 @@ class BulkAction(StrEnum):
             "invite_again": "Send a new invitation",
             "award_points": "Award points",
             "suspend": "Suspend",
+            "send_message": "Send a message",
         }[self.value]
 
     @property
@@ -68,6 +73,7 @@ class BulkRequest:
             BulkAction.INVITE_AGAIN: f"Send a new invitation to {people}?",
             BulkAction.AWARD_POINTS: f"Award {self.points:,} points to {people}?",
             BulkAction.SUSPEND: f"Suspend {people} and sign them out?",
+            BulkAction.SEND_MESSAGE: f"Send a message to {people}?",
         }[self.action]
 
 
@@ -84,6 +90,7 @@ class BulkOutcome:
             BulkAction.INVITE_AGAIN: "sent a new invitation",
             BulkAction.AWARD_POINTS: "awarded points",
             BulkAction.SUSPEND: "suspended",
+            BulkAction.SEND_MESSAGE: "sent the message",
         }[self.action]
         text = f"{self.done:,} {'person' if self.done == 1 else 'people'} {verb}."
         if self.skipped:
@@ -100,13 +107,28 @@ def valid_action_key(key: str) -> bool:
     return ACTION_KEY.fullmatch(key) is not None
 
 
-async def existing_ids(session: AsyncSession, user_ids: list[int]) -> list[int]:
-    """The ticked ids that name someone (a row deleted since the page was drawn drops out)."""
-    found: list[int] = []
-    for start in range(0, len(user_ids), BATCH):
-        chunk = user_ids[start : start + BATCH]
-        found.extend(await session.scalars(select(User.id).where(User.id.in_(chunk))))
-    return sorted(found)
+@dataclass(frozen=True)
+class Targets:
+    """The ids a bulk action acts on, as a query (the filtered set can be everyone), and how
+    many they are."""
+
+    ids: Select[Any]
+    count: int
+
+    async def listed(self, session: AsyncSession) -> list[int]:
+        return sorted(await session.scalars(self.ids))
+
+
+async def targets(
+    session: AsyncSession, *, everyone: bool, chosen: PeopleFilter, user_ids: list[int]
+) -> Targets:
+    """Everyone the filter matches, or the ticked ids that still name someone."""
+    if everyone:
+        ids = await query.filtered_query(session, chosen)
+    else:
+        ids = select(User.id).where(User.id.in_(user_ids))
+    count = await session.scalar(select(func.count()).select_from(ids.subquery()))
+    return Targets(ids, count or 0)
 
 
 async def run_bulk(
@@ -117,29 +139,57 @@ async def run_bulk(
     user_ids: list[int],
     action_key: str,
 ) -> BulkOutcome:
+    """Acts on a few people in this transaction (the ticked rows; a larger set is a BulkRun)."""
     outcome = BulkOutcome(request.action)
     for start in range(0, len(user_ids), BATCH):
-        people = list(
-            await session.scalars(
-                select(User)
-                .where(User.id.in_(user_ids[start : start + BATCH]))
-                .options(selectinload(User.roles))
-                .order_by(User.id)
-            )
+        await act_on_batch(
+            session,
+            staff=staff,
+            request=request,
+            user_ids=user_ids[start : start + BATCH],
+            action_key=action_key,
+            into=outcome,
         )
-        if request.action.needs_group:
-            await _group_change(session, staff=staff, request=request, people=people, into=outcome)
-            continue
-        for person in people:
-            try:
-                acted = await _act_on(session, staff, request, person, action_key)
-            except PortalError as error:
-                outcome.skipped[error.message.rstrip(".")] += 1
+    await record_outcome(session, staff=staff, request=request, outcome=outcome, key=action_key)
+    return outcome
+
+
+async def act_on_batch(
+    session: AsyncSession,
+    *,
+    staff: User,
+    request: BulkRequest,
+    user_ids: list[int],
+    action_key: str,
+    into: BulkOutcome,
+) -> None:
+    """Acts on up to BATCH people, counting who was done and who skipped and why."""
+    people = list(
+        await session.scalars(
+            select(User)
+            .where(User.id.in_(user_ids))
+            .options(selectinload(User.roles))
+            .order_by(User.id)
+        )
+    )
+    if request.action.needs_group:
+        await _group_change(session, staff=staff, request=request, people=people, into=into)
+        return
+    for person in people:
+        try:
+            acted = await _act_on(session, staff, request, person, action_key)
+        except PortalError as error:
+            into.skipped[error.message.rstrip(".")] += 1
+        else:
+            if acted:
+                into.done += 1
             else:
-                if acted:
-                    outcome.done += 1
-                else:
-                    outcome.skipped["not waiting for an invitation"] += 1
+                into.skipped["not waiting for an invitation"] += 1
+
+
+async def record_outcome(
+    session: AsyncSession, *, staff: User, request: BulkRequest, outcome: BulkOutcome, key: str
+) -> None:
     await audit.record(
         session,
         actor=staff,
@@ -147,9 +197,8 @@ async def run_bulk(
         target_type="user",
         target_id=None,
         summary=outcome.summary(),
-        after={"key": action_key, "points": request.points, "reason": request.reason},
+        after={"key": key, "points": request.points, "reason": request.reason},
     )
-    return outcome
 
 
 async def _group_change(
@@ -198,6 +247,8 @@ async def _act_on(
             key=f"bulk:{action_key}:user:{person.id}",
             actor=staff,
         )
-    else:
+    elif request.action is BulkAction.SUSPEND:
         await auth.suspend_user(session, actor=staff, user=person)
+    else:  # a message is a broadcast (portal.directory.message), never a loop over people
+        raise ValueError(f"{request.action} is not a per-person action")
     return True

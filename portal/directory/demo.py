@@ -1,11 +1,17 @@
 """Demo: the profile fields Acme's marketers ask (region, industry, customer since, NPS), each
-advocate's answers, and two saved People views, through the real services. Run again, it adds
-nothing twice."""
+advocate's answers, two saved People views and a message scheduled to one of them, through
+the real services. Run again, it adds nothing twice."""
+
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.directory import fields, views
+from portal import clock
+from portal.directory import audience, fields, views
+from portal.directory.models import SavedView
+from portal.messages import service as broadcasts
+from portal.messages.models import Audience, Broadcast
 from portal.people import fields as answers
 from portal.people.models import FieldKind, ProfileField, User
 
@@ -16,6 +22,11 @@ FIELDS = [
     fields.FieldValues("Customer since", FieldKind.DATE, "", False, False, False),
     fields.FieldValues("NPS", FieldKind.NUMBER, "", False, False, False),
 ]
+MEETUP = (
+    "{first_name}, join the EMEA advocates' meetup in Berlin",
+    "<p>Hi {first_name},</p><p>We are meeting the EMEA advocates in Berlin next month: talks, "
+    "a product preview and dinner. <strong>Reply to save your seat.</strong></p>",
+)
 # email: region, industry, customer since, NPS
 ANSWERS = {
     "priya.raman@northwind.example": ("Americas", "Logistics", "2021-03-15", "10"),
@@ -48,8 +59,32 @@ async def seed(session: AsyncSession, users: dict[str, User]) -> None:
             answers={field.id: value for field, value in zip(defined, values, strict=True)},
         )
     region = defined[0]
-    for name, query in (
-        ("Top earners", "role=advocate&sort=points&dir=desc"),
-        ("EMEA, most recently active", f"field_{region.id}=EMEA&sort=activity&dir=desc"),
-    ):
+    saved = [
         await views.save_view(session, owner=marketer, name=name, query=query, shared=True)
+        for name, query in (
+            ("Top earners", "role=advocate&sort=points&dir=desc"),
+            ("EMEA, most recently active", f"field_{region.id}=EMEA&sort=activity&dir=desc"),
+        )
+    ]
+    await _invite_emea_to_the_meetup(session, marketer, saved[1])
+
+
+async def _invite_emea_to_the_meetup(
+    session: AsyncSession, marketer: User, view: SavedView
+) -> None:
+    """A message to a saved view, scheduled for next week (Manage → Messages shows it)."""
+    if await session.scalar(select(Broadcast.id).where(Broadcast.subject == MEETUP[0])):
+        return
+    chosen = await audience.saved_audience(session, marketer, view.id)
+    await broadcasts.create_broadcast(
+        session,
+        author=marketer,
+        subject=MEETUP[0],
+        body=MEETUP[1],
+        audience=Audience.PEOPLE,
+        people=await audience.people_query(session, chosen),
+        audience_note=chosen.note,
+        send_at=clock.utcnow() + timedelta(days=7),
+        time_zone="Europe/Berlin",
+        now=clock.utcnow(),
+    )

@@ -1,7 +1,6 @@
 """Manage → People: the table (sort, filter, saved views, CSV export) and bulk actions behind
 a confirmation that states the count."""
 
-from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import ImmutableMultiDict
@@ -11,11 +10,10 @@ from starlette.routing import Route
 
 from portal.auth import service as auth
 from portal.csv import csv_response
-from portal.directory import bulk, forms, person, query, view_as, views
+from portal.directory import bulk, bulk_routes, forms, message, person, query, view_as, views
 from portal.directory.filters import ParsedFilter, Sort, parse_filter
-from portal.errors import Forbidden, NotFound
+from portal.errors import Forbidden
 from portal.forms import FormState
-from portal.groups import service as groups
 from portal.people import service as people
 from portal.people.access import (
     current_user,
@@ -86,75 +84,6 @@ def _filter_of(view: str) -> ParsedFilter:
 def _table_url(request: Request, view: str) -> str:
     base = str(request.url_for("people:list"))
     return f"{base}?{view}" if view else base
-
-
-async def _bulk_request(
-    request: Request, form: forms.BulkForm
-) -> tuple[bulk.BulkRequest | None, list[int]]:
-    """What the form asks for and the ids it targets, or None with errors on the form."""
-    session = db(request)
-    group = None
-    if form.group_id is not None:
-        try:
-            group = await groups.access_group(session, form.group_id)
-        except NotFound:
-            form.state.add_error("group", "Choose a group.")
-    if form.everyone:
-        user_ids = await query.filtered_ids(session, _filter_of(form.view).filter)
-    else:
-        user_ids = await bulk.existing_ids(session, form.user_ids)
-    if not user_ids and form.state.ok:
-        form.state.add_error(None, "Nobody matches: there is nobody to act on.")
-    if not form.state.ok or form.action is None:
-        return None, user_ids
-    reason = form.state.value("reason")
-    return bulk.BulkRequest(form.action, group, form.points, reason), user_ids
-
-
-def _confirm_page(
-    request: Request, form: forms.BulkForm, extra: Mapping[str, object], *, status_code: int
-) -> Response:
-    context = {
-        "form": form.state,
-        "bulk": form,
-        "actions": list(bulk.BulkAction),
-        "back": _table_url(request, form.view),
-        "question": None,
-        "count": 0,
-        **extra,
-    }
-    return render(request, "directory/bulk_confirm.html", context, status_code=status_code)
-
-
-@staff_of_program
-async def bulk_confirm(request: Request) -> Response:
-    """Step one: says what will happen to how many people, and asks to confirm."""
-    form = forms.bulk_form(await request.form())
-    wanted, user_ids = await _bulk_request(request, form)
-    groups_list = await people.list_groups(db(request))
-    if wanted is None:
-        return _confirm_page(request, form, {"groups": groups_list}, status_code=422)
-    form.state.data["action_key"] = bulk.new_action_key()
-    extra = {"groups": groups_list, "question": wanted.describe(len(user_ids))}
-    return _confirm_page(request, form, {**extra, "count": len(user_ids)}, status_code=200)
-
-
-@staff_of_program
-async def bulk_run(request: Request) -> Response:
-    """Step two: does it, once per person however often it is confirmed."""
-    form = forms.bulk_form(await request.form())
-    key = forms.confirmed_key(form)
-    if key is None:
-        form.state.add_error(None, "Confirm the action on its confirmation page.")
-    wanted, user_ids = await _bulk_request(request, form)
-    if wanted is None or key is None:
-        groups_list = await people.list_groups(db(request))
-        return _confirm_page(request, form, {"groups": groups_list}, status_code=422)
-    outcome = await bulk.run_bulk(
-        db(request), staff=current_user(request), request=wanted, user_ids=user_ids, action_key=key
-    )
-    flash(request, outcome.summary(), "success" if outcome.done else "error")
-    return redirect_to(request, _table_url(request, form.view))
 
 
 @staff_of_program
@@ -229,10 +158,10 @@ routes = [
     Route("/", people_table, methods=["GET"], name="list"),
     Route("/export.csv", export, methods=["GET"], name="export"),
     Route("/{user_id:int}", person_page, methods=["GET"], name="detail"),
-    Route("/bulk", bulk_confirm, methods=["POST"], name="bulk"),
-    Route("/bulk/run", bulk_run, methods=["POST"], name="bulk_run"),
     Route("/{user_id:int}/view-as", start_view_as, methods=["POST"], name="view_as"),
     Route("/view-as/stop", stop_view_as, methods=["POST"], name="stop_view_as"),
     Route("/views", save_view, methods=["POST"], name="save_view"),
     Route("/views/{view_id:int}/delete", delete_view, methods=["POST"], name="delete_view"),
+    *message.routes,
+    *bulk_routes.routes,
 ]

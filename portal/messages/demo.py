@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
 from portal.jobs import take_pending
-from portal.messages import library, reading, service
+from portal.messages import library, reading, sending, service
 from portal.messages.models import Audience, Broadcast, Delivery
 from portal.notifications import service as notifications
 from portal.notifications.models import Notification
@@ -66,7 +66,7 @@ CLICKED = {
 async def _deliver(session: AsyncSession, broadcast_id: int) -> None:
     """What the jobs do, here and now: start the broadcast and run its batches in turn (other
     queued jobs, such as the emails' sending, stay queued)."""
-    await service.start(session, broadcast_id, now=clock.utcnow())
+    await sending.start(session, broadcast_id, now=clock.utcnow())
     while True:
         pending = take_pending(session)
         batches = [job for job in pending if job.name == "deliver_broadcast"]
@@ -76,7 +76,7 @@ async def _deliver(session: AsyncSession, broadcast_id: int) -> None:
         for job in batches:
             after = job.kwargs["after"]
             if isinstance(after, int):
-                await service.deliver_batch(session, broadcast_id, after=after)
+                await sending.deliver_batch(session, broadcast_id, after=after)
 
 
 async def _read(session: AsyncSession, person: User, broadcast_id: int, *, click: bool) -> None:

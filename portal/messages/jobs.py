@@ -7,25 +7,25 @@ from arq.worker import func
 
 from portal.clock import utcnow
 from portal.jobs import JobContext, unit_of_work
-from portal.messages import service
+from portal.messages import sending
 
 
 async def start_broadcast(ctx: JobContext, broadcast_id: int) -> bool:
     async with unit_of_work(ctx) as session:
-        return await service.start(session, broadcast_id, now=utcnow())
+        return await sending.start(session, broadcast_id, now=utcnow())
 
 
 async def deliver_broadcast(ctx: JobContext, broadcast_id: int, after: int) -> int:
     async with unit_of_work(ctx) as session:
-        return await service.deliver_batch(session, broadcast_id, after=after)
+        return await sending.deliver_batch(session, broadcast_id, after=after)
 
 
 async def send_due_broadcasts(ctx: JobContext) -> int:
     now = utcnow()
     async with unit_of_work(ctx) as session:
-        due = await service.due_broadcast_ids(session, now=now)
-        started = sum([await service.start(session, broadcast_id, now=now) for broadcast_id in due])
-        await service.resume_stalled(session, now=now)
+        due = await sending.due_broadcast_ids(session, now=now)
+        started = sum([await sending.start(session, broadcast_id, now=now) for broadcast_id in due])
+        await sending.resume_stalled(session, now=now)
     return started
 
 

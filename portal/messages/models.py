@@ -29,6 +29,8 @@ class Broadcast(Base):
     subject: Mapped[str] = mapped_column(String(200))
     body_html: Mapped[str] = mapped_column(Text)  # cleaned by portal.sanitize
     audience: Mapped[Audience] = mapped_column(String(20))
+    # Where chosen people came from, in words ("the saved view “EMEA”"), for its page.
+    audience_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
     status: Mapped[BroadcastStatus] = mapped_column(String(20), index=True)
     send_at: Mapped[datetime]
     time_zone: Mapped[str] = mapped_column(String(60), default="UTC")  # the author's, for display

@@ -3,19 +3,15 @@ time. Each batch is its own transaction (a job), so a program of any size is nev
 transaction; a batch claims its people in `broadcast_deliveries` first, so a retried batch or
 two workers on the same one reach each person once."""
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import links
 from portal.audit import service as audit
-from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
 from portal.jobs import enqueue
 from portal.messages import copies
@@ -25,17 +21,9 @@ from portal.messages.models import (
     BroadcastGroup,
     BroadcastPerson,
     BroadcastStatus,
-    Delivery,
 )
-from portal.notifications import service as notifications
-from portal.outbox import service as outbox
-from portal.outbox.models import EmailCategory, EmailOptOut
 from portal.people.models import Group, GroupMember, Role, User, UserRole, UserStatus
 from portal.sanitize import clean_html, plain_text
-
-BATCH = 500
-# A broadcast still sending whose last batch is older than this lost its job: the sweep resumes it.
-STALLED = timedelta(minutes=5)
 
 
 class InvalidBroadcast(PortalError):
@@ -47,10 +35,15 @@ class InvalidBroadcast(PortalError):
 
 
 def audience_query(
-    audience: Audience, *, group_ids: Iterable[int] = (), person_ids: Iterable[int] = ()
+    audience: Audience,
+    *,
+    group_ids: Iterable[int] = (),
+    person_ids: Iterable[int] = (),
+    people: Select[Any] | None = None,
 ) -> Select[int]:
     """The ids of the active advocates a broadcast reaches. Groups are read through their
-    membership rows, whichever way a group fills them."""
+    membership rows, whichever way a group fills them; chosen people are a list of ids or a
+    query of ids (a People table view), of whom only active advocates are reached."""
     query = select(User.id).where(
         User.status == UserStatus.ACTIVE, User.roles.any(UserRole.role == Role.ADVOCATE)
     )
@@ -58,21 +51,7 @@ def audience_query(
         members = select(GroupMember.user_id).where(GroupMember.group_id.in_(list(group_ids)))
         query = query.where(User.id.in_(members))
     elif audience == Audience.PEOPLE:
-        query = query.where(User.id.in_(list(person_ids)))
-    return query
-
-
-def _audience_of(broadcast: Broadcast) -> Select[int]:
-    query = select(User.id).where(
-        User.status == UserStatus.ACTIVE, User.roles.any(UserRole.role == Role.ADVOCATE)
-    )
-    if broadcast.audience == Audience.GROUPS:
-        groups = select(BroadcastGroup.group_id).where(BroadcastGroup.broadcast_id == broadcast.id)
-        members = select(GroupMember.user_id).where(GroupMember.group_id.in_(groups))
-        query = query.where(User.id.in_(members))
-    elif broadcast.audience == Audience.PEOPLE:
-        chosen = select(BroadcastPerson.user_id).where(BroadcastPerson.broadcast_id == broadcast.id)
-        query = query.where(User.id.in_(chosen))
+        query = query.where(User.id.in_(people if people is not None else list(person_ids)))
     return query
 
 
@@ -82,8 +61,9 @@ async def count_audience(
     *,
     group_ids: Iterable[int] = (),
     person_ids: Iterable[int] = (),
+    people: Select[Any] | None = None,
 ) -> int:
-    query = audience_query(audience, group_ids=group_ids, person_ids=person_ids)
+    query = audience_query(audience, group_ids=group_ids, person_ids=person_ids, people=people)
     return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
@@ -109,12 +89,16 @@ async def create_broadcast(
     audience: Audience,
     group_ids: Iterable[int] = (),
     person_ids: Iterable[int] = (),
+    people: Select[Any] | None = None,
+    audience_note: str = "",
     send_at: datetime | None,
     time_zone: str = "UTC",
     now: datetime,
 ) -> Broadcast:
-    """A broadcast to send now (`send_at` None) or at a moment still to come. Groups must exist
-    and `person_ids` (say, a selection on the People table) name who it goes to."""
+    """A broadcast to send now (`send_at` None) or at a moment still to come. Groups must exist;
+    `person_ids` or the query `people` (the ticked rows or a view of the People table) name who
+    it goes to: the active advocates among them when it is written down, kept with one
+    INSERT … SELECT whatever their number. `audience_note` says in words where they came from."""
     subject, body_html = check_message(subject, body)
     group_ids, person_ids = sorted(set(group_ids)), sorted(set(person_ids))
     if audience == Audience.GROUPS:
@@ -123,8 +107,13 @@ async def create_broadcast(
         found = set(await session.scalars(select(Group.id).where(Group.id.in_(group_ids))))
         if found != set(group_ids):
             raise InvalidBroadcast("groups", "One of the ticked groups no longer exists.")
-    if audience == Audience.PEOPLE and not person_ids:
-        raise InvalidBroadcast("audience", "Choose at least one person.")
+    chosen = None
+    if audience == Audience.PEOPLE:
+        chosen = audience_query(audience, person_ids=person_ids, people=people)
+        if not await session.scalar(select(chosen.exists())):
+            raise InvalidBroadcast(
+                "audience", "Nobody to send it to: no active advocate is chosen."
+            )
     if send_at is not None and send_at <= now:
         raise InvalidBroadcast("send_at", "Choose a moment in the future, or send it now.")
     broadcast = Broadcast(
@@ -135,11 +124,19 @@ async def create_broadcast(
         send_at=send_at or now,
         time_zone=time_zone,
         author_id=author.id,
+        audience_note=audience_note[:200],
     )
     session.add(broadcast)
     await session.flush()
     session.add_all(BroadcastGroup(broadcast_id=broadcast.id, group_id=g) for g in group_ids)
-    session.add_all(BroadcastPerson(broadcast_id=broadcast.id, user_id=p) for p in person_ids)
+    if chosen is not None:
+        ids = chosen.subquery()
+        await session.execute(
+            insert(BroadcastPerson).from_select(
+                ["broadcast_id", "user_id"],
+                select(bindparam("broadcast_id", broadcast.id), ids.c.id),
+            )
+        )
     await session.flush()
     await audit.record(
         session,
@@ -208,156 +205,6 @@ async def cancel(session: AsyncSession, *, staff: User, broadcast_id: int) -> Br
     return broadcast
 
 
-async def start(session: AsyncSession, broadcast_id: int, *, now: datetime) -> bool:
-    """Moves a due broadcast to sending (once, whoever asks first), counts its audience and
-    queues its first batch; False when it is not due or already started."""
-    started = await session.execute(
-        update(Broadcast)
-        .where(
-            Broadcast.id == broadcast_id,
-            Broadcast.status == BroadcastStatus.SCHEDULED,
-            Broadcast.send_at <= now,
-        )
-        .values(status=BroadcastStatus.SENDING, started_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if started.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    broadcast = await access_broadcast(session, broadcast_id)
-    await session.refresh(broadcast)
-    audience = _audience_of(broadcast).subquery()
-    broadcast.recipients = await session.scalar(select(func.count()).select_from(audience)) or 0
-    await session.flush()
-    _queue_batch(session, broadcast_id, after=0)
-    return True
-
-
-def _queue_batch(session: AsyncSession, broadcast_id: int, *, after: int) -> None:
-    enqueue(
-        session,
-        "deliver_broadcast",
-        broadcast_id=broadcast_id,
-        after=after,
-        job_id=f"deliver_broadcast:{broadcast_id}:{after}",
-    )
-
-
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
-async def deliver_batch(session: AsyncSession, broadcast_id: int, *, after: int) -> int:
-    """Delivers the broadcast to the next BATCH people after user id `after` and queues the
-    batch after them; at the end of the audience marks it sent. Returns how many it reached
-    (people another run reached first are skipped)."""
-    broadcast = await session.get(Broadcast, broadcast_id)
-    if broadcast is None or broadcast.status != BroadcastStatus.SENDING:
-        return 0
-    user_ids = list(
-        await session.scalars(
-            _audience_of(broadcast).where(User.id > after).order_by(User.id).limit(BATCH)
-        )
-    )
-    if not user_ids:
-        broadcast.status = BroadcastStatus.SENT
-        broadcast.finished_at = utcnow()
-        await session.flush()
-        return 0
-    news_off = set(
-        await session.scalars(
-            select(EmailOptOut.user_id).where(
-                EmailOptOut.category == EmailCategory.NEWS, EmailOptOut.user_id.in_(user_ids)
-            )
-        )
-    )
-    rows = [
-        {
-            "broadcast_id": broadcast_id,
-            "user_id": user_id,
-            "token": secrets.token_urlsafe(16),
-            "emailed": user_id not in news_off,
-        }
-        for user_id in user_ids
-    ]
-    claimed = dict(
-        (
-            await session.execute(
-                _insert(session)(Delivery)
-                .values(rows)
-                .on_conflict_do_nothing()
-                .returning(Delivery.user_id, Delivery.token)
-            )
-        ).all()
-    )
-    people = list(await session.scalars(select(User).where(User.id.in_(list(claimed)))))
-    prepared = copies.Prepared.of(broadcast)
-    personal = {p.id: prepared.copy_for(p, token=claimed[p.id], absolute=True) for p in people}
-    await notifications.notify_each(
-        session,
-        titles={user_id: copy.subject for user_id, copy in personal.items()},
-        kind="broadcast",
-        link=links.path_for("messages:read", broadcast_id=broadcast_id),
-    )
-    read_url = links.absolute_url("messages:read", broadcast_id=broadcast_id)
-    for person in people:
-        if person.id in news_off:
-            continue
-        copy = personal[person.id]
-        await outbox.queue_email(
-            session,
-            to=person.email,
-            user_id=person.id,
-            kind="broadcast",
-            category=EmailCategory.NEWS,
-            context={
-                "name": person.display_name,
-                "headline": copy.subject,
-                "body_html": copy.body_html,
-                "body_text": copy.body_text,
-                "link": read_url,
-            },
-        )
-    _queue_batch(session, broadcast_id, after=user_ids[-1])
-    return len(claimed)
-
-
-async def due_broadcast_ids(session: AsyncSession, *, now: datetime) -> list[int]:
-    return list(
-        await session.scalars(
-            select(Broadcast.id).where(
-                Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now
-            )
-        )
-    )
-
-
-async def resume_stalled(session: AsyncSession, *, now: datetime) -> int:
-    """Queues the next batch of every broadcast still sending whose last delivery (or start) is
-    older than STALLED: its job was lost. A batch that is only slow is harmless to queue
-    again, since deliveries are claimed once."""
-    last = (
-        select(
-            Delivery.broadcast_id,
-            func.max(Delivery.user_id).label("user_id"),
-            func.max(Delivery.delivered_at).label("at"),
-        )
-        .group_by(Delivery.broadcast_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(Broadcast.id, last.c.user_id, last.c.at, Broadcast.started_at)
-        .outerjoin(last, last.c.broadcast_id == Broadcast.id)
-        .where(Broadcast.status == BroadcastStatus.SENDING)
-    )
-    resumed = 0
-    for broadcast_id, user_id, at, started_at in rows:
-        moved = at or started_at
-        if moved is None or moved <= now - STALLED:
-            _queue_batch(session, broadcast_id, after=user_id or 0)
-            resumed += 1
-    return resumed
-
-
 @dataclass(frozen=True)
 class Preview:
     person: User
@@ -375,6 +222,7 @@ async def preview(
     audience: Audience,
     group_ids: Iterable[int],
     preview_as: str,
+    people: Select[Any] | None = None,
 ) -> Preview:
     """The message as one advocate (found by email; the viewer when none is given) would read
     it, and how many people it would reach now. Writes nothing."""
@@ -390,11 +238,11 @@ async def preview(
         if found is None:
             raise InvalidBroadcast("preview_as", "No advocate has this email address.")
         person = found
-    query = audience_query(audience, group_ids=group_ids)
+    query = audience_query(audience, group_ids=group_ids, people=people)
     in_audience = await session.scalar(select(query.where(User.id == person.id).exists()))
     return Preview(
         person=person,
         copy=copies.preview_copy(Broadcast(subject=subject, body_html=body_html), person),
-        audience_size=await count_audience(session, audience, group_ids=group_ids),
+        audience_size=await count_audience(session, audience, group_ids=group_ids, people=people),
         person_in_audience=bool(in_audience),
     )

@@ -19,7 +19,7 @@ from portal.errors import NotFound, PortalError
 from portal.jobs import enqueue
 from portal.outbox import preferences, secret_links, texts
 from portal.outbox.kinds import KINDS, LINE_BREAK, SecretLink, fill
-from portal.outbox.models import EmailCategory, EmailStatus, OutboxEmail
+from portal.outbox.models import EmailCategory, EmailStatus, EmailText, OutboxEmail
 from portal.outbox.render import render_email
 from portal.pagination import Page
 from portal.people.models import User
@@ -62,47 +62,83 @@ async def queue_email(
     footer and its List-Unsubscribe headers). A subject must be one line (UnsafeSubject)."""
     if subject is not None and LINE_BREAK.search(subject):
         raise UnsafeSubject()
-    headers: dict[str, str] = {}
-    config = await program.load_once(session)
-    context = {"program_name": config.program_name, "tagline": config.tagline, **context}
     if category is not None:
         if user_id is None:
             raise ValueError("an email with a category needs its user_id")
         if await preferences.is_opted_out(session, user_id=user_id, category=category):
             return None
-        link = await preferences.unsubscribe_url(session, user_id=user_id, category=category)
-        headers = {
-            "List-Unsubscribe": f"<{link}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }
-        context = {**context, "unsubscribe_url": link, "category_label": category.label}
-    subject, context = texts.compose(
-        kind,
-        subject=fill(KINDS[kind].default_subject, context) if subject is None else subject,
-        context=context,
-        text=await texts.text_for(session, kind),
-    )
-    text_body, html_body = render_email(kind, {"subject": subject, **context})
-    if category is not None:
-        text_body += (
-            f"\n--\nYou get this because {category.label.lower()} emails are on. "
-            f"To stop them: {context['unsubscribe_url']}\n"
-        )
+    ready = await Ready.of(session, kind, category)
     email = OutboxEmail(
-        user_id=user_id,
-        to_address=to,
-        subject=subject,
-        text_body=text_body,
-        html_body=html_body,
-        headers=headers,
-        kind=kind,
-        status=EmailStatus.PENDING,
-        next_attempt_at=utcnow(),
+        **await ready.row(session, to=to, user_id=user_id, context=context, subject=subject)
     )
     session.add(email)
     await session.flush()
     enqueue(session, "send_email", email_id=email.id, job_id=f"send_email:{email.id}")
     return email
+
+
+@dataclass(frozen=True)
+class Ready:
+    """What every email of one kind and category shares, looked up once: the program's name
+    and tagline, the marketer's wording for the kind."""
+
+    kind: str
+    category: EmailCategory | None
+    program: dict[str, Any]
+    text: EmailText | None
+
+    @classmethod
+    async def of(cls, session: AsyncSession, kind: str, category: EmailCategory | None) -> "Ready":
+        config = await program.load_once(session)
+        named = {"program_name": config.program_name, "tagline": config.tagline}
+        return cls(kind, category, named, await texts.text_for(session, kind))
+
+    async def row(
+        self,
+        session: AsyncSession,
+        *,
+        to: str,
+        user_id: int | None,
+        context: dict[str, Any],
+        subject: str | None = None,
+    ) -> dict[str, Any]:
+        """One email's outbox row (rendered; not yet written), for a person who has not
+        switched its category off."""
+        headers: dict[str, str] = {}
+        context = {**self.program, **context}
+        if self.category is not None:
+            assert user_id is not None  # noqa: S101 (the callers check it)
+            link = await preferences.unsubscribe_url(
+                session, user_id=user_id, category=self.category
+            )
+            headers = {
+                "List-Unsubscribe": f"<{link}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+            context |= {"unsubscribe_url": link, "category_label": self.category.label}
+        subject, context = texts.compose(
+            self.kind,
+            subject=fill(KINDS[self.kind].default_subject, context) if subject is None else subject,
+            context=context,
+            text=self.text,
+        )
+        text_body, html_body = render_email(self.kind, {"subject": subject, **context})
+        if self.category is not None:
+            text_body += (
+                f"\n--\nYou get this because {self.category.label.lower()} emails are on. "
+                f"To stop them: {context['unsubscribe_url']}\n"
+            )
+        return {
+            "user_id": user_id,
+            "to_address": to,
+            "subject": subject,
+            "text_body": text_body,
+            "html_body": html_body,
+            "headers": headers,
+            "kind": self.kind,
+            "status": EmailStatus.PENDING,
+            "next_attempt_at": utcnow(),
+        }
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
+from portal import events
 from portal.forms import FormState
 from portal.people.models import FieldKind, ProfileField, ProfileValue, User
 
@@ -85,6 +86,7 @@ async def save_answers(session: AsyncSession, *, user: User, answers: dict[int, 
     """Keeps the answers given and forgets the ones emptied; fields not in `answers` stay."""
     if not answers:
         return
+    await events.publish(session, events.ProfileChanged(user_id=user.id))
     await session.execute(
         delete(ProfileValue)
         .where(ProfileValue.user_id == user.id, ProfileValue.field_id.in_(list(answers)))

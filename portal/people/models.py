@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -36,7 +36,15 @@ class UserStatus(StrEnum):
 class User(Base):
     __tablename__ = "users"
     # The People table sorts and pages by joined, id breaking ties.
-    __table_args__ = (Index("ix_users_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_users_created_at_id", "created_at", "id"),
+        # The People table sorts by name, lower-cased, id breaking ties. PostgreSQL only:
+        # SQLite cannot reflect an index on an expression, which every later batch migration
+        # of this table would trip on, and it serves the small installs.
+        Index("ix_users_lower_display_name_id", text("lower(display_name)"), "id").ddl_if(
+            dialect="postgresql"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased

@@ -21,6 +21,18 @@ class RuleKind(StrEnum):
     JOINED_BEFORE = "joined_before"
     REFERRALS_WON = "referrals_won"
     NEVER_REFERRED = "never_referred"
+    # On a custom profile field (the rule names the field): which apply depends on its kind.
+    FIELD_EQUALS = "field_equals"
+    FIELD_CONTAINS = "field_contains"
+    FIELD_IS = "field_is"
+    FIELD_AT_LEAST = "field_at_least"
+    FIELD_AT_MOST = "field_at_most"
+    FIELD_BEFORE = "field_before"
+    FIELD_AFTER = "field_after"
+
+    @property
+    def on_field(self) -> bool:
+        return self.value.startswith("field_")
 
 
 MAX_DAYS = 36_500
@@ -55,7 +67,27 @@ KINDS: dict[RuleKind, Kind] = {
     RuleKind.JOINED_BEFORE: Kind("Joined before", ValueType.DATE),
     RuleKind.REFERRALS_WON: Kind("Referrals won, at least", ValueType.NUMBER),
     RuleKind.NEVER_REFERRED: Kind("Never referred anyone", ValueType.NONE),
+    # A field rule reads "<field label> <label>": "Industry contains" "retail".
+    RuleKind.FIELD_EQUALS: Kind("is exactly", ValueType.TEXT),
+    RuleKind.FIELD_CONTAINS: Kind("contains", ValueType.TEXT),
+    RuleKind.FIELD_IS: Kind("is", ValueType.TEXT),
+    RuleKind.FIELD_AT_LEAST: Kind("is at least", ValueType.NUMBER),
+    RuleKind.FIELD_AT_MOST: Kind("is at most", ValueType.NUMBER),
+    RuleKind.FIELD_BEFORE: Kind("is before", ValueType.DATE),
+    RuleKind.FIELD_AFTER: Kind("is after", ValueType.DATE),
 }
+# The rules each kind of custom field offers (FieldKind's values).
+FIELD_RULES: dict[str, tuple[RuleKind, ...]] = {
+    "text": (RuleKind.FIELD_EQUALS, RuleKind.FIELD_CONTAINS),
+    "choice": (RuleKind.FIELD_IS,),
+    "number": (RuleKind.FIELD_AT_LEAST, RuleKind.FIELD_AT_MOST),
+    "date": (RuleKind.FIELD_BEFORE, RuleKind.FIELD_AFTER),
+}
+
+
+def field_choice(kind: RuleKind, field_id: int) -> str:
+    """A field rule's option in the rule menu: its kind and the field, "field_is:3"."""
+    return f"{kind.value}:{field_id}"
 
 
 @dataclass(frozen=True)
@@ -63,16 +95,33 @@ class Rule:
     kind: RuleKind
     value: str  # as stored: text, a whole number, an ISO date, a role or a level's name
     exclude: bool = False
+    field_id: int | None = None  # a custom profile field's rule: which field
+    field_label: str = ""  # its label when the rule was saved, to read the rule back
 
     @property
     def text(self) -> str:
         kind = KINDS[self.kind]
-        words = " ".join(w for w in (kind.label, self.value, kind.unit) if w)
+        label = f"{self.field_label} {kind.label}" if self.kind.on_field else kind.label
+        words = " ".join(w for w in (label, self.value, kind.unit) if w)
         return f"Not: {words}" if self.exclude else words
 
     def stored(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "value": self.value, "exclude": self.exclude}
+        stored: dict[str, Any] = {
+            "kind": self.kind.value,
+            "value": self.value,
+            "exclude": self.exclude,
+        }
+        if self.field_id is not None:
+            stored |= {"field": self.field_id, "field_label": self.field_label}
+        return stored
 
     @classmethod
     def from_stored(cls, data: dict[str, Any]) -> "Rule":
-        return cls(RuleKind(data["kind"]), str(data["value"]), bool(data["exclude"]))
+        field_id = data.get("field")
+        return cls(
+            RuleKind(data["kind"]),
+            str(data["value"]),
+            bool(data["exclude"]),
+            None if field_id is None else int(field_id),
+            str(data.get("field_label", "")),
+        )

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal import events
 from portal.clock import utcnow
 from portal.db import READING
 from portal.jobs import enqueue
@@ -114,6 +115,7 @@ async def record_visit(session: AsyncSession, user: User, now: datetime) -> None
     people by day; ON CONFLICT: two tabs on one morning write one row); an advocate's first
     visit of the day also counts in the day's number of active advocates."""
     user.last_seen_at = now
+    await events.publish(session, events.PersonVisited(user_id=user.id, at=now))
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     day = now.date()
     first = await session.execute(

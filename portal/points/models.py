@@ -118,6 +118,18 @@ class Balance(Base):
     last_earned_at: Mapped[datetime | None] = mapped_column(index=True)
     # When the person was first awarded points: what a report's activation goes by.
     first_earned_at: Mapped[datetime | None]
+    # The later of their last visit and last points earned (the People table's "last
+    # activity"), kept by the award's UPDATE and by people.sessions.record_visit. Kept here
+    # rather than on users so that the table sorts by it through one index, as by points.
+    last_active_at: Mapped[datetime | None]
+
+
+# Never-active people last when newest first, first when oldest first: one index, both ways.
+Index(
+    "ix_points_balances_last_active_at_user_id",
+    Balance.last_active_at.asc().nulls_first(),
+    Balance.user_id,
+)
 
 
 class PeriodTotal(Base):

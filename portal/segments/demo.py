@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.groups import service as groups
-from portal.people.models import Group, User
+from portal.people.models import Group, ProfileField, User
 from portal.people.segment_rules import Rule, RuleKind
 from portal.segments import service
 
@@ -24,9 +24,22 @@ SEGMENTS = {
 }
 
 
+async def _on_fields(session: AsyncSession) -> dict[str, tuple[str, list[Rule]]]:
+    """A segment on the demo's custom profile fields (portal.directory.demo defines them)."""
+    fields = {f.label: f for f in await session.scalars(select(ProfileField))}
+    region, nps = fields.get("Region"), fields.get("NPS")
+    if region is None or nps is None:
+        return {}
+    rules = [
+        Rule(RuleKind.FIELD_IS, "EMEA", field_id=region.id, field_label=region.label),
+        Rule(RuleKind.FIELD_AT_LEAST, "9", field_id=nps.id, field_label=nps.label),
+    ]
+    return {"EMEA promoters": ("Advocates in EMEA who gave us 9 or 10", rules)}
+
+
 async def seed(session: AsyncSession, users: dict[str, User]) -> None:
     marketer = users["marketer@acme.example"]
-    for name, (description, rules) in SEGMENTS.items():
+    for name, (description, rules) in (SEGMENTS | await _on_fields(session)).items():
         if await session.scalar(select(Group.id).where(Group.name == name)) is None:
             await service.save_segment(
                 session, staff=marketer, group=None, name=name, description=description, rules=rules

@@ -6,14 +6,17 @@ from datetime import date
 from starlette.datastructures import FormData
 
 from portal.forms import FormState
-from portal.people.models import Group, Role
-from portal.people.segment_rules import KINDS, Rule, RuleKind, ValueType
+from portal.people.fields import normalise_answer
+from portal.people.models import Group, ProfileField, Role
+from portal.people.segment_rules import FIELD_RULES, KINDS, Rule, RuleKind, ValueType, field_choice
 
 MAX_RULES = 12
 BLANK_ROWS = 3  # empty rows offered after the rules so far (no script needed to add one)
 
 
-def segment_form(form: FormData, *, levels: list[str]) -> tuple[FormState, list[Rule]]:
+def segment_form(
+    form: FormData, *, levels: list[str], fields: list[ProfileField]
+) -> tuple[FormState, list[Rule]]:
     state = FormState.of(form, "name", "description")
     state.require("name", message="Give the segment a name.")
     state.check_fits("name", Group.name)
@@ -32,7 +35,16 @@ def segment_form(form: FormData, *, levels: list[str]) -> tuple[FormState, list[
         )
         if not kind_name:
             continue
-        if kind_name not in set(RuleKind):
+        field_rule = _field_rule(kind_name, fields)
+        if field_rule is not None:
+            kind, field = field_rule
+            problem, value = _checked_answer(field, value)
+            if problem:
+                state.add_error(f"rule-{row}-value", problem)
+            else:
+                rules.append(Rule(kind, value, exclude, field.id, field.label))
+            continue
+        if kind_name not in set(RuleKind) or RuleKind(kind_name).on_field:
             state.add_error(f"rule-{row}-kind", "Choose a rule from the list.")
             continue
         kind = RuleKind(kind_name)
@@ -44,6 +56,36 @@ def segment_form(form: FormData, *, levels: list[str]) -> tuple[FormState, list[
     if state.ok and not any(not rule.exclude for rule in rules):
         state.add_error(None, "Add at least one rule that includes people.")
     return state, rules
+
+
+def field_choices(fields: list[ProfileField]) -> list[tuple[str, str]]:
+    """The rule menu's options on custom fields: ("field_is:3", "Region is")."""
+    return [
+        (field_choice(kind, field.id), f"{field.label} {KINDS[kind].label}")
+        for field in fields
+        for kind in FIELD_RULES[field.kind]
+    ]
+
+
+def _field_rule(kind_name: str, fields: list[ProfileField]) -> tuple[RuleKind, ProfileField] | None:
+    """The kind and field of a custom field's option, None for another rule (or a field since
+    deleted, which the form then refuses as not in the list)."""
+    for field in fields:
+        for kind in FIELD_RULES[field.kind]:
+            if kind_name == field_choice(kind, field.id):
+                return kind, field
+    return None
+
+
+def _checked_answer(field: ProfileField, value: str) -> tuple[str, str]:
+    """A field rule's value checked as an answer to that field would be, and kept the same
+    way (so "1,000" and "1000" match the same people)."""
+    if not value:
+        return "Fill in a value for this rule.", value
+    try:
+        return "", normalise_answer(field, value)
+    except ValueError as error:
+        return str(error), value
 
 
 def _checked(kind: RuleKind, value: str, levels: list[str]) -> tuple[str, str]:
@@ -83,9 +125,10 @@ def filled(group: Group) -> FormState:
     """The form as a saved segment fills it."""
     state = FormState(data={"name": group.name, "description": group.description})
     for row, rule in enumerate(group.rules):
+        kind = rule["kind"]
         state.data.update(
             {
-                f"rule-{row}-kind": rule["kind"],
+                f"rule-{row}-kind": f"{kind}:{rule['field']}" if "field" in rule else kind,
                 f"rule-{row}-value": rule["value"],
                 f"rule-{row}-mode": "exclude" if rule["exclude"] else "include",
             }

@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.people.models import Group
 from portal.people.segment_rules import KINDS
@@ -24,7 +25,8 @@ async def _page(
     context = {
         "form": state,
         "group": group,
-        "kinds": KINDS,
+        "kinds": {kind: spec for kind, spec in KINDS.items() if not kind.on_field},
+        "field_choices": forms.field_choices(await people.list_profile_fields(db(request))),
         "rows": forms.rows_to_show(state),
         "levels": await service.level_names(db(request)),
         "preview": preview,
@@ -49,7 +51,11 @@ async def edit(request: Request) -> Response:
 async def submit(request: Request) -> Response:
     group = await _group(request)
     form = await request.form()
-    state, rules = forms.segment_form(form, levels=await service.level_names(db(request)))
+    state, rules = forms.segment_form(
+        form,
+        levels=await service.level_names(db(request)),
+        fields=await people.list_profile_fields(db(request)),
+    )
     preview = await service.preview(db(request), rules) if rules and state.ok else None
     if not state.ok:
         return await _page(request, state, group, preview, status_code=422)

@@ -4,9 +4,20 @@ person it becomes. Include rules must all match; an exclude rule that matches wi
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, not_, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    case,
+    cast,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+)
 
-from portal.people.models import Role, User, UserRole, UserStatus
+from portal.people.models import ProfileValue, Role, User, UserRole, UserStatus
 from portal.people.segment_rules import KINDS, Rule, RuleKind, ValueType
 from portal.points.models import Balance, Level
 from portal.referrals.models import Referral, Stage
@@ -18,6 +29,34 @@ def _contains(column: Any, text: str) -> ColumnElement[bool]:
 
 def _balance(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(Balance.user_id == User.id, condition)
+
+
+def _answer(rule: Rule) -> ColumnElement[bool]:
+    """A custom field's rule: the person's answer to that field meets it. Answers are kept
+    normalised (a number as its digits, a date as YYYY-MM-DD, and a field's kind never changes
+    once answered), so dates compare as text and numbers cast; the CASE casts only this field's
+    answers whatever order the database checks the conditions in."""
+    answer = ProfileValue.value
+    number = case((ProfileValue.field_id == rule.field_id, cast(answer, BigInteger)))
+    meets: ColumnElement[bool]
+    match rule.kind:
+        case RuleKind.FIELD_EQUALS:
+            meets = func.lower(answer) == rule.value.lower()
+        case RuleKind.FIELD_CONTAINS:
+            meets = _contains(answer, rule.value)
+        case RuleKind.FIELD_IS:
+            meets = answer == rule.value
+        case RuleKind.FIELD_AT_LEAST:
+            meets = number >= int(rule.value)
+        case RuleKind.FIELD_AT_MOST:
+            meets = number <= int(rule.value)
+        case RuleKind.FIELD_BEFORE:
+            meets = answer < rule.value
+        case _:  # FIELD_AFTER
+            meets = answer > rule.value
+    return exists().where(
+        ProfileValue.user_id == User.id, ProfileValue.field_id == rule.field_id, meets
+    )
 
 
 def condition(rule: Rule, now: datetime) -> ColumnElement[bool]:
@@ -58,6 +97,8 @@ def condition(rule: Rule, now: datetime) -> ColumnElement[bool]:
             return won >= number
         case RuleKind.NEVER_REFERRED:
             return not_(exists().where(Referral.referrer_id == User.id))
+        case _:
+            return _answer(rule)
 
 
 def members_query(rules: list[Rule], now: datetime) -> Select[int]:

@@ -1,5 +1,5 @@
-"""What changes a person's segments: joining, points, levels and referrals. Each queues a
-refresh of that one person's segments for after the commit."""
+"""What changes a person's segments: joining, points, levels, referrals and profile answers.
+Each queues a refresh of that one person's segments for after the commit."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +13,10 @@ def _refresh(session: AsyncSession, user_id: int) -> None:
 
 async def person_changed(
     session: AsyncSession,
-    event: events.AdvocateJoined | events.LevelReached | events.PointsAwarded,
+    event: events.AdvocateJoined
+    | events.LevelReached
+    | events.PointsAwarded
+    | events.ProfileChanged,
 ) -> None:
     _refresh(session, event.user_id)
 

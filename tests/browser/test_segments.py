@@ -1,6 +1,8 @@
 """People at scale, in the browser: a 20-row CSV with two bad rows invited through Invite many,
-one invitation accepted from the outbox, and a segment built over the newcomers."""
+one invitation accepted from the outbox, a segment built over the newcomers, and a message sent
+to the segment that reaches the one who joined (bell and outbox)."""
 
+import re
 import uuid
 from pathlib import Path
 
@@ -9,6 +11,7 @@ from playwright.async_api import Page, expect
 
 from tests.browser.conftest import LiveServer, OpenPage, sign_in_as_admin
 from tests.browser.pages import AcceptInvitationPage, HomePage, OutboxPage, PeoplePage
+from tests.browser.pages.messages import ComposePage
 from tests.browser.pages.segments import InviteManyPage, SegmentPage
 
 PASSWORD = "lantern-harbour-violet-42"
@@ -70,3 +73,24 @@ async def test_invite_many_accept_one_and_build_a_segment_over_them(
     await expect(marketer.locator("#segment-rules")).to_contain_text(
         f"Company contains bulkco {tag}"
     )
+
+    # A message to the segment reaches its active members: the one who accepted.
+    compose = await ComposePage(marketer).open()
+    await compose.write(
+        subject=f"Welcome {tag}, {{first_name}}",
+        body="<p>Glad you joined.</p>",
+        group=f"Bulkco {tag}",
+    )
+    await compose.preview_as(f"{tag}-7@example.com")
+    await expect(compose.preview_reach).to_contain_text("Reaches 1 person now.")
+    sent = await compose.send()
+    await expect(sent.status).to_have_text("sent", timeout=15_000)
+    await expect(sent.stat("delivered")).to_have_text("1")
+    await marketer.goto(OutboxPage.path)
+    await OutboxPage(marketer).open_email_to(f"{tag}-7@example.com")
+    await expect(marketer.locator("body")).to_contain_text(f"Welcome {tag}, Person")
+    await admin_page.goto("/")
+    await admin_page.locator("#bell").click()
+    await expect(
+        admin_page.get_by_role("button", name=re.compile(f"^Welcome {tag}, Person"))
+    ).to_be_visible()

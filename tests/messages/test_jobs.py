@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from portal.clock import utcnow
 from portal.config import Settings
 from portal.jobs import ArqQueue, PendingJob, take_pending
-from portal.messages import service
+from portal.messages import sending, service
 from portal.messages.models import Audience, Broadcast, BroadcastStatus, Delivery
 from portal.notifications.models import Notification
 from portal.outbox.models import OutboxEmail
@@ -27,7 +27,7 @@ async def test_duplicate_start_and_batch_jobs_reach_each_person_once(
     queue_name: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(service, "BATCH", 2)
+    monkeypatch.setattr(sending, "BATCH", 2)
     marketer = await make_marketer(session)
     advocates = [await make_advocate(session) for _ in range(5)]
     broadcast = await service.create_broadcast(

@@ -10,7 +10,7 @@ from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.groups import service as groups
 from portal.jobs import take_pending
-from portal.messages import reading, service
+from portal.messages import reading, sending, service
 from portal.messages.models import Audience, Broadcast, BroadcastStatus, Delivery
 from portal.notifications.models import Notification
 from portal.outbox import preferences
@@ -83,12 +83,12 @@ async def test_a_batch_run_twice_reaches_each_person_once(session: AsyncSession)
     advocates = [await make_advocate(session) for _ in range(3)]
     broadcast = await _broadcast(session, marketer)
     take_pending(session)
-    assert await service.start(session, broadcast.id, now=utcnow())
-    assert not await service.start(session, broadcast.id, now=utcnow())  # a second worker
+    assert await sending.start(session, broadcast.id, now=utcnow())
+    assert not await sending.start(session, broadcast.id, now=utcnow())  # a second worker
     take_pending(session)
 
-    first = await service.deliver_batch(session, broadcast.id, after=0)
-    again = await service.deliver_batch(session, broadcast.id, after=0)
+    first = await sending.deliver_batch(session, broadcast.id, after=0)
+    again = await sending.deliver_batch(session, broadcast.id, after=0)
 
     assert (first, again) == (3, 0)
     per_person = await session.execute(
@@ -103,7 +103,7 @@ async def test_a_batch_run_twice_reaches_each_person_once(session: AsyncSession)
 async def test_a_large_audience_goes_out_in_batches_each_queuing_the_next(
     session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "BATCH", 2)
+    monkeypatch.setattr(sending, "BATCH", 2)
     marketer = await make_marketer(session)
     for _ in range(5):
         await make_advocate(session)
@@ -139,11 +139,11 @@ async def test_a_scheduled_broadcast_waits_for_its_moment_and_can_be_cancelled_u
     cancelled = await _broadcast(session, marketer, send_at=now + timedelta(hours=2), now=now)
     assert take_pending(session) == []  # nothing goes now
 
-    assert await service.due_broadcast_ids(session, now=now) == []
+    assert await sending.due_broadcast_ids(session, now=now) == []
     await service.cancel(session, staff=marketer, broadcast_id=cancelled.id)
-    due = await service.due_broadcast_ids(session, now=now + timedelta(hours=2))
+    due = await sending.due_broadcast_ids(session, now=now + timedelta(hours=2))
     assert due == [later.id]
-    assert await service.start(session, later.id, now=now + timedelta(hours=2))
+    assert await sending.start(session, later.id, now=now + timedelta(hours=2))
     with pytest.raises(service.NotCancellable):
         await service.cancel(session, staff=marketer, broadcast_id=later.id)
 
@@ -245,18 +245,18 @@ async def test_a_preview_shows_the_chosen_advocate_their_copy_and_the_reach(
 async def test_a_stalled_broadcast_is_resumed_after_its_last_delivery(
     session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "BATCH", 1)
+    monkeypatch.setattr(sending, "BATCH", 1)
     marketer = await make_marketer(session)
     first = await make_advocate(session)
     await make_advocate(session)
     broadcast = await _broadcast(session, marketer)
     take_pending(session)
-    await service.start(session, broadcast.id, now=utcnow())
+    await sending.start(session, broadcast.id, now=utcnow())
     take_pending(session)
-    await service.deliver_batch(session, broadcast.id, after=0)
+    await sending.deliver_batch(session, broadcast.id, after=0)
     take_pending(session)  # the next batch's job is lost
 
-    assert await service.resume_stalled(session, now=utcnow()) == 0  # still fresh
-    assert await service.resume_stalled(session, now=utcnow() + timedelta(minutes=6)) == 1
+    assert await sending.resume_stalled(session, now=utcnow()) == 0  # still fresh
+    assert await sending.resume_stalled(session, now=utcnow() + timedelta(minutes=6)) == 1
     [job] = [j for j in take_pending(session) if j.name == "deliver_broadcast"]
     assert job.kwargs == {"broadcast_id": broadcast.id, "after": first.id}

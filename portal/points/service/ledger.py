@@ -133,6 +133,8 @@ _CROSSES_A_LEVEL = (
     )
     .scalar_subquery()
 )
+_NOW = bindparam("now_", type_=UTCDateTime())
+_EARNS = bindparam("lifetime_delta_") > 0
 _CHANGE_BALANCE = (
     update(Balance)
     .where(
@@ -145,18 +147,16 @@ _CHANGE_BALANCE = (
         current=Balance.current + bindparam("delta_"),
         lifetime=Balance.lifetime + bindparam("lifetime_delta_"),
         owed=Balance.owed + bindparam("owed_delta_"),
-        last_earned_at=case(
-            (bindparam("lifetime_delta_") > 0, bindparam("now_", type_=UTCDateTime())),
-            else_=Balance.last_earned_at,
+        last_earned_at=case((_EARNS, _NOW), else_=Balance.last_earned_at),
+        last_active_at=case(
+            (_EARNS & (Balance.last_active_at.is_(None) | (Balance.last_active_at < _NOW)), _NOW),
+            else_=Balance.last_active_at,
         ),
         first_earned_at=case(
             (
                 bindparam("award_", type_=Boolean())
-                & (
-                    Balance.first_earned_at.is_(None)
-                    | (Balance.first_earned_at > bindparam("now_", type_=UTCDateTime()))
-                ),
-                bindparam("now_", type_=UTCDateTime()),
+                & (Balance.first_earned_at.is_(None) | (Balance.first_earned_at > _NOW)),
+                _NOW,
             ),
             else_=Balance.first_earned_at,
         ),
