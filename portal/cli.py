@@ -124,6 +124,7 @@ def create_admin(email: str, name: str) -> None:
 @click.option("--referrals", default=50_000, show_default=True)
 def seed_bench(advocates: int, ledger: int, entries: int, referrals: int) -> None:
     """Fill the database with a large program for the benchmarks under bench/."""
+    import portal.models  # noqa: F401  (every mapper configured: the seeding loads some rows)
     from portal.benchdata import AlreadySeeded, seed
     from portal.db import create_engine
 
