@@ -127,7 +127,7 @@ def sign_in(base: str, first_id: int) -> list[str]:
 
 def wrk(url: str, seconds: int, script: str, headers: list[str]) -> tuple[float, float]:
     """req/s and p99 (ms) of one run (after a 2 s warm-up)."""
-    base = ["/usr/bin/wrk", "-t2", "-c50", "--latency", "-s", script]
+    base = ["/usr/bin/wrk", "-t2", "-c50", "--timeout", "30s", "--latency", "-s", script]
     for header in headers:
         base += ["-H", header]
     subprocess.run([*base, "-d2s", url], check=True, capture_output=True)  # noqa: S603
@@ -235,7 +235,8 @@ def main() -> None:
     table = "\n".join(
         [
             f"{args.label}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-            f"`wrk -t2 -c50 -d{args.seconds}s`, 2 workers each, {ADVOCATES} advocates signed in; "
+            f"`wrk -t2 -c50 --timeout 30s -d{args.seconds}s`, 2 workers each, "
+            f"{ADVOCATES} advocates signed in; "
             f"portal worker RSS after the run: {' / '.join(f'{m} MB' for m in memory)}.",
             "",
             "| page | portal req/s | portal p99 ms | ceiling req/s | ceiling p99 ms | ratio "
