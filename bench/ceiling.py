@@ -107,7 +107,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 def sign_in(base: str, first_id: int) -> list[str]:
     cookies = []
     for uid in range(first_id, first_id + ADVOCATES * 997, 997):
-        with httpx.Client(base_url=base) as client:
+        with httpx.Client(base_url=base, timeout=120) as client:
             token = CSRF.search(client.get("/login").text)
             if token is None:
                 raise RuntimeError("no CSRF token on /login")

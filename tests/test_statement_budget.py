@@ -20,19 +20,13 @@ from portal.files.storage import LocalStorage
 from tests.test_fuzz import Visitor
 
 TARGET = 8
-# Pages above the target when the budget came (the most any role's visit sent, either engine):
-# they may come down, never go up.
+# Pages still above the target (the most any role's visit sends, either engine): they may
+# come down, never go up. Every other page is at 8 or fewer.
 OVER_TARGET: dict[str, int] = {
-    "/": 18,  # a marketer's Home (an advocate's: 15, a sales rep's: 11)
-    "/content/": 9,
-    "/manage/event-types/": 9,
-    "/manage/people/": 14,
-    "/manage/people/export.csv": 9,
-    "/manage/reports/": 30,
-    "/manage/reports/engagement": 18,
-    "/manage/reports/rewards": 9,
-    "/manage/reports/value": 12,
-    "/pipeline/": 9,
+    "/": 15,  # a marketer's Home (18 before issue 24; an advocate's is 8, a sales rep's 7)
+    "/manage/people/": 11,  # 14 before issue 24
+    "/manage/reports/": 27,  # 30 before issue 24 (PostgreSQL sends one more than SQLite)
+    "/manage/reports/engagement": 15,  # 18 before issue 24
 }
 # The test's own transaction control (each request's session is a savepoint of the test's
 # transaction), not what a page sends in the app.
