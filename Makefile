@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint worker migration chromium redis-server
+.PHONY: run test check lint worker migration chromium redis-server bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ lint: $(VENV)/.installed-test
 
 worker: $(VENV)/.installed-run
 	$(BIN)/portal worker
+
+# Issue 24: the portal's pages against the bare-stack ceiling (bench/README.md); needs wrk.
+bench: $(VENV)/.installed-test
+	@command -v wrk >/dev/null || $(SUDO) apt-get install -y -q wrk || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q wrk)
+	$(BIN)/python bench/ceiling.py
 
 migration: $(VENV)/.installed-test
 	$(BIN)/alembic revision --autogenerate -m "$(m)"

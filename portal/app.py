@@ -22,6 +22,7 @@ from portal.error_pages import HANDLERS
 from portal.jobs import ArqQueue, InProcessQueue, JobQueue, PendingJob, Schedule
 from portal.middleware import CSRF, RequestId, SecurityHeaders, UnitOfWork
 from portal.navigation import navigation_for
+from portal.program import cache as program_cache
 from portal.program import routes as program_routes
 
 log = logging.getLogger("portal")
@@ -118,6 +119,8 @@ def create_app(
     app.state.settings = settings
     links.install(app.router, settings)
     app.state.request_loaders = [program_routes.load_program]
+    app.state.viewer_columns = (program_cache.version_column(),)
+    app.state.program_cache = program_cache.ProcessCache()
     app.state.navigation = navigation_for
     app.state.sso_clients = {}  # authlib's client of each sign-in provider (portal.auth.sso)
     app.state.identity_check = PasswordAndCode.from_settings(settings)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
@@ -51,6 +51,7 @@ class Base(DeclarativeBase):
 READ_ONLY = "portal_read_only"  # an execution option: this transaction only reads
 READING = "reading"  # in session.info: this request only reads (what it writes waits for a job)
 KEEP_ON_CLIENT_ERROR = "keep_on_client_error"  # in session.info: commit even under a 4xx
+WROTE = "wrote"  # in session.info: this transaction sent a write
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -89,6 +90,26 @@ async def begin_reading(session: AsyncSession) -> None:
     `_configure_sqlite`; PostgreSQL needs nothing of the kind)."""
     await session.connection(execution_options={READ_ONLY: True})
     session.info[READING] = True
+
+
+def only_read(session: AsyncSession) -> bool:
+    """Whether this request began as one that only reads and wrote nothing after all."""
+    return bool(
+        session.info.get(READING)
+        and not session.info.get(WROTE)
+        and not (session.new or session.dirty or session.deleted)
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, flush: UOWTransaction) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
 
 
 def keep_despite_client_error(session: AsyncSession) -> None:

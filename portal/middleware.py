@@ -12,7 +12,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from portal.db import KEEP_ON_CLIENT_ERROR
+from portal.db import KEEP_ON_CLIENT_ERROR, only_read
 from portal.jobs import JobQueue, take_pending
 
 CSRF_FIELD = "csrf_token"
@@ -216,7 +216,8 @@ class UnitOfWork:
     """One database session per request. It commits just before the status line goes out, and
     only for a status below 400 (or a 4xx whose request kept its writes on purpose, see
     `db.keep_despite_client_error`), and never for a request marked read-only; jobs the
-    request queued are sent after the commit."""
+    request queued are sent after the commit. A request that only read (`db.only_read`) ends
+    its transaction without a commit."""
 
     def __init__(
         self,
@@ -245,7 +246,10 @@ class UnitOfWork:
                     # viewing the portal as someone: portal.people.viewing).
                     keep = status < 400 or (status < 500 and session.info.get(KEEP_ON_CLIENT_ERROR))
                     if keep and not _state(scope).get("read_only"):
-                        await session.commit()
+                        if only_read(session):  # ends the snapshot; nothing to commit
+                            await session.rollback()
+                        else:
+                            await session.commit()
                         committed = True
                     else:
                         await session.rollback()

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 import jinja2
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
@@ -62,6 +63,27 @@ def _layout_context(request: Request) -> dict[str, Any]:
     }
 
 
+# Links without parameters (navigation, static files) by base URL and route: built once per
+# process, not on every page (the router tries every route for each). Bounded, as the base URL
+# comes from the request's Host.
+_KNOWN_URLS: dict[tuple[str, str, tuple[tuple[str, Any], ...]], URL] = {}
+MAX_KNOWN_URLS = 4096
+
+
+@jinja2.pass_context
+def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
+    request: Request = context["request"]
+    if path_params and name != "static":
+        return request.url_for(name, **path_params)
+    key = (str(request.base_url), name, tuple(path_params.items()))
+    url = _KNOWN_URLS.get(key)
+    if url is None:
+        url = request.url_for(name, **path_params)
+        if len(_KNOWN_URLS) < MAX_KNOWN_URLS:
+            _KNOWN_URLS[key] = url
+    return url
+
+
 def make_environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(ROOT / "templates"),
@@ -73,7 +95,7 @@ def make_environment() -> jinja2.Environment:
     environment.filters.update(
         timeago=timeago, date=date, datetime=datetime_text, plural=plural, money=money
     )
-    environment.globals["icon"] = icon
+    environment.globals.update(icon=icon, url_for=url_for)
     return environment
 
 

@@ -10,11 +10,12 @@ the `request_loaders` the app lists in its state, so this module knows no layer 
 """
 
 import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
+from sqlalchemy.sql.elements import Label
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -22,7 +23,7 @@ from portal.config import Settings
 from portal.db import begin_reading
 from portal.errors import Forbidden, NotFound
 from portal.parsing import fits_path
-from portal.people import sessions, viewing
+from portal.people import sessions, viewer, viewing
 from portal.people.models import Role, User, UserSession
 from portal.request_body import limit_of, whole_body
 from portal.web import client_key, db, is_htmx, redirect_to, settings
@@ -31,7 +32,7 @@ SESSION_KEY = "sid"
 READING_METHODS = frozenset({"GET", "HEAD"})
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-RequestLoader = Callable[[Request], Awaitable[None]]
+RequestLoader = Callable[[Request, Mapping[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -49,15 +50,19 @@ def current_user(request: Request) -> User:
 
 
 async def load_viewer(request: Request) -> User | None:
+    """The viewer, their session and roles, and what the app's `request_loaders` need (their
+    `viewer_columns`: the program cache's version), in one statement."""
+    token = request.session.get(SESSION_KEY)
+    columns: Sequence[Label[Any]] = getattr(request.app.state, "viewer_columns", ())
+    row, extras = await viewer.read_viewer(
+        db(request), token=token if isinstance(token, str) else None, columns=columns
+    )
     loaders: Sequence[RequestLoader] = getattr(request.app.state, "request_loaders", ())
     for load in loaders:
-        await load(request)
-    token = request.session.get(SESSION_KEY)
+        await load(request, extras)
     live = None
     if isinstance(token, str):
-        live = await sessions.live_session(
-            db(request), token=token, policy=session_policy(settings(request))
-        )
+        live = await sessions.still_live(db(request), row, session_policy(settings(request)))
         if live is None:
             request.session.clear()
     request.state.user_session = live

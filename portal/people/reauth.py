@@ -22,7 +22,7 @@ from starlette.responses import Response
 from portal.errors import PortalError
 from portal.forms import FormState, secret
 from portal.middleware import CSRF_FIELD
-from portal.people import sessions
+from portal.people import sessions, viewer
 from portal.people.access import Endpoint, current_session, current_user
 from portal.people.models import User
 from portal.web import client_address, db, is_htmx, render, safe_next
@@ -89,6 +89,7 @@ def confirmed_recently(what: str) -> Callable[[Endpoint], Endpoint]:
                 ],
                 "asks_for_code": await check.asks_for_code(db(request), user=user),
             }
+            await viewer.load_password_hash(db(request), user)  # the prompt asks for it if set
             response = render(request, "auth/confirm.html", context, status_code=status_code)
             if is_htmx(request):  # the prompt is a page of its own, whatever the form targeted
                 response.headers.update({"HX-Retarget": "body", "HX-Reswap": "innerHTML"})

@@ -92,6 +92,13 @@ async def live_session(
         .where(UserSession.id == hash_token(token), UserSession.revoked_at.is_(None))
         .options(selectinload(UserSession.user).selectinload(User.roles))
     )
+    return await still_live(session, row, policy)
+
+
+async def still_live(
+    session: AsyncSession, row: UserSession | None, policy: SessionPolicy
+) -> UserSession | None:
+    """The session, if it may still be used (see `live_session`), marked seen."""
     if row is None or row.user.status != UserStatus.ACTIVE:
         return None
     now = utcnow()

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.program import cache
 
 
 class EntryKind(StrEnum):
@@ -287,3 +288,7 @@ class FeedItem(Base):
     text: Mapped[str] = mapped_column(String(200))
     event_key: Mapped[str] = mapped_column(String(160))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# Pages read levels and badges from the program cache: a change is seen by every worker.
+cache.watch(Level, Badge)

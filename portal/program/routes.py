@@ -2,6 +2,9 @@
 are worth and whether admins must use two-factor sign-in. Saving asks the admin to confirm it's
 them when their last confirmation is older than 15 minutes."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -11,7 +14,8 @@ from portal.money import CURRENCIES
 from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.people.reauth import confirmed_recently
-from portal.program import service
+from portal.program import cache, service
+from portal.program.cache import ProcessCache
 from portal.program.service import DisposableEmails, SignupMode
 from portal.web import db, flash, redirect, render
 
@@ -106,7 +110,10 @@ routes = [
 ]
 
 
-async def load_program(request: Request) -> None:
+async def load_program(request: Request, extras: Mapping[str, Any]) -> None:
     """The program's settings for every page (the layout shows its name): one of the app's
-    request loaders, run with the viewer's."""
-    request.state.program = await service.load(db(request))
+    request loaders, given the cache version its viewer statement read."""
+    session = db(request)
+    store: ProcessCache = request.app.state.program_cache
+    cache.use(session, store.at(extras.get(cache.VERSION_COLUMN)))
+    request.state.program = await service.load_once(session)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.people.models import User
+from portal.program import cache
 from portal.program.models import ProgramSetting
 
 CACHE_KEY = "program_config"
@@ -74,7 +75,7 @@ async def load_once(session: AsyncSession) -> ProgramConfig:
     """The settings, read once per transaction for what needs them per row (every email names
     the program, and a sweep writes thousands); `update` drops the copy."""
     if CACHE_KEY not in session.info:
-        session.info[CACHE_KEY] = await load(session)
+        session.info[CACHE_KEY] = await cache.cached(session, CACHE_KEY, load)
     config: ProgramConfig = session.info[CACHE_KEY]
     return config
 

@@ -17,7 +17,7 @@ from portal.errors import Conflict, NotFound, PortalError
 from portal.files.storage import Storage
 from portal.files.uploads import FileKind, save_upload
 from portal.jobs import enqueue
-from portal.people import fields, sessions
+from portal.people import fields, sessions, viewer
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.points import service as points
 from portal.tokens import new_referral_code
@@ -143,6 +143,7 @@ async def change_password(
 ) -> User:
     """Sets a new password and ends every session of the user (the caller starts a new one for
     the browser that changed it)."""
+    await viewer.load_password_hash(session, user)
     if not await verify_password(user.password_hash, current_password):
         raise WrongPassword()
     check_password_strength(new_password, email=user.email)

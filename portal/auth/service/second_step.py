@@ -18,6 +18,7 @@ from portal.auth.service.throttle import (
 from portal.auth.service.two_factor import InvalidCode, required_of, two_factor_on, use_code
 from portal.clock import utcnow
 from portal.errors import PortalError
+from portal.people import viewer
 from portal.people.models import User, UserStatus
 
 
@@ -86,6 +87,7 @@ async def confirm_identity(
     keys = keys_for(attempt, user.email)
     await check_throttle(session, attempt, keys)
     two_factor = await two_factor_on(session, user=user)
+    await viewer.load_password_hash(session, user)
     if user.password_hash is None and not two_factor:
         raise CannotConfirm()
     if user.password_hash is not None and not await verify_password(user.password_hash, password):

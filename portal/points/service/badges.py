@@ -16,10 +16,20 @@ from portal.people.models import User, UserStatus
 from portal.points.models import Badge, BadgeRule, FeedItem, FeedKind, UserBadge
 from portal.points.service.earned import note_badge
 from portal.points.service.feed import add_feed_item
+from portal.program import cache
 
 
 async def list_badges(session: AsyncSession) -> list[Badge]:
     return list(await session.scalars(select(Badge).order_by(Badge.created_at, Badge.id)))
+
+
+async def cached_badges(session: AsyncSession) -> list[Badge]:
+    """The badge catalog from the program cache in a request, to read only (it is shared)."""
+    return await cache.cached(session, "badges", _detached_badges)
+
+
+async def _detached_badges(session: AsyncSession) -> list[Badge]:
+    return cache.detached(session, await list_badges(session))
 
 
 async def access_badge(session: AsyncSession, badge_id: int) -> Badge:

@@ -12,6 +12,7 @@ from portal.points.models import BadgeRule, FeedKind, Level, LevelReached
 from portal.points.service.badges import award_rule_badge
 from portal.points.service.earned import note_level
 from portal.points.service.feed import add_feed_item
+from portal.program import cache
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ async def list_levels(session: AsyncSession) -> list[Level]:
     return list(await session.scalars(select(Level).order_by(Level.min_points)))
 
 
+async def cached_levels(session: AsyncSession) -> list[Level]:
+    """The levels from the program cache in a request, to read only (they are shared)."""
+    return await cache.cached(session, "levels", _detached_levels)
+
+
+async def _detached_levels(session: AsyncSession) -> list[Level]:
+    return cache.detached(session, await list_levels(session))
+
+
 def progress_for(levels: list[Level], lifetime: int) -> LevelProgress:
     reached = [level for level in levels if level.min_points <= lifetime]
     ahead = [level for level in levels if level.min_points > lifetime]
@@ -45,7 +55,7 @@ def progress_for(levels: list[Level], lifetime: int) -> LevelProgress:
 
 
 async def level_progress(session: AsyncSession, lifetime: int) -> LevelProgress:
-    return progress_for(await list_levels(session), lifetime)
+    return progress_for(await cached_levels(session), lifetime)
 
 
 async def record_levels_reached(

@@ -14,9 +14,9 @@ from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.notifications import service as notifications
 from portal.people.models import Group, GroupMember, User
 from portal.points.models import Badge, BadgeRule, EntryKind, LedgerEntry, Level, UserBadge
-from portal.points.service.badges import badges_of, list_badges
+from portal.points.service.badges import badges_of, cached_badges
 from portal.points.service.ledger import Balances, Posting, balance_of, post_entry
-from portal.points.service.levels import LevelProgress, list_levels, progress_for
+from portal.points.service.levels import LevelProgress, cached_levels, progress_for
 from portal.points.service.statement import Waiting, history, pending_entries, waiting_of
 
 log = logging.getLogger("portal.points")
@@ -271,12 +271,12 @@ async def account_summary(session: AsyncSession, user: User, *, recent: int = 5)
     held_ids = {b.badge_id for b in held}
     return AccountSummary(
         balance=balance,
-        progress=progress_for(await list_levels(session), balance.lifetime),
+        progress=progress_for(await cached_levels(session), balance.lifetime),
         badges=held,
         recent=await history(session, user, limit=recent),
         custom_badges=[
             b
-            for b in await list_badges(session)
+            for b in await cached_badges(session)
             if b.rule == BadgeRule.CUSTOM and b.is_active and b.id not in held_ids
         ],
         pending=await pending_entries(session, user),

@@ -8,11 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.people.models import User
+from portal.program import cache
 from portal.program import service as program
 from portal.program.models import ProgramSetting
 from portal.referrals.models import Stage
 
 PREFIX = "referrals."
+CACHE_KEY = "referral_settings"
 
 FREE_MAIL_DOMAINS = (
     "gmail.com googlemail.com yahoo.com yahoo.co.uk hotmail.com hotmail.co.uk outlook.com "
@@ -85,6 +87,11 @@ def _domains(raw: str) -> frozenset[str]:
 
 
 async def load_settings(session: AsyncSession) -> ReferralSettings:
+    """The referral settings (a request reads them from the program cache)."""
+    return await cache.cached(session, CACHE_KEY, _read_settings)
+
+
+async def _read_settings(session: AsyncSession) -> ReferralSettings:
     rows = await session.scalars(
         select(ProgramSetting).where(ProgramSetting.key.startswith(PREFIX))
     )
