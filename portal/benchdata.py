@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from portal import zones
 from portal.auth.service.passwords import hash_password
 from portal.benchactivity import seed_activity
 from portal.clock import utcnow
@@ -134,6 +135,7 @@ def _ledger(
     last_earned: dict[int, datetime] = {}
     first_earned: dict[int, datetime] = {}
     earned: dict[tuple[Period, date, int], int] = defaultdict(int)
+    zone = zones.zone(zones.program_default())  # a seeded program has chosen no zone
     rows = []
     for n, moment in enumerate(moments):
         uid = rng.choice(user_ids)
@@ -147,7 +149,7 @@ def _ledger(
             last_earned[uid] = moment
             first_earned.setdefault(uid, moment)
             for period in (Period.WEEK, Period.MONTH):
-                earned[(period, period_start(period, moment), uid)] += delta
+                earned[(period, period_start(period, moment, zone), uid)] += delta
         rows.append(
             {
                 "user_id": uid,

@@ -4,6 +4,7 @@ installing again replaces, never doubles, the subscriptions."""
 
 from portal import events
 from portal.challenges import subscribers as challenges
+from portal.points.service import periods as points_periods
 from portal.referrals.service import landing as referrals
 from portal.segments import subscribers as segments
 from portal.webhooks import subscribers as webhooks
@@ -12,6 +13,7 @@ from portal.webhooks import subscribers as webhooks
 def install() -> None:
     events.clear()
     events.on(events.AssetUsed, challenges.complete_asset_challenges)
+    events.on(events.ProgramZoneChanged, points_periods.rekey_recent_periods)
     events.on(events.ReferralSubmitted, challenges.complete_refer_challenges)
     events.on(events.ShareLinkVisited, referrals.count_share_page_visit)
     # Webhooks: each event's deliveries are written in its transaction, sent after the commit.

@@ -500,6 +500,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "templating",
                 "tokens",
                 "web",
+                "zones",
             }
         ),
     ),
