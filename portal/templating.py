@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.dates import format_date, format_datetime
@@ -73,7 +74,7 @@ def datetime_filter(context: Mapping[str, Any], moment: datetime | None) -> str:
     return local_datetime(moment, viewer_zone(context))
 
 
-def request_zone(request: Request) -> tzinfo:
+def request_zone(request: Request) -> ZoneInfo:
     """The zone of whoever reads this page: their own, else the program's (also for a visitor
     who is not signed in)."""
     program = getattr(request.state, "program", None)
@@ -113,6 +114,7 @@ def make_environment() -> jinja2.Environment:
         timeago=timeago, date=date_filter, datetime=datetime_filter, plural=plural, money=money
     )
     environment.globals["icon"] = icon
+    environment.globals["time_zones"] = zones.names()
     return environment
 
 
