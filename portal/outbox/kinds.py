@@ -208,7 +208,13 @@ KINDS = {
             "Challenge ending soon",
             "advocates who haven't done a challenge ending within 48 hours",
             "Ends soon: {challenge} ({points} points)",
-            {**_ONBOARDING, "challenge": "Review us on G2", "points": 100, "ends_in": "in 2 days"},
+            {
+                **_ONBOARDING,
+                "challenge": "Review us on G2",
+                "points": 100,
+                "ends_in": "in 2 days",
+                "ends_at": "4 Dec 2026, 18:00 CET",
+            },
         ),
         EmailKind(
             "onboarding_training",

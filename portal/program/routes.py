@@ -85,8 +85,9 @@ async def save_settings(request: Request) -> Response:
         state.data["currency"] = request.state.program.currency
     if state.value("currency") not in dict(CURRENCIES):
         state.add_error("currency", "Choose the currency deal values are in.")
+    config = request.state.program
     if not state.value("time_zone"):  # a form from before the time zone field keeps the current one
-        state.data["time_zone"] = request.state.program.zone_name
+        state.data["time_zone"] = config.zone_name
     if not zones.is_zone(state.value("time_zone")):
         state.add_error("time_zone", "Choose a time zone from the list, like Europe/Berlin.")
     if not state.ok or rate is None:
@@ -102,7 +103,12 @@ async def save_settings(request: Request) -> Response:
         currency=state.value("currency"),
         admins_require_two_factor=bool(state.value("admins_require_two_factor")),
         disposable_emails=DisposableEmails(state.value("disposable_emails")),
-        time_zone=state.value("time_zone"),
+        # The zone already in force stays as it is kept ("" follows PORTAL_TIME_ZONE).
+        time_zone=(
+            config.time_zone
+            if state.value("time_zone") == config.zone_name
+            else state.value("time_zone")
+        ),
     )
     flash(request, "Settings saved.")
     return redirect(request, "program:settings")
