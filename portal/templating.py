@@ -48,20 +48,20 @@ def viewer_zone(context: Mapping[str, Any]) -> tzinfo:
 
 
 def local_date(moment: datetime | date | None, where: tzinfo = UTC) -> str:
-    """ "14 Dec 2026": the day an instant falls on in `where` (a date is shown as it is)."""
+    """ "04 Dec 2026": the day an instant falls on in `where` (a date is shown as it is)."""
     if moment is None:
         return ""
     day = moment.astimezone(where).date() if isinstance(moment, datetime) else moment
-    return format_date(day, "d MMM y", locale="en")
+    return format_date(day, "dd MMM y", locale="en")
 
 
 def local_datetime(moment: datetime | None, where: tzinfo = UTC) -> str:
-    """ "14 Dec 2026, 18:00 CET": the instant in `where`, the zone named (its abbreviation, or
+    """ "04 Dec 2026, 18:00 CET": the instant in `where`, the zone named (its abbreviation, or
     its offset where the zone has none), so nobody takes a Berlin time for their own."""
     if moment is None:
         return ""
     local = moment.astimezone(where)
-    return f"{format_datetime(local, 'd MMM y, HH:mm', locale='en')} {local.tzname()}"
+    return f"{format_datetime(local, 'dd MMM y, HH:mm', locale='en')} {local.tzname()}"
 
 
 @jinja2.pass_context

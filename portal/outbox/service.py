@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal import zones
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
 from portal.jobs import enqueue
@@ -82,7 +83,10 @@ async def queue_email(
         context=context,
         text=await texts.text_for(session, kind),
     )
-    text_body, html_body = render_email(kind, {"subject": subject, **context})
+    # Dates in the body are read in the recipient's zone (the program's for someone new).
+    recipient = await session.get(User, user_id) if user_id is not None else None
+    zone = zones.person_zone(recipient.time_zone if recipient else "", config.zone_name)
+    text_body, html_body = render_email(kind, {"subject": subject, **context, "viewer_zone": zone})
     if category is not None:
         text_body += (
             f"\n--\nYou get this because {category.label.lower()} emails are on. "
