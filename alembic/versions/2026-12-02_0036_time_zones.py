@@ -1,4 +1,5 @@
-"""time zones: each person's own zone, and week and month totals keyed by the program's zone
+"""time zones: each person's own zone, week and month totals keyed by the program's zone, and
+files attached to emails (an event's .ics)
 
 The period totals were keyed by UTC weeks and months. The program's zone is PORTAL_TIME_ZONE
 until an admin chooses another (nobody has yet: the setting is new). When it is UTC the keys
@@ -49,6 +50,8 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("time_zone", sa.String(length=60), nullable=False, server_default="")
         )
+    with op.batch_alter_table("email_outbox") as batch:
+        batch.add_column(sa.Column("attachments", sa.JSON(), nullable=True))
     zone_name = Settings().portal_time_zone
     if zone_name != "UTC":
         _rekey_periods(ZoneInfo(zone_name))
@@ -77,5 +80,7 @@ def _rekey_periods(zone: ZoneInfo) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("email_outbox") as batch:
+        batch.drop_column("attachments")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("time_zone")

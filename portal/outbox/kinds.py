@@ -192,6 +192,19 @@ KINDS = {
             {**_ONBOARDING, "challenges": []},
         ),
         EmailKind(
+            "event_invite",
+            "Event invitation",
+            "advocates who said they will attend an event",
+            "See you at {challenge}",
+            {
+                **_ONBOARDING,
+                "challenge": "Customer evening in Berlin",
+                "when": "10 Dec 2026, 18:00 CET",
+                "place": "Acme HQ, Berlin",
+                "event_link": "",
+            },
+        ),
+        EmailKind(
             "submission_decided",
             "Challenge entry decided",
             "advocates whose entry a marketer approved or rejected",

@@ -2,7 +2,8 @@
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -46,6 +47,15 @@ class UnsafeSubject(PortalError):
     message = "An email subject must be one line: it cannot contain a line break."
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A small text file sent with an email (an event's .ics)."""
+
+    filename: str
+    content_type: str
+    text: str
+
+
 async def queue_email(
     session: AsyncSession,
     *,
@@ -55,12 +65,14 @@ async def queue_email(
     subject: str | None = None,
     user_id: int | None = None,
     category: EmailCategory | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> OutboxEmail | None:
-    """Writes the email in this transaction; it is sent after the commit. Every email names the
-    program: its name and tagline join the context here, and without a subject the kind's
-    default subject is filled from that context. An email with a category goes only to people
-    who have not switched that category off, and carries a one-click unsubscribe link (in its
-    footer and its List-Unsubscribe headers). A subject must be one line (UnsafeSubject)."""
+    """Writes the email in this transaction; it is sent after the commit, with any
+    `attachments`. Every email names the program: its name and tagline join the context here,
+    and without a subject the kind's default subject is filled from that context. An email with
+    a category goes only to people who have not switched that category off, and carries a
+    one-click unsubscribe link (in its footer and its List-Unsubscribe headers). A subject must
+    be one line (UnsafeSubject)."""
     if subject is not None and LINE_BREAK.search(subject):
         raise UnsafeSubject()
     headers: dict[str, str] = {}
@@ -99,6 +111,7 @@ async def queue_email(
         text_body=text_body,
         html_body=html_body,
         headers=headers,
+        attachments=[asdict(attachment) for attachment in attachments] or None,
         kind=kind,
         status=EmailStatus.PENDING,
         next_attempt_at=utcnow(),
@@ -152,6 +165,14 @@ def build_message(email: OutboxEmail, *, sender: str, message_domain: str) -> Em
         message[name] = value
     message.set_content(email.text_body)
     message.add_alternative(email.html_body, subtype="html")
+    for attachment in email.attachments or []:
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        message.add_attachment(
+            attachment["text"].encode(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+        )
     return message
 
 

@@ -10,7 +10,10 @@ from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.challenges import service as challenges
 from portal.challenges.models import Challenge, ChallengeType
+from portal.outbox.models import OutboxEmail
+from portal.outbox.service import build_message
 from tests.factories import login_as, make_advocate, make_challenge, make_marketer, post_form
 
 EVENT_FORM = {
@@ -142,3 +145,33 @@ async def test_a_person_chooses_a_zone_on_home_or_in_the_profile_and_a_wrong_one
     assert saved.status_code == 303
     await session.refresh(advocate)
     assert advocate.time_zone == ""  # the program's again
+
+
+async def test_saying_i_will_attend_emails_the_event_with_its_calendar_file(
+    session: AsyncSession,
+) -> None:
+    challenge = await make_challenge(
+        session,
+        type=ChallengeType.ATTEND_EVENT,
+        title="Customer evening",
+        settings={
+            "event_at": "2026-10-28T17:00:00+00:00",
+            "place": "Acme HQ, Berlin",
+            "event_link": "",
+        },
+    )
+    advocate = await make_advocate(session)
+    advocate.time_zone = "America/Los_Angeles"
+    await challenges.submit_entry(
+        session, user=advocate, challenge_id=challenge.id, key="attend-1", response={}
+    )
+    email = await session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "event_invite"))
+    assert email is not None
+    assert email.to_address == advocate.email
+    assert "When: 28 Oct 2026, 10:00 PDT" in email.text_body
+    message = build_message(email, sender="portal@acme.example", message_domain="acme.example")
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_filename() == f"event-{challenge.id}.ics"
+    [event] = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert event.decoded("dtstart") == datetime(2026, 10, 28, 17, 0, tzinfo=UTC)
