@@ -60,10 +60,12 @@ def upgrade() -> None:
 def _rekey_periods(zone: ZoneInfo) -> None:
     connection = op.get_bind()
     earned: Counter[tuple[str, date, int]] = Counter()
-    rows = connection.execution_options(yield_per=BATCH).execute(
-        sa.select(ledger.c.user_id, ledger.c.delta, ledger.c.created_at).where(
-            ledger.c.counts_toward_lifetime
-        )
+    # Streamed in batches: yield_per on the statement only (on the connection it would also
+    # stream the inserts below, which PostgreSQL's server-side cursors cannot run as a batch).
+    rows = connection.execute(
+        sa.select(ledger.c.user_id, ledger.c.delta, ledger.c.created_at)
+        .where(ledger.c.counts_toward_lifetime)
+        .execution_options(yield_per=BATCH)
     )
     for user_id, delta, created_at in rows:
         moment = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
