@@ -82,7 +82,7 @@ def _rekey_periods(zone: ZoneInfo) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("email_outbox") as batch:
-        batch.drop_column("attachments")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("time_zone")
+    # ALTER TABLE … DROP COLUMN on both engines (SQLite 3.35+): a batch rebuild would drop the
+    # users table, which the ledger's rows refer to.
+    op.execute("ALTER TABLE email_outbox DROP COLUMN attachments")
+    op.execute("ALTER TABLE users DROP COLUMN time_zone")
