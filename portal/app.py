@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from portal import links, routing, subscriptions, worker
+from portal import links, routing, subscriptions, worker, zones
 from portal.auth.reauth import PasswordAndCode
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
@@ -118,6 +118,7 @@ def create_app(
     )
     app.state.settings = settings
     links.install(app.router, settings)
+    zones.install_default(settings.portal_time_zone)
     app.state.request_loaders = [program_routes.load_program]
     app.state.viewer_columns = (program_cache.version_column(),)
     app.state.program_cache = program_cache.ProcessCache()

@@ -19,6 +19,7 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import portal.models  # noqa: F401 (every mapper, so relationships named by string resolve)
+from portal import zones
 from portal.auth.service.passwords import hash_password
 from portal.benchactivity import seed_activity
 from portal.benchvisits import SPEND_SOURCE, next_redemption_id, seed_visits_and_uses, visits
@@ -181,6 +182,7 @@ def _ledger(
     last_earned: dict[int, datetime] = {}
     first_earned: dict[int, datetime] = {}
     earned: dict[tuple[Period, date, int], int] = defaultdict(int)
+    zone = zones.zone(zones.program_default())  # a seeded program has chosen no zone
     rows = []
     redemption = first_redemption
     for n, moment in enumerate(moments):
@@ -199,7 +201,7 @@ def _ledger(
             last_earned[uid] = moment
             first_earned.setdefault(uid, moment)
             for period in (Period.WEEK, Period.MONTH):
-                earned[(period, period_start(period, moment), uid)] += delta
+                earned[(period, period_start(period, moment, zone), uid)] += delta
         rows.append(
             {
                 "user_id": uid,

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from portal import zones
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -59,6 +61,8 @@ class Settings(BaseSettings):
     # Public forms (the referral landing form, open sign-up) refuse posts sent sooner than
     # this after their page was served: people take longer, scripts do not. 0 turns it off.
     public_form_min_seconds: float = Field(default=3, ge=0)
+    # The program's time zone until an admin chooses one in Manage → Settings (an IANA name).
+    portal_time_zone: str = "UTC"
 
     @field_validator("base_url")
     @classmethod
@@ -69,6 +73,15 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("portal_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if not zones.is_zone(value):
+            raise ValueError(
+                f"PORTAL_TIME_ZONE {value!r} is not a time zone name like Europe/Berlin"
+            )
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":

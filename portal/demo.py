@@ -95,6 +95,17 @@ GROUPS = {
 
 PENDING_INVITATION = ("nina.kowalski@orbit.example", "Nina Kowalski")
 
+# The program runs on Berlin time (its weeks start at Monday midnight there); these people
+# chose their own zone, the others read Berlin times until they answer Home's question.
+PROGRAM_TIME_ZONE = "Europe/Berlin"
+TIME_ZONES = {
+    "tom.fischer@alpenbank.example": "Europe/Berlin",
+    "ethan.brooks@lumen.example": "Pacific/Auckland",
+    "grace.liu@harborview.example": "America/Los_Angeles",
+    "hana.sato@kumo.example": "Asia/Tokyo",
+    "sales@acme.example": "America/New_York",
+}
+
 
 async def seed(settings: Settings) -> list[tuple[str, str]]:
     subscriptions.install()
@@ -116,6 +127,7 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
             actor=None,
             program_name="Acme Advocates",
             tagline="Share what you love about Acme, help friends find us, earn rewards.",
+            time_zone=PROGRAM_TIME_ZONE,
         )
     users = {}
     for email, name, title, roles in STAFF:
@@ -133,6 +145,8 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
                 company=company,
                 job_title=title,
             )
+    for email, zone in TIME_ZONES.items():
+        await auth.set_time_zone(session, user=users[email], time_zone=zone)
     for group_name, (description, members) in GROUPS.items():
         await _ensure_group(session, group_name, description, [users[m] for m in members])
     email, name = PENDING_INVITATION

@@ -204,3 +204,11 @@ class AdvocacyEventRecorded(Event):
     user_id: int
     event_type: str
     points: int
+
+
+@dataclass(frozen=True)
+class ProgramZoneChanged(Event):
+    """An admin chose another time zone for the program (weeks and months now begin at its
+    midnight)."""
+
+    time_zone: str

@@ -5,7 +5,7 @@ fields of small action forms that re-render nothing are read with `query_*` and 
 raise `InvalidInput` (400, naming the parameter)."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -116,12 +116,13 @@ class FormState:
         )
         return number
 
-    def moment(self, name: str, *, message: str | None = None) -> datetime | None:
-        """A `datetime-local` value in UTC; empty is None."""
+    def moment(self, name: str, *, zone: tzinfo, message: str | None = None) -> datetime | None:
+        """A `datetime-local` value typed in `zone` (the person's), as a UTC instant; empty is
+        None."""
         if not self.value(name):
             return None
         kwargs = {"message": message} if message else {}
-        moment: datetime | None = self._parsed(name, parsing.moment, **kwargs)
+        moment: datetime | None = self._parsed(name, parsing.moment, zone=zone, **kwargs)
         return moment
 
     def url(self, name: str, *, max_length: int) -> str | None:

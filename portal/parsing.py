@@ -12,13 +12,14 @@ bounded by its column's length and numbers by the column's range (usually a tigh
 """
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import BigInteger, SmallInteger
 from sqlalchemy.orm import QueryableAttribute
 
+from portal import zones
 from portal.errors import PortalError
 
 INT4_MAX = 2**31 - 1
@@ -87,16 +88,17 @@ def fits_path(value: object) -> bool:
 
 
 def moment(
-    value: str, *, message: str = "Enter a date and time, like 2026-12-31 17:00."
+    value: str, *, zone: tzinfo, message: str = "Enter a date and time, like 2026-12-31 17:00."
 ) -> datetime:
-    """A `datetime-local` value, read as UTC (the portal keeps times in UTC); years 1000 to 9999."""
+    """A `datetime-local` value, the wall-clock time of someone in `zone`, as the UTC instant it
+    means (the portal keeps times in UTC); a value with an offset keeps it. Years 1000 to 9999."""
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(message) from None
     if not 1000 <= parsed.year <= 9999:
         raise InvalidInput(message)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return zones.read_wall_clock(parsed, zone)
 
 
 def web_url(value: str, *, max_length: int) -> str:

@@ -5,6 +5,7 @@ installing again replaces, never doubles, the subscriptions."""
 from portal import events
 from portal.challenges import subscribers as challenges
 from portal.points.service import activity as points_activity
+from portal.points.service import periods as points_periods
 from portal.referrals.service import landing as referrals
 from portal.segments import subscribers as segments
 from portal.trust_scoring import subscribers as trust
@@ -15,6 +16,7 @@ def install() -> None:
     events.clear()
     events.on(events.AssetUsed, challenges.complete_asset_challenges)
     events.on(events.PersonVisited, points_activity.note_visit)
+    events.on(events.ProgramZoneChanged, points_periods.rekey_recent_periods)
     events.on(events.ReferralSubmitted, challenges.complete_refer_challenges)
     events.on(events.ShareLinkVisited, referrals.count_share_page_visit)
     # Webhooks: each event's deliveries are written in its transaction, sent after the commit.

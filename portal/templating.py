@@ -1,13 +1,17 @@
 """The Jinja2 environment: autoescape, filters, globals and the layout's context."""
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
+from babel.dates import format_date, format_datetime
 from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from portal import zones
 from portal.clock import utcnow
 from portal.config import ROOT
 from portal.icons import icon
@@ -37,12 +41,47 @@ def plural(count: int, singular: str, plural: str = "", *, number: bool = True) 
     return f"{count:,} {word}" if number else word
 
 
-def date(moment: datetime | None, fmt: str = "%d %b %Y") -> str:
-    return "" if moment is None else moment.strftime(fmt)
+def viewer_zone(context: Mapping[str, Any]) -> tzinfo:
+    """The zone a page or email is read in: `viewer_zone` in its context (the layout sets the
+    signed-in person's, an email its recipient's), else UTC."""
+    zone = context.get("viewer_zone")
+    return zone if isinstance(zone, tzinfo) else UTC
 
 
-def datetime_text(moment: datetime | None) -> str:
-    return "" if moment is None else moment.strftime("%d %b %Y, %H:%M UTC")
+def local_date(moment: datetime | date | None, where: tzinfo = UTC) -> str:
+    """ "04 Dec 2026": the day an instant falls on in `where` (a date is shown as it is)."""
+    if moment is None:
+        return ""
+    day = moment.astimezone(where).date() if isinstance(moment, datetime) else moment
+    return format_date(day, "dd MMM y", locale="en")
+
+
+def local_datetime(moment: datetime | None, where: tzinfo = UTC) -> str:
+    """ "04 Dec 2026, 18:00 CET": the instant in `where`, the zone named (its abbreviation, or
+    its offset where the zone has none), so nobody takes a Berlin time for their own."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(where)
+    return f"{format_datetime(local, 'dd MMM y, HH:mm', locale='en')} {local.tzname()}"
+
+
+@jinja2.pass_context
+def date_filter(context: Mapping[str, Any], moment: datetime | date | None) -> str:
+    return local_date(moment, viewer_zone(context))
+
+
+@jinja2.pass_context
+def datetime_filter(context: Mapping[str, Any], moment: datetime | None) -> str:
+    return local_datetime(moment, viewer_zone(context))
+
+
+def request_zone(request: Request) -> ZoneInfo:
+    """The zone of whoever reads this page: their own, else the program's (also for a visitor
+    who is not signed in)."""
+    program = getattr(request.state, "program", None)
+    user = getattr(request.state, "user", None)
+    program_zone = program.zone_name if program is not None else zones.program_default()
+    return zones.person_zone(getattr(user, "time_zone", "") or "", program_zone)
 
 
 def _layout_context(request: Request) -> dict[str, Any]:
@@ -56,6 +95,7 @@ def _layout_context(request: Request) -> dict[str, Any]:
         # The staff member viewing the portal as `current_user`, for the banner.
         "viewing_as_by": getattr(state, "viewing_as_by", None),
         "program": getattr(state, "program", None),
+        "viewer_zone": request_zone(request),
         "nav": navigation(user) if navigation is not None else None,
         "flashes": flashes,
         "csrf_token": csrf_token(request.session) if "session" in request.scope else "",
@@ -93,9 +133,9 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters.update(
-        timeago=timeago, date=date, datetime=datetime_text, plural=plural, money=money
+        timeago=timeago, date=date_filter, datetime=datetime_filter, plural=plural, money=money
     )
-    environment.globals.update(icon=icon, url_for=url_for)
+    environment.globals.update(icon=icon, url_for=url_for, time_zones=zones.names())
     return environment
 
 

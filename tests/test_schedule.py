@@ -9,7 +9,6 @@ from arq import cron
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from portal import worker
 from portal.jobs import CronRun, JobContext, Schedule
 from tests.conftest import joined_sessionmaker
 
@@ -29,16 +28,9 @@ class Recorder:
 
 
 def digest_like(recorder: Recorder) -> Any:
-    """The real Monday digest's cron spec, with a recorder in place of the sweep."""
-    [real] = [job for job in worker.CRON_JOBS if job.name == "cron:send_weekly_digest"]
-    return cron(
-        recorder.run,
-        name=real.name,
-        weekday=real.weekday,
-        hour=real.hour,
-        minute=real.minute,
-        second=real.second,
-    )
+    """A weekly job on Monday at 08:00 (as the digest was before it went hourly, to reach each
+    zone's morning), with a recorder in place of the sweep."""
+    return cron(recorder.run, name="cron:send_weekly_digest", weekday="mon", hour={8}, minute={0})
 
 
 async def start(connection: AsyncConnection, recorder: Recorder, now: datetime) -> Schedule:

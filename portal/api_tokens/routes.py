@@ -10,6 +10,7 @@ from portal.api_tokens.models import ApiToken, Scope
 from portal.forms import FormState
 from portal.people.access import current_user, requires
 from portal.people.models import Role
+from portal.templating import request_zone
 from portal.web import db, flash, redirect, render
 
 NAME_LENGTH = 80
@@ -39,7 +40,7 @@ async def create_token(request: Request) -> Response:
     state.data["scopes"] = " ".join(chosen)
     state.require("name", message="Name the token after the system that will use it.")
     state.check_length("name", NAME_LENGTH)
-    expires_at = state.moment("expires_at")
+    expires_at = state.moment("expires_at", zone=request_zone(request))
     known = set(Scope)
     if not chosen or not set(chosen) <= known:
         state.add_error("scopes", "Choose at least one scope.")

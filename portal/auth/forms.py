@@ -2,6 +2,7 @@
 
 from starlette.datastructures import FormData
 
+from portal import zones
 from portal.forms import FormState, secret
 from portal.people.models import Role
 
@@ -65,7 +66,9 @@ def roles_from(form: FormData) -> set[Role]:
 
 
 def profile_form(form: FormData) -> FormState:
-    state = FormState.of(form, "display_name", "company", "job_title")
+    state = FormState.of(form, "display_name", "company", "job_title", "time_zone")
+    if state.value("time_zone") and not zones.is_zone(state.value("time_zone")):
+        state.add_error("time_zone", "Choose a time zone from the list, like Europe/Berlin.")
     state.data["show_in_feed"] = "on" if form.get("show_in_feed") else ""
     state.data["hide_from_boards"] = "on" if form.get("hide_from_boards") else ""
     state.require("display_name", message="Tell us what to call you.")

@@ -13,7 +13,7 @@ from portal.auth.two_factor_routes import continue_sign_in
 from portal.errors import PortalError
 from portal.files.storage import iterate_file
 from portal.files.web import file_response, storage
-from portal.forms import FormState, query_text
+from portal.forms import FormState, form_text, query_text
 from portal.guard.models import PublicForm
 from portal.guard.web import guard_fields, screen_post
 from portal.parsing import MAX_PATH_TEXT
@@ -251,6 +251,7 @@ async def _profile_page(
                 "job_title": user.job_title,
                 "show_in_feed": "on" if user.show_in_feed else "",
                 "hide_from_boards": "on" if user.hide_from_boards else "",
+                "time_zone": user.time_zone,
                 **{fields.form_name(f): answers.get(f.id, "") for f in profile_fields},
             }
         )
@@ -293,9 +294,28 @@ async def profile_submit(request: Request) -> Response:
         show_in_feed=bool(state.value("show_in_feed")),
         hide_from_boards=bool(state.value("hide_from_boards")),
         answers=answers,
+        # A form without the field (an older page) keeps the zone.
+        time_zone=state.value("time_zone") if "time_zone" in form else None,
     )
     flash(request, "Your profile is saved.")
     return redirect(request, "auth:profile")
+
+
+@signed_in
+async def time_zone_submit(request: Request) -> Response:
+    """The first-sign-in question on Home: which zone the person reads times in."""
+    form = await request.form()
+    try:
+        await service.set_time_zone(
+            db(request),
+            user=current_user(request),
+            time_zone=form_text(form, "time_zone", max_length=60),
+        )
+    except PortalError as error:
+        flash(request, error.message, "error")
+        return redirect(request, "home")
+    flash(request, f"Times are now shown in {current_user(request).time_zone}.")
+    return redirect(request, "home")
 
 
 @signed_in
@@ -397,6 +417,7 @@ routes = [
     Route("/join/{code}", join, methods=["GET"], name="join"),
     Route("/profile", profile, methods=["GET"], name="profile"),
     Route("/profile", profile_submit, methods=["POST"], name="profile_submit"),
+    Route("/profile/time-zone", time_zone_submit, methods=["POST"], name="time_zone_submit"),
     Route("/profile/password", password_submit, methods=["POST"], name="password_submit"),
     Route("/profile/sessions/{session_id}/end", end_session, methods=["POST"], name="end_session"),
     Route("/profile/sessions/end", sign_out_everywhere, methods=["POST"], name="end_sessions"),

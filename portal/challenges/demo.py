@@ -2,8 +2,9 @@
 queue), and completions with their points. Seeding again adds nothing."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,8 @@ from portal.content import service as content
 from portal.content.models import Asset
 from portal.files.storage import Storage
 from portal.people.models import Group, GroupMember, User
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 MARKETER = "marketer@acme.example"
 QUESTIONS = [
@@ -115,7 +118,10 @@ def _challenges(now: Any, groups: dict[str, int]) -> list[dict[str, Any]]:
             "points": 150,
             "max_total": 40,
             "settings": {
-                "event_at": (now + timedelta(days=14)).strftime("%Y-%m-%dT18:00"),
+                # 18:00 in Berlin, stored as the UTC instant.
+                "event_at": datetime.combine((now + timedelta(days=14)).date(), time(18), BERLIN)
+                .astimezone(UTC)
+                .isoformat(),
                 "place": "Factory Berlin, Rheinsberger Str. 76",
                 "event_link": "",
             },

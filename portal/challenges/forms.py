@@ -4,12 +4,12 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import tzinfo
 from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
 
-from portal import parsing
+from portal import parsing, zones
 from portal.challenges.models import (
     Approval,
     Challenge,
@@ -94,10 +94,6 @@ def _answers(form: FormData, challenge: Challenge) -> tuple[FormState, dict[str,
             state.check_length(name, MAX_ANSWER)
         answers.append({"question": question.get("text", ""), "answer": answer})
     return state, ({"answers": answers} if state.ok else None)
-
-
-def local(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
 # --- the marketer's challenge form -----------------------------------------------------------
@@ -187,7 +183,10 @@ class AssetChoice:
     is_video: bool
 
 
-def challenge_form(form: FormData, assets: Sequence[AssetChoice] = ()) -> ChallengeForm:
+def challenge_form(
+    form: FormData, assets: Sequence[AssetChoice] = (), *, zone: tzinfo
+) -> ChallengeForm:
+    """The marketer's form; the times are typed in `zone`, the marketer's."""
     state = FormState.of(form, *FIELDS)
     group_ids = ids(form, "groups")
     state.data["groups"] = ",".join(str(g) for g in sorted(group_ids))
@@ -217,7 +216,8 @@ def challenge_form(form: FormData, assets: Sequence[AssetChoice] = ()) -> Challe
         state.add_error("status", "Choose draft or published.")
     if state.value("approval") not in set(Approval):
         state.add_error("approval", "Choose how entries are approved.")
-    starts_at, ends_at = state.moment("starts_at"), state.moment("ends_at")
+    starts_at = state.moment("starts_at", zone=zone)
+    ends_at = state.moment("ends_at", zone=zone)
     if starts_at and ends_at and ends_at <= starts_at:
         state.add_error("ends_at", "The end comes after the start.")
     per_user = (
@@ -233,7 +233,7 @@ def challenge_form(form: FormData, assets: Sequence[AssetChoice] = ()) -> Challe
         message="Enter a number from 1, or leave it empty.",
         optional=True,
     )
-    settings = _type_settings(state, kind, questions, assets)
+    settings = _type_settings(state, kind, questions, assets, zone)
     if not state.ok or points is None:
         return ChallengeForm(state, questions)
     return ChallengeForm(
@@ -258,7 +258,11 @@ def challenge_form(form: FormData, assets: Sequence[AssetChoice] = ()) -> Challe
 
 
 def _type_settings(
-    state: FormState, kind: str, questions: list[QuestionRow], assets: Sequence[AssetChoice]
+    state: FormState,
+    kind: str,
+    questions: list[QuestionRow],
+    assets: Sequence[AssetChoice],
+    zone: tzinfo,
 ) -> dict[str, Any]:
     if kind == ChallengeType.SHARE_LINK:
         state.check_length("share_text", 280)
@@ -272,14 +276,19 @@ def _type_settings(
         state.check_length("proof_hint", 200)
         return {"proof_hint": state.value("proof_hint")}
     if kind == ChallengeType.ATTEND_EVENT:
-        if state.moment("event_at", message="Enter when the event starts.") is None:
+        event_at = state.moment("event_at", zone=zone, message="Enter when the event starts.")
+        if event_at is None:
             state.add_error("event_at", "Enter when the event starts.")
         if not state.value("place") and not state.value("event_link"):
             state.add_error("place", "Say where it happens, or give the link to join.")
         if state.value("event_link"):
             state.url("event_link", max_length=MAX_URL)
         state.check_length("place", 200)
-        return {name: state.value(name) for name in ("event_at", "place", "event_link")}
+        return {
+            # Stored as the UTC instant (ISO 8601 with its offset), shown in each reader's zone.
+            "event_at": event_at.isoformat() if event_at else "",
+            **{name: state.value(name) for name in ("place", "event_link")},
+        }
     if kind == ChallengeType.ANSWER_QUESTIONS:
         return {"questions": _questions(state, questions)}
     if kind in (ChallengeType.WATCH_VIDEO, ChallengeType.DOWNLOAD_ASSET):
@@ -320,8 +329,8 @@ def _questions(state: FormState, rows: list[QuestionRow]) -> list[dict[str, Any]
     return questions
 
 
-def form_of(challenge: Challenge) -> ChallengeForm:
-    """The form filled with a saved challenge, for editing."""
+def form_of(challenge: Challenge, zone: tzinfo) -> ChallengeForm:
+    """The form filled with a saved challenge, for editing by someone in `zone`."""
     data = {
         "title": challenge.title,
         "summary": challenge.summary,
@@ -329,13 +338,14 @@ def form_of(challenge: Challenge) -> ChallengeForm:
         "type": str(challenge.type),
         "points": str(challenge.points),
         "status": str(challenge.status),
-        "starts_at": local(challenge.starts_at),
-        "ends_at": local(challenge.ends_at),
+        "starts_at": zones.wall_clock(challenge.starts_at, zone),
+        "ends_at": zones.wall_clock(challenge.ends_at, zone),
         "max_per_user": str(challenge.max_per_user),
         "max_total": "" if challenge.max_total is None else str(challenge.max_total),
         "approval": str(challenge.approval),
         "groups": ",".join(str(g.group_id) for g in challenge.groups),
         **{k: str(v) for k, v in challenge.settings.items() if k != "questions"},
+        "event_at": zones.wall_clock(challenge.event_at, zone),
     }
     questions = [
         QuestionRow(

@@ -19,6 +19,7 @@ from portal.files.web import file_response, storage
 from portal.forms import FormState, form_text, ids, query_number
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
+from portal.templating import request_zone
 from portal.trust import service as trust
 from portal.web import db, flash, flash_outcome, redirect, render
 
@@ -81,7 +82,9 @@ async def edit_challenge(request: Request) -> Response:
     challenge = await service.access_challenge_for_staff(
         db(request), request.path_params["challenge_id"]
     )
-    return await _edit_page(request, forms.form_of(challenge), challenge_id=challenge.id)
+    return await _edit_page(
+        request, forms.form_of(challenge, request_zone(request)), challenge_id=challenge.id
+    )
 
 
 @staff_of_program
@@ -89,7 +92,9 @@ async def save_challenge(request: Request) -> Response:
     challenge_id = request.path_params.get("challenge_id")
     if challenge_id is not None:
         await service.access_challenge_for_staff(db(request), challenge_id)
-    form = forms.challenge_form(await request.form(), await _asset_choices(request))
+    form = forms.challenge_form(
+        await request.form(), await _asset_choices(request), zone=request_zone(request)
+    )
     if form.editing_questions or form.changing_type:
         return await _edit_page(
             request, form, challenge_id=challenge_id, only_type_fields=form.changing_type

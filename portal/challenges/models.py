@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +127,17 @@ class Challenge(Base):
     @property
     def questions(self) -> list[dict[str, Any]]:
         return list(self.settings.get("questions", []))
+
+    @property
+    def event_at(self) -> datetime | None:
+        """When an event starts: stored as an ISO instant; a value without an offset (saved
+        before time zones) was typed in UTC."""
+        text = self.settings.get("event_at") or ""
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
     @property
     def needs_review(self) -> bool:

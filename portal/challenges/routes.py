@@ -7,8 +7,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import links
-from portal.challenges import forms, service, share
+from portal.challenges import calendar, forms, service, share
 from portal.challenges.models import ChallengeType, Submission, SubmissionStatus
+from portal.errors import NotFound
 from portal.files.storage import iterate_file
 from portal.files.uploads import Upload
 from portal.files.web import storage
@@ -79,6 +80,21 @@ async def _detail(
 @signed_in
 async def show_challenge(request: Request) -> Response:
     return await _detail(request)
+
+
+@signed_in
+async def event_calendar(request: Request) -> Response:
+    """The event of an `attend_event` challenge the person may see, as an .ics download."""
+    view = await service.access_challenge(
+        db(request), viewer=current_user(request), challenge_id=request.path_params["challenge_id"]
+    )
+    ics = calendar.event_ics(view.challenge, host=links.host())
+    if view.challenge.type != ChallengeType.ATTEND_EVENT or ics is None:
+        raise NotFound()
+    disposition = f'attachment; filename="{calendar.filename(view.challenge)}"'
+    return Response(
+        ics, media_type=calendar.MEDIA_TYPE, headers={"Content-Disposition": disposition}
+    )
 
 
 def result_message(request: Request, status: SubmissionStatus) -> str:
@@ -206,6 +222,7 @@ async def restore(request: Request) -> Response:
 routes = [
     Route("/", list_challenges, methods=["GET"], name="list"),
     Route("/{challenge_id:int}", show_challenge, methods=["GET"], name="detail"),
+    Route("/{challenge_id:int}/event.ics", event_calendar, methods=["GET"], name="calendar"),
     Route("/{challenge_id:int}/entries", submit_entry, methods=["POST"], name="submit"),
     Route("/{challenge_id:int}/share", share_challenge, methods=["POST"], name="share"),
     Route("/entries/{submission_id:int}", entry, methods=["GET"], name="entry"),

@@ -49,7 +49,6 @@ async def compose_page(
         "form": form,
         "chosen": chosen,
         "reach": reach,
-        "time_zones": message_forms.time_zones(),
         "preview": preview,
     }
     return render(request, "directory/message.html", context, status_code=status_code)

@@ -4,6 +4,7 @@ or switch off in Manage → Sequences) and the sweeps that send them. Each send 
 once per person (per quiet spell, for re-engagement)."""
 
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -164,14 +165,21 @@ async def _queue(
     return queued is not None
 
 
-async def send_onboarding(session: AsyncSession, *, now: datetime) -> int:
+async def send_onboarding(
+    session: AsyncSession, *, now: datetime, send_hour_zones: Collection[str] | None = None
+) -> int:
+    """Each step on the first send hour of the person's day after they reach its day."""
     product = await service.product_name(session)
     training = await service.open_content(session, kind=AssetKind.VIDEO, limit=3)
     sent = 0
     for step in await steps_of(session, Sequence.ONBOARDING, enabled_only=True):
         reached = now - timedelta(days=step.days)
-        query = service.advocates().where(
-            User.first_login_at <= reached, User.first_login_at > reached - CATCH_UP
+        query = await service.in_send_hour(
+            session,
+            service.advocates().where(
+                User.first_login_at <= reached, User.first_login_at > reached - CATCH_UP
+            ),
+            send_hour_zones,
         )
         async for rows in service.batches(session, query):
             for user, balance in rows:
@@ -202,9 +210,12 @@ async def send_onboarding(session: AsyncSession, *, now: datetime) -> int:
     return sent
 
 
-async def nudge_quiet_advocates(session: AsyncSession, *, now: datetime) -> int:
+async def nudge_quiet_advocates(
+    session: AsyncSession, *, now: datetime, send_hour_zones: Collection[str] | None = None
+) -> int:
     """Each step reaches the advocates quiet for at least its days and fewer than the next
-    step's: one nudge per step and quiet spell (the spell is named by the day it began)."""
+    step's: one nudge per step and quiet spell (the spell is named by the day it began), on a
+    send hour of the person's day."""
     product = await service.product_name(session)
     quiet_since = func.coalesce(Balance.last_earned_at, User.first_login_at, User.created_at)
     steps = await steps_of(session, Sequence.REENGAGEMENT, enabled_only=True)
@@ -213,6 +224,7 @@ async def nudge_quiet_advocates(session: AsyncSession, *, now: datetime) -> int:
         query = service.advocates().where(quiet_since <= now - timedelta(days=step.days))
         if index + 1 < len(steps):
             query = query.where(quiet_since > now - timedelta(days=steps[index + 1].days))
+        query = await service.in_send_hour(session, query, send_hour_zones)
         async for rows in service.batches(session, query):
             affordable = await service.affordable_rewards(session, max(b.current for _, b in rows))
             for user, balance in rows:

@@ -1,16 +1,20 @@
 """Who gets which engagement email, when, and once: the weekly digest, challenge reminders, and
 the helpers the sequences (portal/engagement/sequences.py) share. Sweeps go through advocates
-in id order, a batch at a time, so a program of any size fits in memory and time."""
+in id order, a batch at a time, so a program of any size fits in memory and time.
 
-from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta
+The cron jobs run the sweeps every hour and name the zones where it is the send hour (09:00 to
+10:00): each sweep then reaches only the people in those zones (their own, else the program's),
+so everyone reads these emails in their morning. A sweep run without zones reaches everyone."""
+
+from collections.abc import AsyncIterator, Collection
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import links
+from portal import links, zones
 from portal.challenges import service as challenges
 from portal.challenges.models import (
     Challenge,
@@ -29,6 +33,7 @@ from portal.points.models import Balance, Period, PeriodTotal
 from portal.points.service.totals import period_start
 from portal.program import service as program
 from portal.rewards.models import Reward
+from portal.templating import local_datetime
 
 BATCH = 500
 
@@ -45,6 +50,19 @@ async def claim(session: AsyncSession, *, user_id: int, kind: str, period: str) 
         .returning(Nudge.user_id)
     )
     return inserted is not None
+
+
+async def in_send_hour(
+    session: AsyncSession, query: Select[User, Balance], send_hour_zones: Collection[str] | None
+) -> Select[User, Balance]:
+    """`query` narrowed to the people whose clock shows the send hour: their own zone is one of
+    `send_hour_zones`, or they chose none and the program's is."""
+    if send_hour_zones is None:
+        return query
+    chosen = User.time_zone.in_(sorted(send_hour_zones))
+    if (await program.load_once(session)).zone_name in send_hour_zones:
+        return query.where(or_(chosen, User.time_zone == ""))
+    return query.where(chosen)
 
 
 def advocates() -> Select[User, Balance]:
@@ -146,9 +164,21 @@ async def _ranks(session: AsyncSession, week: date) -> dict[int, tuple[int, int]
     return {user_id: (now_rank, then_rank) for user_id, now_rank, then_rank in rows}
 
 
-async def send_weekly_digest(session: AsyncSession, *, now: datetime) -> int:
-    """Monday's summary of the week that ended: points earned, rank change, what is new."""
-    week = period_start(Period.WEEK, now) - timedelta(days=7)
+# The digest of a week goes out within this long after the week ended (Monday 00:00 program
+# time): long enough for the morning of every zone, short enough not to arrive midweek.
+DIGEST_WINDOW = timedelta(days=2)
+
+
+async def send_weekly_digest(
+    session: AsyncSession, *, now: datetime, send_hour_zones: Collection[str] | None = None
+) -> int:
+    """The summary of the program's week that ended (Monday to Sunday in the program's zone):
+    points earned, rank change, what is new. Once per person and week."""
+    zone = (await program.load_once(session)).zone
+    this_week = period_start(Period.WEEK, now, zone)
+    if now - datetime.combine(this_week, time(), zone) >= DIGEST_WINDOW:
+        return 0
+    week = this_week - timedelta(days=7)
     period = f"{week.isocalendar().year}-W{week.isocalendar().week:02d}"
     product = await product_name(session)
     ranks = await _ranks(session, week)
@@ -166,11 +196,11 @@ async def send_weekly_digest(session: AsyncSession, *, now: datetime) -> int:
             select(Reward.title).where(
                 Reward.is_active,
                 ~Reward.groups.any(),
-                Reward.created_at >= datetime.combine(week, datetime.min.time(), now.tzinfo),
+                Reward.created_at >= datetime.combine(week, time(), zone),
             )
         )
     )
-    week_began = datetime.combine(week, datetime.min.time(), now.tzinfo)
+    week_began = datetime.combine(week, time(), zone)
     new_content = [asset.title for asset in await open_content(session, since=week_began)]
     new_challenges = list(
         await session.scalars(
@@ -182,7 +212,8 @@ async def send_weekly_digest(session: AsyncSession, *, now: datetime) -> int:
         )
     )
     sent = 0
-    async for rows in batches(session, advocates()):
+    recipients = await in_send_hour(session, advocates(), send_hour_zones)
+    async for rows in batches(session, recipients):
         for user, balance in rows:
             if not await claim(session, user_id=user.id, kind="weekly_digest", period=period):
                 continue
@@ -212,9 +243,12 @@ async def send_weekly_digest(session: AsyncSession, *, now: datetime) -> int:
 ENDING_SOON = timedelta(hours=48)
 
 
-async def remind_challenges_ending(session: AsyncSession, *, now: datetime) -> int:
-    """48 hours before a challenge ends: the advocates it is meant for who haven't done it (no
-    entry waiting or approved) and haven't dismissed it. Once per person and challenge."""
+async def remind_challenges_ending(
+    session: AsyncSession, *, now: datetime, send_hour_zones: Collection[str] | None = None
+) -> int:
+    """In the last 48 hours before a challenge ends (which hold a send hour in every zone): the
+    advocates it is meant for who haven't done it (no entry waiting or approved) and haven't
+    dismissed it, the end named in their zone. Once per person and challenge."""
     ending = list(
         await session.scalars(
             select(Challenge).where(
@@ -226,6 +260,7 @@ async def remind_challenges_ending(session: AsyncSession, *, now: datetime) -> i
         )
     )
     product = await product_name(session)
+    zone_name = (await program.load_once(session)).zone_name
     sent = 0
     for challenge in ending:
         done = select(Submission.user_id).where(
@@ -236,7 +271,11 @@ async def remind_challenges_ending(session: AsyncSession, *, now: datetime) -> i
         meant_for = select(ChallengeGroup.group_id).where(
             ChallengeGroup.challenge_id == challenge.id
         )
-        query = advocates().where(User.id.not_in(done), User.id.not_in(dismissed))
+        query = await in_send_hour(
+            session,
+            advocates().where(User.id.not_in(done), User.id.not_in(dismissed)),
+            send_hour_zones,
+        )
         if await session.scalar(select(func.count()).select_from(meant_for.subquery())):
             query = query.where(
                 User.id.in_(select(GroupMember.user_id).where(GroupMember.group_id.in_(meant_for)))
@@ -252,6 +291,9 @@ async def remind_challenges_ending(session: AsyncSession, *, now: datetime) -> i
                     "challenge": challenge.title,
                     "points": challenge.points,
                     "ends_in": challenges.ends_in(challenge.ends_at, now=now),
+                    "ends_at": local_datetime(
+                        challenge.ends_at, zones.person_zone(user.time_zone, zone_name)
+                    ),
                     "link": links.absolute_url("challenges:detail", challenge_id=challenge.id),
                 }
                 queued = await outbox.queue_email(

@@ -2,7 +2,7 @@
 admins, the program this month and what needs attention. Read across the domains."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -15,6 +15,7 @@ from portal.outbox.models import EmailStatus, OutboxEmail
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.points.models import EntryKind, EntryState, LedgerEntry, Period, PeriodTotal
 from portal.points.service.totals import period_start
+from portal.program import service as program
 from portal.referrals import service as referrals
 from portal.referrals.models import Referral, ReferralEvent, Stage
 from portal.rewards import service as rewards
@@ -67,8 +68,11 @@ class StaffHome:
     is_advocate: bool
 
 
-def month_start(now: datetime) -> datetime:
-    return datetime.combine(period_start(Period.MONTH, now), time(), tzinfo=UTC)
+async def month_start(session: AsyncSession, now: datetime) -> datetime:
+    """Midnight on the first of this month in the program's zone (where its boards' months
+    begin)."""
+    zone = (await program.load_once(session)).zone
+    return datetime.combine(period_start(Period.MONTH, now, zone), time(), tzinfo=zone)
 
 
 async def staff_home(session: AsyncSession, user: User, *, now: datetime) -> StaffHome:
@@ -111,7 +115,10 @@ async def sales_glance(session: AsyncSession, rep: User, *, now: datetime) -> Sa
         is_open,
         Referral.updated_at <= now - timedelta(days=quiet_days),
     )
-    won = (Referral.owner_id == rep.id, Referral.id.in_(_won_since(month_start(now))))
+    won = (
+        Referral.owner_id == rep.id,
+        Referral.id.in_(_won_since(await month_start(session, now))),
+    )
     return SalesGlance(
         my_open=[(stage, mine.get(stage, 0)) for stage in referrals.OPEN_STAGES],
         unassigned=await _count(
@@ -136,7 +143,7 @@ async def sales_glance(session: AsyncSession, rep: User, *, now: datetime) -> Sa
 
 
 async def program_glance(session: AsyncSession, *, now: datetime) -> ProgramGlance:
-    since = month_start(now)
+    since = await month_start(session, now)
     advocate = User.roles.any(UserRole.role == Role.ADVOCATE)
     earned = select(PeriodTotal.user_id).where(
         PeriodTotal.period == Period.MONTH,

@@ -3,21 +3,14 @@ the template form."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
 
 from starlette.datastructures import FormData
 
-from portal import parsing
+from portal import parsing, zones
 from portal.forms import FormState, ids
 from portal.messages.models import Audience
 
 SEND_NOW, SEND_LATER = "now", "later"
-
-
-@cache
-def time_zones() -> list[str]:
-    return sorted(available_timezones() | {"UTC"})
 
 
 @dataclass(frozen=True)
@@ -42,7 +35,7 @@ def compose_form(form: FormData) -> tuple[FormState, Compose]:
     if audience is Audience.PEOPLE:  # chosen on the People table, never typed here
         state.add_error("audience", "Choose who gets the message.")
     time_zone = state.value("time_zone") or "UTC"
-    if time_zone not in time_zones():
+    if not zones.is_zone(time_zone):
         state.add_error("time_zone", "Choose a time zone from the list.")
         time_zone = "UTC"
     state.data["time_zone"] = time_zone
@@ -62,12 +55,10 @@ def _local_moment(state: FormState, time_zone: str) -> datetime | None:
         state.add_error("send_at", message)
         return None
     try:
-        moment = parsing.moment(state.value("send_at"), message=message)
+        return parsing.moment(state.value("send_at"), zone=zones.zone(time_zone), message=message)
     except parsing.InvalidInput as error:
         state.add_error("send_at", error.message)
         return None
-    # parsing.moment reads a wall-clock time as UTC; it is the author's time zone's instead.
-    return moment.replace(tzinfo=ZoneInfo(time_zone))
 
 
 def template_form(form: FormData) -> FormState:

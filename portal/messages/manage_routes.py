@@ -11,6 +11,7 @@ from portal.messages import forms, library, reading, service
 from portal.messages.models import Audience
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
+from portal.templating import request_zone
 from portal.web import db, flash, page_number, redirect, render
 
 
@@ -35,7 +36,6 @@ async def _compose_page(
     context = {
         "form": form,
         "groups": await people.list_groups(db(request)),
-        "time_zones": forms.time_zones(),
         "preview": preview,
     }
     return render(request, "messages/compose.html", context, status_code=status_code)
@@ -43,7 +43,13 @@ async def _compose_page(
 
 @staff_of_program
 async def compose(request: Request) -> Response:
-    form = FormState(data={"audience": Audience.EVERYONE, "when": forms.SEND_NOW})
+    form = FormState(
+        data={
+            "audience": Audience.EVERYONE,
+            "when": forms.SEND_NOW,
+            "time_zone": request_zone(request).key,
+        }
+    )
     template_id = query_number(request.query_params, "template", minimum=1)
     if template_id is not None:
         template = await library.access_template(db(request), template_id)

@@ -206,6 +206,19 @@ KINDS = {
             {**_ONBOARDING, "challenges": []},
         ),
         EmailKind(
+            "event_invite",
+            "Event invitation",
+            "advocates who said they will attend an event",
+            "See you at {challenge}",
+            {
+                **_ONBOARDING,
+                "challenge": "Customer evening in Berlin",
+                "when": "10 Dec 2026, 18:00 CET",
+                "place": "Acme HQ, Berlin",
+                "event_link": "",
+            },
+        ),
+        EmailKind(
             "submission_decided",
             "Challenge entry decided",
             "advocates whose entry a marketer approved or rejected",
@@ -222,7 +235,13 @@ KINDS = {
             "Challenge ending soon",
             "advocates who haven't done a challenge ending within 48 hours",
             "Ends soon: {challenge} ({points} points)",
-            {**_ONBOARDING, "challenge": "Review us on G2", "points": 100, "ends_in": "in 2 days"},
+            {
+                **_ONBOARDING,
+                "challenge": "Review us on G2",
+                "points": 100,
+                "ends_in": "in 2 days",
+                "ends_at": "4 Dec 2026, 18:00 CET",
+            },
         ),
         EmailKind(
             "onboarding_training",

@@ -29,6 +29,8 @@ class OutboxEmail(Base):
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Text files sent along (an event's .ics): [{"filename", "content_type", "text"}].
+    attachments: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(String(60))
     status: Mapped[EmailStatus] = mapped_column(String(20), default=EmailStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)

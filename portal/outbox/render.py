@@ -3,7 +3,7 @@
 import jinja2
 
 from portal.config import ROOT
-from portal.templating import plural
+from portal.templating import date_filter, datetime_filter, plural
 
 _environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(ROOT / "templates" / "emails"),
@@ -13,7 +13,7 @@ _environment = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-_environment.filters["plural"] = plural
+_environment.filters.update(plural=plural, date=date_filter, datetime=datetime_filter)
 
 
 def render_email(kind: str, context: dict[str, object]) -> tuple[str, str]:

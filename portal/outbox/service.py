@@ -2,7 +2,8 @@
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -14,6 +15,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal import zones
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
 from portal.jobs import enqueue
@@ -45,6 +47,15 @@ class UnsafeSubject(PortalError):
     message = "An email subject must be one line: it cannot contain a line break."
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A small text file sent with an email (an event's .ics)."""
+
+    filename: str
+    content_type: str
+    text: str
+
+
 async def queue_email(
     session: AsyncSession,
     *,
@@ -54,12 +65,14 @@ async def queue_email(
     subject: str | None = None,
     user_id: int | None = None,
     category: EmailCategory | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> OutboxEmail | None:
-    """Writes the email in this transaction; it is sent after the commit. Every email names the
-    program: its name and tagline join the context here, and without a subject the kind's
-    default subject is filled from that context. An email with a category goes only to people
-    who have not switched that category off, and carries a one-click unsubscribe link (in its
-    footer and its List-Unsubscribe headers). A subject must be one line (UnsafeSubject)."""
+    """Writes the email in this transaction; it is sent after the commit, with any
+    `attachments`. Every email names the program: its name and tagline join the context here,
+    and without a subject the kind's default subject is filled from that context. An email with
+    a category goes only to people who have not switched that category off, and carries a
+    one-click unsubscribe link (in its footer and its List-Unsubscribe headers). A subject must
+    be one line (UnsafeSubject)."""
     if subject is not None and LINE_BREAK.search(subject):
         raise UnsafeSubject()
     if category is not None:
@@ -68,8 +81,9 @@ async def queue_email(
         if await preferences.is_opted_out(session, user_id=user_id, category=category):
             return None
     ready = await Ready.of(session, kind, category)
+    row = await ready.row(session, to=to, user_id=user_id, context=context, subject=subject)
     email = OutboxEmail(
-        **await ready.row(session, to=to, user_id=user_id, context=context, subject=subject)
+        **row, attachments=[asdict(attachment) for attachment in attachments] or None
     )
     session.add(email)
     await session.flush()
@@ -86,12 +100,13 @@ class Ready:
     category: EmailCategory | None
     program: dict[str, Any]
     text: EmailText | None
+    program_zone: str
 
     @classmethod
     async def of(cls, session: AsyncSession, kind: str, category: EmailCategory | None) -> "Ready":
         config = await program.load_once(session)
         named = {"program_name": config.program_name, "tagline": config.tagline}
-        return cls(kind, category, named, await texts.text_for(session, kind))
+        return cls(kind, category, named, await texts.text_for(session, kind), config.zone_name)
 
     async def row(
         self,
@@ -122,7 +137,12 @@ class Ready:
             context=context,
             text=self.text,
         )
-        text_body, html_body = render_email(self.kind, {"subject": subject, **context})
+        # Dates in the body are read in the recipient's zone (the program's for someone new).
+        recipient = await session.get(User, user_id) if user_id is not None else None
+        zone = zones.person_zone(recipient.time_zone if recipient else "", self.program_zone)
+        text_body, html_body = render_email(
+            self.kind, {"subject": subject, **context, "viewer_zone": zone}
+        )
         if self.category is not None:
             text_body += (
                 f"\n--\nYou get this because {self.category.label.lower()} emails are on. "
@@ -184,6 +204,14 @@ def build_message(email: OutboxEmail, *, sender: str, message_domain: str) -> Em
         message[name] = value
     message.set_content(email.text_body)
     message.add_alternative(email.html_body, subtype="html")
+    for attachment in email.attachments or []:
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        message.add_attachment(
+            attachment["text"].encode(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+        )
     return message
 
 

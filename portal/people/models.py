@@ -54,6 +54,8 @@ class User(Base):
     company: Mapped[str] = mapped_column(String(200), default="")
     job_title: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(16), default="")  # a language tag: "en", "pt-BR"
+    # An IANA zone name the person chose; "": the program's (dates typed and shown in it).
+    time_zone: Mapped[str] = mapped_column(String(60), default="")
     avatar_name: Mapped[str | None] = mapped_column(String(80), info=stored_file())
     avatar_type: Mapped[str] = mapped_column(String(100), default="")
     referral_code: Mapped[str] = mapped_column(String(16), unique=True)

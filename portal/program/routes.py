@@ -1,6 +1,6 @@
 """Manage → Settings (admins): program name, tagline, sign-up policy, leaderboards, what points
-are worth and whether admins must use two-factor sign-in. Saving asks the admin to confirm it's
-them when their last confirmation is older than 15 minutes."""
+are worth, the program's time zone and whether admins must use two-factor sign-in. Saving asks
+the admin to confirm it's them when their last confirmation is older than 15 minutes."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal import zones
 from portal.forms import FormState
 from portal.money import CURRENCIES
 from portal.people.access import current_user, requires
@@ -35,6 +36,7 @@ async def edit_settings(request: Request) -> Response:
             "currency": config.currency,
             "admins_require_two_factor": "on" if config.admins_require_two_factor else "",
             "disposable_emails": config.disposable_emails.value,
+            "time_zone": config.zone_name,
         }
     )
     return _page(request, state)
@@ -62,6 +64,7 @@ async def save_settings(request: Request) -> Response:
         "points_per_money_unit",
         "currency",
         "disposable_emails",
+        "time_zone",
     )
     # Radio buttons always post one choice; a post without it keeps the current one.
     state.data["disposable_emails"] = (
@@ -86,6 +89,11 @@ async def save_settings(request: Request) -> Response:
         state.data["currency"] = request.state.program.currency
     if state.value("currency") not in dict(CURRENCIES):
         state.add_error("currency", "Choose the currency deal values are in.")
+    config = request.state.program
+    if not state.value("time_zone"):  # a form from before the time zone field keeps the current one
+        state.data["time_zone"] = config.zone_name
+    if not zones.is_zone(state.value("time_zone")):
+        state.add_error("time_zone", "Choose a time zone from the list, like Europe/Berlin.")
     if not state.ok or rate is None:
         return _page(request, state, status_code=422)
     await service.update(
@@ -99,6 +107,12 @@ async def save_settings(request: Request) -> Response:
         currency=state.value("currency"),
         admins_require_two_factor=bool(state.value("admins_require_two_factor")),
         disposable_emails=DisposableEmails(state.value("disposable_emails")),
+        # The zone already in force stays as it is kept ("" follows PORTAL_TIME_ZONE).
+        time_zone=(
+            config.time_zone
+            if state.value("time_zone") == config.zone_name
+            else state.value("time_zone")
+        ),
     )
     flash(request, "Settings saved.")
     return redirect(request, "program:settings")

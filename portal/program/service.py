@@ -4,10 +4,12 @@ import secrets
 from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import events, zones
 from portal.audit import service as audit
 from portal.people.models import User
 from portal.program import cache
@@ -57,6 +59,17 @@ class ProgramConfig:
     # An admin without two-factor sign-in is held at its setup page after signing in.
     admins_require_two_factor: bool = False
     disposable_emails: DisposableEmails = DisposableEmails.FLAG
+    # The program's time zone (an IANA name): weeks and months of the boards begin at its
+    # midnight, and it is everyone's until they choose their own. "": PORTAL_TIME_ZONE's.
+    time_zone: str = ""
+
+    @property
+    def zone_name(self) -> str:
+        return self.time_zone if zones.is_zone(self.time_zone) else zones.program_default()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zones.zone(self.zone_name)
 
 
 async def load(session: AsyncSession) -> ProgramConfig:
@@ -81,6 +94,8 @@ async def load_once(session: AsyncSession) -> ProgramConfig:
 
 
 async def update(session: AsyncSession, *, actor: User | None, **changes: Any) -> ProgramConfig:
+    """Saves the settings. A new time zone moves where weeks and months begin: the points
+    domain hears `ProgramZoneChanged` in this transaction and rekeys its period totals."""
     before = await load(session)
     after = replace(before, **changes)
     session.info.pop(CACHE_KEY, None)
@@ -93,6 +108,8 @@ async def update(session: AsyncSession, *, actor: User | None, **changes: Any) -
         action="settings.update",
         summary="Changed",
     )
+    if after.zone_name != before.zone_name:
+        await events.publish(session, events.ProgramZoneChanged(time_zone=after.zone_name))
     return after
 
 

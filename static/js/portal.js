@@ -210,11 +210,14 @@
     }, 1500);
   });
 
-  // A time zone picker still on UTC starts on the browser's own zone (without JavaScript the
-  // author picks it from the list).
+  // A time zone picker asking "which is yours?" starts on the browser's own zone (without
+  // JavaScript the person picks it from the list, which starts on the program's).
   document.querySelectorAll("select[data-browser-zone]").forEach(function (select) {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (select.value === "UTC" && zone && select.querySelector('option[value="' + zone + '"]')) {
+    var known = Array.prototype.some.call(select.options, function (option) {
+      return option.value === zone;
+    });
+    if (zone && known) {
       select.value = zone;
     }
   });

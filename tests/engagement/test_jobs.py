@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from portal import clock
+from portal import clock, zones
 from portal.config import Settings
 from portal.jobs import ArqQueue
 from portal.outbox.models import OutboxEmail
@@ -24,6 +24,7 @@ async def test_two_runs_of_the_quiet_sweep_send_one_nudge(
     queue_name: str,
 ) -> None:
     advocate = await make_advocate(session)
+    advocate.time_zone = zones.zones_in_hour(clock.utcnow())[0]  # it is their morning
     with clock.shifted(-timedelta(days=31)):
         await give_points(session, advocate, 100)
     await session.commit()

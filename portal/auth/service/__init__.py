@@ -14,6 +14,7 @@ from portal.auth.service.accounts import (
     reactivate_user,
     set_avatar,
     set_roles,
+    set_time_zone,
     suspend_user,
     update_profile,
 )
@@ -169,6 +170,7 @@ __all__ = [
     "rows_of",
     "set_avatar",
     "set_roles",
+    "set_time_zone",
     "sign_up",
     "sign_up_through_link",
     "sso_sign_in",

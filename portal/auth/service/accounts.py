@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal import zones
 from portal.audit import service as audit
 from portal.auth.service.passwords import (
     WrongPassword,
@@ -126,8 +127,12 @@ async def update_profile(
     show_in_feed: bool,
     hide_from_boards: bool,
     answers: dict[int, str] | None = None,
+    time_zone: str | None = None,
 ) -> User:
-    """The person's own details, and their answers to the custom profile fields shown."""
+    """The person's own details, and their answers to the custom profile fields shown;
+    `time_zone` None keeps theirs."""
+    if time_zone is not None:
+        await set_time_zone(session, user=user, time_zone=time_zone)
     user.display_name = display_name.strip()
     user.company = company.strip()
     user.job_title = job_title.strip()
@@ -135,6 +140,20 @@ async def update_profile(
     user.hide_from_boards = hide_from_boards
     await session.flush()
     await fields.save_answers(session, user=user, answers=answers or {})
+    return user
+
+
+class UnknownTimeZone(PortalError):
+    status_code = 422
+    message = "Choose a time zone from the list, like Europe/Berlin."
+
+
+async def set_time_zone(session: AsyncSession, *, user: User, time_zone: str) -> User:
+    """The zone the person types and reads dates in: an IANA name, or "" for the program's."""
+    if time_zone and not zones.is_zone(time_zone):
+        raise UnknownTimeZone()
+    user.time_zone = time_zone
+    await session.flush()
     return user
 
 

@@ -7,7 +7,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import links
+from portal import links, zones
+from portal.challenges import calendar
 from portal.challenges.models import (
     BY_DOING,
     Challenge,
@@ -29,7 +30,11 @@ from portal.challenges.service.rules import (
 from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.notifications import service as notifications
+from portal.outbox import service as outbox
+from portal.outbox.models import EmailCategory
 from portal.people.models import User
+from portal.program import service as program
+from portal.templating import local_datetime
 from portal.trust import service as trust
 
 # --- submitting ------------------------------------------------------------------------------
@@ -97,7 +102,36 @@ async def record_entry(
         target_id=submission.id,
         subject=f"{challenge.title} by {user.email}",
     )
+    if challenge.type == ChallengeType.ATTEND_EVENT:
+        await _send_event_invite(session, challenge=challenge, user=user)
     return submission
+
+
+async def _send_event_invite(session: AsyncSession, *, challenge: Challenge, user: User) -> None:
+    """The advocate who will attend gets the event by email, its time in their zone and the
+    .ics file attached for their calendar."""
+    ics = calendar.event_ics(challenge, host=links.host())
+    if ics is None or challenge.event_at is None:
+        return
+    zone = zones.person_zone(user.time_zone, (await program.load_once(session)).zone_name)
+    await outbox.queue_email(
+        session,
+        to=user.email,
+        user_id=user.id,
+        kind="event_invite",
+        context={
+            "name": user.display_name,
+            "challenge": challenge.title,
+            "when": local_datetime(challenge.event_at, zone),
+            "place": challenge.settings.get("place", ""),
+            "event_link": challenge.settings.get("event_link", ""),
+            "link": links.absolute_url("challenges:detail", challenge_id=challenge.id),
+        },
+        category=EmailCategory.CHALLENGES,
+        attachments=[
+            outbox.Attachment(calendar.filename(challenge), calendar.MEDIA_TYPE, ics.decode())
+        ],
+    )
 
 
 async def _tell_reviewers(

@@ -11,6 +11,7 @@ from portal.clock import utcnow
 from portal.people.models import STAFF_ROLES, GroupMember, User, UserRole, UserStatus
 from portal.points.models import Balance, Period, PeriodTotal
 from portal.points.service.totals import period_start
+from portal.program import service as program
 
 AnySelect = Select[*tuple[Any, ...]]
 HIDDEN_NAME = "An advocate"  # who someone is on a board when they hide from boards
@@ -49,10 +50,10 @@ class _Scores:
     conditions: list[ColumnElement[bool]]
 
 
-def _scores(period: Period) -> _Scores:
+async def _scores(session: AsyncSession, period: Period) -> _Scores:
     if period == Period.ALL_TIME:
         return _Scores(Balance, Balance.lifetime, Balance.user_id, [])
-    start = period_start(period, utcnow())
+    start = period_start(period, utcnow(), (await program.load_once(session)).zone)
     return _Scores(
         PeriodTotal,
         PeriodTotal.points,
@@ -85,7 +86,7 @@ async def leaderboard(
     exclude_staff: bool = True,
     limit: int = 25,
 ) -> Board:
-    scores = _scores(period)
+    scores = await _scores(session, period)
     points, user_id = scores.points, scores.user_id
     query = _scoped(
         select(user_id, User.display_name, User.company, User.hide_from_boards, points).where(
@@ -143,7 +144,7 @@ async def rank_of(
 ) -> tuple[int, int] | None:
     """(rank, points) of the user on a board, or None when they have no points on it or are
     not on it (staff on a board that excludes staff)."""
-    scores = _scores(period)
+    scores = await _scores(session, period)
     own = await session.scalar(
         select(scores.points).where(scores.user_id == user.id, *scores.conditions)
     )

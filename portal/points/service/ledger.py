@@ -21,6 +21,7 @@ from portal.points.service.earned import note_points
 from portal.points.service.holds import Hold
 from portal.points.service.levels import record_levels_reached
 from portal.points.service.totals import record_totals
+from portal.program import service as program
 
 
 class InsufficientPoints(Conflict):
@@ -238,6 +239,7 @@ async def post_entry(
         lifetime_delta=lifetime_delta,
         source_type=source.type if source else None,
         moment=now,
+        zone=(await program.load_once(session)).zone,
     )
     if lifetime_delta > 0:
         note_points(session, user.id, lifetime_delta)

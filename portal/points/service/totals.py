@@ -3,7 +3,7 @@ earned per person per week and month (the boards), and for the reports points mo
 kind and source, the days each person earned, how many people earned each day, and the points
 issued to each person each day. Only `ledger._post` calls `record_totals`."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any
 
@@ -25,8 +25,10 @@ from portal.points.models import (
 ISSUING = (EntryKind.AWARD, EntryKind.ADJUST)
 
 
-def period_start(period: Period, moment: datetime) -> date:
-    day = moment.date()
+def period_start(period: Period, moment: datetime, zone: tzinfo = UTC) -> date:
+    """The first day of the week (Monday) or month that `moment` falls in, in the program's
+    zone: a week starts at Monday 00:00 program time, wherever the person who earned is."""
+    day = moment.astimezone(zone).date()
     if period == Period.WEEK:
         return day - timedelta(days=day.weekday())
     return day.replace(day=1)
@@ -88,8 +90,10 @@ async def record_totals(
     lifetime_delta: int,
     source_type: str | None,
     moment: datetime,
+    zone: tzinfo,
 ) -> None:
-    """Add one new ledger row to the totals (a replayed key never gets here)."""
+    """Add one new ledger row to the totals (a replayed key never gets here); `zone` is the
+    program's, where its weeks and months begin (the daily totals stay UTC days)."""
     dialect = connection.dialect.name
     day = moment.date()
     await connection.execute(
@@ -122,7 +126,7 @@ async def record_totals(
             [
                 {
                     "period": period,
-                    "period_start": period_start(period, moment),
+                    "period_start": period_start(period, moment, zone),
                     "user_id": user_id,
                     "points": lifetime_delta,
                 }
