@@ -89,7 +89,7 @@ def routes() -> list[BaseRoute]:
         Mount("/manage/api-tokens", routes=api_tokens_routes.routes, name="api_tokens"),
         Mount("/api/v1", routes=api.routes, name="api"),
         Mount("/manage/event-types", routes=event_types_routes.routes, name="event_types"),
-        Mount("/manage/settings/trust", routes=trust_routes.routes, name="trust"),
+        Mount("/manage/trust", routes=trust_routes.routes, name="trust"),
         Mount("/manage/settings", routes=program_routes.routes, name="program"),
         Mount("/manage/reports", routes=reports_routes.routes, name="reports"),
         Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),

@@ -16,7 +16,7 @@ from tests.factories import (
     post_form,
 )
 
-SETTINGS = "/manage/settings/trust/"
+SETTINGS = "/manage/trust/"
 
 
 def _page(response: httpx.Response) -> BeautifulSoup:
