@@ -22,6 +22,7 @@ BOUNDS = {  # setting → (largest value, what to enter)
     "auto_approve_from": (MAX_SCORE, "Enter a score from 0 to 100 (0 turns it off)."),
     "auto_fulfil_from": (MAX_SCORE, "Enter a score from 0 to 100 (0 turns it off)."),
     "auto_fulfil_max_points": (MAX_POINTS, f"Enter a whole number up to {MAX_POINTS:,}."),
+    "clear_early_from": (MAX_SCORE, "Enter a score from 0 to 100 (0 turns it off)."),
     "review_below": (MAX_SCORE, "Enter a score from 0 to 100 (0 turns it off)."),
     "low_code_pool": (MAX_CODES, f"Enter a number of codes up to {MAX_CODES:,} (0: no alert)."),
 }

@@ -35,6 +35,9 @@ class TrustSettings:
     # (0: never), when they cost at most `auto_fulfil_max_points`.
     auto_fulfil_from: int = 0
     auto_fulfil_max_points: int = 1000
+    # Points waiting out a clearance window (e.g. 30 days after a won deal) are paid at once
+    # from this score (0: never); points held for review still wait for a person.
+    clear_early_from: int = 0
     # Under this score every entry and every redemption waits for a person (0: off).
     review_below: int = 0
     # A code pool that falls under this many unused codes alerts the program team (0: off).
@@ -124,6 +127,18 @@ async def entry_verdict(
     if challenge_needs_review and trusted:
         return Verdict(False, f"trust score {row.score}, at least {settings.auto_approve_from}")
     return Verdict(challenge_needs_review)
+
+
+async def clearance_verdict(session: AsyncSession, *, user_id: int) -> Verdict:
+    """Points with a clearance window: they wait it out, unless the person's score is at least
+    the early-clearance score (then they are paid at once)."""
+    settings = await load_settings(session)
+    if not settings.clear_early_from:
+        return Verdict(True)
+    row = await score_of(session, user_id)
+    if row is None or row.score < settings.clear_early_from:
+        return Verdict(True)
+    return Verdict(False, f"trust score {row.score}, at least {settings.clear_early_from}")
 
 
 async def redemption_verdict(

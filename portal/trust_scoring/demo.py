@@ -12,6 +12,7 @@ DEMO_SETTINGS = {
     "auto_approve_from": 85,
     "auto_fulfil_from": 80,
     "auto_fulfil_max_points": 1_000,
+    "clear_early_from": 90,
     "review_below": 40,
     "low_code_pool": 5,
 }

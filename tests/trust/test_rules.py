@@ -138,3 +138,48 @@ async def test_under_the_threshold_a_reward_without_approval_waits(session: Asyn
     assert (await _redeem(session, await _scored(session, 55), reward, key="ok")).status == (
         RedemptionStatus.APPROVED
     )
+
+
+async def test_trusted_advocates_points_skip_the_clearance_window(session: AsyncSession) -> None:
+    await points.save_rules(session, actor=await make_marketer(session), clear_referral_won_days=30)
+    await _settings(session, clear_early_from=90)
+    won = points.Source("referral", 1)
+    trusted, neutral = await _scored(session, 92), await _scored(session, 89)
+    paid = await points.award(
+        session,
+        trusted,
+        points=500,
+        reason="Won",
+        key="t",
+        source=won,
+        earning=points.Earning.REFERRAL_WON,
+    )
+    held = await points.award(
+        session,
+        neutral,
+        points=500,
+        reason="Won",
+        key="n",
+        source=won,
+        earning=points.Earning.REFERRAL_WON,
+    )
+    assert not paid.is_pending
+    assert (await points.balance_of(session, trusted)).current == 500
+    assert held.is_pending
+    assert held.pending_until is not None
+    assert (await points.balance_of(session, neutral)).current == 0
+    why = await session.scalar(
+        select(AuditEntry.summary).where(AuditEntry.action == "trust.points_approved")
+    )
+    assert why.endswith("approved at once (trust score 92, at least 90)")
+
+
+async def test_early_clearance_never_pays_points_held_for_review(session: AsyncSession) -> None:
+    await _settings(session, clear_early_from=50)
+    trusted = await _scored(session, 99)
+    held = await points.award(
+        session, trusted, points=50, reason="Referral", key="r", review="Flagged referral"
+    )
+    assert held.is_pending
+    assert held.pending_until is None
+    assert (await points.balance_of(session, trusted)).current == 0

@@ -1,5 +1,6 @@
 """Whether an award is paid now or waits: for a person's review (a flagged referral, an earn
-cap reached), or until its source's clearance window has passed."""
+cap reached), or until its source's clearance window has passed (unless the person's trust score
+clears it early)."""
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -11,6 +12,7 @@ from portal.clock import utcnow
 from portal.people.models import User
 from portal.points.models import EntryKind, EntryState, LedgerEntry
 from portal.points.service.rules import EARNING_OF_SOURCE, Earning, EarnRules, rules_once
+from portal.trust import service as trust
 
 SPAN_WORDS = {"day": "daily", "week": "weekly"}
 
@@ -44,7 +46,19 @@ async def hold_for(
     if rules.has_caps and (over := await _over_cap(session, user, points, earning, rules)):
         return Hold(until=None, reason=over)
     days = rules.clearance_days(earning)
-    return Hold(until=utcnow() + timedelta(days=days), reason=None) if days else None
+    if not days:
+        return None
+    verdict = await trust.clearance_verdict(session, user_id=user.id)
+    await trust.record_verdict(
+        session,
+        verdict,
+        target_type="points",
+        target_id=user.id,
+        subject=f"{points:,} {earning.value.replace('_', ' ')} points for {user.email}",
+    )
+    return (
+        Hold(until=utcnow() + timedelta(days=days), reason=None) if verdict.needs_review else None
+    )
 
 
 async def _over_cap(
