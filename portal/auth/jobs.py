@@ -1,9 +1,11 @@
 """Housekeeping for signing in: old login failures and ended sessions, and invitation
-follow-ups."""
+follow-ups (in the invited person's morning)."""
 
 from arq import cron, func
 
+from portal import zones
 from portal.auth import service
+from portal.clock import utcnow
 from portal.jobs import JobContext, unit_of_work
 
 
@@ -23,8 +25,12 @@ async def forget_ended_sessions(ctx: JobContext) -> int:
 
 
 async def remind_unaccepted_invitations(ctx: JobContext) -> int:
+    """Hourly: the people whose clock shows the send hour get their reminder."""
+    now = utcnow()
     async with unit_of_work(ctx) as session:
-        return await service.remind_unaccepted_invitations(session)
+        return await service.remind_unaccepted_invitations(
+            session, send_hour_zones=zones.zones_in_hour(now)
+        )
 
 
 async def invite_next_batch(ctx: JobContext, bulk_invite_id: int) -> int:

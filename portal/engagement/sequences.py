@@ -22,6 +22,7 @@ from portal.outbox.kinds import KINDS, fill
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
 from portal.points.models import Balance
+from portal.program import service as program
 from portal.sanitize import clean_html, plain_text
 
 # Onboarding steps reached more than this long ago are skipped, so people who joined before
@@ -174,7 +175,7 @@ async def send_onboarding(
     sent = 0
     for step in await steps_of(session, Sequence.ONBOARDING, enabled_only=True):
         reached = now - timedelta(days=step.days)
-        query = await service.in_send_hour(
+        query = await program.in_send_hour(
             session,
             service.advocates().where(
                 User.first_login_at <= reached, User.first_login_at > reached - CATCH_UP
@@ -224,7 +225,7 @@ async def nudge_quiet_advocates(
         query = service.advocates().where(quiet_since <= now - timedelta(days=step.days))
         if index + 1 < len(steps):
             query = query.where(quiet_since > now - timedelta(days=steps[index + 1].days))
-        query = await service.in_send_hour(session, query, send_hour_zones)
+        query = await program.in_send_hour(session, query, send_hour_zones)
         async for rows in service.batches(session, query):
             affordable = await service.affordable_rewards(session, max(b.current for _, b in rows))
             for user, balance in rows:

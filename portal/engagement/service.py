@@ -52,19 +52,6 @@ async def claim(session: AsyncSession, *, user_id: int, kind: str, period: str) 
     return inserted is not None
 
 
-async def in_send_hour(
-    session: AsyncSession, query: Select[User, Balance], send_hour_zones: Collection[str] | None
-) -> Select[User, Balance]:
-    """`query` narrowed to the people whose clock shows the send hour: their own zone is one of
-    `send_hour_zones`, or they chose none and the program's is."""
-    if send_hour_zones is None:
-        return query
-    chosen = User.time_zone.in_(sorted(send_hour_zones))
-    if (await program.load_once(session)).zone_name in send_hour_zones:
-        return query.where(or_(chosen, User.time_zone == ""))
-    return query.where(chosen)
-
-
 def advocates() -> Select[User, Balance]:
     return (
         select(User, Balance)
@@ -212,7 +199,7 @@ async def send_weekly_digest(
         )
     )
     sent = 0
-    recipients = await in_send_hour(session, advocates(), send_hour_zones)
+    recipients = await program.in_send_hour(session, advocates(), send_hour_zones)
     async for rows in batches(session, recipients):
         for user, balance in rows:
             if not await claim(session, user_id=user.id, kind="weekly_digest", period=period):
@@ -271,7 +258,7 @@ async def remind_challenges_ending(
         meant_for = select(ChallengeGroup.group_id).where(
             ChallengeGroup.challenge_id == challenge.id
         )
-        query = await in_send_hour(
+        query = await program.in_send_hour(
             session,
             advocates().where(User.id.not_in(done), User.id.not_in(dismissed)),
             send_hour_zones,

@@ -1,6 +1,5 @@
 from datetime import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,17 +32,12 @@ class Broadcast(Base):
     audience_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
     status: Mapped[BroadcastStatus] = mapped_column(String(20), index=True)
     send_at: Mapped[datetime]
-    time_zone: Mapped[str] = mapped_column(String(60), default="UTC")  # the author's, for display
+    time_zone: Mapped[str] = mapped_column(String(60), default="UTC")  # the author typed it in
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recipients: Mapped[int] = mapped_column(default=0)  # the audience counted when sending began
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
-
-    @property
-    def send_at_local(self) -> datetime:
-        """When it goes (or went) out, on the clock of the zone its author scheduled it in."""
-        return self.send_at.astimezone(ZoneInfo(self.time_zone))
 
 
 class BroadcastGroup(Base):

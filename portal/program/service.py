@@ -1,12 +1,13 @@
 """Program settings: typed values with defaults, stored as rows so every worker agrees."""
 
 import secrets
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import events, zones
@@ -159,3 +160,20 @@ async def signing_key(session: AsyncSession, purpose: str) -> str:
             await session.flush()
         known[key] = str(row.value)
     return known[key]
+
+
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
+
+
+async def in_send_hour(
+    session: AsyncSession, query: Query, send_hour_zones: Collection[str] | None
+) -> Query:
+    """`query` (which selects or joins `User`) narrowed to the people whose clock shows the send
+    hour: their own zone is one of `send_hour_zones`, or they chose none and the program's is.
+    Without zones (a sweep run by hand), everyone."""
+    if send_hour_zones is None:
+        return query
+    chosen = User.time_zone.in_(sorted(send_hour_zones))
+    if (await load_once(session)).zone_name in send_hour_zones:
+        return query.where(or_(chosen, User.time_zone == ""))
+    return query.where(chosen)

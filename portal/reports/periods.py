@@ -1,8 +1,10 @@
 """The period a report covers, parsed from the query string, and the period before it (the same
-number of days, ending where this one starts). Days are UTC days: people have no time zone yet."""
+number of days, ending where this one starts). Days are UTC days, as the daily rollups are; a
+period may name another zone where its days begin (the program summary covers the program's
+week), which moves the bounds of the figures counted from timestamps."""
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from urllib.parse import urlencode
 
@@ -37,19 +39,20 @@ class Span(StrEnum):
 
 @dataclass(frozen=True)
 class Period:
-    """Whole days from `first` to `last` (both included)."""
+    """Whole days from `first` to `last` (both included), in `zone`."""
 
     first: date
     last: date
+    zone: tzinfo = UTC
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.first, time(), UTC)
+        return datetime.combine(self.first, time(), self.zone).astimezone(UTC)
 
     @property
     def end(self) -> datetime:
         """Exclusive: midnight after the last day."""
-        return datetime.combine(self.last + timedelta(days=1), time(), UTC)
+        return datetime.combine(self.last + timedelta(days=1), time(), self.zone).astimezone(UTC)
 
     @property
     def days(self) -> int:
@@ -57,7 +60,9 @@ class Period:
 
     @property
     def previous(self) -> "Period":
-        return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
+        return replace(
+            self, first=self.first - timedelta(days=self.days), last=self.first - timedelta(days=1)
+        )
 
     @property
     def label(self) -> str:

@@ -1,9 +1,11 @@
 """The weekly program summary: marketers and admins subscribe on the overview, and each Monday
-the cron job emails each of them last week's overview figures and top advocates, once (the
-subscription row's `last_week` is claimed first), through the outbox, with the outbox's
+morning in the program's zone the cron job emails each of them the overview figures and top
+advocates of the program's week that ended (Monday 00:00 to Monday 00:00 program time), once
+(the subscription row's `last_week` is claimed first), through the outbox, with the outbox's
 unsubscribe link (category PROGRAM_SUMMARY)."""
 
-from datetime import datetime, timedelta
+from collections.abc import Collection
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,13 +16,14 @@ from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.points.models import Period as PointsPeriod
+from portal.points.models import PeriodTotal
 from portal.points.service.totals import period_start
 from portal.program import service as program
-from portal.reports.engagement import top_advocates
+from portal.reports.engagement import TOP
 from portal.reports.models import SummarySubscription
-from portal.reports.overview import Figure, Unit, overview
+from portal.reports.names import names_of
+from portal.reports.overview import Figure, Unit, advocates, overview
 from portal.reports.periods import Choice, Period, Span
-from portal.reports.value import load_settings
 
 CATEGORY = EmailCategory.PROGRAM_SUMMARY
 
@@ -45,11 +48,17 @@ async def subscribe(session: AsyncSession, viewer: User, *, on: bool) -> None:
     await session.flush()
 
 
-def last_week(now: datetime) -> tuple[Period, str]:
-    """The Monday-to-Sunday week before `now`'s, and its ISO name ("2026-W48")."""
-    monday = period_start(PointsPeriod.WEEK, now) - timedelta(days=7)
+# The summary of a week goes out on the Monday after it (program time): the hourly job sends it
+# in the program's send hour; a run that missed that hour catches up the same day, not midweek.
+SEND_WINDOW = timedelta(days=1)
+
+
+def last_week(now: datetime, zone: tzinfo) -> tuple[Period, str]:
+    """The program's Monday-to-Sunday week before `now`'s (its days in `zone`), and its ISO
+    name ("2026-W48")."""
+    monday = period_start(PointsPeriod.WEEK, now, zone) - timedelta(days=7)
     year, week, _ = monday.isocalendar()
-    return Period(monday, monday + timedelta(days=6)), f"{year}-W{week:02d}"
+    return Period(monday, monday + timedelta(days=6), zone), f"{year}-W{week:02d}"
 
 
 def _amount(figure: Figure, value: float) -> str:
@@ -64,6 +73,27 @@ def _change(figure: Figure) -> str:
     if figure.change is None:
         return "new" if figure.value else "no change"
     return f"{figure.change * 100:+.1f}%"
+
+
+async def _top_of_week(session: AsyncSession, monday: date) -> list[tuple[str, int]]:
+    """The advocates who earned the most in the program's week starting `monday`: its weekly
+    board, kept in program weeks (the daily rollups behind the overview's figures are UTC
+    days)."""
+    rows = (
+        await session.execute(
+            select(PeriodTotal.user_id, PeriodTotal.points)
+            .where(
+                PeriodTotal.period == PointsPeriod.WEEK,
+                PeriodTotal.period_start == monday,
+                PeriodTotal.points > 0,
+                PeriodTotal.user_id.in_(advocates(None)),
+            )
+            .order_by(PeriodTotal.points.desc(), PeriodTotal.user_id)
+            .limit(TOP)
+        )
+    ).all()
+    names = await names_of(session, {user_id for user_id, _ in rows})
+    return [(names.get(user_id, ""), points) for user_id, points in rows]
 
 
 async def _claim(session: AsyncSession, user_id: int, week: str) -> bool:
@@ -81,8 +111,17 @@ async def _claim(session: AsyncSession, user_id: int, week: str) -> bool:
     return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
 
 
-async def send_program_summary(session: AsyncSession, *, now: datetime) -> int:
-    period, week = last_week(now)
+async def send_program_summary(
+    session: AsyncSession, *, now: datetime, send_hour_zones: Collection[str] | None = None
+) -> int:
+    """Sends on the program's Monday; with `send_hour_zones` (the hourly job), only when the
+    program's zone is among them, so the email arrives in the program's morning."""
+    config = await program.load_once(session)
+    if send_hour_zones is not None and config.zone_name not in send_hour_zones:
+        return 0
+    period, week = last_week(now, config.zone)
+    if now - datetime.combine(period.last + timedelta(days=1), time(), config.zone) >= SEND_WINDOW:
+        return 0
     people = list(
         await session.scalars(
             select(User)
@@ -96,15 +135,14 @@ async def send_program_summary(session: AsyncSession, *, now: datetime) -> int:
     )
     if not people:
         return 0
-    rate = (await program.load_once(session)).points_per_money_unit
+    rate = config.points_per_money_unit
     report = await overview(session, period=period, group_id=None, points_per_money_unit=rate)
-    top = await top_advocates(session, period, None, await load_settings(session))
     query = Choice(Span.CUSTOM, period, None).query
     context = {
         "week": period.label,
         "engaged": int(report.figure("engaged").value),
         "figures": [(f.label, _amount(f, f.value), _change(f)) for f in report.figures],
-        "top_advocates": [(a.name, a.points) for a in top],
+        "top_advocates": await _top_of_week(session, period.first),
         "link": f"{links.absolute_url('reports:overview')}?{query}",
     }
     sent = 0

@@ -156,7 +156,8 @@ async def test_someone_else_s_message_answers_404(
 async def test_a_schedule_is_read_in_the_chosen_time_zone_and_can_be_cancelled(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    await login_as(client, await make_marketer(session))
+    marketer = await make_marketer(session)
+    await login_as(client, marketer)
     await make_advocate(session)
     sent = await post_form(
         client,
@@ -169,8 +170,21 @@ async def test_a_schedule_is_read_in_the_chosen_time_zone_and_can_be_cancelled(
     assert broadcast is not None
     assert broadcast.send_at == datetime(2099, 7, 1, 7, 0, tzinfo=UTC)  # 09:00 summer time
     detail = _page(await client.get(sent.headers["location"]))
-    assert "01 Jul 2099 09:00 (Europe/Paris)" in detail.get_text()
+    assert "01 Jul 2099, 07:00 UTC" in detail.get_text()  # the author's own zone: the program's
     assert await session.scalar(select(Delivery.id)) is None
+
+    # A colleague in New York reads the same moment on their clock, the zone named.
+    colleague = await make_marketer(session)
+    colleague.time_zone = "America/New_York"
+    await session.flush()
+    client.cookies.clear()
+    await login_as(client, colleague)
+    detail = _page(await client.get(sent.headers["location"]))
+    assert "goes out 01 Jul 2099, 03:00 EDT" in " ".join(detail.get_text().split())
+    listed = _page(await client.get("/manage/messages/"))
+    assert "01 Jul 2099, 03:00 EDT" in listed.select_one(f"#broadcast-{broadcast.id}").get_text()
+    client.cookies.clear()
+    await login_as(client, marketer)
 
     path = f"/manage/messages/{broadcast.id}/cancel"
     cancelled = await post_form(client, path, {}, page=sent.headers["location"])

@@ -1,4 +1,5 @@
-"""The daily reminder of quiet referrals, run as the worker runs it."""
+"""The reminder of quiet referrals, run as the worker runs it (hourly, in each owner's
+morning)."""
 
 from datetime import timedelta
 
@@ -91,7 +92,9 @@ async def test_the_cron_job_runs_the_reminder_and_commits(
         "sessionmaker": joined_sessionmaker(connection),
         "job_queue": queue,
     }
-    assert await job(context) == 1
-    assert await job(context) == 0
+    morning = clock.utcnow().replace(hour=9, minute=30)  # the program's zone is UTC
+    with clock.shifted(morning - clock.utcnow()):
+        assert await job(context) == 1
+        assert await job(context) == 0
     assert [pending.name for pending in queue.sent] == ["send_email"]  # after the commit
     assert await _reminders(session, rep.id) == 1

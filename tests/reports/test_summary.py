@@ -12,12 +12,13 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from portal import clock
+from portal import clock, zones
 from portal.clock import utcnow
 from portal.config import Settings
 from portal.db import create_sessionmaker
 from portal.jobs import ArqQueue
 from portal.outbox.models import OutboxEmail
+from portal.program import service as program
 from portal.reports import summary
 from tests.conftest import joined_sessionmaker
 from tests.factories import give_points, login_as, make_advocate, make_marketer, post_form
@@ -121,7 +122,8 @@ async def test_two_runs_of_the_cron_job_on_a_real_worker_send_one_summary(
         "sessionmaker": joined_sessionmaker(connection),
         "job_queue": ArqQueue(arq_redis, queue_name=queue_name),
     }
-    burst = await run_burst_worker(arq_redis, context, queue_name=queue_name, cron=True)
+    with shifted_to(MONDAY + timedelta(hours=2)):  # 09:30 on the program's clock (UTC)
+        burst = await run_burst_worker(arq_redis, context, queue_name=queue_name, cron=True)
     assert burst.jobs_failed == 0
     assert [e.user_id for e in await summaries(session)] == [maya.id]
 
@@ -155,3 +157,39 @@ async def test_two_workers_racing_send_each_marketer_one_summary(
             ).all()
         )
         assert per_person == dict.fromkeys(ids, 1)
+
+
+async def test_the_summary_covers_the_programs_week_and_arrives_in_its_monday_morning(
+    session: AsyncSession,
+) -> None:
+    # Los Angeles: the week of 23 to 29 November runs from 08:00 UTC on the 23rd (PST) to
+    # 08:00 UTC on the 30th, and 09:30 there on Monday the 30th is 17:30 UTC.
+    await program.update(session, actor=None, time_zone="America/Los_Angeles")
+    maya = await make_marketer(session)
+    await summary.subscribe(session, maya, on=True)
+    lou = await make_advocate(session, name="Lou Late")
+    with shifted_to(datetime(2026, 11, 23, 5, 0, tzinfo=UTC)):  # Sunday 21:00 the week before
+        await give_points(session, lou, 30)
+    with shifted_to(datetime(2026, 11, 30, 3, 0, tzinfo=UTC)):  # Sunday 19:00, in the week
+        await give_points(session, lou, 70)
+
+    sent_at = []
+    for hour in range(24 * 3):  # every hourly run from Monday 00:30 UTC to Wednesday
+        moment = datetime(2026, 11, 30, 0, 30, tzinfo=UTC) + timedelta(hours=hour)
+        if await summary.send_program_summary(
+            session, now=moment, send_hour_zones=zones.zones_in_hour(moment)
+        ):
+            sent_at.append(moment)
+    assert sent_at == [datetime(2026, 11, 30, 17, 30, tzinfo=UTC)]
+    [email] = await summaries(session)
+    assert "23 Nov 2026 to 29 Nov 2026" in email.text_body
+    assert "1. Lou Late: 70 points" in email.text_body
+
+
+async def test_a_run_that_missed_the_monday_morning_sends_that_day_and_not_midweek(
+    session: AsyncSession,
+) -> None:
+    maya = await make_marketer(session)
+    await summary.subscribe(session, maya, on=True)
+    assert await summary.send_program_summary(session, now=MONDAY + timedelta(days=2)) == 0
+    assert await summary.send_program_summary(session, now=MONDAY + timedelta(hours=14)) == 1

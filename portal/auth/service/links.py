@@ -1,6 +1,6 @@
 """Emailed links: invitations (7 days) and password resets (1 hour)."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import timedelta
 from enum import StrEnum
 
@@ -26,6 +26,7 @@ from portal.jobs import enqueue
 from portal.outbox import service as outbox
 from portal.people import sessions
 from portal.people.models import Role, User, UserRole, UserStatus
+from portal.program import service as program
 from portal.tokens import hash_token, new_token, same_hash
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -162,28 +163,41 @@ async def accept_invitation(
     return user
 
 
-async def remind_unaccepted_invitations(session: AsyncSession) -> int:
-    """One reminder for invitations still open 3 days after they were sent. The reminder carries
-    a fresh link, because the original token is only ever stored hashed."""
-    due = await session.scalars(
+async def remind_unaccepted_invitations(
+    session: AsyncSession, *, send_hour_zones: Collection[str] | None = None
+) -> int:
+    """One reminder for invitations still open 3 days after they were sent, in the invited
+    person's morning (with `send_hour_zones`, the hourly job's: only people whose clock shows
+    the send hour). The reminder carries a fresh link, because the original token is only ever
+    stored hashed. Each invitation is claimed first, so a second worker sends nothing twice."""
+    now = utcnow()
+    query = (
         select(Invitation)
+        .join(User, User.id == Invitation.user_id)
         .where(
             Invitation.accepted_at.is_(None),
             Invitation.revoked_at.is_(None),
             Invitation.reminded_at.is_(None),
-            Invitation.created_at <= utcnow() - INVITATION_REMINDER_AFTER,
-            Invitation.expires_at > utcnow(),
+            Invitation.created_at <= now - INVITATION_REMINDER_AFTER,
+            Invitation.expires_at > now,
+            User.status == UserStatus.INVITED,
         )
         .options(selectinload(Invitation.user).selectinload(User.roles))
         .options(selectinload(Invitation.invited_by))
+        .order_by(Invitation.id)
     )
+    due = list(await session.scalars(await program.in_send_hour(session, query, send_hour_zones)))
     sent = 0
     for invitation in due:
-        if invitation.user.status != UserStatus.INVITED:
-            continue
         token, token_hash = new_token()
-        invitation.token_hash = token_hash
-        invitation.reminded_at = utcnow()
+        claimed = await session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.reminded_at.is_(None))
+            .values(reminded_at=now, token_hash=token_hash)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # another worker reminded this one
         inviter = invitation.invited_by.display_name if invitation.invited_by else "The team"
         await outbox.queue_email(
             session,

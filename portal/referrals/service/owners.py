@@ -1,9 +1,10 @@
 """The sales side of a referral: who owns it, its deal value, internal notes, and the daily
 reminder of referrals that have gone quiet."""
 
+from collections.abc import Collection
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -12,6 +13,7 @@ from portal.clock import utcnow
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import Role, User
+from portal.program import service as program
 from portal.referrals.models import (
     Referral,
     ReferralNote,
@@ -85,31 +87,38 @@ async def add_note(
     return note
 
 
-async def remind_stale_referrals(session: AsyncSession) -> int:
-    """Reminds each owner of their open referrals that saw no change for the configured days:
-    once per quiet spell (a change starts a new one), so running it again sends nothing."""
+async def remind_stale_referrals(
+    session: AsyncSession, *, send_hour_zones: Collection[str] | None = None
+) -> int:
+    """Reminds each owner of their open referrals that saw no change for the configured days,
+    in the owner's morning (with `send_hour_zones`, the hourly job's: only owners whose clock
+    shows the send hour): once per quiet spell (a change starts a new one), each referral
+    claimed first, so running it again or on a second worker sends nothing twice."""
     config = await load_settings(session)
-    cutoff = utcnow() - timedelta(days=config.stale_after_days)
-    stale = list(
-        await session.scalars(
-            select(Referral)
-            .where(
-                Referral.stage.in_(OPEN_STAGES),
-                Referral.owner_id.is_not(None),
-                Referral.updated_at < cutoff,
-                or_(Referral.reminded_at.is_(None), Referral.reminded_at < Referral.updated_at),
-            )
-            .options(selectinload(Referral.owner))
-            .order_by(Referral.id)
-        )
+    now = utcnow()
+    cutoff = now - timedelta(days=config.stale_after_days)
+    not_reminded = or_(Referral.reminded_at.is_(None), Referral.reminded_at < Referral.updated_at)
+    query = (
+        select(Referral)
+        .join(User, User.id == Referral.owner_id)
+        .where(Referral.stage.in_(OPEN_STAGES), Referral.updated_at < cutoff, not_reminded)
+        .options(selectinload(Referral.owner))
+        .order_by(Referral.id)
     )
+    stale = list(await session.scalars(await program.in_send_hour(session, query, send_hour_zones)))
     reminded = 0
     for referral in stale:
         owner = referral.owner
-        if owner is None:
-            continue
+        claimed = await session.execute(
+            update(Referral)
+            .where(Referral.id == referral.id, not_reminded)
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if owner is None or claimed.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # another worker reminded this one
         reminded += 1
-        quiet_days = (utcnow() - referral.updated_at).days
+        quiet_days = (now - referral.updated_at).days
         await notifications.tell(
             session,
             owner,
@@ -125,6 +134,5 @@ async def remind_stale_referrals(session: AsyncSession) -> int:
                 "days": quiet_days,
             },
         )
-        referral.reminded_at = utcnow()
     await session.flush()
     return reminded
