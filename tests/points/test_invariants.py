@@ -1,6 +1,6 @@
 """Random sequences of movements (pending awards, releases, cancellations and clawbacks among
 them) keep the ledger, the balances, what is owed and the daily totals (points moved, earned days,
-earners per day, points issued per person per day) in step."""
+earners per day, points issued per person per day and month) in step."""
 
 from collections import defaultdict
 from datetime import timedelta
@@ -20,6 +20,7 @@ from portal.points.models import (
     EarnedDay,
     EntryKind,
     IssuedDay,
+    IssuedMonth,
     LedgerEntry,
 )
 from tests.factories import make_advocate, make_marketer
@@ -178,7 +179,7 @@ async def _settled_twice(session: AsyncSession) -> int:
     return len((await session.scalars(settling)).all())
 
 
-async def _daily_totals(session: AsyncSession) -> tuple[dict, set, dict, dict]:
+async def _daily_totals(session: AsyncSession) -> tuple[dict, set, dict, dict, dict]:
     moved = {
         (row.day, row.kind, row.source_type, row.shard): (row.added, row.removed)
         for row in await session.scalars(select(DailyTotal))
@@ -186,10 +187,13 @@ async def _daily_totals(session: AsyncSession) -> tuple[dict, set, dict, dict]:
     earned = {(row.day, row.user_id) for row in await session.scalars(select(EarnedDay))}
     earners = {(r.day, r.shard): r.earners for r in await session.scalars(select(DailyEarners))}
     issued = {(r.day, r.user_id): r.points for r in await session.scalars(select(IssuedDay))}
-    return moved, earned, earners, issued
+    months = {(r.month, r.user_id): r.points for r in await session.scalars(select(IssuedMonth))}
+    return moved, earned, earners, issued, months
 
 
-async def _daily_totals_from_the_ledger(session: AsyncSession) -> tuple[dict, set, dict, dict]:
+async def _daily_totals_from_the_ledger(
+    session: AsyncSession,
+) -> tuple[dict, set, dict, dict, dict]:
     """What the totals must hold: the whole ledger (every example so far), summed in Python."""
     moved: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     earned = set()
@@ -205,5 +209,8 @@ async def _daily_totals_from_the_ledger(session: AsyncSession) -> tuple[dict, se
     earners: dict[tuple, int] = defaultdict(int)
     for day, user_id in earned:
         earners[(day, user_id % DAILY_SHARDS)] += 1
+    months: dict[tuple, int] = defaultdict(int)
+    for (day, user_id), amount in issued.items():
+        months[(day.replace(day=1), user_id)] += amount
     moved_totals = {key: tuple(sums) for key, sums in moved.items()}
-    return moved_totals, earned, dict(earners), dict(issued)
+    return moved_totals, earned, dict(earners), dict(issued), dict(months)

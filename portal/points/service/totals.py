@@ -1,7 +1,7 @@
 """The totals kept beside the ledger, in the same transaction as the row they count: points
 earned per person per week and month (the boards), and for the reports points moved per day by
 kind and source, the days each person earned, how many people earned each day, and the points
-issued to each person each day. Only `ledger._post` calls `record_totals`."""
+issued to each person each day and each UTC month. Only `ledger._post` calls `record_totals`."""
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
@@ -17,6 +17,7 @@ from portal.points.models import (
     EarnedDay,
     EntryKind,
     IssuedDay,
+    IssuedMonth,
     Period,
     PeriodTotal,
 )
@@ -81,6 +82,15 @@ def _issued_upsert(dialect: str) -> Any:
     )
 
 
+@cache
+def _issued_month_upsert(dialect: str) -> Any:
+    statement = _insert_for(dialect)(IssuedMonth)
+    return statement.on_conflict_do_update(
+        index_elements=["month", "user_id"],
+        set_={"points": IssuedMonth.points + statement.excluded.points},
+    )
+
+
 async def record_totals(
     connection: AsyncConnection,
     *,
@@ -119,6 +129,10 @@ async def record_totals(
     if kind in ISSUING and delta > 0:
         await connection.execute(
             _issued_upsert(dialect), {"day": day, "user_id": user_id, "points": delta}
+        )
+        await connection.execute(
+            _issued_month_upsert(dialect),
+            {"month": day.replace(day=1), "user_id": user_id, "points": delta},
         )
     if lifetime_delta:
         await connection.execute(
