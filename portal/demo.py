@@ -176,9 +176,9 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
     await referrals_demo.map_crm_stage_names(session, users["admin@acme.example"])
     await api_tokens_demo.ensure_token(session, users["admin@acme.example"])
     await reports_demo.seed(session, users)
-    await auth_demo.seed(session, users)
     await sso_demo.seed(session, users)
     await directory_demo.seed(session, users)  # profile fields before the segments on them
+    await auth_demo.seed(session, users)  # its list answers the profile fields
     await segments_demo.seed(session, users)
     await trust_demo.seed(session, users)
     await rewards_demo.low_code_pool(session, users, storage=storage)

@@ -1,5 +1,6 @@
 """Demo of Invite many: customers brought over from an older program, invited from a pasted
-list with their opening balances, one row left out because that person is already a member."""
+list with their opening balances and answers to the region and customer-since profile fields,
+one row left out because that person is already a member."""
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,12 +9,12 @@ from portal.auth.models import BulkInvite
 from portal.auth.service import bulk_invites
 from portal.people.models import User
 
-PASTED = """email,name,company,job title,groups,language,points
-ines.costa@marebrava.example,Inês Costa,Mare Brava,Head of IT,EMEA,pt-PT,420
-ravi.menon@tidewater.example,Ravi Menon,Tidewater Ports,Platform Lead,Developers,en,1250
-chloe.martin@verdure.example,Chloé Martin,Verdure,CMO,EMEA,fr,80
-felix.wagner@bergwerk.example,Felix Wagner,Bergwerk AG,SRE,Developers; EMEA,de,610
-priya.raman@northwind.example,Priya Raman,Northwind Logistics,,,,
+PASTED = """email,name,company,job title,groups,language,points,region,customer_since
+ines.costa@marebrava.example,Inês Costa,Mare Brava,Head of IT,EMEA,pt-PT,420,EMEA,2018-05-02
+ravi.menon@tidewater.example,Ravi Menon,Tidewater Ports,Platform Lead,Developers,en,1250,APAC,
+chloe.martin@verdure.example,Chloé Martin,Verdure,CMO,EMEA,fr,80,EMEA,2020-11-17
+felix.wagner@bergwerk.example,Felix Wagner,Bergwerk AG,SRE,Developers; EMEA,de,610,EMEA,
+priya.raman@northwind.example,Priya Raman,Northwind Logistics,,,,,,
 """
 
 

@@ -140,6 +140,8 @@ class BulkInviteRow(Base):
     group_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     group_names: Mapped[str] = mapped_column(String(500), default="")  # as typed, for the preview
     opening_points: Mapped[int] = mapped_column(default=0)
+    # Custom profile field answers, normalised, by the field's id as text (JSON keys are text).
+    answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     state: Mapped[BulkRowState] = mapped_column(String(20))
     problem: Mapped[str] = mapped_column(String(300), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -15,7 +15,14 @@ from portal.config import Settings
 from portal.groups import service as groups
 from portal.jobs import ArqQueue, take_pending
 from portal.outbox.models import OutboxEmail
-from portal.people.models import GroupMember, User, UserStatus
+from portal.people.models import (
+    FieldKind,
+    GroupMember,
+    ProfileField,
+    ProfileValue,
+    User,
+    UserStatus,
+)
 from portal.points.models import Balance, LedgerEntry
 from tests.factories import csrf_token, login_as, make_advocate, make_marketer, post_form
 from tests.jobs import run_burst_worker
@@ -243,3 +250,75 @@ async def test_a_segment_in_the_groups_column_is_a_problem_of_the_row(
     )
     [row] = await auth.rows_of(session, bulk, states=(BulkRowState.INVALID,), limit=5)
     assert row.problem == "quiet ones: a segment's rules choose its members."
+
+
+FIELD_LIST = """email,REGION,customer_since,Nps score,Account notes
+ada@example.com,EMEA,2019-04-01,"1,000",Key account
+grace@example.com,Mars,2019-04-01,9,
+alan@example.com,AMER,last spring,9,
+kay@example.com,,,ten,
+linus@example.com,,,,
+"""
+
+
+async def _with_fields(session: AsyncSession) -> None:
+    session.add_all(
+        [
+            ProfileField(label="Region", kind=FieldKind.CHOICE, choices="EMEA\nAMER"),
+            ProfileField(label="Customer since", kind=FieldKind.DATE),
+            ProfileField(label="NPS score", kind=FieldKind.NUMBER, is_required=True),
+            ProfileField(label="Account notes", kind=FieldKind.TEXT, on_profile=False),
+        ]
+    )
+    await session.flush()
+
+
+async def test_custom_field_columns_are_checked_like_the_profile_form_and_kept_on_the_profile(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    marketer = await make_marketer(session)
+    await _with_fields(session)
+    await login_as(client, marketer)
+    token = await csrf_token(client, "/manage/people/invite-many")
+    read = await client.post(
+        "/manage/people/invite-many",
+        data={"csrf_token": token},
+        files={"file": ("fields.csv", FIELD_LIST.encode(), "text/csv")},
+    )
+    assert read.status_code == 303
+    preview = _page(await client.get(read.headers["location"]))
+    shown = {
+        line: preview.select_one(f"#line-{line}").get_text(" ", strip=True) for line in (3, 4, 5)
+    }
+    assert shown == {
+        3: "3 grace@example.com Region: Choose one of the options.",
+        4: "4 alan@example.com Customer since: Enter a date as YYYY-MM-DD.",
+        5: "5 kay@example.com NPS score: Enter a whole number.",
+    }
+    sent = await post_form(
+        client, read.headers["location"] + "/send", {}, page="/manage/people/invite-many"
+    )
+    assert sent.status_code == 303
+
+    by_label = {field.id: field.label for field in await session.scalars(select(ProfileField))}
+
+    async def answers_of(email: str) -> dict[str, str]:
+        person = await auth.find_user_by_email(session, email)
+        assert person is not None
+        assert person.status == UserStatus.INVITED
+        rows = await session.execute(
+            select(ProfileValue.field_id, ProfileValue.value).where(
+                ProfileValue.user_id == person.id
+            )
+        )
+        return {by_label[field_id]: value for field_id, value in rows.all()}
+
+    assert await answers_of("ada@example.com") == {
+        "Region": "EMEA",
+        "Customer since": "2019-04-01",
+        "NPS score": "1000",
+        "Account notes": "Key account",
+    }
+    # Empty cells answer nothing: a required field is asked on the person's profile.
+    assert await answers_of("linus@example.com") == {}
+    assert await auth.find_user_by_email(session, "grace@example.com") is None

@@ -2,16 +2,13 @@
 preview), then jobs invite its valid rows a batch per transaction, so a list of thousands
 never holds one long transaction and a reload shows how far it got. Each invitation is the
 ordinary one (email through the outbox, audit row); a row may carry an opening points balance,
-one ledger row keyed by the file's content and the line."""
+one ledger row keyed by the file's content and the line, and custom profile field answers
+(portal.auth.service.bulk_lists reads and checks the list)."""
 
-import csv
 import hashlib
-import io
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,12 +17,21 @@ from sqlalchemy.orm import selectinload
 from portal.audit import service as audit
 from portal.auth.models import BulkInvite, BulkInviteRow, BulkInviteStatus, BulkRowState
 from portal.auth.service.accounts import create_user, normalize_email
+from portal.auth.service.bulk_lists import (
+    answers_of,
+    field_headers,
+    group_ids,
+    group_names,
+    opening_points,
+    problem_of,
+    read_records,
+)
 from portal.auth.service.links import invite
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, PortalError
 from portal.forms import MAX_EMAIL
 from portal.jobs import enqueue
-from portal.parsing import INT4_MAX, clean
+from portal.people import fields as profile_fields
 from portal.people import service as people
 from portal.people.models import Group, Role, User, UserStatus
 from portal.points import service as points
@@ -34,31 +40,6 @@ MAX_ROWS = 20_000
 BATCH_SIZE = 200  # rows invited per job transaction
 STALLED_AFTER = timedelta(minutes=10)
 CHECK_CHUNK = 500  # addresses looked up per query at upload
-LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-GROUP_SEPARATOR = re.compile(r"[;|]")
-COLUMNS = ("email", "name", "company", "job_title", "groups", "language", "points")
-HEADER_NAMES = {
-    "email": "email",
-    "e-mail": "email",
-    "email address": "email",
-    "name": "name",
-    "display name": "name",
-    "full name": "name",
-    "company": "company",
-    "organisation": "company",
-    "organization": "company",
-    "job title": "job_title",
-    "job_title": "job_title",
-    "title": "job_title",
-    "groups": "groups",
-    "group": "groups",
-    "language": "language",
-    "lang": "language",
-    "points": "points",
-    "opening points": "points",
-    "opening balance": "points",
-}
-LIMITS = {"name": 120, "company": 200, "job_title": 200, "groups": 500}
 
 
 class EmptyList(PortalError):
@@ -91,63 +72,6 @@ class Progress:
         return 100 if not self.valid else (self.invited + self.failed) * 100 // self.valid
 
 
-def _records(text: str) -> list[tuple[int, dict[str, str]]]:
-    """(line, fields) for every non-empty row; a first row naming an email column is a header
-    that says which column is which, otherwise the columns come in COLUMNS order."""
-    rows = [
-        (number, [clean(cell).strip() for cell in cells])
-        for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1)
-        if any(cell.strip() for cell in cells)
-    ]
-    order: list[str | None] = list(COLUMNS)
-    if rows and "email" in {HEADER_NAMES.get(cell.lower()) for cell in rows[0][1]}:
-        order = [HEADER_NAMES.get(cell.lower()) for cell in rows[0][1]]
-        rows = rows[1:]
-    return [
-        (number, {name: cell for name, cell in zip(order, cells, strict=False) if name})
-        for number, cells in rows
-    ]
-
-
-def _problem(fields: dict[str, str], groups: dict[str, int | None]) -> str:
-    """What is wrong with the row, or "". `groups`: id by lower-cased name, None for segments."""
-    for name, limit in LIMITS.items():
-        if len(fields.get(name, "")) > limit:
-            return f"The {name.replace('_', ' ')} is longer than {limit} characters."
-    email = fields.get("email", "")
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError:
-        return f"Not a valid email address: {email[:60]!r}." if email else "No email address."
-    if len(email) > MAX_EMAIL:
-        return "The email address is too long."
-    unknown = [g for g in _group_names(fields) if g.lower() not in groups]
-    if unknown:
-        return f"Unknown group: {', '.join(unknown)[:200]}."
-    segments = [g for g in _group_names(fields) if groups[g.lower()] is None]
-    if segments:
-        return f"{', '.join(segments)[:200]}: a segment's rules choose its members."
-    language = fields.get("language", "")
-    if language and (len(language) > 16 or not LANGUAGE_TAG.fullmatch(language)):
-        return f"Unknown language {language[:20]!r}: use a code like en, de or pt-BR."
-    opening = fields.get("points", "").replace(",", "")
-    if opening and not (opening.isascii() and opening.isdigit() and int(opening) <= INT4_MAX):
-        return "The opening points must be a whole number, 0 or more."
-    return ""
-
-
-def _ids(groups: dict[str, int | None], names: list[str]) -> set[int]:
-    return {id_ for name in names if (id_ := groups[name.lower()]) is not None}
-
-
-def _opening(fields: dict[str, str]) -> int:
-    return int((fields.get("points") or "0").replace(",", ""))
-
-
-def _group_names(fields: dict[str, str]) -> list[str]:
-    return [g.strip() for g in GROUP_SEPARATOR.split(fields.get("groups", "")) if g.strip()]
-
-
 async def _existing(session: AsyncSession, emails: list[str]) -> dict[str, UserStatus]:
     found: dict[str, UserStatus] = {}
     for start in range(0, len(emails), CHECK_CHUNK):
@@ -159,7 +83,8 @@ async def _existing(session: AsyncSession, emails: list[str]) -> dict[str, UserS
 
 async def read_list(session: AsyncSession, *, staff: User, text: str, source: str) -> BulkInvite:
     """Reads and checks every row, and keeps them for the preview; nobody is invited yet."""
-    records = _records(text)
+    profile = {str(field.id): field for field in await profile_fields.fields_shown(session)}
+    records = read_records(text, field_headers(list(profile.values())))
     if not records:
         raise EmptyList()
     if len(records) > MAX_ROWS:
@@ -180,7 +105,9 @@ async def read_list(session: AsyncSession, *, staff: User, text: str, source: st
     rows = []
     for line, fields in records:
         email = normalize_email(fields.get("email", ""))
-        problem = _problem(fields, groups)
+        problem = problem_of(fields, groups)
+        answers, wrong_answer = answers_of(fields, profile)
+        problem = problem or wrong_answer
         if not problem and email in first_line:
             problem = f"Already on line {first_line[email]} of this list."
         elif not problem and email in existing:
@@ -190,7 +117,7 @@ async def read_list(session: AsyncSession, *, staff: User, text: str, source: st
                 else "Already a member."
             )
         first_line.setdefault(email, line)
-        names = _group_names(fields)
+        names = group_names(fields)
         rows.append(
             {
                 "bulk_invite_id": bulk.id,
@@ -200,11 +127,10 @@ async def read_list(session: AsyncSession, *, staff: User, text: str, source: st
                 "company": fields.get("company", "")[:200],
                 "job_title": fields.get("job_title", "")[:200],
                 "language": fields.get("language", "")[:16] if not problem else "",
-                "group_ids": [] if problem else sorted(_ids(groups, names)),
+                "group_ids": [] if problem else sorted(group_ids(groups, names)),
                 "group_names": ", ".join(names)[:500],
-                "opening_points": 0
-                if problem
-                else int((fields.get("points") or "0").replace(",", "")),
+                "answers": {} if problem else answers,
+                "opening_points": 0 if problem else opening_points(fields),
                 "state": BulkRowState.INVALID if problem else BulkRowState.WAITING,
                 "problem": problem,
             }
@@ -360,6 +286,9 @@ async def _invite_row(session: AsyncSession, bulk: BulkInvite, row: BulkInviteRo
                 roles={Role.ADVOCATE},
             )
             await people.join_groups(session, user_id=user.id, group_ids=row.group_ids)
+            await profile_fields.save_answers(
+                session, user=user, answers={int(id_): value for id_, value in row.answers.items()}
+            )
             if row.opening_points:
                 await points.award(
                     session,
