@@ -35,6 +35,7 @@ async def test_an_admin_sets_the_trust_rules(
             "auto_approve_from": "80",
             "auto_fulfil_from": "75",
             "auto_fulfil_max_points": "2,000",
+            "clear_early_from": "90",
             "review_below": "30",
             "low_code_pool": "5",
         },
@@ -43,7 +44,7 @@ async def test_an_admin_sets_the_trust_rules(
     assert saved.status_code == 303
     settings = await trust.load_settings(session)
     assert (settings.auto_approve_from, settings.auto_fulfil_max_points) == (80, 2000)
-    assert (settings.review_below, settings.low_code_pool) == (30, 5)
+    assert (settings.clear_early_from, settings.review_below, settings.low_code_pool) == (90, 30, 5)
 
 
 async def test_a_bad_value_keeps_the_input_and_changes_nothing(
