@@ -123,13 +123,13 @@ async def _days(session: AsyncSession, period: Period, group_id: int | None) -> 
         active = await _per_day(
             session,
             select(DailyActives.day, func.sum(DailyActives.advocates))
-            .where(DailyActives.day >= period.first, DailyActives.day <= period.last)
+            .where(DailyActives.day >= period.rollup_first, DailyActives.day <= period.rollup_last)
             .group_by(DailyActives.day),
         )
         engaged = await _per_day(
             session,
             select(DailyEarners.day, func.sum(DailyEarners.earners))
-            .where(DailyEarners.day >= period.first, DailyEarners.day <= period.last)
+            .where(DailyEarners.day >= period.rollup_first, DailyEarners.day <= period.rollup_last)
             .group_by(DailyEarners.day),
         )
     else:
@@ -137,8 +137,8 @@ async def _days(session: AsyncSession, period: Period, group_id: int | None) -> 
             session,
             select(ActiveDay.day, func.count())
             .where(
-                ActiveDay.day >= period.first,
-                ActiveDay.day <= period.last,
+                ActiveDay.day >= period.rollup_first,
+                ActiveDay.day <= period.rollup_last,
                 ActiveDay.user_id.in_(advocates(group_id)),
             )
             .group_by(ActiveDay.day),
@@ -147,8 +147,8 @@ async def _days(session: AsyncSession, period: Period, group_id: int | None) -> 
             session,
             select(EarnedDay.day, func.count())
             .where(
-                EarnedDay.day >= period.first,
-                EarnedDay.day <= period.last,
+                EarnedDay.day >= period.rollup_first,
+                EarnedDay.day <= period.rollup_last,
                 *who(EarnedDay.user_id, group_id),
             )
             .group_by(EarnedDay.day),
@@ -157,9 +157,8 @@ async def _days(session: AsyncSession, period: Period, group_id: int | None) -> 
     for day, kind, source, added in await _issued_by_day(session, period, group_id):
         name = SOURCES.get(source) or (ADJUSTMENTS if kind == EntryKind.ADJUST else OTHER)
         points[day][name] += added
-    return [
-        Day(day, active.get(day, 0), engaged.get(day, 0), points[day]) for day in period.each_day()
-    ]
+    utc_days = [(day, day + period.rollup_shift) for day in period.each_day()]
+    return [Day(day, active.get(u, 0), engaged.get(u, 0), points[u]) for day, u in utc_days]
 
 
 async def _issued_by_day(
@@ -172,20 +171,21 @@ async def _issued_by_day(
                 DailyTotal.day, DailyTotal.kind, DailyTotal.source_type, func.sum(DailyTotal.added)
             )
             .where(
-                DailyTotal.day >= period.first,
-                DailyTotal.day <= period.last,
+                DailyTotal.day >= period.rollup_first,
+                DailyTotal.day <= period.rollup_last,
                 DailyTotal.kind.in_(ISSUING),
             )
             .group_by(DailyTotal.day, DailyTotal.kind, DailyTotal.source_type)
         )
         return [(day, kind, source, int(added or 0)) for day, kind, source, added in rows]
-    # A group's members' rows, added up by UTC day here: portable, and a group is small.
+    # A group's members' rows, added up by UTC day here (portable, and a group is small), over
+    # the UTC days everyone's rollups are read for.
     entries = await session.execute(
         select(
             LedgerEntry.created_at, LedgerEntry.kind, LedgerEntry.source_type, LedgerEntry.delta
         ).where(
-            LedgerEntry.created_at >= period.start,
-            LedgerEntry.created_at < period.end,
+            LedgerEntry.created_at >= Period(period.rollup_first, period.rollup_first).start,
+            LedgerEntry.created_at < Period(period.rollup_last, period.rollup_last).end,
             LedgerEntry.kind.in_(ISSUING),
             LedgerEntry.state == EntryState.POSTED,  # pending points count toward nothing
             LedgerEntry.delta > 0,
@@ -270,7 +270,7 @@ async def top_advocates(
 ) -> list[AdvocateRow]:
     """The advocates who were issued the most points in the period, with the referrals they
     won and the value they created."""
-    parts = issued_parts(period.first, period.last)
+    parts = issued_parts(period.rollup_first, period.rollup_last)
     issued = func.sum(parts.c.points)
     top = await session.execute(
         select(parts.c.user_id, issued)

@@ -5,12 +5,24 @@ rows. With no group chosen, activity (earned, completed, referred, used content)
 everyone's, staff included if they take part, so no query joins the 100 000 advocates; the
 counts of people (total, new, activation, active) are of advocates."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Interval, Select, case, distinct, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Interval,
+    Select,
+    Subquery,
+    case,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -92,22 +104,34 @@ def who(column: Any, group_id: int | None) -> list[ColumnElement[bool]]:
 async def overview(
     session: AsyncSession, *, period: Period, group_id: int | None, points_per_money_unit: int
 ) -> Overview:
-    held = int(
-        await session.scalar(
-            select(func.coalesce(func.sum(Balance.current), 0)).where(
-                *who(Balance.user_id, group_id)
-            )
+    """Every count of both periods and what people hold now in one statement, the points moved
+    (both periods, and since: to take back from today's balances) in another."""
+    counts = {"held": _held(group_id)}
+    for name, p in (("now", period), ("before", period.previous)):
+        counts |= {f"{name} {key}": query for key, query in _counts(p, group_id).items()}
+    people = _people(session, period, group_id)
+    row = (
+        await session.execute(
+            select(
+                *(query.scalar_subquery().label(key) for key, query in counts.items()), *people.c
+            ).select_from(people)
         )
-        or 0
+    ).one()
+    found = {key: int(value or 0) for key, value in row._mapping.items()}
+    moved_before, moved_now, since = (
+        tally(moved)
+        for moved in await points_moved(session, group_id, [period.previous, period], since=True)
     )
-    (now, now_sources), (before, before_sources) = (
-        await _figures(session, period, group_id, held),
-        await _figures(session, period.previous, group_id, held),
-    )
-    joined_now, joined_before = await _people(session, period, group_id)
-    now |= joined_now
-    before |= joined_before
-    now["issued"], before["issued"] = sum(now_sources.values()), sum(before_sources.values())
+    now: dict[str, float] = {key[4:]: v for key, v in found.items() if key.startswith("now ")}
+    before: dict[str, float] = {key[7:]: v for key, v in found.items() if key.startswith("before ")}
+    for values, moved, after in (
+        (now, moved_now, since.net),
+        (before, moved_before, moved_now.net + since.net),
+    ):
+        values["issued"] = sum(moved.issued.values())
+        values["redeemed"] = moved.redeemed
+        # What people held at the end: today's balances minus what moved since.
+        values["liability"] = found["held"] - after
 
     def money(points: float) -> float:
         return round(points / points_per_money_unit, 2)
@@ -138,20 +162,21 @@ async def overview(
             ("liability_value", "Outstanding points, money value", Unit.MONEY),
         )
     ]
-    by_source = [(name, now_sources[name], before_sources[name]) for name in SOURCE_NAMES]
+    by_source = [(name, moved_now.issued[name], moved_before.issued[name]) for name in SOURCE_NAMES]
     return Overview(period, period.previous, figures, by_source)
 
 
-async def _figures(
-    session: AsyncSession, period: Period, group_id: int | None, held: int
-) -> tuple[dict[str, float], dict[str, int]]:
-    """The period's figures, and the points issued in it by source."""
-    people = advocates(group_id)
+def _held(group_id: int | None) -> Select[Any]:
+    return select(func.coalesce(func.sum(Balance.current), 0)).where(
+        *who(Balance.user_id, group_id)
+    )
+
+
+def _counts(period: Period, group_id: int | None) -> dict[str, Select[Any]]:
+    """The period's counts, each one scalar query (asked together, as subqueries of one
+    statement); the engaged and active people are counted from the daily rows of the UTC days
+    the period reads (see `periods`)."""
     start, end = period.start, period.end
-
-    async def count(query: Select[Any]) -> int:
-        return int(await session.scalar(query) or 0)
-
     won = (
         select(ReferralEvent.referral_id)
         .where(
@@ -165,8 +190,8 @@ async def _figures(
     earners = (
         select(EarnedDay.user_id)
         .where(
-            EarnedDay.day >= period.first,
-            EarnedDay.day <= period.last,
+            EarnedDay.day >= period.rollup_first,
+            EarnedDay.day <= period.rollup_last,
             *who(EarnedDay.user_id, group_id),
         )
         .distinct()
@@ -179,95 +204,81 @@ async def _figures(
     # into 98 000 people before joining them to the roles (~1.0 s against ~1.4 s for 90 days of
     # seed-bench under load, ~1.9 s with the roles inside). A group: its members inside, where
     # they cut the visits read.
-    visitors = select(ActiveDay.user_id).where(
-        ActiveDay.day >= period.first,
-        ActiveDay.day <= period.last,
-        *who(ActiveDay.user_id, group_id),
+    active = (
+        select(ActiveDay.user_id)
+        .where(
+            ActiveDay.day >= period.rollup_first,
+            ActiveDay.day <= period.rollup_last,
+            *who(ActiveDay.user_id, group_id),
+        )
+        .distinct()
+        .order_by(ActiveDay.user_id)
+        .subquery()
     )
-    active = visitors.distinct().order_by(ActiveDay.user_id).subquery()
-    moved = tally(await points_moved(session, group_id, period.first, period.last))
-    since = tally(await points_moved(session, group_id, period.last + timedelta(days=1), None))
     return {
-        "active": await count(
-            select(func.count()).select_from(active).where(active.c.user_id.in_(people))
+        "active": select(func.count())
+        .select_from(active)
+        .where(active.c.user_id.in_(advocates(group_id))),
+        "engaged": select(func.count()).select_from(earners),
+        "completions": select(func.count()).where(
+            Submission.status == SubmissionStatus.APPROVED,
+            Submission.decided_at >= start,
+            Submission.decided_at < end,
+            *who(Submission.user_id, group_id),
         ),
-        "engaged": await count(select(func.count()).select_from(earners)),
-        "completions": await count(
-            select(func.count()).where(
-                Submission.status == SubmissionStatus.APPROVED,
-                Submission.decided_at >= start,
-                Submission.decided_at < end,
-                *who(Submission.user_id, group_id),
-            )
+        "content_uses": select(func.count()).where(
+            AssetUse.first_used_at >= start,
+            AssetUse.first_used_at < end,
+            *who(AssetUse.user_id, group_id),
         ),
-        "content_uses": await count(
-            select(func.count()).where(
-                AssetUse.first_used_at >= start,
-                AssetUse.first_used_at < end,
-                *who(AssetUse.user_id, group_id),
-            )
+        "submitted": select(func.count()).where(
+            Referral.created_at >= start, Referral.created_at < end, *referred
         ),
-        "submitted": await count(
-            select(func.count()).where(
-                Referral.created_at >= start, Referral.created_at < end, *referred
-            )
+        "qualified": select(func.count(distinct(ReferralEvent.referral_id)))
+        .join(Referral, Referral.id == ReferralEvent.referral_id)
+        .where(
+            ReferralEvent.created_at >= start,
+            ReferralEvent.created_at < end,
+            ReferralEvent.to_stage.in_(QUALIFIED_OR_BEYOND),
+            or_(
+                ReferralEvent.from_stage.is_(None),
+                ReferralEvent.from_stage.in_(BEFORE_QUALIFIED),
+            ),
+            *referred,
         ),
-        "qualified": await count(
-            select(func.count(distinct(ReferralEvent.referral_id)))
-            .join(Referral, Referral.id == ReferralEvent.referral_id)
-            .where(
-                ReferralEvent.created_at >= start,
-                ReferralEvent.created_at < end,
-                ReferralEvent.to_stage.in_(QUALIFIED_OR_BEYOND),
-                or_(
-                    ReferralEvent.from_stage.is_(None),
-                    ReferralEvent.from_stage.in_(BEFORE_QUALIFIED),
-                ),
-                *referred,
-            )
+        "won": select(func.count()).where(Referral.id.in_(won), *referred),
+        "won_value": select(func.coalesce(func.sum(Referral.deal_value), 0)).where(
+            Referral.id.in_(won), *referred
         ),
-        "won": await count(select(func.count()).where(Referral.id.in_(won), *referred)),
-        "won_value": await count(
-            select(func.coalesce(func.sum(Referral.deal_value), 0)).where(
-                Referral.id.in_(won), *referred
-            )
-        ),
-        "redeemed": moved.redeemed,
-        # What people held at the end: today's balances minus what moved since.
-        "liability": held - since.net,
-    }, moved.issued
+    }
 
 
-async def _people(
-    session: AsyncSession, period: Period, group_id: int | None
-) -> tuple[dict[str, float], dict[str, float]]:
+def _people(session: AsyncSession, period: Period, group_id: int | None) -> Subquery:
     """Advocates at the end of the period and of the one before, those who joined in each, and
-    how many of those earned within ACTIVATION_DAYS of joining: one pass over the advocates."""
+    how many of those earned within ACTIVATION_DAYS of joining: one pass over the advocates,
+    one row (`now advocates`, ..., `before activated`)."""
     counts = []
-    for p in (period, period.previous):
+    for name, p in (("now", period), ("before", period.previous)):
         joined_in = (User.created_at >= p.start) & (User.created_at < p.end)
         activated = joined_in & _within_days(
             session, User.created_at, Balance.first_earned_at, ACTIVATION_DAYS
         )
         counts += [
-            func.count().filter(User.created_at < p.end),
-            func.count().filter(joined_in),
-            func.count().filter(activated),
+            func.count().filter(User.created_at < p.end).label(f"{name} advocates"),
+            func.count().filter(joined_in).label(f"{name} new"),
+            func.count().filter(activated).label(f"{name} activated"),
         ]
-    row = (
-        await session.execute(
-            select(*counts)
-            .select_from(User)
-            .outerjoin(Balance, Balance.user_id == User.id)
-            .where(
-                User.id.in_(advocates(group_id)),
-                User.status == UserStatus.ACTIVE,
-                User.created_at < period.end,
-            )
+    return (
+        select(*counts)
+        .select_from(User)
+        .outerjoin(Balance, Balance.user_id == User.id)
+        .where(
+            User.id.in_(advocates(group_id)),
+            User.status == UserStatus.ACTIVE,
+            User.created_at < period.end,
         )
-    ).one()
-    keys = ("advocates", "new", "activated")
-    return dict(zip(keys, row[:3], strict=True)), dict(zip(keys, row[3:], strict=True))
+        .subquery()
+    )
 
 
 def _within_days(
@@ -287,46 +298,46 @@ Moved = list[tuple[str, str, int, int]]  # (kind, source type or "", points adde
 
 
 async def points_moved(
-    session: AsyncSession, group_id: int | None, first: date, last: date | None
-) -> Moved:
-    """Points moved from day `first` to `last` (or until now), by kind and source: from the
-    daily totals for everyone, from the members' ledger rows for a group."""
+    session: AsyncSession, group_id: int | None, spans: Sequence[Period], *, since: bool = False
+) -> list[Moved]:
+    """Points moved in each of `spans` (adjoining periods, oldest first), by kind and source,
+    and with `since` also from the end of the last until now: one statement, from the daily
+    totals of the UTC days each period reads for everyone, from the members' ledger rows, by
+    the periods' own bounds, for a group."""
+    day: Any
+    kind: Any
+    source: Any
+    added: Any
+    removed: Any
     if group_id is None:
-        days = [DailyTotal.day >= first] + ([DailyTotal.day <= last] if last else [])
-        query = (
-            select(
-                DailyTotal.kind,
-                DailyTotal.source_type,
-                func.sum(DailyTotal.added),
-                func.sum(DailyTotal.removed),
-            )
-            .where(*days)
-            .group_by(DailyTotal.kind, DailyTotal.source_type)
-        )
+        day = DailyTotal.day
+        bounds = [(p.rollup_first, p.rollup_last + timedelta(days=1)) for p in spans]
+        kind, source = DailyTotal.kind, DailyTotal.source_type
+        added, removed = DailyTotal.added, DailyTotal.removed
+        where: list[ColumnElement[bool]] = []
     else:
-        start = Period(first, first).start
-        times = [LedgerEntry.created_at >= start]
-        if last:
-            times.append(LedgerEntry.created_at < Period(last, last).end)
-        source = func.coalesce(LedgerEntry.source_type, "")
-        query = (
-            select(
-                LedgerEntry.kind,
-                source,
-                func.sum(case((LedgerEntry.delta > 0, LedgerEntry.delta), else_=0)),
-                func.sum(case((LedgerEntry.delta < 0, LedgerEntry.delta), else_=0)),
-            )
-            .where(
-                *times,
-                LedgerEntry.state == EntryState.POSTED,  # pending points count toward nothing
-                *who(LedgerEntry.user_id, group_id),
-            )
-            .group_by(LedgerEntry.kind, source)
-        )
-    return [
-        (kind, source, int(a or 0), int(r or 0))
-        for kind, source, a, r in await session.execute(query)
-    ]
+        day = LedgerEntry.created_at
+        bounds = [(p.start, p.end) for p in spans]
+        kind, source = LedgerEntry.kind, func.coalesce(LedgerEntry.source_type, "")
+        added = case((LedgerEntry.delta > 0, LedgerEntry.delta), else_=0)
+        removed = case((LedgerEntry.delta < 0, LedgerEntry.delta), else_=0)
+        where = [
+            LedgerEntry.state == EntryState.POSTED,  # pending points count toward nothing
+            *who(LedgerEntry.user_id, group_id),
+        ]
+    where.append(day >= bounds[0][0])
+    if not since:
+        where.append(day < bounds[-1][1])
+    span = case(*((day < end, n) for n, (_, end) in enumerate(bounds)), else_=len(bounds))
+    moved: list[Moved] = [[] for _ in range(len(bounds) + since)]
+    rows = await session.execute(
+        select(span, kind, source, func.sum(added), func.sum(removed))
+        .where(*where)
+        .group_by(span, kind, source)
+    )
+    for n, k, s, a, r in rows:
+        moved[n].append((k, s, int(a or 0), int(r or 0)))
+    return moved
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from portal.errors import NotFound
 from portal.forms import FormState
 from portal.people.access import current_user, signed_in
 from portal.reports import periods, service
+from portal.templating import request_zone
 from portal.web import db, flash, redirect, render
 
 MAX_VALUE = 10_000_000  # money per act
@@ -22,7 +23,7 @@ def _percent(fraction: float | None) -> float | str:
 
 @signed_in
 async def overview(request: Request) -> Response:
-    form, choice = periods.parse(request.query_params, today=utcnow().date())
+    form, choice = periods.parse(request.query_params, now=utcnow(), zone=request_zone(request))
     page = await service.overview_page(db(request), current_user(request), choice)
     context = {"form": form, "choice": choice, "page": page, "spans": list(periods.Span)}
     return render(
@@ -37,7 +38,7 @@ async def overview(request: Request) -> Response:
 @signed_in
 async def export_overview(request: Request) -> Response:
     """The overview's tables as CSV, for the same period and group as the page."""
-    _, choice = periods.parse(request.query_params, today=utcnow().date())
+    _, choice = periods.parse(request.query_params, now=utcnow(), zone=request_zone(request))
     page = await service.overview_page(db(request), current_user(request), choice)
     report = page.overview
     if request.path_params["table"] == "figures":
@@ -56,7 +57,7 @@ async def export_overview(request: Request) -> Response:
 
 @signed_in
 async def funnel(request: Request) -> Response:
-    form, choice = periods.parse(request.query_params, today=utcnow().date())
+    form, choice = periods.parse(request.query_params, now=utcnow(), zone=request_zone(request))
     page = await service.funnel_page(db(request), current_user(request), choice)
     context = {
         "form": form,
@@ -78,7 +79,7 @@ async def funnel(request: Request) -> Response:
 @signed_in
 async def export_funnel(request: Request) -> Response:
     """One of the funnel's tables as CSV, for the same period and group as the page."""
-    _, choice = periods.parse(request.query_params, today=utcnow().date())
+    _, choice = periods.parse(request.query_params, now=utcnow(), zone=request_zone(request))
     page = await service.funnel_page(db(request), current_user(request), choice, every_row=True)
     report, table = page.funnel, request.path_params["table"]
     header: list[str]
@@ -106,7 +107,7 @@ async def export_funnel(request: Request) -> Response:
 
 async def _report(request: Request, name: str, page: object, **extra: object) -> Response:
     """A report page (or, for htmx, its section) for the filter in the query string."""
-    form, choice = periods.parse(request.query_params, today=utcnow().date())
+    form, choice = periods.parse(request.query_params, now=utcnow(), zone=request_zone(request))
     context = {"form": form, "choice": choice, "page": page, "spans": list(periods.Span)}
     return render(
         request,
@@ -118,7 +119,7 @@ async def _report(request: Request, name: str, page: object, **extra: object) ->
 
 
 def _choice(request: Request) -> periods.Choice:
-    return periods.parse(request.query_params, today=utcnow().date())[1]
+    return periods.parse(request.query_params, now=utcnow(), zone=request_zone(request))[1]
 
 
 @signed_in

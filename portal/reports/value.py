@@ -248,7 +248,7 @@ async def value_report(
     names = await names_of(session, {p.user_id for p in by_advocate})
     for advocate in by_advocate:
         advocate.name = names.get(advocate.user_id, "")
-    redeemed = tally(await points_moved(session, group_id, period.first, period.last)).redeemed
+    redeemed = tally((await points_moved(session, group_id, [period]))[0]).redeemed
     return ValueReport(
         period=period,
         by_kind=[

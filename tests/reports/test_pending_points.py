@@ -6,14 +6,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.clock import utcnow
 from portal.points import service as points
 from portal.reports.overview import points_moved, tally
+from portal.reports.periods import Period
 from tests.factories import make_advocate
 
 
 async def _issued(session: AsyncSession) -> dict[str, int]:
-    today = utcnow().date()
-    return {
-        k: v for k, v in tally(await points_moved(session, None, today, None)).issued.items() if v
-    }
+    today = Period(utcnow().date(), utcnow().date())
+    (moved,) = await points_moved(session, None, [today])
+    return {k: v for k, v in tally(moved).issued.items() if v}
 
 
 async def test_pending_points_issue_nothing_until_released_and_a_clawback_takes_back(
