@@ -22,7 +22,13 @@ import portal.models  # noqa: F401 (every mapper, so relationships named by stri
 from portal import zones
 from portal.auth.service.passwords import hash_password
 from portal.benchactivity import seed_activity
-from portal.benchvisits import SPEND_SOURCE, next_redemption_id, seed_visits_and_uses, visits
+from portal.benchvisits import (
+    SPEND_SOURCE,
+    next_redemption_id,
+    returns,
+    seed_visits_and_uses,
+    visits,
+)
 from portal.clock import utcnow
 from portal.people.models import Group, GroupMember, Role, User, UserRole, UserStatus
 from portal.points.models import (
@@ -31,6 +37,7 @@ from portal.points.models import (
     DailyEarners,
     DailyTotal,
     EarnedDay,
+    EarnerReturns,
     EntryKind,
     IssuedDay,
     IssuedMonth,
@@ -109,6 +116,9 @@ async def seed(
     await _load(connection, DailyTotal.__table__, daily, progress)
     await _load(connection, EarnedDay.__table__, earned_days, progress)
     await _load(connection, DailyEarners.__table__, earners, progress)
+    earned = ((row["day"], row["user_id"]) for row in earned_days)
+    returned = returns(earned, DAILY_SHARDS, "earners")
+    await _load(connection, EarnerReturns.__table__, returned, progress)
     await _load(connection, IssuedDay.__table__, issued, progress)
     await _load(connection, IssuedMonth.__table__, issued_months, progress)
     await _groups(connection, user_ids, rng, progress)

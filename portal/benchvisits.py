@@ -5,8 +5,8 @@ code pools included). Rows are written as the services would leave them."""
 
 import bisect
 import random
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from portal.content.models import Asset, AssetKind, AssetUse
-from portal.people.models import ACTIVE_SHARDS, ActiveDay, DailyActives
+from portal.people.models import ACTIVE_SHARDS, NEVER, ActiveDay, ActiveReturns, DailyActives
 from portal.points.models import EntryKind
 from portal.rewards.models import (
     Redemption,
@@ -63,6 +63,20 @@ def visits(
     return days, last
 
 
+def returns(days: Iterable[tuple[date, int]], shards: int, counter: str) -> list[dict[str, Any]]:
+    """The return-day counters of (day, person) rows, as the visit and the award keep them:
+    per day, previous day (NEVER for the first) and shard, how many people (`counter`)."""
+    by_person: dict[int, list[date]] = defaultdict(list)
+    for day, uid in days:
+        by_person[uid].append(day)
+    counted: Counter[tuple[date, date, int]] = Counter()
+    for uid, person_days in by_person.items():
+        person_days.sort()
+        for since, day in zip([NEVER, *person_days], person_days, strict=False):
+            counted[(day, since, uid % shards)] += 1
+    return [{"day": d, "since": s, "shard": sh, counter: n} for (d, s, sh), n in counted.items()]
+
+
 async def seed_visits_and_uses(
     connection: AsyncConnection,
     load: Load,
@@ -80,6 +94,7 @@ async def seed_visits_and_uses(
         DailyActives.__table__,
         ({"day": d, "shard": shard, "advocates": n} for (d, shard), n in actives.items()),
     )
+    await load(ActiveReturns.__table__, iter(returns(active_days, ACTIVE_SHARDS, "advocates")))
     first_asset = await _next_id(connection, Asset.id)
     asset_ids = list(range(first_asset, first_asset + ASSETS))
     kinds = list(AssetKind)

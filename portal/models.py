@@ -29,6 +29,7 @@ from portal.messages.models import (
 from portal.notifications.models import Notification
 from portal.outbox.models import EmailOptOut, EmailText, OutboxEmail
 from portal.people.models import (
+    ActiveReturns,
     DailyActives,
     Group,
     GroupMember,
@@ -42,6 +43,7 @@ from portal.points.models import (
     Badge,
     Balance,
     DailyEarners,
+    EarnerReturns,
     FeedItem,
     IssuedDay,
     IssuedMonth,
@@ -65,6 +67,7 @@ from portal.trust.models import TrustScore
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "ActiveReturns",
     "ApiRateWindow",
     "ApiToken",
     "Asset",
@@ -88,6 +91,7 @@ __all__ = [
     "DailyEarners",
     "Delivery",
     "Dismissal",
+    "EarnerReturns",
     "EmailOptOut",
     "EmailText",
     "EventType",

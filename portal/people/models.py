@@ -191,6 +191,23 @@ class DailyActives(Base):
 
 
 ACTIVE_SHARDS = 16
+# The `since` of a person's first day ever: before every period.
+NEVER = date.min
+
+
+class ActiveReturns(Base):
+    """Advocates whose first visit of a UTC day came after their previous visit on `since`
+    (NEVER for their first visit ever), kept by `record_visit` beside `user_daily_actives`: the
+    advocates active from day A to day B are the rows of those days with `since` before A, one
+    row per person (their first visit in the period), so a distinct count over 90 days reads a
+    few thousand counters instead of ~880 000 visits. Sharded like the daily actives."""
+
+    __tablename__ = "user_active_returns"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    since: Mapped[date] = mapped_column(Date, primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True)
+    advocates: Mapped[int] = mapped_column(default=0)
 
 
 class FieldKind(StrEnum):

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, literal, or_, select, update
+from sqlalchemy import delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -19,7 +19,9 @@ from portal.db import READING
 from portal.jobs import enqueue
 from portal.people.models import (
     ACTIVE_SHARDS,
+    NEVER,
     ActiveDay,
+    ActiveReturns,
     DailyActives,
     Role,
     User,
@@ -131,13 +133,28 @@ async def record_visit(session: AsyncSession, user: User, now: datetime) -> None
     if first.rowcount != 1:  # type: ignore[attr-defined]
         return
     is_advocate = exists().where(UserRole.user_id == user.id, UserRole.role == Role.ADVOCATE)
+    shard = literal(user.id % ACTIVE_SHARDS)
     counted = insert(DailyActives).from_select(
-        ["day", "shard", "advocates"],
-        select(literal(day), literal(user.id % ACTIVE_SHARDS), literal(1)).where(is_advocate),
+        ["day", "shard", "advocates"], select(literal(day), shard, literal(1)).where(is_advocate)
     )
     await session.execute(
         counted.on_conflict_do_update(
             index_elements=["day", "shard"], set_={"advocates": DailyActives.advocates + 1}
+        )
+    )
+    since = (
+        select(func.coalesce(func.max(ActiveDay.day), NEVER))
+        .where(ActiveDay.user_id == user.id, ActiveDay.day < day)
+        .scalar_subquery()
+    )
+    returned = insert(ActiveReturns).from_select(
+        ["day", "since", "shard", "advocates"],
+        select(literal(day), since, shard, literal(1)).where(is_advocate),
+    )
+    await session.execute(
+        returned.on_conflict_do_update(
+            index_elements=["day", "since", "shard"],
+            set_={"advocates": ActiveReturns.advocates + 1},
         )
     )
 

@@ -193,6 +193,21 @@ class DailyEarners(Base):
     earners: Mapped[int] = mapped_column(default=0)
 
 
+class EarnerReturns(Base):
+    """People whose first award of a UTC day came after their previous award day `since`
+    (`people.models.NEVER` for their first ever), kept beside `points_daily_earners`: the people
+    awarded points from day A to day B are the rows of those days with `since` before A (each
+    person's first award day in the period), a distinct count read from a few thousand
+    counters. Sharded like the daily totals."""
+
+    __tablename__ = "points_earner_returns"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    since: Mapped[date] = mapped_column(Date, primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True)
+    earners: Mapped[int] = mapped_column(default=0)
+
+
 class IssuedDay(Base):
     """Points issued to a person on a UTC day (awards and positive adjustments, as the reports
     count issued points), kept by the ledger transaction: a period's top advocates add up these

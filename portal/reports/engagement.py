@@ -14,8 +14,21 @@ UTC month (`points_issued_months`) for the period's whole months and per day
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.challenges.models import Challenge, Submission, SubmissionStatus
@@ -33,7 +46,6 @@ from portal.points.models import (
     IssuedMonth,
     LedgerEntry,
 )
-from portal.reports.names import names_of
 from portal.reports.overview import ADJUSTMENTS, OTHER, SOURCE_NAMES, SOURCES, advocates, who
 from portal.reports.periods import Period
 from portal.reports.value import REFERRAL_WON, ValueSettings, acts, worth
@@ -103,72 +115,88 @@ async def engagement(
     session: AsyncSession, *, period: Period, group_id: int | None, values: ValueSettings
 ) -> Engagement:
     quiet_counts, quiet = await quiet_advocates(session, group_id=group_id, limit=QUIET_SHOWN)
+    challenges, content = await _top_lists(session, period, group_id)
     return Engagement(
         period=period,
         days=await _days(session, period, group_id),
-        challenges=await _challenges(session, period, group_id),
-        content=await _content(session, period, group_id),
+        challenges=challenges,
+        content=content,
         advocates=await top_advocates(session, period, group_id, values),
         quiet_counts=quiet_counts,
         quiet=quiet,
     )
 
 
-async def _per_day(session: AsyncSession, query: Select[date, int]) -> dict[date, int]:
-    return {day: int(n) for day, n in await session.execute(query)}
-
-
 async def _days(session: AsyncSession, period: Period, group_id: int | None) -> list[Day]:
+    """Each day's active and engaged people and points issued by source, read in one statement
+    (rows of `(series, UTC day, kind, source type, number)`) from the rollups for everyone,
+    from the members' visits, earned days and ledger rows for a group."""
+    first, last = period.rollup_first, period.rollup_last
+    no_kind = (null(), null())
+    people: list[Select[*tuple[Any, ...]]]
     if group_id is None:
-        active = await _per_day(
-            session,
-            select(DailyActives.day, func.sum(DailyActives.advocates))
-            .where(DailyActives.day >= period.rollup_first, DailyActives.day <= period.rollup_last)
+        people = [
+            select(literal("active"), DailyActives.day, *no_kind, func.sum(DailyActives.advocates))
+            .where(DailyActives.day >= first, DailyActives.day <= last)
             .group_by(DailyActives.day),
-        )
-        engaged = await _per_day(
-            session,
-            select(DailyEarners.day, func.sum(DailyEarners.earners))
-            .where(DailyEarners.day >= period.rollup_first, DailyEarners.day <= period.rollup_last)
+            select(literal("engaged"), DailyEarners.day, *no_kind, func.sum(DailyEarners.earners))
+            .where(DailyEarners.day >= first, DailyEarners.day <= last)
             .group_by(DailyEarners.day),
-        )
+        ]
     else:
-        active = await _per_day(
-            session,
-            select(ActiveDay.day, func.count())
+        people = [
+            select(literal("active"), ActiveDay.day, *no_kind, func.count())
             .where(
-                ActiveDay.day >= period.rollup_first,
-                ActiveDay.day <= period.rollup_last,
+                ActiveDay.day >= first,
+                ActiveDay.day <= last,
                 ActiveDay.user_id.in_(advocates(group_id)),
             )
             .group_by(ActiveDay.day),
-        )
-        engaged = await _per_day(
-            session,
-            select(EarnedDay.day, func.count())
-            .where(
-                EarnedDay.day >= period.rollup_first,
-                EarnedDay.day <= period.rollup_last,
-                *who(EarnedDay.user_id, group_id),
-            )
+            select(literal("engaged"), EarnedDay.day, *no_kind, func.count())
+            .where(EarnedDay.day >= first, EarnedDay.day <= last, *who(EarnedDay.user_id, group_id))
             .group_by(EarnedDay.day),
-        )
+        ]
+    counted: dict[str, dict[date, int]] = {"active": {}, "engaged": {}}
     points: dict[date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SOURCE_NAMES, 0))
-    for day, kind, source, added in await _issued_by_day(session, period, group_id):
-        name = SOURCES.get(source) or (ADJUSTMENTS if kind == EntryKind.ADJUST else OTHER)
+
+    def add(day: date, kind: str, source: str | None, added: int) -> None:
+        name = SOURCES.get(source or "") or (ADJUSTMENTS if kind == EntryKind.ADJUST else OTHER)
         points[day][name] += added
-    utc_days = [(day, day + period.rollup_shift) for day in period.each_day()]
-    return [Day(day, active.get(u, 0), engaged.get(u, 0), points[u]) for day, u in utc_days]
 
-
-async def _issued_by_day(
-    session: AsyncSession, period: Period, group_id: int | None
-) -> list[tuple[date, str, str, int]]:
-    """(day, kind, source type, points added) for awards and adjustments."""
+    issued = _issued_by_day(period, group_id)
     if group_id is None:
-        rows = await session.execute(
+        people.append(issued)
+    else:  # a group's ledger rows, added up by UTC day here: portable, and a group is small
+        for at, kind, source, delta in await session.execute(issued):
+            add(at.date(), kind, source, int(delta))
+    for series, day, kind, source, n in await session.execute(union_all(*people)):
+        if series == "points":
+            add(_a_date(day), kind, source, int(n or 0))
+        else:
+            counted[series][_a_date(day)] = int(n)
+    utc_days = [(day, day + period.rollup_shift) for day in period.each_day()]
+    return [
+        Day(day, counted["active"].get(u, 0), counted["engaged"].get(u, 0), points[u])
+        for day, u in utc_days
+    ]
+
+
+def _a_date(day: date | str) -> date:
+    """A day from a union (SQLite gives its text)."""
+    return day if isinstance(day, date) else date.fromisoformat(day)
+
+
+def _issued_by_day(period: Period, group_id: int | None) -> Select[*tuple[Any, ...]]:
+    """Points issued (awards and adjustments) by UTC day, kind and source from the daily totals
+    for everyone; a group's members' rows (time, kind, source, points) over the same UTC days."""
+    if group_id is None:
+        return (
             select(
-                DailyTotal.day, DailyTotal.kind, DailyTotal.source_type, func.sum(DailyTotal.added)
+                literal("points"),
+                DailyTotal.day,
+                DailyTotal.kind,
+                DailyTotal.source_type,
+                func.sum(DailyTotal.added),
             )
             .where(
                 DailyTotal.day >= period.rollup_first,
@@ -177,35 +205,33 @@ async def _issued_by_day(
             )
             .group_by(DailyTotal.day, DailyTotal.kind, DailyTotal.source_type)
         )
-        return [(day, kind, source, int(added or 0)) for day, kind, source, added in rows]
-    # A group's members' rows, added up by UTC day here (portable, and a group is small), over
-    # the UTC days everyone's rollups are read for.
-    entries = await session.execute(
-        select(
-            LedgerEntry.created_at, LedgerEntry.kind, LedgerEntry.source_type, LedgerEntry.delta
-        ).where(
-            LedgerEntry.created_at >= Period(period.rollup_first, period.rollup_first).start,
-            LedgerEntry.created_at < Period(period.rollup_last, period.rollup_last).end,
-            LedgerEntry.kind.in_(ISSUING),
-            LedgerEntry.state == EntryState.POSTED,  # pending points count toward nothing
-            LedgerEntry.delta > 0,
-            *who(LedgerEntry.user_id, group_id),
-        )
+    return select(
+        LedgerEntry.created_at, LedgerEntry.kind, LedgerEntry.source_type, LedgerEntry.delta
+    ).where(
+        LedgerEntry.created_at >= Period(period.rollup_first, period.rollup_first).start,
+        LedgerEntry.created_at < Period(period.rollup_last, period.rollup_last).end,
+        LedgerEntry.kind.in_(ISSUING),
+        LedgerEntry.state == EntryState.POSTED,  # pending points count toward nothing
+        LedgerEntry.delta > 0,
+        *who(LedgerEntry.user_id, group_id),
     )
-    return [(at.date(), kind, source or "", delta) for at, kind, source, delta in entries]
 
 
-async def _challenges(
+async def _top_lists(
     session: AsyncSession, period: Period, group_id: int | None
-) -> list[ChallengeRow]:
+) -> tuple[list[ChallengeRow], list[ContentRow]]:
+    """The top challenges (completions, points, approval) and the top content (uses), in one
+    statement: each list ranked and cut in its own subquery, its rank kept for the order."""
     approved = Submission.status == SubmissionStatus.APPROVED
     completions = func.count().filter(approved)
-    rows = await session.execute(
+    challenges = (
         select(
-            Challenge.title,
-            completions,
-            func.coalesce(func.sum(case((approved, Submission.points), else_=0)), 0),
-            func.count(),
+            literal("challenge").label("list"),
+            func.row_number().over(order_by=(completions.desc(), Challenge.title)).label("rank"),
+            Challenge.title.label("title"),
+            completions.label("n"),
+            func.coalesce(func.sum(case((approved, Submission.points), else_=0)), 0).label("pts"),
+            func.count().label("decided"),
         )
         .select_from(Submission)
         .join(Challenge, Challenge.id == Submission.challenge_id)
@@ -218,14 +244,18 @@ async def _challenges(
         .group_by(Challenge.id, Challenge.title)
         .order_by(completions.desc(), Challenge.title)
         .limit(TOP)
+        .subquery()
     )
-    return [ChallengeRow(title, int(n), int(p), int(d)) for title, n, p, d in rows]
-
-
-async def _content(session: AsyncSession, period: Period, group_id: int | None) -> list[ContentRow]:
     uses = func.count()
-    rows = await session.execute(
-        select(Asset.title, uses)
+    content = (
+        select(
+            literal("content").label("list"),
+            func.row_number().over(order_by=(uses.desc(), Asset.title)).label("rank"),
+            Asset.title.label("title"),
+            uses.label("n"),
+            literal(0).label("pts"),
+            literal(0).label("decided"),
+        )
         .select_from(AssetUse)
         .join(Asset, Asset.id == AssetUse.asset_id)
         .where(
@@ -236,8 +266,20 @@ async def _content(session: AsyncSession, period: Period, group_id: int | None) 
         .group_by(Asset.id, Asset.title)
         .order_by(uses.desc(), Asset.title)
         .limit(TOP)
+        .subquery()
     )
-    return [ContentRow(title, int(n)) for title, n in rows]
+    rows = sorted(
+        await session.execute(union_all(select(challenges), select(content))),
+        key=lambda row: (row.list, row.rank),
+    )
+    return (
+        [
+            ChallengeRow(r.title, int(r.n), int(r.pts), int(r.decided))
+            for r in rows
+            if r.list == "challenge"
+        ],
+        [ContentRow(r.title, int(r.n)) for r in rows if r.list == "content"],
+    )
 
 
 def issued_parts(first: date, last: date) -> Subquery:
@@ -272,22 +314,28 @@ async def top_advocates(
     won and the value they created."""
     parts = issued_parts(period.rollup_first, period.rollup_last)
     issued = func.sum(parts.c.points)
-    top = await session.execute(
-        select(parts.c.user_id, issued)
+    top = (
+        select(parts.c.user_id, issued.label("points"))
         .where(parts.c.user_id.in_(advocates(group_id)))
         .group_by(parts.c.user_id)
         .order_by(issued.desc(), parts.c.user_id)
         .limit(TOP)
+        .subquery()
     )
-    rows = {user_id: AdvocateRow(user_id, points=int(points)) for user_id, points in top}
+    named = await session.execute(  # named after the ranking: the ten it keeps
+        select(top.c.user_id, User.display_name, top.c.points)
+        .outerjoin(User, User.id == top.c.user_id)
+        .order_by(top.c.points.desc(), top.c.user_id)
+    )
+    rows = {
+        user_id: AdvocateRow(user_id, name or "", points=int(points))
+        for user_id, name, points in named
+    }
     for user_id, kind, count, deal_value in await acts(session, period, group_id, set(rows)):
         if user_id in rows:
             rows[user_id].value += worth(values, kind, count, deal_value)
             if kind == REFERRAL_WON:
                 rows[user_id].referrals_won += count
-    names = await names_of(session, set(rows))
-    for row in rows.values():
-        row.name = names.get(row.user_id, "")
     return list(rows.values())
 
 
@@ -306,33 +354,34 @@ async def quiet_advocates(
             & or_(Balance.last_earned_at.is_(None), Balance.last_earned_at < cutoff)
         )
 
-    people = (
-        select()
-        .select_from(User)
-        .outerjoin(Balance, Balance.user_id == User.id)
-        .where(User.id.in_(advocates(group_id)), User.status == UserStatus.ACTIVE)
-    )
-    counts = (
-        await session.execute(
-            people.add_columns(*(func.count().filter(quiet_for(days)) for days in QUIET_DAYS))
-        )
-    ).one()
     lifetime = func.coalesce(Balance.lifetime, 0)
-    rows = await session.execute(
-        people.add_columns(
-            User.id,
-            User.display_name,
-            User.email,
-            User.last_seen_at,
-            Balance.last_earned_at,
-            lifetime,
+    # The counts ride on the list's rows (everyone in the list is quiet 30 days or more, so
+    # nobody in it means every count is 0): one statement.
+    rows = list(
+        await session.execute(
+            select(
+                User.id,
+                User.display_name,
+                User.email,
+                User.last_seen_at,
+                Balance.last_earned_at,
+                lifetime,
+                *(func.sum(case((quiet_for(days), 1), else_=0)).over() for days in QUIET_DAYS),
+            )
+            .select_from(User)
+            .outerjoin(Balance, Balance.user_id == User.id)
+            .where(
+                User.id.in_(advocates(group_id)),
+                User.status == UserStatus.ACTIVE,
+                quiet_for(QUIET_DAYS[0]),
+            )
+            .order_by(lifetime.desc(), User.id)
+            .limit(limit)
         )
-        .where(quiet_for(QUIET_DAYS[0]))
-        .order_by(lifetime.desc(), User.id)
-        .limit(limit)
     )
     quiet = [
         QuietRow(uid, name, email, max((t for t in (seen, earned) if t), default=None), int(pts))
-        for uid, name, email, seen, earned, pts in rows
+        for uid, name, email, seen, earned, pts, *_ in rows
     ]
+    counts = rows[0][6:] if rows else [0] * len(QUIET_DAYS)
     return dict(zip(QUIET_DAYS, (int(n) for n in counts), strict=True)), quiet

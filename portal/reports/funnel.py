@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, extract, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    extract,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.people.models import User
@@ -85,13 +96,27 @@ async def funnel(
         chosen.append(Referral.referrer_id.in_(advocates(group_id)))
     furthest = Counter[Stage]()
     won_value = 0
-    for reached, count, value in await session.execute(
-        select(Referral.reached_stage, func.count(), _won_value())
+    closed = []
+    # The furthest stages and the close reasons, in one statement: (part, stage, reason, count,
+    # won value).
+    reached_part = (
+        select(literal("reached"), Referral.reached_stage, null(), func.count(), _won_value())
         .where(*chosen)
         .group_by(Referral.reached_stage)
+    )
+    closed_part = (
+        select(literal("closed"), Referral.stage, Referral.close_reason, func.count(), literal(0))
+        .where(*chosen, Referral.close_reason.is_not(None))
+        .group_by(Referral.stage, Referral.close_reason)
+    )
+    for part, stage, reason, count, value in await session.execute(
+        union_all(reached_part, closed_part)
     ):
-        furthest[Stage(reached)] += count
-        won_value += int(value or 0)
+        if part == "reached":
+            furthest[Stage(stage)] += count
+            won_value += int(value or 0)
+        else:
+            closed.append((Stage(stage), str(reason), int(count)))
     reached = {
         stage: sum(n for s, n in furthest.items() if s.rank >= stage.rank) for stage in PIPELINE
     }
@@ -108,11 +133,6 @@ async def funnel(
     breakdowns, sizes = {}, {}
     for key in BREAKDOWNS:
         breakdowns[key], sizes[key] = await _breakdown(session, key, chosen, rows)
-    closed = await session.execute(
-        select(Referral.stage, Referral.close_reason, func.count())
-        .where(*chosen, Referral.close_reason.is_not(None))
-        .group_by(Referral.stage, Referral.close_reason)
-    )
     return Funnel(
         period=period,
         stages=stages,
@@ -122,8 +142,7 @@ async def funnel(
         closed=[
             Closed(stage, CloseReason(reason).label, count)
             for stage, reason, count in sorted(
-                ((Stage(stage), str(reason), int(n)) for stage, reason, n in closed),
-                key=lambda row: (-row[2], row[0].value, row[1]),
+                closed, key=lambda row: (-row[2], row[0].value, row[1])
             )
         ],
         total=sum(furthest.values()),
@@ -181,32 +200,41 @@ async def _breakdown(
         )
         return [_row(*row[:5]) for row in found], int(found[0][5]) if found else 0
     # Grouped by the person (two people may share a name), named after the grouping: only the
-    # rows that can make the first `rows` (those at or above the last one's counts) are named.
-    each = select(person.label("who"), *measures).where(*chosen).group_by(person).subquery()
+    # rows that can make the first `rows` (those at or above the `rows`-th row's counts) are
+    # named; one statement, with the size of the whole breakdown on each row.
+    each = select(person.label("who"), *measures).where(*chosen).group_by(person).cte()
     c = each.c
     named = (
-        select(label, c.submitted, c.qualified, c.won, c.won_value)
+        select(
+            label,
+            c.submitted,
+            c.qualified,
+            c.won,
+            c.won_value,
+            select(func.count()).select_from(each).scalar_subquery(),
+        )
         .select_from(each)
         .outerjoin(User, User.id == c.who)
         .order_by(c.submitted.desc(), c.won.desc(), _codepoint_order(session, label), c.who)
         .limit(rows)
     )
-    last = None
     if rows is not None:
-        last = (
-            await session.execute(
-                select(c.submitted, c.won, func.count().over())
-                .order_by(c.submitted.desc(), c.won.desc())
-                .offset(rows - 1)
-                .limit(1)
-            )
-        ).one_or_none()
-    if last is not None:
-        named = named.where(
-            or_(c.submitted > last[0], and_(c.submitted == last[0], c.won >= last[1]))
+        cut = (
+            select(c.submitted, c.won)
+            .order_by(c.submitted.desc(), c.won.desc())
+            .offset(rows - 1)
+            .limit(1)
         )
-    people = [_row(*row) for row in await session.execute(named)]
-    return people, int(last[2]) if last is not None else len(people)
+        # No `rows`-th row (a short breakdown): 0, below every row.
+        least, least_won = (
+            func.coalesce(cut.with_only_columns(column).scalar_subquery(), 0)
+            for column in (c.submitted, c.won)
+        )
+        named = named.where(
+            or_(c.submitted > least, and_(c.submitted == least, c.won >= least_won))
+        )
+    found = list(await session.execute(named))
+    return [_row(*row[:5]) for row in found], int(found[0][5]) if found else 0
 
 
 def _row(label: str | None, submitted: int, qualified: int, won: int, value: int) -> Breakdown:

@@ -1,9 +1,12 @@
 """The overview: every figure for a period and for the period before it, and the outstanding
-points. Points come from the daily totals the ledger keeps (`points_daily_totals`,
-`points_earned_days`); only a group, which the totals know nothing of, reads its members' ledger
-rows. With no group chosen, activity (earned, completed, referred, used content) and points are
-everyone's, staff included if they take part, so no query joins the 100 000 advocates; the
-counts of people (total, new, activation, active) are of advocates."""
+points, in two statements. Points come from the daily totals the ledger keeps
+(`points_daily_totals`); the distinct people active and engaged from the return-day counters
+(`user_active_returns`, kept by the visit for advocates; `points_earner_returns`, kept by the
+award); only a group, which those know nothing of, reads its members' visits, earned days and
+ledger rows. With no group chosen, activity (earned, completed, referred, used content) and
+points are everyone's, staff included if they take part, so no query joins the 100 000
+advocates; the counts of people (total, new, activation, active) are of advocates ("active": an
+advocate at their first visit of the period)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,11 +31,20 @@ from sqlalchemy.orm import QueryableAttribute
 
 from portal.challenges.models import Submission, SubmissionStatus
 from portal.content.models import AssetUse
-from portal.people.models import ActiveDay, GroupMember, Role, User, UserRole, UserStatus
+from portal.people.models import (
+    ActiveDay,
+    ActiveReturns,
+    GroupMember,
+    Role,
+    User,
+    UserRole,
+    UserStatus,
+)
 from portal.points.models import (
     Balance,
     DailyTotal,
     EarnedDay,
+    EarnerReturns,
     EntryKind,
     EntryState,
     LedgerEntry,
@@ -187,39 +199,46 @@ def _counts(period: Period, group_id: int | None) -> dict[str, Select[Any]]:
         .distinct()
     )
     referred = who(Referral.referrer_id, group_id)
-    earners = (
-        select(EarnedDay.user_id)
-        .where(
-            EarnedDay.day >= period.rollup_first,
-            EarnedDay.day <= period.rollup_last,
-            *who(EarnedDay.user_id, group_id),
+    if group_id is None:
+        # Each person once, on their first day in the period: the counters of the period's
+        # days whose previous day came before it (see `ActiveReturns`, `EarnerReturns`).
+        active = select(func.coalesce(func.sum(ActiveReturns.advocates), 0)).where(
+            ActiveReturns.day >= period.rollup_first,
+            ActiveReturns.day <= period.rollup_last,
+            ActiveReturns.since < period.rollup_first,
         )
-        .distinct()
-        # Ordered, PostgreSQL reads a long period as one pass over (user_id, day) instead of
-        # hashing most of a million rows (~190 ms against ~500 ms for 90 days of seed-bench).
-        .order_by(EarnedDay.user_id)
-        .subquery()
-    )
-    # Everyone: distinct first, advocates after; PostgreSQL makes the period's 871 000 visits
-    # into 98 000 people before joining them to the roles (~1.0 s against ~1.4 s for 90 days of
-    # seed-bench under load, ~1.9 s with the roles inside). A group: its members inside, where
-    # they cut the visits read.
-    active = (
-        select(ActiveDay.user_id)
-        .where(
-            ActiveDay.day >= period.rollup_first,
-            ActiveDay.day <= period.rollup_last,
-            *who(ActiveDay.user_id, group_id),
+        engaged = select(func.coalesce(func.sum(EarnerReturns.earners), 0)).where(
+            EarnerReturns.day >= period.rollup_first,
+            EarnerReturns.day <= period.rollup_last,
+            EarnerReturns.since < period.rollup_first,
         )
-        .distinct()
-        .order_by(ActiveDay.user_id)
-        .subquery()
-    )
+    else:  # the members' own days
+        members = advocates(group_id)
+        active_days = (
+            select(ActiveDay.user_id)
+            .where(
+                ActiveDay.day >= period.rollup_first,
+                ActiveDay.day <= period.rollup_last,
+                ActiveDay.user_id.in_(members),
+            )
+            .distinct()
+            .subquery()
+        )
+        earned_days = (
+            select(EarnedDay.user_id)
+            .where(
+                EarnedDay.day >= period.rollup_first,
+                EarnedDay.day <= period.rollup_last,
+                EarnedDay.user_id.in_(members),
+            )
+            .distinct()
+            .subquery()
+        )
+        active = select(func.count()).select_from(active_days)
+        engaged = select(func.count()).select_from(earned_days)
     return {
-        "active": select(func.count())
-        .select_from(active)
-        .where(active.c.user_id.in_(advocates(group_id))),
-        "engaged": select(func.count()).select_from(earners),
+        "active": active,
+        "engaged": engaged,
         "completions": select(func.count()).where(
             Submission.status == SubmissionStatus.APPROVED,
             Submission.decided_at >= start,

@@ -7,13 +7,13 @@ unsubscribe link (category PROGRAM_SUMMARY)."""
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import links
 from portal.outbox import preferences
 from portal.outbox import service as outbox
-from portal.outbox.models import EmailCategory
+from portal.outbox.models import EmailCategory, EmailOptOut
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.points.models import Period as PointsPeriod
 from portal.points.models import PeriodTotal
@@ -30,10 +30,13 @@ CATEGORY = EmailCategory.PROGRAM_SUMMARY
 
 async def is_subscribed(session: AsyncSession, viewer: User) -> bool:
     """Subscribed, and not unsubscribed since through an email's link."""
-    row = await session.get(SummarySubscription, viewer.id)
-    return row is not None and not await preferences.is_opted_out(
-        session, user_id=viewer.id, category=CATEGORY
+    found = await session.scalar(
+        select(SummarySubscription.user_id).where(
+            SummarySubscription.user_id == viewer.id,
+            ~exists().where(EmailOptOut.user_id == viewer.id, EmailOptOut.category == CATEGORY),
+        )
     )
+    return found is not None
 
 
 async def subscribe(session: AsyncSession, viewer: User, *, on: bool) -> None:

@@ -19,7 +19,6 @@ from portal.people.models import User
 from portal.program import service as program
 from portal.program.models import ProgramSetting
 from portal.referrals.models import Referral, ReferralEvent, Stage
-from portal.reports.names import names_of
 from portal.reports.overview import points_moved, tally, who
 from portal.reports.periods import Period
 
@@ -202,12 +201,13 @@ async def acts(
     if not user_ids:
         return []
     rows = []
-    for query in _act_queries(
-        period, group_id, ValueSettings(), per_advocate=True, user_ids=user_ids
+    for user_id, kind, count, value in await session.execute(
+        union_all(
+            *_act_queries(period, group_id, ValueSettings(), per_advocate=True, user_ids=user_ids)
+        )
     ):
-        for user_id, kind, count, value in await session.execute(query):
-            deal_value = int(value or 0) if kind == REFERRAL_WON else 0
-            rows.append((int(user_id), str(kind), int(count), deal_value))
+        deal_value = int(value or 0) if kind == REFERRAL_WON else 0
+        rows.append((int(user_id), str(kind), int(count), deal_value))
     return rows
 
 
@@ -228,26 +228,35 @@ async def value_report(
     settings = await load_settings(session)
     counts: dict[str, int] = defaultdict(int)
     values: dict[str, int] = defaultdict(int)
-    for query in _act_queries(period, group_id, settings, per_advocate=False):
-        for kind, count, value in await session.execute(query):
-            counts[str(kind)] += int(count)
-            values[str(kind)] += int(value or 0)
+    for kind, count, value in await session.execute(
+        union_all(*_act_queries(period, group_id, settings, per_advocate=False))
+    ):
+        counts[str(kind)] += int(count)
+        values[str(kind)] += int(value or 0)
     per_act = union_all(*_act_queries(period, group_id, settings, per_advocate=True)).subquery()
     person = per_act.c.who
     created, done = func.sum(per_act.c.value), func.sum(per_act.c.acts)
-    rows = await session.execute(
-        select(person, done, created, func.count().over())
+    ranked = (
+        select(
+            person.label("who"),
+            done.label("acts"),
+            created.label("value"),
+            func.count().over().label("everyone"),
+        )
         .group_by(person)
         .order_by(created.desc(), done.desc(), person)
         .limit(named)
+        .subquery()
+    )
+    rows = await session.execute(  # named after the ranking: only the rows it keeps
+        select(ranked.c.who, User.display_name, ranked.c.acts, ranked.c.value, ranked.c.everyone)
+        .outerjoin(User, User.id == ranked.c.who)
+        .order_by(ranked.c.value.desc(), ranked.c.acts.desc(), ranked.c.who)
     )
     by_advocate, advocates = [], 0
-    for user_id, n, value, everyone in rows:
-        by_advocate.append(AdvocateValue(int(user_id), acts=int(n), value=int(value or 0)))
+    for user_id, name, n, value, everyone in rows:
+        by_advocate.append(AdvocateValue(int(user_id), name or "", int(n), int(value or 0)))
         advocates = int(everyone)
-    names = await names_of(session, {p.user_id for p in by_advocate})
-    for advocate in by_advocate:
-        advocate.name = names.get(advocate.user_id, "")
     redeemed = tally((await points_moved(session, group_id, [period]))[0]).redeemed
     return ValueReport(
         period=period,

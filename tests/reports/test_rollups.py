@@ -1,11 +1,12 @@
 """The rollups the reports read agree with what they count: advocates active per day with the
-visits, earners per day and points issued per person per day with the ledger, as written by the
-services and as migration 0029 backfills them; and the Value page, which keeps only its first
+visits, earners per day and points issued per person per day with the ledger, and the return-day
+counters (each person's day against their day before) with both, as written by the services and as
+migrations 0029 and 0039 backfill them; and the Value page, which keeps only its first
 advocates, still says how many there are in all."""
 
 import os
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,9 +16,16 @@ from portal import clock
 from portal.clock import utcnow
 from portal.db import create_engine, create_sessionmaker
 from portal.people import sessions
-from portal.people.models import ACTIVE_SHARDS, ActiveDay, DailyActives
+from portal.people.models import ACTIVE_SHARDS, NEVER, ActiveDay, ActiveReturns, DailyActives
 from portal.points import service as points
-from portal.points.models import DAILY_SHARDS, DailyEarners, EarnedDay, IssuedDay, LedgerEntry
+from portal.points.models import (
+    DAILY_SHARDS,
+    DailyEarners,
+    EarnedDay,
+    EarnerReturns,
+    IssuedDay,
+    LedgerEntry,
+)
 from portal.reports.periods import Span, period_of
 from portal.reports.value import value_report
 from tests.conftest import drop_pg_database, empty_database_url, run_migrations
@@ -25,24 +33,51 @@ from tests.factories import make_advocate, make_marketer
 from tests.reports.conftest import Program
 
 
-async def _rollups(session: AsyncSession) -> tuple[dict, dict, dict]:
+async def _rollups(session: AsyncSession) -> tuple[dict, dict, dict, dict, dict]:
     actives = {(r.day, r.shard): r.advocates for r in await session.scalars(select(DailyActives))}
     earners = {(r.day, r.shard): r.earners for r in await session.scalars(select(DailyEarners))}
     issued = {(r.day, r.user_id): r.points for r in await session.scalars(select(IssuedDay))}
-    return actives, earners, issued
+    returned = {
+        (r.day, r.since, r.shard): r.advocates for r in await session.scalars(select(ActiveReturns))
+    }
+    earned_again = {
+        (r.day, r.since, r.shard): r.earners for r in await session.scalars(select(EarnerReturns))
+    }
+    return actives, earners, issued, returned, earned_again
 
 
-async def _counted_again(session: AsyncSession, advocate_ids: set[int]) -> tuple[dict, dict, dict]:
+def _returns(days: list[tuple[date, int]], shards: int) -> dict:
+    """Each (day, person) against the person's day before it (NEVER for their first)."""
+    before: dict[int, date] = {}
+    counted: Counter[tuple] = Counter()
+    for day, uid in sorted(days):
+        counted[(day, before.get(uid, NEVER), uid % shards)] += 1
+        before[uid] = day
+    return dict(counted)
+
+
+async def _counted_again(
+    session: AsyncSession, advocate_ids: set[int]
+) -> tuple[dict, dict, dict, dict, dict]:
     """The same figures counted from the visits, the earned days and the ledger."""
-    visits = await session.scalars(select(ActiveDay).where(ActiveDay.user_id.in_(advocate_ids)))
-    actives = Counter((v.day, v.user_id % ACTIVE_SHARDS) for v in visits)
-    earned = await session.scalars(select(EarnedDay))
-    earners = Counter((e.day, e.user_id % DAILY_SHARDS) for e in earned)
+    visits = [
+        (v.day, v.user_id)
+        for v in await session.scalars(select(ActiveDay).where(ActiveDay.user_id.in_(advocate_ids)))
+    ]
+    actives = Counter((day, uid % ACTIVE_SHARDS) for day, uid in visits)
+    earned = [(e.day, e.user_id) for e in await session.scalars(select(EarnedDay))]
+    earners = Counter((day, uid % DAILY_SHARDS) for day, uid in earned)
     issued: dict[tuple, int] = defaultdict(int)
     for entry in await session.scalars(select(LedgerEntry)):
         if entry.kind in ("award", "adjust") and entry.delta > 0:
             issued[(entry.created_at.date(), entry.user_id)] += entry.delta
-    return dict(actives), dict(earners), dict(issued)
+    return (
+        dict(actives),
+        dict(earners),
+        dict(issued),
+        _returns(visits, ACTIVE_SHARDS),
+        _returns(earned, DAILY_SHARDS),
+    )
 
 
 async def test_the_rollups_follow_visits_awards_spends_and_the_backfill(
@@ -78,6 +113,9 @@ async def test_the_rollups_follow_visits_awards_spends_and_the_backfill(
                 written[2][(today, ann.id)] == 40
             )  # the replay added nothing; a spend issues none
             assert written[2][(today, bob.id)] == 7  # a positive adjustment issues points
+            # Ann's visit today comes after her visit three days ago; Bob's first ever visit.
+            assert written[3][(today, three_ago, ann.id % ACTIVE_SHARDS)] == 1
+            assert written[3][(three_ago, NEVER, bob.id % ACTIVE_SHARDS)] == 1
         run_migrations(url, "0028", down=True)
         run_migrations(url)
         async with sessionmaker() as session:

@@ -1,20 +1,24 @@
 """The totals kept beside the ledger, in the same transaction as the row they count: points
 earned per person per week and month (the boards), and for the reports points moved per day by
-kind and source, the days each person earned, how many people earned each day, and the points
-issued to each person each day and each UTC month. Only `ledger._post` calls `record_totals`."""
+kind and source, the days each person earned, how many people earned each day (and after which
+previous award day), and the points issued to each person each day and each UTC month. Only
+`ledger._post` calls `record_totals`."""
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any
 
+from sqlalchemy import Date, Integer, bindparam, func, literal, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from portal.people.models import NEVER
 from portal.points.models import (
     DAILY_SHARDS,
     DailyEarners,
     DailyTotal,
     EarnedDay,
+    EarnerReturns,
     EntryKind,
     IssuedDay,
     IssuedMonth,
@@ -74,6 +78,30 @@ def _earners_upsert(dialect: str) -> Any:
 
 
 @cache
+def _returns_upsert(dialect: str) -> Any:
+    """The person's first award day counted against their previous one (bound: day, user_id,
+    shard)."""
+    since = (
+        select(func.coalesce(func.max(EarnedDay.day), NEVER))
+        .where(
+            EarnedDay.user_id == bindparam("user_id", type_=Integer),
+            EarnedDay.day < bindparam("day", type_=Date),
+        )
+        .scalar_subquery()
+    )
+    statement = _insert_for(dialect)(EarnerReturns).from_select(
+        ["day", "since", "shard", "earners"],
+        # SQLite reads `ON CONFLICT` after a SELECT only when the SELECT has a WHERE.
+        select(
+            bindparam("day", type_=Date), since, bindparam("shard", type_=Integer), literal(1)
+        ).where(true()),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["day", "since", "shard"], set_={"earners": EarnerReturns.earners + 1}
+    )
+
+
+@cache
 def _issued_upsert(dialect: str) -> Any:
     statement = _insert_for(dialect)(IssuedDay)
     return statement.on_conflict_do_update(
@@ -125,6 +153,10 @@ async def record_totals(
             await connection.execute(
                 _earners_upsert(dialect),
                 {"day": day, "shard": user_id % DAILY_SHARDS, "earners": 1},
+            )
+            await connection.execute(
+                _returns_upsert(dialect),
+                {"day": day, "user_id": user_id, "shard": user_id % DAILY_SHARDS},
             )
     if kind in ISSUING and delta > 0:
         await connection.execute(
