@@ -12,8 +12,8 @@ from portal.points import service as points
 from portal.program import service as program
 from portal.referrals import service as referrals
 from tests.conftest import joined_sessionmaker
+from tests.demo.test_statement_budget import counting
 from tests.factories import give_points, login_as, make_advocate, make_marketer
-from tests.test_statement_budget import counting
 
 
 def worker(

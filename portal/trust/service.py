@@ -3,8 +3,7 @@ entry or a redemption skips review for a trusted advocate, and waits for a perso
 challenge or reward says when the advocate's score is under the review threshold."""
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.people.models import User
-from portal.program import service as program
-from portal.program.models import ProgramSetting
+from portal.program.sections import read_section, store_section
 from portal.trust.models import TrustScore
 
 PREFIX = "trust."
@@ -45,31 +43,19 @@ class TrustSettings:
 
 
 async def load_settings(session: AsyncSession) -> TrustSettings:
-    rows = await session.scalars(
-        select(ProgramSetting).where(ProgramSetting.key.startswith(PREFIX))
-    )
-    known = {f.name for f in fields(TrustSettings)}
-    values: dict[str, Any] = {}
-    for row in rows:
-        name = row.key.removeprefix(PREFIX)
-        if name in known:
-            values[name] = int(row.value)
-    return TrustSettings(**values)
+    return await read_section(session, TrustSettings, prefix=PREFIX)
 
 
 async def save_settings(session: AsyncSession, *, actor: User, **changes: int) -> TrustSettings:
-    before = await load_settings(session)
-    after = replace(before, **changes)
-    await program.store_changes(
+    return await store_section(
         session,
+        await load_settings(session),
+        changes,
         actor=actor,
-        before=asdict(before),
-        after=asdict(after),
         prefix=PREFIX,
         action="trust.settings_updated",
         summary="Changed trust and fulfilment settings:",
     )
-    return after
 
 
 # --- scores ------------------------------------------------------------------------------------

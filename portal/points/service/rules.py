@@ -2,16 +2,13 @@
 source's points stay pending before they are paid, and how many points a person may earn in a
 day or a week before further awards wait for review. Kept as program settings under `points.`."""
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.people.models import User
-from portal.program import service as program
-from portal.program.models import ProgramSetting
+from portal.program.sections import read_section, store_section
 
 PREFIX = "points."
 CACHE_KEY = "points_rules"
@@ -88,16 +85,7 @@ class EarnRules:
 
 
 async def load_rules(session: AsyncSession) -> EarnRules:
-    rows = await session.scalars(
-        select(ProgramSetting).where(ProgramSetting.key.startswith(PREFIX))
-    )
-    known = {f.name for f in fields(EarnRules)}
-    values: dict[str, Any] = {}
-    for row in rows:
-        name = row.key.removeprefix(PREFIX)
-        if name in known:
-            values[name] = int(row.value)
-    return EarnRules(**values)
+    return await read_section(session, EarnRules, prefix=PREFIX)
 
 
 async def rules_once(session: AsyncSession) -> EarnRules:
@@ -110,16 +98,13 @@ async def rules_once(session: AsyncSession) -> EarnRules:
 
 
 async def save_rules(session: AsyncSession, *, actor: User, **changes: int) -> EarnRules:
-    before = await load_rules(session)
-    after = replace(before, **changes)
     session.info.pop(CACHE_KEY, None)
-    await program.store_changes(
+    return await store_section(
         session,
+        await load_rules(session),
+        changes,
         actor=actor,
-        before=asdict(before),
-        after=asdict(after),
         prefix=PREFIX,
         action="points.rules_updated",
         summary="Changed points clearance and caps:",
     )
-    return after

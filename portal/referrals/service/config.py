@@ -1,16 +1,14 @@
 """Referral settings that marketers edit: the point structure per stage, the offer on the public
 landing page, and lead qualification (target and free-mail domains, routing rules)."""
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.people.models import User
 from portal.program import cache
-from portal.program import service as program
-from portal.program.models import ProgramSetting
+from portal.program.sections import read_section, store_section
 from portal.referrals.models import Stage
 
 PREFIX = "referrals."
@@ -92,28 +90,16 @@ async def load_settings(session: AsyncSession) -> ReferralSettings:
 
 
 async def _read_settings(session: AsyncSession) -> ReferralSettings:
-    rows = await session.scalars(
-        select(ProgramSetting).where(ProgramSetting.key.startswith(PREFIX))
-    )
-    known = {f.name: f.type for f in fields(ReferralSettings)}
-    values: dict[str, Any] = {}
-    for row in rows:
-        name = row.key.removeprefix(PREFIX)
-        if name in known:
-            values[name] = row.value
-    return ReferralSettings(**values)
+    return await read_section(session, ReferralSettings, prefix=PREFIX, convert=str)
 
 
 async def save_settings(session: AsyncSession, *, actor: User, **changes: Any) -> ReferralSettings:
-    before = await load_settings(session)
-    after = replace(before, **changes)
-    await program.store_changes(
+    return await store_section(
         session,
+        await load_settings(session),
+        changes,
         actor=actor,
-        before=asdict(before),
-        after=asdict(after),
         prefix=PREFIX,
         action="referrals.settings_updated",
         summary="Changed referral settings:",
     )
-    return after

@@ -1,18 +1,13 @@
-from pathlib import Path
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import utcnow
-from portal.demo import seed_session
-from portal.files.storage import LocalStorage
 from portal.reports.overview import overview
 from portal.reports.periods import Span, period_of
 
 
 async def test_the_demo_gives_the_overview_something_to_show(
-    session: AsyncSession, tmp_path: Path
+    session: AsyncSession,
 ) -> None:
-    await seed_session(session, storage=LocalStorage(tmp_path / "uploads"))
     report = await overview(
         session,
         period=period_of(Span.DAYS_30, utcnow().date()),
@@ -27,14 +22,13 @@ async def test_the_demo_gives_the_overview_something_to_show(
 
 
 async def test_the_demo_gives_every_new_report_something_to_show(
-    session: AsyncSession, tmp_path: Path
+    session: AsyncSession,
 ) -> None:
     from portal.reports.cohorts import cohorts
     from portal.reports.engagement import engagement
     from portal.reports.rewards import rewards_report
     from portal.reports.value import ValueSettings, value_report
 
-    await seed_session(session, storage=LocalStorage(tmp_path / "uploads"))
     today = utcnow().date()
     days_90 = period_of(Span.DAYS_90, today)
     joined = await cohorts(session, period=days_90, group_id=None)

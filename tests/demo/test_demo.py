@@ -1,33 +1,36 @@
-from pathlib import Path
-
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import portal.models  # noqa: F401  (every table in the metadata)
+from portal.db import Base
 from portal.demo import ADVOCATES, STAFF, seed_session
 from portal.files.storage import LocalStorage
 from portal.people.models import Group, User, UserStatus
 from portal.program import service as program
 
 
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "uploads")
+async def _rows_per_table(session: AsyncSession) -> dict[str, int]:
+    counts = {}
+    for table in Base.metadata.sorted_tables:
+        counts[table.name] = await session.scalar(select(func.count()).select_from(table)) or 0
+    return counts
 
 
 async def test_demo_data_is_believable_and_seeding_twice_adds_nothing(
     session: AsyncSession, storage: LocalStorage
 ) -> None:
+    before = await _rows_per_table(session)
+    files = sorted(path.name for path in storage.directory.iterdir())
+
     logins = await seed_session(session, storage=storage)
-    users = await session.scalar(select(func.count()).select_from(User))
+
+    assert await _rows_per_table(session) == before
+    assert sorted(path.name for path in storage.directory.iterdir()) == files
     # plus one open invitation and four from the Invite many list
-    assert users == len(STAFF) + len(ADVOCATES) + 1 + 4
+    assert before["users"] == len(STAFF) + len(ADVOCATES) + 1 + 4
     assert len(ADVOCATES) >= 12
     assert {email for _, email in logins} >= {"admin@acme.example", "sales@acme.example"}
     assert (await program.load(session)).program_name == "Acme Advocates"
-
-    await seed_session(session, storage=storage)
-    assert await session.scalar(select(func.count()).select_from(User)) == users
     assert await session.scalar(select(func.count()).select_from(Group)) == 3 + 3  # 3 segments
     invited = await session.scalar(select(func.count()).where(User.status == UserStatus.INVITED))
     assert invited == 1 + 4
@@ -41,7 +44,6 @@ async def test_demo_invites_a_list_fills_its_segments_and_shares_a_join_link(
     from portal.auth.models import BulkInvite, BulkInviteStatus
     from portal.groups import service as groups
 
-    await seed_session(session, storage=storage)
     bulk = await session.scalar(select(BulkInvite))
     assert bulk is not None
     assert bulk.status == BulkInviteStatus.DONE
@@ -96,14 +98,12 @@ async def test_demo_points_fill_the_boards_and_reseeding_keeps_the_ledger(
     from portal.points import service as points
     from portal.points.models import LedgerEntry, Period
 
-    await seed_session(session, storage=storage)
     entries = await session.scalar(select(func.count()).select_from(LedgerEntry))
     week = await points.leaderboard(session, period=Period.WEEK)
     all_time = await points.leaderboard(session, period=Period.ALL_TIME)
     assert len(all_time.rows) >= 10
     assert week.rows[0].name != all_time.rows[0].name  # the board moved this week
     assert await points.reconcile_balances(session) == []
-    await seed_session(session, storage=storage)
     assert await session.scalar(select(func.count()).select_from(LedgerEntry)) == entries
 
 
@@ -112,7 +112,6 @@ async def test_demo_rewards_cover_every_kind_and_status(
 ) -> None:
     from portal.rewards.models import Redemption, Reward
 
-    await seed_session(session, storage=storage)
     kinds = set(await session.scalars(select(Reward.kind)))
     statuses = set(await session.scalars(select(Redemption.status)))
     assert kinds == {"physical", "gift_card", "code", "donation", "experience"}
@@ -122,7 +121,6 @@ async def test_demo_rewards_cover_every_kind_and_status(
         assert reward.image_name is not None
         assert await storage.exists(reward.image_name)
     redemptions = await session.scalar(select(func.count()).select_from(Redemption))
-    await seed_session(session, storage=storage)
     assert await session.scalar(select(func.count()).select_from(Redemption)) == redemptions
 
 
@@ -132,7 +130,6 @@ async def test_demo_badges_name_icons_of_the_set(
     from portal.icons import BADGE_ICONS
     from portal.points.models import Badge
 
-    await seed_session(session, storage=storage)
     icons = {badge.name: badge.icon for badge in await session.scalars(select(Badge))}
     assert set(icons.values()) <= set(BADGE_ICONS)
     assert icons["Deal maker"] == "trophy"  # the seeded emoji 🏆, migrated by 0026
@@ -144,7 +141,6 @@ async def test_demo_referrals_fill_every_stage_and_reseeding_adds_nothing(
     from portal.points import service as points
     from portal.referrals.models import Referral, ReferralEvent, Stage
 
-    await seed_session(session, storage=storage)
     stages = set(await session.scalars(select(Referral.stage)))
     assert stages == set(Stage)
     referrers = await session.scalar(select(func.count(func.distinct(Referral.referrer_id))))
@@ -154,7 +150,6 @@ async def test_demo_referrals_fill_every_stage_and_reseeding_adds_nothing(
         await session.scalar(select(func.count()).select_from(model))
         for model in (Referral, ReferralEvent)
     ]
-    await seed_session(session, storage=storage)
     again = [
         await session.scalar(select(func.count()).select_from(model))
         for model in (Referral, ReferralEvent)
@@ -170,7 +165,6 @@ async def test_demo_challenges_cover_every_type_and_fill_the_approval_queue(
     from portal.challenges.models import Challenge, ChallengeType, Submission
     from portal.points import service as points
 
-    await seed_session(session, storage=storage)
     types = set(await session.scalars(select(Challenge.type)))
     assert types == set(ChallengeType)
     statuses = set(await session.scalars(select(Submission.status)))
@@ -187,7 +181,6 @@ async def test_demo_challenges_cover_every_type_and_fill_the_approval_queue(
         await session.scalar(select(func.count()).select_from(model))
         for model in (Challenge, Submission)
     ]
-    await seed_session(session, storage=storage)
     again = [
         await session.scalar(select(func.count()).select_from(model))
         for model in (Challenge, Submission)
@@ -205,7 +198,6 @@ async def test_demo_library_has_real_files_targeting_and_used_content(
     from portal.content.models import Asset, AssetKind, AssetUse
     from portal.points.models import LedgerEntry
 
-    await seed_session(session, storage=storage)
     assets = list(await session.scalars(select(Asset).order_by(Asset.id)))
     kinds = {asset.kind for asset in assets}
     assert kinds == {AssetKind.DOCUMENT, AssetKind.IMAGE, AssetKind.VIDEO, AssetKind.LINK}
@@ -227,7 +219,6 @@ async def test_demo_library_has_real_files_targeting_and_used_content(
     assert content_points == uses
     files = sorted(p.name for p in storage.directory.iterdir())
 
-    await seed_session(session, storage=storage)
     assert await session.scalar(select(func.count()).select_from(Asset)) == len(assets)
     assert await session.scalar(select(func.count()).select_from(AssetUse)) == uses
     assert sorted(p.name for p in storage.directory.iterdir()) == files
@@ -250,7 +241,6 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
     from portal.referrals import service as referrals
     from portal.referrals.models import Stage
 
-    await seed_session(session, storage=storage)
     config = await referrals.load_settings(session)
     for email, *_ in ADVOCATES:
         user = await session.scalar(select(User).where(User.email == email))
@@ -290,9 +280,6 @@ async def test_demo_has_crm_history_imported_and_a_webhook_endpoint_for_the_loca
     from portal.referrals.models import Referral
     from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
-    await seed_session(session, storage=storage)
-    await seed_session(session, storage=storage)
-
     [endpoint] = await session.scalars(select(WebhookEndpoint))
     assert endpoint.url == "http://127.0.0.1:8765/webhooks"
     assert len(endpoint.subscribed) == 10
@@ -326,8 +313,6 @@ async def test_demo_has_an_api_token_event_types_and_crm_stage_names(
     from portal.referrals import service as referrals
     from portal.referrals.models import Stage
 
-    await seed_session(session, storage=storage)
-    await seed_session(session, storage=storage)
     token = await tokens.authenticate(session, DEMO_API_SECRET, address_hash="")
     assert token is not None
     assert token.secret_hash != DEMO_API_SECRET
@@ -344,8 +329,6 @@ async def test_demo_profile_fields_are_answered_and_saved_views_filter_by_them(
     from portal.directory.models import SavedView
     from portal.people.models import ProfileField, ProfileValue
 
-    await seed_session(session, storage=storage)
-    await seed_session(session, storage=storage)
     labels = list(await session.scalars(select(ProfileField.label).order_by(ProfileField.id)))
     assert labels == ["Region", "Industry", "Customer since", "NPS"]
     answered = await session.scalar(
