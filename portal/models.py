@@ -47,6 +47,7 @@ from portal.points.models import (
     IssuedMonth,
     LedgerEntry,
     Level,
+    LevelFloor,
     LevelReached,
     PeriodTotal,
     UserBadge,
@@ -60,7 +61,7 @@ from portal.referrals.models import (
     ReferralNote,
 )
 from portal.reports.models import SummarySubscription
-from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
+from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup, RewardLevel
 from portal.trust.models import TrustScore
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -99,6 +100,7 @@ __all__ = [
     "IssuedMonth",
     "LedgerEntry",
     "Level",
+    "LevelFloor",
     "LevelReached",
     "LoginFailure",
     "MessageTemplate",
@@ -121,6 +123,7 @@ __all__ = [
     "Reward",
     "RewardCode",
     "RewardGroup",
+    "RewardLevel",
     "SavedView",
     "SequenceStep",
     "SsoIdentity",

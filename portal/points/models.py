@@ -88,6 +88,9 @@ class LedgerEntry(Base):
     hold_reason: Mapped[str | None] = mapped_column(String(200))
     # The entry this row releases, cancels or reverses.
     original_id: Mapped[int | None] = mapped_column(ForeignKey("points_ledger.id"))
+    # The level's earn multiplier this award was paid at, in percent (120: x1.2); empty when
+    # none applied. `delta` is the multiplied amount.
+    multiplier_percent: Mapped[int | None]
 
     @property
     def is_pending(self) -> bool:
@@ -228,6 +231,38 @@ class Level(Base):
     name: Mapped[str] = mapped_column(String(60), unique=True)
     min_points: Mapped[int] = mapped_column(unique=True)
     description: Mapped[str] = mapped_column(String(300), default="")
+    # What awards to people at this level are multiplied by, in percent (120: x1.2; 100 to
+    # MAX_MULTIPLIER_PERCENT, as the level form checks)...
+    multiplier_percent: Mapped[int] = mapped_column(default=100, server_default="100")
+    # ...for the earning sources named here (`Earning` values, comma-separated).
+    multiplies: Mapped[str] = mapped_column(
+        String(100), default="challenge,content", server_default="challenge,content"
+    )
+
+    @property
+    def multiplied_sources(self) -> frozenset[str]:
+        return frozenset(name for name in self.multiplies.split(",") if name)
+
+    @property
+    def multiplier_label(self) -> str:
+        """x1.2, as people read it."""
+        return f"\u00d7{self.multiplier_percent / 100:g}"
+
+
+class LevelFloor(Base):
+    """The lowest level a marketer keeps a person at, whatever their points say."""
+
+    __tablename__ = "points_level_floors"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    level_id: Mapped[int] = mapped_column(ForeignKey("levels.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    level: Mapped[Level] = relationship(lazy="raise")
 
 
 class LevelReached(Base):

@@ -21,7 +21,12 @@ from portal.points.service.ledger import (
     refund,
     spend,
 )
-from portal.points.service.levels import LevelProgress, level_progress, list_levels
+from portal.points.service.levels import (
+    LevelProgress,
+    level_progress,
+    list_levels,
+    multiplier_text,
+)
 from portal.points.service.manage import (
     AccountSummary,
     InvalidLevel,
@@ -58,6 +63,13 @@ from portal.points.service.statement import (
     standings_by_key,
     waiting_of,
 )
+from portal.points.service.tiers import (
+    OwnLevelFloor,
+    floor_of,
+    multiplier_of,
+    set_floor,
+    standing_of,
+)
 
 __all__ = [
     "AccountSummary",
@@ -71,6 +83,7 @@ __all__ = [
     "InsufficientPoints",
     "InvalidLevel",
     "LevelProgress",
+    "OwnLevelFloor",
     "OwnPendingPoints",
     "OwnPointsAdjustment",
     "Posting",
@@ -95,12 +108,15 @@ __all__ = [
     "create_level",
     "delete_level",
     "earned_by",
+    "floor_of",
     "history",
     "leaderboard",
     "level_progress",
     "list_badges",
     "list_levels",
     "load_rules",
+    "multiplier_of",
+    "multiplier_text",
     "open_account",
     "pending_entries",
     "post_award",
@@ -112,8 +128,10 @@ __all__ = [
     "release_pending",
     "review_queue",
     "save_rules",
+    "set_floor",
     "set_group_board_hidden",
     "spend",
+    "standing_of",
     "standings",
     "standings_by_key",
     "update_level",

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.errors import Conflict, NotFound
 from portal.people.models import User
 from portal.people.targeting import visible_to
+from portal.points import service as points
+from portal.points.models import Level
 from portal.rewards.models import (
     Redemption,
     RedemptionStatus,
@@ -18,6 +20,7 @@ from portal.rewards.models import (
     RewardCode,
     RewardGroup,
     RewardKind,
+    RewardLevel,
 )
 
 OPEN_STATUSES = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED)
@@ -29,6 +32,7 @@ class CannotRedeem(StrEnum):
     SOLD_OUT = "sold_out"
     LIMIT_REACHED = "limit_reached"
     INACTIVE = "inactive"
+    LEVEL_REQUIRED = "level_required"
 
 
 class RedeemRefused(Conflict):
@@ -42,6 +46,8 @@ class CatalogItem:
     reward: Reward
     left: int | None  # None = unlimited
     redeemed_by_viewer: int
+    required_level: str | None = None  # the name of the level it is for, if any
+    level_reached: bool = True  # the viewer is at that level or above
 
     def points_short(self, balance: int) -> int:
         return max(0, self.reward.cost - balance)
@@ -94,7 +100,36 @@ async def _with_counts(session: AsyncSession, viewer: User, query: Any) -> list[
             )
         ).all()
     )
-    return [CatalogItem(r, _left(r, free_codes.get(r.id, 0)), mine.get(r.id, 0)) for r in rewards]
+    required = await _required_levels(session, viewer, ids)
+    return [
+        CatalogItem(
+            r,
+            _left(r, free_codes.get(r.id, 0)),
+            mine.get(r.id, 0),
+            *required.get(r.id, (None, True)),
+        )
+        for r in rewards
+    ]
+
+
+async def _required_levels(
+    session: AsyncSession, viewer: User, reward_ids: list[int]
+) -> dict[int, tuple[str, bool]]:
+    """The level each reward requires and whether the viewer reached it; the viewer's level is
+    read only when a reward requires one."""
+    rows = (
+        await session.execute(
+            select(RewardLevel.reward_id, Level.name, Level.min_points)
+            .join(Level, Level.id == RewardLevel.level_id)
+            .where(RewardLevel.reward_id.in_(reward_ids))
+        )
+    ).all()
+    if not rows:
+        return {}
+    balance = await points.balance_of(session, viewer)
+    standing = (await points.standing_of(session, viewer, balance.lifetime)).level
+    reached = standing.min_points if standing else 0
+    return {reward_id: (name, min_points <= reached) for reward_id, name, min_points in rows}
 
 
 def _left(reward: Reward, free_codes: int) -> int | None:
@@ -127,6 +162,8 @@ def why_cannot_redeem(item: CatalogItem, *, balance: int) -> CannotRedeem | None
     reward = item.reward
     if not reward.is_active:
         return CannotRedeem.INACTIVE
+    if not item.level_reached:
+        return CannotRedeem.LEVEL_REQUIRED
     if item.left == 0:
         return CannotRedeem.SOLD_OUT
     if reward.per_user_limit is not None and item.redeemed_by_viewer >= reward.per_user_limit:
@@ -141,4 +178,5 @@ MESSAGES = {
     CannotRedeem.SOLD_OUT: "Sorry, this reward is sold out.",
     CannotRedeem.LIMIT_REACHED: "You have redeemed this reward as often as it allows.",
     CannotRedeem.INACTIVE: "This reward is no longer available.",
+    CannotRedeem.LEVEL_REQUIRED: "This reward is for a higher level than yours.",
 }
