@@ -1,5 +1,6 @@
 """gamification: levels multiply awards (the multiplier recorded on the ledger row), a marketer
-can keep a person at a floor level, and a reward can require a level (`reward_levels`)
+can keep a person at a floor level (`points_balances.floor_level_id`), and a reward can require
+a level (`reward_levels`)
 
 Revision ID: 0044
 Revises: 0038
@@ -51,37 +52,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("reward_id", name=op.f("pk_reward_levels")),
     )
     op.create_index(op.f("ix_reward_levels_level_id"), "reward_levels", ["level_id"], unique=False)
-    op.create_table(
-        "points_level_floors",
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("level_id", sa.Integer(), nullable=False),
-        sa.Column("note", sa.String(length=300), nullable=False),
-        sa.Column("set_by_id", sa.Integer(), nullable=True),
-        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["level_id"],
-            ["levels.id"],
-            name=op.f("fk_points_level_floors_level_id_levels"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["set_by_id"],
-            ["users.id"],
-            name=op.f("fk_points_level_floors_set_by_id_users"),
+    # Nothing references `points_balances`: rebuilding it on SQLite (to add a foreign key) is
+    # safe.
+    with op.batch_alter_table("points_balances", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("floor_level_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_points_balances_floor_level_id_levels"),
+            "levels",
+            ["floor_level_id"],
+            ["id"],
             ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_points_level_floors_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_points_level_floors")),
-    )
+        )
 
 
 def downgrade() -> None:
-    op.drop_table("points_level_floors")
+    with op.batch_alter_table("points_balances", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_points_balances_floor_level_id_levels"), type_="foreignkey"
+        )
+        batch_op.drop_column("floor_level_id")
     op.drop_index(op.f("ix_reward_levels_level_id"), table_name="reward_levels")
     op.drop_table("reward_levels")
     op.drop_column("points_ledger", "multiplier_percent")

@@ -9,13 +9,14 @@ from starlette.datastructures import FormData
 from portal.forms import FormState
 from portal.icons import BADGE_ICONS
 from portal.parsing import column_length
-from portal.points.models import Badge, LedgerEntry, Level, LevelFloor, UserBadge
+from portal.points.models import Badge, LedgerEntry, Level, UserBadge
 from portal.points.service.rules import Earning
 from portal.points.service.tiers import MAX_MULTIPLIER_PERCENT
 
 # One adjustment, or a level's threshold: far beyond any real program, well within int4.
 MAX_POINTS = 10_000_000
 MAX_KEY = 80  # the ledger key adds a prefix to it: far within its column
+MAX_FLOOR_NOTE = 200  # goes into the audit log's summary
 
 
 def adjustment_form(form: FormData) -> tuple[FormState, int]:
@@ -116,7 +117,7 @@ def level_data(level: Level) -> dict[str, str]:
 def floor_form(form: FormData) -> tuple[FormState, int | None]:
     """The level to keep a person at (empty: none) and why."""
     state = FormState.of(form, "level_id", "note")
-    state.check_fits("note", LevelFloor.note)
+    state.check_length("note", MAX_FLOOR_NOTE)
     level_id = state.number("level_id", minimum=1, optional=True, message="Choose a level.")
     return state, level_id
 

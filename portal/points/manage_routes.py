@@ -135,7 +135,6 @@ async def _person_page(
 ) -> Response:
     person = await people.access_user(db(request), request.path_params["user_id"])
     account = await service.account_summary(db(request), person)
-    floor = account.floor
     context = {
         "person": person,
         "account": account,
@@ -143,7 +142,7 @@ async def _person_page(
         "level_options": [("", "No floor: the level follows their points")]
         + [(str(level.id), level.name) for level in await service.list_levels(db(request))],
         "floor_form": floor_form
-        or FormState(data={"level_id": str(floor.level_id), "note": floor.note} if floor else {}),
+        or FormState(data={"level_id": str(account.balance.floor_level_id or "")}),
     }
     return render(request, "points/person.html", context, status_code=status_code)
 

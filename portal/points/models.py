@@ -126,6 +126,9 @@ class Balance(Base):
     # activity"), kept by the award's UPDATE and by people.sessions.record_visit. Kept here
     # rather than on users so that the table sorts by it through one index, as by points.
     last_active_at: Mapped[datetime | None]
+    # The lowest level a marketer keeps the person at, whatever their points say (tiers.py);
+    # here so that every read of the balance has it without another query.
+    floor_level_id: Mapped[int | None] = mapped_column(ForeignKey("levels.id", ondelete="SET NULL"))
 
 
 # Never-active people last when newest first, first when oldest first: one index, both ways.
@@ -247,22 +250,6 @@ class Level(Base):
     def multiplier_label(self) -> str:
         """x1.2, as people read it."""
         return f"\u00d7{self.multiplier_percent / 100:g}"
-
-
-class LevelFloor(Base):
-    """The lowest level a marketer keeps a person at, whatever their points say."""
-
-    __tablename__ = "points_level_floors"
-
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    level_id: Mapped[int] = mapped_column(ForeignKey("levels.id", ondelete="CASCADE"))
-    note: Mapped[str] = mapped_column(String(300), default="")
-    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    set_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    level: Mapped[Level] = relationship(lazy="raise")
 
 
 class LevelReached(Base):

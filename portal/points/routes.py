@@ -46,7 +46,7 @@ async def how_to_earn(request: Request) -> Response:
     levels = await service.list_levels(db(request))
     context = {
         "balance": balance,
-        "standing": await service.standing_of(db(request), user, balance.lifetime),
+        "standing": await service.standing_of(db(request), balance),
         "levels": [(level, service.multiplier_text(level)) for level in levels],
     }
     return render(request, "points/how_to_earn.html", context)

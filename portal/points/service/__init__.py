@@ -12,6 +12,7 @@ from portal.points.service.boards import Board, BoardRow, leaderboard, rank_of
 from portal.points.service.earned import Earned, earned_by
 from portal.points.service.earning import award, post_award
 from portal.points.service.ledger import (
+    Balances,
     IdempotencyConflict,
     InsufficientPoints,
     Posting,
@@ -23,6 +24,7 @@ from portal.points.service.ledger import (
 )
 from portal.points.service.levels import (
     LevelProgress,
+    cached_levels,
     level_progress,
     list_levels,
     multiplier_text,
@@ -65,7 +67,6 @@ from portal.points.service.statement import (
 )
 from portal.points.service.tiers import (
     OwnLevelFloor,
-    floor_of,
     multiplier_of,
     set_floor,
     standing_of,
@@ -73,6 +74,7 @@ from portal.points.service.tiers import (
 
 __all__ = [
     "AccountSummary",
+    "Balances",
     "Board",
     "BoardRow",
     "ClawedBack",
@@ -101,6 +103,7 @@ __all__ = [
     "badges_of",
     "balance_of",
     "board_groups",
+    "cached_levels",
     "cancel_pending",
     "claw_back",
     "community_feed",
@@ -108,7 +111,6 @@ __all__ = [
     "create_level",
     "delete_level",
     "earned_by",
-    "floor_of",
     "history",
     "leaderboard",
     "level_progress",

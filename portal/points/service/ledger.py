@@ -64,6 +64,7 @@ class Posting:
 class Balances:
     current: int
     lifetime: int
+    floor_level_id: int | None = None  # the level a marketer keeps the person at, if any
 
 
 def positive(points: int) -> int:
@@ -364,7 +365,9 @@ def _replayed(
 async def balance_of(session: AsyncSession, user: User) -> Balances:
     row = (
         await session.execute(
-            select(Balance.current, Balance.lifetime).where(Balance.user_id == user.id)
+            select(Balance.current, Balance.lifetime, Balance.floor_level_id).where(
+                Balance.user_id == user.id
+            )
         )
     ).one_or_none()
-    return Balances(current=row[0], lifetime=row[1]) if row else Balances(0, 0)
+    return Balances(*row) if row else Balances(0, 0)

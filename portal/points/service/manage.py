@@ -20,18 +20,17 @@ from portal.points.models import (
     EntryKind,
     LedgerEntry,
     Level,
-    LevelFloor,
     UserBadge,
 )
 from portal.points.service.badges import badges_of, cached_badges
 from portal.points.service.ledger import Balances, Posting, balance_of, post_entry
-from portal.points.service.levels import LevelProgress, cached_levels, progress_for
+from portal.points.service.levels import LevelProgress
 from portal.points.service.rules import Earning
 from portal.points.service.statement import Waiting, history, pending_entries, waiting_of
 from portal.points.service.tiers import (
     DEFAULT_MULTIPLIED,
     MAX_MULTIPLIER_PERCENT,
-    floor_of,
+    standing_of,
 )
 
 log = logging.getLogger("portal.points")
@@ -315,23 +314,16 @@ class AccountSummary:
     custom_badges: list[Badge]
     pending: list[LedgerEntry]  # awards waiting to be paid, for staff to release or cancel
     waiting: Waiting
-    floor: LevelFloor | None  # the level a marketer keeps them at, if any
 
 
 async def account_summary(session: AsyncSession, user: User, *, recent: int = 5) -> AccountSummary:
     """A person's points, badges and level (a floor level counted)."""
     balance = await balance_of(session, user)
-    floor = await floor_of(session, user)
-    levels = await cached_levels(session)
     held = await badges_of(session, user)
     held_ids = {b.badge_id for b in held}
     return AccountSummary(
         balance=balance,
-        progress=progress_for(
-            levels,
-            balance.lifetime,
-            floor=next((lv for lv in levels if floor and lv.id == floor.level_id), None),
-        ),
+        progress=await standing_of(session, balance),
         badges=held,
         recent=await history(session, user, limit=recent),
         custom_badges=[
@@ -341,5 +333,4 @@ async def account_summary(session: AsyncSession, user: User, *, recent: int = 5)
         ],
         pending=await pending_entries(session, user),
         waiting=await waiting_of(session, user),
-        floor=floor,
     )

@@ -3,13 +3,14 @@ sources (the multiplier is recorded on the ledger row), and a marketer can keep 
 floor level. A person's level is the higher of what their lifetime points reach and their
 floor: spending never lowers lifetime points, so spending never lowers a level."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.errors import NotFound, PortalError
 from portal.people.models import User
-from portal.points.models import Balance, Level, LevelFloor
+from portal.points.models import Balance, Level
+from portal.points.service.ledger import Balances
 from portal.points.service.levels import LevelProgress, cached_levels, progress_for
 from portal.points.service.rules import Earning
 
@@ -42,7 +43,7 @@ def multiplier_of(level: Level | None, earning: Earning | None) -> int | None:
 
 async def multiplier_for(session: AsyncSession, user: User, earning: Earning | None) -> int | None:
     """The multiplier a new award from `earning` gets. Without a level that multiplies this
-    source (the default) it reads nothing: the levels come from the program cache."""
+    source (the default) a request reads nothing: the levels come from the program cache."""
     if earning is None:
         return None
     levels = await cached_levels(session)
@@ -50,53 +51,38 @@ async def multiplier_for(session: AsyncSession, user: User, earning: Earning | N
         return None
     lifetime, floor_id = (
         await session.execute(
-            select(Balance.lifetime, LevelFloor.level_id)
-            .outerjoin(LevelFloor, LevelFloor.user_id == Balance.user_id)
-            .where(Balance.user_id == user.id)
+            select(Balance.lifetime, Balance.floor_level_id).where(Balance.user_id == user.id)
         )
     ).one()
-    floor = next((level for level in levels if level.id == floor_id), None)
-    return multiplier_of(level_at(levels, lifetime, floor), earning)
+    return multiplier_of(level_at(levels, lifetime, _level(levels, floor_id)), earning)
 
 
-async def floor_of(session: AsyncSession, user: User) -> LevelFloor | None:
-    return await session.get(LevelFloor, user.id)
+def _level(levels: list[Level], level_id: int | None) -> Level | None:
+    return next((level for level in levels if level.id == level_id), None)
 
 
-async def floor_level_of(session: AsyncSession, user: User) -> Level | None:
-    floor_id = await session.scalar(
-        select(LevelFloor.level_id).where(LevelFloor.user_id == user.id)
-    )
-    return next((lv for lv in await cached_levels(session) if lv.id == floor_id), None)
-
-
-async def standing_of(session: AsyncSession, user: User, lifetime: int) -> LevelProgress:
+async def standing_of(session: AsyncSession, balance: Balances) -> LevelProgress:
     """The person's level (their floor counted) and how far to the next one."""
     levels = await cached_levels(session)
-    return progress_for(levels, lifetime, floor=await floor_level_of(session, user))
+    return progress_for(levels, balance.lifetime, floor=_level(levels, balance.floor_level_id))
 
 
 async def set_floor(
     session: AsyncSession, *, actor: User, person: User, level_id: int | None, note: str
 ) -> Level | None:
-    """Keeps `person` at `level_id` or above (None: no floor). In the audit log."""
+    """Keeps `person` at `level_id` or above (None: no floor); the note goes to the audit log.
+    Only the floor column of the balance row moves: no points do."""
     if person.id == actor.id:
         raise OwnLevelFloor()
     level = None
     if level_id is not None and (level := await session.get(Level, level_id)) is None:
         raise NotFound()
-    floor = await session.get(LevelFloor, person.id)
-    before = {"level_id": floor.level_id if floor else None}
-    if level is None:
-        if floor is not None:
-            await session.delete(floor)
-    elif floor is None:
-        session.add(
-            LevelFloor(user_id=person.id, level_id=level.id, note=note.strip(), set_by_id=actor.id)
-        )
-    else:
-        floor.level_id, floor.note, floor.set_by_id = level.id, note.strip(), actor.id
-    await session.flush()
+    before = await session.scalar(
+        select(Balance.floor_level_id).where(Balance.user_id == person.id)
+    )
+    await session.execute(
+        update(Balance).where(Balance.user_id == person.id).values(floor_level_id=level_id)
+    )
     await audit.record(
         session,
         actor=actor,
@@ -108,7 +94,7 @@ async def set_floor(
             if level
             else f"{person.email} no longer kept at a level"
         ),
-        before=before,
-        after={"level_id": level.id if level else None},
+        before={"level_id": before},
+        after={"level_id": level_id},
     )
     return level

@@ -12,7 +12,6 @@ from portal.errors import Conflict, NotFound
 from portal.people.models import User
 from portal.people.targeting import visible_to
 from portal.points import service as points
-from portal.points.models import Level
 from portal.rewards.models import (
     Redemption,
     RedemptionStatus,
@@ -66,17 +65,35 @@ def _visible_to(user: User) -> Any:
 
 
 async def catalog(
-    session: AsyncSession, *, viewer: User, kind: RewardKind | None = None
+    session: AsyncSession,
+    *,
+    viewer: User,
+    kind: RewardKind | None = None,
+    reached: int | None = None,
 ) -> list[CatalogItem]:
+    """The rewards on offer to the viewer. `reached`: the points of the viewer's level, when
+    the caller has read their balance (else read here, if a reward requires a level)."""
     query = select(Reward).where(Reward.is_active, _visible_to(viewer))
     if kind is not None:
         query = query.where(Reward.kind == kind)
-    return await _with_counts(session, viewer, query.order_by(Reward.cost, Reward.id))
+    return await _with_counts(session, viewer, query.order_by(Reward.cost, Reward.id), reached)
 
 
-async def _with_counts(session: AsyncSession, viewer: User, query: Any) -> list[CatalogItem]:
-    """The rewards with what is left of each and how often the viewer holds them."""
-    rewards = list(await session.scalars(query))
+_REQUIRED_LEVEL = (
+    select(RewardLevel.level_id)
+    .where(RewardLevel.reward_id == Reward.id)
+    .scalar_subquery()
+    .label("required_level_id")
+)
+
+
+async def _with_counts(
+    session: AsyncSession, viewer: User, query: Any, reached: int | None
+) -> list[CatalogItem]:
+    """The rewards with what is left of each, how often the viewer holds them and the level
+    each requires (in the same statement)."""
+    rows = (await session.execute(query.add_columns(_REQUIRED_LEVEL))).all()
+    rewards = [reward for reward, _ in rows]
     ids = [r.id for r in rewards]
     free_codes = dict(
         (
@@ -100,47 +117,45 @@ async def _with_counts(session: AsyncSession, viewer: User, query: Any) -> list[
             )
         ).all()
     )
-    required = await _required_levels(session, viewer, ids)
-    return [
-        CatalogItem(
-            r,
-            _left(r, free_codes.get(r.id, 0)),
-            mine.get(r.id, 0),
-            *required.get(r.id, (None, True)),
+    levels = {level.id: level for level in await points.cached_levels(session)}
+    if reached is None and any(level_id for _, level_id in rows):
+        reached = await reached_points(session, await points.balance_of(session, viewer))
+    items = []
+    for reward, level_id in rows:
+        required = levels.get(level_id)
+        items.append(
+            CatalogItem(
+                reward,
+                _left(reward, free_codes.get(reward.id, 0)),
+                mine.get(reward.id, 0),
+                required.name if required else None,
+                required is None or required.min_points <= (reached or 0),
+            )
         )
-        for r in rewards
-    ]
+    return items
 
 
-async def _required_levels(
-    session: AsyncSession, viewer: User, reward_ids: list[int]
-) -> dict[int, tuple[str, bool]]:
-    """The level each reward requires and whether the viewer reached it; the viewer's level is
-    read only when a reward requires one."""
-    rows = (
-        await session.execute(
-            select(RewardLevel.reward_id, Level.name, Level.min_points)
-            .join(Level, Level.id == RewardLevel.level_id)
-            .where(RewardLevel.reward_id.in_(reward_ids))
-        )
-    ).all()
-    if not rows:
-        return {}
-    balance = await points.balance_of(session, viewer)
-    standing = (await points.standing_of(session, viewer, balance.lifetime)).level
-    reached = standing.min_points if standing else 0
-    return {reward_id: (name, min_points <= reached) for reward_id, name, min_points in rows}
+async def reached_points(session: AsyncSession, balance: points.Balances) -> int:
+    """The threshold of the person's level (their floor counted): what a reward's level
+    requirement is compared with."""
+    standing = await points.standing_of(session, balance)
+    return standing.level.min_points if standing.level else 0
 
 
 def _left(reward: Reward, free_codes: int) -> int | None:
     return free_codes if reward.uses_code_pool else reward.inventory
 
 
-async def access_reward(session: AsyncSession, *, viewer: User, reward_id: int) -> CatalogItem:
+async def access_reward(
+    session: AsyncSession, *, viewer: User, reward_id: int, reached: int | None = None
+) -> CatalogItem:
     """A reward targeted at the viewer (another group's answers 404). An inactive one is
     found, so its page can say it is no longer available."""
     items = await _with_counts(
-        session, viewer, select(Reward).where(Reward.id == reward_id, _visible_to(viewer))
+        session,
+        viewer,
+        select(Reward).where(Reward.id == reward_id, _visible_to(viewer)),
+        reached,
     )
     if not items:
         raise NotFound()
