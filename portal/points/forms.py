@@ -116,8 +116,8 @@ def level_data(level: Level) -> dict[str, str]:
 
 def floor_form(form: FormData) -> tuple[FormState, int | None]:
     """The level to keep a person at (empty: none) and why."""
-    state = FormState.of(form, "level_id", "note")
-    state.check_length("note", MAX_FLOOR_NOTE)
+    state = FormState.of(form, "level_id", "floor_note")
+    state.check_length("floor_note", MAX_FLOOR_NOTE)
     level_id = state.number("level_id", minimum=1, optional=True, message="Choose a level.")
     return state, level_id
 

@@ -192,7 +192,7 @@ async def set_level_floor(request: Request) -> Response:
                 actor=current_user(request),
                 person=person,
                 level_id=level_id,
-                note=state.value("note"),
+                note=state.value("floor_note"),
             )
         except service.OwnLevelFloor as error:
             state.add_error(None, error.message)

@@ -45,7 +45,8 @@ def multiplier_text(level: Level | None) -> str:
     if level is None or level.multiplier_percent == 100:
         return ""
     sources = [e.label.lower() for e in Earning if e.value in level.multiplied_sources]
-    return f"{level.multiplier_label} points on {', '.join(sources)}"
+    listed = ", ".join(sources[:-1]) + " and " + sources[-1] if len(sources) > 1 else sources[0]
+    return f"{level.multiplier_label} points on {listed}"
 
 
 async def list_levels(session: AsyncSession) -> list[Level]:
