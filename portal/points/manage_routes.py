@@ -140,7 +140,7 @@ async def _person_page(
         "account": account,
         "adjust_form": adjust_form,
         "level_options": [("", "No floor: the level follows their points")]
-        + [(str(level.id), level.name) for level in await service.list_levels(db(request))],
+        + [(str(level.id), level.name) for level in await service.cached_levels(db(request))],
         "floor_form": floor_form
         or FormState(data={"level_id": str(account.balance.floor_level_id or "")}),
     }

@@ -35,7 +35,7 @@ async def _edit_page(
         "level_options": [("", "Everyone")]
         + [
             (str(level.id), f"{level.name} and above")
-            for level in await points.list_levels(db(request))
+            for level in await points.cached_levels(db(request))
         ],
         "codes": await service.codes_of(db(request), reward_id) if reward_id else [],
         "has_image": bool(form.value("has_image")),

@@ -5,6 +5,7 @@ from portal.points.service.badges import (
     award_badge,
     award_rule_badge,
     badges_of,
+    cached_badges,
     community_feed,
     list_badges,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "badges_of",
     "balance_of",
     "board_groups",
+    "cached_badges",
     "cached_levels",
     "cancel_pending",
     "claw_back",
