@@ -68,7 +68,9 @@ async def badge_board(session: AsyncSession, user: User) -> BadgeBoard:
         if any(b.rule in counts for b in waiting)
         else 0
     )
-    lifetime = (await points.balance_of(session, user)).lifetime
+    balance = await points.balance_of(session, user)
+    lifetime = balance.lifetime
+    standing = (await points.standing_of(session, balance)).level
     levels = {level.id: level for level in await points.cached_levels(session)}
     open_badges = []
     for badge in waiting:
@@ -79,6 +81,12 @@ async def badge_board(session: AsyncSession, user: User) -> BadgeBoard:
         elif badge.rule == BadgeRule.LEVEL_REACHED and (level := levels.get(badge.level_id or 0)):
             progress = Progress(lifetime, level.min_points, "points")
             how = f"Reach {level.name}: earn {level.min_points:,} points in all."
+            if standing is not None and standing.min_points >= level.min_points:
+                # A floor level gives the level's perks; its badge marks the points earned.
+                how = (
+                    f"The program team keeps you at {standing.name}; this badge comes with"
+                    f" {level.min_points:,} points earned in all."
+                )
         open_badges.append(OpenBadge(badge, progress, how))
     return BadgeBoard(
         held=[HeldBadge(h.badge, h.awarded_at, h.note if h.awarded_by_id else "") for h in held],

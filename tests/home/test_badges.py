@@ -50,3 +50,22 @@ async def test_my_badges_shows_progress_and_the_note_of_a_staff_award(
     assert "300 of 2,000 points" in page.select_one(f"#badge-{champion.id}").get_text()
     home = BeautifulSoup((await client.get("/")).text, "html.parser")
     assert home.select_one("#badges a[href$='/badges']") is not None
+
+
+async def test_a_floor_level_says_why_its_badge_is_still_to_earn(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    advocate = await make_advocate(session)
+    champion = await session.scalar(select(Badge).where(Badge.name == "Champion"))
+    await points.set_floor(
+        session,
+        actor=await make_marketer(session),
+        person=advocate,
+        level_id=champion.level_id,
+        note="",
+    )
+    await login_as(client, advocate)
+    page = BeautifulSoup((await client.get("/badges")).text, "html.parser")
+    row = " ".join(page.select_one(f"#badge-{champion.id}").get_text().split())
+    assert "The program team keeps you at Champion" in row
+    assert "0 of 2,000 points" in row
