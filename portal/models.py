@@ -62,7 +62,7 @@ from portal.referrals.models import (
     ReferralNote,
 )
 from portal.reports.models import SummarySubscription
-from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
+from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup, RewardLevel
 from portal.trust.models import TrustScore
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -125,6 +125,7 @@ __all__ = [
     "Reward",
     "RewardCode",
     "RewardGroup",
+    "RewardLevel",
     "SavedView",
     "SequenceStep",
     "SsoIdentity",

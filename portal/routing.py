@@ -25,7 +25,7 @@ from portal.directory import field_routes as profile_field_routes
 from portal.directory import routes as people_table_routes
 from portal.engagement import routes as sequences_routes
 from portal.groups import routes as groups_routes
-from portal.home.routes import home
+from portal.home.routes import home, my_badges
 from portal.messages import manage_routes as manage_messages_routes
 from portal.messages import routes as messages_routes
 from portal.notifications import routes as notifications_routes
@@ -71,6 +71,7 @@ async def health(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     return [
         Route("/", home, name="home"),
+        Route("/badges", my_badges, name="badges"),
         Route("/healthz", health, name="health"),
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
         Mount(

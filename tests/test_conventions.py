@@ -228,6 +228,8 @@ LEDGER_WRITERS = frozenset(
         "portal/points/service/ledger.py",
         # moves a balance row's last_active_at on a visit; never points
         "portal/points/service/activity.py",
+        # sets a balance row's floor level (a marketer's decision); never points
+        "portal/points/service/tiers.py",
         # the bulk loader of benchmark data: a million rows through the service take an hour
         "portal/benchdata.py",
         # makes drift on purpose, to prove the nightly reconciliation reports it

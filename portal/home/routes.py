@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from portal import links
 from portal.clock import utcnow
-from portal.home import service, staff
+from portal.home import badges, service, staff
 from portal.people.access import current_user, signed_in
 from portal.people.models import Role
 from portal.web import db, render, settings
@@ -31,3 +31,9 @@ async def home(request: Request) -> Response:
             "share_link": links.absolute_url("referrals:landing", code=user.referral_code),
         },
     )
+
+
+@signed_in
+async def my_badges(request: Request) -> Response:
+    board = await badges.badge_board(db(request), current_user(request))
+    return render(request, "home/badges.html", {"board": board})

@@ -3,7 +3,8 @@ meetup, and a custom badge for it; a 30-day clearance window on won referrals fr
 the two referrals won in the last month are still pending). Every other
 point in the demo is earned through the real actions (content, challenges, referrals: the
 flagged ones wait for review, the invalid one was clawed back) and spent on real rewards; keys
-make reruns no-ops."""
+make reruns no-ops. Tiers: since six weeks ago Champions earn x1.2 on challenges and content and
+Legends x1.5 (referrals too), and the speaker is kept at Champion whatever his points."""
 
 from datetime import timedelta
 
@@ -13,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import clock
 from portal.people.models import User
 from portal.points import service as points
-from portal.points.models import Badge
+from portal.points.models import Badge, Level
+from portal.points.service.rules import Earning
 
 SHOWN_IN_FEED = {
     "priya.raman@northwind.example",
@@ -24,6 +26,11 @@ SHOWN_IN_FEED = {
 }
 SPEAKER = "tom.fischer@alpenbank.example"
 WON_CLEARANCE = 30  # days: a won deal the customer cancels within them pays nothing
+# Level → (multiplier in percent, the sources it multiplies).
+MULTIPLIERS = {
+    "Champion": (120, (Earning.CHALLENGE, Earning.CONTENT)),
+    "Legend": (150, (Earning.CHALLENGE, Earning.CONTENT, Earning.REFERRAL, Earning.REFERRAL_WON)),
+}
 
 
 def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
@@ -57,7 +64,32 @@ def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
     async def clearance_window() -> None:
         await points.save_rules(session, actor=marketer, clear_referral_won_days=WON_CLEARANCE)
 
+    async def tiers() -> None:
+        levels = {level.name: level for level in await session.scalars(select(Level))}
+        for name, (percent, sources) in MULTIPLIERS.items():
+            level = levels[name]
+            if level.multiplier_percent == 100:
+                await points.update_level(
+                    session,
+                    actor=marketer,
+                    level_id=level.id,
+                    name=level.name,
+                    min_points=level.min_points,
+                    description=level.description,
+                    multiplier_percent=percent,
+                    multiplies=sources,
+                )
+        if (await points.balance_of(session, people[SPEAKER])).floor_level_id is None:
+            await points.set_floor(
+                session,
+                actor=marketer,
+                person=people[SPEAKER],
+                level_id=levels["Champion"].id,
+                note="Keynote partner: Champion perks for the year",
+            )
+
     return [
         clock.At(timedelta(days=90), clearance_window),
+        clock.At(timedelta(days=42), tiers),
         clock.At(timedelta(days=3), bonus),
     ]

@@ -10,6 +10,8 @@ from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.points import forms, service
+from portal.points.service.rules import Earning
+from portal.points.service.tiers import DEFAULT_MULTIPLIED
 from portal.web import db, flash, redirect, render
 
 
@@ -18,12 +20,22 @@ async def _levels_page(
     *,
     level_form: FormState | None = None,
     badge_form: FormState | None = None,
+    edited: tuple[int, FormState] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The page with a form per level: the one `edited` keeps what was typed and its errors."""
+    levels = await service.list_levels(db(request))
+    level_forms = {level.id: FormState(data=forms.level_data(level)) for level in levels}
+    if edited is not None:
+        level_forms[edited[0]] = edited[1]
     context = {
-        "levels": await service.list_levels(db(request)),
+        "levels": levels,
+        "level_forms": level_forms,
+        "edited_level": edited[0] if edited else None,
+        "earnings": list(Earning),
         "badges": await service.list_badges(db(request)),
-        "level_form": level_form or FormState(),
+        "level_form": level_form
+        or FormState(data={f"multiplies_{e.value}": "on" for e in DEFAULT_MULTIPLIED}),
         "badge_form": badge_form or FormState(data={"icon": DEFAULT_BADGE_ICON}),
         "badge_icons": BADGE_ICONS,
     }
@@ -37,15 +49,17 @@ async def levels_and_badges(request: Request) -> Response:
 
 @staff_of_program
 async def add_level(request: Request) -> Response:
-    state, threshold = forms.level_form(await request.form())
-    if state.ok:
+    state, values = forms.level_form(await request.form())
+    if values is not None:
         try:
             level = await service.create_level(
                 db(request),
                 actor=current_user(request),
-                name=state.value("name"),
-                min_points=threshold,
-                description=state.value("description"),
+                name=values.name,
+                min_points=values.min_points,
+                description=values.description,
+                multiplier_percent=values.multiplier_percent,
+                multiplies=values.multiplies,
             )
         except service.InvalidLevel as error:
             state.add_error(None, error.message)
@@ -57,23 +71,26 @@ async def add_level(request: Request) -> Response:
 
 @staff_of_program
 async def change_level(request: Request) -> Response:
-    state, threshold = forms.level_form(await request.form())
-    try:
-        if state.ok:
+    level_id = request.path_params["level_id"]
+    state, values = forms.level_form(await request.form())
+    if values is not None:
+        try:
             level = await service.update_level(
                 db(request),
                 actor=current_user(request),
-                level_id=request.path_params["level_id"],
-                name=state.value("name"),
-                min_points=threshold,
-                description=state.value("description"),
+                level_id=level_id,
+                name=values.name,
+                min_points=values.min_points,
+                description=values.description,
+                multiplier_percent=values.multiplier_percent,
+                multiplies=values.multiplies,
             )
-            flash(request, f"Level {level.name} saved.")
+        except service.InvalidLevel as error:
+            state.add_error(None, error.message)
         else:
-            flash(request, next(iter(state.errors.values())), "error")
-    except service.InvalidLevel as error:
-        flash(request, error.message, "error")
-    return redirect(request, "manage_points:index")
+            flash(request, f"Level {level.name} saved.")
+            return redirect(request, "manage_points:index")
+    return await _levels_page(request, edited=(level_id, state), status_code=422)
 
 
 @staff_of_program
@@ -110,16 +127,24 @@ async def add_badge(request: Request) -> Response:
 
 
 async def _person_page(
-    request: Request, *, adjust_form: FormState, status_code: int = 200
+    request: Request,
+    *,
+    adjust_form: FormState,
+    floor_form: FormState | None = None,
+    status_code: int = 200,
 ) -> Response:
     person = await people.access_user(db(request), request.path_params["user_id"])
     account = await service.account_summary(db(request), person)
-    return render(
-        request,
-        "points/person.html",
-        {"person": person, "account": account, "adjust_form": adjust_form},
-        status_code=status_code,
-    )
+    context = {
+        "person": person,
+        "account": account,
+        "adjust_form": adjust_form,
+        "level_options": [("", "No floor: the level follows their points")]
+        + [(str(level.id), level.name) for level in await service.cached_levels(db(request))],
+        "floor_form": floor_form
+        or FormState(data={"level_id": str(account.balance.floor_level_id or "")}),
+    }
+    return render(request, "points/person.html", context, status_code=status_code)
 
 
 @staff_of_program
@@ -156,6 +181,35 @@ async def adjust_points(request: Request) -> Response:
 
 
 @staff_of_program
+async def set_level_floor(request: Request) -> Response:
+    state, level_id = forms.floor_form(await request.form())
+    new_key = FormState(data={"key": forms.new_adjustment_key()})
+    if state.ok:
+        person = await people.access_user(db(request), request.path_params["user_id"])
+        try:
+            level = await service.set_floor(
+                db(request),
+                actor=current_user(request),
+                person=person,
+                level_id=level_id,
+                note=state.value("floor_note"),
+            )
+        except service.OwnLevelFloor as error:
+            state.add_error(None, error.message)
+            return await _person_page(
+                request, adjust_form=new_key, floor_form=state, status_code=error.status_code
+            )
+        flash(
+            request,
+            f"{person.display_name} is kept at {level.name} or above."
+            if level
+            else f"{person.display_name}'s level follows their points again.",
+        )
+        return redirect(request, "manage_points:person", user_id=person.id)
+    return await _person_page(request, adjust_form=new_key, floor_form=state, status_code=422)
+
+
+@staff_of_program
 async def award_badge(request: Request) -> Response:
     form = await request.form()
     person = await people.access_user(db(request), request.path_params["user_id"])
@@ -186,4 +240,5 @@ routes = [
     Route("/people/{user_id:int}", person_points, methods=["GET"], name="person"),
     Route("/people/{user_id:int}/adjust", adjust_points, methods=["POST"], name="adjust"),
     Route("/people/{user_id:int}/badges", award_badge, methods=["POST"], name="award_badge"),
+    Route("/people/{user_id:int}/floor", set_level_floor, methods=["POST"], name="level_floor"),
 ]

@@ -88,6 +88,9 @@ class LedgerEntry(Base):
     hold_reason: Mapped[str | None] = mapped_column(String(200))
     # The entry this row releases, cancels or reverses.
     original_id: Mapped[int | None] = mapped_column(ForeignKey("points_ledger.id"))
+    # The level's earn multiplier this award was paid at, in percent (120: x1.2); empty when
+    # none applied. `delta` is the multiplied amount.
+    multiplier_percent: Mapped[int | None]
 
     @property
     def is_pending(self) -> bool:
@@ -123,6 +126,9 @@ class Balance(Base):
     # activity"), kept by the award's UPDATE and by people.sessions.record_visit. Kept here
     # rather than on users so that the table sorts by it through one index, as by points.
     last_active_at: Mapped[datetime | None]
+    # The lowest level a marketer keeps the person at, whatever their points say (tiers.py);
+    # here so that every read of the balance has it without another query.
+    floor_level_id: Mapped[int | None] = mapped_column(ForeignKey("levels.id", ondelete="SET NULL"))
 
 
 # Never-active people last when newest first, first when oldest first: one index, both ways.
@@ -243,6 +249,22 @@ class Level(Base):
     name: Mapped[str] = mapped_column(String(60), unique=True)
     min_points: Mapped[int] = mapped_column(unique=True)
     description: Mapped[str] = mapped_column(String(300), default="")
+    # What awards to people at this level are multiplied by, in percent (120: x1.2; 100 to
+    # MAX_MULTIPLIER_PERCENT, as the level form checks)...
+    multiplier_percent: Mapped[int] = mapped_column(default=100, server_default="100")
+    # ...for the earning sources named here (`Earning` values, comma-separated).
+    multiplies: Mapped[str] = mapped_column(
+        String(100), default="challenge,content", server_default="challenge,content"
+    )
+
+    @property
+    def multiplied_sources(self) -> frozenset[str]:
+        return frozenset(name for name in self.multiplies.split(",") if name)
+
+    @property
+    def multiplier_label(self) -> str:
+        """x1.2, as people read it."""
+        return f"\u00d7{self.multiplier_percent / 100:g}"
 
 
 class LevelReached(Base):

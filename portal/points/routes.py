@@ -39,6 +39,20 @@ async def history(request: Request) -> Response:
 
 
 @signed_in
+async def how_to_earn(request: Request) -> Response:
+    """The rules in plain words: the levels, what each multiplies, and where the reader is."""
+    user = current_user(request)
+    balance = await service.balance_of(db(request), user)
+    levels = await service.list_levels(db(request))
+    context = {
+        "balance": balance,
+        "standing": await service.standing_of(db(request), balance),
+        "levels": [(level, service.multiplier_text(level)) for level in levels],
+    }
+    return render(request, "points/how_to_earn.html", context)
+
+
+@signed_in
 async def leaderboard(request: Request) -> Response:
     user = current_user(request)
     raw_period = request.query_params.get("period", Period.MONTH.value)
@@ -83,7 +97,10 @@ async def group_board_visibility(request: Request) -> Response:
     return redirect_to(request, str(url))
 
 
-history_routes = [Route("/", history, methods=["GET"], name="history")]
+history_routes = [
+    Route("/", history, methods=["GET"], name="history"),
+    Route("/how-to-earn", how_to_earn, methods=["GET"], name="how_to_earn"),
+]
 board_routes = [
     Route("/", leaderboard, methods=["GET"], name="index"),
     Route(

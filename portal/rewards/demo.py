@@ -28,6 +28,8 @@ PICTURES = {
     "Coffee voucher": "gift-card.jpg",
 }
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+# Rewards only a level and above may redeem.
+REQUIRED_LEVELS = {"Acme Connect conference pass": "Champion"}
 CATALOG = [
     (
         "Acme sticker pack",
@@ -143,6 +145,7 @@ def _picture(title: str, storage: Storage) -> rewards.ImageUpload:
 async def _catalog(
     session: AsyncSession, marketer: User, by_title: dict[str, Reward], storage: Storage
 ) -> None:
+    levels = {level.name: level.id for level in await points.list_levels(session)}
     for title, description, kind, cost, inventory, limit, approval, cause in CATALOG:
         if title in by_title:
             continue
@@ -161,6 +164,7 @@ async def _catalog(
                 cause=cause,
                 uses_code_pool=title in CODES,
                 group_ids=frozenset(),
+                required_level_id=levels.get(REQUIRED_LEVELS.get(title, "")),
             ),
             image=_picture(title, storage),
         )

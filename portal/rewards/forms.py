@@ -54,7 +54,15 @@ def _count(state: FormState, name: str, message: str) -> int | None:
 
 def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
     state = FormState.of(
-        form, "title", "description", "kind", "cost", "inventory", "per_user_limit", "cause"
+        form,
+        "title",
+        "description",
+        "kind",
+        "cost",
+        "inventory",
+        "per_user_limit",
+        "cause",
+        "required_level_id",
     )
     for flag in ("needs_approval", "is_active", "uses_code_pool"):
         state.data[flag] = "on" if form.get(flag) else ""
@@ -75,6 +83,9 @@ def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
     limit = _count(state, "per_user_limit", "Enter a number, or leave it empty.")
     if limit == 0:
         state.add_error("per_user_limit", "Leave it empty for no limit, or allow at least one.")
+    level_id = state.number(
+        "required_level_id", minimum=1, optional=True, message="Choose a level from the list."
+    )
     if state.value("kind") == RewardKind.DONATION and not state.value("cause"):
         state.add_error("cause", "Name the cause the points are donated to.")
     if not state.ok:
@@ -91,6 +102,7 @@ def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
         cause=state.value("cause"),
         uses_code_pool=bool(state.value("uses_code_pool")),
         group_ids=group_ids,
+        required_level_id=level_id,
     )
 
 

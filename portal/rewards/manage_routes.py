@@ -11,6 +11,7 @@ from portal.files.web import storage
 from portal.forms import FormState
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
+from portal.points import service as points
 from portal.request_body import accepts_upload, image_mb, list_mb
 from portal.rewards import forms, queue_routes, service
 from portal.rewards.models import RewardKind
@@ -31,6 +32,11 @@ async def _edit_page(
         "reward_id": reward_id,
         "kinds": list(RewardKind),
         "groups": await people.list_groups(db(request)),
+        "level_options": [("", "Everyone")]
+        + [
+            (str(level.id), f"{level.name} and above")
+            for level in await points.cached_levels(db(request))
+        ],
         "codes": await service.codes_of(db(request), reward_id) if reward_id else [],
         "has_image": bool(form.value("has_image")),
     }
@@ -59,6 +65,7 @@ async def edit_reward(request: Request) -> Response:
         "uses_code_pool": "on" if reward.uses_code_pool else "",
         "groups": ",".join(str(g.group_id) for g in reward.groups),
         "has_image": "on" if reward.image_name else "",
+        "required_level_id": str(await service.required_level_id(db(request), reward.id) or ""),
     }
     return await _edit_page(request, FormState(data=data), reward_id=reward.id)
 
@@ -89,6 +96,9 @@ async def save_reward(request: Request) -> Response:
             image=image,
             remove_image=bool(form.get("remove_image")),
         )
+    except service.InvalidRewardLevel as error:
+        state.add_error("required_level_id", error.message)
+        return await _edit_page(request, state, reward_id=reward_id, status_code=422)
     except PortalError as error:
         state.add_error("image", error.message)
         return await _edit_page(request, state, reward_id=reward_id, status_code=422)

@@ -87,6 +87,18 @@ class Reward(Base):
         return RewardKind(self.kind).icon
 
 
+class RewardLevel(Base):
+    """A reward only people at this level or above may redeem (deleting the level frees it).
+    A table of its own: adding a foreign key to `rewards` on SQLite means rebuilding it."""
+
+    __tablename__ = "reward_levels"
+
+    reward_id: Mapped[int] = mapped_column(
+        ForeignKey("rewards.id", ondelete="CASCADE"), primary_key=True
+    )
+    level_id: Mapped[int] = mapped_column(ForeignKey("levels.id", ondelete="CASCADE"), index=True)
+
+
 class RewardGroup(Base):
     """A reward targeted at groups is shown only to their members; none means everyone."""
 

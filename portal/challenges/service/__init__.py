@@ -21,6 +21,7 @@ from portal.challenges.service.decide import (
     approval_queue,
     approve_submission,
     challenges_with_pending,
+    completed_count,
     decide_many,
     reject_submission,
 )
@@ -38,6 +39,7 @@ from portal.challenges.service.manage import (
     values_of,
 )
 from portal.challenges.service.rules import (
+    BADGE_COUNTS,
     MESSAGES,
     AlreadyDecided,
     CannotSubmit,
@@ -51,6 +53,7 @@ from portal.challenges.service.submit import (
 )
 
 __all__ = [
+    "BADGE_COUNTS",
     "MESSAGES",
     "AlreadyDecided",
     "BulkResult",
@@ -72,6 +75,7 @@ __all__ = [
     "archive_challenge",
     "cards",
     "challenges_with_pending",
+    "completed_count",
     "decide_many",
     "dismiss_challenge",
     "duplicate_challenge",

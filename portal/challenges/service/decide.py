@@ -52,14 +52,20 @@ async def _approve(
     await _award_count_badges(session, user)
 
 
-async def _award_count_badges(session: AsyncSession, user: User) -> None:
+async def completed_count(session: AsyncSession, user: User) -> int:
+    """The person's approved submissions: what the challenge-count badges count."""
     completed = await session.scalar(
         select(func.count()).where(
             Submission.user_id == user.id, Submission.status == SubmissionStatus.APPROVED
         )
     )
+    return completed or 0
+
+
+async def _award_count_badges(session: AsyncSession, user: User) -> None:
+    completed = await completed_count(session, user)
     for rule, count in BADGE_COUNTS:
-        if (completed or 0) >= count:
+        if completed >= count:
             await points.award_rule_badge(session, user, rule)
 
 

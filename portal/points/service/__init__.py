@@ -5,6 +5,7 @@ from portal.points.service.badges import (
     award_badge,
     award_rule_badge,
     badges_of,
+    cached_badges,
     community_feed,
     list_badges,
 )
@@ -12,6 +13,7 @@ from portal.points.service.boards import Board, BoardRow, leaderboard, rank_of
 from portal.points.service.earned import Earned, earned_by
 from portal.points.service.earning import award, post_award
 from portal.points.service.ledger import (
+    Balances,
     IdempotencyConflict,
     InsufficientPoints,
     Posting,
@@ -21,7 +23,13 @@ from portal.points.service.ledger import (
     refund,
     spend,
 )
-from portal.points.service.levels import LevelProgress, level_progress, list_levels
+from portal.points.service.levels import (
+    LevelProgress,
+    cached_levels,
+    level_progress,
+    list_levels,
+    multiplier_text,
+)
 from portal.points.service.manage import (
     AccountSummary,
     InvalidLevel,
@@ -58,9 +66,16 @@ from portal.points.service.statement import (
     standings_by_key,
     waiting_of,
 )
+from portal.points.service.tiers import (
+    OwnLevelFloor,
+    multiplier_of,
+    set_floor,
+    standing_of,
+)
 
 __all__ = [
     "AccountSummary",
+    "Balances",
     "Board",
     "BoardRow",
     "ClawedBack",
@@ -71,6 +86,7 @@ __all__ = [
     "InsufficientPoints",
     "InvalidLevel",
     "LevelProgress",
+    "OwnLevelFloor",
     "OwnPendingPoints",
     "OwnPointsAdjustment",
     "Posting",
@@ -88,6 +104,8 @@ __all__ = [
     "badges_of",
     "balance_of",
     "board_groups",
+    "cached_badges",
+    "cached_levels",
     "cancel_pending",
     "claw_back",
     "community_feed",
@@ -101,6 +119,8 @@ __all__ = [
     "list_badges",
     "list_levels",
     "load_rules",
+    "multiplier_of",
+    "multiplier_text",
     "open_account",
     "pending_entries",
     "post_award",
@@ -112,8 +132,10 @@ __all__ = [
     "release_pending",
     "review_queue",
     "save_rules",
+    "set_floor",
     "set_group_board_hidden",
     "spend",
+    "standing_of",
     "standings",
     "standings_by_key",
     "update_level",

@@ -22,6 +22,7 @@ from portal.points.service.ledger import (
     post_entry,
 )
 from portal.points.service.rules import Earning
+from portal.points.service.tiers import multiplied, multiplier_for
 
 
 async def award(
@@ -66,8 +67,11 @@ async def post_award(
 
     Pays the points, or records them pending: for review when `review` says why (or an
     earn cap is reached), or until the clearance window of the source (`earning`, else the
-    source's type) has passed. Paid points first settle what a clawback still owes."""
+    source's type) has passed. Paid points first settle what a clawback still owes. The
+    person's level multiplies `points` when it multiplies this source's awards."""
     earned_from = earning_of(source.type if source else None, earning)
+    if multiplier := await multiplier_for(session, user, earned_from):
+        points = multiplied(positive(points), multiplier)
     hold = await hold_for(
         session, user, points=positive(points), earning=earned_from, review=review
     )
@@ -83,6 +87,7 @@ async def post_award(
             source=source,
             actor=actor,
             hold=hold,
+            multiplier=multiplier,
         )
         note_pending(session, user.id, entry.delta if entry.is_pending and not replayed else 0)
         return Posting(entry, 0, replayed=replayed)
@@ -96,6 +101,7 @@ async def post_award(
         source=source,
         actor=actor,
         counts_toward_lifetime=True,
+        multiplier=multiplier,
     )
     await _take_owed(session, user, posted)
     return posted
@@ -130,6 +136,7 @@ async def release(
         actor=actor,
         counts_toward_lifetime=True,
         original=pending,
+        multiplier=pending.multiplier_percent,
     )
     await _take_owed(session, user, posted)
     return posted.entry

@@ -64,6 +64,7 @@ class Posting:
 class Balances:
     current: int
     lifetime: int
+    floor_level_id: int | None = None  # the level a marketer keeps the person at, if any
 
 
 def positive(points: int) -> int:
@@ -190,6 +191,7 @@ async def post_entry(
     counts_toward_lifetime: bool,
     original: LedgerEntry | None = None,
     owed_delta: int = 0,
+    multiplier: int | None = None,
 ) -> Posting:
     """Writes a posted row: the only code that moves the balances and the totals beside them.
 
@@ -197,7 +199,8 @@ async def post_entry(
     level threshold was crossed and what is owed), the ledger INSERT, the day's totals (and for
     an award the person's earned day and week/month totals), and level events only when a
     threshold was crossed. A replayed key (a retry, a double click, a racing job) inserts
-    nothing: the balance change is undone and the first entry returned."""
+    nothing: the balance change is undone and the first entry returned. `multiplier` is the
+    level's percent that `delta` was multiplied by, recorded on the row."""
     lifetime_delta = delta if counts_toward_lifetime else 0
     now = utcnow()
     amounts = {
@@ -213,7 +216,7 @@ async def post_entry(
     if row is None:
         if (earlier := await entry_for_key(session, key)) is not None:
             return Posting(
-                _replayed(earlier, user, kind, delta), 0, replayed=True
+                _replayed(earlier, user, kind, delta, multiplier), 0, replayed=True
             )  # not a new spend
         available = await session.scalar(select(Balance.current).where(Balance.user_id == user.id))
         raise InsufficientPoints(needed=-delta, available=available or 0)
@@ -224,12 +227,15 @@ async def post_entry(
         counts_toward_lifetime=counts_toward_lifetime,
         balance_after=current,
         created_at=now,
+        multiplier_percent=multiplier,
     )
     if entry is None:  # the key exists: committed earlier, or by a transaction that won a race
         undo = {**amounts, "delta_": -delta, "lifetime_delta_": -lifetime_delta}
         await session.execute(_CHANGE_BALANCE, {**undo, "owed_delta_": -owed_delta})
         return Posting(
-            _replayed(await _existing(session, key), user, kind, delta), 0, replayed=True
+            _replayed(await _existing(session, key), user, kind, delta, multiplier),
+            0,
+            replayed=True,
         )
     await record_totals(
         await session.connection(),
@@ -272,6 +278,7 @@ async def hold_entry(
     actor: User | None,
     hold: Hold,
     original: LedgerEntry | None = None,
+    multiplier: int | None = None,
 ) -> LedgerEntry:
     """Writes a pending row: it moves no balance and no total. A pending `reverse` row (what a
     clawback could not take) adds its amount to what the person owes, in the same UPDATE."""
@@ -289,10 +296,11 @@ async def hold_entry(
         state=EntryState.PENDING,
         pending_until=hold.until,
         hold_reason=hold.reason[:200] if hold.reason else None,
+        multiplier_percent=multiplier,
     )
     if entry is None:
         await session.execute(_CHANGE_BALANCE, {**amounts, "owed_delta_": -owes})
-        return _replayed(await _existing(session, key), user, kind, delta)
+        return _replayed(await _existing(session, key), user, kind, delta, multiplier)
     return entry
 
 
@@ -337,10 +345,16 @@ async def entry_for_key(session: AsyncSession, key: str) -> LedgerEntry | None:
     return await session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
 
 
-def _replayed(earlier: LedgerEntry, user: User, kind: EntryKind, delta: int) -> LedgerEntry:
+def _replayed(
+    earlier: LedgerEntry, user: User, kind: EntryKind, delta: int, multiplier: int | None
+) -> LedgerEntry:
     if earlier.original_id is not None and earlier.user_id == user.id:
         return earlier  # settled or reversed first by another way (a cancel, a racing worker)
-    if (earlier.user_id, earlier.kind, earlier.delta) != (user.id, kind, delta):
+    # A multiplied amount depends on the level at the time: a retry after a level-up differs.
+    multiplied = earlier.multiplier_percent is not None or multiplier is not None
+    if (earlier.user_id, earlier.kind) != (user.id, kind) or (
+        earlier.delta != delta and not multiplied
+    ):
         raise IdempotencyConflict(
             f"key {earlier.idempotency_key} was used for {earlier.kind} {earlier.delta} "
             f"to user {earlier.user_id}, now {kind} {delta} to user {user.id}"
@@ -351,7 +365,9 @@ def _replayed(earlier: LedgerEntry, user: User, kind: EntryKind, delta: int) -> 
 async def balance_of(session: AsyncSession, user: User) -> Balances:
     row = (
         await session.execute(
-            select(Balance.current, Balance.lifetime).where(Balance.user_id == user.id)
+            select(Balance.current, Balance.lifetime, Balance.floor_level_id).where(
+                Balance.user_id == user.id
+            )
         )
     ).one_or_none()
-    return Balances(current=row[0], lifetime=row[1]) if row else Balances(0, 0)
+    return Balances(*row) if row else Balances(0, 0)

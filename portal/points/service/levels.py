@@ -12,6 +12,7 @@ from portal.points.models import BadgeRule, FeedKind, Level, LevelReached
 from portal.points.service.badges import award_rule_badge
 from portal.points.service.earned import note_level
 from portal.points.service.feed import add_feed_item
+from portal.points.service.rules import Earning
 from portal.program import cache
 
 
@@ -26,13 +27,26 @@ class LevelProgress:
         return 0 if self.next_level is None else self.next_level.min_points - self.lifetime
 
     @property
+    def multiplier_text(self) -> str:
+        return multiplier_text(self.level)
+
+    @property
     def percent(self) -> int:
         """How far from this level's threshold to the next one."""
         if self.next_level is None:
             return 100
-        floor = self.level.min_points if self.level else 0
-        span = self.next_level.min_points - floor
-        return max(0, min(100, (self.lifetime - floor) * 100 // span)) if span > 0 else 100
+        start = self.level.min_points if self.level else 0
+        span = self.next_level.min_points - start
+        return max(0, min(100, (self.lifetime - start) * 100 // span)) if span > 0 else 100
+
+
+def multiplier_text(level: Level | None) -> str:
+    """What a level multiplies, in words ("" for nothing)."""
+    if level is None or level.multiplier_percent == 100:
+        return ""
+    sources = [e.label.lower() for e in Earning if e.value in level.multiplied_sources]
+    listed = ", ".join(sources[:-1]) + " and " + sources[-1] if len(sources) > 1 else sources[0]
+    return f"{level.multiplier_label} points on {listed}"
 
 
 async def list_levels(session: AsyncSession) -> list[Level]:
@@ -48,9 +62,14 @@ async def _detached_levels(session: AsyncSession) -> list[Level]:
     return cache.detached(session, await list_levels(session))
 
 
-def progress_for(levels: list[Level], lifetime: int) -> LevelProgress:
-    reached = [level for level in levels if level.min_points <= lifetime]
-    ahead = [level for level in levels if level.min_points > lifetime]
+def progress_for(
+    levels: list[Level], lifetime: int, *, floor: Level | None = None
+) -> LevelProgress:
+    """The level `lifetime` points reach, or the `floor` a marketer keeps the person at when
+    that is higher, and the next one above it."""
+    standing = max(lifetime, floor.min_points if floor else 0)
+    reached = [level for level in levels if level.min_points <= standing]
+    ahead = [level for level in levels if level.min_points > standing]
     return LevelProgress(reached[-1] if reached else None, ahead[0] if ahead else None, lifetime)
 
 

@@ -2,6 +2,7 @@
 advocate's account view."""
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -13,11 +14,24 @@ from portal.errors import Conflict, NotFound, PortalError
 from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.notifications import service as notifications
 from portal.people.models import Group, GroupMember, User
-from portal.points.models import Badge, BadgeRule, EntryKind, LedgerEntry, Level, UserBadge
+from portal.points.models import (
+    Badge,
+    BadgeRule,
+    EntryKind,
+    LedgerEntry,
+    Level,
+    UserBadge,
+)
 from portal.points.service.badges import badges_of, cached_badges
 from portal.points.service.ledger import Balances, Posting, balance_of, post_entry
-from portal.points.service.levels import LevelProgress, cached_levels, progress_for
+from portal.points.service.levels import LevelProgress
+from portal.points.service.rules import Earning
 from portal.points.service.statement import Waiting, history, pending_entries, waiting_of
+from portal.points.service.tiers import (
+    DEFAULT_MULTIPLIED,
+    MAX_MULTIPLIER_PERCENT,
+    standing_of,
+)
 
 log = logging.getLogger("portal.points")
 
@@ -108,11 +122,39 @@ async def adjust_points(
     )
 
 
+def _multiplies(sources: Iterable[Earning]) -> str:
+    return ",".join(e.value for e in Earning if e in set(sources))
+
+
+def _level_state(level: Level) -> dict[str, object]:
+    return {
+        "name": level.name,
+        "min_points": level.min_points,
+        "multiplier_percent": level.multiplier_percent,
+        "multiplies": level.multiplies,
+    }
+
+
 async def create_level(
-    session: AsyncSession, *, actor: User, name: str, min_points: int, description: str = ""
+    session: AsyncSession,
+    *,
+    actor: User,
+    name: str,
+    min_points: int,
+    description: str = "",
+    multiplier_percent: int = 100,
+    multiplies: Iterable[Earning] = DEFAULT_MULTIPLIED,
 ) -> Level:
-    await _check_level(session, name=name, min_points=min_points, level_id=None)
-    level = Level(name=name.strip(), min_points=min_points, description=description.strip())
+    await _check_level(
+        session, name=name, min_points=min_points, level_id=None, percent=multiplier_percent
+    )
+    level = Level(
+        name=name.strip(),
+        min_points=min_points,
+        description=description.strip(),
+        multiplier_percent=multiplier_percent,
+        multiplies=_multiplies(multiplies),
+    )
     session.add(level)
     await session.flush()
     await audit.record(
@@ -122,7 +164,7 @@ async def create_level(
         target_type="level",
         target_id=level.id,
         summary=f"Level {level.name} at {min_points:,} points",
-        after={"name": level.name, "min_points": min_points},
+        after=_level_state(level),
     )
     return level
 
@@ -135,13 +177,20 @@ async def update_level(
     name: str,
     min_points: int,
     description: str,
+    multiplier_percent: int = 100,
+    multiplies: Iterable[Earning] = DEFAULT_MULTIPLIED,
 ) -> Level:
+    """Changes a level; a new multiplier applies to awards from now on (paid rows keep
+    theirs)."""
     level = await session.get(Level, level_id)
     if level is None:
         raise NotFound()
-    await _check_level(session, name=name, min_points=min_points, level_id=level.id)
-    before = {"name": level.name, "min_points": level.min_points}
+    await _check_level(
+        session, name=name, min_points=min_points, level_id=level.id, percent=multiplier_percent
+    )
+    before = _level_state(level)
     level.name, level.min_points, level.description = name.strip(), min_points, description.strip()
+    level.multiplier_percent, level.multiplies = multiplier_percent, _multiplies(multiplies)
     await session.flush()
     await audit.record(
         session,
@@ -149,9 +198,9 @@ async def update_level(
         action="points.level_changed",
         target_type="level",
         target_id=level.id,
-        summary=f"Level {level.name} at {min_points:,} points",
+        summary=f"Level {level.name} at {min_points:,} points, {level.multiplier_label}",
         before=before,
-        after={"name": level.name, "min_points": min_points},
+        after=_level_state(level),
     )
     return level
 
@@ -176,12 +225,14 @@ async def delete_level(session: AsyncSession, *, actor: User, level_id: int) -> 
 
 
 async def _check_level(
-    session: AsyncSession, *, name: str, min_points: int, level_id: int | None
+    session: AsyncSession, *, name: str, min_points: int, level_id: int | None, percent: int
 ) -> None:
     if not name.strip():
         raise InvalidLevel("Give the level a name.")
     if min_points < 0:
         raise InvalidLevel("The threshold can't be negative.")
+    if not 100 <= percent <= MAX_MULTIPLIER_PERCENT:
+        raise InvalidLevel(f"A multiplier goes from 1 to {MAX_MULTIPLIER_PERCENT // 100}.")
     clash = await session.scalar(
         select(Level).where(
             (func.lower(Level.name) == name.strip().lower()) | (Level.min_points == min_points),
@@ -266,12 +317,13 @@ class AccountSummary:
 
 
 async def account_summary(session: AsyncSession, user: User, *, recent: int = 5) -> AccountSummary:
+    """A person's points, badges and level (a floor level counted)."""
     balance = await balance_of(session, user)
     held = await badges_of(session, user)
     held_ids = {b.badge_id for b in held}
     return AccountSummary(
         balance=balance,
-        progress=progress_for(await cached_levels(session), balance.lifetime),
+        progress=await standing_of(session, balance),
         badges=held,
         recent=await history(session, user, limit=recent),
         custom_badges=[

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.errors import Conflict, NotFound
 from portal.people.models import User
 from portal.people.targeting import visible_to
+from portal.points import service as points
 from portal.rewards.models import (
     Redemption,
     RedemptionStatus,
@@ -18,6 +19,7 @@ from portal.rewards.models import (
     RewardCode,
     RewardGroup,
     RewardKind,
+    RewardLevel,
 )
 
 OPEN_STATUSES = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED)
@@ -29,6 +31,7 @@ class CannotRedeem(StrEnum):
     SOLD_OUT = "sold_out"
     LIMIT_REACHED = "limit_reached"
     INACTIVE = "inactive"
+    LEVEL_REQUIRED = "level_required"
 
 
 class RedeemRefused(Conflict):
@@ -42,6 +45,8 @@ class CatalogItem:
     reward: Reward
     left: int | None  # None = unlimited
     redeemed_by_viewer: int
+    required_level: str | None = None  # the name of the level it is for, if any
+    level_reached: bool = True  # the viewer is at that level or above
 
     def points_short(self, balance: int) -> int:
         return max(0, self.reward.cost - balance)
@@ -60,17 +65,35 @@ def _visible_to(user: User) -> Any:
 
 
 async def catalog(
-    session: AsyncSession, *, viewer: User, kind: RewardKind | None = None
+    session: AsyncSession,
+    *,
+    viewer: User,
+    kind: RewardKind | None = None,
+    reached: int | None = None,
 ) -> list[CatalogItem]:
+    """The rewards on offer to the viewer. `reached`: the points of the viewer's level, when
+    the caller has read their balance (else read here, if a reward requires a level)."""
     query = select(Reward).where(Reward.is_active, _visible_to(viewer))
     if kind is not None:
         query = query.where(Reward.kind == kind)
-    return await _with_counts(session, viewer, query.order_by(Reward.cost, Reward.id))
+    return await _with_counts(session, viewer, query.order_by(Reward.cost, Reward.id), reached)
 
 
-async def _with_counts(session: AsyncSession, viewer: User, query: Any) -> list[CatalogItem]:
-    """The rewards with what is left of each and how often the viewer holds them."""
-    rewards = list(await session.scalars(query))
+_REQUIRED_LEVEL = (
+    select(RewardLevel.level_id)
+    .where(RewardLevel.reward_id == Reward.id)
+    .scalar_subquery()
+    .label("required_level_id")
+)
+
+
+async def _with_counts(
+    session: AsyncSession, viewer: User, query: Any, reached: int | None
+) -> list[CatalogItem]:
+    """The rewards with what is left of each, how often the viewer holds them and the level
+    each requires (in the same statement)."""
+    rows = (await session.execute(query.add_columns(_REQUIRED_LEVEL))).all()
+    rewards = [reward for reward, _ in rows]
     ids = [r.id for r in rewards]
     free_codes = dict(
         (
@@ -94,18 +117,45 @@ async def _with_counts(session: AsyncSession, viewer: User, query: Any) -> list[
             )
         ).all()
     )
-    return [CatalogItem(r, _left(r, free_codes.get(r.id, 0)), mine.get(r.id, 0)) for r in rewards]
+    levels = {level.id: level for level in await points.cached_levels(session)}
+    if reached is None and any(level_id for _, level_id in rows):
+        reached = await reached_points(session, await points.balance_of(session, viewer))
+    items = []
+    for reward, level_id in rows:
+        required = levels.get(level_id)
+        items.append(
+            CatalogItem(
+                reward,
+                _left(reward, free_codes.get(reward.id, 0)),
+                mine.get(reward.id, 0),
+                required.name if required else None,
+                required is None or required.min_points <= (reached or 0),
+            )
+        )
+    return items
+
+
+async def reached_points(session: AsyncSession, balance: points.Balances) -> int:
+    """The threshold of the person's level (their floor counted): what a reward's level
+    requirement is compared with."""
+    standing = await points.standing_of(session, balance)
+    return standing.level.min_points if standing.level else 0
 
 
 def _left(reward: Reward, free_codes: int) -> int | None:
     return free_codes if reward.uses_code_pool else reward.inventory
 
 
-async def access_reward(session: AsyncSession, *, viewer: User, reward_id: int) -> CatalogItem:
+async def access_reward(
+    session: AsyncSession, *, viewer: User, reward_id: int, reached: int | None = None
+) -> CatalogItem:
     """A reward targeted at the viewer (another group's answers 404). An inactive one is
     found, so its page can say it is no longer available."""
     items = await _with_counts(
-        session, viewer, select(Reward).where(Reward.id == reward_id, _visible_to(viewer))
+        session,
+        viewer,
+        select(Reward).where(Reward.id == reward_id, _visible_to(viewer)),
+        reached,
     )
     if not items:
         raise NotFound()
@@ -127,6 +177,8 @@ def why_cannot_redeem(item: CatalogItem, *, balance: int) -> CannotRedeem | None
     reward = item.reward
     if not reward.is_active:
         return CannotRedeem.INACTIVE
+    if not item.level_reached:
+        return CannotRedeem.LEVEL_REQUIRED
     if item.left == 0:
         return CannotRedeem.SOLD_OUT
     if reward.per_user_limit is not None and item.redeemed_by_viewer >= reward.per_user_limit:
@@ -141,4 +193,5 @@ MESSAGES = {
     CannotRedeem.SOLD_OUT: "Sorry, this reward is sold out.",
     CannotRedeem.LIMIT_REACHED: "You have redeemed this reward as often as it allows.",
     CannotRedeem.INACTIVE: "This reward is no longer available.",
+    CannotRedeem.LEVEL_REQUIRED: "This reward is for a higher level than yours.",
 }

@@ -14,12 +14,14 @@ from portal.files.storage import Storage
 from portal.files.uploads import FileKind, save_upload
 from portal.jobs import enqueue
 from portal.people.models import Role, User
+from portal.points.models import Level
 from portal.rewards.models import (
     Redemption,
     Reward,
     RewardCode,
     RewardGroup,
     RewardKind,
+    RewardLevel,
 )
 from portal.rewards.service.catalog import OPEN_STATUSES, access_reward
 from portal.rewards.service.stock import stock_added
@@ -48,6 +50,7 @@ class RewardValues:
     cause: str
     uses_code_pool: bool
     group_ids: frozenset[int]
+    required_level_id: int | None = None
 
 
 async def list_rewards(session: AsyncSession) -> list[tuple[Reward, int, int]]:
@@ -91,6 +94,10 @@ class InvalidRewardImage(PortalError):
     status_code = 422
 
 
+class InvalidRewardLevel(PortalError):
+    status_code = 422
+
+
 async def save_reward(
     session: AsyncSession,
     *,
@@ -100,6 +107,9 @@ async def save_reward(
     image: ImageUpload | None = None,
     remove_image: bool = False,
 ) -> Reward:
+    level_id = values.required_level_id
+    if level_id is not None and await session.get(Level, level_id) is None:
+        raise InvalidRewardLevel("That level no longer exists. Choose another.")
     reward = (
         await access_reward_for_staff(session, reward_id)
         if reward_id is not None
@@ -142,6 +152,7 @@ async def save_reward(
         enqueue(session, "delete_stored_file", name=old_image)  # once this commits
     session.add(reward)
     await session.flush()
+    await _require_level(session, reward, values.required_level_id)
     await stock_added(session, reward)
     await audit.record(
         session,
@@ -154,6 +165,24 @@ async def save_reward(
         after={"cost": reward.cost, "inventory": reward.inventory, "is_active": reward.is_active},
     )
     return reward
+
+
+async def _require_level(session: AsyncSession, reward: Reward, level_id: int | None) -> None:
+    required = await session.get(RewardLevel, reward.id)
+    if level_id is None:
+        if required is not None:
+            await session.delete(required)
+    elif required is None:
+        session.add(RewardLevel(reward_id=reward.id, level_id=level_id))
+    else:
+        required.level_id = level_id
+    await session.flush()
+
+
+async def required_level_id(session: AsyncSession, reward_id: int) -> int | None:
+    return await session.scalar(
+        select(RewardLevel.level_id).where(RewardLevel.reward_id == reward_id)
+    )
 
 
 @dataclass(frozen=True)

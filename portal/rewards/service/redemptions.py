@@ -50,6 +50,10 @@ async def request_redemption(
     reward = item.reward
     if not reward.is_active:
         raise RedeemRefused(CannotRedeem.INACTIVE, MESSAGES[CannotRedeem.INACTIVE])
+    if not item.level_reached:  # levels only rise: a check before the spend is enough
+        raise RedeemRefused(
+            CannotRedeem.LEVEL_REQUIRED, f"This reward is for {item.required_level} and above."
+        )
     try:
         redemption = await _redeem(session, user=user, reward=reward, key=key, shipping=shipping)
     except IntegrityError:  # the same form, submitted twice at once: the first one won

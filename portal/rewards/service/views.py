@@ -16,6 +16,7 @@ from portal.rewards.service.catalog import (
     access_reward,
     catalog,
     last_shipping,
+    reached_points,
     why_cannot_redeem,
 )
 
@@ -31,8 +32,11 @@ class CatalogView:
 async def catalog_view(
     session: AsyncSession, *, viewer: User, kind: RewardKind | None, affordable: bool
 ) -> CatalogView:
-    balance = (await points.balance_of(session, viewer)).current
-    items = await catalog(session, viewer=viewer, kind=kind)
+    balances = await points.balance_of(session, viewer)
+    balance = balances.current
+    items = await catalog(
+        session, viewer=viewer, kind=kind, reached=await reached_points(session, balances)
+    )
     if affordable:
         items = [i for i in items if why_cannot_redeem(i, balance=balance) is None]
     return CatalogView(items=items, balance=balance)
@@ -51,8 +55,11 @@ class RedeemView:
 
 
 async def redeem_view(session: AsyncSession, *, viewer: User, reward_id: int) -> RedeemView:
-    item = await access_reward(session, viewer=viewer, reward_id=reward_id)
-    balance = (await points.balance_of(session, viewer)).current
+    balances = await points.balance_of(session, viewer)
+    balance = balances.current
+    item = await access_reward(
+        session, viewer=viewer, reward_id=reward_id, reached=await reached_points(session, balances)
+    )
     return RedeemView(
         item=item,
         balance=balance,
