@@ -3,7 +3,7 @@ can keep a person at a floor level (`points_balances.floor_level_id`), and a rew
 a level (`reward_levels`)
 
 Revision ID: 0044
-Revises: 0038
+Revises: 0039
 Create Date: 2026-12-02 06:30:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0044"
-down_revision: str | None = "0038"
+down_revision: str | None = "0039"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
