@@ -53,6 +53,7 @@ from portal.points.models import (
 )
 from portal.program.models import ProgramSetting
 from portal.referrals.models import (
+    Campaign,
     CrmStageName,
     Referral,
     ReferralClick,
@@ -80,6 +81,7 @@ __all__ = [
     "BroadcastPerson",
     "BulkRun",
     "BulkRunPerson",
+    "Campaign",
     "Challenge",
     "ChallengeGroup",
     "CrmStageName",

@@ -12,7 +12,7 @@ from portal.errors import NotFound
 from portal.files.web import file_response, storage
 from portal.forms import MAX_SEARCH, query_text
 from portal.people.access import current_user, public, signed_in, writes
-from portal.people.attribution import remember_referral_code
+from portal.people.attribution import remember_referral_code, remember_touch, touch_from
 from portal.points import service as points
 from portal.web import client_key, db, flash, redirect, render
 
@@ -161,6 +161,9 @@ async def share(request: Request) -> Response:
     response = render(request, "content/share.html", {"page": page})
     if page.advocate is not None:
         remember_referral_code(request, response, page.advocate.referral_code)
+        if viewer is None or viewer.id != page.advocate.id:
+            # The visit with its UTM tags, for the referral it may lead to.
+            remember_touch(request, response, touch_from(request, page.advocate.referral_code))
     return response
 
 

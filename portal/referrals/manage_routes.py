@@ -14,7 +14,7 @@ from portal.forms import FormState
 from portal.guard import service as guard
 from portal.guard.models import Outcome
 from portal.people.access import current_user, staff_of_program
-from portal.referrals import forms, import_routes, service
+from portal.referrals import campaign_routes, forms, import_routes, service
 from portal.referrals.models import PIPELINE, Stage
 from portal.web import db, flash, redirect, render
 
@@ -91,6 +91,7 @@ routes = [
     Route("/", edit_settings, methods=["GET"], name="settings"),
     Route("/", save_settings, methods=["POST"], name="save"),
     *import_routes.routes,
+    *campaign_routes.routes,
     Route("/crm-stages", map_crm_stage, methods=["POST"], name="map_crm_stage"),
     Route(
         "/crm-stages/{mapping_id:int}/remove",

@@ -1,7 +1,8 @@
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -82,6 +83,45 @@ class Flag(StrEnum):
         }[self.value]
 
 
+class Campaign(Base):
+    """A marketing push advocates' links can carry (`/r/<code>/<slug>`): while it runs, the
+    referrals it brings pay its bonus points on top of the stages' own, and its landing form
+    asks its extra questions."""
+
+    __tablename__ = "referral_campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # The link's last part; fixed at creation, because links carrying it are already shared.
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    # Extra points per pipeline stage, by stage value; a stage not named pays no bonus.
+    bonus_points: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Extra (optional) questions on the landing form, one a line.
+    questions: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def bonus_for(self, stage: Stage) -> int:
+        return int(self.bonus_points.get(stage.value, 0))
+
+    @property
+    def bonus_summary(self) -> str:
+        """The bonuses as an advocate reads them: "+100 at Qualified, +500 at Won"."""
+        return ", ".join(
+            f"+{self.bonus_for(stage):,} at {stage.label}"
+            for stage in PIPELINE
+            if self.bonus_for(stage)
+        )
+
+    @property
+    def question_list(self) -> list[str]:
+        return [line.strip() for line in self.questions.splitlines() if line.strip()]
+
+    def runs_on(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
 class Referral(Base):
     __tablename__ = "referrals"
     __table_args__ = (
@@ -132,6 +172,7 @@ class Referral(Base):
 
     referrer: Mapped[User] = relationship(foreign_keys=[referrer_id], lazy="raise")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="raise")
+    origin: Mapped["ReferralOrigin | None"] = relationship(lazy="raise", viewonly=True)
     events: Mapped[list["ReferralEvent"]] = relationship(
         back_populates="referral",
         lazy="raise",
@@ -163,6 +204,28 @@ class Referral(Base):
     @property
     def is_flagged(self) -> bool:
         return bool(self.flags)
+
+
+class ReferralOrigin(Base):
+    """Where a referral came from, when known: the campaign its link carried, the link's UTM
+    tags, the site the visitor came from, and the campaign's extra questions as they were asked
+    with the prospect's answers. A table of its own so the referrals table keeps its shape."""
+
+    __tablename__ = "referral_origins"
+
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True
+    )
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral_campaigns.id", ondelete="SET NULL"), index=True
+    )
+    utm_source: Mapped[str] = mapped_column(String(100), default="")
+    utm_medium: Mapped[str] = mapped_column(String(100), default="")
+    utm_campaign: Mapped[str] = mapped_column(String(100), default="")
+    referrer_host: Mapped[str] = mapped_column(String(255), default="")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    campaign: Mapped[Campaign | None] = relationship(lazy="raise")
 
 
 class ReferralEvent(Base):
@@ -225,6 +288,9 @@ class ReferralClick(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     referrer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     client_key: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral_campaigns.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
