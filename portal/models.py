@@ -59,6 +59,8 @@ from portal.referrals.models import (
     ReferralClick,
     ReferralEvent,
     ReferralNote,
+    ReferralOrigin,
+    ReferralTouch,
 )
 from portal.reports.models import SummarySubscription
 from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup
@@ -120,6 +122,8 @@ __all__ = [
     "ReferralClick",
     "ReferralEvent",
     "ReferralNote",
+    "ReferralOrigin",
+    "ReferralTouch",
     "Reward",
     "RewardCode",
     "RewardGroup",

@@ -1,5 +1,6 @@
 """referral attribution: campaigns advocates' links can carry, and where a referral came from
-(its campaign, UTM tags, the referring site and the campaign's extra answers)
+(its campaign, UTM tags, the referring site and the campaign's extra answers), every visit
+through an advocate's link that led to it, and which of them it was credited to and why
 
 Revision ID: 0043
 Revises: 0038
@@ -41,6 +42,8 @@ def upgrade() -> None:
         sa.Column("utm_campaign", sa.String(length=100), nullable=False),
         sa.Column("referrer_host", sa.String(length=255), nullable=False),
         sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("credit_rule", sa.String(length=20), nullable=True),
+        sa.Column("window_days", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
             ["referral_campaigns.id"],
@@ -57,6 +60,41 @@ def upgrade() -> None:
     )
     op.create_index(
         op.f("ix_referral_origins_campaign_id"), "referral_origins", ["campaign_id"], unique=False
+    )
+    op.create_table(
+        "referral_touches",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("referral_id", sa.Integer(), nullable=False),
+        sa.Column("advocate_id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("utm_source", sa.String(length=100), nullable=False),
+        sa.Column("utm_medium", sa.String(length=100), nullable=False),
+        sa.Column("utm_campaign", sa.String(length=100), nullable=False),
+        sa.Column("referrer_host", sa.String(length=255), nullable=False),
+        sa.Column("touched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("credited", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["advocate_id"],
+            ["users.id"],
+            name=op.f("fk_referral_touches_advocate_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["referral_campaigns.id"],
+            name=op.f("fk_referral_touches_campaign_id_referral_campaigns"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["referral_id"],
+            ["referral_origins.referral_id"],
+            name=op.f("fk_referral_touches_referral_id_referral_origins"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_referral_touches")),
+    )
+    op.create_index(
+        op.f("ix_referral_touches_referral_id"), "referral_touches", ["referral_id"], unique=False
     )
     # referral_clicks is referenced by no other table, so a batch rebuild is safe on SQLite.
     with op.batch_alter_table("referral_clicks", schema=None) as batch_op:
@@ -78,6 +116,8 @@ def downgrade() -> None:
         )
         batch_op.drop_index(batch_op.f("ix_referral_clicks_campaign_id"))
         batch_op.drop_column("campaign_id")
+    op.drop_index(op.f("ix_referral_touches_referral_id"), table_name="referral_touches")
+    op.drop_table("referral_touches")
     op.drop_index(op.f("ix_referral_origins_campaign_id"), table_name="referral_origins")
     op.drop_table("referral_origins")
     op.drop_table("referral_campaigns")

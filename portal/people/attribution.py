@@ -1,8 +1,7 @@
-"""The attribution cookies. `portal_ref` names the advocate whose link or share page a prospect
-came through last, so one who signs up later, within 30 days, is still credited to them.
-`portal_touches` keeps the visits themselves (touches: whose link, the campaign it carried, its
-UTM tags, the site the visitor came from, when), signed so a visitor cannot write touches of
-their own, for the referral to say where it came from."""
+"""The attribution cookie, `portal_touches`: a prospect's visits through advocates' links and
+share pages (touches: whose link, the campaign it carried, its UTM tags, the site the visitor
+came from, when), so one who fills in the form later is still credited as the attribution model
+says. Signed, so a visitor cannot write touches of their own."""
 
 import json
 from dataclasses import asdict, dataclass
@@ -17,8 +16,6 @@ from portal import parsing
 from portal.clock import utcnow
 from portal.web import settings
 
-REFERRAL_COOKIE = "portal_ref"
-REFERRAL_COOKIE_MAX_AGE = 30 * 24 * 60 * 60
 TOUCHES_COOKIE = "portal_touches"
 TOUCHES_KEPT = 8  # the latest visits; enough for any real path, small enough for a cookie
 TOUCHES_MAX_AGE = timedelta(days=90)  # the longest attribution window a marketer can set
@@ -126,20 +123,3 @@ def remember_touch(request: Request, response: Response, touch: Touch) -> Respon
         secure=settings(request).https,
     )
     return response
-
-
-def remember_referral_code(request: Request, response: Response, code: str) -> Response:
-    response.set_cookie(
-        REFERRAL_COOKIE,
-        code,
-        max_age=REFERRAL_COOKIE_MAX_AGE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=settings(request).https,
-    )
-    return response
-
-
-def remembered_referral_code(request: Request) -> str:
-    return request.cookies.get(REFERRAL_COOKIE, "")

@@ -1,7 +1,8 @@
 """A demo campaign: the marketer starts "Spring launch" with a bonus at submitted and at won;
 Priya's campaign link, shared in her company newsletter, brings a prospect who is won (paying
-her the bonus), and Lucía's link posted on LinkedIn brings one tagged by UTM alone. Seeding
-again adds nothing."""
+her the bonus; the prospect had opened a content item Jonas shared on LinkedIn first, and the
+last click went to Priya), and Lucía's link posted on LinkedIn brings one tagged by UTM alone.
+Seeding again adds nothing."""
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -10,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
+from portal.people.attribution import Touch
 from portal.people.models import User
 from portal.referrals import service
-from portal.referrals.models import Campaign, Referral, Source, Stage
+from portal.referrals.models import Campaign, CreditRule, Referral, Source, Stage
 from portal.referrals.service.campaigns import program_today
 from portal.tokens import keyed_hash
 
@@ -36,19 +38,24 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
     priya = people["priya.raman@northwind.example"]
     lucia = people["lucia.moreno@solaria.example"]
     rep = await service.access_rep(session, people["sales@acme.example"].id)
+    # Off the hour, so no step shares a moment with another demo's.
+    odd = timedelta(minutes=17)
     made = [
-        clock.At(timedelta(days=30), _start_campaign(session, marketer)),
+        clock.At(timedelta(days=30) + odd, _start_campaign(session, marketer)),
         *(
-            clock.At(timedelta(days=days, hours=2), _visit(session, priya, visitor))
+            clock.At(timedelta(days=days, hours=2) + odd, _visit(session, priya, visitor))
             for days, visitor in ((24, "a"), (22, "b"), (21, "c"), (9, "d"))
         ),
-        clock.At(timedelta(days=21), _newsletter_referral(session, priya)),
+        clock.At(
+            timedelta(days=21) + odd,
+            _newsletter_referral(session, priya, people["jonas.berg@fjordtech.example"]),
+        ),
         *(
-            clock.At(timedelta(days=days), _move(session, rep, stage))
+            clock.At(timedelta(days=days) + odd, _move(session, rep, stage))
             for days, stage in NEWSLETTER_PATH
         ),
-        clock.At(timedelta(days=NEWSLETTER_WON), _move(session, rep, Stage.WON)),
-        clock.At(timedelta(days=6), _linkedin_referral(session, lucia)),
+        clock.At(timedelta(days=NEWSLETTER_WON) + odd, _move(session, rep, Stage.WON)),
+        clock.At(timedelta(days=6) + odd, _linkedin_referral(session, lucia)),
     ]
     return made
 
@@ -85,20 +92,44 @@ def _visit(session: AsyncSession, advocate: User, visitor: str) -> Callable[[], 
     return visit
 
 
-def _newsletter_referral(session: AsyncSession, priya: User) -> Callable[[], Awaitable[object]]:
+def _newsletter_referral(
+    session: AsyncSession, priya: User, jonas: User
+) -> Callable[[], Awaitable[object]]:
     async def submit() -> None:
+        spring = await _spring(session)
+        newsletter = Touch(
+            code=priya.referral_code,
+            at=clock.utcnow() - timedelta(minutes=10),
+            campaign=spring.slug,
+            utm_source="newsletter",
+            utm_medium="email",
+            utm_campaign="northwind-december",
+            referrer_host="news.northwind.example",
+        )
+        shared = Touch(
+            code=jonas.referral_code,
+            at=clock.utcnow() - timedelta(days=4),
+            utm_source="linkedin",
+            referrer_host="www.linkedin.com",
+        )
         await service.submit_referral(
             session,
             referrer=priya,
             prospect=NEWSLETTER_PROSPECT,
             source=Source.LINK,
             origin=service.Origin(
-                campaign=await _spring(session),
-                utm_source="newsletter",
-                utm_medium="email",
-                utm_campaign="northwind-december",
-                referrer_host="news.northwind.example",
+                campaign=spring,
+                utm_source=newsletter.utm_source,
+                utm_medium=newsletter.utm_medium,
+                utm_campaign=newsletter.utm_campaign,
+                referrer_host=newsletter.referrer_host,
                 answers={"How many seats do you need?": "About 60, across two depots"},
+                rule=CreditRule.LAST_CLICK,
+                window_days=30,
+                visits=(
+                    service.Visit(advocate=jonas, touch=shared, campaign=None, credited=False),
+                    service.Visit(advocate=priya, touch=newsletter, campaign=spring, credited=True),
+                ),
             ),
         )
 
@@ -124,6 +155,10 @@ def _linkedin_referral(session: AsyncSession, lucia: User) -> Callable[[], Await
         prospect=LINKEDIN_PROSPECT,
         source=Source.LINK,
         origin=service.Origin(
-            utm_source="linkedin", utm_medium="social", referrer_host="www.linkedin.com"
+            utm_source="linkedin",
+            utm_medium="social",
+            referrer_host="www.linkedin.com",
+            rule=CreditRule.LINK,
+            window_days=30,
         ),
     )

@@ -6,12 +6,21 @@ from starlette.datastructures import FormData
 
 from portal.forms import FormState
 from portal.parsing import column_max
-from portal.referrals.models import PIPELINE, Campaign, CloseReason, Referral, Stage
+from portal.people.attribution import TOUCHES_MAX_AGE
+from portal.referrals.models import (
+    ATTRIBUTION_MODELS,
+    PIPELINE,
+    Campaign,
+    CloseReason,
+    Referral,
+    Stage,
+)
 from portal.referrals.service.campaigns import MAX_QUESTIONS, CampaignPlan
 
 PROSPECT_FIELDS = ("name", "email", "company", "job_title", "phone", "note")
 SETTINGS_POINTS = tuple(f"points_{stage.value}" for stage in PIPELINE)
 ANSWER_LENGTH = 500
+ATTRIBUTION_WINDOW_MAX_DAYS = TOUCHES_MAX_AGE.days  # visits are remembered no longer
 SETTINGS_TEXT = ("offer_text", "target_domains", "free_mail_domains", "routing_rules")
 
 
@@ -81,8 +90,25 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
         "stale_after_days",
         "burst_limit",
         "burst_minutes",
+        "attribution_model",
+        "attribution_window_days",
     )
     values: dict[str, int | str] = {}
+    # Left empty, the attribution settings keep their current values.
+    model = state.value("attribution_model")
+    if model and model not in {choice.value for choice in ATTRIBUTION_MODELS}:
+        state.add_error("attribution_model", "Choose last click or first click.")
+    elif model:
+        values["attribution_model"] = model
+    window = state.number(
+        "attribution_window_days",
+        minimum=1,
+        maximum=ATTRIBUTION_WINDOW_MAX_DAYS,
+        message=f"Enter a number of days from 1 to {ATTRIBUTION_WINDOW_MAX_DAYS}.",
+        optional=True,
+    )
+    if window is not None:
+        values["attribution_window_days"] = window
     for name in SETTINGS_POINTS:
         points = state.number(
             name,

@@ -57,6 +57,26 @@ class Source(StrEnum):
     IMPORT = "import"  # from a CRM export (Manage → Referrals → Import)
 
 
+class CreditRule(StrEnum):
+    """Why a referral went to its advocate: the attribution model that picked one of the
+    prospect's visits, or the page the form was on when no visit was remembered."""
+
+    LAST_CLICK = "last_click"
+    FIRST_CLICK = "first_click"
+    LINK = "link"
+
+    @property
+    def label(self) -> str:
+        return {
+            "last_click": "Last click",
+            "first_click": "First click",
+            "link": "The link the form was on",
+        }[self.value]
+
+
+ATTRIBUTION_MODELS = (CreditRule.LAST_CLICK, CreditRule.FIRST_CLICK)
+
+
 class Flag(StrEnum):
     """Why a referral waits for a person to look at it (flags never reject anything)."""
 
@@ -224,7 +244,38 @@ class ReferralOrigin(Base):
     utm_campaign: Mapped[str] = mapped_column(String(100), default="")
     referrer_host: Mapped[str] = mapped_column(String(255), default="")
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # How the referral was credited, and the attribution window then (for the explanation).
+    credit_rule: Mapped[CreditRule | None] = mapped_column(String(20))
+    window_days: Mapped[int | None]
 
+    campaign: Mapped[Campaign | None] = relationship(lazy="raise")
+    touches: Mapped[list["ReferralTouch"]] = relationship(
+        lazy="raise", order_by="ReferralTouch.touched_at", viewonly=True
+    )
+
+
+class ReferralTouch(Base):
+    """One visit through an advocate's link or share page that led to a referral, credited or
+    not: the referral's record of every advocate whose link the prospect used."""
+
+    __tablename__ = "referral_touches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral_origins.referral_id", ondelete="CASCADE"), index=True
+    )
+    advocate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral_campaigns.id", ondelete="SET NULL")
+    )
+    utm_source: Mapped[str] = mapped_column(String(100), default="")
+    utm_medium: Mapped[str] = mapped_column(String(100), default="")
+    utm_campaign: Mapped[str] = mapped_column(String(100), default="")
+    referrer_host: Mapped[str] = mapped_column(String(255), default="")
+    touched_at: Mapped[datetime]
+    credited: Mapped[bool] = mapped_column(default=False)
+
+    advocate: Mapped[User] = relationship(lazy="raise")
     campaign: Mapped[Campaign | None] = relationship(lazy="raise")
 
 

@@ -13,14 +13,7 @@ from portal.forms import FormState
 from portal.guard.models import PublicForm
 from portal.guard.web import guard_fields, screen_post
 from portal.people.access import current_user, public, signed_in, writes
-from portal.people.attribution import (
-    Touch,
-    remember_referral_code,
-    remember_touch,
-    remembered_referral_code,
-    remembered_touches,
-    touch_from,
-)
+from portal.people.attribution import remember_touch, remembered_touches, touch_from
 from portal.people.models import User
 from portal.points import service as points
 from portal.qr import qr_code
@@ -48,6 +41,7 @@ async def my_referrals(request: Request) -> Response:
         "referrals": referrals,
         "point_standings": await service.point_standings(db(request), referrals),
         "stats": await service.link_stats(db(request), user),
+        "window_days": (await service.load_settings(db(request))).attribution_window_days,
         "campaign_links": [
             (
                 campaign,
@@ -165,34 +159,28 @@ async def landing(request: Request) -> Response:
     if is_visitor:
         touch = touch_from(request, advocate.referral_code, campaign.slug if campaign else "")
         remember_touch(request, response, touch)
-    return remember_referral_code(request, response, advocate.referral_code)
-
-
-def _credited_touch(request: Request, advocate: User, page_touch: Touch) -> Touch | None:
-    """The visit the referral is credited to: the advocate's latest remembered one, else this
-    page when it is theirs (a browser that keeps no cookies)."""
-    code = advocate.referral_code.lower()
-    theirs = [touch for touch in remembered_touches(request) if touch.code.lower() == code]
-    if theirs:
-        return theirs[-1]
-    return page_touch if page_touch.code.lower() == code else None
+    return response
 
 
 @public
 async def landing_submit(request: Request) -> Response:
-    """The prospect's own details. The referral goes to the advocate the cookie remembers (a
-    visit through their link or a shared content page), else to the link's owner; it keeps the
-    campaign and UTM tags of that advocate's visit."""
+    """The prospect's own details. The referral goes to the advocate the attribution model picks
+    among the visits the browser remembers (through links and shared content pages), else to
+    the link's owner; it keeps where the credited visit came from."""
     session = db(request)
-    advocate = await service.access_advocate_for_code(session, request.path_params["code"])
+    owner = await service.access_advocate_for_code(session, request.path_params["code"])
     campaign = await _linked_campaign(request)
-    page_touch = touch_from(request, advocate.referral_code, campaign.slug if campaign else "")
-    remembered = remembered_referral_code(request)
-    if remembered and remembered != advocate.referral_code:
-        advocate = await service.get_advocate_for_code(session, remembered) or advocate
     data = await request.form()
     state = forms.prospect_form(data)
     answers = forms.answers_form(data, state, campaign.question_list if campaign else [])
+    credit = await service.credit_referral(
+        session,
+        touches=remembered_touches(request),
+        page_advocate=owner,
+        page_touch=touch_from(request, owner.referral_code, campaign.slug if campaign else ""),
+        answers=answers,
+    )
+    advocate = credit.advocate
     context = await _landing_context(request, advocate, campaign, state)
     verdict = await screen_post(request, data, form=PublicForm.LANDING, subject_id=advocate.id)
     if verdict.looks_accepted:
@@ -203,9 +191,6 @@ async def landing_submit(request: Request) -> Response:
         return _landing_page(request, context, status_code=verdict.status_code)
     if not state.ok:
         return _landing_page(request, context, status_code=422)
-    origin = await service.origin_of(
-        session, _credited_touch(request, advocate, page_touch), answers=answers
-    )
     try:
         await service.submit_referral(
             session,
@@ -214,7 +199,7 @@ async def landing_submit(request: Request) -> Response:
             note=state.value("note"),
             source=Source.LINK,
             client_key=client_key(request),
-            origin=origin,
+            origin=credit.origin,
         )
     except service.DisposableAddress as error:
         state.add_error("email", error.message)
@@ -228,8 +213,7 @@ async def landing_submit(request: Request) -> Response:
         )
         return _landing_page(request, context, status_code=409)
     context["done"] = True
-    response = _landing_page(request, context)
-    return remember_referral_code(request, response, advocate.referral_code)
+    return _landing_page(request, context)
 
 
 routes = [

@@ -214,7 +214,9 @@ async def test_an_ended_or_unknown_campaign_link_still_reaches_the_advocate_with
     assert "answer_1" not in sent.text
     referral = await session.scalar(select(Referral).where(Referral.referrer_id == ada.id))
     assert referral is not None
-    assert await session.get(ReferralOrigin, referral.id) is None
+    origin = await session.get(ReferralOrigin, referral.id)
+    assert origin is not None
+    assert origin.campaign_id is None
     assert (await points.balance_of(session, ada)).current == 50
     rows = await referrals.list_campaigns(session)
     assert [(row.campaign.name, row.referrals) for row in rows] == [("Last year", 0)]

@@ -4,6 +4,7 @@ reminders (owners), screening, the personal link (landing), and what the pages r
 
 from portal.errors import NotFound
 from portal.people.service import get_advocate_for_code
+from portal.referrals.service.attribution import Credit, credit_referral
 from portal.referrals.service.campaigns import (
     CampaignNameTaken,
     CampaignPlan,
@@ -36,7 +37,7 @@ from portal.referrals.service.crm import (
     stage_named,
 )
 from portal.referrals.service.landing import access_advocate_for_code, record_click
-from portal.referrals.service.origins import Origin, load_origin, origin_of
+from portal.referrals.service.origins import Origin, Visit, load_origin
 from portal.referrals.service.owners import (
     add_note,
     assign_referral,
@@ -81,6 +82,7 @@ __all__ = [
     "CampaignRow",
     "CloseReasonRequired",
     "Conversion",
+    "Credit",
     "CustomerUnknown",
     "DisposableAddress",
     "DuplicateReferral",
@@ -101,6 +103,7 @@ __all__ = [
     "StageUnchanged",
     "UnknownReferralCode",
     "UnknownStage",
+    "Visit",
     "access_advocate_for_code",
     "access_campaign",
     "access_own_referral",
@@ -112,6 +115,7 @@ __all__ = [
     "assign_referral",
     "clear_flags",
     "create_campaign",
+    "credit_referral",
     "domain_of",
     "get_advocate_for_code",
     "link_stats",
@@ -128,7 +132,6 @@ __all__ = [
     "load_settings",
     "move_referral",
     "normalize_email",
-    "origin_of",
     "point_standings",
     "record_click",
     "record_conversion",

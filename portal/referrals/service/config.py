@@ -1,5 +1,6 @@
 """Referral settings that marketers edit: the point structure per stage, the offer on the public
-landing page, and lead qualification (target and free-mail domains, routing rules)."""
+landing page, lead qualification (target and free-mail domains, routing rules) and the
+attribution model."""
 
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -11,7 +12,7 @@ from portal.people.models import User
 from portal.program import cache
 from portal.program import service as program
 from portal.program.models import ProgramSetting
-from portal.referrals.models import Stage
+from portal.referrals.models import CreditRule, Stage
 
 PREFIX = "referrals."
 CACHE_KEY = "referral_settings"
@@ -43,6 +44,10 @@ class ReferralSettings:
     # flags the next ones.
     burst_limit: int = 5
     burst_minutes: int = 1440
+    # Which of a prospect's visits through advocates' links wins the referral ("last_click" or
+    # "first_click"), among those within the window.
+    attribution_model: str = CreditRule.LAST_CLICK.value
+    attribution_window_days: int = 30
 
     @property
     def points_to_won(self) -> int:

@@ -1,5 +1,6 @@
-"""Where a referral came from: the touch it is credited to (its campaign, UTM tags and the site
-the visitor came from) and the answers to the campaign's extra questions."""
+"""Where a referral came from: the prospect's visits through advocates' links (touches), the one
+it was credited to and why (the attribution model), that visit's campaign, UTM tags and
+referring site, and the answers to the campaign's extra questions."""
 
 from dataclasses import dataclass, field
 
@@ -8,18 +9,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.people.attribution import Touch
-from portal.referrals.models import Campaign, Referral, ReferralOrigin
-from portal.referrals.service.campaigns import running_campaign
+from portal.people.models import User
+from portal.referrals.models import (
+    Campaign,
+    CreditRule,
+    Referral,
+    ReferralOrigin,
+    ReferralTouch,
+)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A touch through a known advocate's link, as a referral records it."""
+
+    advocate: User
+    touch: Touch
+    campaign: Campaign | None
+    credited: bool
 
 
 @dataclass(frozen=True)
 class Origin:
-    campaign: Campaign | None = None
+    campaign: Campaign | None = None  # the credited visit's campaign, while it runs
     utm_source: str = ""
     utm_medium: str = ""
     utm_campaign: str = ""
     referrer_host: str = ""
     answers: dict[str, str] = field(default_factory=dict)
+    rule: CreditRule | None = None
+    window_days: int | None = None
+    visits: tuple[Visit, ...] = ()
 
     @property
     def is_known(self) -> bool:
@@ -30,37 +50,38 @@ class Origin:
             or self.utm_campaign
             or self.referrer_host
             or self.answers
+            or self.rule
         )
 
 
-async def origin_of(
-    session: AsyncSession, touch: Touch | None, *, answers: dict[str, str] | None = None
-) -> Origin:
-    """The origin a touch gives a referral; its campaign counts only while it runs."""
-    answered = {question: answer for question, answer in (answers or {}).items() if answer}
-    if touch is None:
-        return Origin(answers=answered)
-    return Origin(
-        campaign=await running_campaign(session, touch.campaign) if touch.campaign else None,
-        utm_source=touch.utm_source,
-        utm_medium=touch.utm_medium,
-        utm_campaign=touch.utm_campaign,
-        referrer_host=touch.referrer_host,
-        answers=answered,
-    )
-
-
 def record_origin(session: AsyncSession, referral: Referral, origin: Origin) -> None:
-    if origin.is_known:
+    if not origin.is_known:
+        return
+    session.add(
+        ReferralOrigin(
+            referral_id=referral.id,
+            campaign_id=origin.campaign.id if origin.campaign else None,
+            utm_source=origin.utm_source,
+            utm_medium=origin.utm_medium,
+            utm_campaign=origin.utm_campaign,
+            referrer_host=origin.referrer_host,
+            answers=origin.answers,
+            credit_rule=origin.rule,
+            window_days=origin.window_days,
+        )
+    )
+    for visit in origin.visits:
         session.add(
-            ReferralOrigin(
+            ReferralTouch(
                 referral_id=referral.id,
-                campaign_id=origin.campaign.id if origin.campaign else None,
-                utm_source=origin.utm_source,
-                utm_medium=origin.utm_medium,
-                utm_campaign=origin.utm_campaign,
-                referrer_host=origin.referrer_host,
-                answers=origin.answers,
+                advocate_id=visit.advocate.id,
+                campaign_id=visit.campaign.id if visit.campaign else None,
+                utm_source=visit.touch.utm_source,
+                utm_medium=visit.touch.utm_medium,
+                utm_campaign=visit.touch.utm_campaign,
+                referrer_host=visit.touch.referrer_host,
+                touched_at=visit.touch.at,
+                credited=visit.credited,
             )
         )
 
@@ -75,10 +96,15 @@ async def campaign_of(session: AsyncSession, referral: Referral) -> Campaign | N
 
 
 async def load_origin(session: AsyncSession, referral_id: int) -> ReferralOrigin | None:
-    """A referral's origin with its campaign, for the pages that show it."""
+    """A referral's origin with its campaign and its touches (with their advocates and
+    campaigns), for the pages that show it."""
     origin: ReferralOrigin | None = await session.scalar(
         select(ReferralOrigin)
-        .options(selectinload(ReferralOrigin.campaign))
+        .options(
+            selectinload(ReferralOrigin.campaign),
+            selectinload(ReferralOrigin.touches).selectinload(ReferralTouch.advocate),
+            selectinload(ReferralOrigin.touches).selectinload(ReferralTouch.campaign),
+        )
         .where(ReferralOrigin.referral_id == referral_id)
     )
     return origin
