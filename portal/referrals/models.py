@@ -192,7 +192,6 @@ class Referral(Base):
 
     referrer: Mapped[User] = relationship(foreign_keys=[referrer_id], lazy="raise")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="raise")
-    origin: Mapped["ReferralOrigin | None"] = relationship(lazy="raise", viewonly=True)
     events: Mapped[list["ReferralEvent"]] = relationship(
         back_populates="referral",
         lazy="raise",
