@@ -24,6 +24,7 @@ from portal.messages import demo as messages_demo
 from portal.people.models import Group, GroupMember, Role, User
 from portal.points import demo as points_demo
 from portal.program import service as program
+from portal.referrals import campaign_demo
 from portal.referrals import demo as referrals_demo
 from portal.reports import demo as reports_demo
 from portal.rewards import demo as rewards_demo
@@ -167,6 +168,7 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
             *await content_demo.steps(session, users, storage=storage),
             *await challenges_demo.steps(session, users, storage=storage),
             *await referrals_demo.steps(session, users),
+            *await campaign_demo.steps(session, users),
             *await guard_demo.steps(session, users),
             *await advocacy_demo.steps(session, users),
             *await messages_demo.steps(session, users),

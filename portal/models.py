@@ -55,11 +55,14 @@ from portal.points.models import (
 )
 from portal.program.models import ProgramSetting
 from portal.referrals.models import (
+    Campaign,
     CrmStageName,
     Referral,
     ReferralClick,
     ReferralEvent,
     ReferralNote,
+    ReferralOrigin,
+    ReferralTouch,
 )
 from portal.reports.models import SummarySubscription
 from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup, RewardLevel
@@ -83,6 +86,7 @@ __all__ = [
     "BroadcastPerson",
     "BulkRun",
     "BulkRunPerson",
+    "Campaign",
     "Challenge",
     "ChallengeGroup",
     "CrmStageName",
@@ -122,6 +126,8 @@ __all__ = [
     "ReferralClick",
     "ReferralEvent",
     "ReferralNote",
+    "ReferralOrigin",
+    "ReferralTouch",
     "Reward",
     "RewardCode",
     "RewardGroup",

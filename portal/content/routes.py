@@ -12,7 +12,7 @@ from portal.errors import NotFound
 from portal.files.web import file_response, storage
 from portal.forms import MAX_SEARCH, query_text
 from portal.people.access import current_user, public, signed_in, writes
-from portal.people.attribution import remember_referral_code
+from portal.people.attribution import remember_touch, touch_from
 from portal.points import service as points
 from portal.web import client_key, db, flash, redirect, render
 
@@ -148,8 +148,8 @@ def _seconds(raw: object) -> float | None:
 @public
 @writes
 async def share(request: Request) -> Response:
-    """A public page for an asset, carrying the advocate's referral code: it sets the
-    attribution cookie that `/r/<code>` sets, and invites the visitor there."""
+    """A public page for an asset, carrying the advocate's referral code: it remembers the visit
+    in the attribution cookie as `/r/<code>` does, and invites the visitor there."""
     viewer = request.state.user
     page = await service.share_page(
         db(request),
@@ -159,8 +159,9 @@ async def share(request: Request) -> Response:
         viewer_id=viewer.id if viewer is not None else None,
     )
     response = render(request, "content/share.html", {"page": page})
-    if page.advocate is not None:
-        remember_referral_code(request, response, page.advocate.referral_code)
+    if page.advocate is not None and (viewer is None or viewer.id != page.advocate.id):
+        # The visit with its UTM tags, for the referral it may lead to.
+        remember_touch(request, response, touch_from(request, page.advocate.referral_code))
     return response
 
 

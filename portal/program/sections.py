@@ -2,7 +2,6 @@
 `referrals.`): a section is a frozen dataclass whose fields are the keys after the prefix, with
 its defaults where no row has been stored."""
 
-from collections.abc import Callable
 from dataclasses import asdict, fields, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,24 +18,18 @@ if TYPE_CHECKING:
 Section = TypeVar("Section", bound="DataclassInstance")
 
 
-async def read_section(
-    session: AsyncSession,
-    section: type[Section],
-    *,
-    prefix: str,
-    convert: Callable[[str], Any] = int,
-) -> Section:
-    """The section's stored values (each through `convert`), its defaults for the rest; rows of
-    fields the section no longer has are ignored."""
+async def read_section(session: AsyncSession, section: type[Section], *, prefix: str) -> Section:
+    """The section's stored values (stored as text, read as each field's type: `int` or
+    `str`), its defaults for the rest; rows of fields the section no longer has are ignored."""
     rows = await session.scalars(
         select(ProgramSetting).where(ProgramSetting.key.startswith(prefix))
     )
-    known = {field.name for field in fields(section)}
+    types = {field.name: field.type for field in fields(section)}
     values: dict[str, Any] = {}
     for row in rows:
         name = row.key.removeprefix(prefix)
-        if name in known:
-            values[name] = convert(row.value)
+        if name in types:
+            values[name] = int(row.value) if types[name] in (int, "int") else row.value
     return section(**values)
 
 

@@ -1,13 +1,26 @@
 """Parsing the referral forms into typed values plus per-field errors, keeping what was typed."""
 
+from datetime import date
+
 from starlette.datastructures import FormData
 
 from portal.forms import FormState
 from portal.parsing import column_max
-from portal.referrals.models import PIPELINE, CloseReason, Referral, Stage
+from portal.people.attribution import TOUCHES_MAX_AGE
+from portal.referrals.models import (
+    ATTRIBUTION_MODELS,
+    PIPELINE,
+    Campaign,
+    CloseReason,
+    Referral,
+    Stage,
+)
+from portal.referrals.service.campaigns import MAX_QUESTIONS, CampaignPlan
 
 PROSPECT_FIELDS = ("name", "email", "company", "job_title", "phone", "note")
 SETTINGS_POINTS = tuple(f"points_{stage.value}" for stage in PIPELINE)
+ANSWER_LENGTH = 500
+ATTRIBUTION_WINDOW_MAX_DAYS = TOUCHES_MAX_AGE.days  # visits are remembered no longer
 SETTINGS_TEXT = ("offer_text", "target_domains", "free_mail_domains", "routing_rules")
 
 
@@ -77,8 +90,25 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
         "stale_after_days",
         "burst_limit",
         "burst_minutes",
+        "attribution_model",
+        "attribution_window_days",
     )
     values: dict[str, int | str] = {}
+    # Left empty, the attribution settings keep their current values.
+    model = state.value("attribution_model")
+    if model and model not in {choice.value for choice in ATTRIBUTION_MODELS}:
+        state.add_error("attribution_model", "Choose last click or first click.")
+    elif model:
+        values["attribution_model"] = model
+    window = state.number(
+        "attribution_window_days",
+        minimum=1,
+        maximum=ATTRIBUTION_WINDOW_MAX_DAYS,
+        message=f"Enter a number of days from 1 to {ATTRIBUTION_WINDOW_MAX_DAYS}.",
+        optional=True,
+    )
+    if window is not None:
+        values["attribution_window_days"] = window
     for name in SETTINGS_POINTS:
         points = state.number(
             name,
@@ -122,3 +152,69 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
     for name in SETTINGS_TEXT:
         values[name] = state.value(name)
     return state, values
+
+
+CAMPAIGN_BONUSES = tuple(f"bonus_{stage.value}" for stage in PIPELINE)
+QUESTION_LENGTH = 200
+
+
+def _day(state: FormState, name: str, *, message: str) -> date | None:
+    if not state.value(name):
+        return None
+    try:
+        return date.fromisoformat(state.value(name))
+    except ValueError:
+        state.add_error(name, message)
+        return None
+
+
+def campaign_form(form: FormData) -> tuple[FormState, CampaignPlan | None]:
+    """A campaign's name, days, bonus points per stage and extra questions."""
+    state = FormState.of(form, "name", "starts_on", "ends_on", "questions", *CAMPAIGN_BONUSES)
+    state.require("name", message="Name the campaign.")
+    state.check_fits("name", Campaign.name)
+    date_message = "Enter a date like 2026-12-31."
+    starts_on = _day(state, "starts_on", message=date_message)
+    if starts_on is None and "starts_on" not in state.errors:
+        state.add_error("starts_on", "Enter the day the campaign starts, like 2026-12-31.")
+    ends_on = _day(state, "ends_on", message=date_message)
+    if starts_on and ends_on and ends_on < starts_on:
+        state.add_error("ends_on", "The campaign must end on or after the day it starts.")
+    bonuses: dict[str, int] = {}
+    for name in CAMPAIGN_BONUSES:
+        points = state.number(
+            name,
+            minimum=0,
+            maximum=1_000_000,
+            message="Enter a whole number of points from 0 to 1,000,000, or leave it empty.",
+            optional=True,
+        )
+        if points:
+            bonuses[name.removeprefix("bonus_")] = points
+    questions = [line.strip() for line in state.value("questions").splitlines() if line.strip()]
+    if len(questions) > MAX_QUESTIONS:
+        state.add_error("questions", f"Ask at most {MAX_QUESTIONS} extra questions.")
+    elif any(len(question) > QUESTION_LENGTH for question in questions):
+        state.add_error("questions", f"Keep each question under {QUESTION_LENGTH} characters.")
+    if not state.ok or starts_on is None:
+        return state, None
+    plan = CampaignPlan(
+        name=state.value("name"),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        bonus_points=bonuses,
+        questions="\n".join(questions),
+    )
+    return state, plan
+
+
+def answers_form(form: FormData, state: FormState, questions: list[str]) -> dict[str, str]:
+    """A campaign's extra questions on the landing form (fields `answer_1`, `answer_2`, …), all
+    optional, keyed by the question as it was asked."""
+    answers = {}
+    for number, question in enumerate(questions, start=1):
+        name = f"answer_{number}"
+        state.data[name] = state.take(form, name)
+        state.check_length(name, ANSWER_LENGTH)
+        answers[question] = state.value(name)
+    return answers

@@ -14,8 +14,8 @@ from portal.forms import FormState
 from portal.guard import service as guard
 from portal.guard.models import Outcome
 from portal.people.access import current_user, staff_of_program
-from portal.referrals import forms, import_routes, service
-from portal.referrals.models import PIPELINE, Stage
+from portal.referrals import campaign_routes, forms, import_routes, service
+from portal.referrals.models import ATTRIBUTION_MODELS, PIPELINE, Stage
 from portal.web import db, flash, redirect, render
 
 CRM_NAME_LENGTH = 100
@@ -32,6 +32,7 @@ async def _settings_page(
         "crm_names": await service.list_stage_names(db(request)),
         "attempts": await guard.attempt_counts(db(request), since=utcnow() - timedelta(days=7)),
         "outcomes": list(Outcome),
+        "attribution_models": [(model.value, model.label) for model in ATTRIBUTION_MODELS],
     }
     return render(request, "referrals/settings.html", context, status_code=status_code)
 
@@ -91,6 +92,7 @@ routes = [
     Route("/", edit_settings, methods=["GET"], name="settings"),
     Route("/", save_settings, methods=["POST"], name="save"),
     *import_routes.routes,
+    *campaign_routes.routes,
     Route("/crm-stages", map_crm_stage, methods=["POST"], name="map_crm_stage"),
     Route(
         "/crm-stages/{mapping_id:int}/remove",

@@ -1,7 +1,8 @@
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -56,6 +57,26 @@ class Source(StrEnum):
     IMPORT = "import"  # from a CRM export (Manage → Referrals → Import)
 
 
+class CreditRule(StrEnum):
+    """Why a referral went to its advocate: the attribution model that picked one of the
+    prospect's visits, or the page the form was on when no visit was remembered."""
+
+    LAST_CLICK = "last_click"
+    FIRST_CLICK = "first_click"
+    LINK = "link"
+
+    @property
+    def label(self) -> str:
+        return {
+            "last_click": "Last click",
+            "first_click": "First click",
+            "link": "The link the form was on",
+        }[self.value]
+
+
+ATTRIBUTION_MODELS = (CreditRule.LAST_CLICK, CreditRule.FIRST_CLICK)
+
+
 class Flag(StrEnum):
     """Why a referral waits for a person to look at it (flags never reject anything)."""
 
@@ -80,6 +101,45 @@ class Flag(StrEnum):
             "similar_name": "Prospect's name is like the referrer's",
             "referrer_address": "Sent from an address the referrer signs in from",
         }[self.value]
+
+
+class Campaign(Base):
+    """A marketing push advocates' links can carry (`/r/<code>/<slug>`): while it runs, the
+    referrals it brings pay its bonus points on top of the stages' own, and its landing form
+    asks its extra questions."""
+
+    __tablename__ = "referral_campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # The link's last part; fixed at creation, because links carrying it are already shared.
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    # Extra points per pipeline stage, by stage value; a stage not named pays no bonus.
+    bonus_points: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Extra (optional) questions on the landing form, one a line.
+    questions: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def bonus_for(self, stage: Stage) -> int:
+        return int(self.bonus_points.get(stage.value, 0))
+
+    @property
+    def bonus_summary(self) -> str:
+        """The bonuses as an advocate reads them: "+100 at Qualified, +500 at Won"."""
+        return ", ".join(
+            f"+{self.bonus_for(stage):,} at {stage.label}"
+            for stage in PIPELINE
+            if self.bonus_for(stage)
+        )
+
+    @property
+    def question_list(self) -> list[str]:
+        return [line.strip() for line in self.questions.splitlines() if line.strip()]
+
+    def runs_on(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
 
 class Referral(Base):
@@ -165,6 +225,59 @@ class Referral(Base):
         return bool(self.flags)
 
 
+class ReferralOrigin(Base):
+    """Where a referral came from, when known: the campaign its link carried, the link's UTM
+    tags, the site the visitor came from, and the campaign's extra questions as they were asked
+    with the prospect's answers. A table of its own so the referrals table keeps its shape."""
+
+    __tablename__ = "referral_origins"
+
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True
+    )
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral_campaigns.id", ondelete="SET NULL"), index=True
+    )
+    utm_source: Mapped[str] = mapped_column(String(100), default="")
+    utm_medium: Mapped[str] = mapped_column(String(100), default="")
+    utm_campaign: Mapped[str] = mapped_column(String(100), default="")
+    referrer_host: Mapped[str] = mapped_column(String(255), default="")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # How the referral was credited, and the attribution window then (for the explanation).
+    credit_rule: Mapped[CreditRule | None] = mapped_column(String(20))
+    window_days: Mapped[int | None]
+
+    campaign: Mapped[Campaign | None] = relationship(lazy="raise")
+    touches: Mapped[list["ReferralTouch"]] = relationship(
+        lazy="raise", order_by="ReferralTouch.touched_at", viewonly=True
+    )
+
+
+class ReferralTouch(Base):
+    """One visit through an advocate's link or share page that led to a referral, credited or
+    not: the referral's record of every advocate whose link the prospect used."""
+
+    __tablename__ = "referral_touches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral_origins.referral_id", ondelete="CASCADE"), index=True
+    )
+    advocate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral_campaigns.id", ondelete="SET NULL")
+    )
+    utm_source: Mapped[str] = mapped_column(String(100), default="")
+    utm_medium: Mapped[str] = mapped_column(String(100), default="")
+    utm_campaign: Mapped[str] = mapped_column(String(100), default="")
+    referrer_host: Mapped[str] = mapped_column(String(255), default="")
+    touched_at: Mapped[datetime]
+    credited: Mapped[bool] = mapped_column(default=False)
+
+    advocate: Mapped[User] = relationship(lazy="raise")
+    campaign: Mapped[Campaign | None] = relationship(lazy="raise")
+
+
 class ReferralEvent(Base):
     """A stage change: the advocate's timeline and the pipeline's history."""
 
@@ -225,6 +338,9 @@ class ReferralClick(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     referrer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     client_key: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral_campaigns.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

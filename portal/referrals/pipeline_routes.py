@@ -114,6 +114,7 @@ async def _detail_context(request: Request, referral: Referral) -> dict[str, obj
         **_move_context(referral),
         "notes": await service.list_notes(session, referral) if sales else [],
         "referrer_trust": await trust.score_of(session, referral.referrer_id),
+        "origin": await service.load_origin(session, referral.id),
         "reps": await service.list_reps(session),
         "note_form": FormState(),
         "deal_form": FormState(

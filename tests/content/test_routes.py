@@ -391,10 +391,9 @@ async def test_share_pages_set_the_referral_cookie_and_invite_to_the_landing_pag
     page = await client.get(f"/s/{asset.id}/{advocate.referral_code}")
     assert page.status_code == 200
     assert "Shared with you by Priya Raman" in page.text
-    cookie = next(c for c in page.headers.get_list("set-cookie") if c.startswith("portal_ref="))
+    cookie = next(c for c in page.headers.get_list("set-cookie") if c.startswith("portal_touches="))
     flags = {part.strip().lower() for part in cookie.split(";")}
-    assert f"portal_ref={advocate.referral_code}".lower() in flags
-    assert {"httponly", "samesite=lax", "path=/", "max-age=2592000"} <= flags
+    assert {"httponly", "samesite=lax", "path=/", "max-age=7776000"} <= flags
     soup = BeautifulSoup(page.text, "html.parser")
     assert soup.find("a", href=f"/r/{advocate.referral_code}")
     image = await client.get(f"/s/{asset.id}/{advocate.referral_code}/file")
@@ -402,7 +401,7 @@ async def test_share_pages_set_the_referral_cookie_and_invite_to_the_landing_pag
 
     unknown = await client.get(f"/s/{asset.id}/nobody")
     assert unknown.status_code == 200
-    assert not any(c.startswith("portal_ref=") for c in unknown.headers.get_list("set-cookie"))
+    assert not any(c.startswith("portal_touches=") for c in unknown.headers.get_list("set-cookie"))
     assert (await client.get(f"/s/{internal.id}/{advocate.referral_code}")).status_code == 404
 
 
@@ -505,4 +504,4 @@ async def test_a_visit_to_a_share_page_counts_as_a_click_on_the_advocates_link(
         select(func.count()).where(ReferralClick.referrer_id == sharer.id)
     )
     assert clicks == 1
-    assert client.cookies.get("portal_ref") == sharer.referral_code
+    assert client.cookies.get("portal_touches")

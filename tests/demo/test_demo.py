@@ -239,7 +239,8 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
     from portal.content.models import Asset
     from portal.points.models import EntryKind, EntryState, LedgerEntry
     from portal.referrals import service as referrals
-    from portal.referrals.models import Stage
+    from portal.referrals.models import Referral, Stage
+    from portal.referrals.service.origins import campaign_of
 
     config = await referrals.load_settings(session)
     for email, *_ in ADVOCATES:
@@ -269,7 +270,10 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
                 expected = (await session.get(EventType, recorded.event_type_id)).points
             else:
                 assert row.source_type == "referral", (email, row.reason)  # nothing made up
-                expected = config.points_for(Stage(row.idempotency_key.rsplit(":", 1)[1]))
+                stage = Stage(row.idempotency_key.rsplit(":", 1)[1])
+                referral = await session.get(Referral, row.source_id)
+                campaign = await campaign_of(session, referral)  # its bonus comes with the stage
+                expected = config.points_for(stage) + (campaign.bonus_for(stage) if campaign else 0)
             assert row.delta == expected, (email, row.reason)
 
 

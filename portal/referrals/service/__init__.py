@@ -1,8 +1,21 @@
-"""Referrals: submitting and moving through the pipeline (pipeline), owners, deal values, notes and
+"""Referrals: submitting and moving through the pipeline (pipeline), campaigns and where a referral
+came from (campaigns, origins), owners, deal values, notes and
 reminders (owners), screening, the personal link (landing), and what the pages read (queries)."""
 
 from portal.errors import NotFound
 from portal.people.service import get_advocate_for_code
+from portal.referrals.service.attribution import Credit, credit_referral
+from portal.referrals.service.campaigns import (
+    CampaignNameTaken,
+    CampaignPlan,
+    CampaignRow,
+    access_campaign,
+    create_campaign,
+    list_campaigns,
+    list_running_campaigns,
+    running_campaign,
+    update_campaign,
+)
 from portal.referrals.service.config import ReferralSettings, load_settings, save_settings
 from portal.referrals.service.conversions import (
     AlreadyConverted,
@@ -24,6 +37,7 @@ from portal.referrals.service.crm import (
     stage_named,
 )
 from portal.referrals.service.landing import access_advocate_for_code, record_click
+from portal.referrals.service.origins import Origin, Visit, load_origin
 from portal.referrals.service.owners import (
     add_note,
     assign_referral,
@@ -63,8 +77,12 @@ from portal.referrals.service.screening import DisposableAddress, Screening, dom
 __all__ = [
     "OPEN_STAGES",
     "AlreadyConverted",
+    "CampaignNameTaken",
+    "CampaignPlan",
+    "CampaignRow",
     "CloseReasonRequired",
     "Conversion",
+    "Credit",
     "CustomerUnknown",
     "DisposableAddress",
     "DuplicateReferral",
@@ -74,6 +92,7 @@ __all__ = [
     "NotFlagged",
     "NotFound",
     "NotReferred",
+    "Origin",
     "PipelineFilter",
     "Prospect",
     "ReferralSettings",
@@ -84,7 +103,9 @@ __all__ = [
     "StageUnchanged",
     "UnknownReferralCode",
     "UnknownStage",
+    "Visit",
     "access_advocate_for_code",
+    "access_campaign",
     "access_own_referral",
     "access_referral",
     "access_referral_by_external_id",
@@ -93,16 +114,21 @@ __all__ = [
     "add_stage_name",
     "assign_referral",
     "clear_flags",
+    "create_campaign",
+    "credit_referral",
     "domain_of",
     "get_advocate_for_code",
     "link_stats",
+    "list_campaigns",
     "list_notes",
     "list_own_referrals",
     "list_pipeline",
     "list_referrals_after",
     "list_referrers",
     "list_reps",
+    "list_running_campaigns",
     "list_stage_names",
+    "load_origin",
     "load_settings",
     "move_referral",
     "normalize_email",
@@ -111,10 +137,12 @@ __all__ = [
     "record_conversion",
     "remind_stale_referrals",
     "remove_stage_name",
+    "running_campaign",
     "save_settings",
     "screen",
     "set_deal_value",
     "set_external_id",
     "stage_named",
     "submit_referral",
+    "update_campaign",
 ]

@@ -1,5 +1,6 @@
 """Referral settings that marketers edit: the point structure per stage, the offer on the public
-landing page, and lead qualification (target and free-mail domains, routing rules)."""
+landing page, lead qualification (target and free-mail domains, routing rules) and the
+attribution model."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.people.models import User
 from portal.program import cache
 from portal.program.sections import read_section, store_section
-from portal.referrals.models import Stage
+from portal.referrals.models import CreditRule, Stage
 
 PREFIX = "referrals."
 CACHE_KEY = "referral_settings"
@@ -41,6 +42,10 @@ class ReferralSettings:
     # flags the next ones.
     burst_limit: int = 5
     burst_minutes: int = 1440
+    # Which of a prospect's visits through advocates' links wins the referral ("last_click" or
+    # "first_click"), among those within the window.
+    attribution_model: str = CreditRule.LAST_CLICK.value
+    attribution_window_days: int = 30
 
     @property
     def points_to_won(self) -> int:
@@ -90,7 +95,7 @@ async def load_settings(session: AsyncSession) -> ReferralSettings:
 
 
 async def _read_settings(session: AsyncSession) -> ReferralSettings:
-    return await read_section(session, ReferralSettings, prefix=PREFIX, convert=str)
+    return await read_section(session, ReferralSettings, prefix=PREFIX)
 
 
 async def save_settings(session: AsyncSession, *, actor: User, **changes: Any) -> ReferralSettings:

@@ -22,11 +22,14 @@ async def access_advocate_for_code(session: AsyncSession, code: str) -> User:
     return advocate
 
 
-async def record_click(session: AsyncSession, *, advocate: User, client_key: str) -> bool:
+async def record_click(
+    session: AsyncSession, *, advocate: User, client_key: str, campaign_id: int | None = None
+) -> bool:
     """A visit to the advocate's link, counted once per visitor and link a day; a visitor who
     opens more than CLICKS_PER_HOUR links in an hour is not counted (a script, not a person),
     so reloading or crawling links neither inflates the counts nor fills the table.
-    `client_key` is a salted hash, never the address. True when the visit was counted."""
+    `client_key` is a salted hash, never the address; `campaign_id` is the campaign the link
+    carried. True when the visit was counted."""
     now = utcnow()
     counted_today = await session.scalar(
         select(ReferralClick.id)
@@ -47,7 +50,11 @@ async def record_click(session: AsyncSession, *, advocate: User, client_key: str
     )
     if (last_hour or 0) >= CLICKS_PER_HOUR:
         return False
-    session.add(ReferralClick(referrer_id=advocate.id, client_key=client_key, created_at=now))
+    session.add(
+        ReferralClick(
+            referrer_id=advocate.id, client_key=client_key, campaign_id=campaign_id, created_at=now
+        )
+    )
     await session.flush()
     return True
 

@@ -24,8 +24,10 @@ from portal.referrals.models import (
     Source,
     Stage,
 )
-from portal.referrals.service.config import ReferralSettings, load_settings
-from portal.referrals.service.review import review_reason, stage_key, take_back
+from portal.referrals.service.config import load_settings
+from portal.referrals.service.origins import Origin, campaign_of, record_origin
+from portal.referrals.service.payments import pay_stages
+from portal.referrals.service.review import take_back
 from portal.referrals.service.screening import screen
 
 
@@ -65,6 +67,9 @@ class StageUnchanged(Conflict):
 class NotASalesRep(PortalError):
     status_code = 422
     message = "Referrals can only be assigned to sales reps."
+
+
+NO_ORIGIN = Origin()
 
 
 @dataclass(frozen=True)
@@ -111,13 +116,15 @@ async def submit_referral(
     history: bool = False,
     external_id: str | None = None,
     deal_value: int | None = None,
+    origin: Origin = NO_ORIGIN,
 ) -> Referral:
     """A new referral at `submitted`, paying the submitted points; refuses self-referrals and
     prospects already referred (also when two submissions race: the unique index decides).
     A `history` referral (an import of past ones) pays nothing and tells nobody. The CRM id and
     deal value, when the referral comes with them, are in it from the start (and so in every
     event about its creation). A prospect without an email (a sale reported by referral code
-    alone) skips the checks that need one."""
+    alone) skips the checks that need one. Its `origin` (campaign, UTM tags) is kept with it, and
+    its campaign's bonuses are paid with the stages."""
     email = normalize_email(prospect.email)
     if email:
         await _refuse_self_or_duplicate(session, referrer=referrer, email=email)
@@ -162,10 +169,19 @@ async def submit_referral(
         if external_id is not None and await _external_id_taken(session, external_id):
             raise ExternalIdTaken(external_id) from error
         raise DuplicateReferral(email) from error
+    record_origin(session, referral, origin)
     paid, _ = (
         (0, 0)
         if history
-        else await _pay(session, referral, referrer, [Stage.SUBMITTED], config=config, actor=None)
+        else await pay_stages(
+            session,
+            referral,
+            referrer,
+            [Stage.SUBMITTED],
+            config=config,
+            campaign=origin.campaign,
+            actor=None,
+        )
     )
     session.add(
         ReferralEvent(
@@ -202,38 +218,6 @@ async def submit_referral(
         await tell_owner(session, referral, owner=screening.owner)
     await session.flush()
     return referral
-
-
-async def _pay(
-    session: AsyncSession,
-    referral: Referral,
-    referrer: User,
-    stages: list[Stage],
-    *,
-    config: ReferralSettings,
-    actor: User | None,
-) -> tuple[int, int]:
-    """Awards the stages' points, and says how many of them are pending: a flagged referral's
-    wait for a rep (pending review), and each stage's wait out its clearance window."""
-    total = pending = 0
-    for stage in stages:
-        amount = config.points_for(stage)
-        if amount <= 0:
-            continue
-        entry = await points.award(
-            session,
-            referrer,
-            points=amount,
-            reason=f"Your referral {referral.prospect_name} reached {stage.label}",
-            key=stage_key(referral, stage),
-            source=points.Source("referral", referral.id),
-            actor=actor,
-            earning=points.Earning.REFERRAL_WON if stage == Stage.WON else None,
-            review=review_reason(referral),
-        )
-        total += amount
-        pending += amount if entry.is_pending else 0
-    return total, pending
 
 
 async def move_referral(
@@ -283,8 +267,14 @@ async def move_referral(
         raise DuplicateReferral(referral.prospect_label) from error
     if history:
         unpaid = []
-    paid, pending = await _pay(
-        session, referral, referral.referrer, unpaid, config=config, actor=actor
+    paid, pending = await pay_stages(
+        session,
+        referral,
+        referral.referrer,
+        unpaid,
+        config=config,
+        campaign=await campaign_of(session, referral) if unpaid else None,
+        actor=actor,
     )
     clawed = (
         None
