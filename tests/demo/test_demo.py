@@ -238,6 +238,7 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
     from portal.challenges.models import Challenge, Submission
     from portal.content.models import Asset
     from portal.points.models import EntryKind, EntryState, LedgerEntry
+    from portal.points.service.tiers import multiplied
     from portal.referrals import service as referrals
     from portal.referrals.models import Referral, Stage
     from portal.referrals.service.origins import campaign_of
@@ -274,6 +275,8 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
                 referral = await session.get(Referral, row.source_id)
                 campaign = await campaign_of(session, referral)  # its bonus comes with the stage
                 expected = config.points_for(stage) + (campaign.bonus_for(stage) if campaign else 0)
+            if row.original_id is None and row.multiplier_percent:  # a level's earn bonus
+                expected = multiplied(expected, row.multiplier_percent)
             assert row.delta == expected, (email, row.reason)
 
 
