@@ -47,6 +47,7 @@ group_count = (
     select(func.count()).where(GroupMember.user_id == User.id).correlate(User).scalar_subquery()
 )
 NULLABLE_SORTS = frozenset({Sort.ACTIVITY})
+COUNTED_SORTS = frozenset({Sort.REFERRALS, Sort.GROUPS})
 # Ties broken by the balance's own user_id, so the (current, user_id) index serves the order.
 BALANCE_SORTS = frozenset({Sort.POINTS, Sort.LEVEL, Sort.ACTIVITY})
 SORT_COLUMNS: dict[Sort, Any] = {
@@ -203,13 +204,17 @@ async def list_people(
     deep OFFSET costs index entries, not referral and group counts), then their rows."""
     where = await conditions(session, chosen)
     total = await count_people(session, where, reads_balance=chosen.reads_balance)
-    ids = list(
-        await session.scalars(
-            _ordered(_base(where).with_only_columns(User.id), chosen)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
+    offset = (page - 1) * per_page
+    if chosen.sort in COUNTED_SORTS:
+        ids = await _counted_page(session, where, chosen, total, offset=offset, limit=per_page)
+    else:
+        ids = list(
+            await session.scalars(
+                _ordered(_base(where).with_only_columns(User.id), chosen)
+                .offset(offset)
+                .limit(per_page)
+            )
         )
-    )
     rows = await session.execute(
         select(User, points, lifetime, last_activity, referrals_won, group_count)
         .join(Balance, Balance.user_id == User.id)
@@ -225,13 +230,57 @@ async def list_people(
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
+def _people(where: list[ColumnElement[bool]], *, reads_balance: bool) -> Select[Any]:
+    """The matching ids, joined to the balances only when a filter reads them."""
+    people = _base(where) if reads_balance else select(User).where(and_(true(), *where))
+    return people.with_only_columns(User.id)
+
+
+# Sorted by referrals won or by groups, the table is two runs: the people with a count (the
+# winning referrers, the members: a few thousand next to 100 000), sorted by their count from
+# one aggregate, and everyone else, whose count is 0, in id order straight off the primary
+# key. A page takes its rows from the one its offset falls in (or both at the seam), so the
+# database never sorts the whole table by a count it must first compute for everyone.
+async def _counted_page(
+    session: AsyncSession,
+    where: list[ColumnElement[bool]],
+    chosen: PeopleFilter,
+    total: int,
+    *,
+    offset: int,
+    limit: int,
+) -> list[int]:
+    counts = _counted(chosen.sort)
+    people = _people(where, reads_balance=chosen.reads_balance)
+    counted = people.join(counts, counts.c.user_id == User.id)
+    with_count = await session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    by_count = (counts.c.n.desc(), User.id.desc()) if chosen.descending else (counts.c.n, User.id)
+    runs = [
+        (counted.order_by(*by_count), with_count),
+        (
+            people.where(~exists().where(counts.c.user_id == User.id)).order_by(
+                User.id.desc() if chosen.descending else User.id
+            ),
+            total - with_count,
+        ),
+    ]
+    if not chosen.descending:
+        runs.reverse()
+    ids: list[int] = []
+    for run, size in runs:
+        if offset < size and len(ids) < limit:
+            ids += await session.scalars(run.offset(offset).limit(limit - len(ids)))
+        offset = max(0, offset - size)
+    return ids
+
+
 async def count_people(
     session: AsyncSession, where: list[ColumnElement[bool]], *, reads_balance: bool
 ) -> int:
     """How many match. The balance join matters only to a filter on points, level or activity
     (everyone has a balance row), so without one this counts an index of users alone."""
-    people = _base(where) if reads_balance else select(User).where(and_(true(), *where))
-    statement = select(func.count()).select_from(people.with_only_columns(User.id).subquery())
+    people = _people(where, reads_balance=reads_balance)
+    statement = select(func.count()).select_from(people.subquery())
     return await session.scalar(statement) or 0
 
 

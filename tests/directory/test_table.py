@@ -9,14 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
+from portal.directory import query
+from portal.directory.filters import PeopleFilter, Sort
 from portal.directory.models import SavedView
 from portal.groups import service as groups
-from portal.people.models import UserStatus
+from portal.people.models import Group, GroupMember, Role, UserStatus
+from portal.referrals.models import Stage
 from tests.factories import (
     give_points,
     login_as,
     make_advocate,
     make_marketer,
+    make_referral,
     make_sales,
     post_form,
 )
@@ -187,3 +191,44 @@ async def test_advocates_and_sales_cannot_open_the_table(
     await login_as(client, await make_sales(session))
     assert (await client.get("/manage/people/")).status_code == 403
     assert (await client.get("/manage/people/export.csv")).status_code == 403
+
+
+async def test_sorting_by_referrals_won_or_groups_pages_through_everyone_once_in_order(
+    session: AsyncSession,
+) -> None:
+    people = [await make_advocate(session, name=f"Person {n}") for n in range(7)]
+    won = {people[1].id: 2, people[4].id: 1, people[5].id: 2}
+    for person in people:
+        for _ in range(won.get(person.id, 0)):
+            referral = await make_referral(session, person)
+            referral.stage = Stage.WON
+    await make_referral(session, people[4])  # still open: not counted
+    first, second = Group(name="First"), Group(name="Second")
+    session.add_all([first, second])
+    await session.flush()
+    members = {people[0].id: [first, second], people[2].id: [second], people[6].id: [first]}
+    session.add_all(
+        GroupMember(group_id=group.id, user_id=user_id)
+        for user_id, joined in members.items()
+        for group in joined
+    )
+    await session.flush()
+    counts = {
+        Sort.REFERRALS: won,
+        Sort.GROUPS: {user_id: len(joined) for user_id, joined in members.items()},
+    }
+    for sort, count in counts.items():
+        for descending in (True, False):
+            chosen = PeopleFilter(role=Role.ADVOCATE, sort=sort, descending=descending)
+            expected = sorted(
+                (p.id for p in people), key=lambda i: (count.get(i, 0), i), reverse=descending
+            )
+            shown = []
+            for page in range(1, 5):  # 2 a page: the seam between counted and not falls inside
+                listed = await query.list_people(session, chosen, page=page, per_page=2)
+                assert listed.total == 7
+                shown += [
+                    (row.user.id, row.referrals_won if sort is Sort.REFERRALS else row.groups)
+                    for row in listed.items
+                ]
+            assert shown == [(i, count.get(i, 0)) for i in expected], (sort, descending)
