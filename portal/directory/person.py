@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit.models import AuditEntry
 from portal.challenges.models import Submission
+from portal.messages.copies import fill_names
 from portal.messages.models import Broadcast, Delivery
 from portal.outbox.models import OutboxEmail
 from portal.people import service as people
@@ -24,6 +25,15 @@ RECENT = 20
 
 
 @dataclass(frozen=True)
+class SentMessage:
+    """A broadcast as it reached them: its subject with their name in it, and the delivery."""
+
+    broadcast: Broadcast
+    subject: str
+    delivery: Delivery
+
+
+@dataclass(frozen=True)
 class PersonOverview:
     person: User
     answers: list[tuple[ProfileField, str]]
@@ -32,7 +42,7 @@ class PersonOverview:
     referrals: list[Referral]
     entries: list[Submission]
     redemptions: list[Redemption]
-    messages: list[tuple[Broadcast, Delivery]]
+    messages: list[SentMessage]
     emails: list[OutboxEmail]
     audit: list[AuditEntry]
 
@@ -108,7 +118,7 @@ async def _recent(session: AsyncSession, statement: Select[Any]) -> list[Any]:
     return list(await session.scalars(statement.limit(RECENT)))
 
 
-async def _messages_to(session: AsyncSession, person: User) -> list[tuple[Broadcast, Delivery]]:
+async def _messages_to(session: AsyncSession, person: User) -> list[SentMessage]:
     """The broadcasts that reached them, newest first: every delivery reached their bell, and
     only some their inbox too (news emails switched off)."""
     rows = await session.execute(
@@ -118,4 +128,7 @@ async def _messages_to(session: AsyncSession, person: User) -> list[tuple[Broadc
         .order_by(Delivery.delivered_at.desc(), Delivery.id.desc())
         .limit(RECENT)
     )
-    return [(broadcast, delivery) for broadcast, delivery in rows]
+    return [
+        SentMessage(broadcast, fill_names(broadcast.subject, person, escape=False), delivery)
+        for broadcast, delivery in rows
+    ]

@@ -97,7 +97,7 @@ async def test_person_page_lists_the_messages_that_reached_their_bell_even_witho
     broadcast = await broadcasts.create_broadcast(
         session,
         author=marketer,
-        subject="Meetup in Lisbon",
+        subject="{first_name}, meet us in Lisbon",
         body="<p>See you there.</p>",
         audience=Audience.EVERYONE,
         send_at=None,
@@ -107,6 +107,6 @@ async def test_person_page_lists_the_messages_that_reached_their_bell_even_witho
     await login_as(client, marketer)
     page = BeautifulSoup((await client.get(f"/manage/people/{ana.id}")).text, "html.parser")
     messages = section(page, "messages")
-    assert "Meetup in Lisbon" in messages
+    assert "Ana, meet us in Lisbon" in messages
     assert "bell only (news emails off)" in messages
     assert "No emails yet." in section(page, "emails")
