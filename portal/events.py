@@ -212,3 +212,11 @@ class ProgramZoneChanged(Event):
     midnight)."""
 
     time_zone: str
+
+
+@dataclass(frozen=True)
+class BroadcastStarting(Event):
+    """A broadcast due now moved to sending, before its audience is counted: whoever keeps
+    who it goes to (a saved People view) writes its people down now, in this transaction."""
+
+    broadcast_id: int

@@ -15,7 +15,7 @@ from portal.auth.models import (
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
-from portal.directory.models import BulkRun, BulkRunPerson, SavedView
+from portal.directory.models import BulkRun, BulkRunPerson, SavedView, ViewBroadcast
 from portal.engagement.models import Nudge, SequenceStep
 from portal.guard.models import PublicFormAttempt
 from portal.jobs import CronRun
@@ -144,6 +144,7 @@ __all__ = [
     "UserBadge",
     "UserRole",
     "UserSession",
+    "ViewBroadcast",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

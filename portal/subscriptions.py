@@ -4,6 +4,7 @@ installing again replaces, never doubles, the subscriptions."""
 
 from portal import events
 from portal.challenges import subscribers as challenges
+from portal.directory import audience as people_audience
 from portal.points.service import activity as points_activity
 from portal.points.service import periods as points_periods
 from portal.referrals.service import landing as referrals
@@ -19,6 +20,7 @@ def install() -> None:
     events.on(events.ProgramZoneChanged, points_periods.rekey_recent_periods)
     events.on(events.ReferralSubmitted, challenges.complete_refer_challenges)
     events.on(events.ShareLinkVisited, referrals.count_share_page_visit)
+    events.on(events.BroadcastStarting, people_audience.resolve_saved_view)
     # Webhooks: each event's deliveries are written in its transaction, sent after the commit.
     events.on(events.ReferralSubmitted, webhooks.referral_created)
     events.on(events.ReferralStageChanged, webhooks.referral_stage_changed)

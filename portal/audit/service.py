@@ -1,5 +1,6 @@
 """Writing and reading the audit log."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -36,6 +37,38 @@ async def record(
     session.add(entry)
     await session.flush()
     return entry
+
+
+@dataclass(frozen=True)
+class Target:
+    """One row of `record_many`: what the action touched and what it did there."""
+
+    target_id: int
+    summary: str
+    after: dict[str, Any] | None = None
+
+
+async def record_many(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    action: str,
+    target_type: str,
+    targets: list[Target],
+) -> None:
+    """One staff action on many targets (a bulk invitation's batch), a row each in one flush."""
+    session.add_all(
+        AuditEntry(
+            actor_id=actor.id if actor is not None else None,
+            action=action,
+            target_type=target_type,
+            target_id=target.target_id,
+            summary=target.summary[:300],
+            after=target.after,
+        )
+        for target in targets
+    )
+    await session.flush()
 
 
 async def list_entries(

@@ -1,18 +1,22 @@
 """Who a message from the People table goes to: the ticked people, everyone the table's
 filters match, or a saved view the viewer may open, as a query of ids for the broadcast
-service (it never passes through Python as a list)."""
+service (it never passes through Python as a list). A broadcast to a saved view keeps the view
+and reads its people again when sending starts."""
 
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import ImmutableMultiDict
 
+from portal import events
 from portal.directory import query, views
 from portal.directory.filters import PeopleFilter, parse_filter
+from portal.directory.models import SavedView, ViewBroadcast
 from portal.errors import NotFound
+from portal.messages.models import BroadcastPerson
 from portal.people.models import User
 
 
@@ -51,3 +55,32 @@ async def saved_audience(session: AsyncSession, viewer: User, view_id: int) -> C
         if view.id == view_id:
             return ChosenPeople("saved", view.query, saved_id=view.id, saved_name=view.name)
     raise NotFound()
+
+
+async def follow_saved_view(session: AsyncSession, *, broadcast_id: int, view_id: int) -> None:
+    """The broadcast goes to whoever the saved view matches when it starts sending."""
+    session.add(ViewBroadcast(broadcast_id=broadcast_id, saved_view_id=view_id))
+    await session.flush()
+
+
+async def resolve_saved_view(session: AsyncSession, event: events.BroadcastStarting) -> None:
+    """A broadcast to a saved view that starts sending: its chosen people become those the
+    view's filters match now, in one DELETE and one INSERT … SELECT (the broadcast keeps only
+    the active advocates among them, as for any chosen people)."""
+    saved = await session.scalar(
+        select(SavedView.query)
+        .join(ViewBroadcast, ViewBroadcast.saved_view_id == SavedView.id)
+        .where(ViewBroadcast.broadcast_id == event.broadcast_id)
+    )
+    if saved is None:
+        return
+    await session.execute(
+        delete(BroadcastPerson).where(BroadcastPerson.broadcast_id == event.broadcast_id)
+    )
+    matched = (await query.filtered_query(session, filter_of(saved))).subquery()
+    await session.execute(
+        insert(BroadcastPerson).from_select(
+            ["broadcast_id", "user_id"],
+            select(bindparam("broadcast_id", event.broadcast_id), matched.c.id),
+        )
+    )

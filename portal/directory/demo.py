@@ -76,7 +76,7 @@ async def _invite_emea_to_the_meetup(
     if await session.scalar(select(Broadcast.id).where(Broadcast.subject == MEETUP[0])):
         return
     chosen = await audience.saved_audience(session, marketer, view.id)
-    await broadcasts.create_broadcast(
+    broadcast = await broadcasts.create_broadcast(
         session,
         author=marketer,
         subject=MEETUP[0],
@@ -88,3 +88,4 @@ async def _invite_emea_to_the_meetup(
         time_zone="Europe/Berlin",
         now=clock.utcnow(),
     )
+    await audience.follow_saved_view(session, broadcast_id=broadcast.id, view_id=view.id)

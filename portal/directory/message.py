@@ -1,7 +1,8 @@
 """Send a message from the People table: a broadcast to the ticked people, to everyone the
 table's filters match, or to a saved view. The page is the broadcast's compose page with the
 audience fixed and counted; the people are the active advocates among them when it is sent
-or scheduled, kept by the broadcast service in one INSERT … SELECT whatever their number."""
+or scheduled, kept by the broadcast service in one INSERT … SELECT whatever their number, and
+for a saved view read again from the view when sending starts."""
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -9,7 +10,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.clock import utcnow
-from portal.directory.audience import ChosenPeople, people_query, saved_audience
+from portal.directory.audience import (
+    ChosenPeople,
+    follow_saved_view,
+    people_query,
+    saved_audience,
+)
 from portal.directory.forms import MAX_VIEW_QUERY
 from portal.errors import NotFound
 from portal.forms import FormState, ids
@@ -103,6 +109,8 @@ async def send(request: Request) -> Response:
     except broadcasts.InvalidBroadcast as error:
         state.add_error(error.field, error.message)
         return await compose_page(request, state, chosen, status_code=error.status_code)
+    if chosen.saved_id is not None:
+        await follow_saved_view(session, broadcast_id=broadcast.id, view_id=chosen.saved_id)
     flash(
         request,
         "Sending now: the counts below fill in as it goes out."

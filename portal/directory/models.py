@@ -24,6 +24,22 @@ class SavedView(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ViewBroadcast(Base):
+    """A broadcast addressed to a saved view: when sending starts its people are read again from
+    the view's filters (`portal.directory.audience.resolve_saved_view`), so whoever joined the
+    view after it was scheduled gets it and whoever left does not. A deleted view leaves the
+    people it matched when the broadcast was written."""
+
+    __tablename__ = "people_view_broadcasts"
+
+    broadcast_id: Mapped[int] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True
+    )
+    saved_view_id: Mapped[int] = mapped_column(
+        ForeignKey("people_saved_views.id", ondelete="CASCADE"), index=True
+    )
+
+
 class BulkRunStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"

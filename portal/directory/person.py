@@ -1,6 +1,7 @@
 """A person's page for staff: everything the program knows about one person in one place
 (profile and custom fields, groups, points, referrals, challenge entries, redemptions, the
-emails sent to them and the audit trail about and by them), each list its most recent rows."""
+messages (broadcasts, in the bell whether or not they were emailed) and emails sent to them and
+the audit trail about and by them), each list its most recent rows."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit.models import AuditEntry
 from portal.challenges.models import Submission
+from portal.messages.copies import fill_names
+from portal.messages.models import Broadcast, Delivery
 from portal.outbox.models import OutboxEmail
 from portal.people import service as people
 from portal.people.models import Group, GroupMember, ProfileField, ProfileValue, User
@@ -22,6 +25,15 @@ RECENT = 20
 
 
 @dataclass(frozen=True)
+class SentMessage:
+    """A broadcast as it reached them: its subject with their name in it, and the delivery."""
+
+    broadcast: Broadcast
+    subject: str
+    delivery: Delivery
+
+
+@dataclass(frozen=True)
 class PersonOverview:
     person: User
     answers: list[tuple[ProfileField, str]]
@@ -30,6 +42,7 @@ class PersonOverview:
     referrals: list[Referral]
     entries: list[Submission]
     redemptions: list[Redemption]
+    messages: list[SentMessage]
     emails: list[OutboxEmail]
     audit: list[AuditEntry]
 
@@ -79,6 +92,7 @@ async def person_overview(session: AsyncSession, user_id: int) -> PersonOverview
             .options(selectinload(Redemption.reward))
             .order_by(Redemption.created_at.desc(), Redemption.id.desc()),
         ),
+        messages=await _messages_to(session, person),
         emails=await _recent(
             session,
             select(OutboxEmail)
@@ -102,3 +116,19 @@ async def person_overview(session: AsyncSession, user_id: int) -> PersonOverview
 
 async def _recent(session: AsyncSession, statement: Select[Any]) -> list[Any]:
     return list(await session.scalars(statement.limit(RECENT)))
+
+
+async def _messages_to(session: AsyncSession, person: User) -> list[SentMessage]:
+    """The broadcasts that reached them, newest first: every delivery reached their bell, and
+    only some their inbox too (news emails switched off)."""
+    rows = await session.execute(
+        select(Broadcast, Delivery)
+        .join(Delivery, Delivery.broadcast_id == Broadcast.id)
+        .where(Delivery.user_id == person.id)
+        .order_by(Delivery.delivered_at.desc(), Delivery.id.desc())
+        .limit(RECENT)
+    )
+    return [
+        SentMessage(broadcast, fill_names(broadcast.subject, person, escape=False), delivery)
+        for broadcast, delivery in rows
+    ]

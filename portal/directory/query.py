@@ -1,24 +1,22 @@
 """Who the People table shows, in which order: one statement built from a `PeopleFilter`,
 used for the page, the CSV export and the bulk actions on the whole filtered set.
 
-Paging is by OFFSET, not keyset: the table sorts by any of seven columns in either direction
-and shows numbered pages ("Page 3 of 4 000") that a saved view or a link can open directly,
-which keyset paging cannot give. Name (lower-cased), joined, points (to spend, and lifetime
-for the level) and last activity are indexed, so the database walks an index and an OFFSET deep
-into 100 000 people skips index entries rather than sorting the table (every person has a
-balance row from the day they are created, so the join is an inner one the planner can drive
-from the balance index). Last activity is the later of the last visit and the last points
-earned (so an advocate with a history never reads "never"), kept on the balance row.
-Referrals won and groups sort through one aggregate each (bench/people.py has the figures)."""
+Previous and Next page by keyset (portal.directory.keyset): from the sort key of the row they
+leave, so any depth costs one page of index entries. A page opened by number alone skips by
+OFFSET. Name (lower-cased), joined, points, lifetime (the level) and last activity (the later
+of the last visit and the last points earned, kept on the balance row) are indexed; every
+person has a balance row from creation, so the join is an inner one the planner can drive from
+the balance index. Referrals won and groups are read as two runs (`_counted_page`)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from portal.directory import keyset
 from portal.directory.filters import PeopleFilter, Sort
 from portal.pagination import Page
 from portal.people.models import (
@@ -47,6 +45,7 @@ group_count = (
     select(func.count()).where(GroupMember.user_id == User.id).correlate(User).scalar_subquery()
 )
 NULLABLE_SORTS = frozenset({Sort.ACTIVITY})
+COUNTED_SORTS = frozenset({Sort.REFERRALS, Sort.GROUPS})
 # Ties broken by the balance's own user_id, so the (current, user_id) index serves the order.
 BALANCE_SORTS = frozenset({Sort.POINTS, Sort.LEVEL, Sort.ACTIVITY})
 SORT_COLUMNS: dict[Sort, Any] = {
@@ -196,33 +195,125 @@ def _ordered(statement: Select[Any], chosen: PeopleFilter) -> Select[Any]:
     return statement.order_by(order, tie.desc() if chosen.descending else tie)
 
 
+@dataclass(frozen=True)
+class PeoplePage(Page[PersonRow]):
+    """A page with the cursors of its first and last rows, for Previous and Next."""
+
+    before: str = ""
+    after: str = ""
+
+
 async def list_people(
-    session: AsyncSession, chosen: PeopleFilter, *, page: int = 1, per_page: int = PER_PAGE
-) -> Page[PersonRow]:
-    """One page: the ids first (sorted, skipped and limited with nothing else computed, so a
-    deep OFFSET costs index entries, not referral and group counts), then their rows."""
+    session: AsyncSession,
+    chosen: PeopleFilter,
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    cursor: keyset.Cursor | None = None,
+) -> PeoplePage:
+    """One page: the ids first (sorted and limited with nothing else computed, from the
+    cursor's row on, or skipped by OFFSET when there is no cursor), then their rows."""
     where = await conditions(session, chosen)
     total = await count_people(session, where, reads_balance=chosen.reads_balance)
-    ids = list(
-        await session.scalars(
-            _ordered(_base(where).with_only_columns(User.id), chosen)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
+    offset = 0 if cursor else (page - 1) * per_page
+    backwards = cursor is not None and cursor.backwards
+    walk = replace(chosen, descending=not chosen.descending) if backwards else chosen
+    if chosen.sort in COUNTED_SORTS:
+        ids = await _counted_page(
+            session, where, walk, offset=offset, limit=per_page, cursor=cursor
         )
-    )
+    else:
+        people = _base(where).with_only_columns(User.id)
+        if cursor is not None:
+            tie = Balance.user_id if chosen.sort in BALANCE_SORTS else User.id
+            column, nullable = SORT_COLUMNS[chosen.sort], chosen.sort in NULLABLE_SORTS
+            people = people.where(
+                keyset.beyond(column, tie, cursor, descending=walk.descending, nullable=nullable)
+            )
+        ids = list(await session.scalars(_ordered(people, walk).offset(offset).limit(per_page)))
+    if backwards:
+        ids.reverse()
+    return await _rows(session, chosen, ids, page=page, per_page=per_page, total=total)
+
+
+async def _rows(
+    session: AsyncSession, chosen: PeopleFilter, ids: list[int], **page: int
+) -> PeoplePage:
+    """The page's rows, with each end's sort key as the database reads it (a name lower-cased
+    by SQL, not by Python, so the cursor compares as the order does)."""
     rows = await session.execute(
         select(User, points, lifetime, last_activity, referrals_won, group_count)
+        .add_columns(SORT_COLUMNS[chosen.sort])
         .join(Balance, Balance.user_id == User.id)
         .where(User.id.in_(ids))
         .options(selectinload(User.roles))
     )
     levels = sorted(await session.scalars(select(Level)), key=lambda level: level.min_points)
-    found = {
-        user.id: PersonRow(user, current, earned, _level_name(levels, earned), active, won, groups)
-        for user, current, earned, active, won, groups in rows
-    }
+    found, keys = {}, {}
+    for user, current, earned, active, won, groups, key in rows:
+        level = _level_name(levels, earned)
+        found[user.id] = PersonRow(user, current, earned, level, active, won, groups)
+        keys[user.id] = key
     items = [found[user_id] for user_id in ids if user_id in found]
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    ends = [keyset.encode(keys[row.user.id], row.user.id) for row in items]
+    return PeoplePage(
+        items=items,
+        before=ends[0] if ends else "",
+        after=ends[-1] if ends else "",
+        **page,
+    )
+
+
+def _people(where: list[ColumnElement[bool]], *, reads_balance: bool) -> Select[Any]:
+    """The matching ids, joined to the balances only when a filter reads them."""
+    people = _base(where) if reads_balance else select(User).where(and_(true(), *where))
+    return people.with_only_columns(User.id)
+
+
+# Sorted by referrals won or by groups, the table is two runs: the people with a count (the
+# winning referrers, the members: a few thousand next to 100 000), sorted by their count from
+# one aggregate, and everyone else, whose count is 0, in id order straight off the primary
+# key. A page reads the run its offset or cursor falls in, the next one only at the seam, and
+# counts a run only when an offset passes it whole: nothing sorts everyone by a count.
+async def _counted_page(
+    session: AsyncSession,
+    where: list[ColumnElement[bool]],
+    chosen: PeopleFilter,
+    *,
+    offset: int,
+    limit: int,
+    cursor: keyset.Cursor | None,
+) -> list[int]:
+    counts = _counted(chosen.sort)
+    people = _people(where, reads_balance=chosen.reads_balance)
+    counted = people.join(counts, counts.c.user_id == User.id)
+    uncounted = people.where(~exists().where(counts.c.user_id == User.id))
+    down = chosen.descending
+    if cursor is not None and cursor.value:  # a counted row: the rest of the counted run
+        counted = counted.where(keyset.beyond(counts.c.n, User.id, cursor, descending=down))
+        uncounted = uncounted if down else uncounted.where(false())
+    elif cursor is not None:  # an uncounted row: the rest of that run
+        counted = counted.where(false()) if down else counted
+        uncounted = uncounted.where(User.id < cursor.user_id if down else User.id > cursor.user_id)
+    by_count = (counts.c.n.desc(), User.id.desc()) if down else (counts.c.n, User.id)
+    runs = [
+        counted.order_by(*by_count),
+        uncounted.order_by(User.id.desc() if down else User.id),
+    ]
+    if not down:
+        runs.reverse()
+    ids: list[int] = []
+    for run in runs:
+        if len(ids) == limit:
+            break
+        found = list(await session.scalars(run.offset(offset).limit(limit - len(ids))))
+        if offset and not found:  # the offset passes this run: skip its length in the next
+            size = select(func.count()).select_from(run.order_by(None).subquery())
+            offset = max(0, offset - (await session.scalar(size) or 0))
+        else:
+            offset = 0
+        ids += found
+    return ids
 
 
 async def count_people(
@@ -230,8 +321,8 @@ async def count_people(
 ) -> int:
     """How many match. The balance join matters only to a filter on points, level or activity
     (everyone has a balance row), so without one this counts an index of users alone."""
-    people = _base(where) if reads_balance else select(User).where(and_(true(), *where))
-    statement = select(func.count()).select_from(people.with_only_columns(User.id).subquery())
+    people = _people(where, reads_balance=reads_balance)
+    statement = select(func.count()).select_from(people.subquery())
     return await session.scalar(statement) or 0
 
 

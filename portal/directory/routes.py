@@ -10,7 +10,17 @@ from starlette.routing import Route
 
 from portal.auth import service as auth
 from portal.csv import csv_response
-from portal.directory import bulk, bulk_routes, forms, message, person, query, view_as, views
+from portal.directory import (
+    bulk,
+    bulk_routes,
+    forms,
+    keyset,
+    message,
+    person,
+    query,
+    view_as,
+    views,
+)
 from portal.directory.filters import ParsedFilter, Sort, parse_filter
 from portal.errors import Forbidden
 from portal.forms import FormState
@@ -30,6 +40,14 @@ from portal.trust import service as trust
 from portal.web import db, flash, page_number, redirect_to, render
 
 
+def _cursor(request: Request, parsed: ParsedFilter) -> keyset.Cursor | None:
+    """Where Previous or Next left off (`?before=` / `?after=`), if the link says."""
+    for name, backwards in (("after", False), ("before", True)):
+        if raw := request.query_params.get(name):
+            return keyset.decode(parsed.filter.sort, raw, backwards=backwards)
+    return None
+
+
 async def _table_context(request: Request, parsed: ParsedFilter) -> dict[str, object]:
     session = db(request)
     group_list = await people.list_groups(session)
@@ -44,7 +62,9 @@ async def _table_context(request: Request, parsed: ParsedFilter) -> dict[str, ob
     return {
         "parsed": parsed,
         "filters": parsed.filter,
-        "page": await query.list_people(session, parsed.filter, page=page_number(request)),
+        "page": await query.list_people(
+            session, parsed.filter, page=page_number(request), cursor=_cursor(request, parsed)
+        ),
         "counts": await auth.count_by_status(session),
         "statuses": list(UserStatus),
         "sorts": list(Sort),

@@ -12,6 +12,8 @@ from portal.messages import library, reading, sending, service
 from portal.messages.models import Audience, Broadcast, Delivery
 from portal.notifications import service as notifications
 from portal.notifications.models import Notification
+from portal.outbox import preferences
+from portal.outbox.models import EmailCategory
 from portal.people.models import Group, User
 
 MARKETER = "marketer@acme.example"
@@ -48,6 +50,7 @@ ALERT = (
     "your integration pins a key, <strong>update it before then</strong>.</p>"
     '<p><a href="https://acme.example/docs/key-rotation">How to rotate your keys</a></p>',
 )
+NEWS_OFF = "omar.haddad@dunecloud.example"
 OPENED = {
     "newsletter": [
         "priya.raman@northwind.example",
@@ -114,6 +117,12 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
             )
 
     async def newsletter() -> None:
+        # One reader switched news emails off: the newsletter reaches only their bell.
+        await preferences.save_preferences(
+            session,
+            user=people[NEWS_OFF],
+            wanted={category for category in EmailCategory if category is not EmailCategory.NEWS},
+        )
         subject, body = NEWSLETTER
         broadcast = await service.create_broadcast(
             session,

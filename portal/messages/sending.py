@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import links
+from portal import events, links
 from portal.clock import utcnow
 from portal.jobs import enqueue
 from portal.messages import copies
@@ -48,8 +48,9 @@ def _audience_of(broadcast: Broadcast) -> Select[int]:
 
 
 async def start(session: AsyncSession, broadcast_id: int, *, now: datetime) -> bool:
-    """Moves a due broadcast to sending (once, whoever asks first), counts its audience and
-    queues its first batch; False when it is not due or already started."""
+    """Moves a due broadcast to sending (once, whoever asks first), lets the audience's keepers
+    resolve it (`BroadcastStarting`), counts it and queues its first batch; False when it is not
+    due or already started."""
     started = await session.execute(
         update(Broadcast)
         .where(
@@ -62,6 +63,7 @@ async def start(session: AsyncSession, broadcast_id: int, *, now: datetime) -> b
     )
     if started.rowcount != 1:  # type: ignore[attr-defined]
         return False
+    await events.publish(session, events.BroadcastStarting(broadcast_id=broadcast_id))
     broadcast = await access_broadcast(session, broadcast_id)
     await session.refresh(broadcast)
     audience = _audience_of(broadcast).subquery()

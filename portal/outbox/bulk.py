@@ -1,4 +1,5 @@
-"""Queueing one kind of email to many people at once (a broadcast's batch): what
+"""Queueing one kind of email to many people at once (a broadcast's or a bulk invitation's
+batch): what
 `service.queue_email` does per email, with the shared lookups made once, the opt-outs read in
 one query and the rows written in one multi-row INSERT instead of one flush each."""
 
@@ -23,22 +24,29 @@ class Addressee:
 
 
 async def queue_many(
-    session: AsyncSession, *, kind: str, category: EmailCategory, addressees: list[Addressee]
+    session: AsyncSession,
+    *,
+    kind: str,
+    category: EmailCategory | None,
+    addressees: list[Addressee],
 ) -> list[int]:
     """Writes the emails in this transaction (sent after the commit), skipping whoever switched
-    `category` off; returns the outbox ids written."""
+    `category` off (an email without a category, such as an invitation, goes to everyone);
+    returns the outbox ids written."""
     if any(a.subject is not None and LINE_BREAK.search(a.subject) for a in addressees):
         raise UnsafeSubject()
     if not addressees:
         return []
-    off = set(
-        await session.scalars(
-            select(EmailOptOut.user_id).where(
-                EmailOptOut.category == category,
-                EmailOptOut.user_id.in_([a.user_id for a in addressees]),
+    off = set()
+    if category is not None:
+        off = set(
+            await session.scalars(
+                select(EmailOptOut.user_id).where(
+                    EmailOptOut.category == category,
+                    EmailOptOut.user_id.in_([a.user_id for a in addressees]),
+                )
             )
         )
-    )
     ready = await Ready.of(session, kind, category)
     rows = [
         await ready.row(session, to=a.to, user_id=a.user_id, context=a.context, subject=a.subject)

@@ -66,22 +66,35 @@ async def group_ids_of(session: AsyncSession, users: list[User]) -> dict[int, li
 async def join_groups(session: AsyncSession, *, user_id: int, group_ids: Iterable[int]) -> None:
     """Adds a person to the static groups among these that they are not in yet (a bulk
     invitation's groups, a join link's group); a segment's members are its rules' business."""
-    wanted = set(group_ids)
-    if not wanted:
+    await join_groups_each(session, {user_id: group_ids})
+
+
+async def join_groups_each(session: AsyncSession, wanted: dict[int, Iterable[int]]) -> None:
+    """`join_groups` for many people at once (a bulk invitation's batch): three statements
+    whatever their number."""
+    pairs = {(user_id, group_id) for user_id, groups in wanted.items() for group_id in groups}
+    if not pairs:
         return
+    users, groups = {user_id for user_id, _ in pairs}, {group_id for _, group_id in pairs}
     present = set(
-        await session.scalars(
-            select(GroupMember.group_id).where(
-                GroupMember.user_id == user_id, GroupMember.group_id.in_(wanted)
+        (
+            await session.execute(
+                select(GroupMember.user_id, GroupMember.group_id).where(
+                    GroupMember.user_id.in_(users), GroupMember.group_id.in_(groups)
+                )
             )
-        )
+        ).all()
     )
     static = set(
         await session.scalars(
-            select(Group.id).where(Group.id.in_(wanted - present), Group.is_dynamic.is_(False))
+            select(Group.id).where(Group.id.in_(groups), Group.is_dynamic.is_(False))
         )
     )
-    session.add_all(GroupMember(group_id=group_id, user_id=user_id) for group_id in sorted(static))
+    session.add_all(
+        GroupMember(group_id=group_id, user_id=user_id)
+        for user_id, group_id in sorted(pairs - present)
+        if group_id in static
+    )
     await session.flush()
 
 

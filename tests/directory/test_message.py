@@ -7,12 +7,20 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.clock import utcnow
 from portal.directory import views
-from portal.messages.models import Audience, Broadcast, BroadcastPerson, BroadcastStatus
+from portal.messages.models import (
+    Audience,
+    Broadcast,
+    BroadcastPerson,
+    BroadcastStatus,
+    Delivery,
+)
 from portal.notifications.models import Notification
 from portal.outbox.models import OutboxEmail
 from portal.people.models import UserStatus
 from tests.factories import login_as, make_advocate, make_marketer, make_user, post_form
+from tests.messages.helpers import send_all
 
 PAGE = "/manage/people/"
 MESSAGE = {
@@ -183,6 +191,43 @@ async def test_a_saved_view_is_an_audience_and_a_colleagues_private_view_is_not(
         {**MESSAGE, "scope": "saved", "saved": str(private.id)},
     )
     assert forged.status_code == 404
+
+
+async def test_a_scheduled_message_to_a_saved_view_goes_to_whoever_it_matches_when_it_starts(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    marketer = await make_marketer(session)
+    stays = await make_advocate(session, name="Stays", company="Acme")
+    leaves = await make_advocate(session, name="Leaves", company="Acme")
+    view = await views.save_view(
+        session, owner=marketer, name="Acme folk", query="company=acme", shared=True
+    )
+    await login_as(client, marketer)
+    opened = await client.get(f"/manage/people/views/{view.id}/message")
+    assert "whoever the view matches when it goes out" in _page(opened).select_one("#audience").text
+    scheduled = await post_form(
+        client,
+        "/manage/people/message",
+        {**_hidden(opened), **MESSAGE, "when": "later", "send_at": "2099-01-01T09:00"},
+    )
+    assert scheduled.status_code == 303
+    broadcast = await session.scalar(select(Broadcast))
+    assert broadcast is not None
+    assert await _recipients(session, broadcast) == {stays.id, leaves.id}
+
+    # Before it is due, one person joins the view and another leaves it.
+    joins = await make_advocate(session, name="Joins", company="Acme")
+    leaves.company = "Globex"
+    broadcast.send_at = utcnow()
+    await session.flush()
+    await send_all(session, broadcast.id)
+
+    reached = set(await session.scalars(select(Delivery.user_id)))
+    assert reached == {stays.id, joins.id}
+    await session.refresh(broadcast)
+    assert (broadcast.status, broadcast.recipients) == (BroadcastStatus.SENT, 2)
+    emails = set(await session.scalars(select(OutboxEmail.to_address)))
+    assert emails == {stays.email, joins.email}
 
 
 async def test_nobody_to_message_says_so(client: httpx.AsyncClient, session: AsyncSession) -> None:

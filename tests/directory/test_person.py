@@ -5,7 +5,12 @@ from bs4 import BeautifulSoup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.challenges import service as challenges
+from portal.clock import utcnow
 from portal.groups import service as groups
+from portal.messages import service as broadcasts
+from portal.messages.models import Audience
+from portal.outbox import preferences
+from portal.outbox.models import EmailCategory
 from portal.people.models import Role, UserStatus
 from portal.rewards import service as rewards
 from tests.factories import (
@@ -18,6 +23,7 @@ from tests.factories import (
     make_reward,
     post_form,
 )
+from tests.messages.helpers import send_all
 
 
 def section(page: BeautifulSoup, name: str) -> str:
@@ -79,3 +85,28 @@ async def test_person_page_lists_the_emails_sent_to_them(
 async def test_a_missing_person_is_404(client: httpx.AsyncClient, session: AsyncSession) -> None:
     await login_as(client, await make_marketer(session))
     assert (await client.get("/manage/people/999999")).status_code == 404
+
+
+async def test_person_page_lists_the_messages_that_reached_their_bell_even_without_email(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    marketer = await make_marketer(session)
+    ana = await make_advocate(session, name="Ana")
+    wanted = {category for category in EmailCategory if category is not EmailCategory.NEWS}
+    await preferences.save_preferences(session, user=ana, wanted=wanted)
+    broadcast = await broadcasts.create_broadcast(
+        session,
+        author=marketer,
+        subject="{first_name}, meet us in Lisbon",
+        body="<p>See you there.</p>",
+        audience=Audience.EVERYONE,
+        send_at=None,
+        now=utcnow(),
+    )
+    await send_all(session, broadcast.id)
+    await login_as(client, marketer)
+    page = BeautifulSoup((await client.get(f"/manage/people/{ana.id}")).text, "html.parser")
+    messages = section(page, "messages")
+    assert "Ana, meet us in Lisbon" in messages
+    assert "bell only (news emails off)" in messages
+    assert "No emails yet." in section(page, "emails")

@@ -9,14 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.auth import service as auth
+from portal.directory import keyset, query
+from portal.directory.filters import PeopleFilter, Sort
 from portal.directory.models import SavedView
 from portal.groups import service as groups
-from portal.people.models import UserStatus
+from portal.people.models import Group, GroupMember, Role, UserStatus
+from portal.referrals.models import Stage
 from tests.factories import (
     give_points,
     login_as,
     make_advocate,
     make_marketer,
+    make_referral,
     make_sales,
     post_form,
 )
@@ -187,3 +191,65 @@ async def test_advocates_and_sales_cannot_open_the_table(
     await login_as(client, await make_sales(session))
     assert (await client.get("/manage/people/")).status_code == 403
     assert (await client.get("/manage/people/export.csv")).status_code == 403
+
+
+async def _walk(session: AsyncSession, chosen: PeopleFilter, pages: int) -> list[list[int]]:
+    """The table two a page: by number (OFFSET), then Next from page 1 and Previous from the
+    last page (keyset); all three must agree."""
+    by_number = [
+        [
+            row.user.id
+            for row in (await query.list_people(session, chosen, page=n, per_page=2)).items
+        ]
+        for n in range(1, pages + 1)
+    ]
+    forwards, cursor = [], None
+    for _ in range(pages):
+        listed = await query.list_people(session, chosen, per_page=2, cursor=cursor)
+        forwards.append([row.user.id for row in listed.items])
+        cursor = keyset.decode(chosen.sort, listed.after, backwards=False)
+    backwards = [by_number[-1]]
+    before = await query.list_people(session, chosen, page=pages, per_page=2)
+    for _ in range(pages - 1):
+        cursor = keyset.decode(chosen.sort, before.before, backwards=True)
+        before = await query.list_people(session, chosen, per_page=2, cursor=cursor)
+        backwards.insert(0, [row.user.id for row in before.items])
+    assert forwards == by_number == backwards, chosen
+    return by_number
+
+
+async def test_every_sort_pages_through_everyone_once_in_order_by_number_next_or_previous(
+    session: AsyncSession,
+) -> None:
+    people = [await make_advocate(session, name=f"Person {n}") for n in (3, 1, 4, 1, 5, 9, 2)]
+    won = {people[1].id: 2, people[4].id: 1, people[5].id: 2}
+    for person in people:
+        for _ in range(won.get(person.id, 0)):
+            referral = await make_referral(session, person)
+            referral.stage = Stage.WON
+    await make_referral(session, people[4])  # still open: not counted
+    for person, amount in ((people[0], 300), (people[3], 300), (people[6], 50)):
+        await give_points(session, person, amount)  # the others were never active
+    first, second = Group(name="First"), Group(name="Second")
+    session.add_all([first, second])
+    await session.flush()
+    members = {people[0].id: [first, second], people[2].id: [second], people[6].id: [first]}
+    session.add_all(
+        GroupMember(group_id=group.id, user_id=user_id)
+        for user_id, joined in members.items()
+        for group in joined
+    )
+    await session.flush()
+    counts = {
+        Sort.REFERRALS: won,
+        Sort.GROUPS: {user_id: len(joined) for user_id, joined in members.items()},
+    }
+    for sort in Sort:
+        for descending in (True, False):
+            chosen = PeopleFilter(role=Role.ADVOCATE, sort=sort, descending=descending)
+            shown = [i for page in await _walk(session, chosen, 4) for i in page]
+            assert sorted(shown) == sorted(p.id for p in people), chosen
+            if sort in counts:
+                count = counts[sort]
+                expected = sorted(shown, key=lambda i: (count.get(i, 0), i), reverse=descending)
+                assert shown == expected, chosen

@@ -111,10 +111,21 @@ async def create_user(
 
 
 async def _unused_referral_code(session: AsyncSession) -> str:
-    while True:
-        code = new_referral_code()
-        if await session.scalar(select(User.id).where(User.referral_code == code)) is None:
-            return code
+    [code] = await unused_referral_codes(session, 1)
+    return code
+
+
+async def unused_referral_codes(session: AsyncSession, count: int) -> list[str]:
+    """`count` distinct referral codes nobody has, drawn and checked together (a clash with an
+    existing code, one in about 2^51 / people, draws again)."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        drawn = {new_referral_code() for _ in range(count - len(codes))} - codes
+        taken = set(
+            await session.scalars(select(User.referral_code).where(User.referral_code.in_(drawn)))
+        )
+        codes |= drawn - taken
+    return sorted(codes)
 
 
 async def update_profile(

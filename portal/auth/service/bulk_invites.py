@@ -1,9 +1,10 @@
 """Bulk invitations: a CSV or pasted list is read and checked row by row at upload (the
 preview), then jobs invite its valid rows a batch per transaction, so a list of thousands
-never holds one long transaction and a reload shows how far it got. Each invitation is the
-ordinary one (email through the outbox, audit row); a row may carry an opening points balance,
-one ledger row keyed by the file's content and the line, and custom profile field answers
-(portal.auth.service.bulk_lists reads and checks the list)."""
+never holds one long transaction and a reload shows how far it got. A batch's invitations are
+written together (`invite_many`: the users, invitations, emails and audit rows in a few
+multi-row statements, the same rows the one-person `invite` writes); a row may carry an
+opening points balance, one ledger row keyed by the file's content and the line, and custom
+profile field answers (portal.auth.service.bulk_lists reads and checks the list)."""
 
 import hashlib
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
 from portal.auth.models import BulkInvite, BulkInviteRow, BulkInviteStatus, BulkRowState
-from portal.auth.service.accounts import create_user, normalize_email
+from portal.auth.service.accounts import AlreadyMember, normalize_email
 from portal.auth.service.bulk_lists import (
     answers_of,
     field_headers,
@@ -26,14 +27,14 @@ from portal.auth.service.bulk_lists import (
     problem_of,
     read_records,
 )
-from portal.auth.service.links import invite
+from portal.auth.service.links import NewAdvocate, invite_many
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, PortalError
 from portal.forms import MAX_EMAIL
 from portal.jobs import enqueue
 from portal.people import fields as profile_fields
 from portal.people import service as people
-from portal.people.models import Group, Role, User, UserStatus
+from portal.people.models import Group, User, UserStatus
 from portal.points import service as points
 
 MAX_ROWS = 20_000
@@ -231,8 +232,8 @@ async def invite_next_batch(
             .with_for_update(skip_locked=True)
         )
     )
-    for row in rows:
-        await _invite_row(session, bulk, row)
+    if rows:
+        await _invite_rows(session, bulk, rows)
     bulk.progressed_at = utcnow()
     await session.flush()
     if await session.scalar(select(exists().where(*waiting))):
@@ -266,41 +267,68 @@ async def resume_stalled_bulk_invites(session: AsyncSession) -> int:
     return len(stalled)
 
 
-async def _invite_row(session: AsyncSession, bulk: BulkInvite, row: BulkInviteRow) -> None:
+async def _invite_rows(session: AsyncSession, bulk: BulkInvite, rows: list[BulkInviteRow]) -> None:
+    """Invites the rows together (portal.auth.service.links.invite_many). A row whose address
+    got an account while the list waited fails alone; when the batch meets a problem it could
+    not foresee (an address taken meanwhile by another transaction, a refused award) it is
+    invited again row by row, each in its own savepoint, so the problem fails only its row."""
+    taken = set(
+        await session.scalars(select(User.email).where(User.email.in_([r.email for r in rows])))
+    )
+    for row in rows:
+        if row.email in taken:
+            row.state, row.problem = BulkRowState.FAILED, AlreadyMember.message
+    rows = [row for row in rows if row.email not in taken]
     try:
         async with session.begin_nested():
-            user = await create_user(
-                session,
+            users = await _invite_together(session, bulk, rows)
+    except (PortalError, IntegrityError) as error:
+        if len(rows) > 1:
+            for row in rows:
+                await _invite_rows(session, bulk, [row])
+            return
+        [row] = rows
+        row.state, row.problem = (
+            BulkRowState.FAILED,
+            (error.message[:300] if isinstance(error, PortalError) else "Already a member."),
+        )
+        return
+    for row, user in zip(rows, users, strict=True):
+        row.state, row.user_id = BulkRowState.INVITED, user.id
+
+
+async def _invite_together(
+    session: AsyncSession, bulk: BulkInvite, rows: list[BulkInviteRow]
+) -> list[User]:
+    users = await invite_many(
+        session,
+        inviter=bulk.created_by,
+        people=[
+            NewAdvocate(
                 email=row.email,
                 display_name=row.display_name,
-                status=UserStatus.INVITED,
                 company=row.company,
                 job_title=row.job_title,
                 language=row.language,
             )
-            await invite(
-                session,
-                inviter=bulk.created_by,
-                email=user.email,
-                display_name=user.display_name,
-                roles={Role.ADVOCATE},
-            )
-            await people.join_groups(session, user_id=user.id, group_ids=row.group_ids)
+            for row in rows
+        ],
+    )
+    await people.join_groups_each(
+        session, {user.id: row.group_ids for row, user in zip(rows, users, strict=True)}
+    )
+    for row, user in zip(rows, users, strict=True):
+        if row.answers:
             await profile_fields.save_answers(
                 session, user=user, answers={int(id_): value for id_, value in row.answers.items()}
             )
-            if row.opening_points:
-                await points.award(
-                    session,
-                    user,
-                    points=row.opening_points,
-                    reason="Opening balance",
-                    key=f"bulk_invite:{bulk.content_sha256}:line:{row.line}",
-                    actor=bulk.created_by,
-                )
-    except PortalError as error:
-        row.state, row.problem = BulkRowState.FAILED, error.message[:300]
-    except IntegrityError:  # the address got an account while the list waited
-        row.state, row.problem = BulkRowState.FAILED, "Already a member."
-    else:
-        row.state, row.user_id = BulkRowState.INVITED, user.id
+        if row.opening_points:
+            await points.award(
+                session,
+                user,
+                points=row.opening_points,
+                reason="Opening balance",
+                key=f"bulk_invite:{bulk.content_sha256}:line:{row.line}",
+                actor=bulk.created_by,
+            )
+    return users
