@@ -2,7 +2,7 @@
 sending starts
 
 Revision ID: 0040
-Revises: 0038
+Revises: 0043
 Create Date: 2026-12-02 06:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0040"
-down_revision: str | None = "0038"
+down_revision: str | None = "0043"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
