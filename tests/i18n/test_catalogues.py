@@ -29,7 +29,21 @@ NOT_YET_TRANSLATED = frozenset(
         "api",
         "api_tokens",
         "audit",
-        "auth",
+        "auth/_password_form.html",
+        "auth/_sessions.html",
+        "auth/_sso_identities.html",
+        "auth/_two_factor.html",
+        "auth/accept.html",
+        "auth/confirm.html",
+        "auth/login_code.html",
+        "auth/profile.html",
+        "auth/recovery_codes.html",
+        "auth/reset.html",
+        "auth/signup.html",
+        "auth/sso_provider.html",
+        "auth/sso_providers.html",
+        "auth/two_factor.html",
+        "auth/two_factor_setup.html",
         "challenges/_queue.html",
         "challenges/_type_fields.html",
         "challenges/manage_edit.html",
@@ -151,7 +165,7 @@ def _template_text(source: str) -> tuple[str, list[str]]:
         elif kind == "operator" and value == ")" and calls:
             calls.pop()
         elif kind == "string" and not (calls and calls[-1] is not None):
-            literals.append(value)
+            literals.append(value[1:-1])  # the lexer keeps the quotes
         previous = value if kind == "name" else ""
     return "".join(parts), literals
 
