@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.i18n import N_, gettext
 from portal.people.models import User
 
 
@@ -21,7 +22,7 @@ class Stage(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return gettext(STAGE_LABELS[self.value])
 
     @property
     def is_closed(self) -> bool:
@@ -44,9 +45,24 @@ class CloseReason(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace(
-            "_", "-" if self is CloseReason.SELF_REFERRAL else " "
-        ).capitalize()
+        return gettext(CLOSE_REASON_LABELS[self.value])
+
+
+STAGE_LABELS = {
+    "submitted": N_("Submitted"),
+    "contacted": N_("Contacted"),
+    "qualified": N_("Qualified"),
+    "opportunity": N_("Opportunity"),
+    "won": N_("Won"),
+    "lost": N_("Lost"),
+    "rejected": N_("Rejected"),
+}
+CLOSE_REASON_LABELS = {
+    "duplicate": N_("Duplicate"),
+    "self_referral": N_("Self-referral"),
+    "not_a_fit": N_("Not a fit"),
+    "invalid": N_("Invalid"),
+}
 
 
 class Source(StrEnum):
