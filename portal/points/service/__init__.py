@@ -6,6 +6,7 @@ from portal.points.service.badges import (
     award_rule_badge,
     badges_of,
     community_feed,
+    held_badges,
     list_badges,
 )
 from portal.points.service.boards import Board, BoardRow, leaderboard, rank_of
@@ -53,6 +54,7 @@ from portal.points.service.statement import (
     Waiting,
     history,
     pending_entries,
+    recent_points,
     review_queue,
     standings,
     standings_by_key,
@@ -95,6 +97,7 @@ __all__ = [
     "create_level",
     "delete_level",
     "earned_by",
+    "held_badges",
     "history",
     "leaderboard",
     "level_progress",
@@ -105,6 +108,7 @@ __all__ = [
     "pending_entries",
     "post_award",
     "rank_of",
+    "recent_points",
     "reconcile_balances",
     "refund",
     "release_due",

@@ -348,10 +348,11 @@ def _replayed(earlier: LedgerEntry, user: User, kind: EntryKind, delta: int) -> 
     return earlier
 
 
+_BALANCE = select(Balance.__table__.c.current, Balance.__table__.c.lifetime).where(
+    Balance.__table__.c.user_id == bindparam("user_id")
+)
+
+
 async def balance_of(session: AsyncSession, user: User) -> Balances:
-    row = (
-        await session.execute(
-            select(Balance.current, Balance.lifetime).where(Balance.user_id == user.id)
-        )
-    ).one_or_none()
+    row = (await session.execute(_BALANCE, {"user_id": user.id})).one_or_none()
     return Balances(current=row[0], lifetime=row[1]) if row else Balances(0, 0)
