@@ -35,6 +35,9 @@ README = HERE / "README.md"
 START, END = "<!-- ceiling:start -->", "<!-- ceiling:end -->"
 PAGES = ["/", "/leaderboard/", "/challenges/", "/rewards/", "/content/", "/points/"]
 ADVOCATES = 8
+# On a loaded machine uvicorn's workers can take minutes to answer (it restarts a child that
+# misses its health check while importing): wait up to 5 minutes.
+STARTUP_TRIES = 600
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 LUA = """
 cookies = {%s}
@@ -87,12 +90,13 @@ def start(
     process = subprocess.Popen(  # noqa: S603
         command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
-    for _ in range(120):
+    for _ in range(STARTUP_TRIES):
         try:
             httpx.get(f"http://127.0.0.1:{port}{health}", timeout=1).raise_for_status()
             return process
         except httpx.HTTPError:
             time.sleep(0.5)
+    stop(process)
     raise RuntimeError(f"{command[0]} did not answer on {port}: see {log.name}")
 
 

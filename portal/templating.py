@@ -2,11 +2,13 @@
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.dates import format_date, format_time, format_timedelta
+from markupsafe import Markup
 from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
@@ -153,6 +155,21 @@ def install_gettext(environment: jinja2.Environment) -> None:
     environment.globals.update(languages=i18n.language_names, current_language=i18n.current)
 
 
+_OPTION = Markup('<option value="{zone}"{selected}>{zone}</option>')
+_SELECTED = Markup(" selected")
+
+
+@lru_cache(maxsize=64)
+def zone_options(chosen: str | None) -> Markup:
+    """The `<option>` of every zone, `chosen` selected, built once per process and choice:
+    Home asks everyone who has not chosen a zone yet, and its ~600 options rendered by the
+    template took most of the page's time (issue 24)."""
+    return Markup("").join(
+        _OPTION.format(zone=zone, selected=_SELECTED if zone == chosen else "")
+        for zone in zones.names()
+    )
+
+
 def make_environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(ROOT / "templates"),
@@ -171,7 +188,7 @@ def make_environment() -> jinja2.Environment:
         money=money,
         number=number,
     )
-    environment.globals.update(icon=icon, url_for=url_for, time_zones=zones.names())
+    environment.globals.update(icon=icon, url_for=url_for, zone_options=zone_options)
     return environment
 
 

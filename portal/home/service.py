@@ -5,17 +5,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import utcnow
 from portal.i18n import N_
 from portal.people.models import User
 from portal.points import service as points
-from portal.points.models import Period
+from portal.points.models import Badge, Period
 from portal.points.service.badges import FeedEntry
+from portal.points.service.ledger import Balances
 from portal.program import cache
 from portal.referrals import service as referrals
 
+RECENT = 5
 RANK_KEPT = timedelta(minutes=1)
 MAX_RANKS = 20_000
 
@@ -28,8 +31,19 @@ class Step:
 
 
 @dataclass(frozen=True)
+class HomeAccount:
+    """What Home shows of the person's points: read as plain rows and cached catalog entries
+    (the page is every advocate's most visited, so no ORM objects are loaded for it)."""
+
+    balance: Balances
+    progress: points.LevelProgress
+    recent: list[Row[Any]]  # delta, reason, created_at
+    badges: list[Badge]  # newest first, from the cached catalog
+
+
+@dataclass(frozen=True)
 class HomeView:
-    account: points.AccountSummary
+    account: HomeAccount
     month_rank: tuple[int, int] | None
     feed: list[FeedEntry]
     steps: list[Step]  # empty once every step is done: the card leaves Home
@@ -37,7 +51,7 @@ class HomeView:
     points_per_won_referral: int
 
 
-def getting_started(user: User, account: points.AccountSummary) -> list[Step]:
+def getting_started(user: User, account: HomeAccount) -> list[Step]:
     steps = [
         Step(N_("Set your password and sign in"), True, "auth:profile"),
         Step(
@@ -51,7 +65,13 @@ def getting_started(user: User, account: points.AccountSummary) -> list[Step]:
 
 
 async def home_view(session: AsyncSession, user: User, *, exclude_staff: bool) -> HomeView:
-    account = await points.account_summary(session, user)
+    balance = await points.balance_of(session, user)
+    account = HomeAccount(
+        balance=balance,
+        progress=await points.level_progress(session, balance.lifetime),
+        recent=await points.recent_points(session, user, limit=RECENT),
+        badges=await points.held_badges(session, user),
+    )
     return HomeView(
         account=account,
         month_rank=await month_rank(session, user, account, exclude_staff=exclude_staff),
@@ -63,7 +83,7 @@ async def home_view(session: AsyncSession, user: User, *, exclude_staff: bool) -
 
 
 async def month_rank(
-    session: AsyncSession, user: User, account: points.AccountSummary, *, exclude_staff: bool
+    session: AsyncSession, user: User, account: HomeAccount, *, exclude_staff: bool
 ) -> tuple[int, int] | None:
     """The person's rank this month, kept by the worker for a minute (three statements at
     100 000 advocates): new points of their own show at once (their lifetime total is part of

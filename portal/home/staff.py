@@ -87,8 +87,14 @@ async def staff_home(session: AsyncSession, user: User, *, now: datetime) -> Sta
     )
 
 
-async def _count(session: AsyncSession, query: Select[Any]) -> int:
-    return (await session.scalar(query)) or 0
+async def _counts(session: AsyncSession, **queries: Select[Any]) -> dict[str, int]:
+    """Each query's one figure (a count or a sum), all in one statement and round trip."""
+    row = (
+        await session.execute(
+            select(*(query.scalar_subquery().label(name) for name, query in queries.items()))
+        )
+    ).one()
+    return {name: value or 0 for name, value in row._mapping.items()}
 
 
 def _won_since(since: datetime) -> Select[Any]:
@@ -119,13 +125,18 @@ async def sales_glance(session: AsyncSession, rep: User, *, now: datetime) -> Sa
         Referral.owner_id == rep.id,
         Referral.id.in_(_won_since(await month_start(session, now))),
     )
+    figures = await _counts(
+        session,
+        unassigned=select(func.count()).where(Referral.owner_id.is_(None), is_open),
+        quiet=select(func.count()).where(*quiet),
+        won=select(func.count()).where(*won),
+        won_value=select(func.coalesce(func.sum(Referral.deal_value), 0)).where(*won),
+    )
     return SalesGlance(
         my_open=[(stage, mine.get(stage, 0)) for stage in referrals.OPEN_STAGES],
-        unassigned=await _count(
-            session, select(func.count()).where(Referral.owner_id.is_(None), is_open)
-        ),
+        unassigned=figures["unassigned"],
         quiet_days=quiet_days,
-        quiet=await _count(session, select(func.count()).where(*quiet)),
+        quiet=figures["quiet"],
         quietest=list(
             await session.scalars(
                 select(Referral)
@@ -135,10 +146,8 @@ async def sales_glance(session: AsyncSession, rep: User, *, now: datetime) -> Sa
                 .limit(QUIET_LIST)
             )
         ),
-        won=await _count(session, select(func.count()).where(*won)),
-        won_value=await _count(
-            session, select(func.coalesce(func.sum(Referral.deal_value), 0)).where(*won)
-        ),
+        won=figures["won"],
+        won_value=figures["won_value"],
     )
 
 
@@ -167,34 +176,30 @@ async def program_glance(session: AsyncSession, *, now: datetime) -> ProgramGlan
             )
         ).all()
     )
+    figures = await _counts(
+        session,
+        entries_waiting=select(func.count()).where(Submission.status == SubmissionStatus.PENDING),
+        redemptions_to_fulfil=select(func.count()).where(Redemption.status.in_(rewards.NEEDS_WORK)),
+        advocates=select(func.count()).where(User.status == UserStatus.ACTIVE, advocate),
+        active=select(func.count()).where(
+            User.status == UserStatus.ACTIVE,
+            advocate,
+            or_(User.last_seen_at >= since, User.id.in_(earned)),
+        ),
+        engaged=select(func.count()).where(advocate, User.id.in_(earned)),
+        referrals_submitted=select(func.count()).where(Referral.created_at >= since),
+        referrals_won=select(func.count()).where(Referral.id.in_(_won_since(since))),
+    )
     return ProgramGlance(
-        entries_waiting=await _count(
-            session,
-            select(func.count()).where(Submission.status == SubmissionStatus.PENDING),
-        ),
-        redemptions_to_fulfil=await _count(
-            session, select(func.count()).where(Redemption.status.in_(rewards.NEEDS_WORK))
-        ),
-        advocates=await _count(
-            session, select(func.count()).where(User.status == UserStatus.ACTIVE, advocate)
-        ),
-        active=await _count(
-            session,
-            select(func.count()).where(
-                User.status == UserStatus.ACTIVE,
-                advocate,
-                or_(User.last_seen_at >= since, User.id.in_(earned)),
-            ),
-        ),
-        engaged=await _count(session, select(func.count()).where(advocate, User.id.in_(earned))),
+        entries_waiting=figures["entries_waiting"],
+        redemptions_to_fulfil=figures["redemptions_to_fulfil"],
+        advocates=figures["advocates"],
+        active=figures["active"],
+        engaged=figures["engaged"],
         points_issued=moved.get(EntryKind.AWARD, 0) + moved.get(EntryKind.REVERSE, 0),
         points_redeemed=-(moved.get(EntryKind.SPEND, 0) + moved.get(EntryKind.REFUND, 0)),
-        referrals_submitted=await _count(
-            session, select(func.count()).where(Referral.created_at >= since)
-        ),
-        referrals_won=await _count(
-            session, select(func.count()).where(Referral.id.in_(_won_since(since)))
-        ),
+        referrals_submitted=figures["referrals_submitted"],
+        referrals_won=figures["referrals_won"],
         low_code_pools=[
             (reward, free)
             for reward, free, _ in await rewards.list_rewards(session)

@@ -20,7 +20,7 @@ TARGET = 8
 # Pages still above the target (the most any role's visit sends, either engine): they may
 # come down, never go up. Every other page is at 8 or fewer.
 OVER_TARGET: dict[str, int] = {
-    "/": 15,  # a marketer's Home (18 before issue 24; an advocate's is 8, a sales rep's 7)
+    "/": 9,  # a marketer's or admin's Home (18 before issue 24; an advocate's is 6, sales 4)
     "/manage/people/": 11,  # 14 before issue 24
 }
 # The test's own transaction control (each request's session is a savepoint of the test's

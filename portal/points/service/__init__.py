@@ -7,6 +7,7 @@ from portal.points.service.badges import (
     badges_of,
     cached_badges,
     community_feed,
+    held_badges,
     list_badges,
 )
 from portal.points.service.boards import Board, BoardRow, leaderboard, rank_of
@@ -61,6 +62,7 @@ from portal.points.service.statement import (
     Waiting,
     history,
     pending_entries,
+    recent_points,
     review_queue,
     standings,
     standings_by_key,
@@ -113,6 +115,7 @@ __all__ = [
     "create_level",
     "delete_level",
     "earned_by",
+    "held_badges",
     "history",
     "leaderboard",
     "level_progress",
@@ -125,6 +128,7 @@ __all__ = [
     "pending_entries",
     "post_award",
     "rank_of",
+    "recent_points",
     "reconcile_balances",
     "refund",
     "release_due",

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -124,6 +124,22 @@ async def badges_of(session: AsyncSession, user: User) -> list[UserBadge]:
     )
 
 
+_HELD = UserBadge.__table__
+_HELD_IDS = (
+    select(_HELD.c.badge_id)
+    .where(_HELD.c.user_id == bindparam("user_id"))
+    .order_by(_HELD.c.awarded_at.desc())
+)
+
+
+async def held_badges(session: AsyncSession, user: User) -> list[Badge]:
+    """The badges of `badges_of`, newest first, from the cached catalog (to read only)."""
+    ids = (await session.execute(_HELD_IDS, {"user_id": user.id})).scalars().all()
+    catalog = {badge.id: badge for badge in await cached_badges(session)}
+    # A badge created after this request read the cache's version shows from the next one.
+    return [catalog[badge_id] for badge_id in ids if badge_id in catalog]
+
+
 @dataclass(frozen=True)
 class FeedEntry:
     who: str
@@ -133,20 +149,32 @@ class FeedEntry:
     at: datetime
 
 
+_FEED = FeedItem.__table__
+_PEOPLE = User.__table__
+# Plain rows, built once: Home shows it on every visit.
+_COMMUNITY_FEED = (
+    select(
+        _FEED.c.kind,
+        _FEED.c.text,
+        _FEED.c.created_at,
+        _PEOPLE.c.display_name,
+        _PEOPLE.c.show_in_feed,
+    )
+    .join(_PEOPLE, _PEOPLE.c.id == _FEED.c.user_id)
+    .where(_FEED.c.user_id != bindparam("viewer_id"), _PEOPLE.c.status == UserStatus.ACTIVE)
+    .order_by(_FEED.c.created_at.desc(), _FEED.c.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 async def community_feed(
     session: AsyncSession, *, viewer: User, limit: int = 10
 ) -> list[FeedEntry]:
     """Recent achievements of others; names only of people who allow it in their profile."""
-    rows = await session.execute(
-        select(FeedItem, User.display_name, User.show_in_feed)
-        .join(User, User.id == FeedItem.user_id)
-        .where(FeedItem.user_id != viewer.id, User.status == UserStatus.ACTIVE)
-        .order_by(FeedItem.created_at.desc(), FeedItem.id.desc())
-        .limit(limit)
-    )
+    rows = await session.execute(_COMMUNITY_FEED, {"viewer_id": viewer.id, "limit": limit})
     entries = []
-    for item, name, named in rows:
+    for kind, text, at, name, named in rows:
         who = name if named else "An advocate"
         initials = "".join(part[0] for part in name.split()[:2]).upper() if named else "?"
-        entries.append(FeedEntry(who, initials, item.kind, item.text, item.created_at))
+        entries.append(FeedEntry(who, initials, kind, text, at))
     return entries

@@ -362,12 +362,11 @@ def _replayed(
     return earlier
 
 
+_BALANCE = select(
+    Balance.__table__.c.current, Balance.__table__.c.lifetime, Balance.__table__.c.floor_level_id
+).where(Balance.__table__.c.user_id == bindparam("user_id"))
+
+
 async def balance_of(session: AsyncSession, user: User) -> Balances:
-    row = (
-        await session.execute(
-            select(Balance.current, Balance.lifetime, Balance.floor_level_id).where(
-                Balance.user_id == user.id
-            )
-        )
-    ).one_or_none()
+    row = (await session.execute(_BALANCE, {"user_id": user.id})).one_or_none()
     return Balances(*row) if row else Balances(0, 0)

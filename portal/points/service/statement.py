@@ -2,8 +2,9 @@
 how each pending entry ended, and what clawbacks still owe; and the staff's review list."""
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -24,6 +25,21 @@ async def history(
     if before_id is not None:
         query = query.where(LedgerEntry.id < before_id)
     return list(await session.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit)))
+
+
+_LEDGER = LedgerEntry.__table__
+# Plain rows (delta, reason, created_at), built once: Home lists them on every visit.
+_RECENT = (
+    select(_LEDGER.c.delta, _LEDGER.c.reason, _LEDGER.c.created_at)
+    .where(_LEDGER.c.user_id == bindparam("user_id"), _LEDGER.c.kind != EntryKind.CANCEL)
+    .order_by(_LEDGER.c.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+async def recent_points(session: AsyncSession, user: User, *, limit: int) -> list[Row[Any]]:
+    """The newest entries of `history`, as rows to read (delta, reason, created_at)."""
+    return list(await session.execute(_RECENT, {"user_id": user.id, "limit": limit}))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -171,13 +171,21 @@ class LinkStats:
     referrals: int
 
 
+# Both counts in one round trip, built once (Home reads them on every visit).
+_CLICKS = ReferralClick.__table__
+_REFERRALS = Referral.__table__
+_LINK_STATS = select(
+    select(func.count())
+    .select_from(_CLICKS)
+    .where(_CLICKS.c.referrer_id == bindparam("user_id"))
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(_REFERRALS)
+    .where(_REFERRALS.c.referrer_id == bindparam("user_id"), _REFERRALS.c.source == "link")
+    .scalar_subquery(),
+)
+
+
 async def link_stats(session: AsyncSession, user: User) -> LinkStats:
-    clicks = await session.scalar(
-        select(func.count()).select_from(ReferralClick).where(ReferralClick.referrer_id == user.id)
-    )
-    referrals = await session.scalar(
-        select(func.count())
-        .select_from(Referral)
-        .where(Referral.referrer_id == user.id, Referral.source == "link")
-    )
+    clicks, referrals = (await session.execute(_LINK_STATS, {"user_id": user.id})).one()
     return LinkStats(clicks=clicks or 0, referrals=referrals or 0)
