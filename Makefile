@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint worker migration chromium redis-server bench
+.PHONY: run test check lint worker migration chromium redis-server bench messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,16 @@ bench: $(VENV)/.installed-test
 
 migration: $(VENV)/.installed-test
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
+
+# Languages: gather every translatable string into the template catalogue and merge it into
+# each language's portal/locale/<lang>/LC_MESSAGES/messages.po (new strings arrive empty,
+# changed ones fuzzy: translate them and clear the flag). The portal compiles the .po files in
+# memory when it starts; no .mo is built or kept. Entries are sorted and carry no line numbers
+# and no dates, so two branches that add strings merge without conflicts.
+messages: $(VENV)/.installed-run
+	$(BIN)/pybabel extract --mapping-file babel.cfg --sort-output --no-location --no-wrap \
+		--project "Advocate Portal" --copyright-holder "Advocate Portal" \
+		--msgid-bugs-address "" --output-file portal/locale/messages.pot .
+	$(BIN)/pybabel update --input-file portal/locale/messages.pot --output-dir portal/locale \
+		--no-wrap --ignore-obsolete --previous
+	sed -i -e '/^"POT-Creation-Date: /d' -e '/^"PO-Revision-Date: /d' portal/locale/*/LC_MESSAGES/messages.po

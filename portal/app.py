@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from portal import links, routing, subscriptions, worker, zones
+from portal import i18n, links, routing, subscriptions, worker, zones
 from portal.auth.reauth import PasswordAndCode
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
@@ -98,6 +98,7 @@ def create_app(
     middleware = [
         *proxies,
         Middleware(RequestId),
+        Middleware(i18n.RequestLanguage),
         Middleware(SecurityHeaders, https=settings.https),
         Middleware(
             SessionMiddleware,
@@ -119,6 +120,8 @@ def create_app(
     app.state.settings = settings
     links.install(app.router, settings)
     zones.install_default(settings.portal_time_zone)
+    i18n.install_default(settings.portal_language)
+    i18n.load_all()
     app.state.request_loaders = [program_routes.load_program]
     app.state.viewer_columns = (program_cache.version_column(),)
     app.state.program_cache = program_cache.ProcessCache()

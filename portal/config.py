@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     public_form_min_seconds: float = Field(default=3, ge=0)
     # The program's time zone until an admin chooses one in Manage → Settings (an IANA name).
     portal_time_zone: str = "UTC"
+    # The program's language until an admin chooses one (a code the portal has a catalogue
+    # for: en, de; another falls back to English).
+    portal_language: str = "en"
 
     @field_validator("base_url")
     @classmethod

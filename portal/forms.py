@@ -12,7 +12,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import QueryableAttribute
 from starlette.datastructures import FormData, ImmutableMultiDict
 
-from portal import parsing
+from portal import i18n, parsing
+from portal.i18n import N_, _
 from portal.parsing import INT4_MAX, InvalidInput
 
 FORM_ERROR = "__all__"
@@ -38,7 +39,7 @@ class FormState:
         value = form.get(name, "")
         raw = value.strip() if isinstance(value, str) else ""
         if parsing.has_control(raw):
-            self.add_error(name, "Remove the control characters from this field.")
+            self.add_error(name, _("Remove the control characters from this field."))
         return parsing.clean(raw)
 
     def keep_hidden(self, form: FormData, name: str) -> str:
@@ -64,14 +65,16 @@ class FormState:
     def ok(self) -> bool:
         return not self.errors
 
-    def require(self, *names: str, message: str = "This field is required.") -> None:
+    def require(self, *names: str, message: str = N_("This field is required.")) -> None:
         for name in names:
             if not self.value(name):
-                self.add_error(name, message)
+                self.add_error(name, _(message))
 
     def check_length(self, name: str, maximum: int) -> None:
         if len(self.value(name)) > maximum:
-            self.add_error(name, f"Use at most {maximum} characters.")
+            self.add_error(
+                name, _("Use at most %(count)s characters.") % {"count": i18n.number(maximum)}
+            )
 
     def check_fits(self, name: str, column: QueryableAttribute[Any]) -> None:
         """At most the column's declared length (`String(120)`)."""
@@ -80,12 +83,12 @@ class FormState:
     def check_email(self, name: str = "email") -> None:
         value = self.value(name)
         if not value:
-            self.add_error(name, "Enter your email address.")
+            self.add_error(name, _("Enter your email address."))
             return
         try:
             validate_email(value, check_deliverability=False)
         except EmailNotValidError:
-            self.add_error(name, "Enter a valid email address, like name@company.com.")
+            self.add_error(name, _("Enter a valid email address, like name@company.com."))
         else:
             self.check_length(name, MAX_EMAIL)
 
@@ -109,7 +112,7 @@ class FormState:
         when optional, an error otherwise."""
         if not self.value(name):
             if not optional:
-                self.add_error(name, message or "Enter a whole number.")
+                self.add_error(name, message or _("Enter a whole number."))
             return None
         number: int | None = self._parsed(
             name, parsing.whole_number, minimum=minimum, maximum=maximum, message=message

@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import BigInteger, SmallInteger
 from sqlalchemy.orm import QueryableAttribute
 
-from portal import zones
+from portal import i18n, zones
 from portal.errors import PortalError
+from portal.i18n import N_, _
 
 INT4_MAX = 2**31 - 1
 INT8_MAX = 2**63 - 1
@@ -33,7 +34,7 @@ MAX_PATH_TEXT = 200
 
 class InvalidInput(PortalError):
     status_code = 400
-    message = "Something in the request is not right."
+    message = N_("Something in the request is not right.")
 
 
 def clean(value: str) -> str:
@@ -61,11 +62,13 @@ def column_max(attribute: QueryableAttribute[Any]) -> int:
     return INT8_MAX if isinstance(column_type, BigInteger) else INT4_MAX
 
 
-def text(value: str, *, max_length: int, what: str = "this") -> str:
+def text(value: str, *, max_length: int) -> str:
     if has_control(value):
-        raise InvalidInput(f"Remove the control characters from {what}.")
+        raise InvalidInput(_("Remove the control characters from this."))
     if len(value) > max_length:
-        raise InvalidInput(f"Use at most {max_length} characters for {what}.")
+        raise InvalidInput(
+            _("Use at most %(count)s characters for this.") % {"count": i18n.number(max_length)}
+        )
     return value
 
 
@@ -74,7 +77,11 @@ def whole_number(value: str, *, minimum: int, maximum: int, message: str | None 
     raw = value.replace(",", "").replace(" ", "")
     number = int(raw) if WHOLE.fullmatch(raw) and len(raw) <= 20 else None
     if number is None or not minimum <= number <= maximum:
-        raise InvalidInput(message or f"Enter a whole number from {minimum:,} to {maximum:,}.")
+        raise InvalidInput(
+            message
+            or _("Enter a whole number from %(minimum)s to %(maximum)s.")
+            % {"minimum": i18n.number(minimum), "maximum": i18n.number(maximum)}
+        )
     return number
 
 
@@ -88,7 +95,7 @@ def fits_path(value: object) -> bool:
 
 
 def moment(
-    value: str, *, zone: tzinfo, message: str = "Enter a date and time, like 2026-12-31 17:00."
+    value: str, *, zone: tzinfo, message: str = N_("Enter a date and time, like 2026-12-31 17:00.")
 ) -> datetime:
     """A `datetime-local` value, the wall-clock time of someone in `zone`, as the UTC instant it
     means (the portal keeps times in UTC); a value with an offset keeps it. Years 1000 to 9999."""

@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from portal import links, zones
+from portal import i18n, links, zones
 from portal.advocacy import routes as event_types_routes
 from portal.api import openapi as api
 from portal.api_tokens import routes as api_tokens_routes
@@ -130,6 +130,7 @@ def routes() -> list[BaseRoute]:
 
 def install_links(settings: Settings) -> None:
     """For a process without the app (the worker, the demo, a benchmark): the same route table,
-    so the links it makes are the app's, and the same default program time zone."""
+    so the links it makes are the app's, and the same default program time zone and language."""
     links.install(Router(routes()), settings)
     zones.install_default(settings.portal_time_zone)
+    i18n.install_default(settings.portal_language)

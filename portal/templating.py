@@ -1,17 +1,17 @@
 """The Jinja2 environment: autoescape, filters, globals and the layout's context."""
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, tzinfo
-from typing import Any
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import jinja2
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time, format_timedelta
 from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-from portal import zones
+from portal import i18n, zones
 from portal.clock import utcnow
 from portal.config import ROOT
 from portal.icons import icon
@@ -20,23 +20,41 @@ from portal.money import money
 
 
 def timeago(moment: datetime | None) -> str:
+    """ "3 days ago", "vor 3 Tagen": in whole units, counted down (a day and a half is a day).
+    English keeps days under a week's worth of weeks ("10 days ago"); other languages read
+    Babel's relative units ("vor 1 Woche")."""
     if moment is None:
-        return "never"
+        return i18n.gettext("never")
     seconds = int((utcnow() - moment).total_seconds())
-    future = seconds < 0
-    seconds = abs(seconds)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            text = plural(count, unit)
-            return f"in {text}" if future else f"{text} ago"
-    return "just now"
+    units: tuple[tuple[Literal["day", "hour", "minute"], int], ...] = (
+        ("day", 86400),
+        ("hour", 3600),
+        ("minute", 60),
+    )
+    for unit, size in units:
+        if abs(seconds) >= size:
+            count = abs(seconds) // size
+            if i18n.current() == i18n.SOURCE:
+                text = plural(count, unit)
+                return f"in {text}" if seconds < 0 else f"{text} ago"
+            # Babel reads a negative span as past ("ago"), a positive one as future.
+            span = timedelta(seconds=count * size * (-1 if seconds > 0 else 1))
+            return format_timedelta(
+                span, granularity=unit, threshold=1, add_direction=True, locale=i18n.locale()
+            )
+    return i18n.gettext("just now")
+
+
+def number(value: int | float | None) -> str:
+    """A number as the reader writes it: "4,075" in English, "4.075" in German."""
+    return "" if value is None else i18n.number(value)
 
 
 def plural(count: int, singular: str, plural: str = "", *, number: bool = True) -> str:
     """`{{ n|plural("invitation") }} open`: "1 invitation", "2 invitations", "1,200 invitations";
     an irregular plural is given (`plural("entry", "entries")`); `number=False` gives the word
-    alone, for a figure shown apart from its label."""
+    alone, for a figure shown apart from its label. English only: a translated template says
+    `ngettext("%(n)s invitation", "%(n)s invitations", count, n=count|number)` instead."""
     word = singular if count == 1 else plural or f"{singular}s"
     return f"{count:,} {word}" if number else word
 
@@ -53,7 +71,9 @@ def local_date(moment: datetime | date | None, where: tzinfo = UTC) -> str:
     if moment is None:
         return ""
     day = moment.astimezone(where).date() if isinstance(moment, datetime) else moment
-    return format_date(day, "dd MMM y", locale="en")
+    if i18n.current() == i18n.SOURCE:
+        return format_date(day, "dd MMM y", locale="en")
+    return format_date(day, "medium", locale=i18n.locale())
 
 
 def local_datetime(moment: datetime | None, where: tzinfo = UTC) -> str:
@@ -62,7 +82,7 @@ def local_datetime(moment: datetime | None, where: tzinfo = UTC) -> str:
     if moment is None:
         return ""
     local = moment.astimezone(where)
-    return f"{format_datetime(local, 'dd MMM y, HH:mm', locale='en')} {local.tzname()}"
+    return f"{local_date(local, where)}, {format_time(local, 'HH:mm')} {local.tzname()}"
 
 
 @jinja2.pass_context
@@ -124,6 +144,15 @@ def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
     return url
 
 
+def install_gettext(environment: jinja2.Environment) -> None:
+    """`{{ _("Hello %(name)s", name=who) }}`, `{{ ngettext(...) }}` and `{% trans %}`, in the
+    language in force (newstyle: arguments are escaped, the translation is not)."""
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    environment.globals.update(languages=i18n.language_names, current_language=i18n.current)
+
+
 def make_environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(ROOT / "templates"),
@@ -133,9 +162,14 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
-    environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    install_gettext(environment)
     environment.filters.update(
-        timeago=timeago, date=date_filter, datetime=datetime_filter, plural=plural, money=money
+        timeago=timeago,
+        date=date_filter,
+        datetime=datetime_filter,
+        plural=plural,
+        money=money,
+        number=number,
     )
     environment.globals.update(icon=icon, url_for=url_for, time_zones=zones.names())
     return environment

@@ -9,6 +9,7 @@ The compendium keeps the staff pages' translations apart from the shared catalog
 conflict in messages.po is resolved by taking either side and running this again.
 """
 
+import io
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "portal" / "locale"
+DATED = ('"POT-Creation-Date: ', '"PO-Revision-Date: ')
 
 
 def _read(path: Path, language: str) -> Catalog:
@@ -41,9 +43,11 @@ def fill(language: str) -> int:
             message.string = known.string
             message.flags.discard("fuzzy")
             filled += 1
-    with catalogue_path.open("wb") as target:
-        # The same shape `make messages` writes: sorted, no locations, no wrapping.
-        write_po(target, catalogue, width=0, sort_output=True, no_location=True)
+    written = io.BytesIO()
+    # The same shape `make messages` writes: sorted, no locations, no wrapping, no dates.
+    write_po(written, catalogue, width=0, sort_output=True, no_location=True)
+    lines = written.getvalue().decode().splitlines(keepends=True)
+    catalogue_path.write_text("".join(line for line in lines if not line.startswith(DATED)))
     return filled
 
 

@@ -491,6 +491,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "errors",
                 "events",
                 "forms",
+                "i18n",
                 "icons",
                 "jobs",
                 "links",

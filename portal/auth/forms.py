@@ -2,7 +2,7 @@
 
 from starlette.datastructures import FormData
 
-from portal import zones
+from portal import i18n, zones
 from portal.forms import FormState, secret
 from portal.people.models import Role
 
@@ -66,9 +66,11 @@ def roles_from(form: FormData) -> set[Role]:
 
 
 def profile_form(form: FormData) -> FormState:
-    state = FormState.of(form, "display_name", "company", "job_title", "time_zone")
+    state = FormState.of(form, "display_name", "company", "job_title", "time_zone", "language")
     if state.value("time_zone") and not zones.is_zone(state.value("time_zone")):
         state.add_error("time_zone", "Choose a time zone from the list, like Europe/Berlin.")
+    if state.value("language") and i18n.match(state.value("language")) is None:
+        state.add_error("language", "Choose a language from the list.")
     state.data["show_in_feed"] = "on" if form.get("show_in_feed") else ""
     state.data["hide_from_boards"] = "on" if form.get("hide_from_boards") else ""
     state.require("display_name", message="Tell us what to call you.")

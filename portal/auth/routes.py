@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal import i18n
 from portal.auth import forms, service
 from portal.auth.service import sso_providers
 from portal.auth.two_factor_routes import continue_sign_in
@@ -22,6 +23,7 @@ from portal.people.access import (
     current_session,
     current_user,
     public,
+    request_language,
     session_policy,
     sign_in,
     sign_out,
@@ -252,6 +254,7 @@ async def _profile_page(
                 "show_in_feed": "on" if user.show_in_feed else "",
                 "hide_from_boards": "on" if user.hide_from_boards else "",
                 "time_zone": user.time_zone,
+                "language": i18n.match(user.language) or "",
                 **{fields.form_name(f): answers.get(f.id, "") for f in profile_fields},
             }
         )
@@ -296,7 +299,9 @@ async def profile_submit(request: Request) -> Response:
         answers=answers,
         # A form without the field (an older page) keeps the zone.
         time_zone=state.value("time_zone") if "time_zone" in form else None,
+        language=(i18n.match(state.value("language")) or "") if "language" in form else None,
     )
+    i18n.activate(request_language(request))  # the saved language speaks from here on
     flash(request, "Your profile is saved.")
     return redirect(request, "auth:profile")
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.i18n import N_, gettext
 
 
 class EmailStatus(StrEnum):
@@ -54,15 +55,18 @@ class EmailCategory(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "challenges": "Challenges and news",
-            "referrals": "Referral updates",
-            "rewards": "Reward updates",
-            "digests": "Weekly digest",
-            "reminders": "Reminders and nudges",
-            "program_summary": "Weekly program summary (staff who subscribe in Reports)",
-            "news": "News from the program team",
-        }[self.value]
+        return gettext(CATEGORY_LABELS[self.value])
+
+
+CATEGORY_LABELS = {
+    "challenges": N_("Challenges and news"),
+    "referrals": N_("Referral updates"),
+    "rewards": N_("Reward updates"),
+    "digests": N_("Weekly digest"),
+    "reminders": N_("Reminders and nudges"),
+    "program_summary": N_("Weekly program summary (staff who subscribe in Reports)"),
+    "news": N_("News from the program team"),
+}
 
 
 class EmailOptOut(Base):

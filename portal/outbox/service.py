@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from portal import zones
+from portal import i18n, zones
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
 from portal.jobs import enqueue
@@ -101,12 +101,14 @@ class Ready:
     program: dict[str, Any]
     text: EmailText | None
     program_zone: str
+    program_language: str
 
     @classmethod
     async def of(cls, session: AsyncSession, kind: str, category: EmailCategory | None) -> "Ready":
         config = await program.load_once(session)
         named = {"program_name": config.program_name, "tagline": config.tagline}
-        return cls(kind, category, named, await texts.text_for(session, kind), config.zone_name)
+        text = await texts.text_for(session, kind)
+        return cls(kind, category, named, text, config.zone_name, config.language_code)
 
     async def row(
         self,
@@ -121,6 +123,13 @@ class Ready:
         switched its category off."""
         headers: dict[str, str] = {}
         context = {**self.program, **context}
+        # The email is written in the recipient's language and dates are read in their zone
+        # (the program's for someone who chose none, or who has no account yet).
+        recipient = await session.get(User, user_id) if user_id is not None else None
+        zone = zones.person_zone(recipient.time_zone if recipient else "", self.program_zone)
+        language = i18n.choose(
+            own=recipient.language if recipient else "", program=self.program_language
+        )
         if self.category is not None:
             assert user_id is not None  # noqa: S101 (the callers check it)
             link = await preferences.unsubscribe_url(
@@ -130,24 +139,30 @@ class Ready:
                 "List-Unsubscribe": f"<{link}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             }
-            context |= {"unsubscribe_url": link, "category_label": self.category.label}
-        subject, context = texts.compose(
-            self.kind,
-            subject=fill(KINDS[self.kind].default_subject, context) if subject is None else subject,
-            context=context,
-            text=self.text,
-        )
-        # Dates in the body are read in the recipient's zone (the program's for someone new).
-        recipient = await session.get(User, user_id) if user_id is not None else None
-        zone = zones.person_zone(recipient.time_zone if recipient else "", self.program_zone)
-        text_body, html_body = render_email(
-            self.kind, {"subject": subject, **context, "viewer_zone": zone}
-        )
-        if self.category is not None:
-            text_body += (
-                f"\n--\nYou get this because {self.category.label.lower()} emails are on. "
-                f"To stop them: {context['unsubscribe_url']}\n"
+            context |= {"unsubscribe_url": link}
+        with i18n.using(language):
+            if self.category is not None:
+                # English reads the category inside a sentence, lower-case; German keeps its
+                # nouns' capitals, so a translation says where the label's case changes.
+                context["category_label"] = self.category.label
+            default_subject = i18n.gettext(KINDS[self.kind].default_subject)
+            subject, context = texts.compose(
+                self.kind,
+                subject=fill(default_subject, context) if subject is None else subject,
+                context=context,
+                text=self.text,
             )
+            text_body, html_body = render_email(
+                self.kind, {"subject": subject, **context, "viewer_zone": zone}
+            )
+            if self.category is not None:
+                text_body += "\n--\n" + i18n.gettext(
+                    "You get this because %(category)s emails are on. To stop them: %(link)s"
+                ) % {
+                    "category": i18n.in_sentence(self.category.label),
+                    "link": context["unsubscribe_url"],
+                }
+                text_body += "\n"
         return {
             "user_id": user_id,
             "to_address": to,

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import Label
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from portal import i18n
 from portal.config import Settings
 from portal.db import begin_reading
 from portal.errors import Forbidden, NotFound
@@ -76,7 +77,20 @@ async def load_viewer(request: Request) -> User | None:
         else:
             request.state.viewing_as_by = live.user
             request.state.user = person
+    i18n.activate(request_language(request))
     return cast(User | None, request.state.user)
+
+
+def request_language(request: Request) -> str:
+    """The viewer's language: their profile's, else their browser's, else the program's (the
+    program's settings, when a request loader has put them in the request's state)."""
+    user: User | None = request.state.user
+    program = getattr(request.state, "program", None)
+    return i18n.choose(
+        own=user.language if user is not None else "",
+        accept_language=request.headers.get("accept-language", ""),
+        program=str(getattr(program, "language", "")),
+    )
 
 
 def viewing_as_by(request: Request) -> User | None:

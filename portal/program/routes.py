@@ -1,6 +1,7 @@
 """Manage → Settings (admins): program name, tagline, sign-up policy, leaderboards, what points
-are worth, the program's time zone and whether admins must use two-factor sign-in. Saving asks
-the admin to confirm it's them when their last confirmation is older than 15 minutes."""
+are worth, the program's time zone and language, and whether admins must use two-factor
+sign-in. Saving asks the admin to confirm it's them when their last confirmation is older than
+15 minutes."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -9,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal import zones
+from portal import i18n, zones
 from portal.forms import FormState
 from portal.money import CURRENCIES
 from portal.people.access import current_user, requires
@@ -37,6 +38,7 @@ async def edit_settings(request: Request) -> Response:
             "admins_require_two_factor": "on" if config.admins_require_two_factor else "",
             "disposable_emails": config.disposable_emails.value,
             "time_zone": config.zone_name,
+            "language": config.language_code,
         }
     )
     return _page(request, state)
@@ -48,6 +50,7 @@ def _page(request: Request, state: FormState, *, status_code: int = 200) -> Resp
         "modes": list(SignupMode),
         "currencies": CURRENCIES,
         "disposable_choices": list(DisposableEmails),
+        "language_choices": i18n.language_names(),
     }
     return render(request, "program/settings.html", context, status_code=status_code)
 
@@ -65,6 +68,7 @@ async def save_settings(request: Request) -> Response:
         "currency",
         "disposable_emails",
         "time_zone",
+        "language",
     )
     # Radio buttons always post one choice; a post without it keeps the current one.
     state.data["disposable_emails"] = (
@@ -94,6 +98,10 @@ async def save_settings(request: Request) -> Response:
         state.data["time_zone"] = config.zone_name
     if not zones.is_zone(state.value("time_zone")):
         state.add_error("time_zone", "Choose a time zone from the list, like Europe/Berlin.")
+    if not state.value("language"):  # a form from before the language field keeps the current one
+        state.data["language"] = config.language_code
+    if i18n.match(state.value("language")) is None:
+        state.add_error("language", "Choose a language from the list.")
     if not state.ok or rate is None:
         return _page(request, state, status_code=422)
     await service.update(
@@ -112,6 +120,11 @@ async def save_settings(request: Request) -> Response:
             config.time_zone
             if state.value("time_zone") == config.zone_name
             else state.value("time_zone")
+        ),
+        language=(
+            config.language
+            if state.value("language") == config.language_code
+            else state.value("language")
         ),
     )
     flash(request, "Settings saved.")

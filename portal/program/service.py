@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import events, zones
+from portal import events, i18n, zones
 from portal.audit import service as audit
 from portal.people.models import User
 from portal.program import cache
@@ -63,6 +63,13 @@ class ProgramConfig:
     # The program's time zone (an IANA name): weeks and months of the boards begin at its
     # midnight, and it is everyone's until they choose their own. "": PORTAL_TIME_ZONE's.
     time_zone: str = ""
+    # The language of people who chose none and whose browser asks for none the portal speaks
+    # (a code with a catalogue). "": PORTAL_LANGUAGE's.
+    language: str = ""
+
+    @property
+    def language_code(self) -> str:
+        return i18n.match(self.language) or i18n.program_default()
 
     @property
     def zone_name(self) -> str:

@@ -128,11 +128,14 @@ async def update_profile(
     hide_from_boards: bool,
     answers: dict[int, str] | None = None,
     time_zone: str | None = None,
+    language: str | None = None,
 ) -> User:
     """The person's own details, and their answers to the custom profile fields shown;
-    `time_zone` None keeps theirs."""
+    `time_zone` or `language` None keeps theirs ("" is the program's)."""
     if time_zone is not None:
         await set_time_zone(session, user=user, time_zone=time_zone)
+    if language is not None:
+        user.language = language
     user.display_name = display_name.strip()
     user.company = company.strip()
     user.job_title = job_title.strip()
