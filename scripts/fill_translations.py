@@ -42,6 +42,7 @@ def fill(language: str) -> int:
         if known is not None and _translated(known.string):
             message.string = known.string
             message.flags.discard("fuzzy")
+            message.previous_id = []
             filled += 1
     written = io.BytesIO()
     # The same shape `make messages` writes: sorted, no locations, no wrapping, no dates.

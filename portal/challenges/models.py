@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.clock import utcnow
 from portal.db import Base
 from portal.files.references import stored_file
+from portal.i18n import N_
 
 if TYPE_CHECKING:
     from portal.people.models import User
@@ -35,15 +36,15 @@ class ChallengeType(StrEnum):
 
 
 TYPE_LABELS = {
-    ChallengeType.SHARE_LINK: "Share a link",
-    ChallengeType.ONLINE_REVIEW: "Write a review",
-    ChallengeType.ANSWER_QUESTIONS: "Answer questions",
-    ChallengeType.UPLOAD_IMAGE: "Share a photo",
-    ChallengeType.ATTEND_EVENT: "Attend an event",
-    ChallengeType.REFER: "Refer someone",
-    ChallengeType.WATCH_VIDEO: "Watch a video",
-    ChallengeType.DOWNLOAD_ASSET: "Download content",
-    ChallengeType.CUSTOM: "Custom",
+    ChallengeType.SHARE_LINK: N_("Share a link"),
+    ChallengeType.ONLINE_REVIEW: N_("Write a review"),
+    ChallengeType.ANSWER_QUESTIONS: N_("Answer questions"),
+    ChallengeType.UPLOAD_IMAGE: N_("Share a photo"),
+    ChallengeType.ATTEND_EVENT: N_("Attend an event"),
+    ChallengeType.REFER: N_("Refer someone"),
+    ChallengeType.WATCH_VIDEO: N_("Watch a video"),
+    ChallengeType.DOWNLOAD_ASSET: N_("Download content"),
+    ChallengeType.CUSTOM: N_("Custom"),
 }
 TYPE_ICONS = {  # names from the icon set (portal.icons)
     ChallengeType.SHARE_LINK: "share-2",

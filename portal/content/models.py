@@ -8,6 +8,7 @@ from sqlalchemy.types import TypeDecorator
 from portal.clock import utcnow
 from portal.db import Base
 from portal.files.references import stored_file
+from portal.i18n import N_
 
 DOCUMENT_POINTS = 10  # first download (documents, images, links)
 VIDEO_POINTS = 25  # a training video watched to the end (90 %)
@@ -22,9 +23,12 @@ class AssetKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"document": "Document", "video": "Training video", "image": "Image"}.get(
-            self.value, "Link"
-        )
+        return {
+            "document": N_("Document"),
+            "video": N_("Training video"),
+            "image": N_("Image"),
+            "link": N_("Link"),
+        }[self.value]
 
     @property
     def default_points(self) -> int:

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.i18n import N_
 from portal.people.models import User
 
 
@@ -20,7 +21,7 @@ class Stage(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return STAGE_LABELS[self]
 
     @property
     def is_closed(self) -> bool:
@@ -32,6 +33,15 @@ class Stage(StrEnum):
         return PIPELINE.index(self) if self in PIPELINE else -1
 
 
+STAGE_LABELS = {
+    Stage.SUBMITTED: N_("Submitted"),
+    Stage.CONTACTED: N_("Contacted"),
+    Stage.QUALIFIED: N_("Qualified"),
+    Stage.OPPORTUNITY: N_("Opportunity"),
+    Stage.WON: N_("Won"),
+    Stage.LOST: N_("Lost"),
+    Stage.REJECTED: N_("Rejected"),
+}
 PIPELINE = [Stage.SUBMITTED, Stage.CONTACTED, Stage.QUALIFIED, Stage.OPPORTUNITY, Stage.WON]
 
 
@@ -43,9 +53,12 @@ class CloseReason(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace(
-            "_", "-" if self is CloseReason.SELF_REFERRAL else " "
-        ).capitalize()
+        return {
+            "duplicate": N_("Duplicate"),
+            "self_referral": N_("Self-referral"),
+            "not_a_fit": N_("Not a fit"),
+            "invalid": N_("Invalid"),
+        }[self.value]
 
 
 class Source(StrEnum):
@@ -71,14 +84,14 @@ class Flag(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "free_mail": "Free-mail address",
-            "burst": "Many referrals in a short time",
-            "same_address": "Many sign-ups from one address",
-            "own_company": "Prospect works at the referrer's company",
-            "disposable": "Disposable (throw-away) email address",
-            "shared_domain": "Several prospects at one company from this advocate this week",
-            "similar_name": "Prospect's name is like the referrer's",
-            "referrer_address": "Sent from an address the referrer signs in from",
+            "free_mail": N_("Free-mail address"),
+            "burst": N_("Many referrals in a short time"),
+            "same_address": N_("Many sign-ups from one address"),
+            "own_company": N_("Prospect works at the referrer's company"),
+            "disposable": N_("Disposable (throw-away) email address"),
+            "shared_domain": N_("Several prospects at one company from this advocate this week"),
+            "similar_name": N_("Prospect's name is like the referrer's"),
+            "referrer_address": N_("Sent from an address the referrer signs in from"),
         }[self.value]
 
 

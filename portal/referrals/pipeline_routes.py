@@ -15,6 +15,7 @@ from portal.clock import utcnow
 from portal.csv import csv_response
 from portal.errors import PortalError
 from portal.forms import MAX_SEARCH, FormState, query_number, query_text
+from portal.i18n import N_, _
 from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.referrals import forms, service
@@ -24,15 +25,20 @@ from portal.web import db, flash, is_htmx, redirect, redirect_to, render, safe_n
 
 sales_staff = requires(Role.SALES, Role.ADMIN)
 pipeline_readers = requires(Role.SALES, Role.ADMIN, Role.MARKETER)
-OWNERS = [("anyone", "Anyone"), ("mine", "Mine"), ("unassigned", "Unassigned")]
-AGES = [("", "Any age"), ("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days")]
+OWNERS = [("anyone", N_("Anyone")), ("mine", N_("Mine")), ("unassigned", N_("Unassigned"))]
+AGES = [
+    ("", N_("Any age")),
+    ("7", N_("Last 7 days")),
+    ("30", N_("Last 30 days")),
+    ("90", N_("Last 90 days")),
+]
 QUIET = ["7", "14", "30"]
 
 
 def _quiet_options(chosen: str) -> list[tuple[str, str]]:
     """Quiet spans to filter on; a link from Home may bring the program's own."""
     days = sorted({*QUIET, chosen} - {""}, key=int)
-    return [("", "Any activity"), *[(d, f"Quiet {d}+ days") for d in days]]
+    return [("", N_("Any activity")), *[(d, _("Quiet %(days)s+ days") % {"days": d}) for d in days]]
 
 
 def _filters(params: QueryParams) -> tuple[service.PipelineFilter, dict[str, str]]:

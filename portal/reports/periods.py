@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 
 from portal.forms import FormState
+from portal.i18n import N_
 
 LONGEST = timedelta(days=366 * 3)
 
@@ -27,13 +28,13 @@ class Span(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "7d": "Last 7 days",
-            "30d": "Last 30 days",
-            "90d": "Last 90 days",
-            "month": "This month",
-            "quarter": "This quarter",
-            "year": "This year",
-            "custom": "Custom range",
+            "7d": N_("Last 7 days"),
+            "30d": N_("Last 30 days"),
+            "90d": N_("Last 90 days"),
+            "month": N_("This month"),
+            "quarter": N_("This quarter"),
+            "year": N_("This year"),
+            "custom": N_("Custom range"),
         }[self.value]
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.clock import utcnow
 from portal.db import Base
 from portal.files.references import stored_file
+from portal.i18n import N_
 
 if TYPE_CHECKING:
     from portal.people.models import User
@@ -22,7 +23,13 @@ class RewardKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"gift_card": "Gift card", "code": "Code"}.get(self.value, self.value.capitalize())
+        return {
+            "physical": N_("Physical"),
+            "gift_card": N_("Gift card"),
+            "code": N_("Code"),
+            "donation": N_("Donation"),
+            "experience": N_("Experience"),
+        }[self.value]
 
     @property
     def icon(self) -> str:
