@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from starlette.datastructures import QueryParams
 
+from portal import i18n
 from portal.forms import FormState
 from portal.i18n import N_
 
@@ -67,12 +69,17 @@ class Period:
 
     @property
     def label(self) -> str:
-        def day(d: date) -> str:
-            return f"{d.day} {d:%b %Y}"
+        """ "3 Nov 2026 to 2 Dec 2026", in the reader's language."""
 
-        return (
-            day(self.first) if self.first == self.last else f"{day(self.first)} to {day(self.last)}"
-        )
+        def day(d: date) -> str:
+            return format_date(d, "d MMM y", locale=i18n.locale())
+
+        if self.first == self.last:
+            return day(self.first)
+        return i18n.gettext("%(first)s to %(last)s") % {
+            "first": day(self.first),
+            "last": day(self.last),
+        }
 
     def each_day(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range(self.days)]
