@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from portal.errors import PortalError, error_title
+from portal.i18n import _
 from portal.middleware import add_security_headers
 from portal.people.access import load_viewer
 from portal.templating import templates
@@ -42,8 +43,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if not hasattr(request.state, "user") and hasattr(request.state, "db"):
         await load_viewer(request)  # the router answered before any page loaded the viewer
     messages = {
-        404: "We could not find that page. It may have moved, or the link may be mistyped.",
-        405: "That page can't be used this way.",
+        404: _("We could not find that page. It may have moved, or the link may be mistyped."),
+        405: _("That page can't be used this way."),
     }
     return _error_response(request, exc.status_code, messages.get(exc.status_code, exc.detail))
 
@@ -51,7 +52,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def server_error(request: Request, exc: Exception) -> Response:
     request_id = getattr(request.state, "request_id", "")
     log.exception("unhandled error in request %s", request_id, exc_info=exc)
-    message = (
+    message = _(
         "Something went wrong on our side. Nothing you sent was saved. Please try again; "
         "if it keeps happening, tell us the request id below."
     )

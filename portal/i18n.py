@@ -16,9 +16,11 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -164,6 +166,11 @@ _ = gettext
 def number(value: int | float) -> str:
     """A number as the reader writes it: "4,075" in English, "4.075" in German."""
     return format_decimal(value, locale=locale())
+
+
+def day_and_month(moment: date) -> str:
+    """ "12 Jan", "12. Jan.": a day of this year, short."""
+    return format_date(moment, "d MMM" if current() == SOURCE else "d. MMM", locale=locale())
 
 
 def in_sentence(label: str) -> str:

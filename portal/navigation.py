@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass
 
+from portal.i18n import N_
 from portal.people.models import Role, User
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str  # English, marked for the catalogue; the layout translates it
     route: str
     roles: frozenset[Role]
 
@@ -15,37 +16,37 @@ class NavItem:
 MAIN = [
     # The order the brief gives for advocates: Home, Challenges, Content, Rewards, Referrals,
     # Leaderboard.
-    NavItem("Home", "home", frozenset()),
-    NavItem("Challenges", "challenges:list", frozenset()),
-    NavItem("Content", "content:index", frozenset()),
-    NavItem("Rewards", "rewards:catalog", frozenset()),
-    NavItem("Referrals", "referrals:list", frozenset()),
-    NavItem("Leaderboard", "leaderboard:index", frozenset()),
-    NavItem("Pipeline", "pipeline:board", frozenset({Role.SALES, Role.ADMIN, Role.MARKETER})),
+    NavItem(N_("Home"), "home", frozenset()),
+    NavItem(N_("Challenges"), "challenges:list", frozenset()),
+    NavItem(N_("Content"), "content:index", frozenset()),
+    NavItem(N_("Rewards"), "rewards:catalog", frozenset()),
+    NavItem(N_("Referrals"), "referrals:list", frozenset()),
+    NavItem(N_("Leaderboard"), "leaderboard:index", frozenset()),
+    NavItem(N_("Pipeline"), "pipeline:board", frozenset({Role.SALES, Role.ADMIN, Role.MARKETER})),
 ]
 
 MANAGE = [
-    NavItem("Reports", "reports:overview", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("People", "people:list", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Challenges", "manage_challenges:list", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Approvals", "approvals:queue", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Groups", "groups:list", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Content", "manage_content:index", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Levels & badges", "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Pending points", "pending_points:queue", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Rewards", "manage_rewards:list", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Fulfilment queue", "manage_rewards:queue", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Referrals", "manage_referrals:settings", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Event types", "event_types:list", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Messages", "broadcasts:index", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Sequences", "sequences:index", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Emails", "emails:list", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Outbox", "outbox:list", frozenset({Role.MARKETER, Role.ADMIN})),
-    NavItem("Audit log", "audit:list", frozenset({Role.ADMIN})),
-    NavItem("Webhooks", "webhooks:list", frozenset({Role.ADMIN})),
-    NavItem("API tokens", "api_tokens:list", frozenset({Role.ADMIN})),
-    NavItem("Sign-in providers", "sso_providers:list", frozenset({Role.ADMIN})),
-    NavItem("Settings", "program:settings", frozenset({Role.ADMIN})),
+    NavItem(N_("Reports"), "reports:overview", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("People"), "people:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Challenges"), "manage_challenges:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Approvals"), "approvals:queue", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Groups"), "groups:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Content"), "manage_content:index", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Levels & badges"), "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Pending points"), "pending_points:queue", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Rewards"), "manage_rewards:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Fulfilment queue"), "manage_rewards:queue", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Referrals"), "manage_referrals:settings", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Event types"), "event_types:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Messages"), "broadcasts:index", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Sequences"), "sequences:index", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Emails"), "emails:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Outbox"), "outbox:list", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Audit log"), "audit:list", frozenset({Role.ADMIN})),
+    NavItem(N_("Webhooks"), "webhooks:list", frozenset({Role.ADMIN})),
+    NavItem(N_("API tokens"), "api_tokens:list", frozenset({Role.ADMIN})),
+    NavItem(N_("Sign-in providers"), "sso_providers:list", frozenset({Role.ADMIN})),
+    NavItem(N_("Settings"), "program:settings", frozenset({Role.ADMIN})),
 ]
 
 

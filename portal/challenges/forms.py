@@ -19,7 +19,7 @@ from portal.challenges.models import (
 )
 from portal.challenges.service import ChallengeValues
 from portal.forms import FormState, ids
-from portal.i18n import N_
+from portal.i18n import N_, _
 
 
 def new_key() -> str:
@@ -50,12 +50,12 @@ def entry_form(form: FormData, challenge: Challenge) -> tuple[FormState, dict[st
     response: dict[str, Any] = {}
     if kind == ChallengeType.ONLINE_REVIEW:
         if not state.value("proof_url"):
-            state.add_error("proof_url", "Paste the link to your published review.")
+            state.add_error("proof_url", _("Paste the link to your published review."))
         else:
             state.url("proof_url", max_length=MAX_URL)
         response = {"proof_url": state.value("proof_url")}
     elif kind == ChallengeType.CUSTOM:
-        state.require("text", message="Tell us what you did.")
+        state.require("text", message=N_("Tell us what you did."))
         state.check_length("text", MAX_ANSWER)
         response = {"text": state.value("text")}
     elif kind == ChallengeType.ATTEND_EVENT:
@@ -63,11 +63,11 @@ def entry_form(form: FormData, challenge: Challenge) -> tuple[FormState, dict[st
     elif kind == ChallengeType.UPLOAD_IMAGE:
         image = form.get("image")
         if not isinstance(image, UploadFile) or not image.filename:
-            state.add_error("image", "Choose a photo or screenshot to upload.")
+            state.add_error("image", _("Choose a photo or screenshot to upload."))
         state.check_length("text", 500)
         response = {"text": state.value("text")}
     else:
-        state.add_error(None, "This challenge is completed another way.")
+        state.add_error(None, _("This challenge is completed another way."))
     return state, (response if state.ok else None)
 
 
@@ -85,11 +85,13 @@ def _answers(form: FormData, challenge: Challenge) -> tuple[FormState, dict[str,
         else:
             answer = state.data[name] = state.take(form, name)
             if question.get("kind") == "single" and answer and answer not in options:
-                state.add_error(name, "Choose one of the options.")
+                state.add_error(name, _("Choose one of the options."))
         if question.get("required") and not answer:
             state.add_error(
                 name,
-                "Choose at least one." if question.get("kind") == "multiple" else "Answer this.",
+                _("Choose at least one.")
+                if question.get("kind") == "multiple"
+                else _("Answer this."),
             )
         if isinstance(answer, str):
             state.check_length(name, MAX_ANSWER)

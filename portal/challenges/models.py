@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.clock import utcnow
 from portal.db import Base
 from portal.files.references import stored_file
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 
 if TYPE_CHECKING:
     from portal.people.models import User
@@ -27,7 +27,7 @@ class ChallengeType(StrEnum):
 
     @property
     def label(self) -> str:
-        return TYPE_LABELS[self]
+        return gettext(TYPE_LABELS[self])
 
     @property
     def icon(self) -> str:

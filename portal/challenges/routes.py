@@ -14,6 +14,7 @@ from portal.files.storage import iterate_file
 from portal.files.uploads import Upload
 from portal.files.web import storage
 from portal.forms import FormState, form_text
+from portal.i18n import _
 from portal.people.access import current_user, signed_in
 from portal.points import service as points
 from portal.request_body import accepts_upload, image_mb
@@ -101,8 +102,8 @@ def result_message(request: Request, status: SubmissionStatus) -> str:
     """Everything the entry earned (its points, and any badge or level they brought), or that
     it waits for review."""
     if status == SubmissionStatus.APPROVED:
-        return points.earned_by(db(request), current_user(request)).message or "Done!"
-    return "Thanks! Your entry is waiting for review."
+        return points.earned_by(db(request), current_user(request)).message or _("Done!")
+    return _("Thanks! Your entry is waiting for review.")
 
 
 @signed_in
@@ -179,7 +180,7 @@ async def share_challenge(request: Request) -> Response:
     if network == "copy":
         if is_htmx(request):
             return await _detail(request, result=result, view=view)
-        flash(request, (result + " · " if result else "") + "Your link is ready to copy.")
+        flash(request, (result + " · " if result else "") + _("Your link is ready to copy."))
         return redirect(request, "challenges:detail", challenge_id=challenge_id)
     text = str(view.challenge.settings.get("share_text", ""))
     return redirect_to(
@@ -206,7 +207,7 @@ async def dismiss(request: Request) -> Response:
     await service.dismiss_challenge(
         db(request), user=current_user(request), challenge_id=request.path_params["challenge_id"]
     )
-    flash(request, "Dismissed. You'll find it under Dismissed if you change your mind.")
+    flash(request, _("Dismissed. You'll find it under Dismissed if you change your mind."))
     return redirect(request, "challenges:list")
 
 
@@ -215,7 +216,7 @@ async def restore(request: Request) -> Response:
     await service.restore_challenge(
         db(request), user=current_user(request), challenge_id=request.path_params["challenge_id"]
     )
-    flash(request, "Restored to your available challenges.")
+    flash(request, _("Restored to your available challenges."))
     return redirect(request, "challenges:list", query={"tab": "dismissed"})
 
 

@@ -2,12 +2,14 @@
 
 from urllib.parse import quote, urlencode
 
+from portal.i18n import N_
+
 LABELS = {
     "linkedin": "LinkedIn",
     "x": "X",
     "facebook": "Facebook",
-    "email": "Email",
-    "copy": "Copy link",
+    "email": N_("Email"),
+    "copy": N_("Copy link"),
 }
 
 

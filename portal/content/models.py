@@ -8,7 +8,7 @@ from sqlalchemy.types import TypeDecorator
 from portal.clock import utcnow
 from portal.db import Base
 from portal.files.references import stored_file
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 
 DOCUMENT_POINTS = 10  # first download (documents, images, links)
 VIDEO_POINTS = 25  # a training video watched to the end (90 %)
@@ -23,16 +23,19 @@ class AssetKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "document": N_("Document"),
-            "video": N_("Training video"),
-            "image": N_("Image"),
-            "link": N_("Link"),
-        }[self.value]
+        return gettext(KIND_LABELS[self.value])
 
     @property
     def default_points(self) -> int:
         return VIDEO_POINTS if self is AssetKind.VIDEO else DOCUMENT_POINTS
+
+
+KIND_LABELS = {
+    "document": N_("Document"),
+    "video": N_("Training video"),
+    "image": N_("Image"),
+    "link": N_("Link"),
+}
 
 
 class KindType(TypeDecorator[AssetKind]):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import utcnow
+from portal.i18n import N_
 from portal.people.models import User
 from portal.points import service as points
 from portal.points.models import Period
@@ -21,7 +22,7 @@ MAX_RANKS = 20_000
 
 @dataclass(frozen=True)
 class Step:
-    label: str
+    label: str  # English, marked for the catalogue; Home translates it
     done: bool
     route: str
 
@@ -38,11 +39,13 @@ class HomeView:
 
 def getting_started(user: User, account: points.AccountSummary) -> list[Step]:
     steps = [
-        Step("Set your password and sign in", True, "auth:profile"),
+        Step(N_("Set your password and sign in"), True, "auth:profile"),
         Step(
-            "Add your company and job title", bool(user.company and user.job_title), "auth:profile"
+            N_("Add your company and job title"),
+            bool(user.company and user.job_title),
+            "auth:profile",
         ),
-        Step("Earn your first points", account.balance.lifetime > 0, "points:history"),
+        Step(N_("Earn your first points"), account.balance.lifetime > 0, "points:history"),
     ]
     return [] if all(step.done for step in steps) else steps
 

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.i18n import N_, gettext
 from portal.program import cache
 
 
@@ -38,7 +39,10 @@ class Period(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"week": "This week", "month": "This month", "all_time": "All time"}[self.value]
+        return gettext(PERIOD_LABELS[self.value])
+
+
+PERIOD_LABELS = {"week": N_("This week"), "month": N_("This month"), "all_time": N_("All time")}
 
 
 class LedgerEntry(Base):

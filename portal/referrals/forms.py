@@ -3,6 +3,7 @@
 from starlette.datastructures import FormData
 
 from portal.forms import FormState
+from portal.i18n import N_, _
 from portal.parsing import column_max
 from portal.referrals.models import PIPELINE, CloseReason, Referral, Stage
 
@@ -14,10 +15,10 @@ SETTINGS_TEXT = ("offer_text", "target_domains", "free_mail_domains", "routing_r
 def prospect_form(form: FormData) -> FormState:
     """The refer-a-friend form and the landing page's form share these fields."""
     state = FormState.of(form, *PROSPECT_FIELDS)
-    state.require("name", message="Enter the person's name.")
+    state.require("name", message=N_("Enter the person's name."))
     state.check_email("email")
-    if state.errors.get("email") == "Enter your email address.":
-        state.errors["email"] = "Enter the person's email address."
+    if state.errors.get("email") == _("Enter your email address."):
+        state.errors["email"] = _("Enter the person's email address.")
     for name, column in (
         ("name", Referral.prospect_name),
         ("email", Referral.prospect_email),

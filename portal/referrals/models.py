@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.db import Base
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.people.models import User
 
 
@@ -21,7 +21,7 @@ class Stage(StrEnum):
 
     @property
     def label(self) -> str:
-        return STAGE_LABELS[self]
+        return gettext(STAGE_LABELS[self.value])
 
     @property
     def is_closed(self) -> bool:
@@ -33,15 +33,6 @@ class Stage(StrEnum):
         return PIPELINE.index(self) if self in PIPELINE else -1
 
 
-STAGE_LABELS = {
-    Stage.SUBMITTED: N_("Submitted"),
-    Stage.CONTACTED: N_("Contacted"),
-    Stage.QUALIFIED: N_("Qualified"),
-    Stage.OPPORTUNITY: N_("Opportunity"),
-    Stage.WON: N_("Won"),
-    Stage.LOST: N_("Lost"),
-    Stage.REJECTED: N_("Rejected"),
-}
 PIPELINE = [Stage.SUBMITTED, Stage.CONTACTED, Stage.QUALIFIED, Stage.OPPORTUNITY, Stage.WON]
 
 
@@ -53,12 +44,24 @@ class CloseReason(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "duplicate": N_("Duplicate"),
-            "self_referral": N_("Self-referral"),
-            "not_a_fit": N_("Not a fit"),
-            "invalid": N_("Invalid"),
-        }[self.value]
+        return gettext(CLOSE_REASON_LABELS[self.value])
+
+
+STAGE_LABELS = {
+    "submitted": N_("Submitted"),
+    "contacted": N_("Contacted"),
+    "qualified": N_("Qualified"),
+    "opportunity": N_("Opportunity"),
+    "won": N_("Won"),
+    "lost": N_("Lost"),
+    "rejected": N_("Rejected"),
+}
+CLOSE_REASON_LABELS = {
+    "duplicate": N_("Duplicate"),
+    "self_referral": N_("Self-referral"),
+    "not_a_fit": N_("Not a fit"),
+    "invalid": N_("Invalid"),
+}
 
 
 class Source(StrEnum):

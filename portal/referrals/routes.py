@@ -10,6 +10,7 @@ from portal.errors import Conflict
 from portal.forms import FormState
 from portal.guard.models import PublicForm
 from portal.guard.web import guard_fields, screen_post
+from portal.i18n import _
 from portal.people.access import current_user, public, signed_in, writes
 from portal.people.attribution import remember_referral_code, remembered_referral_code
 from portal.points import service as points
@@ -80,7 +81,8 @@ async def submit_referral(request: Request) -> Response:
             status_code=422 if isinstance(error, service.DisposableAddress) else 409,
         )
     earned = points.earned_by(db(request), current_user(request))
-    flash(request, f"Thank you for referring {referral.prospect_name}! {earned.message}".strip())
+    thanks = _("Thank you for referring %(name)s!") % {"name": referral.prospect_name}
+    flash(request, f"{thanks} {earned.message}".strip())
     return redirect(request, "referrals:detail", referral_id=referral.id)
 
 

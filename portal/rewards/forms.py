@@ -7,17 +7,25 @@ import uuid
 from starlette.datastructures import FormData, UploadFile
 
 from portal.forms import FormState, ids
+from portal.i18n import N_, gettext
 from portal.parsing import column_length
 from portal.rewards.models import Redemption, Reward, RewardKind
 from portal.rewards.service import SHIPPING_FIELDS, RewardValues
 
 SHIPPING_LABELS = {
-    "name": "Full name",
-    "street": "Street and number",
-    "city": "City",
-    "postal_code": "Postal code",
-    "country": "Country",
-    "phone": "Phone (for the courier, optional)",
+    "name": N_("Full name"),
+    "street": N_("Street and number"),
+    "city": N_("City"),
+    "postal_code": N_("Postal code"),
+    "country": N_("Country"),
+    "phone": N_("Phone (for the courier, optional)"),
+}
+SHIPPING_ERRORS = {
+    "name": N_("Enter your full name."),
+    "street": N_("Enter your street and number."),
+    "city": N_("Enter your city."),
+    "postal_code": N_("Enter your postal code."),
+    "country": N_("Enter your country."),
 }
 REQUIRED_SHIPPING = ("name", "street", "city", "postal_code", "country")
 # A cost, a stock or a limit: far beyond any real catalog, well within int4.
@@ -38,7 +46,7 @@ def redeem_form(form: FormData, *, needs_shipping: bool) -> FormState:
     if needs_shipping:
         for name in REQUIRED_SHIPPING:
             if not state.value(name):
-                state.add_error(name, f"Enter your {SHIPPING_LABELS[name].lower()}.")
+                state.add_error(name, gettext(SHIPPING_ERRORS[name]))
         for name in SHIPPING_FIELDS:
             state.check_length(name, 200)
     return state

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.clock import utcnow
 from portal.db import Base
 from portal.files.references import stored_file
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 
 if TYPE_CHECKING:
     from portal.people.models import User
@@ -23,13 +23,7 @@ class RewardKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "physical": N_("Physical"),
-            "gift_card": N_("Gift card"),
-            "code": N_("Code"),
-            "donation": N_("Donation"),
-            "experience": N_("Experience"),
-        }[self.value]
+        return gettext(KIND_LABELS[self.value])
 
     @property
     def icon(self) -> str:
@@ -41,6 +35,15 @@ class RewardKind(StrEnum):
             "donation": "hand-heart",
             "experience": "ticket",
         }[self.value]
+
+
+KIND_LABELS = {
+    "physical": N_("Physical"),
+    "gift_card": N_("Gift card"),
+    "code": N_("Code"),
+    "donation": N_("Donation"),
+    "experience": N_("Experience"),
+}
 
 
 class RedemptionStatus(StrEnum):
@@ -88,6 +91,10 @@ class Reward(Base):
     @property
     def needs_shipping(self) -> bool:
         return self.kind == RewardKind.PHYSICAL
+
+    @property
+    def kind_label(self) -> str:
+        return RewardKind(self.kind).label
 
     @property
     def kind_icon(self) -> str:

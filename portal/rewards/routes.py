@@ -7,6 +7,7 @@ from starlette.routing import Route
 from portal.errors import PortalError
 from portal.files.web import file_response, storage
 from portal.forms import FormState
+from portal.i18n import _
 from portal.people.access import current_user, signed_in
 from portal.rewards import forms, service
 from portal.rewards.models import RewardKind
@@ -69,7 +70,7 @@ async def redeem(request: Request) -> Response:
     except service.RedeemRefused as error:
         state.add_error(None, error.message)
         return await _redeem_page(request, state, status_code=409)
-    flash(request, f"You redeemed {view.item.reward.title}.")
+    flash(request, _("You redeemed %(reward)s.") % {"reward": view.item.reward.title})
     return redirect(request, "rewards:redemption", redemption_id=redemption.id)
 
 
@@ -102,7 +103,7 @@ async def cancel(request: Request) -> Response:
             raise
         flash(request, error.message, "error")
     else:
-        flash(request, "Cancelled. Your points are back in your balance.")
+        flash(request, _("Cancelled. Your points are back in your balance."))
     return redirect(
         request, "rewards:redemption", redemption_id=request.path_params["redemption_id"]
     )

@@ -25,39 +25,20 @@ COMPLETE = ("de",)
 # pages are translated by their own branch; the advocate side leaves as it is translated.
 NOT_YET_TRANSLATED = frozenset(
     {
-        "_flash.html",
         "advocacy",
         "api",
         "auth",
-        "base.html",
-        "challenges/_card.html",
-        "challenges/_list.html",
-        "challenges/_submission_form.html",
-        "challenges/detail.html",
-        "challenges/list.html",
-        "components",
-        "content/_card.html",
-        "content/_grid.html",
-        "content/_use.html",
-        "content/_watch.html",
-        "content/detail.html",
-        "content/index.html",
-        "content/share.html",
         "emails",
-        "errors",
-        "home/_time_zone_question.html",
-        "home/index.html",
         "messages/read.html",
-        "notifications",
         "outbox/preferences.html",
         "outbox/unsubscribe.html",
-        "points",
-        "referrals",
-        "rewards/_grid.html",
-        "rewards/catalog.html",
-        "rewards/redeem.html",
-        "rewards/redemption.html",
-        "rewards/redemptions.html",
+        "points/_pending_actions.html",
+        "points/manage.html",
+        "points/pending.html",
+        "points/person.html",
+        "points/rules.html",
+        "referrals/import.html",
+        "referrals/settings.html",
         "rewards/tracking.html",
     }
 )
@@ -119,19 +100,25 @@ def _template_text(source: str) -> tuple[str, list[str]]:
     literals: list[str] = []
     calls: list[str | None] = []  # the function each open parenthesis belongs to
     previous = ""
-    in_trans = False
-    block_name_next = False
+    in_trans = False  # inside {% trans %}: translated
+    in_class = False  # inside {% block main_class %} and the like: class names, not text
+    statement: list[str] = []  # the names that open the statement being read
     for _line, kind, value in environment.lex(source):
         if kind == "data":
-            parts.append(HOLE if in_trans else value)
+            parts.append(HOLE if in_trans or in_class else value)
         else:
             parts.append(HOLE)
         if kind == "block_begin":
-            block_name_next = True
+            statement = []
             continue
-        if block_name_next and kind == "name":
-            in_trans = value == "trans" or (in_trans and value != "endtrans")
-            block_name_next = False
+        if kind == "name" and len(statement) < 2:
+            statement.append(value)
+            if statement[0] in ("trans", "endtrans"):
+                in_trans = statement[0] == "trans"
+            elif statement[0] == "block" and len(statement) == 2:
+                in_class = value.endswith("_class")
+            elif statement[0] == "endblock":
+                in_class = False
         if kind == "operator" and value == "(":
             calls.append(previous if previous in GETTEXT_CALLS else None)
         elif kind == "operator" and value == ")" and calls:

@@ -24,6 +24,7 @@ from portal.challenges.service.rules import (
 )
 from portal.clock import utcnow
 from portal.errors import NotFound
+from portal.i18n import _, gettext, ngettext, number
 from portal.people.models import User
 
 # --- what an advocate sees -------------------------------------------------------------------
@@ -63,13 +64,15 @@ def ends_in(ends_at: datetime | None, *, now: datetime | None = None) -> str:
         return ""
     left = ends_at - (now or utcnow())
     if left.total_seconds() <= 0:
-        return "Ended"
+        return _("Ended")
     if left.days >= 2:
-        return f"Ends in {left.days} days"
+        return _("Ends in %(count)s days") % {"count": number(left.days)}
     hours = int(left.total_seconds() // 3600)
     if hours >= 1:
-        return f"Ends in {hours} hour{'' if hours == 1 else 's'}"
-    return "Ends in less than an hour"
+        return ngettext("Ends in %(count)s hour", "Ends in %(count)s hours", hours) % {
+            "count": number(hours)
+        }
+    return _("Ends in less than an hour")
 
 
 def why_cannot_submit(
@@ -165,7 +168,7 @@ class ChallengeView:
 
     @property
     def blocked_message(self) -> str:
-        return MESSAGES[self.blocked] if self.blocked else ""
+        return gettext(MESSAGES[self.blocked]) if self.blocked else ""
 
     @property
     def ends_in(self) -> str:

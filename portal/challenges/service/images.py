@@ -12,6 +12,7 @@ from portal.challenges.service.submit import earlier_entry, record_entry
 from portal.errors import NotFound
 from portal.files.storage import Storage
 from portal.files.uploads import FileKind, UnsupportedFile, Upload, UploadTooLarge, save_upload
+from portal.i18n import _
 from portal.people.models import User
 
 
@@ -41,7 +42,7 @@ async def submit_image_entry(
         raise ImageRefused(error.message) from error
     if saved.file_type.kind is not FileKind.IMAGE:
         await storage.delete(saved.stored.name)
-        raise ImageRefused("Upload a photo or a screenshot: a PNG, JPEG, GIF or WebP image.")
+        raise ImageRefused(_("Upload a photo or a screenshot: a PNG, JPEG, GIF or WebP image."))
     response: dict[str, Any] = {
         "image": saved.stored.name,
         "content_type": saved.file_type.content_type,

@@ -15,6 +15,7 @@ from portal.challenges.models import (
     SubmissionStatus,
 )
 from portal.errors import Conflict, PortalError
+from portal.i18n import N_
 from portal.people.models import User
 from portal.people.targeting import visible_to
 from portal.points.models import BadgeRule
@@ -35,14 +36,14 @@ class CannotSubmit(StrEnum):
 
 
 MESSAGES = {
-    CannotSubmit.NOT_OPEN: "This challenge is no longer open.",
-    CannotSubmit.NOT_STARTED: "This challenge hasn't started yet.",
-    CannotSubmit.ENDED: "This challenge has ended.",
-    CannotSubmit.LIMIT_REACHED: "You have completed this challenge as often as it allows.",
-    CannotSubmit.FULL: "Sorry, every place in this challenge is taken.",
-    CannotSubmit.PENDING: "Your last entry is waiting for review.",
-    CannotSubmit.BY_REFERRING: "This challenge completes when you refer someone.",
-    CannotSubmit.BY_USING: "This challenge completes when you open its content item.",
+    CannotSubmit.NOT_OPEN: N_("This challenge is no longer open."),
+    CannotSubmit.NOT_STARTED: N_("This challenge hasn't started yet."),
+    CannotSubmit.ENDED: N_("This challenge has ended."),
+    CannotSubmit.LIMIT_REACHED: N_("You have completed this challenge as often as it allows."),
+    CannotSubmit.FULL: N_("Sorry, every place in this challenge is taken."),
+    CannotSubmit.PENDING: N_("Your last entry is waiting for review."),
+    CannotSubmit.BY_REFERRING: N_("This challenge completes when you refer someone."),
+    CannotSubmit.BY_USING: N_("This challenge completes when you open its content item."),
 }
 
 

@@ -29,6 +29,7 @@ from portal.challenges.service.rules import (
 )
 from portal.clock import utcnow
 from portal.errors import NotFound
+from portal.i18n import _
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
@@ -56,7 +57,7 @@ async def submit_entry(
     if view.challenge.type in BY_DOING:
         raise SubmitRefused(completed_by_doing(view.challenge))
     if view.challenge.type == ChallengeType.UPLOAD_IMAGE and not response.get("image"):
-        raise ImageRefused("Choose a photo or screenshot to upload.")
+        raise ImageRefused(_("Choose a photo or screenshot to upload."))
     return await record_entry(
         session, user=user, challenge=view.challenge, key=key, response=response
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.i18n import _, ngettext, number
 from portal.people.models import User
 
 INFO_KEY = "points.earned"
@@ -24,18 +25,30 @@ class Earned:
     @property
     def summary(self) -> str:
         """ "+150 points, the First referral badge and the Advocate level", or "" for nothing."""
-        parts = [f"+{self.points:,} point{'' if self.points == 1 else 's'}"] if self.points else []
-        parts += [f"the {name} badge" for name in self.badges]
-        parts += [f"the {name} level" for name in self.levels]
+        parts = (
+            [
+                ngettext("+%(num)s point", "+%(num)s points", self.points)
+                % {"num": number(self.points)}
+            ]
+            if self.points
+            else []
+        )
+        parts += [_("the %(name)s badge") % {"name": name} for name in self.badges]
+        parts += [_("the %(name)s level") % {"name": name} for name in self.levels]
         if len(parts) < 2:
             return "".join(parts)
-        return ", ".join(parts[:-1]) + " and " + parts[-1]
+        return _("%(items)s and %(last)s") % {"items": ", ".join(parts[:-1]), "last": parts[-1]}
 
     @property
     def message(self) -> str:
-        earned = f"You earned {self.summary}." if self.summary else ""
+        earned = _("You earned %(what)s.") % {"what": self.summary} if self.summary else ""
         waiting = (
-            f"{self.pending:,} points are pending: My points says until when."
+            ngettext(
+                "%(num)s point is pending: My points says until when.",
+                "%(num)s points are pending: My points says until when.",
+                self.pending,
+            )
+            % {"num": number(self.pending)}
             if self.pending
             else ""
         )

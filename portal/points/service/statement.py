@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from portal.i18n import _, day_and_month
 from portal.people.models import User
 from portal.points.models import Balance, EntryKind, EntryState, LedgerEntry
 from portal.points.service.pending import waiting
@@ -37,11 +38,15 @@ class Standing:
 def standing(entry: LedgerEntry, settled_by: LedgerEntry | None) -> Standing:
     if settled_by is not None:
         if settled_by.kind == EntryKind.CANCEL:
-            return Standing("cancelled", waiting=False, note=settled_by.reason)
-        return Standing(f"released {settled_by.created_at:%-d %b}", waiting=False)
+            return Standing(_("cancelled"), waiting=False, note=settled_by.reason)
+        return Standing(
+            _("released %(day)s") % {"day": day_and_month(settled_by.created_at)}, waiting=False
+        )
     if entry.pending_until is not None:
-        return Standing(f"pending until {entry.pending_until:%-d %b}", waiting=True)
-    return Standing("pending review", waiting=True)
+        return Standing(
+            _("pending until %(day)s") % {"day": day_and_month(entry.pending_until)}, waiting=True
+        )
+    return Standing(_("pending review"), waiting=True)
 
 
 async def standings(session: AsyncSession, entries: list[LedgerEntry]) -> dict[int, Standing]:

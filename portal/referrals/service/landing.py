@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import events
 from portal.clock import utcnow
 from portal.errors import NotFound
+from portal.i18n import _
 from portal.people import service as people
 from portal.people.models import User
 from portal.referrals.models import ReferralClick
@@ -18,7 +19,7 @@ CLICKS_PER_HOUR = 30  # links one visitor may open in an hour and still be count
 async def access_advocate_for_code(session: AsyncSession, code: str) -> User:
     advocate = await people.get_advocate_for_code(session, code)
     if advocate is None:
-        raise NotFound("This referral link does not work (any more).")
+        raise NotFound(_("This referral link does not work (any more)."))
     return advocate
 
 

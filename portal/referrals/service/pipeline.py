@@ -10,6 +10,7 @@ from portal import events
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict, PortalError
+from portal.i18n import N_, _
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
@@ -31,13 +32,16 @@ from portal.referrals.service.screening import screen
 
 class DuplicateReferral(Conflict):
     def __init__(self, email: str) -> None:
-        super().__init__(f"{email} has already been referred. Each person can be referred once.")
+        super().__init__(
+            _("%(email)s has already been referred. Each person can be referred once.")
+            % {"email": email}
+        )
 
 
 class SelfReferral(Conflict):
     # One wording for the advocate's own email and a member's, so the form can't be used to
     # find out who has an account.
-    message = "This person can't be referred. Refer someone who isn't in the program yet."
+    message = N_("This person can't be referred. Refer someone who isn't in the program yet.")
 
 
 class ExternalIdTaken(Conflict):

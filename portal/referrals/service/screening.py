@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.clock import utcnow
 from portal.errors import PortalError
 from portal.guard.disposable import is_disposable
+from portal.i18n import N_
 from portal.people.models import Role, User, UserRole, UserSession
 from portal.program import service as program
 from portal.program.service import DisposableEmails
@@ -28,7 +29,7 @@ SIGN_IN_WINDOW = timedelta(days=30)  # sign-in addresses compared with the landi
 
 class DisposableAddress(PortalError):
     status_code = 422
-    message = (
+    message = N_(
         "That looks like a throw-away email address. Please use a work email address so we "
         "can get in touch."
     )

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import Conflict, NotFound
+from portal.i18n import N_
 from portal.people.models import User
 from portal.people.targeting import visible_to
 from portal.rewards.models import (
@@ -137,8 +138,8 @@ def why_cannot_redeem(item: CatalogItem, *, balance: int) -> CannotRedeem | None
 
 
 MESSAGES = {
-    CannotRedeem.NOT_ENOUGH_POINTS: "You don't have enough points for this reward yet.",
-    CannotRedeem.SOLD_OUT: "Sorry, this reward is sold out.",
-    CannotRedeem.LIMIT_REACHED: "You have redeemed this reward as often as it allows.",
-    CannotRedeem.INACTIVE: "This reward is no longer available.",
+    CannotRedeem.NOT_ENOUGH_POINTS: N_("You don't have enough points for this reward yet."),
+    CannotRedeem.SOLD_OUT: N_("Sorry, this reward is sold out."),
+    CannotRedeem.LIMIT_REACHED: N_("You have redeemed this reward as often as it allows."),
+    CannotRedeem.INACTIVE: N_("This reward is no longer available."),
 }

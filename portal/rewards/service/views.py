@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.i18n import gettext
 from portal.people.models import User
 from portal.points import service as points
 from portal.rewards.models import (
@@ -47,7 +48,7 @@ class RedeemView:
 
     @property
     def blocked_message(self) -> str:
-        return MESSAGES[self.blocked] if self.blocked else ""
+        return gettext(MESSAGES[self.blocked]) if self.blocked else ""
 
 
 async def redeem_view(session: AsyncSession, *, viewer: User, reward_id: int) -> RedeemView:
