@@ -39,7 +39,6 @@ NOT_YET_TRANSLATED = frozenset(
         "points/rules.html",
         "referrals/import.html",
         "referrals/settings.html",
-        "rewards/tracking.html",
     }
 )
 
