@@ -105,6 +105,8 @@ TIME_ZONES = {
     "hana.sato@kumo.example": "Asia/Tokyo",
     "sales@acme.example": "America/New_York",
 }
+# Tom reads the portal and his emails in German (Profile → Language); the others in English.
+LANGUAGES = {"tom.fischer@alpenbank.example": "de"}
 
 
 async def seed(settings: Settings) -> list[tuple[str, str]]:
@@ -147,6 +149,8 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
             )
     for email, zone in TIME_ZONES.items():
         await auth.set_time_zone(session, user=users[email], time_zone=zone)
+    for email, language in LANGUAGES.items():
+        await auth.set_language(session, user=users[email], language=language)
     for group_name, (description, members) in GROUPS.items():
         await _ensure_group(session, group_name, description, [users[m] for m in members])
     email, name = PENDING_INVITATION

@@ -4,6 +4,7 @@ from starlette.datastructures import FormData
 
 from portal import i18n, zones
 from portal.forms import FormState, secret
+from portal.i18n import N_, _
 from portal.people.models import Role
 
 
@@ -27,7 +28,7 @@ def new_password_form(form: FormData, *, with_name: bool = False) -> tuple[FormS
     state = FormState.of(form, "display_name") if with_name else FormState()
     password = secret(form, "password")
     if with_name:
-        state.require("display_name", message="Tell us what to call you.")
+        state.require("display_name", message=N_("Tell us what to call you."))
         state.check_length("display_name", 120)
     if not password:
         state.add_error("password", "Choose a password.")
@@ -38,7 +39,7 @@ def new_password_form(form: FormData, *, with_name: bool = False) -> tuple[FormS
 
 def signup_form(form: FormData) -> tuple[FormState, str]:
     state = FormState.of(form, "display_name", "email", "company", "job_title")
-    state.require("display_name", message="Tell us what to call you.")
+    state.require("display_name", message=N_("Tell us what to call you."))
     state.check_email()
     for name, maximum in (("display_name", 120), ("company", 200), ("job_title", 200)):
         state.check_length(name, maximum)
@@ -68,12 +69,12 @@ def roles_from(form: FormData) -> set[Role]:
 def profile_form(form: FormData) -> FormState:
     state = FormState.of(form, "display_name", "company", "job_title", "time_zone", "language")
     if state.value("time_zone") and not zones.is_zone(state.value("time_zone")):
-        state.add_error("time_zone", "Choose a time zone from the list, like Europe/Berlin.")
+        state.add_error("time_zone", _("Choose a time zone from the list, like Europe/Berlin."))
     if state.value("language") and i18n.match(state.value("language")) is None:
-        state.add_error("language", "Choose a language from the list.")
+        state.add_error("language", _("Choose a language from the list."))
     state.data["show_in_feed"] = "on" if form.get("show_in_feed") else ""
     state.data["hide_from_boards"] = "on" if form.get("hide_from_boards") else ""
-    state.require("display_name", message="Tell us what to call you.")
+    state.require("display_name", message=N_("Tell us what to call you."))
     for name, maximum in (("display_name", 120), ("company", 200), ("job_title", 200)):
         state.check_length(name, maximum)
     return state

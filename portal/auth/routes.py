@@ -17,6 +17,7 @@ from portal.files.web import file_response, storage
 from portal.forms import FormState, form_text, query_text
 from portal.guard.models import PublicForm
 from portal.guard.web import guard_fields, screen_post
+from portal.i18n import _
 from portal.parsing import MAX_PATH_TEXT
 from portal.people import fields
 from portal.people.access import (
@@ -76,7 +77,7 @@ async def login_page(request: Request, state: FormState, *, status_code: int = 2
 @signed_in_during_setup
 async def logout(request: Request) -> Response:
     await sign_out(request)
-    flash(request, "You are signed out.")
+    flash(request, _("You are signed out."))
     return redirect(request, "auth:login")
 
 
@@ -302,7 +303,7 @@ async def profile_submit(request: Request) -> Response:
         language=(i18n.match(state.value("language")) or "") if "language" in form else None,
     )
     i18n.activate(request_language(request))  # the saved language speaks from here on
-    flash(request, "Your profile is saved.")
+    flash(request, _("Your profile is saved."))
     return redirect(request, "auth:profile")
 
 
@@ -319,7 +320,9 @@ async def time_zone_submit(request: Request) -> Response:
     except PortalError as error:
         flash(request, error.message, "error")
         return redirect(request, "home")
-    flash(request, f"Times are now shown in {current_user(request).time_zone}.")
+    flash(
+        request, _("Times are now shown in %(zone)s.") % {"zone": current_user(request).time_zone}
+    )
     return redirect(request, "home")
 
 
@@ -356,7 +359,9 @@ async def end_session(request: Request) -> Response:
     ended = await service.revoke_session(
         db(request), user=current_user(request), session_id=session_id
     )
-    flash(request, "That device is signed out." if ended else "That session had already ended.")
+    flash(
+        request, _("That device is signed out.") if ended else _("That session had already ended.")
+    )
     return redirect(request, "auth:profile")
 
 
@@ -364,7 +369,7 @@ async def end_session(request: Request) -> Response:
 async def sign_out_everywhere(request: Request) -> Response:
     await service.revoke_sessions(db(request), user=current_user(request))
     await sign_out(request)
-    flash(request, "You are signed out on every device, this one included.")
+    flash(request, _("You are signed out on every device, this one included."))
     return redirect(request, "auth:login")
 
 

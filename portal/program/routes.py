@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from portal import i18n, zones
 from portal.forms import FormState
-from portal.i18n import gettext
+from portal.i18n import _, gettext
 from portal.money import CURRENCIES
 from portal.people.access import current_user, requires
 from portal.people.models import Role
@@ -102,7 +102,7 @@ async def save_settings(request: Request) -> Response:
     if not state.value("language"):  # a form from before the language field keeps the current one
         state.data["language"] = config.language_code
     if i18n.match(state.value("language")) is None:
-        state.add_error("language", "Choose a language from the list.")
+        state.add_error("language", _("Choose a language from the list."))
     if not state.ok or rate is None:
         return _page(request, state, status_code=422)
     await service.update(

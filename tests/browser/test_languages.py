@@ -48,8 +48,8 @@ async def test_a_german_advocate_reads_german_until_choosing_english(
     await expect(page.get_by_role("button", name="Für 1.500 Punkte einreichen")).to_be_visible()
 
     await page.goto(f"{live_server.base_url}/profile")
-    await page.get_by_label("Language").select_option("en")
-    await page.get_by_role("button", name="Save profile").click()
+    await page.get_by_label("Sprache").select_option("en")
+    await page.get_by_role("button", name="Profil speichern").click()
     await expect(page.locator("#flashes")).to_contain_text("Your profile is saved.")
     await expect(page.locator("html")).to_have_attribute("lang", "en")
     await page.goto(f"{live_server.base_url}/")

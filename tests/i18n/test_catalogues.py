@@ -27,11 +27,26 @@ NOT_YET_TRANSLATED = frozenset(
     {
         "advocacy",
         "api",
-        "auth",
+        "auth/_password_form.html",
+        "auth/_sessions.html",
+        "auth/_sso_identities.html",
+        "auth/_two_factor.html",
+        "auth/accept.html",
+        "auth/confirm.html",
+        "auth/login_code.html",
+        "auth/profile.html",
+        "auth/recovery_codes.html",
+        "auth/reset.html",
+        "auth/signup.html",
+        "auth/sso_provider.html",
+        "auth/sso_providers.html",
+        "auth/two_factor.html",
+        "auth/two_factor_setup.html",
         "emails",
         "messages/read.html",
         "outbox/preferences.html",
         "outbox/unsubscribe.html",
+        "people/_profile_fields.html",
         "points/_pending_actions.html",
         "points/manage.html",
         "points/pending.html",
@@ -123,7 +138,7 @@ def _template_text(source: str) -> tuple[str, list[str]]:
         elif kind == "operator" and value == ")" and calls:
             calls.pop()
         elif kind == "string" and not (calls and calls[-1] is not None):
-            literals.append(value)
+            literals.append(value[1:-1])  # the lexer keeps the quotes
         previous = value if kind == "name" else ""
     return "".join(parts), literals
 

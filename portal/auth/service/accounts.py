@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from portal import zones
+from portal import i18n, zones
 from portal.audit import service as audit
 from portal.auth.service.passwords import (
     WrongPassword,
@@ -17,6 +17,7 @@ from portal.auth.service.passwords import (
 from portal.errors import Conflict, NotFound, PortalError
 from portal.files.storage import Storage
 from portal.files.uploads import FileKind, save_upload
+from portal.i18n import N_
 from portal.jobs import enqueue
 from portal.people import fields, sessions, viewer
 from portal.people.models import Role, User, UserRole, UserStatus
@@ -135,7 +136,7 @@ async def update_profile(
     if time_zone is not None:
         await set_time_zone(session, user=user, time_zone=time_zone)
     if language is not None:
-        user.language = language
+        await set_language(session, user=user, language=language)
     user.display_name = display_name.strip()
     user.company = company.strip()
     user.job_title = job_title.strip()
@@ -148,7 +149,22 @@ async def update_profile(
 
 class UnknownTimeZone(PortalError):
     status_code = 422
-    message = "Choose a time zone from the list, like Europe/Berlin."
+    message = N_("Choose a time zone from the list, like Europe/Berlin.")
+
+
+class UnknownLanguage(PortalError):
+    status_code = 422
+    message = N_("Choose a language from the list.")
+
+
+async def set_language(session: AsyncSession, *, user: User, language: str) -> User:
+    """The language the person reads the portal and their emails in: one the portal speaks,
+    or "" for their browser's, else the program's."""
+    if language and i18n.match(language) != language:
+        raise UnknownLanguage()
+    user.language = language
+    await session.flush()
+    return user
 
 
 async def set_time_zone(session: AsyncSession, *, user: User, time_zone: str) -> User:

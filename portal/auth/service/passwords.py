@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from portal.errors import PortalError
+from portal.i18n import N_
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256
@@ -36,7 +37,7 @@ class WeakPassword(PortalError):
 
 class WrongPassword(PortalError):
     status_code = 422
-    message = "Your current password is not correct."
+    message = N_("Your current password is not correct.")
 
 
 def check_password_strength(password: str, *, email: str = "") -> None:

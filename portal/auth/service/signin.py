@@ -20,6 +20,7 @@ from portal.auth.service.throttle import (
 from portal.auth.service.two_factor import two_factor_on
 from portal.clock import utcnow
 from portal.errors import PortalError
+from portal.i18n import N_
 from portal.people.models import User, UserStatus
 
 KEEP_FAILURES = timedelta(days=1)
@@ -28,7 +29,7 @@ KEEP_FAILURES = timedelta(days=1)
 class InvalidCredentials(PortalError):
     # 200, not 4xx: the page shows the error, and the failure row must be committed.
     status_code = 200
-    message = "That email and password don't match. Check them and try again."
+    message = N_("That email and password don't match. Check them and try again.")
 
 
 class AccountNotActive(PortalError):
