@@ -8,6 +8,7 @@ from starlette.routing import Route
 from portal.api_tokens import service
 from portal.api_tokens.models import ApiToken, Scope
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.templating import request_zone
@@ -65,7 +66,11 @@ async def revoke_token(request: Request) -> Response:
     token = await service.revoke_token(
         db(request), actor=current_user(request), token_id=request.path_params["token_id"]
     )
-    flash(request, f"“{token.name}” is revoked: requests with it are refused from now on.")
+    flash(
+        request,
+        gettext("“%(name)s” is revoked: requests with it are refused from now on.")
+        % {"name": token.name},
+    )
     return redirect(request, "api_tokens:list")
 
 

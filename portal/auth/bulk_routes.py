@@ -10,6 +10,7 @@ from portal.auth import service
 from portal.auth.models import BulkInvite, BulkRowState
 from portal.errors import PortalError
 from portal.forms import FormState, form_text
+from portal.i18n import gettext
 from portal.people.access import current_user, staff_of_program
 from portal.request_body import LIST_MB, accepts_upload, list_mb
 from portal.web import db, flash, redirect, render
@@ -92,7 +93,7 @@ async def send(request: Request) -> Response:
     except PortalError as error:
         flash(request, error.message, "error")
     else:
-        flash(request, "Sending the invitations: this page follows their progress.")
+        flash(request, gettext("Sending the invitations: this page follows their progress."))
     return redirect(request, "people:bulk_invite", bulk_invite_id=bulk.id)
 
 

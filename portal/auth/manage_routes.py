@@ -9,6 +9,7 @@ from starlette.routing import Route
 from portal.auth import forms, service
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people.access import current_user, requires, staff_of_program
 from portal.people.models import Role
 from portal.people.reauth import confirmed_recently
@@ -36,7 +37,9 @@ async def invite_submit(request: Request) -> Response:
         except PortalError as error:
             state.add_error("email", error.message)
         else:
-            flash(request, f"Invitation sent to {invitation.user.email}.")
+            flash(
+                request, gettext("Invitation sent to %(email)s.") % {"email": invitation.user.email}
+            )
             return redirect(request, "people:list")
     return render(
         request,
@@ -62,7 +65,10 @@ async def set_roles(request: Request) -> Response:
     except PortalError as error:
         flash(request, error.message, "error")
     else:
-        flash(request, f"Roles of {user.display_name} saved.")
+        flash(
+            request,
+            gettext("Roles of %(display_name)s saved.") % {"display_name": user.display_name},
+        )
     return redirect(request, "people:detail", user_id=user.id)
 
 
@@ -97,7 +103,11 @@ async def approve(request: Request) -> Response:
     except PortalError as error:
         flash(request, error.message, "error")
     else:
-        flash(request, f"{user.display_name} is approved and has been emailed.")
+        flash(
+            request,
+            gettext("%(display_name)s is approved and has been emailed.")
+            % {"display_name": user.display_name},
+        )
     return redirect(request, "people:detail", user_id=user.id)
 
 
@@ -116,7 +126,9 @@ async def reinvite(request: Request) -> Response:
     except PortalError as error:
         flash(request, error.message, "error")
     else:
-        flash(request, f"A new invitation is on its way to {user.email}.")
+        flash(
+            request, gettext("A new invitation is on its way to %(email)s.") % {"email": user.email}
+        )
     return redirect(request, "people:detail", user_id=user.id)
 
 

@@ -101,18 +101,22 @@ def _answers(form: FormData, challenge: Challenge) -> tuple[FormState, dict[str,
 
 # --- the marketer's challenge form -----------------------------------------------------------
 
-QUESTION_KINDS = {"text": "Free text", "single": "One choice", "multiple": "Several choices"}
+QUESTION_KINDS = {
+    "text": N_("Free text"),
+    "single": N_("One choice"),
+    "multiple": N_("Several choices"),
+}
 # What each type asks of advocates, for the first step of a new challenge.
 TYPE_HINTS = {
-    ChallengeType.SHARE_LINK: "Share their personal link with a suggested message.",
-    ChallengeType.ONLINE_REVIEW: "Review you on a site you name, and send the review's link.",
-    ChallengeType.ANSWER_QUESTIONS: "Answer your questions: free text or choices.",
-    ChallengeType.UPLOAD_IMAGE: "Upload a photo or screenshot as proof.",
-    ChallengeType.ATTEND_EVENT: "Come to an event; a marketer confirms who attended.",
-    ChallengeType.REFER: "Refer someone: done when they submit a referral.",
-    ChallengeType.WATCH_VIDEO: "Watch a training video to the end.",
-    ChallengeType.DOWNLOAD_ASSET: "Download or open a content item.",
-    ChallengeType.CUSTOM: "Do anything you describe, and tell you what they did.",
+    ChallengeType.SHARE_LINK: N_("Share their personal link with a suggested message."),
+    ChallengeType.ONLINE_REVIEW: N_("Review you on a site you name, and send the review's link."),
+    ChallengeType.ANSWER_QUESTIONS: N_("Answer your questions: free text or choices."),
+    ChallengeType.UPLOAD_IMAGE: N_("Upload a photo or screenshot as proof."),
+    ChallengeType.ATTEND_EVENT: N_("Come to an event; a marketer confirms who attended."),
+    ChallengeType.REFER: N_("Refer someone: done when they submit a referral."),
+    ChallengeType.WATCH_VIDEO: N_("Watch a training video to the end."),
+    ChallengeType.DOWNLOAD_ASSET: N_("Download or open a content item."),
+    ChallengeType.CUSTOM: N_("Do anything you describe, and tell you what they did."),
 }
 FIELDS = (
     "title",

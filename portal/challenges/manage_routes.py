@@ -17,6 +17,7 @@ from portal.csv import csv_response
 from portal.errors import NotFound, PortalError
 from portal.files.web import file_response, storage
 from portal.forms import FormState, form_text, ids, query_number
+from portal.i18n import gettext
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.templating import request_zone
@@ -104,7 +105,11 @@ async def save_challenge(request: Request) -> Response:
     challenge = await service.save_challenge(
         db(request), staff=current_user(request), values=form.values, challenge_id=challenge_id
     )
-    flash(request, f"{challenge.title} saved ({challenge.status}).")
+    flash(
+        request,
+        gettext("%(title)s saved (%(status)s).")
+        % {"title": challenge.title, "status": challenge.status},
+    )
     return redirect(request, "manage_challenges:edit", challenge_id=challenge.id)
 
 
@@ -113,7 +118,7 @@ async def duplicate(request: Request) -> Response:
     copy = await service.duplicate_challenge(
         db(request), staff=current_user(request), challenge_id=request.path_params["challenge_id"]
     )
-    flash(request, "Duplicated as a draft: adjust it and publish when ready.")
+    flash(request, gettext("Duplicated as a draft: adjust it and publish when ready."))
     return redirect(request, "manage_challenges:edit", challenge_id=copy.id)
 
 
@@ -122,7 +127,11 @@ async def archive(request: Request) -> Response:
     challenge = await service.archive_challenge(
         db(request), staff=current_user(request), challenge_id=request.path_params["challenge_id"]
     )
-    flash(request, f"{challenge.title} is archived: nobody can enter it any more.")
+    flash(
+        request,
+        gettext("%(title)s is archived: nobody can enter it any more.")
+        % {"title": challenge.title},
+    )
     return redirect(request, "manage_challenges:list")
 
 

@@ -10,6 +10,7 @@ from portal.csv import csv_response
 from portal.errors import PortalError
 from portal.files.web import storage
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.request_body import accepts_upload, upload_mb
@@ -133,7 +134,7 @@ async def update(request: Request) -> Response:
         except service.InvalidAsset as error:
             state.add_error(None, error.message)
         else:
-            flash(request, f"“{asset.title}” saved.")
+            flash(request, gettext("“%(title)s” saved.") % {"title": asset.title})
             return redirect(request, "manage_content:index")
     asset = await service.access_asset_for_staff(db(request), asset_id)
     return await _form_page(request, form=state, asset=asset, status_code=422)
@@ -162,7 +163,7 @@ async def remove(request: Request) -> Response:
     asset = await service.delete_asset(
         db(request), actor=current_user(request), asset_id=request.path_params["asset_id"]
     )
-    flash(request, f"“{asset.title}” deleted.")
+    flash(request, gettext("“%(title)s” deleted.") % {"title": asset.title})
     return redirect(request, "manage_content:index")
 
 

@@ -24,6 +24,7 @@ from portal.directory import query
 from portal.directory.filters import PeopleFilter
 from portal.errors import PortalError
 from portal.groups import service as groups
+from portal.i18n import N_
 from portal.people.models import Group, User, UserStatus
 from portal.points import service as points
 
@@ -43,12 +44,12 @@ class BulkAction(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "add_to_group": "Add to group",
-            "remove_from_group": "Remove from group",
-            "invite_again": "Send a new invitation",
-            "award_points": "Award points",
-            "suspend": "Suspend",
-            "send_message": "Send a message",
+            "add_to_group": N_("Add to group"),
+            "remove_from_group": N_("Remove from group"),
+            "invite_again": N_("Send a new invitation"),
+            "award_points": N_("Award points"),
+            "suspend": N_("Suspend"),
+            "send_message": N_("Send a message"),
         }[self.value]
 
     @property

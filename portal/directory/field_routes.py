@@ -8,6 +8,7 @@ from starlette.routing import Route
 from portal.directory import fields
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.people.models import FieldKind, ProfileField
@@ -101,7 +102,7 @@ async def save_field(request: Request) -> Response:
         except PortalError as error:
             state.add_error("label", error.message)
         else:
-            flash(request, f"Profile field “{saved.label}” saved.")
+            flash(request, gettext("Profile field “%(label)s” saved.") % {"label": saved.label})
             return redirect(request, "people:fields")
     return await _page(request, state, editing=editing, status_code=422)
 
@@ -112,7 +113,10 @@ async def delete_field(request: Request) -> Response:
     field = await fields.access_field(session, request.path_params["field_id"])
     label = field.label
     await fields.delete_field(session, staff=current_user(request), field=field)
-    flash(request, f"Profile field “{label}” and its answers are deleted.")
+    flash(
+        request,
+        gettext("Profile field “%(label)s” and its answers are deleted.") % {"label": label},
+    )
     return redirect(request, "people:fields")
 
 

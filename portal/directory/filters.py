@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from starlette.datastructures import ImmutableMultiDict
 
 from portal.forms import MAX_SEARCH
+from portal.i18n import N_
 from portal.parsing import INT4_MAX, has_control
 from portal.people.fields import FORM_PREFIX
 from portal.people.models import Role, UserStatus
@@ -27,13 +28,13 @@ class Sort(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "name": "Name",
-            "points": "Points",
-            "level": "Level",
-            "activity": "Last activity",
-            "joined": "Joined",
-            "referrals": "Referrals won",
-            "groups": "Groups",
+            "name": N_("Name"),
+            "points": N_("Points"),
+            "level": N_("Level"),
+            "activity": N_("Last activity"),
+            "joined": N_("Joined"),
+            "referrals": N_("Referrals won"),
+            "groups": N_("Groups"),
         }[self.value]
 
     @property

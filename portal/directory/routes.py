@@ -24,6 +24,7 @@ from portal.directory import (
 from portal.directory.filters import ParsedFilter, Sort, parse_filter
 from portal.errors import Forbidden
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people import service as people
 from portal.people.access import (
     current_user,
@@ -122,7 +123,7 @@ async def save_view(request: Request) -> Response:
         query=_filter_of(view).filter.query_string,
         shared=shared,
     )
-    flash(request, f"View “{saved.name}” saved.")
+    flash(request, gettext("View “%(name)s” saved.") % {"name": saved.name})
     return redirect_to(request, _table_url(request, saved.query))
 
 
@@ -131,7 +132,7 @@ async def delete_view(request: Request) -> Response:
     deleted = await views.delete_view(
         db(request), owner=current_user(request), view_id=request.path_params["view_id"]
     )
-    flash(request, f"View “{deleted.name}” deleted.")
+    flash(request, gettext("View “%(name)s” deleted.") % {"name": deleted.name})
     return redirect_to(request, str(request.url_for("people:list")))
 
 
@@ -170,7 +171,11 @@ async def stop_view_as(request: Request) -> Response:
         return redirect_to(request, str(request.url_for("home")))
     person = current_user(request)
     await view_as.stop_viewing_as(db(request), viewer=staff, person=person)
-    flash(request, f"You're yourself again: you stopped viewing as {person.display_name}.")
+    flash(
+        request,
+        gettext("You're yourself again: you stopped viewing as %(display_name)s.")
+        % {"display_name": person.display_name},
+    )
     return redirect_to(request, str(request.url_for("people:detail", user_id=person.id)))
 
 

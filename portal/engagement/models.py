@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.i18n import N_
 
 
 class Nudge(Base):
@@ -28,7 +29,7 @@ class Sequence(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"onboarding": "Onboarding", "reengagement": "Re-engagement"}[self.value]
+        return {"onboarding": N_("Onboarding"), "reengagement": N_("Re-engagement")}[self.value]
 
 
 class SequenceStep(Base):

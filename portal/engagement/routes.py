@@ -9,6 +9,7 @@ from portal.engagement import forms, sequences
 from portal.engagement.models import Sequence, SequenceStep
 from portal.errors import NotFound
 from portal.forms import FormState, query_text
+from portal.i18n import gettext
 from portal.outbox.kinds import KINDS
 from portal.people.access import current_user, staff_of_program
 from portal.web import db, flash, redirect, render
@@ -77,7 +78,7 @@ async def create_step(request: Request) -> Response:
     except sequences.InvalidStep as error:
         state.add_error(error.field, error.message)
         return await _step_page(request, state, sequence=sequence, step=None, status_code=422)
-    flash(request, f"{sequence.label} step added.")
+    flash(request, gettext("%(label)s step added.") % {"label": gettext(sequence.label)})
     return redirect(request, "sequences:index")
 
 
@@ -118,7 +119,7 @@ async def update_step(request: Request) -> Response:
     except sequences.InvalidStep as error:
         state.add_error(error.field, error.message)
         return await _step_page(request, state, sequence=sequence, step=step, status_code=422)
-    flash(request, f"{sequence.label} step saved.")
+    flash(request, gettext("%(label)s step saved.") % {"label": gettext(sequence.label)})
     return redirect(request, "sequences:index")
 
 

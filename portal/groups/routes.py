@@ -8,6 +8,7 @@ from starlette.routing import Route
 from portal.errors import PortalError
 from portal.forms import FormState, form_text, query_text
 from portal.groups import forms, service
+from portal.i18n import gettext
 from portal.links import absolute_url
 from portal.people.access import current_user, staff_of_program
 from portal.people.segment_rules import Rule
@@ -44,7 +45,7 @@ async def create(request: Request) -> Response:
     except PortalError as error:
         state.add_error("name", error.message)
         return await _list_page(request, state, status_code=error.status_code)
-    flash(request, f"{group.name} created. Now add its members.")
+    flash(request, gettext("%(name)s created. Now add its members.") % {"name": group.name})
     return redirect(request, "groups:detail", group_id=group.id)
 
 
@@ -68,7 +69,7 @@ async def add_member(request: Request) -> Response:
     group = await service.access_group(db(request), request.path_params["group_id"])
     _, user_id = forms.member_form(await request.form())
     if user_id is None:
-        flash(request, "Choose someone to add.", "error")
+        flash(request, gettext("Choose someone to add."), "error")
     else:
         try:
             user = await service.add_member(
@@ -77,7 +78,11 @@ async def add_member(request: Request) -> Response:
         except PortalError as error:
             flash(request, error.message, "error")
         else:
-            flash(request, f"{user.display_name} added to {group.name}.")
+            flash(
+                request,
+                gettext("%(display_name)s added to %(name)s.")
+                % {"display_name": user.display_name, "name": group.name},
+            )
     return redirect(request, "groups:detail", group_id=group.id)
 
 
@@ -94,7 +99,7 @@ async def remove_member(request: Request) -> Response:
     except PortalError as error:
         flash(request, error.message, "error")
     else:
-        flash(request, f"Removed from {group.name}.")
+        flash(request, gettext("Removed from %(name)s.") % {"name": group.name})
     return redirect(request, "groups:detail", group_id=group.id)
 
 

@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from portal.clock import utcnow
 from portal.forms import FormState, query_number
+from portal.i18n import gettext
 from portal.messages import forms, library, reading, service
 from portal.messages.models import Audience
 from portal.people import service as people
@@ -118,7 +119,7 @@ async def cancel(request: Request) -> Response:
     except service.NotCancellable as error:
         flash(request, error.message, "error")
     else:
-        flash(request, "Cancelled: nobody gets it.")
+        flash(request, gettext("Cancelled: nobody gets it."))
     return redirect(request, "broadcasts:detail", broadcast_id=broadcast_id)
 
 
@@ -165,7 +166,7 @@ async def save_template(request: Request) -> Response:
         return await _template_page(
             request, state, template_id=template_id, status_code=error.status_code
         )
-    flash(request, f"Template “{template.name}” saved.")
+    flash(request, gettext("Template “%(name)s” saved.") % {"name": template.name})
     return redirect(request, "broadcasts:index")
 
 

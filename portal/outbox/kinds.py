@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from portal.clock import utcnow
+from portal.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ KINDS = {
     for kind in [
         EmailKind(
             "invitation",
-            "Invitation",
-            "people invited by a marketer",
+            N_("Invitation"),
+            N_("people invited by a marketer"),
             "{inviter} invited you to {program_name}",
             {
                 **_PROGRAM,
@@ -67,8 +68,8 @@ KINDS = {
         ),
         EmailKind(
             "invitation_reminder",
-            "Invitation reminder",
-            "invited people after 3 days",
+            N_("Invitation reminder"),
+            N_("invited people after 3 days"),
             "Reminder: your invitation to {program_name}",
             {
                 **_PROGRAM,
@@ -81,16 +82,16 @@ KINDS = {
         ),
         EmailKind(
             "password_reset",
-            "Password reset",
-            "anyone who asks",
+            N_("Password reset"),
+            N_("anyone who asks"),
             "Reset your {program_name} password",
             {**_PROGRAM, "link": "https://portal.example/reset-password/sample"},
             secret=RESET_LINK,
         ),
         EmailKind(
             "signup_pending",
-            "Sign-up to approve",
-            "marketers and admins",
+            N_("Sign-up to approve"),
+            N_("marketers and admins"),
             "{applicant} wants to join {program_name}",
             {
                 **_PROGRAM,
@@ -102,15 +103,15 @@ KINDS = {
         ),
         EmailKind(
             "signup_approved",
-            "Sign-up approved",
-            "new advocates",
+            N_("Sign-up approved"),
+            N_("new advocates"),
             "Welcome to {program_name}: you're in",
             {**_PROGRAM, "link": "https://portal.example/login"},
         ),
         EmailKind(
             "referral_moved",
-            "Referral moved",
-            "the referring advocate",
+            N_("Referral moved"),
+            N_("the referring advocate"),
             "Your referral {prospect} moved to {stage}",
             {
                 **_PROGRAM,
@@ -123,8 +124,8 @@ KINDS = {
         ),
         EmailKind(
             "referral_assigned",
-            "Referral assigned",
-            "the sales rep",
+            N_("Referral assigned"),
+            N_("the sales rep"),
             "New referral for you: {prospect}",
             {
                 **_PROGRAM,
@@ -136,8 +137,8 @@ KINDS = {
         ),
         EmailKind(
             "referral_stale",
-            "Stale referral reminder",
-            "the sales rep",
+            N_("Stale referral reminder"),
+            N_("the sales rep"),
             "Reminder: {prospect} has waited {days} days",
             {
                 **_PROGRAM,
@@ -149,8 +150,8 @@ KINDS = {
         ),
         EmailKind(
             "webhook_failing",
-            "Webhook endpoint failing",
-            "admins, when an endpoint's delivery gave up",
+            N_("Webhook endpoint failing"),
+            N_("admins, when an endpoint's delivery gave up"),
             "Webhooks to {url} are failing",
             {
                 **_PROGRAM,
@@ -161,8 +162,8 @@ KINDS = {
         ),
         EmailKind(
             "reward_stock",
-            "Reward stock alert",
-            "marketers and admins, when a code pool runs low or a reward runs out",
+            N_("Reward stock alert"),
+            N_("marketers and admins, when a code pool runs low or a reward runs out"),
             "{title}",
             {
                 **_PROGRAM,
@@ -175,8 +176,8 @@ KINDS = {
         ),
         EmailKind(
             "redemption_status",
-            "Redemption update",
-            "the redeeming advocate",
+            N_("Redemption update"),
+            N_("the redeeming advocate"),
             "{title}",
             {
                 **_PROGRAM,
@@ -193,22 +194,22 @@ KINDS = {
         ),
         EmailKind(
             "onboarding_welcome",
-            "Welcome (onboarding day 0)",
-            "advocates after their first sign-in",
+            N_("Welcome (onboarding day 0)"),
+            N_("advocates after their first sign-in"),
             "Welcome to {program_name}: how points work",
             _ONBOARDING,
         ),
         EmailKind(
             "onboarding_challenges",
-            "Top challenges (onboarding day 2)",
-            "advocates two days in",
+            N_("Top challenges (onboarding day 2)"),
+            N_("advocates two days in"),
             "Three quick ways to earn your first points",
             {**_ONBOARDING, "challenges": []},
         ),
         EmailKind(
             "event_invite",
-            "Event invitation",
-            "advocates who said they will attend an event",
+            N_("Event invitation"),
+            N_("advocates who said they will attend an event"),
             "See you at {challenge}",
             {
                 **_ONBOARDING,
@@ -220,8 +221,8 @@ KINDS = {
         ),
         EmailKind(
             "submission_decided",
-            "Challenge entry decided",
-            "advocates whose entry a marketer approved or rejected",
+            N_("Challenge entry decided"),
+            N_("advocates whose entry a marketer approved or rejected"),
             "{title}",
             {
                 **_ONBOARDING,
@@ -232,8 +233,8 @@ KINDS = {
         ),
         EmailKind(
             "challenge_ending",
-            "Challenge ending soon",
-            "advocates who haven't done a challenge ending within 48 hours",
+            N_("Challenge ending soon"),
+            N_("advocates who haven't done a challenge ending within 48 hours"),
             "Ends soon: {challenge} ({points} points)",
             {
                 **_ONBOARDING,
@@ -245,36 +246,36 @@ KINDS = {
         ),
         EmailKind(
             "onboarding_training",
-            "Training (onboarding day 7)",
-            "advocates a week in",
+            N_("Training (onboarding day 7)"),
+            N_("advocates a week in"),
             "Get more from {product}: training for you",
             {**_ONBOARDING, "training": []},
         ),
         EmailKind(
             "onboarding_refer",
-            "Refer a friend (onboarding day 14)",
-            "advocates two weeks in",
+            N_("Refer a friend (onboarding day 14)"),
+            N_("advocates two weeks in"),
             "Know someone who'd love {product}? Refer them",
             _ONBOARDING,
         ),
         EmailKind(
             "onboarding_check_in",
-            "Check-in (onboarding day 21)",
-            "advocates still without points after three weeks",
+            N_("Check-in (onboarding day 21)"),
+            N_("advocates still without points after three weeks"),
             "Everything OK, {first_name}?",
             _ONBOARDING,
         ),
         EmailKind(
             "quiet_nudge",
-            "We miss you",
-            "advocates quiet for 30 and 60 days",
+            N_("We miss you"),
+            N_("advocates quiet for 30 and 60 days"),
             "We miss you at {program_name}",
             {**_ONBOARDING, "second": False, "days": 31, "rewards": [], "challenges": []},
         ),
         EmailKind(
             "broadcast",
-            "Message from the program team",
-            "the advocates a marketer sends a message to (Manage → Messages)",
+            N_("Message from the program team"),
+            N_("the advocates a marketer sends a message to (Manage → Messages)"),
             "{headline}",
             {
                 **_PROGRAM,
@@ -286,8 +287,8 @@ KINDS = {
         ),
         EmailKind(
             "sequence_step",
-            "Sequence email written in Manage → Sequences",
-            "advocates on the step's day of onboarding or of a quiet spell",
+            N_("Sequence email written in Manage → Sequences"),
+            N_("advocates on the step's day of onboarding or of a quiet spell"),
             "{first_name}, a note from {program_name}",
             {
                 **_ONBOARDING,
@@ -297,8 +298,8 @@ KINDS = {
         ),
         EmailKind(
             "weekly_digest",
-            "Weekly digest",
-            "every advocate, on Mondays",
+            N_("Weekly digest"),
+            N_("every advocate, on Mondays"),
             "Your week at {program_name}: {week_points} points",
             {
                 **_ONBOARDING,
@@ -312,8 +313,8 @@ KINDS = {
         ),
         EmailKind(
             "program_summary",
-            "Weekly program summary",
-            "marketers and admins who subscribe in Manage → Reports, on Mondays",
+            N_("Weekly program summary"),
+            N_("marketers and admins who subscribe in Manage → Reports, on Mondays"),
             "{program_name} last week: {engaged} advocates engaged",
             {
                 **_PROGRAM,

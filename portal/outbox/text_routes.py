@@ -5,6 +5,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.outbox import texts
 from portal.outbox.kinds import KINDS
 from portal.people.access import current_user, staff_of_program
@@ -53,7 +54,7 @@ async def save_kind(request: Request) -> Response:
     except texts.InvalidEmailText as error:
         state.add_error(error.field, error.message)
         return await _edit_page(request, state, status_code=422)
-    flash(request, "Saved: new emails of this kind use your wording.")
+    flash(request, gettext("Saved: new emails of this kind use your wording."))
     return redirect(request, "emails:edit", kind=request.path_params["kind"])
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.clock import utcnow
 from portal.db import Base
 from portal.files.references import stored_file
+from portal.i18n import N_
 
 
 class Role(StrEnum):
@@ -20,7 +21,12 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"sales": "Sales rep"}.get(self.value, self.value.capitalize())
+        return {
+            "advocate": N_("Advocate"),
+            "marketer": N_("Marketer"),
+            "sales": N_("Sales rep"),
+            "admin": N_("Admin"),
+        }[self.value]
 
 
 STAFF_ROLES = frozenset({Role.MARKETER, Role.SALES, Role.ADMIN})

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from portal.i18n import N_
+
 
 class RuleKind(StrEnum):
     COMPANY = "company"
@@ -54,27 +56,31 @@ class Kind:
 
 
 KINDS: dict[RuleKind, Kind] = {
-    RuleKind.COMPANY: Kind("Company contains", ValueType.TEXT),
-    RuleKind.JOB_TITLE: Kind("Job title contains", ValueType.TEXT),
-    RuleKind.LANGUAGE: Kind("Language is", ValueType.TEXT),
-    RuleKind.ROLE: Kind("Has the role", ValueType.TEXT),
-    RuleKind.LEVEL: Kind("Has reached the level", ValueType.TEXT),
-    RuleKind.LIFETIME_POINTS: Kind("Points earned in all, at least", ValueType.NUMBER),
-    RuleKind.POINTS_TO_SPEND: Kind("Points to spend, at least", ValueType.NUMBER),
-    RuleKind.EARNED_WITHIN: Kind("Earned points in the last", ValueType.NUMBER, "days", MAX_DAYS),
-    RuleKind.QUIET_FOR: Kind("Earned nothing in the last", ValueType.NUMBER, "days", MAX_DAYS),
-    RuleKind.JOINED_WITHIN: Kind("Joined in the last", ValueType.NUMBER, "days", MAX_DAYS),
-    RuleKind.JOINED_BEFORE: Kind("Joined before", ValueType.DATE),
-    RuleKind.REFERRALS_WON: Kind("Referrals won, at least", ValueType.NUMBER),
-    RuleKind.NEVER_REFERRED: Kind("Never referred anyone", ValueType.NONE),
+    RuleKind.COMPANY: Kind(N_("Company contains"), ValueType.TEXT),
+    RuleKind.JOB_TITLE: Kind(N_("Job title contains"), ValueType.TEXT),
+    RuleKind.LANGUAGE: Kind(N_("Language is"), ValueType.TEXT),
+    RuleKind.ROLE: Kind(N_("Has the role"), ValueType.TEXT),
+    RuleKind.LEVEL: Kind(N_("Has reached the level"), ValueType.TEXT),
+    RuleKind.LIFETIME_POINTS: Kind(N_("Points earned in all, at least"), ValueType.NUMBER),
+    RuleKind.POINTS_TO_SPEND: Kind(N_("Points to spend, at least"), ValueType.NUMBER),
+    RuleKind.EARNED_WITHIN: Kind(
+        N_("Earned points in the last"), ValueType.NUMBER, N_("days"), MAX_DAYS
+    ),
+    RuleKind.QUIET_FOR: Kind(
+        N_("Earned nothing in the last"), ValueType.NUMBER, N_("days"), MAX_DAYS
+    ),
+    RuleKind.JOINED_WITHIN: Kind(N_("Joined in the last"), ValueType.NUMBER, N_("days"), MAX_DAYS),
+    RuleKind.JOINED_BEFORE: Kind(N_("Joined before"), ValueType.DATE),
+    RuleKind.REFERRALS_WON: Kind(N_("Referrals won, at least"), ValueType.NUMBER),
+    RuleKind.NEVER_REFERRED: Kind(N_("Never referred anyone"), ValueType.NONE),
     # A field rule reads "<field label> <label>": "Industry contains" "retail".
-    RuleKind.FIELD_EQUALS: Kind("is exactly", ValueType.TEXT),
-    RuleKind.FIELD_CONTAINS: Kind("contains", ValueType.TEXT),
-    RuleKind.FIELD_IS: Kind("is", ValueType.TEXT),
-    RuleKind.FIELD_AT_LEAST: Kind("is at least", ValueType.NUMBER),
-    RuleKind.FIELD_AT_MOST: Kind("is at most", ValueType.NUMBER),
-    RuleKind.FIELD_BEFORE: Kind("is before", ValueType.DATE),
-    RuleKind.FIELD_AFTER: Kind("is after", ValueType.DATE),
+    RuleKind.FIELD_EQUALS: Kind(N_("is exactly"), ValueType.TEXT),
+    RuleKind.FIELD_CONTAINS: Kind(N_("contains"), ValueType.TEXT),
+    RuleKind.FIELD_IS: Kind(N_("is"), ValueType.TEXT),
+    RuleKind.FIELD_AT_LEAST: Kind(N_("is at least"), ValueType.NUMBER),
+    RuleKind.FIELD_AT_MOST: Kind(N_("is at most"), ValueType.NUMBER),
+    RuleKind.FIELD_BEFORE: Kind(N_("is before"), ValueType.DATE),
+    RuleKind.FIELD_AFTER: Kind(N_("is after"), ValueType.DATE),
 }
 # The rules each kind of custom field offers (FieldKind's values).
 FIELD_RULES: dict[str, tuple[RuleKind, ...]] = {

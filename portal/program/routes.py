@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from portal import i18n, zones
 from portal.forms import FormState
-from portal.i18n import _
+from portal.i18n import _, gettext
 from portal.money import CURRENCIES
 from portal.people.access import current_user, requires
 from portal.people.models import Role
@@ -128,7 +128,7 @@ async def save_settings(request: Request) -> Response:
             else state.value("language")
         ),
     )
-    flash(request, "Settings saved.")
+    flash(request, gettext("Settings saved."))
     return redirect(request, "program:settings")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import events, i18n, zones
 from portal.audit import service as audit
+from portal.i18n import N_
 from portal.people.models import User
 from portal.program import cache
 from portal.program.models import ProgramSetting
@@ -27,9 +28,9 @@ class SignupMode(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "closed": "Closed: people join by invitation only",
-            "open": "Open: anyone can sign up as an advocate",
-            "approval": "Open with approval: a marketer approves each sign-up",
+            "closed": N_("Closed: people join by invitation only"),
+            "open": N_("Open: anyone can sign up as an advocate"),
+            "approval": N_("Open with approval: a marketer approves each sign-up"),
         }[self.value]
 
 
@@ -42,8 +43,8 @@ class DisposableEmails(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "flag": "Allow, but look first: sign-ups wait for approval, referrals are flagged",
-            "refuse": "Refuse: the form asks for another address",
+            "flag": N_("Allow, but look first: sign-ups wait for approval, referrals are flagged"),
+            "refuse": N_("Refuse: the form asks for another address"),
         }[self.value]
 
 

@@ -108,14 +108,14 @@ class Flag(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "free_mail": "Free-mail address",
-            "burst": "Many referrals in a short time",
-            "same_address": "Many sign-ups from one address",
-            "own_company": "Prospect works at the referrer's company",
-            "disposable": "Disposable (throw-away) email address",
-            "shared_domain": "Several prospects at one company from this advocate this week",
-            "similar_name": "Prospect's name is like the referrer's",
-            "referrer_address": "Sent from an address the referrer signs in from",
+            "free_mail": N_("Free-mail address"),
+            "burst": N_("Many referrals in a short time"),
+            "same_address": N_("Many sign-ups from one address"),
+            "own_company": N_("Prospect works at the referrer's company"),
+            "disposable": N_("Disposable (throw-away) email address"),
+            "shared_domain": N_("Several prospects at one company from this advocate this week"),
+            "similar_name": N_("Prospect's name is like the referrer's"),
+            "referrer_address": N_("Sent from an address the referrer signs in from"),
         }[self.value]
 
 

@@ -11,10 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal import i18n
 from portal.clock import utcnow
 from portal.csv import csv_response
 from portal.errors import PortalError
 from portal.forms import MAX_SEARCH, FormState, query_number, query_text
+from portal.i18n import N_, gettext, ngettext
 from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.referrals import forms, service
@@ -24,15 +26,23 @@ from portal.web import db, flash, is_htmx, redirect, redirect_to, render, safe_n
 
 sales_staff = requires(Role.SALES, Role.ADMIN)
 pipeline_readers = requires(Role.SALES, Role.ADMIN, Role.MARKETER)
-OWNERS = [("anyone", "Anyone"), ("mine", "Mine"), ("unassigned", "Unassigned")]
-AGES = [("", "Any age"), ("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days")]
+OWNERS = [("anyone", N_("Anyone")), ("mine", N_("Mine")), ("unassigned", N_("Unassigned"))]
+AGES = [
+    ("", N_("Any age")),
+    ("7", N_("Last 7 days")),
+    ("30", N_("Last 30 days")),
+    ("90", N_("Last 90 days")),
+]
 QUIET = ["7", "14", "30"]
 
 
 def _quiet_options(chosen: str) -> list[tuple[str, str]]:
     """Quiet spans to filter on; a link from Home may bring the program's own."""
     days = sorted({*QUIET, chosen} - {""}, key=int)
-    return [("", "Any activity"), *[(d, f"Quiet {d}+ days") for d in days]]
+    return [
+        ("", N_("Any activity")),
+        *[(d, gettext("Quiet %(days)s+ days") % {"days": d}) for d in days],
+    ]
 
 
 def _filters(params: QueryParams) -> tuple[service.PipelineFilter, dict[str, str]]:
@@ -212,8 +222,17 @@ async def move(request: Request) -> Response:
             state.add_error("stage", error.message)
             status = error.status_code
         else:
-            paid = f" The advocate earned {event.points:,} points." if event.points else ""
-            message = f"{referral.prospect_name} moved to {stage.label}.{paid}"
+            message = gettext("%(name)s moved to %(stage)s.") % {
+                "name": referral.prospect_name,
+                "stage": gettext(stage.label),
+            }
+            if event.points:
+                earned = ngettext(
+                    "The advocate earned %(num)s point.",
+                    "The advocate earned %(num)s points.",
+                    event.points,
+                )
+                message += " " + earned % {"num": i18n.number(event.points)}
             if is_htmx(request) and target:
                 context = {
                     **_move_context(referral),
@@ -245,7 +264,9 @@ async def claim(request: Request) -> Response:
     rep = await service.access_rep(session, me.id)
     await service.assign_referral(session, referral, owner=rep, actor=me)
     target = FormState.of(await request.form(), "next").value("next")
-    flash(request, f"{referral.prospect_name} is yours.")
+    flash(
+        request, gettext("%(prospect_name)s is yours.") % {"prospect_name": referral.prospect_name}
+    )
     return _back(request, referral, target)
 
 
@@ -266,8 +287,12 @@ async def assign(request: Request) -> Response:
         flash(request, error.message, "error")
         context = await _detail_context(request, referral)
         return render(request, "pipeline/detail.html", context, status_code=422)
-    who = owner.display_name if owner else "nobody"
-    flash(request, f"{referral.prospect_name} now belongs to {who}.")
+    who = owner.display_name if owner else gettext("nobody")
+    flash(
+        request,
+        gettext("%(prospect_name)s now belongs to %(who)s.")
+        % {"prospect_name": referral.prospect_name, "who": who},
+    )
     return redirect(request, "pipeline:detail", referral_id=referral.id)
 
 
@@ -281,7 +306,7 @@ async def deal(request: Request) -> Response:
         context["deal_form"] = state
         return render(request, "pipeline/detail.html", context, status_code=422)
     await service.set_deal_value(session, referral, value=value, actor=current_user(request))
-    flash(request, "Deal value saved.")
+    flash(request, gettext("Deal value saved."))
     return redirect(request, "pipeline:detail", referral_id=referral.id)
 
 
@@ -295,7 +320,7 @@ async def add_note(request: Request) -> Response:
             session, referral, author=current_user(request), body=state.value("body")
         )
         if not is_htmx(request):
-            flash(request, "Note added.")
+            flash(request, gettext("Note added."))
             return redirect(request, "pipeline:detail", referral_id=referral.id)
     context: Mapping[str, object] = {
         "referral": referral,
@@ -320,8 +345,15 @@ async def clear_flags(request: Request) -> Response:
     except service.NotFlagged as error:
         flash(request, error.message, "error")
     else:
-        paid = f" The advocate's {released:,} pending points are paid." if released else ""
-        flash(request, f"Flags cleared on {referral.prospect_name}.{paid}")
+        message = gettext("Flags cleared on %(name)s.") % {"name": referral.prospect_name}
+        if released:
+            paid = ngettext(
+                "The advocate's %(num)s pending point is paid.",
+                "The advocate's %(num)s pending points are paid.",
+                released,
+            )
+            message += " " + paid % {"num": i18n.number(released)}
+        flash(request, message)
     return redirect(request, "pipeline:detail", referral_id=referral.id)
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.i18n import N_
 from portal.people.models import User
 from portal.referrals.models import PIPELINE, CloseReason, Referral, ReferralEvent, Stage
 from portal.reports.overview import QUALIFIED_OR_BEYOND, advocates
@@ -76,10 +77,10 @@ class Funnel:
 
 
 BREAKDOWNS = {
-    "referrer": "By referrer",
-    "source": "By source",
-    "owner": "By owner",
-    "domain": "By prospect domain",
+    "referrer": N_("By referrer"),
+    "source": N_("By source"),
+    "owner": N_("By owner"),
+    "domain": N_("By prospect domain"),
 }
 NO_EMAIL = "No email (a sale by referral code)"
 NOBODY = "Nobody yet"

@@ -31,6 +31,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 from portal.challenges.models import Submission, SubmissionStatus
 from portal.content.models import AssetUse
+from portal.i18n import N_
 from portal.people.models import (
     ActiveDay,
     ActiveReturns,
@@ -56,8 +57,8 @@ ACTIVATION_DAYS = 30
 QUALIFIED_OR_BEYOND = (Stage.QUALIFIED, Stage.OPPORTUNITY, Stage.WON)
 BEFORE_QUALIFIED = (Stage.SUBMITTED, Stage.CONTACTED)
 # Where issued points came from: the ledger row's source type → the report's name for it.
-SOURCES = {"submission": "Challenges", "referral": "Referrals", "asset": "Content"}
-ADJUSTMENTS, OTHER = "Adjustments", "Other"
+SOURCES = {"submission": N_("Challenges"), "referral": N_("Referrals"), "asset": N_("Content")}
+ADJUSTMENTS, OTHER = N_("Adjustments"), N_("Other")
 SOURCE_NAMES = [*SOURCES.values(), ADJUSTMENTS, OTHER]
 
 
@@ -157,21 +158,21 @@ async def overview(
     figures = [
         Figure(key, label, now[key], before[key], unit)
         for key, label, unit in (
-            ("advocates", "Advocates", Unit.COUNT),
-            ("new", "New advocates", Unit.COUNT),
-            ("active", "Active (signed in)", Unit.COUNT),
-            ("engaged", "Engaged (earned points)", Unit.COUNT),
+            ("advocates", N_("Advocates"), Unit.COUNT),
+            ("new", N_("New advocates"), Unit.COUNT),
+            ("active", N_("Active (signed in)"), Unit.COUNT),
+            ("engaged", N_("Engaged (earned points)"), Unit.COUNT),
             ("activation", f"Activation (earned within {ACTIVATION_DAYS} days)", Unit.PERCENT),
-            ("completions", "Challenge completions", Unit.COUNT),
-            ("content_uses", "Content uses", Unit.COUNT),
-            ("submitted", "Referrals submitted", Unit.COUNT),
-            ("qualified", "Referrals qualified", Unit.COUNT),
-            ("won", "Referrals won", Unit.COUNT),
-            ("won_value", "Won deal value", Unit.MONEY),
-            ("issued", "Points issued", Unit.POINTS),
-            ("redeemed", "Points redeemed", Unit.POINTS),
-            ("liability", "Outstanding points (at the end)", Unit.POINTS),
-            ("liability_value", "Outstanding points, money value", Unit.MONEY),
+            ("completions", N_("Challenge completions"), Unit.COUNT),
+            ("content_uses", N_("Content uses"), Unit.COUNT),
+            ("submitted", N_("Referrals submitted"), Unit.COUNT),
+            ("qualified", N_("Referrals qualified"), Unit.COUNT),
+            ("won", N_("Referrals won"), Unit.COUNT),
+            ("won_value", N_("Won deal value"), Unit.MONEY),
+            ("issued", N_("Points issued"), Unit.POINTS),
+            ("redeemed", N_("Points redeemed"), Unit.POINTS),
+            ("liability", N_("Outstanding points (at the end)"), Unit.POINTS),
+            ("liability_value", N_("Outstanding points, money value"), Unit.MONEY),
         )
     ]
     by_source = [(name, moved_now.issued[name], moved_before.issued[name]) for name in SOURCE_NAMES]

@@ -21,9 +21,12 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from starlette.datastructures import QueryParams
 
+from portal import i18n
 from portal.forms import FormState
+from portal.i18n import N_
 
 LONGEST = timedelta(days=366 * 3)
 
@@ -40,13 +43,13 @@ class Span(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "7d": "Last 7 days",
-            "30d": "Last 30 days",
-            "90d": "Last 90 days",
-            "month": "This month",
-            "quarter": "This quarter",
-            "year": "This year",
-            "custom": "Custom range",
+            "7d": N_("Last 7 days"),
+            "30d": N_("Last 30 days"),
+            "90d": N_("Last 90 days"),
+            "month": N_("This month"),
+            "quarter": N_("This quarter"),
+            "year": N_("This year"),
+            "custom": N_("Custom range"),
         }[self.value]
 
 
@@ -105,12 +108,17 @@ class Period:
 
     @property
     def label(self) -> str:
-        def day(d: date) -> str:
-            return f"{d.day} {d:%b %Y}"
+        """ "3 Nov 2026 to 2 Dec 2026", in the reader's language."""
 
-        return (
-            day(self.first) if self.first == self.last else f"{day(self.first)} to {day(self.last)}"
-        )
+        def day(d: date) -> str:
+            return format_date(d, "d MMM y", locale=i18n.locale())
+
+        if self.first == self.last:
+            return day(self.first)
+        return i18n.gettext("%(first)s to %(last)s") % {
+            "first": day(self.first),
+            "last": day(self.last),
+        }
 
     def each_day(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range(self.days)]

@@ -8,6 +8,7 @@ from portal.clock import utcnow
 from portal.csv import csv_response
 from portal.errors import NotFound
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people.access import current_user, signed_in
 from portal.reports import periods, service
 from portal.templating import request_zone
@@ -228,7 +229,7 @@ async def save_value_settings(request: Request) -> Response:
     await service.save_value_settings(
         db(request), viewer, {k: v for k, v in values.items() if v is not None}
     )
-    flash(request, "Values saved.")
+    flash(request, gettext("Values saved."))
     return redirect(request, "reports:value")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.challenges.models import Challenge, ChallengeType, Submission, SubmissionStatus
 from portal.content.models import AssetUse
+from portal.i18n import N_
 from portal.people.models import User
 from portal.program import service as program
 from portal.program.models import ProgramSetting
@@ -48,9 +49,9 @@ class ValueSettings:
 
 def kind_label(kind: str) -> str:
     if kind == CONTENT_USE:
-        return "Content used"
+        return N_("Content used")
     if kind == REFERRAL_WON:
-        return "Referrals won (deal value)"
+        return N_("Referrals won (deal value)")
     return f"Challenge: {ChallengeType(kind).label}"
 
 

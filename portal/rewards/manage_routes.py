@@ -9,6 +9,7 @@ from portal.errors import PortalError
 from portal.files.storage import iterate_file
 from portal.files.web import storage
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.points import service as points
@@ -102,7 +103,7 @@ async def save_reward(request: Request) -> Response:
     except PortalError as error:
         state.add_error("image", error.message)
         return await _edit_page(request, state, reward_id=reward_id, status_code=422)
-    flash(request, f"{reward.title} saved.")
+    flash(request, gettext("%(title)s saved.") % {"title": reward.title})
     return redirect(request, "manage_rewards:edit", reward_id=reward.id)
 
 

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from portal.csv import csv_response
 from portal.errors import PortalError
 from portal.forms import form_text, ids
+from portal.i18n import N_, gettext
 from portal.people.access import current_user, staff_of_program
 from portal.request_body import accepts_upload, list_mb
 from portal.rewards import forms, service
@@ -30,9 +31,13 @@ from portal.web import db, flash, flash_outcome, redirect, render
 
 # The queue's status filter: what needs work (the default), everything, or one status.
 QUEUE_VIEWS = {
-    "open": ("Needs work (requested, approved)", service.NEEDS_WORK),
-    "all": ("Any status", None),
-    **{s.value: (s.value.capitalize(), (s,)) for s in RedemptionStatus},
+    "open": (N_("Needs work (requested, approved)"), service.NEEDS_WORK),
+    "all": (N_("Any status"), None),
+    "requested": (N_("Requested"), (RedemptionStatus.REQUESTED,)),
+    "approved": (N_("Approved"), (RedemptionStatus.APPROVED,)),
+    "fulfilled": (N_("Fulfilled"), (RedemptionStatus.FULFILLED,)),
+    "rejected": (N_("Rejected"), (RedemptionStatus.REJECTED,)),
+    "cancelled": (N_("Cancelled"), (RedemptionStatus.CANCELLED,)),
 }
 
 
@@ -177,7 +182,7 @@ async def bulk(request: Request) -> Response:
     action = str(form.get("action", ""))
     note = form_text(form, "note", max_length=forms.MAX_NOTE)
     if action not in set(BulkAction):
-        flash(request, "Choose what to do with the redemptions.", "error")
+        flash(request, gettext("Choose what to do with the redemptions."), "error")
         return _back_to_queue(request, status, kind)
     chosen = (
         await _matching_ids(request, status, kind)

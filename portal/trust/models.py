@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.i18n import N_
 
 HIGH_FROM = 70  # the chip reads "Trusted" from here
 LOW_BELOW = 40  # and "Low" under this
@@ -33,4 +34,4 @@ class TrustScore(Base):
 
     @property
     def band_label(self) -> str:
-        return {"high": "Trusted", "middle": "Neutral", "low": "Low trust"}[self.band]
+        return {"high": N_("Trusted"), "middle": N_("Neutral"), "low": N_("Low trust")}[self.band]

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.trust import service
@@ -50,7 +51,7 @@ async def save_settings(request: Request) -> Response:
         actor=current_user(request),
         **{name: value for name, value in values.items() if value is not None},
     )
-    flash(request, "Trust and fulfilment settings saved.")
+    flash(request, gettext("Trust and fulfilment settings saved."))
     return redirect(request, "trust:settings")
 
 

@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.people.reauth import confirmed_recently
@@ -85,7 +86,7 @@ async def create(request: Request) -> Response:
     except PortalError as error:
         state.add_error("url", error.message)
         return await _new_page(request, state, status_code=error.status_code)
-    flash(request, "Endpoint added. Send it a test event to check the receiver.")
+    flash(request, gettext("Endpoint added. Send it a test event to check the receiver."))
     return redirect(request, "webhooks:detail", endpoint_id=endpoint.id)
 
 
@@ -141,7 +142,7 @@ async def save(request: Request) -> Response:
     except PortalError as error:
         state.add_error("url", error.message)
         return await _detail_page(request, endpoint, state, status_code=error.status_code)
-    flash(request, "Endpoint saved.")
+    flash(request, gettext("Endpoint saved."))
     return redirect(request, "webhooks:detail", endpoint_id=endpoint.id)
 
 
@@ -158,7 +159,7 @@ async def show_secret(request: Request) -> Response:
 async def rotate(request: Request) -> Response:
     endpoint = await endpoints.get_endpoint(db(request), request.path_params["endpoint_id"])
     await endpoints.rotate_secret(db(request), endpoint, actor=current_user(request))
-    flash(request, "New secret made. The old one keeps signing beside it for 24 hours.")
+    flash(request, gettext("New secret made. The old one keeps signing beside it for 24 hours."))
     return redirect(request, "webhooks:detail", endpoint_id=endpoint.id)
 
 
@@ -166,7 +167,7 @@ async def rotate(request: Request) -> Response:
 async def send_test(request: Request) -> Response:
     endpoint = await endpoints.get_endpoint(db(request), request.path_params["endpoint_id"])
     await deliveries.record_test_event(db(request), endpoint)
-    flash(request, "Test event sent: its delivery shows in the log below.")
+    flash(request, gettext("Test event sent: its delivery shows in the log below."))
     return redirect(request, "webhooks:detail", endpoint_id=endpoint.id)
 
 
@@ -174,7 +175,7 @@ async def send_test(request: Request) -> Response:
 async def redeliver(request: Request) -> Response:
     endpoint = await endpoints.get_endpoint(db(request), request.path_params["endpoint_id"])
     await deliveries.redeliver(db(request), endpoint, request.path_params["delivery_id"])
-    flash(request, "Sent again: the log shows how it went.")
+    flash(request, gettext("Sent again: the log shows how it went."))
     return redirect(request, "webhooks:detail", endpoint_id=endpoint.id)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.csv import read_rows
 from portal.errors import Conflict, NotFound, PortalError
+from portal.i18n import N_
 from portal.parsing import INT4_MAX, InvalidInput, whole_number
 from portal.people.models import User
 from portal.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
@@ -33,9 +34,11 @@ class BulkAction(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"approve": "Approve", "fulfil": "Mark fulfilled", "decline": "Decline and refund"}[
-            self.value
-        ]
+        return {
+            "approve": N_("Approve"),
+            "fulfil": N_("Mark fulfilled"),
+            "decline": N_("Decline and refund"),
+        }[self.value]
 
     @property
     def done(self) -> str:
