@@ -13,6 +13,7 @@ from portal.auth.models import (
     TwoFactor,
 )
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
+from portal.community.models import Category, CategoryGroup, DailyPoints, Post, Reaction, Topic
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
 from portal.directory.models import BulkRun, BulkRunPerson, SavedView
@@ -80,12 +81,15 @@ __all__ = [
     "BroadcastPerson",
     "BulkRun",
     "BulkRunPerson",
+    "Category",
+    "CategoryGroup",
     "Challenge",
     "ChallengeGroup",
     "CrmStageName",
     "CronRun",
     "DailyActives",
     "DailyEarners",
+    "DailyPoints",
     "Delivery",
     "Dismissal",
     "EmailOptOut",
@@ -107,10 +111,12 @@ __all__ = [
     "OutboxEmail",
     "PasswordReset",
     "PeriodTotal",
+    "Post",
     "ProfileField",
     "ProfileValue",
     "ProgramSetting",
     "PublicFormAttempt",
+    "Reaction",
     "RecordedEvent",
     "RecoveryCode",
     "Redemption",
@@ -127,6 +133,7 @@ __all__ = [
     "SsoProvider",
     "Submission",
     "SummarySubscription",
+    "Topic",
     "TrustScore",
     "TwoFactor",
     "User",

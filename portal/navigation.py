@@ -21,6 +21,7 @@ MAIN = [
     NavItem("Rewards", "rewards:catalog", frozenset()),
     NavItem("Referrals", "referrals:list", frozenset()),
     NavItem("Leaderboard", "leaderboard:index", frozenset()),
+    NavItem("Community", "community:index", frozenset()),
     NavItem("Pipeline", "pipeline:board", frozenset({Role.SALES, Role.ADMIN, Role.MARKETER})),
 ]
 
@@ -33,6 +34,7 @@ MANAGE = [
     NavItem("Content", "manage_content:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Levels & badges", "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Pending points", "pending_points:queue", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem("Community", "manage_community:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Rewards", "manage_rewards:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Fulfilment queue", "manage_rewards:queue", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem("Referrals", "manage_referrals:settings", frozenset({Role.MARKETER, Role.ADMIN})),

@@ -522,6 +522,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "advocacy",
                 "auth",
                 "challenges",
+                "community",
                 "content",
                 "groups",
                 "messages",

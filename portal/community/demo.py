@@ -1,0 +1,149 @@
+"""Demo community for `make run`: four categories (one for the Developers group only) and
+topics with replies, written in time order through the real services."""
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal import clock
+from portal.community import service
+from portal.community.models import Category, Topic
+from portal.people.models import Group, User
+
+Step = Callable[[], Awaitable[None]]
+MARKETER = "marketer@acme.example"
+PRIYA = "priya.raman@northwind.example"
+JONAS = "jonas.berg@fjordtech.example"
+LUCIA = "lucia.moreno@solaria.example"
+DANIEL = "daniel.kim@brightpath.example"
+AMARA = "amara.nwosu@kelvin.example"
+TOM = "tom.fischer@alpenbank.example"
+GRACE = "grace.liu@harborview.example"
+OMAR = "omar.haddad@dunecloud.example"
+
+CATEGORIES = [
+    ("Product tips", "Shortcuts, set-ups and tricks that save you time.", ()),
+    ("Events", "Meetups, webinars and the Acme Connect conference.", ()),
+    ("Feedback", "What you would change in Acme, and what you love.", ()),
+    ("Developers corner", "APIs, webhooks and integrations.", ("Developers",)),
+]
+
+
+# (category, author, title, body, days ago, replies: (author, body, hours after the topic))
+TOPICS: list[tuple[str, str, str, str, int, list[tuple[str, str, int]]]] = [
+    (
+        "Product tips",
+        PRIYA,
+        "How do you get alerts on delayed shipments?",
+        "We track about 400 shipments a week. Is there a way to get an alert when one is "
+        "running late, rather than checking the board every morning?",
+        20,
+        [
+            (
+                GRACE,
+                "Yes: open <strong>Rules → New rule</strong>, pick “ETA slips by more than” and "
+                "choose a channel. We send ours to a Slack channel.",
+                3,
+            ),
+            (AMARA, "Same here, and we added a daily summary email for the finance team.", 9),
+            (PRIYA, "That worked, thank you both! The Slack channel is much calmer already.", 26),
+        ],
+    ),
+    (
+        "Events",
+        LUCIA,
+        "Anyone going to Acme Connect in Lisbon?",
+        "I'll be there for both days. It would be great to meet other advocates: coffee on "
+        "the first morning?",
+        14,
+        [
+            (TOM, "Count me in. I'm speaking in the security track on day two.", 4),
+            (JONAS, "I'll be there too: coffee sounds good.", 30),
+        ],
+    ),
+    (
+        "Developers corner",
+        OMAR,
+        "Webhook retries: how long do you wait?",
+        "Our endpoint was down for an hour last week. How long does Acme keep retrying a "
+        "webhook delivery?",
+        9,
+        [
+            (
+                DANIEL,
+                "Retries back off for about a day. Make your handler idempotent on the "
+                "<code>webhook-id</code> header and replays are harmless.",
+                2,
+            ),
+        ],
+    ),
+    (
+        "Feedback",
+        AMARA,
+        "Export the monthly report straight to Excel",
+        "The CSV export is fine, but a formatted Excel file would save our finance team a "
+        "step every month.",
+        6,
+        [(PRIYA, "+1, with the charts included if possible.", 5)],
+    ),
+    (
+        "Product tips",
+        JONAS,
+        "Keyboard shortcuts you use every day",
+        "Mine: <code>g</code> then <code>s</code> jumps to shipments. What are yours?",
+        2,
+        [],
+    ),
+]
+
+
+async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
+    if await session.scalar(select(Category.id).limit(1)) is not None:
+        return []
+    marketer = people[MARKETER]
+    categories: dict[str, int] = {}
+    topics: dict[str, int] = {}
+
+    async def create_categories() -> None:
+        for position, (name, description, group_names) in enumerate(CATEGORIES):
+            group_ids = await session.scalars(select(Group.id).where(Group.name.in_(group_names)))
+            category = await service.create_category(
+                session,
+                staff=marketer,
+                values=service.CategoryValues(
+                    name=name,
+                    description=description,
+                    position=position,
+                    group_ids=frozenset(group_ids),
+                ),
+            )
+            categories[name] = category.id
+
+    def start(category: str, author: str, title: str, body: str) -> Step:
+        async def run() -> None:
+            topic: Topic = await service.start_topic(
+                session,
+                author=people[author],
+                category_id=categories[category],
+                title=title,
+                body=body,
+            )
+            topics[title] = topic.id
+
+        return run
+
+    def answer(title: str, author: str, body: str) -> Step:
+        async def run() -> None:
+            await service.reply(session, author=people[author], topic_id=topics[title], body=body)
+
+        return run
+
+    at: list[clock.At] = [clock.At(timedelta(days=40), create_categories)]
+    for category, author, title, body, days, replies in TOPICS:
+        opened = timedelta(days=days)
+        at.append(clock.At(opened, start(category, author, title, body)))
+        for replier, text, hours in replies:
+            at.append(clock.At(opened - timedelta(hours=hours), answer(title, replier, text)))
+    return at

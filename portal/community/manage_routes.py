@@ -1,0 +1,94 @@
+"""Manage → Community: the categories (who sees each) and what participation earns."""
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.community import forms, service
+from portal.forms import FormState
+from portal.people import service as people
+from portal.people.access import current_user, staff_of_program
+from portal.web import db, flash, redirect, render
+
+
+async def _index(
+    request: Request, form: FormState | None = None, status_code: int = 200
+) -> Response:
+    context = {
+        "categories": await service.managed_categories(db(request)),
+        "groups": await people.list_groups(db(request)),
+        "form": form or FormState(),
+    }
+    return render(request, "community/manage.html", context, status_code=status_code)
+
+
+@staff_of_program
+async def index(request: Request) -> Response:
+    return await _index(request)
+
+
+@staff_of_program
+async def create_category(request: Request) -> Response:
+    state, values = forms.category_form(await request.form())
+    if values is None:
+        return await _index(request, state, status_code=422)
+    try:
+        category = await service.create_category(
+            db(request), staff=current_user(request), values=values
+        )
+    except service.CategoryNameTaken as error:
+        state.add_error("name", error.message)
+        return await _index(request, state, status_code=409)
+    flash(request, f"Category “{category.name}” created.")
+    return redirect(request, "manage_community:index")
+
+
+async def _edit(
+    request: Request, form: FormState | None = None, status_code: int = 200
+) -> Response:
+    row = await service.access_managed_category(db(request), request.path_params["category_id"])
+    if form is None:
+        form = FormState(
+            data={
+                "name": row.category.name,
+                "description": row.category.description,
+                "position": str(row.category.position),
+                "groups": ",".join(str(group_id) for group_id in sorted(row.group_ids)),
+            }
+        )
+    context = {"row": row, "groups": await people.list_groups(db(request)), "form": form}
+    return render(request, "community/manage_edit.html", context, status_code=status_code)
+
+
+@staff_of_program
+async def edit_category(request: Request) -> Response:
+    return await _edit(request)
+
+
+@staff_of_program
+async def update_category(request: Request) -> Response:
+    state, values = forms.category_form(await request.form())
+    if values is None:
+        return await _edit(request, state, status_code=422)
+    try:
+        category = await service.update_category(
+            db(request),
+            staff=current_user(request),
+            category_id=request.path_params["category_id"],
+            values=values,
+        )
+    except service.CategoryNameTaken as error:
+        state.add_error("name", error.message)
+        return await _edit(request, state, status_code=409)
+    flash(request, f"Category “{category.name}” saved.")
+    return redirect(request, "manage_community:index")
+
+
+routes = [
+    Route("/", index, methods=["GET"], name="index"),
+    Route("/categories", create_category, methods=["POST"], name="create_category"),
+    Route("/categories/{category_id:int}", edit_category, methods=["GET"], name="edit_category"),
+    Route(
+        "/categories/{category_id:int}", update_category, methods=["POST"], name="update_category"
+    ),
+]

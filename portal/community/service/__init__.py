@@ -1,0 +1,59 @@
+"""Community services: reading (targeting, lists, pages), posting, and the marketers' side."""
+
+from portal.community.service.browse import (
+    POSTS_PER_PAGE,
+    TOPICS_PER_PAGE,
+    CategoryRow,
+    TopicPage,
+    access_category,
+    access_post,
+    access_topic,
+    is_staff,
+    list_categories,
+    list_topics,
+    page_of_post,
+    read_topic,
+)
+from portal.community.service.manage import (
+    CategoryNameTaken,
+    CategoryValues,
+    ManagedCategory,
+    access_managed_category,
+    create_category,
+    managed_categories,
+    update_category,
+)
+from portal.community.service.posting import (
+    EmptyPost,
+    TopicLocked,
+    quoted_html,
+    reply,
+    start_topic,
+)
+
+__all__ = [
+    "POSTS_PER_PAGE",
+    "TOPICS_PER_PAGE",
+    "CategoryNameTaken",
+    "CategoryRow",
+    "CategoryValues",
+    "EmptyPost",
+    "ManagedCategory",
+    "TopicLocked",
+    "TopicPage",
+    "access_category",
+    "access_managed_category",
+    "access_post",
+    "access_topic",
+    "create_category",
+    "is_staff",
+    "list_categories",
+    "list_topics",
+    "managed_categories",
+    "page_of_post",
+    "quoted_html",
+    "read_topic",
+    "reply",
+    "start_topic",
+    "update_category",
+]

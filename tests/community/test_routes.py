@@ -1,0 +1,160 @@
+"""The Community pages: the navigation entry, starting a topic (errors keep what was typed),
+replying and landing on the reply, quoting, a locked topic, targeting (404), and Manage →
+Community for staff only."""
+
+import httpx
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.community.models import Category, Post, Topic
+from tests.community.helpers import make_category, make_group, make_reply, make_topic
+from tests.factories import login_as, make_advocate, make_marketer, post_form
+
+
+def _page(response: httpx.Response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+async def test_an_advocate_finds_community_in_the_navigation_and_sees_topics(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    advocate = await make_advocate(session)
+    category = await make_category(session, "Product tips")
+    await make_topic(session, advocate, category, title="Keyboard shortcuts you love")
+    await login_as(client, advocate)
+    home = _page(await client.get("/"))
+    assert "Community" in [a.get_text(strip=True) for a in home.select("nav a")]
+    page = _page(await client.get("/community/"))
+    assert [a.get_text() for a in page.select(".topic-title")] == ["Keyboard shortcuts you love"]
+    assert page.select_one(f"#category-{category.id} strong").get_text() == "Product tips"
+
+
+async def test_a_topic_with_mistakes_comes_back_with_what_was_typed(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    category = await make_category(session)
+    await login_as(client, await make_advocate(session))
+    response = await post_form(
+        client,
+        "/community/new",
+        {"category": str(category.id), "title": "Hi", "body": "Keep this text"},
+        page="/community/new",
+    )
+    assert response.status_code == 422
+    page = _page(response)
+    assert (
+        page.select_one("#f-title-error").get_text() == "Use at least 5 characters for the title."
+    )
+    assert page.select_one("#f-body").get_text() == "Keep this text"
+    assert page.select_one("#f-category option[selected]")["value"] == str(category.id)
+    assert await session.scalar(select(Topic.id)) is None
+
+
+async def test_starting_a_topic_and_replying_lands_on_the_reply(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    category = await make_category(session)
+    asker = await make_advocate(session, name="Ada Asker")
+    await login_as(client, asker)
+    response = await post_form(
+        client,
+        "/community/new",
+        {"category": str(category.id), "title": "Exporting to CSV", "body": "Line one\n\nLine two"},
+        page="/community/new",
+    )
+    assert response.status_code == 303
+    topic_url = response.headers["location"]
+    topic = _page(await client.get(topic_url))
+    assert topic.select_one("#topic-title").get_text() == "Exporting to CSV"
+    assert [p.get_text() for p in topic.select(".post-body p")] == ["Line one", "Line two"]
+
+    topic_id = int(topic_url.rstrip("/").rsplit("/", 1)[1])
+    response = await post_form(
+        client, f"/community/t/{topic_id}/reply", {"body": "Found it!"}, page=topic_url
+    )
+    assert response.status_code == 303
+    reply = await session.scalar(select(Post).where(Post.is_opening.is_(False)))
+    assert reply is not None
+    landing = await client.get(response.headers["location"])
+    assert landing.status_code == 303
+    assert landing.headers["location"].endswith(f"/community/t/{topic_id}#post-{reply.id}")
+
+
+async def test_an_empty_reply_keeps_the_quote_and_a_locked_topic_refuses(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    advocate = await make_advocate(session)
+    topic = await make_topic(session, advocate, await make_category(session))
+    first = await make_reply(session, advocate, topic, "Worth quoting")
+    await login_as(client, advocate)
+    quoting = _page(await client.get(f"/community/t/{topic.id}?quote={first.id}"))
+    assert quoting.select_one("#reply input[name=quote]")["value"] == str(first.id)
+    response = await post_form(
+        client,
+        f"/community/t/{topic.id}/reply",
+        {"body": "", "quote": str(first.id)},
+        page=f"/community/t/{topic.id}",
+    )
+    assert response.status_code == 422
+    page = _page(response)
+    assert page.select_one("#f-body-error").get_text() == "Write something: the post is empty."
+    assert page.select_one("#reply input[name=quote]")["value"] == str(first.id)
+
+    topic.is_locked = True
+    await session.flush()
+    response = await post_form(
+        client, f"/community/t/{topic.id}/reply", {"body": "Late"}, page="/community/"
+    )
+    assert response.status_code == 409
+    assert "locked" in _page(response).select_one("#locked-note").get_text()
+
+
+async def test_a_category_for_other_groups_answers_404(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    member = await make_advocate(session)
+    category = await make_category(
+        session, "Partners", groups=(await make_group(session, "Partners", member),)
+    )
+    topic = await make_topic(session, member, category)
+    await login_as(client, await make_advocate(session))
+    assert (await client.get(f"/community/c/{category.id}")).status_code == 404
+    assert (await client.get(f"/community/t/{topic.id}")).status_code == 404
+    response = await post_form(
+        client, f"/community/t/{topic.id}/reply", {"body": "Let me in"}, page="/community/"
+    )
+    assert response.status_code == 404
+
+
+async def test_staff_create_a_category_for_a_group_and_advocates_cannot_manage(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    group = await make_group(session, "Developers")
+    await login_as(client, await make_advocate(session))
+    assert (await client.get("/manage/community/")).status_code == 403
+
+    client.cookies.clear()
+    await login_as(client, await make_marketer(session))
+    response = await post_form(
+        client,
+        "/manage/community/categories",
+        {"name": "", "description": "Kept", "groups": [str(group.id)]},
+        page="/manage/community/",
+    )
+    assert response.status_code == 422
+    page = _page(response)
+    assert page.select_one("#f-description")["value"] == "Kept"
+    assert page.select_one(f"input[name=groups][value='{group.id}']").has_attr("checked")
+    response = await post_form(
+        client,
+        "/manage/community/categories",
+        {"name": "API corner", "description": "", "groups": [str(group.id)]},
+        page="/manage/community/",
+    )
+    assert response.status_code == 303
+    category = await session.scalar(select(Category).where(Category.name == "API corner"))
+    assert category is not None
+    assert category.is_targeted
+    listing = _page(await client.get("/manage/community/"))
+    assert "Developers" in listing.select_one(f"#managed-category-{category.id}").get_text()
