@@ -1,5 +1,6 @@
-"""Demo community for `make run`: four categories (one for the Developers group only) and
-topics with replies, written in time order through the real services."""
+"""Demo community for `make run`: four categories (one for the Developers group only), topics
+with replies, two answered, and "helpful" reactions, written in time order through the real
+services (so the points they earned are in the ledgers)."""
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -99,12 +100,26 @@ TOPICS: list[tuple[str, str, str, str, int, list[tuple[str, str, int]]]] = [
 ]
 
 
+# (topic, which reply (0: the first), who marks it, hours after the topic)
+ANSWERS = [
+    ("How do you get alerts on delayed shipments?", 0, PRIYA, 27),
+    ("Webhook retries: how long do you wait?", 0, OMAR, 5),
+]
+HELPFUL = [
+    ("How do you get alerts on delayed shipments?", 0, [PRIYA, AMARA, TOM, LUCIA], 12),
+    ("How do you get alerts on delayed shipments?", 1, [PRIYA, GRACE], 14),
+    ("Webhook retries: how long do you wait?", 0, [OMAR, JONAS, TOM], 6),
+    ("Anyone going to Acme Connect in Lisbon?", 0, [LUCIA, JONAS], 8),
+]
+
+
 async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
     if await session.scalar(select(Category.id).limit(1)) is not None:
         return []
     marketer = people[MARKETER]
     categories: dict[str, int] = {}
     topics: dict[str, int] = {}
+    replies: dict[tuple[str, int], int] = {}
 
     async def create_categories() -> None:
         for position, (name, description, group_names) in enumerate(CATEGORIES):
@@ -134,16 +149,41 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
 
         return run
 
-    def answer(title: str, author: str, body: str) -> Step:
+    def reply(title: str, number: int, author: str, body: str) -> Step:
         async def run() -> None:
-            await service.reply(session, author=people[author], topic_id=topics[title], body=body)
+            post = await service.reply(
+                session, author=people[author], topic_id=topics[title], body=body
+            )
+            replies[title, number] = post.id
+
+        return run
+
+    def accept(title: str, number: int, who: str) -> Step:
+        async def run() -> None:
+            await service.toggle_answer(session, viewer=people[who], post_id=replies[title, number])
+
+        return run
+
+    def find_helpful(title: str, number: int, who: str) -> Step:
+        async def run() -> None:
+            await service.toggle_helpful(
+                session, viewer=people[who], post_id=replies[title, number]
+            )
 
         return run
 
     at: list[clock.At] = [clock.At(timedelta(days=40), create_categories)]
-    for category, author, title, body, days, replies in TOPICS:
+    for category, author, title, body, days, replies_to in TOPICS:
         opened = timedelta(days=days)
         at.append(clock.At(opened, start(category, author, title, body)))
-        for replier, text, hours in replies:
-            at.append(clock.At(opened - timedelta(hours=hours), answer(title, replier, text)))
+        for number, (replier, text, hours) in enumerate(replies_to):
+            later = opened - timedelta(hours=hours)
+            at.append(clock.At(later, reply(title, number, replier, text)))
+    opened_at = {title: timedelta(days=days) for _, _, title, _, days, _ in TOPICS}
+    for title, number, who, hours in ANSWERS:
+        at.append(clock.At(opened_at[title] - timedelta(hours=hours), accept(title, number, who)))
+    for title, number, readers, hours in HELPFUL:
+        for minutes, who in enumerate(readers):
+            later = opened_at[title] - timedelta(hours=hours, minutes=minutes * 17)
+            at.append(clock.At(later, find_helpful(title, number, who)))
     return at

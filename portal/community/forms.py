@@ -7,6 +7,7 @@ from starlette.datastructures import FormData
 from portal.community.models import Category, Topic
 from portal.community.service.manage import CategoryValues
 from portal.community.service.posting import MAX_BODY
+from portal.community.settings import MAX_POINTS, SETTING_LABELS
 from portal.forms import FormState, ids
 
 MIN_TITLE = 5
@@ -69,3 +70,15 @@ def category_form(form: FormData) -> tuple[FormState, CategoryValues | None]:
         position=position or 0,
         group_ids=chosen,
     )
+
+
+def points_form(form: FormData) -> tuple[FormState, dict[str, int] | None]:
+    """What each action earns and the daily cap: whole numbers, 0 switching one off."""
+    state = FormState.of(form, *SETTING_LABELS)
+    values = {
+        name: state.number(name, minimum=0, maximum=MAX_POINTS, message="Enter 0 or more points.")
+        for name in SETTING_LABELS
+    }
+    if not state.ok:
+        return state, None
+    return state, {name: value or 0 for name, value in values.items()}

@@ -1,10 +1,12 @@
 """Manage → Community: the categories (who sees each) and what participation earns."""
 
+from dataclasses import asdict
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.community import forms, service
+from portal.community import forms, service, settings
 from portal.forms import FormState
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
@@ -12,12 +14,20 @@ from portal.web import db, flash, redirect, render
 
 
 async def _index(
-    request: Request, form: FormState | None = None, status_code: int = 200
+    request: Request,
+    form: FormState | None = None,
+    points_form: FormState | None = None,
+    status_code: int = 200,
 ) -> Response:
+    if points_form is None:
+        current = asdict(await settings.load_settings(db(request)))
+        points_form = FormState(data={name: str(value) for name, value in current.items()})
     context = {
         "categories": await service.managed_categories(db(request)),
         "groups": await people.list_groups(db(request)),
         "form": form or FormState(),
+        "points_form": points_form,
+        "point_labels": settings.SETTING_LABELS,
     }
     return render(request, "community/manage.html", context, status_code=status_code)
 
@@ -84,8 +94,19 @@ async def update_category(request: Request) -> Response:
     return redirect(request, "manage_community:index")
 
 
+@staff_of_program
+async def save_points(request: Request) -> Response:
+    state, values = forms.points_form(await request.form())
+    if values is None:
+        return await _index(request, points_form=state, status_code=422)
+    await settings.save_settings(db(request), actor=current_user(request), **values)
+    flash(request, "Community points saved.")
+    return redirect(request, "manage_community:index")
+
+
 routes = [
     Route("/", index, methods=["GET"], name="index"),
+    Route("/points", save_points, methods=["POST"], name="points"),
     Route("/categories", create_category, methods=["POST"], name="create_category"),
     Route("/categories/{category_id:int}", edit_category, methods=["GET"], name="edit_category"),
     Route(

@@ -8,7 +8,7 @@ from starlette.routing import Route
 from portal.community import forms, service
 from portal.forms import FormState, query_number
 from portal.people.access import current_user, signed_in
-from portal.web import db, page_number, redirect_to, render
+from portal.web import db, flash, page_number, redirect_to, render
 
 
 @signed_in
@@ -92,6 +92,8 @@ async def _topic_page(
         "form": form,
         "quoted": quoted,
         "can_reply": not view.topic.is_locked or service.is_staff(viewer),
+        "may_accept": service.may_accept(viewer, view.topic),
+        "viewer_id": viewer.id,
     }
     return render(request, "community/topic.html", context, status_code=status_code)
 
@@ -135,6 +137,34 @@ async def post(request: Request) -> Response:
     return redirect_to(request, f"{target}#post-{found.id}")
 
 
+async def _back_to_post(request: Request, post_id: int) -> Response:
+    return redirect_to(request, str(request.url_for("community:post", post_id=post_id)))
+
+
+@signed_in
+async def helpful(request: Request) -> Response:
+    post_id = request.path_params["post_id"]
+    try:
+        await service.toggle_helpful(db(request), viewer=current_user(request), post_id=post_id)
+    except service.OwnPost as error:
+        flash(request, error.message, "error")
+    return await _back_to_post(request, post_id)
+
+
+@signed_in
+async def answer(request: Request) -> Response:
+    post_id = request.path_params["post_id"]
+    try:
+        marked = await service.toggle_answer(
+            db(request), viewer=current_user(request), post_id=post_id
+        )
+    except service.NotAReply as error:
+        flash(request, error.message, "error")
+    else:
+        flash(request, "Marked as the answer." if marked else "No longer the answer.")
+    return await _back_to_post(request, post_id)
+
+
 routes = [
     Route("/", index, methods=["GET"], name="index"),
     Route("/c/{category_id:int}", category, methods=["GET"], name="category"),
@@ -143,4 +173,6 @@ routes = [
     Route("/t/{topic_id:int}", topic, methods=["GET"], name="topic"),
     Route("/t/{topic_id:int}/reply", reply, methods=["POST"], name="reply"),
     Route("/p/{post_id:int}", post, methods=["GET"], name="post"),
+    Route("/p/{post_id:int}/helpful", helpful, methods=["POST"], name="helpful"),
+    Route("/p/{post_id:int}/answer", answer, methods=["POST"], name="answer"),
 ]

@@ -158,3 +158,55 @@ async def test_staff_create_a_category_for_a_group_and_advocates_cannot_manage(
     assert category.is_targeted
     listing = _page(await client.get("/manage/community/"))
     assert "Developers" in listing.select_one(f"#managed-category-{category.id}").get_text()
+
+
+async def test_helpful_and_mark_as_answer_from_the_topic_page(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    asker = await make_advocate(session, name="Ada Asker")
+    helper = await make_advocate(session, name="Hal Helper")
+    topic = await make_topic(session, asker, await make_category(session))
+    good = await make_reply(session, helper, topic, "Try the rules page.")
+    await login_as(client, asker)
+    page = _page(await client.get(f"/community/t/{topic.id}"))
+    assert page.select_one(f"#post-{good.id} .helpful-button").get_text(" ", strip=True) == (
+        "Helpful · 0"
+    )
+    response = await post_form(
+        client, f"/community/p/{good.id}/helpful", {}, page=f"/community/t/{topic.id}"
+    )
+    assert response.status_code == 303
+    response = await post_form(
+        client, f"/community/p/{good.id}/answer", {}, page=f"/community/t/{topic.id}"
+    )
+    assert response.status_code == 303
+    page = _page(await client.get(f"/community/t/{topic.id}"))
+    assert page.select_one(f"#post-{good.id} .helpful-button").get_text(" ", strip=True) == (
+        "✓ Helpful · 1"
+    )
+    assert "Try the rules page." in page.select_one("#accepted-answer").get_text()
+    assert page.select_one(f"#post-{good.id}.post-answer") is not None
+
+
+async def test_staff_set_community_points_and_a_bad_number_is_kept(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await login_as(client, await make_marketer(session))
+    form = {
+        "points_topic": "7",
+        "points_reply": "abc",
+        "points_answer": "30",
+        "points_helpful": "2",
+        "daily_cap": "40",
+    }
+    response = await post_form(client, "/manage/community/points", form, page="/manage/community/")
+    assert response.status_code == 422
+    page = _page(response)
+    assert page.select_one("#f-points_reply")["value"] == "abc"
+    assert page.select_one("#f-points_reply-error").get_text() == "Enter 0 or more points."
+    form["points_reply"] = "3"
+    response = await post_form(client, "/manage/community/points", form, page="/manage/community/")
+    assert response.status_code == 303
+    page = _page(await client.get("/manage/community/"))
+    assert page.select_one("#f-points_answer")["value"] == "30"
+    assert page.select_one("#f-daily_cap")["value"] == "40"

@@ -1,5 +1,6 @@
 """Community services: reading (targeting, lists, pages), posting, and the marketers' side."""
 
+from portal.community.service.answers import NotAReply, may_accept, toggle_answer
 from portal.community.service.browse import (
     POSTS_PER_PAGE,
     TOPICS_PER_PAGE,
@@ -30,6 +31,7 @@ from portal.community.service.posting import (
     reply,
     start_topic,
 )
+from portal.community.service.reactions import OwnPost, toggle_helpful
 
 __all__ = [
     "POSTS_PER_PAGE",
@@ -39,6 +41,8 @@ __all__ = [
     "CategoryValues",
     "EmptyPost",
     "ManagedCategory",
+    "NotAReply",
+    "OwnPost",
     "TopicLocked",
     "TopicPage",
     "access_category",
@@ -50,10 +54,13 @@ __all__ = [
     "list_categories",
     "list_topics",
     "managed_categories",
+    "may_accept",
     "page_of_post",
     "quoted_html",
     "read_topic",
     "reply",
     "start_topic",
+    "toggle_answer",
+    "toggle_helpful",
     "update_category",
 ]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.clock import utcnow
 from portal.community.models import Category, Post, Topic
 from portal.community.service.browse import access_category, access_post, access_topic, is_staff
+from portal.community.service.earning import earn, settings_once
 from portal.errors import Conflict, PortalError
 from portal.people.models import User
 from portal.sanitize import clean_html, plain_text
@@ -25,6 +26,11 @@ class EmptyPost(PortalError):
 
 class TopicLocked(Conflict):
     message = "This topic is locked: it takes no new replies."
+
+
+def short(title: str) -> str:
+    """A title short enough for a ledger reason."""
+    return title if len(title) <= 80 else title[:79] + "…"
 
 
 def cleaned_body(body: str) -> str:
@@ -63,8 +69,17 @@ async def start_topic(
     )
     session.add(topic)
     await session.flush()
-    session.add(Post(topic_id=topic.id, author_id=author.id, body_html=body_html, is_opening=True))
+    opening = Post(topic_id=topic.id, author_id=author.id, body_html=body_html, is_opening=True)
+    session.add(opening)
     await session.flush()
+    await earn(
+        session,
+        user=author,
+        amount=(await settings_once(session)).points_topic,
+        reason=f"Started the topic “{short(title)}”",
+        key=f"community:topic:{topic.id}",
+        post_id=opening.id,
+    )
     return topic
 
 
@@ -93,4 +108,13 @@ async def reply(
         .where(Topic.id == topic.id)
         .values(reply_count=Topic.reply_count + 1, last_posted_at=post.created_at)
     )
+    if topic.author_id != author.id:  # talking in one's own topic earns nothing
+        await earn(
+            session,
+            user=author,
+            amount=(await settings_once(session)).points_reply,
+            reason=f"Replied to “{short(topic.title)}”",
+            key=f"community:reply:{post.id}",
+            post_id=post.id,
+        )
     return post
