@@ -13,7 +13,17 @@ from portal.auth.models import (
     TwoFactor,
 )
 from portal.challenges.models import Challenge, ChallengeGroup, Dismissal, Submission
-from portal.community.models import Category, CategoryGroup, DailyPoints, Post, Reaction, Topic
+from portal.community.models import (
+    Category,
+    CategoryFollow,
+    CategoryGroup,
+    DailyPoints,
+    Mention,
+    Post,
+    Reaction,
+    Topic,
+    TopicMute,
+)
 from portal.content.models import Asset, AssetGroup, AssetTag, AssetUse
 from portal.db import Base
 from portal.directory.models import BulkRun, BulkRunPerson, SavedView
@@ -82,6 +92,7 @@ __all__ = [
     "BulkRun",
     "BulkRunPerson",
     "Category",
+    "CategoryFollow",
     "CategoryGroup",
     "Challenge",
     "ChallengeGroup",
@@ -105,6 +116,7 @@ __all__ = [
     "Level",
     "LevelReached",
     "LoginFailure",
+    "Mention",
     "MessageTemplate",
     "Notification",
     "Nudge",
@@ -134,6 +146,7 @@ __all__ = [
     "Submission",
     "SummarySubscription",
     "Topic",
+    "TopicMute",
     "TrustScore",
     "TwoFactor",
     "User",

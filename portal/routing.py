@@ -101,9 +101,7 @@ def routes() -> list[BaseRoute]:
         Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
         Mount("/challenges", routes=challenges_routes.routes, name="challenges"),
         Mount("/community", routes=community_routes.routes, name="community"),
-        Mount(
-            "/manage/community", routes=manage_community_routes.routes, name="manage_community"
-        ),
+        Mount("/manage/community", routes=manage_community_routes.routes, name="manage_community"),
         Mount("/rewards", routes=rewards_routes.routes, name="rewards"),
         Mount(
             "/manage/challenges", routes=manage_challenges_routes.routes, name="manage_challenges"

@@ -1,5 +1,5 @@
-"""community: categories (targetable to groups), topics, posts, "helpful" reactions and the
-daily tally of community points
+"""community: categories (targetable to groups), topics, posts, "helpful" reactions, the
+daily tally of community points, mentions, category follows and topic mutes
 
 Revision ID: 0045
 Revises: 0038
@@ -159,8 +159,77 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "day", name=op.f("pk_community_daily_points")),
     )
 
+    op.create_table(
+        "community_mentions",
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["community_posts.id"],
+            name=op.f("fk_community_mentions_post_id_community_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_community_mentions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("post_id", "user_id", name=op.f("pk_community_mentions")),
+    )
+    op.create_table(
+        "community_category_follows",
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["community_categories.id"],
+            name=op.f("fk_community_category_follows_category_id_community_categories"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_community_category_follows_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "category_id", "user_id", name=op.f("pk_community_category_follows")
+        ),
+    )
+    op.create_index(
+        op.f("ix_community_category_follows_user_id"),
+        "community_category_follows",
+        ["user_id"],
+        unique=False,
+    )
+    op.create_table(
+        "community_topic_mutes",
+        sa.Column("topic_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["topic_id"],
+            ["community_topics.id"],
+            name=op.f("fk_community_topic_mutes_topic_id_community_topics"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_community_topic_mutes_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("topic_id", "user_id", name=op.f("pk_community_topic_mutes")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("community_topic_mutes")
+    op.drop_index(
+        op.f("ix_community_category_follows_user_id"), table_name="community_category_follows"
+    )
+    op.drop_table("community_category_follows")
+    op.drop_table("community_mentions")
     op.drop_table("community_daily_points")
     op.drop_index(op.f("ix_community_reactions_user_id"), table_name="community_reactions")
     op.drop_table("community_reactions")

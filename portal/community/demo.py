@@ -61,7 +61,7 @@ TOPICS: list[tuple[str, str, str, str, int, list[tuple[str, str, int]]]] = [
         14,
         [
             (TOM, "Count me in. I'm speaking in the security track on day two.", 4),
-            (JONAS, "I'll be there too: coffee sounds good.", 30),
+            (JONAS, "I'll be there too: coffee sounds good. @Priya Raman, are you coming?", 30),
         ],
     ),
     (
@@ -100,6 +100,7 @@ TOPICS: list[tuple[str, str, str, str, int, list[tuple[str, str, int]]]] = [
 ]
 
 
+FOLLOWS = [(PRIYA, "Product tips"), (PRIYA, "Events"), (GRACE, "Product tips")]
 # (topic, which reply (0: the first), who marks it, hours after the topic)
 ANSWERS = [
     ("How do you get alerts on delayed shipments?", 0, PRIYA, 27),
@@ -172,7 +173,14 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
 
         return run
 
-    at: list[clock.At] = [clock.At(timedelta(days=40), create_categories)]
+    async def follow_categories() -> None:
+        for email, name in FOLLOWS:
+            await service.toggle_follow(session, viewer=people[email], category_id=categories[name])
+
+    at: list[clock.At] = [
+        clock.At(timedelta(days=40), create_categories),
+        clock.At(timedelta(days=39), follow_categories),
+    ]
     for category, author, title, body, days, replies_to in TOPICS:
         opened = timedelta(days=days)
         at.append(clock.At(opened, start(category, author, title, body)))

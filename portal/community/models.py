@@ -114,3 +114,42 @@ class DailyPoints(Base):
     )
     day: Mapped[date] = mapped_column(primary_key=True)
     points: Mapped[int] = mapped_column(default=0)
+
+
+class Mention(Base):
+    """Someone @mentioned in a post: the row is what makes the mention notify once."""
+
+    __tablename__ = "community_mentions"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("community_posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class CategoryFollow(Base):
+    """A person told of every new topic in a category."""
+
+    __tablename__ = "community_category_follows"
+
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("community_categories.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class TopicMute(Base):
+    """A topic's author who no longer wants to hear of its replies."""
+
+    __tablename__ = "community_topic_mutes"
+
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("community_topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -33,6 +33,7 @@ async def category(request: Request) -> Response:
         "topics": await service.list_topics(
             db(request), viewer=viewer, category=chosen, page=page_number(request)
         ),
+        "following": await service.is_following(db(request), viewer=viewer, category=chosen),
     }
     return render(request, "community/category.html", context, partial="community/_topics.html")
 
@@ -94,6 +95,7 @@ async def _topic_page(
         "can_reply": not view.topic.is_locked or service.is_staff(viewer),
         "may_accept": service.may_accept(viewer, view.topic),
         "viewer_id": viewer.id,
+        "muted": await service.is_muted(db(request), viewer=viewer, topic=view.topic),
     }
     return render(request, "community/topic.html", context, status_code=status_code)
 
@@ -165,13 +167,39 @@ async def answer(request: Request) -> Response:
     return await _back_to_post(request, post_id)
 
 
+@signed_in
+async def follow(request: Request) -> Response:
+    category_id = request.path_params["category_id"]
+    following = await service.toggle_follow(
+        db(request), viewer=current_user(request), category_id=category_id
+    )
+    flash(
+        request,
+        "You'll hear of each new topic here." if following else "No longer following.",
+    )
+    return redirect_to(request, str(request.url_for("community:category", category_id=category_id)))
+
+
+@signed_in
+async def mute(request: Request) -> Response:
+    topic_id = request.path_params["topic_id"]
+    muted = await service.toggle_mute(db(request), viewer=current_user(request), topic_id=topic_id)
+    flash(
+        request,
+        "You won't hear of new replies here." if muted else "You'll hear of new replies again.",
+    )
+    return redirect_to(request, str(request.url_for("community:topic", topic_id=topic_id)))
+
+
 routes = [
     Route("/", index, methods=["GET"], name="index"),
     Route("/c/{category_id:int}", category, methods=["GET"], name="category"),
+    Route("/c/{category_id:int}/follow", follow, methods=["POST"], name="follow"),
     Route("/new", new_topic, methods=["GET"], name="new"),
     Route("/new", create_topic, methods=["POST"], name="create"),
     Route("/t/{topic_id:int}", topic, methods=["GET"], name="topic"),
     Route("/t/{topic_id:int}/reply", reply, methods=["POST"], name="reply"),
+    Route("/t/{topic_id:int}/mute", mute, methods=["POST"], name="mute"),
     Route("/p/{post_id:int}", post, methods=["GET"], name="post"),
     Route("/p/{post_id:int}/helpful", helpful, methods=["POST"], name="helpful"),
     Route("/p/{post_id:int}/answer", answer, methods=["POST"], name="answer"),

@@ -210,3 +210,24 @@ async def test_staff_set_community_points_and_a_bad_number_is_kept(
     page = _page(await client.get("/manage/community/"))
     assert page.select_one("#f-points_answer")["value"] == "30"
     assert page.select_one("#f-daily_cap")["value"] == "40"
+
+
+async def test_follow_a_category_and_mute_ones_own_topic_from_their_pages(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    advocate = await make_advocate(session)
+    category = await make_category(session)
+    topic = await make_topic(session, advocate, category)
+    await login_as(client, advocate)
+    response = await post_form(
+        client, f"/community/c/{category.id}/follow", {}, page=f"/community/c/{category.id}"
+    )
+    assert response.status_code == 303
+    page = _page(await client.get(f"/community/c/{category.id}"))
+    assert page.select_one("#follow-button").get_text() == "Following ✓"
+    assert "You'll hear of each new topic here." in page.select_one("#flashes").get_text()
+    response = await post_form(
+        client, f"/community/t/{topic.id}/mute", {}, page=f"/community/t/{topic.id}"
+    )
+    page = _page(await client.get(f"/community/t/{topic.id}"))
+    assert page.select_one("#mute-button").get_text() == "Tell me of new replies again"

@@ -9,11 +9,18 @@ from portal.community.service.browse import (
     access_category,
     access_post,
     access_topic,
+    busiest_topics,
     is_staff,
     list_categories,
     list_topics,
     page_of_post,
     read_topic,
+)
+from portal.community.service.following import (
+    is_following,
+    is_muted,
+    toggle_follow,
+    toggle_mute,
 )
 from portal.community.service.manage import (
     CategoryNameTaken,
@@ -49,7 +56,10 @@ __all__ = [
     "access_managed_category",
     "access_post",
     "access_topic",
+    "busiest_topics",
     "create_category",
+    "is_following",
+    "is_muted",
     "is_staff",
     "list_categories",
     "list_topics",
@@ -61,6 +71,8 @@ __all__ = [
     "reply",
     "start_topic",
     "toggle_answer",
+    "toggle_follow",
     "toggle_helpful",
+    "toggle_mute",
     "update_category",
 ]

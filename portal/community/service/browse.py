@@ -170,3 +170,23 @@ async def page_of_post(session: AsyncSession, post: Post) -> int:
         select(func.count()).where(Post.topic_id == post.topic_id, Post.id < post.id)
     )
     return (before or 0) // POSTS_PER_PAGE + 1
+
+
+async def busiest_topics(session: AsyncSession, *, since: datetime, limit: int = 3) -> list[str]:
+    """The titles of the week's liveliest topics everyone may see (most posts since `since`),
+    for the weekly digest: never a hidden topic, never one of a category for some groups."""
+    posts = func.count(Post.id)
+    rows = await session.execute(
+        select(Topic.title, posts)
+        .join(Post, Post.topic_id == Topic.id)
+        .join(Category, Category.id == Topic.category_id)
+        .where(
+            Post.created_at >= since,
+            Topic.is_hidden.is_(False),
+            Category.is_targeted.is_(False),
+        )
+        .group_by(Topic.id, Topic.title)
+        .order_by(posts.desc(), Topic.id.desc())
+        .limit(limit)
+    )
+    return [title for title, _ in rows]

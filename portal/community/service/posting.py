@@ -11,6 +11,7 @@ from portal.clock import utcnow
 from portal.community.models import Category, Post, Topic
 from portal.community.service.browse import access_category, access_post, access_topic, is_staff
 from portal.community.service.earning import earn, settings_once
+from portal.community.service.following import tell_of_post
 from portal.errors import Conflict, PortalError
 from portal.people.models import User
 from portal.sanitize import clean_html, plain_text
@@ -80,6 +81,7 @@ async def start_topic(
         key=f"community:topic:{topic.id}",
         post_id=opening.id,
     )
+    await tell_of_post(session, post=opening, topic=topic, author=author)
     return topic
 
 
@@ -117,4 +119,5 @@ async def reply(
             key=f"community:reply:{post.id}",
             post_id=post.id,
         )
+    await tell_of_post(session, post=post, topic=topic, author=author)
     return post
