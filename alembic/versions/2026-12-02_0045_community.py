@@ -1,5 +1,6 @@
 """community: categories (targetable to groups), topics, posts, "helpful" reactions, the
-daily tally of community points, mentions, category follows and topic mutes
+daily tally of community points, mentions, category follows, topic mutes, flags and edit
+history
 
 Revision ID: 0045
 Revises: 0038
@@ -101,7 +102,9 @@ def upgrade() -> None:
         sa.Column("is_opening", sa.Boolean(), nullable=False),
         sa.Column("is_answer", sa.Boolean(), nullable=False),
         sa.Column("helpful_count", sa.Integer(), nullable=False),
+        sa.Column("is_hidden", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["author_id"],
             ["users.id"],
@@ -221,9 +224,74 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("topic_id", "user_id", name=op.f("pk_community_topic_mutes")),
     )
+    op.create_table(
+        "community_post_revisions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("editor_id", sa.Integer(), nullable=True),
+        sa.Column("body_html", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["editor_id"],
+            ["users.id"],
+            name=op.f("fk_community_post_revisions_editor_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["community_posts.id"],
+            name=op.f("fk_community_post_revisions_post_id_community_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_community_post_revisions")),
+    )
+    op.create_index(
+        "ix_community_post_revisions_post_id_id",
+        "community_post_revisions",
+        ["post_id", "id"],
+        unique=False,
+    )
+    op.create_table(
+        "community_flags",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolved_by_id", sa.Integer(), nullable=True),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["community_posts.id"],
+            name=op.f("fk_community_flags_post_id_community_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["resolved_by_id"],
+            ["users.id"],
+            name=op.f("fk_community_flags_resolved_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_community_flags_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_community_flags")),
+        sa.UniqueConstraint("post_id", "user_id", name=op.f("uq_community_flags_post_id")),
+    )
+    op.create_index(
+        op.f("ix_community_flags_resolved_at"), "community_flags", ["resolved_at"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_community_flags_resolved_at"), table_name="community_flags")
+    op.drop_table("community_flags")
+    op.drop_index("ix_community_post_revisions_post_id_id", table_name="community_post_revisions")
+    op.drop_table("community_post_revisions")
     op.drop_table("community_topic_mutes")
     op.drop_index(
         op.f("ix_community_category_follows_user_id"), table_name="community_category_follows"

@@ -1,6 +1,7 @@
 """Demo community for `make run`: four categories (one for the Developers group only), topics
-with replies, two answered, and "helpful" reactions, written in time order through the real
-services (so the points they earned are in the ledgers)."""
+with replies, two answered, "helpful" reactions, a pinned welcome, an edited answer and a spam
+reply waiting in the moderation queue, written in time order through the real services (so the
+points they earned are in the ledgers)."""
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -91,6 +92,25 @@ TOPICS: list[tuple[str, str, str, str, int, list[tuple[str, str, int]]]] = [
     ),
     (
         "Product tips",
+        MARKETER,
+        "Welcome to the Acme community: start here",
+        "<p>This is the place to ask, answer and help each other. A few house rules:</p>"
+        "<ul><li>Be kind and stay on topic.</li><li>Mark the reply that solved your question "
+        "as the answer: its author earns points.</li><li>Flag anything that doesn't belong.</li>"
+        "</ul>",
+        30,
+        [],
+    ),
+    (
+        "Feedback",
+        GRACE,
+        "Mobile app: offline mode?",
+        "Our warehouse has patchy signal. Would an offline mode for the scanner be on the roadmap?",
+        1,
+        [(OMAR, "Best prices on shipping labels!!! Visit labels-cheap.example now", 2)],
+    ),
+    (
+        "Product tips",
         JONAS,
         "Keyboard shortcuts you use every day",
         "Mine: <code>g</code> then <code>s</code> jumps to shipments. What are yours?",
@@ -177,6 +197,31 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
         for email, name in FOLLOWS:
             await service.toggle_follow(session, viewer=people[email], category_id=categories[name])
 
+    async def pin_welcome() -> None:
+        await service.moderate_topic(
+            session,
+            staff=marketer,
+            topic_id=topics["Welcome to the Acme community: start here"],
+            action=service.TopicAction.PIN,
+        )
+
+    async def flag_spam() -> None:
+        await service.flag_post(
+            session,
+            viewer=people[GRACE],
+            post_id=replies["Mobile app: offline mode?", 0],
+            reason="Spam: an ad for another site",
+        )
+
+    async def edit_answer() -> None:
+        await service.edit_post(
+            session,
+            editor=people[DANIEL],
+            post_id=replies["Webhook retries: how long do you wait?", 0],
+            body="Retries back off for about a day (8 tries). Make your handler idempotent on "
+            "the <code>webhook-id</code> header and replays are harmless.",
+        )
+
     at: list[clock.At] = [
         clock.At(timedelta(days=40), create_categories),
         clock.At(timedelta(days=39), follow_categories),
@@ -188,6 +233,9 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
             later = opened - timedelta(hours=hours)
             at.append(clock.At(later, reply(title, number, replier, text)))
     opened_at = {title: timedelta(days=days) for _, _, title, _, days, _ in TOPICS}
+    at.append(clock.At(timedelta(days=30, hours=-1), pin_welcome))
+    at.append(clock.At(opened_at["Mobile app: offline mode?"] - timedelta(hours=3), flag_spam))
+    at.append(clock.At(timedelta(days=8), edit_answer))
     for title, number, who, hours in ANSWERS:
         at.append(clock.At(opened_at[title] - timedelta(hours=hours), accept(title, number, who)))
     for title, number, readers, hours in HELPFUL:

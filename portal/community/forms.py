@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from starlette.datastructures import FormData
 
-from portal.community.models import Category, Topic
+from portal.community.models import Category, Flag, Topic
 from portal.community.service.manage import CategoryValues
 from portal.community.service.posting import MAX_BODY
 from portal.community.settings import MAX_POINTS, SETTING_LABELS
@@ -82,3 +82,16 @@ def points_form(form: FormData) -> tuple[FormState, dict[str, int] | None]:
     if not state.ok:
         return state, None
     return state, {name: value or 0 for name, value in values.items()}
+
+
+def flag_form(form: FormData) -> FormState:
+    state = FormState.of(form, "reason")
+    state.require("reason", message="Say what is wrong with the post.")
+    state.check_fits("reason", Flag.reason)
+    return state
+
+
+def edit_form(form: FormData) -> FormState:
+    state = FormState()
+    _body(state, form)
+    return state

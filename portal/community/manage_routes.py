@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.community import forms, service, settings
-from portal.forms import FormState
+from portal.forms import FormState, form_text
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.web import db, flash, redirect, render
@@ -28,6 +28,7 @@ async def _index(
         "form": form or FormState(),
         "points_form": points_form,
         "point_labels": settings.SETTING_LABELS,
+        "open_flags": await service.open_flag_count(db(request)),
     }
     return render(request, "community/manage.html", context, status_code=status_code)
 
@@ -104,7 +105,25 @@ async def save_points(request: Request) -> Response:
     return redirect(request, "manage_community:index")
 
 
+@staff_of_program
+async def queue(request: Request) -> Response:
+    flagged = await service.open_flags(db(request))
+    return render(request, "community/queue.html", {"flagged": flagged})
+
+
+@staff_of_program
+async def resolve(request: Request) -> Response:
+    hide = form_text(await request.form(), "action", max_length=10) == "hide"
+    await service.resolve_flags(
+        db(request), staff=current_user(request), post_id=request.path_params["post_id"], hide=hide
+    )
+    flash(request, "Post hidden." if hide else "Flags dismissed: the post stays.")
+    return redirect(request, "manage_community:queue")
+
+
 routes = [
+    Route("/queue", queue, methods=["GET"], name="queue"),
+    Route("/queue/{post_id:int}", resolve, methods=["POST"], name="resolve"),
     Route("/", index, methods=["GET"], name="index"),
     Route("/points", save_points, methods=["POST"], name="points"),
     Route("/categories", create_category, methods=["POST"], name="create_category"),

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -82,7 +82,9 @@ class Post(Base):
     is_opening: Mapped[bool] = mapped_column(default=False)
     is_answer: Mapped[bool] = mapped_column(default=False)
     helpful_count: Mapped[int] = mapped_column(default=0)
+    is_hidden: Mapped[bool] = mapped_column(default=False)  # by staff: gone for members
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
 
     author: Mapped["User | None"] = relationship(lazy="raise")
 
@@ -153,3 +155,37 @@ class TopicMute(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+class Revision(Base):
+    """A post's body before an edit: the history staff and members can read."""
+
+    __tablename__ = "community_post_revisions"
+    __table_args__ = (Index("ix_community_post_revisions_post_id_id", "post_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("community_posts.id", ondelete="CASCADE"))
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    editor: Mapped["User | None"] = relationship(lazy="raise")
+
+
+class Flag(Base):
+    """A member telling the program team a post is wrong, with why; one open flag per person and
+    post. Staff resolve it by hiding the post or by dismissing the flag."""
+
+    __tablename__ = "community_flags"
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("community_posts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    outcome: Mapped[str] = mapped_column(String(20), default="")  # "hidden" or "dismissed"
+
+    user: Mapped["User"] = relationship(lazy="raise", foreign_keys=[user_id])

@@ -5,7 +5,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.community import forms, service
+from portal.community import forms, moderation_routes, service
 from portal.forms import FormState, query_number
 from portal.people.access import current_user, signed_in
 from portal.web import db, flash, page_number, redirect_to, render
@@ -96,6 +96,10 @@ async def _topic_page(
         "may_accept": service.may_accept(viewer, view.topic),
         "viewer_id": viewer.id,
         "muted": await service.is_muted(db(request), viewer=viewer, topic=view.topic),
+        "is_staff": service.is_staff(viewer),
+        "move_to": await service.list_categories(db(request), viewer=viewer)
+        if service.is_staff(viewer)
+        else [],
     }
     return render(request, "community/topic.html", context, status_code=status_code)
 
@@ -203,4 +207,5 @@ routes = [
     Route("/p/{post_id:int}", post, methods=["GET"], name="post"),
     Route("/p/{post_id:int}/helpful", helpful, methods=["POST"], name="helpful"),
     Route("/p/{post_id:int}/answer", answer, methods=["POST"], name="answer"),
+    *moderation_routes.routes,
 ]

@@ -231,3 +231,76 @@ async def test_follow_a_category_and_mute_ones_own_topic_from_their_pages(
     )
     page = _page(await client.get(f"/community/t/{topic.id}"))
     assert page.select_one("#mute-button").get_text() == "Tell me of new replies again"
+
+
+async def test_flag_then_staff_hide_it_from_the_queue_and_pin_the_topic(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    author = await make_advocate(session)
+    reader = await make_advocate(session)
+    staff = await make_marketer(session)
+    topic = await make_topic(session, author, await make_category(session))
+    spam = await make_reply(session, author, topic, "Cheap watches")
+    await login_as(client, reader)
+    response = await post_form(
+        client, f"/community/p/{spam.id}/flag", {"reason": ""}, page=f"/community/p/{spam.id}/flag"
+    )
+    assert response.status_code == 422
+    assert _page(response).select_one("#f-reason-error").get_text() == (
+        "Say what is wrong with the post."
+    )
+    response = await post_form(
+        client, f"/community/p/{spam.id}/flag", {"reason": "Spam"}, page="/community/"
+    )
+    assert response.status_code == 303
+    response = await post_form(
+        client, f"/community/t/{topic.id}/moderate", {"action": "pin"}, page="/community/"
+    )
+    assert response.status_code == 403
+
+    client.cookies.clear()
+    await login_as(client, staff)
+    queue = _page(await client.get("/manage/community/queue"))
+    assert "Spam" in queue.select_one(f"#flagged-{spam.id}").get_text()
+    response = await post_form(
+        client,
+        f"/manage/community/queue/{spam.id}",
+        {"action": "hide"},
+        page="/manage/community/queue",
+    )
+    assert response.status_code == 303
+    response = await post_form(
+        client, f"/community/t/{topic.id}/moderate", {"action": "pin"}, page="/community/"
+    )
+    assert response.status_code == 303
+    page = _page(await client.get(f"/community/t/{topic.id}"))
+    assert "Pinned" in page.select_one(".topic-marks").get_text()
+    assert page.select_one("#moderation button[value=unpin]") is not None
+
+    client.cookies.clear()
+    await login_as(client, reader)
+    page = _page(await client.get(f"/community/t/{topic.id}"))
+    assert page.select_one(f"#post-{spam.id} .hidden-note") is not None
+    assert "Cheap watches" not in page.get_text()
+
+
+async def test_editing_a_post_keeps_its_history_readable(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    author = await make_advocate(session)
+    topic = await make_topic(session, author, await make_category(session))
+    post = await make_reply(session, author, topic, "Frist draft")
+    await login_as(client, author)
+    edit = _page(await client.get(f"/community/p/{post.id}/edit"))
+    assert edit.select_one("#f-body").get_text() == "<p>Frist draft</p>"
+    response = await post_form(
+        client, f"/community/p/{post.id}/edit", {"body": "First draft"}, page="/community/"
+    )
+    assert response.status_code == 303
+    page = _page(await client.get(f"/community/t/{topic.id}"))
+    assert page.select_one(f"#post-{post.id} .post-body").get_text() == "First draft"
+    history = _page(await client.get(f"/community/p/{post.id}/history"))
+    assert [p.get_text() for p in history.select("#history .post-body")] == [
+        "First draft",
+        "Frist draft",
+    ]

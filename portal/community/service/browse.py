@@ -136,6 +136,8 @@ async def read_topic(session: AsyncSession, *, viewer: User, topic_id: int, page
             .where(Post.topic_id == topic.id, Post.is_answer.is_(True))
             .options(selectinload(Post.author))
         )
+        if answer is not None and answer.is_hidden and not is_staff(viewer):
+            answer = None
     found = await session.scalars(
         select(Reaction.post_id).where(
             Reaction.user_id == viewer.id,
@@ -159,7 +161,7 @@ async def access_post(session: AsyncSession, *, viewer: User, post_id: int) -> P
         .where(Post.id == post_id, topic_visible(viewer))
         .options(selectinload(Post.author))
     )
-    if post is None:
+    if post is None or (post.is_hidden and not is_staff(viewer)):
         raise NotFound()
     return post
 
@@ -182,6 +184,7 @@ async def busiest_topics(session: AsyncSession, *, since: datetime, limit: int =
         .join(Category, Category.id == Topic.category_id)
         .where(
             Post.created_at >= since,
+            Post.is_hidden.is_(False),
             Topic.is_hidden.is_(False),
             Category.is_targeted.is_(False),
         )

@@ -63,7 +63,7 @@ async def _readers_of(session: AsyncSession, category_id: int, user_ids: set[int
     )
 
 
-async def _mention(session: AsyncSession, post: Post, topic: Topic, author: User) -> set[int]:
+async def mention_people(session: AsyncSession, post: Post, topic: Topic, author: User) -> set[int]:
     names = mentioned_names(post.body_html)
     if not names:
         return set()
@@ -86,7 +86,7 @@ async def _mention(session: AsyncSession, post: Post, topic: Topic, author: User
 
 async def tell_of_post(session: AsyncSession, *, post: Post, topic: Topic, author: User) -> None:
     """After a new topic or reply: mentions first; nobody hears of one post twice."""
-    told = await _mention(session, post, topic, author) | {author.id}
+    told = await mention_people(session, post, topic, author) | {author.id}
     link = links.path_for("community:post", post_id=post.id)
     if post.is_opening:
         followers = set(
