@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("is_pinned", sa.Boolean(), nullable=False),
         sa.Column("is_locked", sa.Boolean(), nullable=False),
         sa.Column("is_hidden", sa.Boolean(), nullable=False),
+        sa.Column("is_approved", sa.Boolean(), nullable=False),
         sa.Column("reply_count", sa.Integer(), nullable=False),
         sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -103,6 +104,7 @@ def upgrade() -> None:
         sa.Column("is_answer", sa.Boolean(), nullable=False),
         sa.Column("helpful_count", sa.Integer(), nullable=False),
         sa.Column("is_hidden", sa.Boolean(), nullable=False),
+        sa.Column("is_approved", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(

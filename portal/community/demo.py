@@ -1,7 +1,7 @@
 """Demo community for `make run`: four categories (one for the Developers group only), topics
-with replies, two answered, "helpful" reactions, a pinned welcome, an edited answer and a spam
-reply waiting in the moderation queue, written in time order through the real services (so the
-points they earned are in the ledgers)."""
+with replies, two answered, "helpful" reactions, a pinned welcome, an edited answer, and in the
+moderation queue a flagged spam reply and a newcomer's first post, written in time order
+through the real services (so the points they earned are in the ledgers)."""
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
-from portal.community import service
+from portal.community import service, settings
 from portal.community.models import Category, Topic
 from portal.people.models import Group, User
 
@@ -24,6 +24,7 @@ AMARA = "amara.nwosu@kelvin.example"
 TOM = "tom.fischer@alpenbank.example"
 GRACE = "grace.liu@harborview.example"
 OMAR = "omar.haddad@dunecloud.example"
+SOFIA = "sofia.rossi@vitaverde.example"
 
 CATEGORIES = [
     ("Product tips", "Shortcuts, set-ups and tricks that save you time.", ()),
@@ -115,7 +116,7 @@ TOPICS: list[tuple[str, str, str, str, int, list[tuple[str, str, int]]]] = [
         "Keyboard shortcuts you use every day",
         "Mine: <code>g</code> then <code>s</code> jumps to shipments. What are yours?",
         2,
-        [],
+        [(SOFIA, "Ctrl+K opens the search from anywhere. My first post here, hello all!", 42)],
     ),
 ]
 
@@ -213,6 +214,9 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
             reason="Spam: an ad for another site",
         )
 
+    async def hold_first_posts() -> None:
+        await settings.save_settings(session, actor=marketer, approve_first_posts=1)
+
     async def edit_answer() -> None:
         await service.edit_post(
             session,
@@ -236,6 +240,7 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
     at.append(clock.At(timedelta(days=30, hours=-1), pin_welcome))
     at.append(clock.At(opened_at["Mobile app: offline mode?"] - timedelta(hours=3), flag_spam))
     at.append(clock.At(timedelta(days=8), edit_answer))
+    at.append(clock.At(timedelta(hours=12), hold_first_posts))
     for title, number, who, hours in ANSWERS:
         at.append(clock.At(opened_at[title] - timedelta(hours=hours), accept(title, number, who)))
     for title, number, readers, hours in HELPFUL:

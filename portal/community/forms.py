@@ -79,9 +79,14 @@ def points_form(form: FormData) -> tuple[FormState, dict[str, int] | None]:
         name: state.number(name, minimum=0, maximum=MAX_POINTS, message="Enter 0 or more points.")
         for name in SETTING_LABELS
     }
+    approve = form.get("approve_first_posts") == "1"
+    state.data["approve_first_posts"] = "1" if approve else "0"
     if not state.ok:
         return state, None
-    return state, {name: value or 0 for name, value in values.items()}
+    return state, {
+        **{name: value or 0 for name, value in values.items()},
+        "approve_first_posts": int(approve),
+    }
 
 
 def flag_form(form: FormData) -> FormState:

@@ -28,7 +28,9 @@ async def _index(
         "form": form or FormState(),
         "points_form": points_form,
         "point_labels": settings.SETTING_LABELS,
-        "open_flags": await service.open_flag_count(db(request)),
+        "approval_label": settings.APPROVAL_LABEL,
+        "open_flags": await service.open_flag_count(db(request))
+        + len(await service.waiting_posts(db(request))),
     }
     return render(request, "community/manage.html", context, status_code=status_code)
 
@@ -101,14 +103,17 @@ async def save_points(request: Request) -> Response:
     if values is None:
         return await _index(request, points_form=state, status_code=422)
     await settings.save_settings(db(request), actor=current_user(request), **values)
-    flash(request, "Community points saved.")
+    flash(request, "Community settings saved.")
     return redirect(request, "manage_community:index")
 
 
 @staff_of_program
 async def queue(request: Request) -> Response:
-    flagged = await service.open_flags(db(request))
-    return render(request, "community/queue.html", {"flagged": flagged})
+    context = {
+        "flagged": await service.open_flags(db(request)),
+        "waiting": await service.waiting_posts(db(request)),
+    }
+    return render(request, "community/queue.html", context)
 
 
 @staff_of_program
@@ -121,7 +126,21 @@ async def resolve(request: Request) -> Response:
     return redirect(request, "manage_community:queue")
 
 
+@staff_of_program
+async def decide(request: Request) -> Response:
+    approve = form_text(await request.form(), "action", max_length=10) == "approve"
+    await service.decide_waiting_post(
+        db(request),
+        staff=current_user(request),
+        post_id=request.path_params["post_id"],
+        approve=approve,
+    )
+    flash(request, "Post approved: it is live." if approve else "Post rejected.")
+    return redirect(request, "manage_community:queue")
+
+
 routes = [
+    Route("/waiting/{post_id:int}", decide, methods=["POST"], name="decide"),
     Route("/queue", queue, methods=["GET"], name="queue"),
     Route("/queue/{post_id:int}", resolve, methods=["POST"], name="resolve"),
     Route("/", index, methods=["GET"], name="index"),

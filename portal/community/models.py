@@ -58,7 +58,9 @@ class Topic(Base):
     is_pinned: Mapped[bool] = mapped_column(default=False)
     is_locked: Mapped[bool] = mapped_column(default=False)
     is_hidden: Mapped[bool] = mapped_column(default=False)
-    reply_count: Mapped[int] = mapped_column(default=0)
+    # False while a new member's first post waits for approval (seen by them and staff only).
+    is_approved: Mapped[bool] = mapped_column(default=True)
+    reply_count: Mapped[int] = mapped_column(default=0)  # approved replies
     answered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_posted_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -83,6 +85,7 @@ class Post(Base):
     is_answer: Mapped[bool] = mapped_column(default=False)
     helpful_count: Mapped[int] = mapped_column(default=0)
     is_hidden: Mapped[bool] = mapped_column(default=False)  # by staff: gone for members
+    is_approved: Mapped[bool] = mapped_column(default=True)  # see Topic.is_approved
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
 

@@ -137,7 +137,7 @@ async def post(request: Request) -> Response:
     found = await service.access_post(
         db(request), viewer=current_user(request), post_id=request.path_params["post_id"]
     )
-    page = await service.page_of_post(db(request), found)
+    page = await service.page_of_post(db(request), viewer=current_user(request), post=found)
     url = request.url_for("community:topic", topic_id=found.topic_id)
     target = url.include_query_params(page=page) if page > 1 else url
     return redirect_to(request, f"{target}#post-{found.id}")

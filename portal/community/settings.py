@@ -12,6 +12,7 @@ from portal.program import service as program
 from portal.program.models import ProgramSetting
 
 PREFIX = "community."
+CACHE_KEY = "community_settings"  # read once per transaction (settings_once)
 MAX_POINTS = 10_000
 
 
@@ -22,6 +23,7 @@ class CommunitySettings:
     points_answer: int = 25
     points_helpful: int = 3
     daily_cap: int = 60  # community points a person may earn in a UTC day (0: no cap)
+    approve_first_posts: int = 0  # 1: a member's first post waits for staff approval
 
 
 SETTING_LABELS = {
@@ -31,6 +33,7 @@ SETTING_LABELS = {
     "points_helpful": "Each “helpful” a post receives",
     "daily_cap": "Most community points a person earns a day (0: no cap)",
 }
+APPROVAL_LABEL = "Hold each member's first post until staff approve it"
 
 
 async def load_settings(session: AsyncSession) -> CommunitySettings:
@@ -49,6 +52,7 @@ async def load_settings(session: AsyncSession) -> CommunitySettings:
 async def save_settings(session: AsyncSession, *, actor: User, **changes: int) -> CommunitySettings:
     before = await load_settings(session)
     after = replace(before, **changes)
+    session.info.pop(CACHE_KEY, None)
     await program.store_changes(
         session,
         actor=actor,

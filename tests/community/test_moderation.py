@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.community import service
+from portal.community import service, settings
 from portal.community.models import Post
 from portal.errors import Forbidden, NotFound
 from portal.notifications.models import Notification
+from portal.points import service as points
 from tests.community.helpers import make_category, make_reply, make_topic
 from tests.factories import make_advocate, make_marketer
 
@@ -103,3 +104,47 @@ async def test_an_edit_keeps_the_old_body_and_tells_only_the_newly_mentioned(
             select(Notification.title).where(Notification.user_id == person.id)
         )
         assert len(list(told)) == 1
+
+
+async def test_a_new_members_first_post_waits_for_approval_and_then_goes_live(
+    session: AsyncSession,
+) -> None:
+    staff = await make_marketer(session)
+    await settings.save_settings(session, actor=staff, approve_first_posts=1, points_topic=5)
+    newcomer = await make_advocate(session, name="Nia Newcomer")
+    reader = await make_advocate(session)
+    category = await make_category(session)
+    topic = await make_topic(session, newcomer, category, title="Hello from Nia")
+    assert not topic.is_approved
+    assert (await service.list_topics(session, viewer=reader)).total == 0
+    with pytest.raises(NotFound):
+        await service.access_topic(session, viewer=reader, topic_id=topic.id)
+    assert (await service.list_topics(session, viewer=newcomer)).total == 1  # her own
+    assert (await points.balance_of(session, newcomer)).current == 0
+    staff_bell = await session.scalar(
+        select(Notification.title).where(Notification.user_id == staff.id)
+    )
+    assert staff_bell == "Nia Newcomer's first community post waits for approval"
+
+    [waiting] = await service.waiting_posts(session)
+    await service.decide_waiting_post(session, staff=staff, post_id=waiting.post.id, approve=True)
+    assert (await service.list_topics(session, viewer=reader)).total == 1
+    assert (await points.balance_of(session, newcomer)).current == 5
+    reply = await make_reply(session, newcomer, topic, "Second post: no waiting")
+    assert reply.is_approved
+    assert await service.waiting_posts(session) == []
+
+
+async def test_a_rejected_first_reply_never_shows(session: AsyncSession) -> None:
+    staff = await make_marketer(session)
+    regular = await make_advocate(session)
+    topic = await make_topic(session, staff, await make_category(session))  # reads the settings
+    await settings.save_settings(session, actor=staff, approve_first_posts=1)  # seen at once
+    spam = await make_reply(session, regular, topic, "Buy now")
+    view = await service.read_topic(session, viewer=staff, topic_id=topic.id, page=1)
+    assert [post.is_approved for post in view.posts.items] == [True, False]
+    await service.decide_waiting_post(session, staff=staff, post_id=spam.id, approve=False)
+    other = await make_advocate(session)
+    view = await service.read_topic(session, viewer=other, topic_id=topic.id, page=1)
+    assert view.posts.total == 1
+    assert view.topic.reply_count == 0

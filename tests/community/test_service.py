@@ -104,8 +104,9 @@ async def test_a_post_knows_its_page_and_a_page_past_the_end_shows_the_last(
     author = await make_advocate(session)
     topic = await make_topic(session, author, await make_category(session))
     replies = [await make_reply(session, author, topic, f"Reply {n}") for n in range(25)]
-    assert await service.page_of_post(session, replies[0]) == 1
-    assert await service.page_of_post(session, replies[19]) == 2  # the opening post is first
+    assert await service.page_of_post(session, viewer=author, post=replies[0]) == 1
+    # the opening post is first
+    assert await service.page_of_post(session, viewer=author, post=replies[19]) == 2
     view = await service.read_topic(session, viewer=author, topic_id=topic.id, page=9)
     assert view.posts.page == 2
     assert [p.body_html for p in view.posts.items][-1] == "<p>Reply 24</p>"

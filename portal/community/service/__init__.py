@@ -37,6 +37,8 @@ from portal.community.service.moderation import (
     FlaggedPost,
     OwnPostFlag,
     TopicAction,
+    WaitingPost,
+    decide_waiting_post,
     edit_post,
     flag_post,
     may_edit,
@@ -45,6 +47,7 @@ from portal.community.service.moderation import (
     open_flags,
     post_history,
     resolve_flags,
+    waiting_posts,
 )
 from portal.community.service.posting import (
     EmptyPost,
@@ -72,12 +75,14 @@ __all__ = [
     "TopicAction",
     "TopicLocked",
     "TopicPage",
+    "WaitingPost",
     "access_category",
     "access_managed_category",
     "access_post",
     "access_topic",
     "busiest_topics",
     "create_category",
+    "decide_waiting_post",
     "edit_post",
     "flag_post",
     "is_following",
@@ -103,4 +108,5 @@ __all__ = [
     "toggle_helpful",
     "toggle_mute",
     "update_category",
+    "waiting_posts",
 ]

@@ -5,7 +5,7 @@ a page at a time, and where a given post sits (so links keep the reader's place)
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -35,9 +35,22 @@ def category_visible(viewer: User) -> ColumnElement[bool]:
 
 
 def topic_visible(viewer: User) -> ColumnElement[bool]:
-    """In a category the viewer may see, and not hidden (staff see hidden topics, marked)."""
-    shown = Topic.is_hidden.is_(False)
-    return and_(category_visible(viewer), shown if not is_staff(viewer) else Topic.id.is_not(None))
+    """In a category the viewer may see, not hidden, and approved or their own (staff see
+    hidden and waiting topics, marked)."""
+    if is_staff(viewer):
+        return category_visible(viewer)
+    return and_(
+        category_visible(viewer),
+        Topic.is_hidden.is_(False),
+        or_(Topic.is_approved.is_(True), Topic.author_id == viewer.id),
+    )
+
+
+def post_visible(viewer: User) -> ColumnElement[bool]:
+    """Approved posts, and the viewer's own waiting ones (staff: all)."""
+    if is_staff(viewer):
+        return Post.id.is_not(None)
+    return or_(Post.is_approved.is_(True), Post.author_id == viewer.id)
 
 
 @dataclass(frozen=True)
@@ -54,7 +67,7 @@ async def list_categories(session: AsyncSession, *, viewer: User) -> list[Catego
             func.count(Topic.id).label("topics"),
             func.max(Topic.last_posted_at).label("latest"),
         )
-        .where(Topic.is_hidden.is_(False))
+        .where(Topic.is_hidden.is_(False), Topic.is_approved.is_(True))
         .group_by(Topic.category_id)
         .subquery()
     )
@@ -116,13 +129,18 @@ class TopicPage:
 
 async def read_topic(session: AsyncSession, *, viewer: User, topic_id: int, page: int) -> TopicPage:
     topic = await access_topic(session, viewer=viewer, topic_id=topic_id)
-    total = topic.reply_count + 1
+    total = (
+        await session.scalar(
+            select(func.count()).where(Post.topic_id == topic.id, post_visible(viewer))
+        )
+        or 0
+    )
     pages = max(1, -(-total // POSTS_PER_PAGE))
     page = min(page, pages)
     posts = list(
         await session.scalars(
             select(Post)
-            .where(Post.topic_id == topic.id)
+            .where(Post.topic_id == topic.id, post_visible(viewer))
             .options(selectinload(Post.author))
             .order_by(Post.id)
             .offset((page - 1) * POSTS_PER_PAGE)
@@ -158,7 +176,7 @@ async def access_post(session: AsyncSession, *, viewer: User, post_id: int) -> P
         select(Post)
         .join(Topic, Topic.id == Post.topic_id)
         .join(Category, Category.id == Topic.category_id)
-        .where(Post.id == post_id, topic_visible(viewer))
+        .where(Post.id == post_id, topic_visible(viewer), post_visible(viewer))
         .options(selectinload(Post.author))
     )
     if post is None or (post.is_hidden and not is_staff(viewer)):
@@ -166,10 +184,12 @@ async def access_post(session: AsyncSession, *, viewer: User, post_id: int) -> P
     return post
 
 
-async def page_of_post(session: AsyncSession, post: Post) -> int:
-    """The page of its topic a post is on (posts are in id order)."""
+async def page_of_post(session: AsyncSession, *, viewer: User, post: Post) -> int:
+    """The page of its topic a post is on, as the viewer reads it (posts are in id order)."""
     before = await session.scalar(
-        select(func.count()).where(Post.topic_id == post.topic_id, Post.id < post.id)
+        select(func.count()).where(
+            Post.topic_id == post.topic_id, Post.id < post.id, post_visible(viewer)
+        )
     )
     return (before or 0) // POSTS_PER_PAGE + 1
 
@@ -185,6 +205,7 @@ async def busiest_topics(session: AsyncSession, *, since: datetime, limit: int =
         .where(
             Post.created_at >= since,
             Post.is_hidden.is_(False),
+            Post.is_approved.is_(True),
             Topic.is_hidden.is_(False),
             Category.is_targeted.is_(False),
         )

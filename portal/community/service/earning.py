@@ -11,18 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import utcnow
 from portal.community.models import DailyPoints
-from portal.community.settings import CommunitySettings, load_settings
+from portal.community.settings import CACHE_KEY, CommunitySettings, load_settings
 from portal.people.models import User
 from portal.points import service as points
 
 SOURCE_TYPE = "community_post"  # the ledger links the post (the points history opens it)
-SETTINGS_KEY = "community_settings"
 
 
 async def settings_once(session: AsyncSession) -> CommunitySettings:
-    if SETTINGS_KEY not in session.info:
-        session.info[SETTINGS_KEY] = await load_settings(session)
-    settings: CommunitySettings = session.info[SETTINGS_KEY]
+    if CACHE_KEY not in session.info:
+        session.info[CACHE_KEY] = await load_settings(session)
+    settings: CommunitySettings = session.info[CACHE_KEY]
     return settings
 
 

@@ -17,7 +17,7 @@ from portal.clock import utcnow
 from portal.community.models import Category, Flag, Post, Revision, Topic
 from portal.community.service.browse import access_post, access_topic, is_staff
 from portal.community.service.following import mention_people
-from portal.community.service.posting import TopicLocked, cleaned_body
+from portal.community.service.posting import TopicLocked, cleaned_body, publish
 from portal.errors import Conflict, Forbidden, NotFound
 from portal.notifications import service as notifications
 from portal.people.models import User
@@ -221,3 +221,55 @@ async def post_history(
         .order_by(Revision.id.desc())
     )
     return post, list(revisions)
+
+
+@dataclass(frozen=True)
+class WaitingPost:
+    post: Post
+    topic: Topic
+
+
+async def waiting_posts(session: AsyncSession) -> list[WaitingPost]:
+    """First posts held for approval (and not rejected), the longest-waiting first."""
+    rows = await session.execute(
+        select(Post, Topic)
+        .join(Topic, Topic.id == Post.topic_id)
+        .where(Post.is_approved.is_(False), Post.is_hidden.is_(False))
+        .options(selectinload(Post.author))
+        .order_by(Post.id)
+    )
+    return [WaitingPost(post, topic) for post, topic in rows]
+
+
+async def decide_waiting_post(
+    session: AsyncSession, *, staff: User, post_id: int, approve: bool
+) -> Post:
+    """Approves a held first post (it goes live: counts, points, notifications) or rejects it
+    (hidden for good; a rejected opening post hides its topic)."""
+    _staff_only(staff)
+    post = await access_post(session, viewer=staff, post_id=post_id)
+    topic = await access_topic(session, viewer=staff, topic_id=post.topic_id)
+    if post.is_approved or post.is_hidden:
+        raise NotFound()
+    if approve:
+        post.is_approved = True
+        if post.is_opening:
+            topic.is_approved = True
+            topic.last_posted_at = utcnow()
+        await session.flush()
+        if post.author is not None:
+            await publish(session, post=post, topic=topic, author=post.author)
+    else:
+        post.is_hidden = True
+        if post.is_opening:
+            topic.is_hidden = True
+    await audit.record(
+        session,
+        actor=staff,
+        action="community.post_approved" if approve else "community.post_rejected",
+        target_type="community_post",
+        target_id=post.id,
+        summary="Approved a first post" if approve else "Rejected a first post",
+    )
+    await session.flush()
+    return post
