@@ -6,7 +6,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.community import forms, moderation_routes, service
-from portal.forms import FormState, query_number
+from portal.forms import MAX_SEARCH, FormState, query_number
 from portal.people.access import current_user, signed_in
 from portal.web import db, flash, page_number, redirect_to, render
 
@@ -18,8 +18,19 @@ async def index(request: Request) -> Response:
         "categories": await service.list_categories(db(request), viewer=viewer),
         "topics": await service.list_topics(db(request), viewer=viewer, page=page_number(request)),
         "category": None,
+        "q": "",
     }
     return render(request, "community/index.html", context, partial="community/_topics.html")
+
+
+@signed_in
+async def search(request: Request) -> Response:
+    text = request.query_params.get("q", "").strip()[:MAX_SEARCH]
+    found = await service.search_topics(
+        db(request), viewer=current_user(request), text=text, page=page_number(request)
+    )
+    context = {"topics": found, "q": text, "category": None}
+    return render(request, "community/search.html", context, partial="community/_topics.html")
 
 
 @signed_in
@@ -34,6 +45,7 @@ async def category(request: Request) -> Response:
             db(request), viewer=viewer, category=chosen, page=page_number(request)
         ),
         "following": await service.is_following(db(request), viewer=viewer, category=chosen),
+        "q": "",
     }
     return render(request, "community/category.html", context, partial="community/_topics.html")
 
@@ -197,6 +209,7 @@ async def mute(request: Request) -> Response:
 
 routes = [
     Route("/", index, methods=["GET"], name="index"),
+    Route("/search", search, methods=["GET"], name="search"),
     Route("/c/{category_id:int}", category, methods=["GET"], name="category"),
     Route("/c/{category_id:int}/follow", follow, methods=["POST"], name="follow"),
     Route("/new", new_topic, methods=["GET"], name="new"),

@@ -304,3 +304,19 @@ async def test_editing_a_post_keeps_its_history_readable(
         "First draft",
         "Frist draft",
     ]
+
+
+async def test_the_search_page_lists_matches_and_keeps_the_words(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    advocate = await make_advocate(session)
+    category = await make_category(session)
+    await make_topic(session, advocate, category, title="Exporting invoices", body="To CSV")
+    await make_topic(session, advocate, category, title="Alerts", body="By email")
+    await login_as(client, advocate)
+    page = _page(await client.get("/community/search?q=invoices"))
+    assert [a.get_text() for a in page.select(".topic-title")] == ["Exporting invoices"]
+    assert page.select_one("#community-q")["value"] == "invoices"
+    assert page.select_one("#search-summary").get_text() == "1 topic for “invoices”"
+    empty = _page(await client.get("/community/search?q=zebra"))
+    assert "Nothing matches" in empty.select_one("#topics").get_text()

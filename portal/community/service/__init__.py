@@ -57,6 +57,7 @@ from portal.community.service.posting import (
     start_topic,
 )
 from portal.community.service.reactions import OwnPost, toggle_helpful
+from portal.community.service.search import search_topics
 
 __all__ = [
     "DONE",
@@ -102,6 +103,7 @@ __all__ = [
     "read_topic",
     "reply",
     "resolve_flags",
+    "search_topics",
     "start_topic",
     "toggle_answer",
     "toggle_follow",
