@@ -13,6 +13,7 @@ from portal.auth import demo as auth_demo
 from portal.auth import service as auth
 from portal.auth import sso_demo
 from portal.challenges import demo as challenges_demo
+from portal.community import demo as community_demo
 from portal.config import Settings
 from portal.content import demo as content_demo
 from portal.db import create_engine, create_sessionmaker
@@ -177,6 +178,7 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
             *await advocacy_demo.steps(session, users),
             *await messages_demo.steps(session, users),
             *await engagement_demo.steps(session, users),
+            *await community_demo.steps(session, users),
         ]
     )
     await referrals_demo.map_crm_stage_names(session, users["admin@acme.example"])

@@ -22,6 +22,7 @@ MAIN = [
     NavItem(N_("Rewards"), "rewards:catalog", frozenset()),
     NavItem(N_("Referrals"), "referrals:list", frozenset()),
     NavItem(N_("Leaderboard"), "leaderboard:index", frozenset()),
+    NavItem(N_("Community"), "community:index", frozenset()),
     NavItem(N_("Pipeline"), "pipeline:board", frozenset({Role.SALES, Role.ADMIN, Role.MARKETER})),
 ]
 
@@ -34,6 +35,7 @@ MANAGE = [
     NavItem(N_("Content"), "manage_content:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem(N_("Levels & badges"), "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem(N_("Pending points"), "pending_points:queue", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Community"), "manage_community:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem(N_("Rewards"), "manage_rewards:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem(N_("Fulfilment queue"), "manage_rewards:queue", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem(N_("Referrals"), "manage_referrals:settings", frozenset({Role.MARKETER, Role.ADMIN})),

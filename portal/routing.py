@@ -18,6 +18,8 @@ from portal.auth import routes as auth_routes
 from portal.auth import sso, sso_manage_routes, two_factor_routes
 from portal.challenges import manage_routes as manage_challenges_routes
 from portal.challenges import routes as challenges_routes
+from portal.community import manage_routes as manage_community_routes
+from portal.community import routes as community_routes
 from portal.config import ROOT, Settings
 from portal.content import manage_routes as manage_content_routes
 from portal.content import routes as content_routes
@@ -99,6 +101,8 @@ def routes() -> list[BaseRoute]:
         Mount("/points", routes=points_routes.history_routes, name="points"),
         Mount("/leaderboard", routes=points_routes.board_routes, name="leaderboard"),
         Mount("/challenges", routes=challenges_routes.routes, name="challenges"),
+        Mount("/community", routes=community_routes.routes, name="community"),
+        Mount("/manage/community", routes=manage_community_routes.routes, name="manage_community"),
         Mount("/rewards", routes=rewards_routes.routes, name="rewards"),
         Mount(
             "/manage/challenges", routes=manage_challenges_routes.routes, name="manage_challenges"

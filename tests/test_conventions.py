@@ -525,6 +525,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "advocacy",
                 "auth",
                 "challenges",
+                "community",
                 "content",
                 "groups",
                 "messages",

@@ -24,6 +24,7 @@ from portal.challenges.models import (
     Submission,
     SubmissionStatus,
 )
+from portal.community import service as community
 from portal.content.models import Asset, AssetKind
 from portal.engagement.models import Nudge
 from portal.outbox import service as outbox
@@ -198,6 +199,7 @@ async def send_weekly_digest(
             )
         )
     )
+    community_topics = await community.busiest_topics(session, since=week_began)
     sent = 0
     recipients = await program.in_send_hour(session, advocates(), send_hour_zones)
     async for rows in batches(session, recipients):
@@ -214,6 +216,7 @@ async def send_weekly_digest(
                 "new_rewards": new_rewards,
                 "new_content": new_content,
                 "new_challenges": new_challenges,
+                "community_topics": community_topics,
             }
             queued = await outbox.queue_email(
                 session,

@@ -18,6 +18,7 @@ SOURCE_PAGES = {
     "asset": ("content:detail", "asset_id"),
     "redemption": ("rewards:redemption", "redemption_id"),
     "submission": ("challenges:entry", "submission_id"),
+    "community_post": ("community:post", "post_id"),
 }
 
 

@@ -236,6 +236,7 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
 ) -> None:
     from portal.advocacy.models import EventType, RecordedEvent
     from portal.challenges.models import Challenge, Submission
+    from portal.community import settings as community_settings
     from portal.content.models import Asset
     from portal.points.models import EntryKind, EntryState, LedgerEntry
     from portal.points.service.tiers import multiplied
@@ -244,6 +245,7 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
     from portal.referrals.service.origins import campaign_of
 
     config = await referrals.load_settings(session)
+    community_points = await community_settings.load_settings(session)
     for email, *_ in ADVOCATES:
         user = await session.scalar(select(User).where(User.email == email))
         assert user is not None
@@ -269,6 +271,9 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
             elif row.source_type == "advocacy_event":
                 recorded = await session.get(RecordedEvent, row.source_id)
                 expected = (await session.get(EventType, recorded.event_type_id)).points
+            elif row.source_type == "community_post":  # community:<action>:...
+                action = row.idempotency_key.split(":")[1]
+                expected = getattr(community_points, f"points_{action}")
             else:
                 assert row.source_type == "referral", (email, row.reason)  # nothing made up
                 stage = Stage(row.idempotency_key.rsplit(":", 1)[1])

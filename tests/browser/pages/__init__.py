@@ -7,6 +7,7 @@ from tests.browser.pages.challenges import (
     ChallengesPage,
     ManageChallengesPage,
 )
+from tests.browser.pages.community import CommunityPage, TopicPage
 from tests.browser.pages.content import AssetPage, ContentPage, ManageContentPage
 from tests.browser.pages.home import HomePage
 from tests.browser.pages.invitation import AcceptInvitationPage, LinkInvalidPage
@@ -30,6 +31,7 @@ __all__ = [
     "ChallengeForm",
     "ChallengePage",
     "ChallengesPage",
+    "CommunityPage",
     "ContentPage",
     "EmailPage",
     "HomePage",
@@ -50,4 +52,5 @@ __all__ = [
     "ReferralPage",
     "ReportsPage",
     "RewardsPage",
+    "TopicPage",
 ]

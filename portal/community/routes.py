@@ -1,0 +1,224 @@
+"""The advocate's Community: categories, a category's topics, starting a topic, reading a topic
+a page at a time and replying (quoting a post), and a post's own link, which lands on its page."""
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.community import forms, moderation_routes, service
+from portal.forms import MAX_SEARCH, FormState, query_number
+from portal.people.access import current_user, signed_in
+from portal.web import db, flash, page_number, redirect_to, render
+
+
+@signed_in
+async def index(request: Request) -> Response:
+    viewer = current_user(request)
+    context = {
+        "categories": await service.list_categories(db(request), viewer=viewer),
+        "topics": await service.list_topics(db(request), viewer=viewer, page=page_number(request)),
+        "category": None,
+        "q": "",
+    }
+    return render(request, "community/index.html", context, partial="community/_topics.html")
+
+
+@signed_in
+async def search(request: Request) -> Response:
+    text = request.query_params.get("q", "").strip()[:MAX_SEARCH]
+    found = await service.search_topics(
+        db(request), viewer=current_user(request), text=text, page=page_number(request)
+    )
+    context = {"topics": found, "q": text, "category": None}
+    return render(request, "community/search.html", context, partial="community/_topics.html")
+
+
+@signed_in
+async def category(request: Request) -> Response:
+    viewer = current_user(request)
+    chosen = await service.access_category(
+        db(request), viewer=viewer, category_id=request.path_params["category_id"]
+    )
+    context = {
+        "category": chosen,
+        "topics": await service.list_topics(
+            db(request), viewer=viewer, category=chosen, page=page_number(request)
+        ),
+        "following": await service.is_following(db(request), viewer=viewer, category=chosen),
+        "q": "",
+    }
+    return render(request, "community/category.html", context, partial="community/_topics.html")
+
+
+async def _new_topic_page(request: Request, form: FormState, status_code: int = 200) -> Response:
+    categories = await service.list_categories(db(request), viewer=current_user(request))
+    options = [("", "Choose a category")]
+    options += [(str(row.category.id), row.category.name) for row in categories]
+    context = {"form": form, "category_options": options}
+    return render(request, "community/new.html", context, status_code=status_code)
+
+
+@signed_in
+async def new_topic(request: Request) -> Response:
+    chosen = query_number(request.query_params, "category", minimum=1)
+    return await _new_topic_page(request, FormState(data={"category": str(chosen or "")}))
+
+
+@signed_in
+async def create_topic(request: Request) -> Response:
+    state, values = forms.topic_form(await request.form())
+    if values is None:
+        return await _new_topic_page(request, state, status_code=422)
+    try:
+        topic = await service.start_topic(
+            db(request),
+            author=current_user(request),
+            category_id=values.category_id,
+            title=values.title,
+            body=values.body,
+        )
+    except service.EmptyPost as error:
+        state.add_error("body", error.message)
+        return await _new_topic_page(request, state, status_code=422)
+    return redirect_to(request, str(request.url_for("community:topic", topic_id=topic.id)))
+
+
+async def _topic_page(
+    request: Request, *, form: FormState | None = None, status_code: int = 200
+) -> Response:
+    viewer = current_user(request)
+    view = await service.read_topic(
+        db(request),
+        viewer=viewer,
+        topic_id=request.path_params["topic_id"],
+        page=page_number(request),
+    )
+    quoted = None
+    if form is None:
+        form = FormState()
+        quote_id = query_number(request.query_params, "quote", minimum=1)
+        if quote_id is not None:
+            quoted = await service.access_post(db(request), viewer=viewer, post_id=quote_id)
+            form.data["quote"] = str(quoted.id)
+    context = {
+        "view": view,
+        "form": form,
+        "quoted": quoted,
+        "can_reply": not view.topic.is_locked or service.is_staff(viewer),
+        "may_accept": service.may_accept(viewer, view.topic),
+        "viewer_id": viewer.id,
+        "muted": await service.is_muted(db(request), viewer=viewer, topic=view.topic),
+        "is_staff": service.is_staff(viewer),
+        "move_to": await service.list_categories(db(request), viewer=viewer)
+        if service.is_staff(viewer)
+        else [],
+    }
+    return render(request, "community/topic.html", context, status_code=status_code)
+
+
+@signed_in
+async def topic(request: Request) -> Response:
+    return await _topic_page(request)
+
+
+@signed_in
+async def reply(request: Request) -> Response:
+    state, quoted = forms.reply_form(await request.form())
+    if not state.ok:
+        return await _topic_page(request, form=state, status_code=422)
+    try:
+        post = await service.reply(
+            db(request),
+            author=current_user(request),
+            topic_id=request.path_params["topic_id"],
+            body=state.value("body"),
+            quoted_post_id=quoted,
+        )
+    except service.EmptyPost as error:
+        state.add_error("body", error.message)
+        return await _topic_page(request, form=state, status_code=422)
+    except service.TopicLocked as error:
+        state.add_error(None, error.message)
+        return await _topic_page(request, form=state, status_code=409)
+    return redirect_to(request, str(request.url_for("community:post", post_id=post.id)))
+
+
+@signed_in
+async def post(request: Request) -> Response:
+    """A post's own link: its topic at the page it is on, scrolled to it."""
+    found = await service.access_post(
+        db(request), viewer=current_user(request), post_id=request.path_params["post_id"]
+    )
+    page = await service.page_of_post(db(request), viewer=current_user(request), post=found)
+    url = request.url_for("community:topic", topic_id=found.topic_id)
+    target = url.include_query_params(page=page) if page > 1 else url
+    return redirect_to(request, f"{target}#post-{found.id}")
+
+
+async def _back_to_post(request: Request, post_id: int) -> Response:
+    return redirect_to(request, str(request.url_for("community:post", post_id=post_id)))
+
+
+@signed_in
+async def helpful(request: Request) -> Response:
+    post_id = request.path_params["post_id"]
+    try:
+        await service.toggle_helpful(db(request), viewer=current_user(request), post_id=post_id)
+    except service.OwnPost as error:
+        flash(request, error.message, "error")
+    return await _back_to_post(request, post_id)
+
+
+@signed_in
+async def answer(request: Request) -> Response:
+    post_id = request.path_params["post_id"]
+    try:
+        marked = await service.toggle_answer(
+            db(request), viewer=current_user(request), post_id=post_id
+        )
+    except service.NotAReply as error:
+        flash(request, error.message, "error")
+    else:
+        flash(request, "Marked as the answer." if marked else "No longer the answer.")
+    return await _back_to_post(request, post_id)
+
+
+@signed_in
+async def follow(request: Request) -> Response:
+    category_id = request.path_params["category_id"]
+    following = await service.toggle_follow(
+        db(request), viewer=current_user(request), category_id=category_id
+    )
+    flash(
+        request,
+        "You'll hear of each new topic here." if following else "No longer following.",
+    )
+    return redirect_to(request, str(request.url_for("community:category", category_id=category_id)))
+
+
+@signed_in
+async def mute(request: Request) -> Response:
+    topic_id = request.path_params["topic_id"]
+    muted = await service.toggle_mute(db(request), viewer=current_user(request), topic_id=topic_id)
+    flash(
+        request,
+        "You won't hear of new replies here." if muted else "You'll hear of new replies again.",
+    )
+    return redirect_to(request, str(request.url_for("community:topic", topic_id=topic_id)))
+
+
+routes = [
+    Route("/", index, methods=["GET"], name="index"),
+    Route("/search", search, methods=["GET"], name="search"),
+    Route("/c/{category_id:int}", category, methods=["GET"], name="category"),
+    Route("/c/{category_id:int}/follow", follow, methods=["POST"], name="follow"),
+    Route("/new", new_topic, methods=["GET"], name="new"),
+    Route("/new", create_topic, methods=["POST"], name="create"),
+    Route("/t/{topic_id:int}", topic, methods=["GET"], name="topic"),
+    Route("/t/{topic_id:int}/reply", reply, methods=["POST"], name="reply"),
+    Route("/t/{topic_id:int}/mute", mute, methods=["POST"], name="mute"),
+    Route("/p/{post_id:int}", post, methods=["GET"], name="post"),
+    Route("/p/{post_id:int}/helpful", helpful, methods=["POST"], name="helpful"),
+    Route("/p/{post_id:int}/answer", answer, methods=["POST"], name="answer"),
+    *moderation_routes.routes,
+]

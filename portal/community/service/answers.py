@@ -1,0 +1,57 @@
+"""The accepted answer: the topic's author (or staff) marks one reply as the answer, or takes
+the mark back. Its author earns points once per reply, unless they answered their own topic or
+marked their own reply."""
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.clock import utcnow
+from portal.community.models import Post, Topic
+from portal.community.service.browse import access_post, access_topic, is_staff
+from portal.community.service.earning import earn, settings_once
+from portal.community.service.posting import short
+from portal.errors import Conflict, Forbidden
+from portal.people.models import User
+
+
+class NotAReply(Conflict):
+    message = "Only a reply can be the answer."
+
+
+def may_accept(viewer: User, topic: Topic) -> bool:
+    return topic.author_id == viewer.id or is_staff(viewer)
+
+
+async def toggle_answer(session: AsyncSession, *, viewer: User, post_id: int) -> bool:
+    """Makes the reply its topic's answer (replacing any other), or unmarks it; True when it
+    is now the answer."""
+    post = await access_post(session, viewer=viewer, post_id=post_id)
+    topic = await access_topic(session, viewer=viewer, topic_id=post.topic_id)
+    if not may_accept(viewer, topic):
+        raise Forbidden("Only the topic's author or the program team choose its answer.")
+    if post.is_opening:
+        raise NotAReply()
+    if post.is_answer:
+        post.is_answer = False
+        topic.answered_at = None
+        await session.flush()
+        return False
+    await session.execute(
+        update(Post)
+        .where(Post.topic_id == topic.id, Post.is_answer.is_(True))
+        .values(is_answer=False)
+    )
+    post.is_answer = True
+    topic.answered_at = utcnow()
+    await session.flush()
+    author = post.author
+    if author is not None and author.id not in (topic.author_id, viewer.id):
+        await earn(
+            session,
+            user=author,
+            amount=(await settings_once(session)).points_answer,
+            reason=f"Your reply answered “{short(topic.title)}”",
+            key=f"community:answer:{post.id}",
+            post_id=post.id,
+        )
+    return True

@@ -1,0 +1,65 @@
+"""What participation earns (marketers set it in Manage → Community), kept as program settings
+under `community.`: points per action and the most community points a person earns a day."""
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.people.models import User
+from portal.program import service as program
+from portal.program.models import ProgramSetting
+
+PREFIX = "community."
+CACHE_KEY = "community_settings"  # read once per transaction (settings_once)
+MAX_POINTS = 10_000
+
+
+@dataclass(frozen=True)
+class CommunitySettings:
+    points_topic: int = 5
+    points_reply: int = 2
+    points_answer: int = 25
+    points_helpful: int = 3
+    daily_cap: int = 60  # community points a person may earn in a UTC day (0: no cap)
+    approve_first_posts: int = 0  # 1: a member's first post waits for staff approval
+
+
+SETTING_LABELS = {
+    "points_topic": "Starting a topic",
+    "points_reply": "Replying",
+    "points_answer": "A reply marked as the answer",
+    "points_helpful": "Each “helpful” a post receives",
+    "daily_cap": "Most community points a person earns a day (0: no cap)",
+}
+APPROVAL_LABEL = "Hold each member's first post until staff approve it"
+
+
+async def load_settings(session: AsyncSession) -> CommunitySettings:
+    rows = await session.scalars(
+        select(ProgramSetting).where(ProgramSetting.key.startswith(PREFIX))
+    )
+    known = {f.name for f in fields(CommunitySettings)}
+    values: dict[str, Any] = {}
+    for row in rows:
+        name = row.key.removeprefix(PREFIX)
+        if name in known:
+            values[name] = int(row.value)
+    return CommunitySettings(**values)
+
+
+async def save_settings(session: AsyncSession, *, actor: User, **changes: int) -> CommunitySettings:
+    before = await load_settings(session)
+    after = replace(before, **changes)
+    session.info.pop(CACHE_KEY, None)
+    await program.store_changes(
+        session,
+        actor=actor,
+        before=asdict(before),
+        after=asdict(after),
+        prefix=PREFIX,
+        action="community.settings",
+        summary="Changed community points:",
+    )
+    return after
