@@ -125,6 +125,9 @@ async def test_home_and_my_badges_show_the_streak(
     four = await session.scalar(select(Badge).where(Badge.rule == BadgeRule.STREAK_4))
     assert four is not None
     assert "2 of 4 weeks" in badges.select_one(f"#badge-{four.id}").get_text()
+    how = BeautifulSoup((await client.get("/points/how-to-earn")).text, "html.parser")
+    assert how.select_one("#how-streak-current").get_text() == "2 weeks"
+    assert "Every 4 weeks of a streak earn a streak freeze" in how.get_text()
 
 
 async def test_the_freeze_interval_is_a_points_rule(
