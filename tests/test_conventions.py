@@ -230,12 +230,16 @@ LEDGER_WRITERS = frozenset(
         "portal/points/service/activity.py",
         # sets a balance row's floor level (a marketer's decision); never points
         "portal/points/service/tiers.py",
+        # advances a balance row's streak, in the award's transaction; never points
+        "portal/points/service/streaks.py",
         # the bulk loader of benchmark data: a million rows through the service take an hour
         "portal/benchdata.py",
         # makes drift on purpose, to prove the nightly reconciliation reports it
         "tests/points/test_jobs.py",
         # writes a ledger row into a database at 0028, for migration 0036 to rekey
         "tests/zones/test_migration.py",
+        # writes ledger rows into a database at 0044, for migration 0047 to replay as streaks
+        "tests/points/test_streaks.py",
     }
 )
 MIGRATIONS = "alembic/versions/"

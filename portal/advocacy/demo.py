@@ -25,6 +25,9 @@ EVENTS = [
     (14, "jonas.berg@fjordtech.example", "case_study_signed"),
     (9, "lucia.moreno@solaria.example", "webinar_attended"),
     (3, "grace.liu@harborview.example", "g2_review_published"),
+    # Priya keeps her weekly streak going (shown on her Home).
+    (14, "priya.raman@northwind.example", "webinar_attended"),
+    (7, "priya.raman@northwind.example", "webinar_attended"),
 ]
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.challenges import service as challenges
+from portal.clock import utcnow
 from portal.people.models import User
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule
@@ -54,9 +55,10 @@ class OpenBadge:
 class BadgeBoard:
     held: list[HeldBadge]
     open: list[OpenBadge]
+    streak: points.StreakStatus
 
 
-async def badge_board(session: AsyncSession, user: User) -> BadgeBoard:
+async def badge_board(session: AsyncSession, user: User, *, program_zone: str) -> BadgeBoard:
     held = await points.badges_of(session, user)
     held_ids = {h.badge_id for h in held}
     waiting = [
@@ -72,6 +74,7 @@ async def badge_board(session: AsyncSession, user: User) -> BadgeBoard:
     lifetime = balance.lifetime
     standing = (await points.standing_of(session, balance)).level
     levels = {level.id: level for level in await points.cached_levels(session)}
+    streak = points.streak_status(balance.streak, user, now=utcnow(), program_zone=program_zone)
     open_badges = []
     for badge in waiting:
         progress, how = None, HOW_EARNED.get(BadgeRule(badge.rule), badge.description)
@@ -87,8 +90,12 @@ async def badge_board(session: AsyncSession, user: User) -> BadgeBoard:
                     f"The program team keeps you at {standing.name}; this badge comes with"
                     f" {level.min_points:,} points earned in all."
                 )
+        elif weeks := points.STREAK_BADGE_WEEKS.get(BadgeRule(badge.rule)):
+            progress = Progress(streak.current, weeks, "weeks")
+            how = f"Earn points {weeks} weeks in a row (a week starts on Monday)."
         open_badges.append(OpenBadge(badge, progress, how))
     return BadgeBoard(
         held=[HeldBadge(h.badge, h.awarded_at, h.note if h.awarded_by_id else "") for h in held],
         open=open_badges,
+        streak=streak,
     )

@@ -20,8 +20,12 @@ async def home(request: Request) -> Response:
         view = await staff.staff_home(db(request), user, now=utcnow())
         context = {"view": view, "smtp_configured": bool(settings(request).smtp_url)}
         return render(request, "home/staff.html", context)
+    program = request.state.program
     advocate_view = await service.home_view(
-        db(request), user, exclude_staff=request.state.program.leaderboard_excludes_staff
+        db(request),
+        user,
+        exclude_staff=program.leaderboard_excludes_staff,
+        program_zone=program.zone_name,
     )
     return render(
         request,
@@ -35,5 +39,7 @@ async def home(request: Request) -> Response:
 
 @signed_in
 async def my_badges(request: Request) -> Response:
-    board = await badges.badge_board(db(request), current_user(request))
+    board = await badges.badge_board(
+        db(request), current_user(request), program_zone=request.state.program.zone_name
+    )
     return render(request, "home/badges.html", {"board": board})

@@ -49,6 +49,7 @@ class HomeView:
     steps: list[Step]  # empty once every step is done: the card leaves Home
     link_stats: referrals.LinkStats
     points_per_won_referral: int
+    streak: points.StreakStatus
 
 
 def getting_started(user: User, account: HomeAccount) -> list[Step]:
@@ -64,7 +65,9 @@ def getting_started(user: User, account: HomeAccount) -> list[Step]:
     return [] if all(step.done for step in steps) else steps
 
 
-async def home_view(session: AsyncSession, user: User, *, exclude_staff: bool) -> HomeView:
+async def home_view(
+    session: AsyncSession, user: User, *, exclude_staff: bool, program_zone: str
+) -> HomeView:
     balance = await points.balance_of(session, user)
     account = HomeAccount(
         balance=balance,
@@ -79,6 +82,9 @@ async def home_view(session: AsyncSession, user: User, *, exclude_staff: bool) -
         steps=getting_started(user, account),
         link_stats=await referrals.link_stats(session, user),
         points_per_won_referral=(await referrals.load_settings(session)).points_to_won,
+        streak=points.streak_status(
+            account.balance.streak, user, now=utcnow(), program_zone=program_zone
+        ),
     )
 
 

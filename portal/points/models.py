@@ -133,6 +133,13 @@ class Balance(Base):
     # The lowest level a marketer keeps the person at, whatever their points say (tiers.py);
     # here so that every read of the balance has it without another query.
     floor_level_id: Mapped[int | None] = mapped_column(ForeignKey("levels.id", ondelete="SET NULL"))
+    # Weeks in a row with an award (streaks.py), kept by the award's UPDATE, read with the
+    # balance: the week (its Monday, in the person's zone) of the last award, the weeks of the
+    # streak that ended there, the longest ever, and the freezes held for a missed week.
+    streak_week: Mapped[date | None] = mapped_column(Date)
+    streak_weeks: Mapped[int] = mapped_column(default=0, server_default="0")
+    best_streak_weeks: Mapped[int] = mapped_column(default=0, server_default="0")
+    streak_freezes: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 # Never-active people last when newest first, first when oldest first: one index, both ways.
@@ -293,6 +300,10 @@ class BadgeRule(StrEnum):
     CHALLENGES_25 = "challenges_25"
     FIRST_DOWNLOAD = "first_download"
     LEVEL_REACHED = "level_reached"
+    STREAK_4 = "streak_4"
+    STREAK_12 = "streak_12"
+    STREAK_26 = "streak_26"
+    STREAK_52 = "streak_52"
 
 
 class Badge(Base):

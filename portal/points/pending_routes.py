@@ -12,7 +12,14 @@ from portal.errors import PortalError
 from portal.forms import FormState
 from portal.people.access import current_user, staff_of_program
 from portal.points import service
-from portal.points.service.rules import CAPPED, MAX_CAP, MAX_DAYS, Earning, EarnRules
+from portal.points.service.rules import (
+    CAPPED,
+    MAX_CAP,
+    MAX_DAYS,
+    MAX_FREEZE_WEEKS,
+    Earning,
+    EarnRules,
+)
 from portal.web import db, flash, redirect, redirect_to, render, safe_next
 
 
@@ -81,17 +88,20 @@ async def save_rules(request: Request) -> Response:
     for name in names:
         if not state.value(name):
             state.data[name] = "0"
-        days = name.startswith("clear_")
-        top = MAX_DAYS if days else MAX_CAP
+        low, top = (
+            (1, MAX_FREEZE_WEEKS)
+            if name == "streak_freeze_weeks"
+            else (0, MAX_DAYS if name.startswith("clear_") else MAX_CAP)
+        )
         number = state.number(
-            name, minimum=0, maximum=top, message=f"Enter a whole number from 0 to {top:,}."
+            name, minimum=low, maximum=top, message=f"Enter a whole number from {low} to {top:,}."
         )
         if number is not None:
             values[name] = number
     if not state.ok:
         return _rules_page(request, state, status_code=422)
     await service.save_rules(db(request), actor=current_user(request), **values)
-    flash(request, "Clearance and caps saved. They apply to points awarded from now on.")
+    flash(request, "Points rules saved. They apply to points awarded from now on.")
     return redirect(request, "pending_points:rules")
 
 

@@ -4,6 +4,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal.clock import utcnow
 from portal.forms import query_number
 from portal.people.access import current_user, signed_in, staff_of_program
 from portal.people.models import Role
@@ -41,7 +42,8 @@ async def history(request: Request) -> Response:
 
 @signed_in
 async def how_to_earn(request: Request) -> Response:
-    """The rules in plain words: the levels, what each multiplies, and where the reader is."""
+    """The rules in plain words: the levels, what each multiplies, streaks, and where the reader
+    is."""
     user = current_user(request)
     balance = await service.balance_of(db(request), user)
     levels = await service.list_levels(db(request))
@@ -49,6 +51,10 @@ async def how_to_earn(request: Request) -> Response:
         "balance": balance,
         "standing": await service.standing_of(db(request), balance),
         "levels": [(level, service.multiplier_text(level)) for level in levels],
+        "streak": service.streak_status(
+            balance.streak, user, now=utcnow(), program_zone=request.state.program.zone_name
+        ),
+        "freeze_every": (await service.load_rules(db(request))).streak_freeze_weeks,
     }
     return render(request, "points/how_to_earn.html", context)
 

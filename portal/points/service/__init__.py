@@ -68,6 +68,7 @@ from portal.points.service.statement import (
     standings_by_key,
     waiting_of,
 )
+from portal.points.service.streaks import STREAK_BADGE_WEEKS, StreakStatus, streak_status
 from portal.points.service.tiers import (
     OwnLevelFloor,
     multiplier_of,
@@ -76,6 +77,7 @@ from portal.points.service.tiers import (
 )
 
 __all__ = [
+    "STREAK_BADGE_WEEKS",
     "AccountSummary",
     "Balances",
     "Board",
@@ -95,6 +97,7 @@ __all__ = [
     "ReviewItem",
     "Source",
     "Standing",
+    "StreakStatus",
     "Waiting",
     "access_badge",
     "account_summary",
@@ -142,6 +145,7 @@ __all__ = [
     "standing_of",
     "standings",
     "standings_by_key",
+    "streak_status",
     "update_level",
     "waiting_of",
 ]

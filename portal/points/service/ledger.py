@@ -3,7 +3,7 @@ pending one), the only code that writes `points_ledger` and `points_balances`, a
 beside them (`record_totals`). Spend and refund live here; adjustments in `manage`; awards,
 the settling of pending entries and clawbacks in `earning`."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -20,6 +20,8 @@ from portal.points.models import Balance, EntryKind, EntryState, LedgerEntry, Le
 from portal.points.service.earned import note_points
 from portal.points.service.holds import Hold
 from portal.points.service.levels import record_levels_reached
+from portal.points.service.rules import rules_once
+from portal.points.service.streaks import Streak, note_award
 from portal.points.service.totals import record_totals
 from portal.program import service as program
 
@@ -65,6 +67,7 @@ class Balances:
     current: int
     lifetime: int
     floor_level_id: int | None = None  # the level a marketer keeps the person at, if any
+    streak: Streak = field(default_factory=Streak)
 
 
 def positive(points: int) -> int:
@@ -136,6 +139,13 @@ _CROSSES_A_LEVEL = (
     .scalar_subquery()
 )
 _NOW = bindparam("now_", type_=UTCDateTime())
+# Returned by the award's UPDATE: a new week's award advances the streak without a read.
+_STREAK = (
+    Balance.streak_week,
+    Balance.streak_weeks,
+    Balance.best_streak_weeks,
+    Balance.streak_freezes,
+)
 _EARNS = bindparam("lifetime_delta_") > 0
 _CHANGE_BALANCE = (
     update(Balance)
@@ -163,7 +173,7 @@ _CHANGE_BALANCE = (
             else_=Balance.first_earned_at,
         ),
     )
-    .returning(Balance.current, Balance.lifetime, Balance.owed, _CROSSES_A_LEVEL)
+    .returning(Balance.current, Balance.lifetime, Balance.owed, _CROSSES_A_LEVEL, *_STREAK)
     .execution_options(synchronize_session=False)
 )
 
@@ -220,7 +230,7 @@ async def post_entry(
             )  # not a new spend
         available = await session.scalar(select(Balance.current).where(Balance.user_id == user.id))
         raise InsufficientPoints(needed=-delta, available=available or 0)
-    current, lifetime, owed, levels_crossed = row
+    current, lifetime, owed, levels_crossed = row[:4]
     entry = await _insert_row(
         session,
         _row(user, kind, delta, reason, key, source, actor, original),
@@ -245,8 +255,17 @@ async def post_entry(
         lifetime_delta=lifetime_delta,
         source_type=source.type if source else None,
         moment=now,
-        zone=(await program.load_once(session)).zone,
+        zone=(config := await program.load_once(session)).zone,
     )
+    if kind == EntryKind.AWARD:
+        await note_award(
+            session,
+            user,
+            Streak(*row[4:]),
+            moment=now,
+            program_zone=config.zone_name,
+            freeze_every=(await rules_once(session)).streak_freeze_weeks,
+        )
     if lifetime_delta > 0:
         note_points(session, user.id, lifetime_delta)
     if delta > 0 and kind in (EntryKind.AWARD, EntryKind.ADJUST):
@@ -362,11 +381,11 @@ def _replayed(
     return earlier
 
 
-_BALANCE = select(
-    Balance.__table__.c.current, Balance.__table__.c.lifetime, Balance.__table__.c.floor_level_id
-).where(Balance.__table__.c.user_id == bindparam("user_id"))
+_BALANCE = select(Balance.current, Balance.lifetime, Balance.floor_level_id, *_STREAK).where(
+    Balance.user_id == bindparam("user_id")
+)
 
 
 async def balance_of(session: AsyncSession, user: User) -> Balances:
     row = (await session.execute(_BALANCE, {"user_id": user.id})).one_or_none()
-    return Balances(*row) if row else Balances(0, 0)
+    return Balances(*row[:3], streak=Streak(*row[3:])) if row else Balances(0, 0)

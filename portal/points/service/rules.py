@@ -49,6 +49,7 @@ EARNING_OF_SOURCE = {
 CAPPED = (Earning.REFERRAL, Earning.CHALLENGE, Earning.CONTENT, Earning.ADVOCACY)
 MAX_DAYS = 365
 MAX_CAP = 10_000_000
+MAX_FREEZE_WEEKS = 52
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class EarnRules:
     cap_content_week: int = 0
     cap_advocacy_day: int = 0
     cap_advocacy_week: int = 0
+    # A streak earns a freeze (streaks.py) every this many weeks.
+    streak_freeze_weeks: int = 4
 
     def clearance_days(self, earning: Earning) -> int:
         return int(getattr(self, f"clear_{earning.value}_days"))
