@@ -29,8 +29,7 @@ async def _index(
         "points_form": points_form,
         "point_labels": settings.SETTING_LABELS,
         "approval_label": settings.APPROVAL_LABEL,
-        "open_flags": await service.open_flag_count(db(request))
-        + len(await service.waiting_posts(db(request))),
+        "open_flags": await service.awaiting_moderation(db(request)),
     }
     return render(request, "community/manage.html", context, status_code=status_code)
 

@@ -1,15 +1,12 @@
 """What participation earns (marketers set it in Manage → Community), kept as program settings
 under `community.`: points per action and the most community points a person earns a day."""
 
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.people.models import User
-from portal.program import service as program
-from portal.program.models import ProgramSetting
+from portal.program.sections import read_section, store_section
 
 PREFIX = "community."
 CACHE_KEY = "community_settings"  # read once per transaction (settings_once)
@@ -37,29 +34,17 @@ APPROVAL_LABEL = "Hold each member's first post until staff approve it"
 
 
 async def load_settings(session: AsyncSession) -> CommunitySettings:
-    rows = await session.scalars(
-        select(ProgramSetting).where(ProgramSetting.key.startswith(PREFIX))
-    )
-    known = {f.name for f in fields(CommunitySettings)}
-    values: dict[str, Any] = {}
-    for row in rows:
-        name = row.key.removeprefix(PREFIX)
-        if name in known:
-            values[name] = int(row.value)
-    return CommunitySettings(**values)
+    return await read_section(session, CommunitySettings, prefix=PREFIX)
 
 
 async def save_settings(session: AsyncSession, *, actor: User, **changes: int) -> CommunitySettings:
-    before = await load_settings(session)
-    after = replace(before, **changes)
     session.info.pop(CACHE_KEY, None)
-    await program.store_changes(
+    return await store_section(
         session,
+        await load_settings(session),
+        changes,
         actor=actor,
-        before=asdict(before),
-        after=asdict(after),
         prefix=PREFIX,
         action="community.settings",
         summary="Changed community points:",
     )
-    return after

@@ -329,7 +329,7 @@ async def test_demo_has_an_api_token_event_types_and_crm_stage_names(
     assert token is not None
     assert token.secret_hash != DEMO_API_SECRET
     assert len(list(await session.scalars(select(EventType)))) == 3
-    assert await session.scalar(select(func.count()).select_from(RecordedEvent)) == 4
+    assert await session.scalar(select(func.count()).select_from(RecordedEvent)) == 6
     assert await referrals.stage_named(session, "Closed Won") == Stage.WON
 
 

@@ -36,13 +36,19 @@ async def managed_categories(session: AsyncSession) -> list[ManagedCategory]:
     groups: dict[int, set[int]] = {}
     for category_id, group_id in links:
         groups.setdefault(category_id, set()).add(group_id)
-    counted = await session.execute(
-        select(Topic.category_id, func.count()).group_by(Topic.category_id)
+    topics = (
+        select(Topic.category_id, func.count().label("topics"))
+        .group_by(Topic.category_id)
+        .subquery()
     )
-    counts: dict[int, int] = {row[0]: row[1] for row in counted}
-    categories = await session.scalars(select(Category).order_by(Category.position, Category.name))
+    rows = await session.execute(
+        select(Category, func.coalesce(topics.c.topics, 0))
+        .outerjoin(topics, topics.c.category_id == Category.id)
+        .order_by(Category.position, Category.name)
+    )
     return [
-        ManagedCategory(c, frozenset(groups.get(c.id, ())), counts.get(c.id, 0)) for c in categories
+        ManagedCategory(category, frozenset(groups.get(category.id, ())), count)
+        for category, count in rows
     ]
 
 

@@ -151,8 +151,15 @@ async def open_flags(session: AsyncSession) -> list[FlaggedPost]:
     ]
 
 
-async def open_flag_count(session: AsyncSession) -> int:
-    return await session.scalar(select(func.count()).where(Flag.resolved_at.is_(None))) or 0
+async def awaiting_moderation(session: AsyncSession) -> int:
+    """Open flags and first posts held for approval, counted in one statement."""
+    flags = select(func.count()).where(Flag.resolved_at.is_(None)).scalar_subquery()
+    held = (
+        select(func.count())
+        .where(Post.is_approved.is_(False), Post.is_hidden.is_(False))
+        .scalar_subquery()
+    )
+    return await session.scalar(select(flags + held)) or 0
 
 
 async def resolve_flags(session: AsyncSession, *, staff: User, post_id: int, hide: bool) -> Post:
