@@ -71,7 +71,7 @@ async def home_view(
     balance = await points.balance_of(session, user)
     account = HomeAccount(
         balance=balance,
-        progress=await points.level_progress(session, balance.lifetime),
+        progress=await points.standing_of(session, balance),  # the floor level counted
         recent=await points.recent_points(session, user, limit=RECENT),
         badges=await points.held_badges(session, user),
     )

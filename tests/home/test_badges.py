@@ -69,3 +69,5 @@ async def test_a_floor_level_says_why_its_badge_is_still_to_earn(
     row = " ".join(page.select_one(f"#badge-{champion.id}").get_text().split())
     assert "The program team keeps you at Champion" in row
     assert "0 of 2,000 points" in row
+    home = BeautifulSoup((await client.get("/")).text, "html.parser")
+    assert home.select_one("#level-progress .level-name").get_text() == "Champion"
