@@ -241,11 +241,11 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
     return made
 
 
-# A prospect phoned the sales team with the personal code Priya gave him at a trade fair; the rep
+# A prospect phoned the sales team with the personal code Priya gave her at a trade fair; the rep
 # entered it (in lower case, as people type) on the new-referral form.
 PHONED_IN = service.Prospect(
-    name="Tomás Ruiz",
-    email="tomas.ruiz@altamar.example",
+    name="Elena Duarte",
+    email="elena.duarte@altamar.example",
     company="Altamar Logística",
     job_title="Operations Director",
 )
@@ -259,7 +259,7 @@ def _phoned_in(session: AsyncSession, advocate: User) -> Callable[[], Awaitable[
             session,
             referrer=referrer,
             prospect=PHONED_IN,
-            note="Met Priya at the logistics fair in Madrid; she gave him her code.",
+            note="Met Priya at the logistics fair in Madrid, who gave her this code.",
             source=Source.CODE,
         )
 
