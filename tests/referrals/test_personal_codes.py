@@ -113,7 +113,7 @@ async def test_a_rep_enters_the_code_on_a_new_referral(
     assert priya.personal_code is not None
     await login_as(client, rep)
     board = soup(await client.get("/pipeline/"))
-    assert board.select_one("a[href='/referrals/new']").get_text() == "Add with a referral code"
+    assert board.select_one("a[href$='/referrals/new']").get_text() == "Add with a referral code"
     form = soup(await client.get("/referrals/new"))
     assert form.select_one("input#f-code") is not None
 
