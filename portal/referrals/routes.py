@@ -250,9 +250,9 @@ async def _submit_public(
     return _landing_page(request, context)
 
 
-def _code_page(request: Request, form: FormState, status_code: int = 200) -> Response:
-    context = {
-        "advocate": None,
+def _code_context(request: Request, form: FormState, advocate: User | None) -> dict[str, Any]:
+    return {
+        "advocate": advocate,
         "campaign": None,
         "ask_code": True,
         "form": form,
@@ -260,7 +260,10 @@ def _code_page(request: Request, form: FormState, status_code: int = 200) -> Res
         "guard": guard_fields(request),
         "action": request.url_for("referrals:code_landing_submit").path,
     }
-    return _landing_page(request, context, status_code)
+
+
+def _code_page(request: Request, form: FormState, status_code: int = 200) -> Response:
+    return _landing_page(request, _code_context(request, form, None), status_code)
 
 
 @public
@@ -294,8 +297,7 @@ async def code_landing_submit(request: Request) -> Response:
         keep_despite_client_error(db(request))  # a wrong guess counts toward the throttle
         state.add_error("code", error.message)
         return _code_page(request, state, error.status_code)
-    context = {"advocate": advocate, "ask_code": True, "form": state, "done": False}
-    context |= {"guard": guard_fields(request), "action": request.url.path}
+    context = _code_context(request, state, advocate)
     return await _submit_public(request, context, state, advocate, source=Source.CODE)
 
 

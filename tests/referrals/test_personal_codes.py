@@ -82,6 +82,12 @@ async def test_a_prospect_types_the_code_on_the_public_form(
     assert referral is not None
     assert (referral.referrer_id, referral.source) == (priya.id, Source.CODE)
 
+    again = await post_form(
+        client, "/refer", {**PROSPECT, "code": priya.personal_code}, page="/refer"
+    )
+    assert again.status_code == 409
+    assert "We already have these details" in again.text
+
 
 def _token(page: BeautifulSoup) -> str:
     return str(page.select_one("input[name=csrf_token]")["value"])
