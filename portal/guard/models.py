@@ -11,10 +11,15 @@ from portal.db import Base
 class PublicForm(StrEnum):
     LANDING = "landing"  # the prospect's form behind an advocate's link, /r/<code>
     SIGNUP = "signup"
+    CODE_LOOKUP = "code_lookup"  # a personal referral code typed on a public form
 
     @property
     def label(self) -> str:
-        return {"landing": "Referral landing form", "signup": "Open sign-up"}[self.value]
+        return {
+            "landing": "Referral landing form",
+            "signup": "Open sign-up",
+            "code_lookup": "Referral code lookup",
+        }[self.value]
 
 
 class Outcome(StrEnum):

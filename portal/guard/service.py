@@ -30,6 +30,8 @@ class Limits:
 LIMITS = {
     PublicForm.LANDING: Limits(per_client=5, per_subject=30),
     PublicForm.SIGNUP: Limits(per_client=5, per_subject=None),
+    # Codes are short so people can say them: lookups are what keeps them unguessable.
+    PublicForm.CODE_LOOKUP: Limits(per_client=4, per_subject=None),
 }
 
 _MESSAGES = {
@@ -40,11 +42,16 @@ _MESSAGES = {
     Outcome.THROTTLED: "We have had many messages from you in a short time. Please wait an hour "
     "and try again.",
 }
+LOOKUP_THROTTLED = (
+    "We have checked many referral codes from you in a short time. Please wait an hour and "
+    "try again."
+)
 
 
 @dataclass(frozen=True)
 class Verdict:
     outcome: Outcome
+    form: PublicForm
 
     @property
     def goes_on(self) -> bool:
@@ -58,6 +65,8 @@ class Verdict:
 
     @property
     def message(self) -> str:
+        if self.outcome is Outcome.THROTTLED and self.form is PublicForm.CODE_LOOKUP:
+            return LOOKUP_THROTTLED
         return _MESSAGES.get(self.outcome, "")
 
     @property
@@ -136,6 +145,45 @@ async def check_public_form(
             limits.per_subject is not None and by_subject >= limits.per_subject
         )
         outcome = Outcome.THROTTLED if throttled else Outcome.ACCEPTED
+    await _record(
+        session,
+        form=form,
+        outcome=outcome,
+        client_key=client_key,
+        by_client=by_client,
+        subject_id=subject_id,
+    )
+    return Verdict(outcome, form)
+
+
+async def check_lookup(session: AsyncSession, *, form: PublicForm, client_key: str) -> Verdict:
+    """Whether a client may look up one more code (the form itself was checked already)."""
+    by_client = await _attempts(
+        session, form=form, since=utcnow() - THROTTLE_WINDOW, client_key=client_key
+    )
+    throttled = by_client >= LIMITS[form].per_client
+    outcome = Outcome.THROTTLED if throttled else Outcome.ACCEPTED
+    await _record(
+        session,
+        form=form,
+        outcome=outcome,
+        client_key=client_key,
+        by_client=by_client,
+        subject_id=None,
+    )
+    return Verdict(outcome, form)
+
+
+async def _record(
+    session: AsyncSession,
+    *,
+    form: PublicForm,
+    outcome: Outcome,
+    client_key: str,
+    by_client: int,
+    subject_id: int | None,
+) -> None:
+    limits = LIMITS[form]
     # A flood past twice the limit is refused without a row per request: the counts for
     # staff saturate, the table does not grow with the flood.
     if by_client < 2 * limits.per_client:
@@ -151,7 +199,6 @@ async def check_public_form(
         await session.flush()
     if outcome is not Outcome.ACCEPTED:
         keep_despite_client_error(session)
-    return Verdict(outcome)
 
 
 async def attempt_counts(

@@ -9,6 +9,7 @@ from portal.guard.service import (
     HONEYPOT_FIELD,
     STARTED_FIELD,
     Verdict,
+    check_lookup,
     check_public_form,
     start_stamp,
 )
@@ -35,3 +36,8 @@ async def screen_post(
         secret=config.secret_key.get_secret_value(),
         min_seconds=config.public_form_min_seconds,
     )
+
+
+async def screen_lookup(request: Request, *, form: PublicForm) -> Verdict:
+    """Counts a lookup of a guessable value (a referral code) against the client's limit."""
+    return await check_lookup(db(request), form=form, client_key=client_key(request))

@@ -44,6 +44,7 @@ class User(Base):
     # The People table sorts and pages by joined, id breaking ties.
     __table_args__ = (
         Index("ix_users_created_at_id", "created_at", "id"),
+        Index("ux_users_personal_code", "personal_code", unique=True),
         # The People table sorts by name, lower-cased, id breaking ties. PostgreSQL only:
         # SQLite cannot reflect an index on an expression, which every later batch migration
         # of this table would trip on, and it serves the small installs.
@@ -65,6 +66,9 @@ class User(Base):
     avatar_name: Mapped[str | None] = mapped_column(String(80), info=stored_file())
     avatar_type: Mapped[str] = mapped_column(String(100), default="")
     referral_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # The short code to say or type when the link is lost (portal.people.codes); upper-case.
+    # Every account gets one; only rows written outside the services (benchmark data) lack it.
+    personal_code: Mapped[str | None] = mapped_column(String(20))
     # Opt-in: other advocates see this person's name in the community feed.
     show_in_feed: Mapped[bool] = mapped_column(default=False)
     # Opt-out: on leaderboards others see "An advocate" (still ranked and counted).

@@ -1,7 +1,8 @@
 """Demo referrals in every stage, for several advocates, moved by the demo sales rep through the
 real services (so points, events, notifications and emails are all real). A prospect already
 present is skipped, so seeding again adds nothing. Two older ones come from the CRM, imported
-as history; one is a web shop's sale reported by referral code alone."""
+as history; one is a web shop's sale reported by referral code alone, and one a prospect phoned
+in with an advocate's personal code."""
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import clock
 from portal.people.models import User
 from portal.referrals import service
-from portal.referrals.models import CloseReason, Referral, Stage
+from portal.referrals.models import CloseReason, Referral, Source, Stage
 from portal.referrals.service import importing
 
 # (referrer, prospect name, email, company, job title, note, [(days ago, stage)], close reason)
@@ -233,7 +234,36 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
     if await session.scalar(select(Referral.id).where(Referral.order_id == SHOP_ORDER)) is None:
         buyer = people["jonas.berg@fjordtech.example"]
         made.append(clock.At(timedelta(days=3), _shop_sale(session, buyer)))
+    if PHONED_IN.email not in existing:
+        priya = people["priya.raman@northwind.example"]
+        made.append(clock.At(timedelta(days=2, hours=3), _phoned_in(session, priya)))
+        made.append(clock.At(timedelta(days=2, hours=2), _assign(session, PHONED_IN, rep)))
     return made
+
+
+# A prospect phoned the sales team with the personal code Priya gave her at a trade fair; the rep
+# entered it (in lower case, as people type) on the new-referral form.
+PHONED_IN = service.Prospect(
+    name="Elena Duarte",
+    email="elena.duarte@altamar.example",
+    company="Altamar Logística",
+    job_title="Operations Director",
+)
+
+
+def _phoned_in(session: AsyncSession, advocate: User) -> Callable[[], Awaitable[object]]:
+    async def phoned_in() -> None:
+        typed = (advocate.personal_code or "").lower()
+        referrer = await service.access_advocate_for_personal_code(session, typed)
+        await service.submit_referral(
+            session,
+            referrer=referrer,
+            prospect=PHONED_IN,
+            note="Met Priya at the logistics fair in Madrid, who gave her this code.",
+            source=Source.CODE,
+        )
+
+    return phoned_in
 
 
 # The web shop reported a sale by an advocate's referral code alone (a code typed at checkout:

@@ -8,6 +8,7 @@ from portal.forms import FormState
 from portal.i18n import N_, _
 from portal.parsing import column_max
 from portal.people.attribution import TOUCHES_MAX_AGE
+from portal.people.codes import PERSONAL_CODE_LENGTH
 from portal.referrals.models import (
     ATTRIBUTION_MODELS,
     PIPELINE,
@@ -42,6 +43,16 @@ def prospect_form(form: FormData) -> FormState:
         state.check_fits(name, column)
     state.check_length("note", 2000)
     return state
+
+
+def code_field(form: FormData, state: FormState, *, required: bool) -> str:
+    """The advocate's personal referral code, as typed (matched in any case); "" when left
+    empty where it is optional."""
+    state.data["code"] = state.take(form, "code")
+    if required:
+        state.require("code", message="Enter the referral code you were given.")
+    state.check_length("code", PERSONAL_CODE_LENGTH)
+    return state.value("code")
 
 
 def move_form(form: FormData) -> tuple[FormState, Stage | None, CloseReason | None]:

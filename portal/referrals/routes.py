@@ -1,5 +1,6 @@
-"""The advocate's pages (refer a friend, My referrals with timelines) and the public personal
-link `/r/<code>` with its landing form."""
+"""The advocate's pages (refer a friend, My referrals with timelines), the public personal
+link `/r/<code>` with its landing form, and `/refer`, the same form for a prospect who has the
+advocate's personal code instead of the link."""
 
 from typing import Any
 
@@ -8,14 +9,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import links
+from portal.db import keep_despite_client_error
 from portal.errors import Conflict
 from portal.forms import FormState
 from portal.guard.models import PublicForm
-from portal.guard.web import guard_fields, screen_post
+from portal.guard.web import guard_fields, screen_lookup, screen_post
 from portal.i18n import _
 from portal.people.access import current_user, public, signed_in, writes
 from portal.people.attribution import remember_touch, remembered_touches, touch_from
-from portal.people.models import User
+from portal.people.models import Role, User
 from portal.points import service as points
 from portal.qr import qr_code
 from portal.referrals import forms, service
@@ -53,6 +55,7 @@ async def my_referrals(request: Request) -> Response:
             for campaign in await service.list_running_campaigns(db(request))
         ],
         "share_link": link,
+        "code_page": links.absolute_url("referrals:code_landing"),
         "qr": qr_code(link),
     }
     return render(request, "referrals/list.html", context)
@@ -63,35 +66,55 @@ async def new_referral(request: Request) -> Response:
     return render(request, "referrals/new.html", {"form": FormState()})
 
 
+def _new_referral_page(request: Request, state: FormState, status_code: int) -> Response:
+    return render(
+        request,
+        "referrals/new.html",
+        {"form": state},
+        partial="referrals/_form.html",
+        status_code=status_code,
+    )
+
+
 @signed_in
 async def submit_referral(request: Request) -> Response:
-    state = forms.prospect_form(await request.form())
+    """An advocate's own referral; a sales rep (or admin) may instead enter the advocate's
+    personal code, for a referral that came by phone or at an event: it is the advocate's."""
+    user = current_user(request)
+    data = await request.form()
+    state = forms.prospect_form(data)
+    on_behalf = user.has_role(Role.SALES, Role.ADMIN)
+    code = forms.code_field(data, state, required=False) if on_behalf else ""
     if not state.ok:
-        return render(
-            request,
-            "referrals/new.html",
-            {"form": state},
-            partial="referrals/_form.html",
-            status_code=422,
-        )
+        return _new_referral_page(request, state, 422)
+    referrer = user
+    if code:
+        try:
+            referrer = await service.access_advocate_for_personal_code(db(request), code)
+        except service.UnknownPersonalCode as error:
+            state.add_error("code", error.message)
+            return _new_referral_page(request, state, error.status_code)
     try:
         referral = await service.submit_referral(
             db(request),
-            referrer=current_user(request),
+            referrer=referrer,
             prospect=_prospect(state),
             note=state.value("note"),
-            source=Source.FORM,
+            source=Source.CODE if code else Source.FORM,
         )
     except (service.DuplicateReferral, service.SelfReferral, service.DisposableAddress) as error:
         state.add_error("email", error.message)
-        return render(
-            request,
-            "referrals/new.html",
-            {"form": state},
-            partial="referrals/_form.html",
-            status_code=422 if isinstance(error, service.DisposableAddress) else 409,
+        return _new_referral_page(
+            request, state, 422 if isinstance(error, service.DisposableAddress) else 409
         )
-    earned = points.earned_by(db(request), current_user(request))
+    if code:
+        flash(
+            request,
+            _("Referral of %(name)s added for %(advocate)s.")
+            % {"name": referral.prospect_name, "advocate": referrer.display_name},
+        )
+        return redirect(request, "pipeline:detail", referral_id=referral.id)
+    earned = points.earned_by(db(request), user)
     thanks = _("Thank you for referring %(name)s!") % {"name": referral.prospect_name}
     flash(request, f"{thanks} {earned.message}".strip())
     return redirect(request, "referrals:detail", referral_id=referral.id)
@@ -129,6 +152,7 @@ async def _landing_context(
     return {
         "advocate": advocate,
         "campaign": campaign,
+        "ask_code": False,
         "offer": (await service.load_settings(db(request))).offer_text,
         "form": form,
         "done": False,
@@ -193,15 +217,29 @@ async def landing_submit(request: Request) -> Response:
         return _landing_page(request, context, status_code=verdict.status_code)
     if not state.ok:
         return _landing_page(request, context, status_code=422)
+    return await _submit_public(
+        request, context, state, advocate, source=Source.LINK, origin=credit.origin
+    )
+
+
+async def _submit_public(
+    request: Request,
+    context: dict[str, Any],
+    state: FormState,
+    advocate: User,
+    *,
+    source: Source,
+    origin: service.Origin | None = None,
+) -> Response:
     try:
         await service.submit_referral(
-            session,
+            db(request),
             referrer=advocate,
             prospect=_prospect(state),
             note=state.value("note"),
-            source=Source.LINK,
+            source=source,
             client_key=client_key(request),
-            origin=credit.origin,
+            origin=origin or service.Origin(),
         )
     except service.DisposableAddress as error:
         state.add_error("email", error.message)
@@ -218,6 +256,57 @@ async def landing_submit(request: Request) -> Response:
     return _landing_page(request, context)
 
 
+def _code_context(request: Request, form: FormState, advocate: User | None) -> dict[str, Any]:
+    return {
+        "advocate": advocate,
+        "campaign": None,
+        "ask_code": True,
+        "form": form,
+        "done": False,
+        "guard": guard_fields(request),
+        "action": request.url_for("referrals:code_landing_submit").path,
+    }
+
+
+def _code_page(request: Request, form: FormState, status_code: int = 200) -> Response:
+    return _landing_page(request, _code_context(request, form, None), status_code)
+
+
+@public
+async def code_landing(request: Request) -> Response:
+    return _code_page(request, FormState())
+
+
+@public
+async def code_landing_submit(request: Request) -> Response:
+    """The landing form for a prospect who was given an advocate's personal code, not the
+    link: the referral is that advocate's. Each code looked up counts toward a throttle, so
+    codes cannot be found by trying many."""
+    data = await request.form()
+    state = forms.prospect_form(data)
+    code = forms.code_field(data, state, required=True)
+    verdict = await screen_post(request, data, form=PublicForm.LANDING)
+    if verdict.looks_accepted:
+        return _landing_page(request, {"done": True, "advocate": None, "ask_code": True})
+    if not verdict.goes_on:
+        state.add_error(None, verdict.message)
+        return _code_page(request, state, verdict.status_code)
+    if not state.ok:
+        return _code_page(request, state, 422)
+    lookup = await screen_lookup(request, form=PublicForm.CODE_LOOKUP)
+    if not lookup.goes_on:
+        state.add_error("code", lookup.message)
+        return _code_page(request, state, lookup.status_code)
+    try:
+        advocate = await service.access_advocate_for_personal_code(db(request), code)
+    except service.UnknownPersonalCode as error:
+        keep_despite_client_error(db(request))  # a wrong guess counts toward the throttle
+        state.add_error("code", error.message)
+        return _code_page(request, state, error.status_code)
+    context = _code_context(request, state, advocate)
+    return await _submit_public(request, context, state, advocate, source=Source.CODE)
+
+
 routes = [
     Route("/", my_referrals, methods=["GET"], name="list"),
     Route("/new", new_referral, methods=["GET"], name="new"),
@@ -228,6 +317,8 @@ routes = [
 # Top-level routes named inside the `referrals:` namespace, so `url_for("referrals:landing",
 # code=...)` works for the content library's share pages too.
 link_routes = [
+    Route("/refer", code_landing, methods=["GET"], name="referrals:code_landing"),
+    Route("/refer", code_landing_submit, methods=["POST"], name="referrals:code_landing_submit"),
     Route("/r/{code}", landing, methods=["GET"], name="referrals:landing"),
     Route("/r/{code}", landing_submit, methods=["POST"], name="referrals:landing_submit"),
     Route("/r/{code}/{campaign}", landing, methods=["GET"], name="referrals:campaign_landing"),

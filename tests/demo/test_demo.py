@@ -139,13 +139,24 @@ async def test_demo_referrals_fill_every_stage_and_reseeding_adds_nothing(
     session: AsyncSession, storage: LocalStorage
 ) -> None:
     from portal.points import service as points
-    from portal.referrals.models import Referral, ReferralEvent, Stage
+    from portal.referrals.models import Referral, ReferralEvent, Source, Stage
 
     stages = set(await session.scalars(select(Referral.stage)))
     assert stages == set(Stage)
     referrers = await session.scalar(select(func.count(func.distinct(Referral.referrer_id))))
     assert referrers >= 8
     assert await session.scalar(select(func.count()).where(Referral.flags != "")) >= 1
+    # A prospect phoned in with Priya's personal code; the rep entered it.
+    by_code = await session.scalar(
+        select(Referral).where(
+            Referral.source == Source.CODE,
+            Referral.prospect_email == "elena.duarte@altamar.example",
+        )
+    )
+    assert by_code is not None
+    referrer = await session.get(User, by_code.referrer_id)
+    assert referrer is not None
+    assert referrer.email == "priya.raman@northwind.example"
     counts = [
         await session.scalar(select(func.count()).select_from(model))
         for model in (Referral, ReferralEvent)

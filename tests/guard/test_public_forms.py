@@ -152,7 +152,7 @@ async def test_one_client_is_throttled_after_five_posts_an_hour_and_staff_see_it
     settings_page = soup(await client.get("/manage/referrals/"))
     table = settings_page.select_one("#protection-title").find_parent("section")
     headings = [th.get_text(strip=True) for th in table.select("thead th")]
-    assert headings == ["Outcome", "Referral landing form", "Open sign-up"]
+    assert headings == ["Outcome", "Referral landing form", "Open sign-up", "Referral code lookup"]
     landing = {
         row.select_one("th").get_text(strip=True): row.select("td")[0].get_text(strip=True)
         for row in table.select("tbody tr")

@@ -20,6 +20,7 @@ from portal.files.uploads import FileKind, save_upload
 from portal.i18n import N_
 from portal.jobs import enqueue
 from portal.people import fields, sessions, viewer
+from portal.people.codes import unused_personal_code
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.points import service as points
 from portal.tokens import new_referral_code
@@ -103,6 +104,7 @@ async def create_user(
         job_title=job_title.strip(),
         language=language,
         referral_code=await _unused_referral_code(session),
+        personal_code=await unused_personal_code(session, display_name=display_name, email=email),
         roles=[UserRole(role=role) for role in sorted(set(roles))],
     )
     session.add(user)

@@ -36,7 +36,12 @@ from portal.referrals.service.crm import (
     set_external_id,
     stage_named,
 )
-from portal.referrals.service.landing import access_advocate_for_code, record_click
+from portal.referrals.service.landing import (
+    UnknownPersonalCode,
+    access_advocate_for_code,
+    access_advocate_for_personal_code,
+    record_click,
+)
 from portal.referrals.service.origins import Origin, Visit, load_origin
 from portal.referrals.service.owners import (
     add_note,
@@ -101,10 +106,12 @@ __all__ = [
     "SelfReferral",
     "StageNameTaken",
     "StageUnchanged",
+    "UnknownPersonalCode",
     "UnknownReferralCode",
     "UnknownStage",
     "Visit",
     "access_advocate_for_code",
+    "access_advocate_for_personal_code",
     "access_campaign",
     "access_own_referral",
     "access_referral",

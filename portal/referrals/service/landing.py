@@ -1,4 +1,5 @@
-"""The public side of a personal link: whose code it is, and counting its visits."""
+"""The public side of a personal link: whose code it is, and counting its visits; and whose
+personal referral code a prospect or a rep typed when the link was lost."""
 
 from datetime import timedelta
 
@@ -7,9 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import events
 from portal.clock import utcnow
-from portal.errors import NotFound
-from portal.i18n import _
+from portal.errors import NotFound, PortalError
+from portal.i18n import N_, _
 from portal.people import service as people
+from portal.people.codes import get_advocate_for_personal_code
 from portal.people.models import User
 from portal.referrals.models import ReferralClick
 
@@ -20,6 +22,19 @@ async def access_advocate_for_code(session: AsyncSession, code: str) -> User:
     advocate = await people.get_advocate_for_code(session, code)
     if advocate is None:
         raise NotFound(_("This referral link does not work (any more)."))
+    return advocate
+
+
+class UnknownPersonalCode(PortalError):
+    status_code = 422
+    message = N_("No advocate has this referral code. Check it (it looks like PRIYA-7K2).")
+
+
+async def access_advocate_for_personal_code(session: AsyncSession, typed: str) -> User:
+    """The active advocate whose personal code was typed, in any case."""
+    advocate = await get_advocate_for_personal_code(session, typed)
+    if advocate is None:
+        raise UnknownPersonalCode()
     return advocate
 
 
