@@ -138,7 +138,7 @@ async def test_a_rep_enters_the_code_on_a_new_referral(
     assert sent.headers["location"].endswith(f"/pipeline/{referral.id}")
     detail = await client.get(sent.headers["location"])
     assert "Priya Raman" in detail.text
-    assert "via code" in detail.text
+    assert "via their code" in detail.text
 
 
 async def test_an_advocate_sees_their_code_and_cannot_refer_for_others(
