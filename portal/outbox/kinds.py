@@ -309,6 +309,7 @@ KINDS = {
                 "new_rewards": ["Acme hoodie"],
                 "new_content": ["2026 security white paper"],
                 "new_challenges": ["Review us on G2"],
+                "community_topics": ["How do you onboard a new team?"],
             },
         ),
         EmailKind(
