@@ -21,11 +21,11 @@ alan@example.com,Alan Turing
 """
 
 
+# PostgreSQL only: SQLite has one writer, so no insert can wait on another's unique entry.
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 async def test_an_address_taken_while_the_batch_inserts_fails_alone(
     backend: str, committed_engine: AsyncEngine
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("SQLite has one writer: no insert can wait on another's unique entry")
     sessionmaker = create_sessionmaker(committed_engine)
     async with sessionmaker() as session:
         marketer = await make_marketer(session)
