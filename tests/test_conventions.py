@@ -498,6 +498,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "events",
                 "forms",
                 "i18n",
+                "translations",
                 "icons",
                 "jobs",
                 "links",

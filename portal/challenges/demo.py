@@ -89,11 +89,27 @@ def _challenges(now: Any, groups: dict[str, int]) -> list[dict[str, Any]]:
             "points": 30,
             "ends_at": now + timedelta(days=10),
             "settings": {"share_text": "Acme 3.0 makes our releases calm. Have a look:"},
+            "translations": {
+                "de": {
+                    "title": "Teilen Sie unseren Launch-Beitrag",
+                    "summary": "Erzählen Sie Ihrem Netzwerk von Acme 3.0.",
+                    "body": "Acme 3.0 ist da, mit sofortigen Rollbacks.\n\n"
+                    "Teilen Sie es mit Ihrem Netzwerk.",
+                }
+            },
         },
         {
             "title": "Review Acme on G2",
             "summary": "An honest review helps others choose.",
             "body": "Write a review of Acme on G2, then paste the link to it here.",
+            "translations": {
+                "de": {
+                    "title": "Bewerten Sie Acme auf G2",
+                    "summary": "Eine ehrliche Bewertung hilft anderen bei der Wahl.",
+                    "body": "Schreiben Sie eine Bewertung von Acme auf G2 und fügen Sie "
+                    "hier den Link dazu ein.",
+                }
+            },
             "type": ChallengeType.ONLINE_REVIEW,
             "points": 200,
             "approval": Approval.MANUAL,
@@ -113,6 +129,12 @@ def _challenges(now: Any, groups: dict[str, int]) -> list[dict[str, Any]]:
         {
             "title": "Join Acme Connect Live in Berlin",
             "summary": "An evening of talks, demos and pretzels.",
+            "translations": {
+                "de": {
+                    "title": "Kommen Sie zu Acme Connect Live in Berlin",
+                    "summary": "Ein Abend mit Vorträgen, Demos und Brezeln.",
+                }
+            },
             "body": "Meet the team and other advocates. We confirm attendance after the event.",
             "type": ChallengeType.ATTEND_EVENT,
             "points": 150,

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
 
-from portal import parsing, zones
+from portal import parsing, translations, zones
 from portal.challenges.models import (
     Approval,
     Challenge,
@@ -118,6 +118,12 @@ TYPE_HINTS = {
     ChallengeType.DOWNLOAD_ASSET: N_("Download or open a content item."),
     ChallengeType.CUSTOM: N_("Do anything you describe, and tell you what they did."),
 }
+# What a marketer can write in the program's other languages.
+TRANSLATED = (
+    translations.Field("title", N_("Title"), 120),
+    translations.Field("summary", N_("Summary (on the card)"), 300),
+    translations.Field("body", N_("What to do"), 5000, long=True),
+)
 FIELDS = (
     "title",
     "summary",
@@ -191,10 +197,12 @@ class AssetChoice:
 
 
 def challenge_form(
-    form: FormData, assets: Sequence[AssetChoice] = (), *, zone: tzinfo
+    form: FormData, assets: Sequence[AssetChoice] = (), *, zone: tzinfo, language: str
 ) -> ChallengeForm:
-    """The marketer's form; the times are typed in `zone`, the marketer's."""
+    """The marketer's form; the times are typed in `zone`, the marketer's, and the texts in
+    `language`, the program's (other languages' texts are its translations)."""
     state = FormState.of(form, *FIELDS)
+    translated = translations.read_form(form, state, TRANSLATED, language)
     group_ids = ids(form, "groups")
     state.data["groups"] = ",".join(str(g) for g in sorted(group_ids))
     questions = _question_rows(form)
@@ -259,6 +267,7 @@ def challenge_form(
             max_total=total,
             approval=Approval(state.value("approval")),
             settings=settings,
+            translations=translated,
             group_ids=group_ids,
         ),
     )
@@ -339,8 +348,8 @@ def _questions(state: FormState, rows: list[QuestionRow]) -> list[dict[str, Any]
 def form_of(challenge: Challenge, zone: tzinfo) -> ChallengeForm:
     """The form filled with a saved challenge, for editing by someone in `zone`."""
     data = {
-        "title": challenge.title,
-        "summary": challenge.summary,
+        "title": challenge.title_source,
+        "summary": challenge.summary_source,
         "body": challenge.body,
         "type": str(challenge.type),
         "points": str(challenge.points),
@@ -353,6 +362,7 @@ def form_of(challenge: Challenge, zone: tzinfo) -> ChallengeForm:
         "groups": ",".join(str(g.group_id) for g in challenge.groups),
         **{k: str(v) for k, v in challenge.settings.items() if k != "questions"},
         "event_at": zones.wall_clock(challenge.event_at, zone),
+        **translations.form_data(challenge.translations, TRANSLATED),
     }
     questions = [
         QuestionRow(

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal import translations
 from portal.challenges import forms, service, share
 from portal.challenges.models import ChallengeStatus, ChallengeType, Submission
 from portal.challenges.routes import personal_link
@@ -51,6 +52,8 @@ async def _edit_page(
         "type_options": [(t.value, t.label) for t in ChallengeType],
         "groups": await people.list_groups(db(request)),
         "assets": await _asset_choices(request),
+        "translated_fields": forms.TRANSLATED,
+        "translation_languages": translations.targets(request.state.program.language_code),
     }
     partial = "challenges/_type_fields.html" if only_type_fields else None
     return render(
@@ -94,7 +97,10 @@ async def save_challenge(request: Request) -> Response:
     if challenge_id is not None:
         await service.access_challenge_for_staff(db(request), challenge_id)
     form = forms.challenge_form(
-        await request.form(), await _asset_choices(request), zone=request_zone(request)
+        await request.form(),
+        await _asset_choices(request),
+        zone=request_zone(request),
+        language=request.state.program.language_code,
     )
     if form.editing_questions or form.changing_type:
         return await _edit_page(

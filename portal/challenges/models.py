@@ -9,6 +9,7 @@ from portal.clock import utcnow
 from portal.db import Base
 from portal.files.references import stored_file
 from portal.i18n import N_, gettext
+from portal.translations import Translatable, translated
 
 if TYPE_CHECKING:
     from portal.people.models import User
@@ -80,7 +81,7 @@ class SubmissionStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class Challenge(Base):
+class Challenge(Translatable, Base):
     __tablename__ = "challenges"
     __table_args__ = (
         CheckConstraint("points > 0", name="points_positive"),
@@ -92,10 +93,11 @@ class Challenge(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(120))
-    summary: Mapped[str] = mapped_column(String(300), default="")
+    # Read in the reader's language (portal.translations); staff forms use the `_source`s.
+    title_source: Mapped[str] = mapped_column("title", String(120))
+    summary_source: Mapped[str] = mapped_column("summary", String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")  # as the marketer wrote it
-    body_html: Mapped[str] = mapped_column(Text, default="")  # cleaned by portal.sanitize
+    body_html_source: Mapped[str] = mapped_column("body_html", Text, default="")  # sanitized
     type: Mapped[ChallengeType] = mapped_column(String(20))
     points: Mapped[int]
     status: Mapped[ChallengeStatus] = mapped_column(String(20), default=ChallengeStatus.DRAFT)
@@ -112,6 +114,10 @@ class Challenge(Base):
     is_targeted: Mapped[bool] = mapped_column(default=False)  # only for the groups in `groups`
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    title = translated("title_source", "title")
+    summary = translated("summary_source", "summary")
+    body_html = translated("body_html_source", "body_html")
 
     groups: Mapped[list["ChallengeGroup"]] = relationship(
         lazy="raise", cascade="all, delete-orphan"

@@ -34,6 +34,7 @@ class DemoAsset:
     group: str | None = None
     published: bool = True
     used_by: list[str] = field(default_factory=list)  # advocates who downloaded or watched it
+    german: dict[str, str] = field(default_factory=dict)  # its title and description in German
 
 
 PRESS_KIT = samples.zip_archive(
@@ -59,6 +60,12 @@ PRICE_LIST = samples.csv_text(
 ASSETS = [
     DemoAsset(
         title="Acme Platform fact sheet",
+        german={
+            "title": "Acme-Plattform: Datenblatt",
+            "description": "<p>Das Einseiter-Dokument nach einem ersten Gespräch: was Acme "
+            "macht, für wen es ist und die <strong>drei Zahlen</strong>, die Kunden am "
+            "häufigsten nennen.</p>",
+        },
         category="Fact sheets",
         tags=["platform", "overview"],
         description=(
@@ -254,6 +261,7 @@ def _upload(
                 group_ids={groups[demo.group]} if demo.group else set(),
                 is_published=demo.published,
                 url=demo.url,
+                translations={"de": demo.german} if demo.german else {},
             ),
             upload=None if demo.url else content.Upload(_chunks(demo.data), demo.filename),
             limits=LIMITS,

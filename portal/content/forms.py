@@ -4,18 +4,29 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData, UploadFile
 
+from portal import translations
 from portal.content.models import Asset, AssetTag
 from portal.content.values import AssetInput
 from portal.files.storage import iterate_file
 from portal.files.uploads import Upload
 from portal.forms import FormState, ids
+from portal.i18n import N_
 from portal.parsing import column_length
 
+# What a marketer can write in the program's other languages.
+TRANSLATED = (
+    translations.Field("title", N_("Title"), 200),
+    translations.Field("description", N_("Description"), 20_000, long=True),
+)
 FIELDS = ("title", "description", "category", "tags", "points", "source", "url")
 
 
-def asset_form(form: FormData, *, editing: bool = False) -> tuple[FormState, AssetInput]:
+def asset_form(
+    form: FormData, *, language: str, editing: bool = False
+) -> tuple[FormState, AssetInput]:
+    """The asset form; its texts are in `language`, the program's."""
     state = FormState.of(form, *FIELDS)
+    translated = translations.read_form(form, state, TRANSLATED, language)
     state.data["is_published"] = "on" if form.get("is_published") else ""
     group_ids = set(ids(form, "group_ids"))
     state.data["group_ids"] = ",".join(str(g) for g in sorted(group_ids))
@@ -55,6 +66,7 @@ def asset_form(form: FormData, *, editing: bool = False) -> tuple[FormState, Ass
         points=points,
         is_published=bool(state.value("is_published")),
         url=url if state.value("source") == "link" else None,
+        translations=translated,
     )
     return state, data
 

@@ -4,6 +4,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal import translations
 from portal.content import forms, service
 from portal.content.models import Asset
 from portal.csv import csv_response
@@ -39,6 +40,8 @@ async def _form_page(
         "groups": await people.list_groups(db(request)),
         "max_upload_mb": settings(request).max_upload_mb,
         "max_image_mb": settings(request).max_image_mb,
+        "translated_fields": forms.TRANSLATED,
+        "translation_languages": translations.targets(request.state.program.language_code),
     }
     return render(
         request,
@@ -65,7 +68,7 @@ async def new(request: Request) -> Response:
 @accepts_upload(upload_mb)
 async def create(request: Request) -> Response:
     form_data = await request.form()
-    state, data = forms.asset_form(form_data)
+    state, data = forms.asset_form(form_data, language=request.state.program.language_code)
     if state.ok:
         try:
             asset = await service.create_asset(
@@ -93,8 +96,8 @@ async def create(request: Request) -> Response:
 def _state_of(asset: Asset) -> FormState:
     return FormState(
         data={
-            "title": asset.title,
-            "description": asset.description_html,
+            "title": asset.title_source,
+            "description": asset.description_html_source,
             "category": asset.category,
             "tags": ", ".join(asset.tag_names),
             "points": str(asset.points),
@@ -102,6 +105,7 @@ def _state_of(asset: Asset) -> FormState:
             "url": asset.url or "",
             "is_published": "on" if asset.is_published else "",
             "group_ids": ",".join(str(g) for g in sorted(asset.group_ids)),
+            **translations.form_data(asset.translations, forms.TRANSLATED),
         }
     )
 
@@ -117,7 +121,9 @@ async def edit(request: Request) -> Response:
 async def update(request: Request) -> Response:
     asset_id = request.path_params["asset_id"]
     form_data = await request.form()
-    state, data = forms.asset_form(form_data, editing=True)
+    state, data = forms.asset_form(
+        form_data, language=request.state.program.language_code, editing=True
+    )
     if state.ok:
         try:
             asset = await service.update_asset(

@@ -9,6 +9,7 @@ from portal.clock import utcnow
 from portal.db import Base
 from portal.files.references import stored_file
 from portal.i18n import N_, gettext
+from portal.translations import Translatable, translated
 
 DOCUMENT_POINTS = 10  # first download (documents, images, links)
 VIDEO_POINTS = 25  # a training video watched to the end (90 %)
@@ -51,7 +52,7 @@ class KindType(TypeDecorator[AssetKind]):
         return None if value is None else AssetKind(value)
 
 
-class Asset(Base):
+class Asset(Translatable, Base):
     """A piece of collateral or a training video. File assets keep their bytes in storage
     under `storage_name`; link assets have a `url` instead."""
 
@@ -59,8 +60,9 @@ class Asset(Base):
     __table_args__ = (Index("ix_content_assets_published", "is_published", "published_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    description_html: Mapped[str] = mapped_column(Text, default="")
+    # Read in the reader's language (portal.translations); staff forms use the `_source`s.
+    title_source: Mapped[str] = mapped_column("title", String(200))
+    description_html_source: Mapped[str] = mapped_column("description_html", Text, default="")
     kind: Mapped[AssetKind] = mapped_column(KindType())
     category: Mapped[str] = mapped_column(String(60), default="")
     points: Mapped[int] = mapped_column(default=DOCUMENT_POINTS)
@@ -76,6 +78,9 @@ class Asset(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+
+    title = translated("title_source", "title")
+    description_html = translated("description_html_source", "description_html")
 
     tags: Mapped[list["AssetTag"]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="AssetTag.tag"

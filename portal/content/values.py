@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from portal.translations import Translations
+
 
 @dataclass
 class AssetInput:
@@ -13,3 +15,5 @@ class AssetInput:
     points: int | None = None  # None: the default for the kind
     is_published: bool = False
     url: str | None = None  # a link item instead of a file
+    # Other languages' title and description, as typed (portal.translations).
+    translations: Translations = field(default_factory=dict)

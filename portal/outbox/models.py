@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.clock import utcnow
 from portal.db import Base
 from portal.i18n import N_, gettext
+from portal.translations import Translatable, translated
 
 
 class EmailStatus(StrEnum):
@@ -81,12 +82,16 @@ class EmailOptOut(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class EmailText(Base):
+class EmailText(Translatable, Base):
     """A marketer's own subject and opening paragraph for one kind of email."""
 
     __tablename__ = "email_texts"
 
     kind: Mapped[str] = mapped_column(String(60), primary_key=True)
-    subject: Mapped[str] = mapped_column(String(300), default="")
-    intro: Mapped[str] = mapped_column(String(1000), default="")
+    # Read in the recipient's language (portal.translations); the staff form uses the sources.
+    subject_source: Mapped[str] = mapped_column("subject", String(300), default="")
+    intro_source: Mapped[str] = mapped_column("intro", String(1000), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    subject = translated("subject_source", "subject")
+    intro = translated("intro_source", "intro")

@@ -4,13 +4,19 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from portal import translations
 from portal.forms import FormState
-from portal.i18n import gettext
+from portal.i18n import N_, gettext
 from portal.outbox import texts
 from portal.outbox.kinds import KINDS
 from portal.people.access import current_user, staff_of_program
 from portal.web import db, flash, redirect, render
 
+# What a marketer can write in the program's other languages.
+TRANSLATED = (
+    translations.Field("subject", N_("Subject"), 300),
+    translations.Field("intro", N_("Opening paragraph"), 1000, long=True),
+)
 # The preview frame: the email's own inline styles, no scripts, framed only by our own page.
 PREVIEW_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
@@ -26,14 +32,28 @@ async def email_kinds(request: Request) -> Response:
 async def _edit_page(request: Request, form: FormState, *, status_code: int = 200) -> Response:
     kind = texts.access_kind(request.path_params["kind"])
     preview = texts.preview(kind, subject=form.value("subject"), intro=form.value("intro"))
-    context = {"kind": kind, "form": form, "preview": preview}
+    context = {
+        "kind": kind,
+        "form": form,
+        "preview": preview,
+        "translated_fields": TRANSLATED,
+        "translation_languages": translations.targets(request.state.program.language_code),
+    }
     return render(request, "outbox/kind_edit.html", context, status_code=status_code)
 
 
 @staff_of_program
 async def edit_kind(request: Request) -> Response:
     saved = await texts.text_for(db(request), request.path_params["kind"])
-    data = {"subject": saved.subject, "intro": saved.intro} if saved else {}
+    data = (
+        {
+            "subject": saved.subject_source,
+            "intro": saved.intro_source,
+            **translations.form_data(saved.translations, TRANSLATED),
+        }
+        if saved
+        else {}
+    )
     return await _edit_page(request, FormState(data=data))
 
 
@@ -41,6 +61,9 @@ async def edit_kind(request: Request) -> Response:
 async def save_kind(request: Request) -> Response:
     form = await request.form()
     state = FormState.of(form, "subject", "intro")
+    translated = translations.read_form(
+        form, state, TRANSLATED, request.state.program.language_code
+    )
     if form.get("action") == "preview":
         return await _edit_page(request, state)
     try:
@@ -50,6 +73,7 @@ async def save_kind(request: Request) -> Response:
             kind=request.path_params["kind"],
             subject=state.value("subject"),
             intro=state.value("intro"),
+            translations=translated,
         )
     except texts.InvalidEmailText as error:
         state.add_error(error.field, error.message)

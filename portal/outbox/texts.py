@@ -11,6 +11,7 @@ from portal.outbox.kinds import KINDS, LINE_BREAK, EmailKind, fill, one_line
 from portal.outbox.models import EmailText
 from portal.outbox.render import render_email
 from portal.people.models import User
+from portal.translations import Translations, input_name
 
 
 class InvalidEmailText(PortalError):
@@ -66,9 +67,21 @@ def preview(kind: EmailKind, *, subject: str, intro: str) -> Preview:
 
 
 async def save_text(
-    session: AsyncSession, *, actor: User, kind: str, subject: str, intro: str
+    session: AsyncSession,
+    *,
+    actor: User,
+    kind: str,
+    subject: str,
+    intro: str,
+    translations: Translations | None = None,
 ) -> EmailText:
+    """The marketer's wording, and its translations (read in each recipient's language)."""
     access_kind(kind)
+    for language, texts in (translations or {}).items():
+        if LINE_BREAK.search(texts.get("subject", "")):
+            raise InvalidEmailText(
+                input_name(language, "subject"), "Keep the subject on one line: no line breaks."
+            )
     if len(subject) > 300:
         raise InvalidEmailText("subject", "Keep the subject under 300 characters.")
     if LINE_BREAK.search(subject):
@@ -76,11 +89,12 @@ async def save_text(
     if len(intro) > 1000:
         raise InvalidEmailText("intro", "Keep the opening paragraph under 1,000 characters.")
     text = await session.get(EmailText, kind)
-    before = {"subject": text.subject, "intro": text.intro} if text else None
+    before = {"subject": text.subject_source, "intro": text.intro_source} if text else None
     if text is None:
         text = EmailText(kind=kind)
         session.add(text)
     text.subject, text.intro = subject.strip(), intro.strip()
+    text.translations = dict(translations or {})
     await session.flush()
     session.info.pop("email_texts", None)
     await audit.record(
@@ -91,6 +105,6 @@ async def save_text(
         target_id=None,
         summary=f"Wording of the {KINDS[kind].label} email",
         before=before,
-        after={"subject": text.subject, "intro": text.intro},
+        after={"subject": text.subject_source, "intro": text.intro_source},
     )
     return text

@@ -92,6 +92,21 @@ CATALOG = [
         "",
     ),
 ]
+# What the demo's German-speaking advocates read (the rest falls back to English).
+GERMAN = {
+    "Acme sticker pack": {
+        "title": "Acme-Stickerset",
+        "description": "Zehn gestanzte Sticker für Ihren Laptop.",
+    },
+    "Acme hoodie": {
+        "title": "Acme-Kapuzenpullover",
+        "description": "Schwere Bio-Baumwolle, gesticktes Logo. Größen S bis XXL.",
+    },
+    "Plant a tree": {
+        "title": "Einen Baum pflanzen",
+        "description": "Wir pflanzen mit One Tree Planted einen Baum in Ihrem Namen.",
+    },
+}
 CODES = {
     "$10 gift card": [f"AMZN-DEMO-{n:04d}-{(n * 7919) % 10000:04d}" for n in range(1, 13)],
     "1-month Pro plan upgrade": [f"PRO1M-{n:05d}" for n in range(101, 111)],
@@ -122,7 +137,7 @@ async def steps(
     """The catalog, set up when the program started (a reward is set up once); redemptions as
     steps in the demo's history."""
     marketer = people["marketer@acme.example"]
-    by_title = {r.title: r for r in await session.scalars(select(Reward))}
+    by_title = {r.title_source: r for r in await session.scalars(select(Reward))}
     with clock.shifted(-CATALOG_AGE):
         await _catalog(session, marketer, by_title, storage)
     return await _redemptions(session, people, by_title)
@@ -165,6 +180,7 @@ async def _catalog(
                 uses_code_pool=title in CODES,
                 group_ids=frozenset(),
                 required_level_id=levels.get(REQUIRED_LEVELS.get(title, "")),
+                translations={"de": GERMAN[title]} if title in GERMAN else {},
             ),
             image=_picture(title, storage),
         )

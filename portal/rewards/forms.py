@@ -6,12 +6,18 @@ import uuid
 
 from starlette.datastructures import FormData, UploadFile
 
+from portal import translations
 from portal.forms import FormState, ids
 from portal.i18n import N_, gettext
 from portal.parsing import column_length
 from portal.rewards.models import Redemption, Reward, RewardKind
 from portal.rewards.service import SHIPPING_FIELDS, RewardValues
 
+# What a marketer can write in the program's other languages.
+TRANSLATED = (
+    translations.Field("title", N_("Title"), 120),
+    translations.Field("description", N_("Description"), 2000, long=True),
+)
 SHIPPING_LABELS = {
     "name": N_("Full name"),
     "street": N_("Street and number"),
@@ -60,7 +66,8 @@ def _count(state: FormState, name: str, message: str) -> int | None:
     return state.number(name, minimum=0, maximum=MAX_COUNT, message=message, optional=True)
 
 
-def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
+def reward_form(form: FormData, *, language: str) -> tuple[FormState, RewardValues | None]:
+    """The marketer's reward form; its texts are in `language`, the program's."""
     state = FormState.of(
         form,
         "title",
@@ -74,6 +81,7 @@ def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
     )
     for flag in ("needs_approval", "is_active", "uses_code_pool"):
         state.data[flag] = "on" if form.get(flag) else ""
+    translated = translations.read_form(form, state, TRANSLATED, language)
     group_ids = ids(form, "groups")
     state.data["groups"] = ",".join(str(g) for g in sorted(group_ids))
     state.require("title", message="Give the reward a name.")
@@ -101,6 +109,7 @@ def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
     return state, RewardValues(
         title=state.value("title"),
         description=state.value("description"),
+        translations=translated,
         kind=RewardKind(state.value("kind")),
         cost=cost or 0,
         inventory=inventory,

@@ -5,6 +5,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal import translations
 from portal.errors import PortalError
 from portal.files.storage import iterate_file
 from portal.files.web import storage
@@ -33,6 +34,8 @@ async def _edit_page(
         "reward_id": reward_id,
         "kinds": list(RewardKind),
         "groups": await people.list_groups(db(request)),
+        "translated_fields": forms.TRANSLATED,
+        "translation_languages": translations.targets(request.state.program.language_code),
         "level_options": [("", "Everyone")]
         + [
             (str(level.id), f"{level.name} and above")
@@ -54,8 +57,8 @@ async def new_reward(request: Request) -> Response:
 async def edit_reward(request: Request) -> Response:
     reward = await service.access_reward_for_staff(db(request), request.path_params["reward_id"])
     data = {
-        "title": reward.title,
-        "description": reward.description_html,
+        "title": reward.title_source,
+        "description": reward.description_html_source,
         "kind": str(reward.kind),
         "cost": str(reward.cost),
         "inventory": "" if reward.inventory is None else str(reward.inventory),
@@ -66,6 +69,7 @@ async def edit_reward(request: Request) -> Response:
         "uses_code_pool": "on" if reward.uses_code_pool else "",
         "groups": ",".join(str(g.group_id) for g in reward.groups),
         "has_image": "on" if reward.image_name else "",
+        **translations.form_data(reward.translations, forms.TRANSLATED),
         "required_level_id": str(await service.required_level_id(db(request), reward.id) or ""),
     }
     return await _edit_page(request, FormState(data=data), reward_id=reward.id)
@@ -76,7 +80,7 @@ async def edit_reward(request: Request) -> Response:
 async def save_reward(request: Request) -> Response:
     reward_id = request.path_params.get("reward_id")
     form = await request.form()
-    state, values = forms.reward_form(form)
+    state, values = forms.reward_form(form, language=request.state.program.language_code)
     if values is None:
         return await _edit_page(request, state, reward_id=reward_id, status_code=422)
     upload = form.get("image")

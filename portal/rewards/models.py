@@ -9,6 +9,7 @@ from portal.clock import utcnow
 from portal.db import Base
 from portal.files.references import stored_file
 from portal.i18n import N_, gettext
+from portal.translations import Translatable, translated
 
 if TYPE_CHECKING:
     from portal.people.models import User
@@ -58,7 +59,7 @@ class RedemptionStatus(StrEnum):
         return self in (RedemptionStatus.REJECTED, RedemptionStatus.CANCELLED)
 
 
-class Reward(Base):
+class Reward(Translatable, Base):
     __tablename__ = "rewards"
     __table_args__ = (
         CheckConstraint("cost > 0", name="cost_positive"),
@@ -66,8 +67,9 @@ class Reward(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(120))
-    description_html: Mapped[str] = mapped_column(Text, default="")  # through the sanitizer
+    # Read in the reader's language (portal.translations); staff forms use the `_source`s.
+    title_source: Mapped[str] = mapped_column("title", String(120))
+    description_html_source: Mapped[str] = mapped_column("description_html", Text, default="")
     image_name: Mapped[str | None] = mapped_column(String(80), info=stored_file())
     image_type: Mapped[str] = mapped_column(String(100), default="")
     kind: Mapped[RewardKind] = mapped_column(String(20))
@@ -85,6 +87,9 @@ class Reward(Base):
     # stock comes back, so each crossing alerts once.
     low_stock_alerted_at: Mapped[datetime | None]
     sold_out_alerted_at: Mapped[datetime | None]
+
+    title = translated("title_source", "title")
+    description_html = translated("description_html_source", "description_html")
 
     groups: Mapped[list["RewardGroup"]] = relationship(lazy="raise", cascade="all, delete-orphan")
 

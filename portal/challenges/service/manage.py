@@ -1,6 +1,6 @@
 """Challenges for marketers: create, edit, duplicate, archive, and what each one achieved."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from portal.errors import NotFound
 from portal.notifications import service as notifications
 from portal.people.models import GroupMember, User
 from portal.sanitize import clean_html
+from portal.translations import Translations, with_html
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class ChallengeValues:
     approval: Approval
     settings: dict[str, Any]
     group_ids: frozenset[int]
+    # Other languages' title, summary and body, as typed (portal.translations).
+    translations: Translations = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ async def save_challenge(
     challenge.summary = values.summary
     challenge.body = values.body
     challenge.body_html = clean_html(values.body)
+    challenge.translations = with_html(values.translations, {"body": "body_html"})
     challenge.type = values.type
     challenge.points = values.points
     challenge.status = values.status
@@ -173,8 +177,8 @@ async def _tell_groups(
 
 def values_of(challenge: Challenge) -> ChallengeValues:
     return ChallengeValues(
-        title=challenge.title,
-        summary=challenge.summary,
+        title=challenge.title_source,
+        summary=challenge.summary_source,
         body=challenge.body,
         type=ChallengeType(challenge.type),
         points=challenge.points,
@@ -186,6 +190,7 @@ def values_of(challenge: Challenge) -> ChallengeValues:
         approval=Approval(challenge.approval),
         settings=dict(challenge.settings),
         group_ids=frozenset(g.group_id for g in challenge.groups),
+        translations=dict(challenge.translations or {}),
     )
 
 
@@ -198,7 +203,7 @@ async def duplicate_challenge(
     copy = ChallengeValues(
         **{
             **values.__dict__,
-            "title": f"{original.title} (copy)"[:120],
+            "title": f"{original.title_source} (copy)"[:120],
             "status": ChallengeStatus.DRAFT,
         }
     )

@@ -18,6 +18,7 @@ from portal.files.uploads import FileKind, SavedUpload, Upload, UploadTooLarge, 
 from portal.jobs import enqueue
 from portal.people.models import Group, User
 from portal.sanitize import clean_html
+from portal.translations import with_html
 
 MB = 1024 * 1024
 
@@ -88,6 +89,7 @@ async def _valid_group_ids(session: AsyncSession, group_ids: set[int]) -> set[in
 async def _apply_fields(session: AsyncSession, asset: Asset, data: AssetInput) -> None:
     asset.title = data.title
     asset.description_html = clean_html(data.description)
+    asset.translations = with_html(data.translations, {"description": "description_html"})
     asset.category = data.category
     asset.points = data.points if data.points is not None else asset.kind.default_points
     if data.is_published and not asset.is_published:

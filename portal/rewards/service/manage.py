@@ -1,7 +1,7 @@
 """What marketers manage: rewards with their images and code pools."""
 
 from collections.abc import AsyncIterable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,7 @@ from portal.rewards.models import (
 )
 from portal.rewards.service.catalog import OPEN_STATUSES, access_reward
 from portal.rewards.service.stock import stock_added
+from portal.translations import Translations, with_html
 
 # --- the catalog, for marketers -------------------------------------------------------------
 
@@ -51,6 +52,8 @@ class RewardValues:
     uses_code_pool: bool
     group_ids: frozenset[int]
     required_level_id: int | None = None
+    # Other languages' title and description, as typed (portal.translations).
+    translations: Translations = field(default_factory=dict)
 
 
 async def list_rewards(session: AsyncSession) -> list[tuple[Reward, int, int]]:
@@ -122,6 +125,7 @@ async def save_reward(
     )
     reward.title = values.title
     reward.description_html = sanitize.clean_html(values.description)
+    reward.translations = with_html(values.translations, {"description": "description_html"})
     reward.kind = values.kind
     reward.cost = values.cost
     reward.inventory = None if values.uses_code_pool else values.inventory
