@@ -62,6 +62,13 @@ def _content_challenges() -> list[dict[str, Any]]:
             "title": "Finish the Getting started training",
             "summary": "Twelve minutes that save you hours.",
             "body": "Watch the <strong>Getting started</strong> video to the end.",
+            "translations": {
+                "de": {
+                    "title": "Schließen Sie die Einstiegsschulung ab",
+                    "summary": "Zwölf Minuten, die Ihnen Stunden sparen.",
+                    "body": "Sehen Sie das Video <strong>Erste Schritte</strong> bis zum Ende an.",
+                }
+            },
             "type": ChallengeType.WATCH_VIDEO,
             "points": 60,
             "asset_title": VIDEO,
@@ -71,6 +78,14 @@ def _content_challenges() -> list[dict[str, Any]]:
             "title": "Read the zero-trust white paper",
             "summary": "Our security story, in eight pages.",
             "body": "Download the white paper and keep it handy for your security team.",
+            "translations": {
+                "de": {
+                    "title": "Lesen Sie das Zero-Trust-Whitepaper",
+                    "summary": "Unsere Sicherheitsgeschichte auf acht Seiten.",
+                    "body": "Laden Sie das Whitepaper herunter und halten Sie es für Ihr "
+                    "Sicherheitsteam bereit.",
+                }
+            },
             "type": ChallengeType.DOWNLOAD_ASSET,
             "points": 35,
             "asset_title": PAPER,
@@ -153,6 +168,14 @@ def _challenges(now: Any, groups: dict[str, int]) -> list[dict[str, Any]]:
             "title": "Refer a colleague this quarter",
             "summary": "Know a team that would love Acme?",
             "body": "Every referral you submit this quarter completes this challenge.",
+            "translations": {
+                "de": {
+                    "title": "Empfehlen Sie dieses Quartal einen Kollegen",
+                    "summary": "Sie kennen ein Team, dem Acme gefallen würde?",
+                    "body": "Jede Empfehlung, die Sie in diesem Quartal einreichen, schließt "
+                    "diese Challenge ab.",
+                }
+            },
             "type": ChallengeType.REFER,
             "points": 100,
             "max_per_user": 3,
@@ -161,6 +184,14 @@ def _challenges(now: Any, groups: dict[str, int]) -> list[dict[str, Any]]:
             "title": "Post an Acme tip in your team chat",
             "summary": "Share a trick that saves you time.",
             "body": "Post a tip in your team's chat, then tell us what you shared.",
+            "translations": {
+                "de": {
+                    "title": "Teilen Sie einen Acme-Tipp im Team-Chat",
+                    "summary": "Verraten Sie einen Trick, der Zeit spart.",
+                    "body": "Posten Sie einen Tipp im Chat Ihres Teams und erzählen Sie uns "
+                    "dann, was Sie geteilt haben.",
+                }
+            },
             "type": ChallengeType.CUSTOM,
             "points": 40,
             "max_per_user": 5,
@@ -171,6 +202,14 @@ def _challenges(now: Any, groups: dict[str, int]) -> list[dict[str, Any]]:
             "title": "Snap your Acme swag",
             "summary": "A photo of your hoodie, mug or stickers in the wild.",
             "body": "Show us where Acme swag ended up. The best photos go in our newsletter.",
+            "translations": {
+                "de": {
+                    "title": "Fotografieren Sie Ihr Acme-Merch",
+                    "summary": "Ein Foto Ihres Hoodies, Bechers oder Ihrer Sticker im Einsatz.",
+                    "body": "Zeigen Sie uns, wo Ihr Acme-Merch gelandet ist. Die besten Fotos "
+                    "kommen in unseren Newsletter.",
+                }
+            },
             "type": ChallengeType.UPLOAD_IMAGE,
             "points": 50,
             "approval": Approval.MANUAL,
