@@ -4,9 +4,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal import i18n
+from portal.i18n import _
 from portal.outbox import preferences
 from portal.outbox.models import EmailCategory
 from portal.people.access import current_user, public, signed_in
+from portal.people.models import User
 from portal.web import db, flash, redirect, render
 
 
@@ -21,8 +24,20 @@ async def save_email_settings(request: Request) -> Response:
     form = await request.form()
     wanted = {c for c in EmailCategory if form.get(c.value)}
     await preferences.save_preferences(db(request), user=current_user(request), wanted=wanted)
-    flash(request, "Your email settings are saved.")
+    flash(request, _("Your email settings are saved."))
     return redirect(request, "email_settings:edit")
+
+
+def _unsubscribe_context(user: User, category: EmailCategory, *, done: bool) -> dict[str, object]:
+    """The page speaks the language of the person the link was emailed to (its email did)."""
+    if user.language:
+        i18n.activate(user.language)
+    return {
+        "category_name": i18n.in_sentence(category.label),
+        "email": user.email,
+        "done": done,
+        "error": "",
+    }
 
 
 @public
@@ -35,7 +50,7 @@ async def unsubscribe_page(request: Request) -> Response:
         )
     except preferences.BadUnsubscribeLink as error:
         return render(request, "outbox/unsubscribe.html", {"error": error.message}, status_code=400)
-    context = {"category": category, "email": user.email, "done": False, "error": ""}
+    context = _unsubscribe_context(user, category, done=False)
     return render(request, "outbox/unsubscribe.html", context)
 
 
@@ -47,7 +62,7 @@ async def unsubscribe(request: Request) -> Response:
         user, category = await preferences.unsubscribe(db(request), request.path_params["token"])
     except preferences.BadUnsubscribeLink as error:
         return render(request, "outbox/unsubscribe.html", {"error": error.message}, status_code=400)
-    context = {"category": category, "email": user.email, "done": True, "error": ""}
+    context = _unsubscribe_context(user, category, done=True)
     return render(request, "outbox/unsubscribe.html", context)
 
 

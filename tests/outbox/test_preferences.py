@@ -96,3 +96,35 @@ async def test_email_settings_page_switches_categories(
     chosen = await preferences.preferences_of(session, advocate)
     assert {c for c, on in chosen.items() if on} == {EmailCategory.DIGESTS, EmailCategory.REWARDS}
     assert await session.scalar(select(OutboxEmail.id)) is None
+
+
+async def test_the_unsubscribe_page_speaks_the_language_the_email_was_written_in(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    advocate = await make_advocate(session)
+    advocate.language = "de"
+    await session.flush()
+    email = await _queue(session, advocate)
+    path = re.sub(r"^http://portal\.test", "", email.headers["List-Unsubscribe"].strip("<>"))
+    page = BeautifulSoup((await client.get(path)).text, "html.parser")
+    assert page.html["lang"] == "de"
+    assert page.h1.get_text() == "Abbestellen?"
+    assert f"Keine E-Mails der Art „Neues zu Prämien“ mehr an {advocate.email}." in page.get_text()
+    done = BeautifulSoup((await client.post(path)).text, "html.parser")
+    assert done.h1.get_text() == "Sie haben abbestellt"
+
+
+async def test_email_settings_read_in_the_persons_language(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    advocate = await make_advocate(session)
+    advocate.language = "de"
+    await session.flush()
+    await login_as(client, advocate)
+    page = BeautifulSoup((await client.get("/email-settings/")).text, "html.parser")
+    assert page.h1.get_text() == "E-Mail-Einstellungen"
+    assert "Neues zu Prämien" in page.get_text()
+    saved = await post_form(client, "/email-settings/", {"rewards": "on"})
+    assert saved.status_code == 303
+    followed = BeautifulSoup((await client.get("/email-settings/")).text, "html.parser")
+    assert "Ihre E-Mail-Einstellungen sind gespeichert." in followed.get_text()
