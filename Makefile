@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint worker migration chromium redis-server bench messages
+.PHONY: run test check lint worker migration chromium redis-server pg-client bench messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,12 +32,17 @@ redis-server:
 	@command -v redis-server >/dev/null || $(SUDO) apt-get install -y -q redis-server || \
 		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q redis-server)
 
+# The backup tests run pg_dump and pg_restore.
+pg-client:
+	@command -v pg_dump >/dev/null || $(SUDO) apt-get install -y -q postgresql-client || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q postgresql-client)
+
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check portal tests alembic bench scripts
 	$(BIN)/ruff format --check portal tests alembic bench scripts
 	$(BIN)/mypy --strict portal
 
-test: $(VENV)/.installed-test chromium redis-server check
+test: $(VENV)/.installed-test chromium redis-server pg-client check
 	$(BIN)/pytest -n 2
 
 lint: $(VENV)/.installed-test

@@ -117,6 +117,57 @@ def create_admin(email: str, name: str) -> None:
     click.echo(f"Admin {email} created. Sign in at {Settings().base_url}/login")
 
 
+@main.command()
+@click.option(
+    "--to",
+    "destination",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="directory for the archive [default: var/backups]",
+)
+def backup(destination: Path | None) -> None:
+    """Write the database and every stored file into one archive (see the README's Backups)."""
+    from portal.backup import BackupError
+    from portal.backup import backup as write_backup
+    from portal.files.storage import storage_for
+
+    settings = Settings()
+    folder = destination or settings.var_dir / "backups"
+    try:
+        path, manifest = asyncio.run(
+            write_backup(settings.database_url, storage_for(settings.upload_dir), folder)
+        )
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Backed up the {manifest.engine} database (schema {manifest.revision}) and "
+        f"{manifest.files:,} files ({manifest.bytes:,} bytes) to {path}"
+    )
+
+
+@main.command()
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(archive: Path) -> None:
+    """Bring a backup back onto an empty database and upload directory, then migrate it."""
+    from alembic import command
+    from portal.backup import BackupError
+    from portal.backup import restore as read_backup
+    from portal.files.storage import storage_for
+
+    settings = Settings()
+    try:
+        manifest = asyncio.run(
+            read_backup(archive, settings.database_url, storage_for(settings.upload_dir))
+        )
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    command.upgrade(alembic_config(settings.database_url), "head")
+    click.echo(
+        f"Restored the backup of {manifest.created_at}: the database (schema "
+        f"{manifest.revision}, now migrated to this version's) and {manifest.files:,} files."
+    )
+
+
 @main.command("seed-bench")
 @click.option("--advocates", default=100_000, show_default=True)
 @click.option("--ledger", default=1_000_000, show_default=True, help="ledger rows")

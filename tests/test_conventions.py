@@ -563,6 +563,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "benchactivity",
                 "benchvisits",
                 "benchdata",
+                "backup",
                 "cli",
                 "demo",
                 "error_pages",  # the friendly error pages show the layout, with the viewer

@@ -59,6 +59,14 @@ class Storage(Protocol):
 
     async def names_older_than(self, age: timedelta) -> list[str]: ...
 
+    async def names(self) -> list[str]:
+        """Every stored file's name (a backup copies them all)."""
+        ...
+
+    async def put(self, name: str, chunks: AsyncIterable[bytes]) -> None:
+        """Write a stream under a name it had before (a backup being restored)."""
+        ...
+
     async def delete(self, name: str) -> None:
         """Remove a file; a missing one is not an error (deleting twice is fine)."""
         ...
@@ -140,15 +148,35 @@ class LocalStorage:
 
     async def names_older_than(self, age: timedelta) -> list[str]:
         """Stored files last written more than `age` ago (the orphan sweep's candidates)."""
+        return await self._listing(written_before=(utcnow() - age).timestamp())
+
+    async def names(self) -> list[str]:
+        return await self._listing(written_before=None)
+
+    async def _listing(self, *, written_before: float | None) -> list[str]:
         directory = anyio.Path(self.directory)
         if not await directory.is_dir():
             return []
-        cutoff = (utcnow() - age).timestamp()
         names = []
         async for path in directory.iterdir():
-            if not path.name.startswith(".") and (await path.stat()).st_mtime < cutoff:
+            if path.name.startswith("."):
+                continue
+            if written_before is None or (await path.stat()).st_mtime < written_before:
                 names.append(path.name)
         return sorted(names)
+
+    async def put(self, name: str, chunks: AsyncIterable[bytes]) -> None:
+        await anyio.Path(self.directory).mkdir(parents=True, exist_ok=True)
+        path = self._path(name)
+        try:
+            async with await anyio.open_file(path, "xb") as out:
+                async for chunk in chunks:
+                    await out.write(chunk)
+        except FileExistsError:
+            raise
+        except BaseException:
+            await anyio.Path(path).unlink(missing_ok=True)
+            raise
 
 
 class Readable(Protocol):
