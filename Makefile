@@ -67,7 +67,7 @@ migration: $(VENV)/.installed-test
 # memory when it starts; no .mo is built or kept. Entries are sorted and carry no line numbers
 # and no dates, so two branches that add strings merge without conflicts.
 messages: $(VENV)/.installed-run
-	$(BIN)/pybabel extract --mapping-file babel.cfg --sort-output --no-location --no-wrap \
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords N_plural:1,2 --sort-output --no-location --no-wrap \
 		--project "Advocate Portal" --copyright-holder "Advocate Portal" \
 		--msgid-bugs-address "" --output-file portal/locale/messages.pot .
 	$(BIN)/pybabel update --input-file portal/locale/messages.pot --output-dir portal/locale \

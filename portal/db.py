@@ -1,5 +1,6 @@
 """The declarative base, engine and sessionmaker factories, and SQLite connection pragmas."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
@@ -121,3 +123,17 @@ def keep_despite_client_error(session: AsyncSession) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def read_through(source: str, name: str, reader: Callable[[Any], str]) -> "hybrid_property[str]":
+    """The attribute `name` of a model whose column is mapped as `source`: instances read it
+    through `reader` (the reader's language), writing it writes the column, and queries use the
+    column, labelled `name` (so `select(Model.title)` rows have `.title`)."""
+
+    def write(self: Any, value: str) -> None:
+        setattr(self, source, value)
+
+    def column(cls: Any) -> Any:
+        return getattr(cls, source).label(name)
+
+    return hybrid_property(reader, write, expr=column)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from starlette.datastructures import FormData
 
 from portal import i18n
+from portal.db import read_through
 from portal.forms import FormState
 from portal.sanitize import clean_html
 
@@ -39,14 +40,7 @@ def translated(source: str, name: str) -> "hybrid_property[str]":
         text = (self.translations or {}).get(i18n.current(), {}).get(name)
         return text if text else str(getattr(self, source))
 
-    def write(self: Any, value: str) -> None:
-        setattr(self, source, value)
-
-    def column(cls: Any) -> Any:
-        # Labelled with the attribute's name, so `select(Model.title)` rows have `.title`.
-        return getattr(cls, source).label(name)
-
-    return hybrid_property(read, write, expr=column)
+    return read_through(source, name, read)
 
 
 @dataclass(frozen=True)

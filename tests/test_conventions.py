@@ -499,6 +499,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "forms",
                 "i18n",
                 "translations",
+                "wording",
                 "icons",
                 "jobs",
                 "links",

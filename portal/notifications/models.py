@@ -1,10 +1,11 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.wording import Wording, worded
 
 
 class Notification(Base):
@@ -14,8 +15,14 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(String(500), default="")
+    # The English title (exports, search) and its wording, read in the reader's language.
+    title_source: Mapped[str] = mapped_column("title", String(200))
+    title_wording: Mapped[Wording | None] = mapped_column(JSON)
+    body_source: Mapped[str] = mapped_column("body", String(500), default="")
+    body_wording: Mapped[Wording | None] = mapped_column(JSON)
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+    title = worded("title_source", "title_wording", "title")
+    body = worded("body_source", "body_wording", "body")

@@ -15,12 +15,33 @@ from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
 from portal.pagination import Page
 from portal.people.models import Role, User, UserRole, UserStatus
+from portal.wording import Wording, in_english
+
+
+def _english(text: str | Wording) -> str:
+    return in_english(text) if isinstance(text, dict) else text
 
 
 async def notify(
-    session: AsyncSession, *, user_id: int, kind: str, title: str, body: str = "", link: str = ""
+    session: AsyncSession,
+    *,
+    user_id: int,
+    kind: str,
+    title: str | Wording,
+    body: str | Wording = "",
+    link: str = "",
 ) -> Notification:
-    notification = Notification(user_id=user_id, kind=kind, title=title, body=body, link=link)
+    """A title or body given as a wording is read in each reader's language; a plain one as
+    written (a marketer's own words)."""
+    notification = Notification(
+        user_id=user_id,
+        kind=kind,
+        title_source=_english(title)[:200],
+        title_wording=title if isinstance(title, dict) else None,
+        body_source=_english(body)[:500],
+        body_wording=body if isinstance(body, dict) else None,
+        link=link,
+    )
     session.add(notification)
     await session.flush()
     return notification
@@ -46,8 +67,8 @@ async def tell(
     user: User,
     *,
     kind: str,
-    title: str,
-    body: str = "",
+    title: str | Wording,
+    body: str | Wording = "",
     route: str,
     params: Mapping[str, str | int],
     email_context: dict[str, Any],
@@ -61,7 +82,7 @@ async def tell(
         session,
         user_id=user.id,
         kind=kind,
-        title=title[:200],  # the bell's column; an email subject has no such limit
+        title=title,
         body=body,
         link=links.path_for(route, **params),
     )
@@ -120,7 +141,12 @@ async def mark_all_read(session: AsyncSession, user: User) -> int:
 
 
 async def notify_program_staff(
-    session: AsyncSession, *, kind: str, title: str, link: str, body: str = ""
+    session: AsyncSession,
+    *,
+    kind: str,
+    title: str | Wording,
+    link: str,
+    body: str | Wording = "",
 ) -> None:
     """Every active marketer and admin: for what waits on the program team."""
     staff = await session.scalars(

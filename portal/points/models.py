@@ -1,13 +1,23 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.db import Base
 from portal.i18n import N_, gettext
 from portal.program import cache
+from portal.wording import Wording
 
 
 class EntryKind(StrEnum):
@@ -351,7 +361,8 @@ class FeedItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[FeedKind] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(String(200))  # in English
+    wording: Mapped[Wording | None] = mapped_column(JSON)  # read in the reader's language
     event_key: Mapped[str] = mapped_column(String(160))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
@@ -85,7 +85,7 @@ def source_messages() -> set[str]:
     return {
         message if isinstance(message, str) else message[0]
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT, method_map, options_map
+            ROOT, method_map, options_map, keywords={**DEFAULT_KEYWORDS, "N_plural": (1, 2)}
         )
     }
 

@@ -17,10 +17,12 @@ from portal.challenges.models import (
 from portal.challenges.service.rules import BADGE_COUNTS, AlreadyDecided
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
+from portal.i18n import N_
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
 from portal.points import service as points
+from portal.wording import N_plural, wording
 
 # --- deciding --------------------------------------------------------------------------------
 
@@ -217,10 +219,20 @@ async def _tell_decision(session: AsyncSession, submission: Submission) -> None:
     challenge = submission.challenge
     approved = submission.status == SubmissionStatus.APPROVED
     if approved:
-        bell = f"+{submission.points:,} points: {challenge.title} approved"
+        bell = wording(
+            N_plural(
+                "+%(points)s point: %(title)s approved", "+%(points)s points: %(title)s approved"
+            ),
+            count=submission.points,
+            points=submission.points,
+            title=challenge.title_source,
+        )
         subject = f"Your entry for {challenge.title} is approved: +{submission.points:,} points"
     else:
-        bell = subject = f"Your entry for {challenge.title} was not approved"
+        subject = f"Your entry for {challenge.title} was not approved"
+        bell = wording(
+            N_("Your entry for %(title)s was not approved"), title=challenge.title_source
+        )
     await notifications.tell(
         session,
         submission.user,

@@ -21,10 +21,12 @@ from portal.challenges.models import (
 )
 from portal.clock import utcnow
 from portal.errors import NotFound
+from portal.i18n import N_
 from portal.notifications import service as notifications
 from portal.people.models import GroupMember, User
 from portal.sanitize import clean_html
 from portal.translations import Translations, with_html
+from portal.wording import N_plural, wording
 
 
 @dataclass(frozen=True)
@@ -169,8 +171,12 @@ async def _tell_groups(
             session,
             user_id=user_id,
             kind="new_challenge",
-            title=f"New challenge for you: {challenge.title}",
-            body=f"{challenge.points:,} points",
+            title=wording(N_("New challenge for you: %(title)s"), title=challenge.title_source),
+            body=wording(
+                N_plural("%(points)s point", "%(points)s points"),
+                count=challenge.points,
+                points=challenge.points,
+            ),
             link=links.path_for("challenges:detail", challenge_id=challenge.id),
         )
 

@@ -29,7 +29,7 @@ from portal.challenges.service.rules import (
 )
 from portal.clock import utcnow
 from portal.errors import NotFound
-from portal.i18n import _
+from portal.i18n import N_, _
 from portal.notifications import service as notifications
 from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
@@ -37,6 +37,7 @@ from portal.people.models import User
 from portal.program import service as program
 from portal.templating import local_datetime
 from portal.trust import service as trust
+from portal.wording import wording
 
 # --- submitting ------------------------------------------------------------------------------
 
@@ -142,7 +143,11 @@ async def _tell_reviewers(
     await notifications.notify_program_staff(
         session,
         kind="submission_to_review",
-        title=f"{user.display_name} completed “{challenge.title}”: review it",
+        title=wording(
+            N_("%(name)s completed “%(title)s”: review it"),
+            name=user.display_name,
+            title=challenge.title_source,
+        ),
         link=links.path_for("approvals:queue") + f"?challenge={challenge.id}",
     )
 

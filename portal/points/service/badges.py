@@ -11,12 +11,14 @@ from sqlalchemy.orm import selectinload
 from portal import links
 from portal.audit import service as audit
 from portal.errors import NotFound
+from portal.i18n import N_, _
 from portal.notifications import service as notifications
 from portal.people.models import User, UserStatus
 from portal.points.models import Badge, BadgeRule, FeedItem, FeedKind, UserBadge
 from portal.points.service.earned import note_badge
 from portal.points.service.feed import add_feed_item
 from portal.program import cache
+from portal.wording import read, wording
 
 
 async def list_badges(session: AsyncSession) -> list[Badge]:
@@ -65,7 +67,7 @@ async def award_badge(
         session,
         user_id=user.id,
         kind="badge_earned",
-        title=f"You earned the {badge.name} badge",
+        title=wording(N_("You earned the %(badge)s badge"), badge=badge.name),
         body=note or badge.description,
         link=links.path_for("points:history"),
     )
@@ -73,7 +75,7 @@ async def award_badge(
         session,
         user=user,
         kind=FeedKind.BADGE,
-        text=f"earned the {badge.name} badge",
+        text=wording(N_("earned the %(badge)s badge"), badge=badge.name),
         event_key=f"badge:{badge.id}:user:{user.id}",
     )
     if by is not None:
@@ -156,6 +158,7 @@ _COMMUNITY_FEED = (
     select(
         _FEED.c.kind,
         _FEED.c.text,
+        _FEED.c.wording,
         _FEED.c.created_at,
         _PEOPLE.c.display_name,
         _PEOPLE.c.show_in_feed,
@@ -173,8 +176,8 @@ async def community_feed(
     """Recent achievements of others; names only of people who allow it in their profile."""
     rows = await session.execute(_COMMUNITY_FEED, {"viewer_id": viewer.id, "limit": limit})
     entries = []
-    for kind, text, at, name, named in rows:
-        who = name if named else "An advocate"
+    for kind, text, worded, at, name, named in rows:
+        who = name if named else _("An advocate")
         initials = "".join(part[0] for part in name.split()[:2]).upper() if named else "?"
-        entries.append(FeedEntry(who, initials, kind, text, at))
+        entries.append(FeedEntry(who, initials, kind, read(worded, text), at))
     return entries

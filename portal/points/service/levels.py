@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import events, links
+from portal.i18n import N_
 from portal.notifications import service as notifications
 from portal.people.models import User
 from portal.points.models import BadgeRule, FeedKind, Level, LevelReached
@@ -14,6 +15,7 @@ from portal.points.service.earned import note_level
 from portal.points.service.feed import add_feed_item
 from portal.points.service.rules import Earning
 from portal.program import cache
+from portal.wording import N_plural, wording
 
 
 @dataclass(frozen=True)
@@ -105,15 +107,23 @@ async def record_levels_reached(
             session,
             user_id=user.id,
             kind="level_reached",
-            title=f"You reached {level.name}!",
-            body=f"{lifetime:,} points earned so far. {level.description}".strip(),
+            title=wording(N_("You reached %(level)s!"), level=level.name),
+            body=wording(
+                N_plural(
+                    "%(points)s point earned so far. %(description)s",
+                    "%(points)s points earned so far. %(description)s",
+                ),
+                count=lifetime,
+                points=lifetime,
+                description=level.description,
+            ),
             link=links.path_for("points:history"),
         )
         await add_feed_item(
             session,
             user=user,
             kind=FeedKind.LEVEL_UP,
-            text=f"reached {level.name}",
+            text=wording(N_("reached %(level)s"), level=level.name),
             event_key=f"level:{level.id}:user:{user.id}",
         )
         await award_rule_badge(

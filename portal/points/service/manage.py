@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import links
 from portal.audit import service as audit
 from portal.errors import Conflict, NotFound, PortalError
+from portal.i18n import N_
 from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.notifications import service as notifications
 from portal.people.models import Group, GroupMember, User
@@ -32,6 +33,7 @@ from portal.points.service.tiers import (
     MAX_MULTIPLIER_PERCENT,
     standing_of,
 )
+from portal.wording import N_plural, wording
 
 log = logging.getLogger("portal.points")
 
@@ -78,8 +80,16 @@ async def adjust(
             session,
             user_id=user.id,
             kind="points_adjusted",
-            title=f"{points:+,} points: {reason.strip()}",
-            body=f"Your balance is now {after.current:,}.",
+            title=wording(
+                N_plural(
+                    "%(sign)s%(points)s point: %(reason)s", "%(sign)s%(points)s points: %(reason)s"
+                ),
+                count=abs(points),
+                sign="+" if points > 0 else "-",
+                points=abs(points),
+                reason=reason.strip(),
+            ),
+            body=wording(N_("Your balance is now %(balance)s."), balance=after.current),
             link=links.path_for("points:history"),
         )
         await audit.record(

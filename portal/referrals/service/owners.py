@@ -10,17 +10,20 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
 from portal.clock import utcnow
+from portal.i18n import N_
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import Role, User
 from portal.program import service as program
 from portal.referrals.models import (
+    STAGE_LABELS,
     Referral,
     ReferralNote,
 )
 from portal.referrals.service.config import load_settings
 from portal.referrals.service.pipeline import NotASalesRep, tell_owner
 from portal.referrals.service.queries import OPEN_STAGES
+from portal.wording import N_plural, wording
 
 
 async def assign_referral(
@@ -123,8 +126,17 @@ async def remind_stale_referrals(
             session,
             owner,
             kind="referral_stale",
-            title=f"{referral.prospect_name} has waited {quiet_days} days",
-            body=f"Still at {referral.stage_label}. Move it on, or close it with a reason.",
+            title=wording(
+                N_plural("%(name)s has waited %(days)s day", "%(name)s has waited %(days)s days"),
+                count=quiet_days,
+                name=referral.prospect_name,
+                days=quiet_days,
+            ),
+            body=wording(
+                N_("Still at %(stage)s. Move it on, or close it with a reason."),
+                translated={"stage"},
+                stage=STAGE_LABELS[referral.stage],
+            ),
             route="pipeline:detail",
             params={"referral_id": referral.id},
             category=EmailCategory.REMINDERS,

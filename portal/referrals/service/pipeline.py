@@ -30,6 +30,7 @@ from portal.referrals.service.origins import Origin, campaign_of, record_origin
 from portal.referrals.service.payments import pay_stages
 from portal.referrals.service.review import take_back
 from portal.referrals.service.screening import screen
+from portal.wording import wording
 
 
 class DuplicateReferral(Conflict):
@@ -328,7 +329,8 @@ async def move_referral(
             session,
             user=referral.referrer,
             kind=FeedKind.REFERRAL_WON,
-            text="referred a new customer, and they signed",  # never whom: that is private
+            # Never whom: that is private.
+            text=wording(N_("referred a new customer, and they signed")),
             event_key=f"referral:{referral.id}:won",
         )
         # The won notification and feed item already tell the news.
@@ -386,13 +388,18 @@ async def _tell_referrer(
 
 
 async def tell_owner(session: AsyncSession, referral: Referral, *, owner: User) -> None:
-    company = f" at {referral.prospect_company}" if referral.prospect_company else ""
     await notifications.tell(
         session,
         owner,
         kind="referral_assigned",
-        title=f"New referral for you: {referral.prospect_name}",
-        body=f"{referral.prospect_name}{company} is yours to contact.",
+        title=wording(N_("New referral for you: %(name)s"), name=referral.prospect_name),
+        body=wording(
+            N_("%(name)s at %(company)s is yours to contact.")
+            if referral.prospect_company
+            else N_("%(name)s is yours to contact."),
+            name=referral.prospect_name,
+            company=referral.prospect_company,
+        ),
         route="pipeline:detail",
         params={"referral_id": referral.id},
         category=EmailCategory.REFERRALS,

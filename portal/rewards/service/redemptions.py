@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal import events, links
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound
+from portal.i18n import N_
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
@@ -29,6 +30,7 @@ from portal.rewards.service.catalog import (
 )
 from portal.rewards.service.stock import stock_added, unit_taken
 from portal.trust import service as trust
+from portal.wording import wording
 
 
 async def request_redemption(
@@ -256,7 +258,9 @@ async def _notify_fulfillers(
     await notifications.notify_program_staff(
         session,
         kind="redemption_to_fulfil",
-        title=f"{user.display_name} redeemed {reward.title}",
+        title=wording(
+            N_("%(name)s redeemed %(reward)s"), name=user.display_name, reward=reward.title_source
+        ),
         link=links.path_for("manage_rewards:queue")
         + f"?status=requested#redemption-{redemption.id}",
     )

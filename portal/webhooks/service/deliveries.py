@@ -18,6 +18,7 @@ from standardwebhooks.webhooks import Webhook
 
 from portal.clock import utcnow
 from portal.errors import NotFound
+from portal.i18n import N_
 from portal.jobs import PendingJob, enqueue
 from portal.notifications import service as notifications
 from portal.pagination import Page
@@ -25,6 +26,7 @@ from portal.people.models import Role, User, UserRole, UserStatus
 from portal.webhooks.catalogue import PAYLOAD_VERSION, TEST_EVENT
 from portal.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from portal.webhooks.outbound import Outcome
+from portal.wording import N_plural, wording
 
 RETRY_FOR = timedelta(days=3)
 FIRST_RETRY = timedelta(seconds=30)
@@ -221,8 +223,15 @@ async def _tell_admins(session: AsyncSession, endpoint: WebhookEndpoint) -> None
             session,
             admin,
             kind="webhook_failing",
-            title=f"Webhooks to {endpoint.url[:120]} are failing",
-            body="A delivery was retried for 3 days without success.",
+            title=wording(N_("Webhooks to %(url)s are failing"), url=endpoint.url[:120]),
+            body=wording(
+                N_plural(
+                    "A delivery was retried for %(days)s day without success.",
+                    "A delivery was retried for %(days)s days without success.",
+                ),
+                count=RETRY_FOR.days,
+                days=RETRY_FOR.days,
+            ),
             route="webhooks:detail",
             params={"endpoint_id": endpoint.id},
             category=None,
