@@ -1,7 +1,8 @@
 """The referral funnel of the referrals submitted in a period (a cohort: each is followed to
 where it is today): how many reached each stage, the conversion from one stage to the next,
 the median days a referral spent in each stage, the won deal value, breakdowns by referrer,
-source, owner and prospect domain, and why referrals were lost or rejected.
+source, campaign (the one its credited link carried), owner and prospect domain, and why
+referrals were lost or rejected.
 
 A referral reached a stage when its furthest stage (`reached_stage`) is that one or beyond, so
 a referral moved straight to qualified counts as contacted too (it was paid for both). Days in
@@ -28,7 +29,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.i18n import N_
 from portal.people.models import User
-from portal.referrals.models import PIPELINE, CloseReason, Referral, ReferralEvent, Stage
+from portal.referrals.models import (
+    PIPELINE,
+    Campaign,
+    CloseReason,
+    Referral,
+    ReferralEvent,
+    ReferralOrigin,
+    Stage,
+)
 from portal.reports.overview import QUALIFIED_OR_BEYOND, advocates
 from portal.reports.periods import Period
 
@@ -45,7 +54,8 @@ class StageRow:
 
 @dataclass
 class Breakdown:
-    """One row of a breakdown table: a referrer, a source, an owner or a prospect domain."""
+    """One row of a breakdown table: a referrer, a source, a campaign, an owner or a prospect
+    domain."""
 
     label: str
     submitted: int = 0
@@ -79,11 +89,13 @@ class Funnel:
 BREAKDOWNS = {
     "referrer": N_("By referrer"),
     "source": N_("By source"),
+    "campaign": N_("By campaign"),
     "owner": N_("By owner"),
     "domain": N_("By prospect domain"),
 }
 NO_EMAIL = "No email (a sale by referral code)"
 NOBODY = "Nobody yet"
+NO_CAMPAIGN = "No campaign"
 WON = Referral.stage == Stage.WON
 
 
@@ -166,6 +178,8 @@ def _label(session: AsyncSession, key: str) -> tuple[ColumnElement[Any], Any | N
         return func.coalesce(User.display_name, NOBODY), Referral.owner_id
     if key == "source":
         return Referral.source.expression, None
+    if key == "campaign":  # names are unique (case-insensitively), so the name groups
+        return func.coalesce(Campaign.name, NO_CAMPAIGN), None
     # The part after the "@" (addresses are stored validated, with one "@"); a sale reported by
     # referral code alone has no address ("").
     if session.get_bind().dialect.name == "sqlite":
@@ -189,11 +203,17 @@ async def _breakdown(
         won.label("won"),
         _won_value().label("won_value"),
     )
-    if person is None:  # grouped by what it shows: a source or a domain
+    if person is None:  # grouped by what it shows: a source, a campaign or a domain
+        query = select(label, *measures, func.count().over())
+        if key == "campaign":  # most referrals have no origin row: outer joins
+            query = (
+                query.select_from(Referral)
+                .outerjoin(ReferralOrigin, ReferralOrigin.referral_id == Referral.id)
+                .outerjoin(Campaign, Campaign.id == ReferralOrigin.campaign_id)
+            )
         found = list(
             await session.execute(
-                select(label, *measures, func.count().over())
-                .where(*chosen)
+                query.where(*chosen)
                 .group_by(label)
                 .order_by(submitted.desc(), won.desc(), _codepoint_order(session, label))
                 .limit(rows)
