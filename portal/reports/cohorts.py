@@ -85,12 +85,12 @@ async def cohorts(session: AsyncSession, *, period: Period, group_id: int | None
             select(people.c.joined, func.count()).group_by(people.c.joined)
         )
     }
-    earned = _earned(period, months)
+    earned = _earned(period, months, people)
     engaged: dict[int, dict[int, int]] = defaultdict(dict)
     rows = await session.execute(
-        select(people.c.joined, earned.c.earned, func.count())
-        .join(earned, earned.c.user_id == people.c.user_id)
-        .group_by(people.c.joined, earned.c.earned)
+        select(earned.c.joined, earned.c.earned, func.count()).group_by(
+            earned.c.joined, earned.c.earned
+        )
     )
     for joined, month, count in rows:
         if month >= joined:  # earned before joining only by the noon rule's hours
@@ -108,9 +108,9 @@ async def cohorts(session: AsyncSession, *, period: Period, group_id: int | None
     )
 
 
-def _earned(period: Period, months: list[date]) -> Subquery:
-    """(user_id, earned): each person once per viewer month (its number in `months`) in which
-    they were issued points."""
+def _earned(period: Period, months: list[date], people: Subquery) -> Subquery:
+    """(joined, earned): each of `people` once per viewer month (its number in `months`) in
+    which they were issued points, with the number of the month they joined."""
     shift = period.rollup_shift
     day: Any
     if shift:  # the viewer's months are not whole UTC months: their days, shifted
@@ -118,12 +118,14 @@ def _earned(period: Period, months: list[date]) -> Subquery:
     else:
         day, user_id, points = IssuedMonth.month, IssuedMonth.user_id, IssuedMonth.points
     ends = [month + shift for month in months[1:]] + [period.last + shift + timedelta(days=1)]
-    return (
+    each = (
         select(
-            user_id.label("user_id"),
+            people.c.user_id,
+            people.c.joined,
             case(*((day < end, n) for n, end in enumerate(ends))).label("earned"),
         )
+        .join(people, people.c.user_id == user_id)
         .where(day >= months[0] + shift, day < ends[-1], points > 0)
-        .distinct()
-        .subquery()
     )
+    # A month row is one person's already; days are many.
+    return (each.distinct() if shift else each).subquery()
