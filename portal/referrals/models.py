@@ -298,6 +298,8 @@ class ReferralEvent(Base):
     """A stage change: the advocate's timeline and the pipeline's history."""
 
     __tablename__ = "referral_events"
+    # The moves into a stage in a period: reports count the referrals qualified and won.
+    __table_args__ = (Index("ix_referral_events_to_stage_created_at", "to_stage", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(

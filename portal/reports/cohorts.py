@@ -5,21 +5,24 @@ months as have begun since it joined).
 The months shown are the twelve up to the end of the chosen period, or more when the period
 is longer, so a short period still shows a year of retention.
 
-Earning in a month is read from the month totals the ledger transaction keeps for the boards
-(`points_period_totals`, one row per person and month with the lifetime points they earned),
-not from the ledger or the earned days: one row per person and month instead of one per day."""
+Months are the viewer's (the period's zone). The month someone joined is bounded by the
+viewer's midnights exactly, like every figure counted from a timestamp; earning in a month is
+read from the per-person rollups the ledger transaction keeps, by the rule of `periods` (a
+viewer's day reads the UTC day holding its noon): for viewers from UTC-11 to UTC+12 their months
+are whole UTC months, one `points_issued_months` row per person and month; further east (or at
+UTC-12) the month's days are read, shifted, from `points_issued_days`. "Earned" is "was issued
+points" (an award or a positive adjustment), as the engagement report counts issued points."""
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, func, select
+from sqlalchemy import Subquery, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.people.models import User, UserStatus
-from portal.points.models import Period as TotalPeriod
-from portal.points.models import PeriodTotal
+from portal.points.models import IssuedDay, IssuedMonth
 from portal.reports.overview import advocates
 from portal.reports.periods import Period
 
@@ -61,63 +64,68 @@ def months_for(period: Period) -> list[date]:
     return [_month_of(n) for n in range(first, last + 1)]
 
 
-def _month(session: AsyncSession, column: ColumnElement[Any]) -> ColumnElement[str]:
-    """A date's or a UTC time's month as "YYYY-MM" (SQLite keeps both as text)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.strftime("%Y-%m", column)
-    if isinstance(column.type, DateTime):
-        column = func.timezone("UTC", column)
-    return func.to_char(column, "YYYY-MM")
-
-
-def _parse(month: str) -> int:
-    year, number = month.split("-")
-    return int(year) * 12 + int(number) - 1
-
-
 async def cohorts(session: AsyncSession, *, period: Period, group_id: int | None) -> Cohorts:
     months = months_for(period)
-    start = Period(months[0], months[0]).start
-    joined_month = _month(session, User.created_at.expression)
+    # Where each viewer month starts, and the end of the last: joined-month bounds.
+    starts = [Period(month, month, period.zone).start for month in months[1:]] + [period.end]
+    joined_in = case(*((User.created_at < end, n) for n, end in enumerate(starts)))
     people = (
-        User.id.in_(advocates(group_id)),
-        User.status == UserStatus.ACTIVE,
-        User.created_at >= start,
-        User.created_at < period.end,
+        select(User.id.label("user_id"), joined_in.label("joined"))
+        .where(
+            User.id.in_(advocates(group_id)),
+            User.status == UserStatus.ACTIVE,
+            User.created_at >= Period(months[0], months[0], period.zone).start,
+            User.created_at < period.end,
+        )
+        .subquery()
     )
     sizes = {
-        _parse(month): int(n)
-        for month, n in await session.execute(
-            select(joined_month, func.count()).where(*people).group_by(joined_month)
+        int(n): int(count)
+        for n, count in await session.execute(
+            select(people.c.joined, func.count()).group_by(people.c.joined)
         )
     }
+    earned = _earned(period, months, people)
     engaged: dict[int, dict[int, int]] = defaultdict(dict)
     rows = await session.execute(
-        select(joined_month, PeriodTotal.period_start, func.count())
-        .join(User, User.id == PeriodTotal.user_id)
-        .where(
-            *people,
-            PeriodTotal.period == TotalPeriod.MONTH,
-            PeriodTotal.period_start >= months[0],
-            PeriodTotal.period_start <= period.last,
-            PeriodTotal.points > 0,
+        select(earned.c.joined, earned.c.earned, func.count()).group_by(
+            earned.c.joined, earned.c.earned
         )
-        .group_by(joined_month, PeriodTotal.period_start)
     )
-    for joined, earned, n in rows:
-        engaged[_parse(joined)][_month_number(earned) - _parse(joined)] = int(n)
-    last = _month_number(months[-1])
+    for joined, month, count in rows:
+        if month >= joined:  # earned before joining only by the noon rule's hours
+            engaged[int(joined)][int(month) - int(joined)] = int(count)
     return Cohorts(
         months,
         [
             Cohort(
                 month,
-                sizes.get(_month_number(month), 0),
-                [
-                    engaged[_month_number(month)].get(offset, 0)
-                    for offset in range(last - _month_number(month) + 1)
-                ],
+                sizes.get(n, 0),
+                [engaged[n].get(offset, 0) for offset in range(len(months) - n)],
             )
-            for month in months
+            for n, month in enumerate(months)
         ],
     )
+
+
+def _earned(period: Period, months: list[date], people: Subquery) -> Subquery:
+    """(joined, earned): each of `people` once per viewer month (its number in `months`) in
+    which they were issued points, with the number of the month they joined."""
+    shift = period.rollup_shift
+    day: Any
+    if shift:  # the viewer's months are not whole UTC months: their days, shifted
+        day, user_id, points = IssuedDay.day, IssuedDay.user_id, IssuedDay.points
+    else:
+        day, user_id, points = IssuedMonth.month, IssuedMonth.user_id, IssuedMonth.points
+    ends = [month + shift for month in months[1:]] + [period.last + shift + timedelta(days=1)]
+    each = (
+        select(
+            people.c.user_id,
+            people.c.joined,
+            case(*((day < end, n) for n, end in enumerate(ends))).label("earned"),
+        )
+        .join(people, people.c.user_id == user_id)
+        .where(day >= months[0] + shift, day < ends[-1], points > 0)
+    )
+    # A month row is one person's already; days are many.
+    return (each.distinct() if shift else each).subquery()

@@ -1,7 +1,8 @@
 """The referral funnel of the referrals submitted in a period (a cohort: each is followed to
 where it is today): how many reached each stage, the conversion from one stage to the next,
 the median days a referral spent in each stage, the won deal value, breakdowns by referrer,
-source, owner and prospect domain, and why referrals were lost or rejected.
+source, campaign (the one its credited link carried), owner and prospect domain, and why
+referrals were lost or rejected.
 
 A referral reached a stage when its furthest stage (`reached_stage`) is that one or beyond, so
 a referral moved straight to qualified counts as contacted too (it was paid for both). Days in
@@ -28,7 +29,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.i18n import N_
 from portal.people.models import User
-from portal.referrals.models import PIPELINE, CloseReason, Referral, ReferralEvent, Stage
+from portal.referrals.models import (
+    PIPELINE,
+    Campaign,
+    CloseReason,
+    Referral,
+    ReferralEvent,
+    ReferralOrigin,
+    Stage,
+)
 from portal.reports.overview import QUALIFIED_OR_BEYOND, advocates
 from portal.reports.periods import Period
 
@@ -45,7 +54,8 @@ class StageRow:
 
 @dataclass
 class Breakdown:
-    """One row of a breakdown table: a referrer, a source, an owner or a prospect domain."""
+    """One row of a breakdown table: a referrer, a source, a campaign, an owner or a prospect
+    domain."""
 
     label: str
     submitted: int = 0
@@ -79,11 +89,13 @@ class Funnel:
 BREAKDOWNS = {
     "referrer": N_("By referrer"),
     "source": N_("By source"),
+    "campaign": N_("By campaign"),
     "owner": N_("By owner"),
     "domain": N_("By prospect domain"),
 }
 NO_EMAIL = "No email (a sale by referral code)"
 NOBODY = "Nobody yet"
+NO_CAMPAIGN = "No campaign"
 WON = Referral.stage == Stage.WON
 
 
@@ -131,9 +143,13 @@ async def funnel(
         )
         for n, stage in enumerate(PIPELINE)
     ]
+    labelled = await _labelled(session, chosen, rows)
     breakdowns, sizes = {}, {}
     for key in BREAKDOWNS:
-        breakdowns[key], sizes[key] = await _breakdown(session, key, chosen, rows)
+        if key in labelled:
+            breakdowns[key], sizes[key] = labelled[key]
+        else:
+            breakdowns[key], sizes[key] = await _by_person(session, key, chosen, rows)
     return Funnel(
         period=period,
         stages=stages,
@@ -158,14 +174,19 @@ def _won_value() -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((WON, Referral.deal_value), else_=0)), 0)
 
 
-def _label(session: AsyncSession, key: str) -> tuple[ColumnElement[Any], Any | None]:
-    """What a breakdown groups by, and the user it names (joined on that column), if any."""
+def _person(key: str) -> tuple[ColumnElement[Any], Any]:
+    """What a breakdown by person shows, and the referral's column naming the person."""
     if key == "referrer":
         return User.display_name.expression, Referral.referrer_id
-    if key == "owner":
-        return func.coalesce(User.display_name, NOBODY), Referral.owner_id
+    return func.coalesce(User.display_name, NOBODY), Referral.owner_id
+
+
+def _label(session: AsyncSession, key: str) -> ColumnElement[Any]:
+    """What a breakdown grouped by what it shows groups by."""
     if key == "source":
-        return Referral.source.expression, None
+        return Referral.source.expression
+    if key == "campaign":  # names are unique (case-insensitively), so the name groups
+        return func.coalesce(Campaign.name, NO_CAMPAIGN)
     # The part after the "@" (addresses are stored validated, with one "@"); a sale reported by
     # referral code alone has no address ("").
     if session.get_bind().dialect.name == "sqlite":
@@ -173,33 +194,64 @@ def _label(session: AsyncSession, key: str) -> tuple[ColumnElement[Any], Any | N
         domain = func.substr(Referral.prospect_email, at + 1)
     else:
         domain = func.split_part(Referral.prospect_email, "@", 2)
-    return case((Referral.prospect_email == "", NO_EMAIL), else_=domain), None
+    return case((Referral.prospect_email == "", NO_EMAIL), else_=domain)
 
 
-async def _breakdown(
-    session: AsyncSession, key: str, chosen: list[ColumnElement[bool]], rows: int | None
-) -> tuple[list[Breakdown], int]:
-    """The first `rows` rows of one breakdown (all for None), most submitted first, then most
-    won, then by name; and how many rows the whole breakdown has."""
-    label, person = _label(session, key)
-    submitted, won = func.count(), func.count().filter(WON)
-    measures = (
-        submitted.label("submitted"),
+def _measures() -> tuple[ColumnElement[Any], ...]:
+    return (
+        func.count().label("submitted"),
         func.count().filter(Referral.reached_stage.in_(QUALIFIED_OR_BEYOND)).label("qualified"),
-        won.label("won"),
+        func.count().filter(WON).label("won"),
         _won_value().label("won_value"),
     )
-    if person is None:  # grouped by what it shows: a source or a domain
-        found = list(
-            await session.execute(
-                select(label, *measures, func.count().over())
-                .where(*chosen)
-                .group_by(label)
-                .order_by(submitted.desc(), won.desc(), _codepoint_order(session, label))
-                .limit(rows)
-            )
+
+
+LABELLED = ("source", "campaign", "domain")  # grouped by what they show
+
+
+async def _labelled(
+    session: AsyncSession, chosen: list[ColumnElement[bool]], rows: int | None
+) -> dict[str, tuple[list[Breakdown], int]]:
+    """The breakdowns grouped by what they show (a source, a campaign or a domain), in one
+    statement: the first `rows` rows of each (all for None), most submitted first, then most
+    won, then by name, with its place and the size of its whole breakdown on each row."""
+    parts = []
+    for key in LABELLED:
+        label = _label(session, key)
+        measures = _measures()
+        submitted, won = func.count(), func.count().filter(WON)
+        order = (submitted.desc(), won.desc(), _codepoint_order(session, label))
+        query = select(
+            literal(key).label("part"),
+            label.label("label"),
+            *measures,
+            func.count().over().label("size"),
+            func.row_number().over(order_by=order).label("place"),
         )
-        return [_row(*row[:5]) for row in found], int(found[0][5]) if found else 0
+        if key == "campaign":  # most referrals have no origin row: outer joins
+            query = (
+                query.select_from(Referral)
+                .outerjoin(ReferralOrigin, ReferralOrigin.referral_id == Referral.id)
+                .outerjoin(Campaign, Campaign.id == ReferralOrigin.campaign_id)
+            )
+        each = query.where(*chosen).group_by(label).order_by(*order).limit(rows).subquery()
+        parts.append(select(*each.c))
+    found: dict[str, tuple[list[Breakdown], int]] = {key: ([], 0) for key in LABELLED}
+    for part, label, submitted, qualified, won, value, size, _ in sorted(
+        await session.execute(union_all(*parts)), key=lambda row: (row[0], row[7])
+    ):
+        found[part][0].append(_row(label, submitted, qualified, won, value))
+        found[part] = (found[part][0], int(size))
+    return found
+
+
+async def _by_person(
+    session: AsyncSession, key: str, chosen: list[ColumnElement[bool]], rows: int | None
+) -> tuple[list[Breakdown], int]:
+    """The first `rows` rows of a breakdown by referrer or owner (all for None), most
+    submitted first, then most won, then by name; and how many rows the whole breakdown has."""
+    label, person = _person(key)
+    measures = _measures()
     # Grouped by the person (two people may share a name), named after the grouping: only the
     # rows that can make the first `rows` (those at or above the `rows`-th row's counts) are
     # named; one statement, with the size of the whole breakdown on each row.

@@ -1,6 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -19,3 +19,17 @@ class SummarySubscription(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_week: Mapped[str | None] = mapped_column(String(10))
+
+
+class SignupDay(Base):
+    """Advocates who joined on a UTC day (`advocates`: active advocates now) and how many of them
+    earned points within the activation window (`activated`), for the days old enough that the
+    window has closed. Rewritten whole by the hourly job `refresh_signup_days` (see
+    `portal.reports.signups`), not kept by the writing transactions: the count depends on each
+    person's status and roles today, which many paths change."""
+
+    __tablename__ = "report_signup_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    advocates: Mapped[int]
+    activated: Mapped[int]

@@ -1,33 +1,32 @@
 """The overview: every figure for a period and for the period before it, and the outstanding
-points, in two statements. Points come from the daily totals the ledger keeps
+points, in three statements. Points come from the daily totals the ledger keeps
 (`points_daily_totals`); the distinct people active and engaged from the return-day counters
 (`user_active_returns`, kept by the visit for advocates; `points_earner_returns`, kept by the
 award); only a group, which those know nothing of, reads its members' visits, earned days and
 ledger rows. With no group chosen, activity (earned, completed, referred, used content) and
 points are everyone's, staff included if they take part, so no query joins the 100 000
 advocates; the counts of people (total, new, activation, active) are of advocates ("active": an
-advocate at their first visit of the period)."""
+advocate at their first visit of the period), the sign-ups of settled days from their daily
+rollup (`report_signup_days`, see `signups`) and only the last month's from the users."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Interval,
     Select,
     Subquery,
     case,
     distinct,
     func,
-    literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
 
 from portal.challenges.models import Submission, SubmissionStatus
 from portal.content.models import AssetUse
@@ -52,8 +51,8 @@ from portal.points.models import (
 )
 from portal.referrals.models import Referral, ReferralEvent, Stage
 from portal.reports.periods import Period
+from portal.reports.signups import ACTIVATION_DAYS, Split, settled_until, within_days
 
-ACTIVATION_DAYS = 30
 QUALIFIED_OR_BEYOND = (Stage.QUALIFIED, Stage.OPPORTUNITY, Stage.WON)
 BEFORE_QUALIFIED = (Stage.SUBMITTED, Stage.CONTACTED)
 # Where issued points came from: the ledger row's source type → the report's name for it.
@@ -118,19 +117,34 @@ async def overview(
     session: AsyncSession, *, period: Period, group_id: int | None, points_per_money_unit: int
 ) -> Overview:
     """Every count of both periods and what people hold now in one statement, the points moved
-    (both periods, and since: to take back from today's balances) in another."""
+    (both periods, and since: to take back from today's balances) in another; for everyone,
+    first how far the sign-ups are rolled up."""
     counts = {"held": _held(group_id)}
+    # The sign-ups rolled up by day know nothing of groups.
+    until = None if group_id is not None else await settled_until(session)
+    split = None if until is None else Split.at(until)
     for name, p in (("now", period), ("before", period.previous)):
         counts |= {f"{name} {key}": query for key, query in _counts(p, group_id).items()}
-    people = _people(session, period, group_id)
+        if split is not None:
+            counts |= split.settled(name, p)
+    people = _people(session, period, group_id, split)
+    won = [_won(name, p, group_id) for name, p in (("now", period), ("before", period.previous))]
     row = (
         await session.execute(
             select(
-                *(query.scalar_subquery().label(key) for key, query in counts.items()), *people.c
-            ).select_from(people)
+                *(query.scalar_subquery().label(key) for key, query in counts.items()),
+                *people.c,
+                *won[0].c,
+                *won[1].c,
+            )
+            .select_from(people)
+            .join(won[0], true())
+            .join(won[1], true())
         )
     ).one()
     found = {key: int(value or 0) for key, value in row._mapping.items()}
+    for key in [key for key in found if key.startswith("settled ")]:
+        found[key.removeprefix("settled ")] += found.pop(key)
     moved_before, moved_now, since = (
         tally(moved)
         for moved in await points_moved(session, group_id, [period.previous, period], since=True)
@@ -190,15 +204,6 @@ def _counts(period: Period, group_id: int | None) -> dict[str, Select[Any]]:
     statement); the engaged and active people are counted from the daily rows of the UTC days
     the period reads (see `periods`)."""
     start, end = period.start, period.end
-    won = (
-        select(ReferralEvent.referral_id)
-        .where(
-            ReferralEvent.to_stage == Stage.WON,
-            ReferralEvent.created_at >= start,
-            ReferralEvent.created_at < end,
-        )
-        .distinct()
-    )
     referred = who(Referral.referrer_id, group_id)
     if group_id is None:
         # Each person once, on their first day in the period: the counters of the period's
@@ -266,21 +271,43 @@ def _counts(period: Period, group_id: int | None) -> dict[str, Select[Any]]:
             ),
             *referred,
         ),
-        "won": select(func.count()).where(Referral.id.in_(won), *referred),
-        "won_value": select(func.coalesce(func.sum(Referral.deal_value), 0)).where(
-            Referral.id.in_(won), *referred
-        ),
     }
 
 
-def _people(session: AsyncSession, period: Period, group_id: int | None) -> Subquery:
+def _won(name: str, period: Period, group_id: int | None) -> Subquery:
+    """The referrals won in the period and their deal value, one row (`<name> won`, `<name>
+    won_value`): both from one pass over the won moves."""
+    won = (
+        select(ReferralEvent.referral_id)
+        .where(
+            ReferralEvent.to_stage == Stage.WON,
+            ReferralEvent.created_at >= period.start,
+            ReferralEvent.created_at < period.end,
+        )
+        .distinct()
+    )
+    return (
+        select(
+            func.count().label(f"{name} won"),
+            func.coalesce(func.sum(Referral.deal_value), 0).label(f"{name} won_value"),
+        )
+        .where(Referral.id.in_(won), *who(Referral.referrer_id, group_id))
+        .subquery()
+    )
+
+
+def _people(
+    session: AsyncSession, period: Period, group_id: int | None, split: Split | None
+) -> Subquery:
     """Advocates at the end of the period and of the one before, those who joined in each, and
-    how many of those earned within ACTIVATION_DAYS of joining: one pass over the advocates,
-    one row (`now advocates`, ..., `before activated`)."""
+    how many of those earned within ACTIVATION_DAYS of joining: one pass over the advocates (or,
+    with the settled days rolled up, over those who joined since: see `signups`), one row (`now
+    advocates`, ..., `before activated`)."""
     counts = []
     for name, p in (("now", period), ("before", period.previous)):
-        joined_in = (User.created_at >= p.start) & (User.created_at < p.end)
-        activated = joined_in & _within_days(
+        start = p.start if split is None else split.live_start(p)
+        joined_in = (User.created_at >= start) & (User.created_at < p.end)
+        activated = joined_in & within_days(
             session, User.created_at, Balance.first_earned_at, ACTIVATION_DAYS
         )
         counts += [
@@ -288,6 +315,7 @@ def _people(session: AsyncSession, period: Period, group_id: int | None) -> Subq
             func.count().filter(joined_in).label(f"{name} new"),
             func.count().filter(activated).label(f"{name} activated"),
         ]
+    live = [] if split is None else [User.created_at >= split.since]
     return (
         select(*counts)
         .select_from(User)
@@ -296,22 +324,10 @@ def _people(session: AsyncSession, period: Period, group_id: int | None) -> Subq
             User.id.in_(advocates(group_id)),
             User.status == UserStatus.ACTIVE,
             User.created_at < period.end,
+            *live,
         )
         .subquery()
     )
-
-
-def _within_days(
-    session: AsyncSession,
-    earlier: QueryableAttribute[datetime],
-    later: QueryableAttribute[datetime | None],
-    days: int,
-) -> ColumnElement[bool]:
-    """`later` comes less than `days` days after `earlier`: adding days to a time is not
-    portable SQL (SQLite keeps times as text)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.julianday(later) < func.julianday(earlier) + days
-    return later < earlier + literal(timedelta(days=days), Interval())
 
 
 Moved = list[tuple[str, str, int, int]]  # (kind, source type or "", points added, removed)

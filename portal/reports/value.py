@@ -130,10 +130,13 @@ def _act_queries(
     *,
     per_advocate: bool,
     user_ids: set[int] | None = None,
+    kinds: bool = True,
 ) -> list[Select[*tuple[Any, ...]]]:
-    """One query per kind of act, each row (advocate if `per_advocate`, kind, acts, value),
-    grouped in the database: approved entries decided in the period valued by their challenge's
-    type, first content uses, and referrals won in the period at their deal value."""
+    """One query per kind of act, each row (advocate if `per_advocate`, kind if `kinds`, acts,
+    value), grouped in the database: approved entries decided in the period valued by their
+    challenge's type, first content uses, and referrals won in the period at their deal value.
+    A ranking of advocates asks without kinds: one row per advocate and query, not per
+    advocate and challenge type, for the sum over the three to add up."""
     start, end = period.start, period.end
 
     def only(column: Any) -> list[ColumnElement[bool]]:
@@ -187,10 +190,17 @@ def _act_queries(
     ]
     queries: list[Select[*tuple[Any, ...]]] = []
     for query, person, kind in keyed:
-        by = [c for c in (person if per_advocate else None, kind) if c is not None]
+        by = [
+            c for c in (person if per_advocate else None, kind if kinds else None) if c is not None
+        ]
         grouped = query.group_by(*by) if by else query
-        if not per_advocate:  # the advocate column was only for grouping
-            grouped = grouped.with_only_columns(*list(grouped.selected_columns)[1:])
+        columns = list(grouped.selected_columns)
+        # The advocate column is only for grouping, and the kind one only asked with kinds.
+        grouped = grouped.with_only_columns(
+            *(columns[0:1] if per_advocate else []),
+            *(columns[1:2] if kinds else []),
+            *columns[2:],
+        )
         queries.append(grouped)
     return queries
 
@@ -234,7 +244,9 @@ async def value_report(
     ):
         counts[str(kind)] += int(count)
         values[str(kind)] += int(value or 0)
-    per_act = union_all(*_act_queries(period, group_id, settings, per_advocate=True)).subquery()
+    per_act = union_all(
+        *_act_queries(period, group_id, settings, per_advocate=True, kinds=False)
+    ).subquery()
     person = per_act.c.who
     created, done = func.sum(per_act.c.value), func.sum(per_act.c.acts)
     ranked = (

@@ -5,6 +5,7 @@ the page: its tables, the filter and the CSV downloads."""
 import csv
 import io
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest_asyncio
@@ -15,7 +16,8 @@ from portal.clock import utcnow
 from portal.people.models import Group, GroupMember, User
 from portal.referrals import service as referrals
 from portal.referrals.models import CloseReason, Source, Stage
-from portal.reports.funnel import NO_EMAIL, NOBODY, funnel
+from portal.referrals.service.campaigns import program_today
+from portal.reports.funnel import NO_CAMPAIGN, NO_EMAIL, NOBODY, funnel
 from portal.reports.periods import Span, period_of
 from tests.factories import login_as, make_advocate, make_marketer, make_sales
 from tests.reports.conftest import days_ago
@@ -28,13 +30,18 @@ class Pipeline:
 
 
 async def _refer(
-    session: AsyncSession, referrer: User, email: str, source: Source = Source.FORM
+    session: AsyncSession,
+    referrer: User,
+    email: str,
+    source: Source = Source.FORM,
+    origin: referrals.Origin | None = None,
 ) -> int:
     referral = await referrals.submit_referral(
         session,
         referrer=referrer,
         prospect=referrals.Prospect(name="Pat Prospect", email=email, company=""),
         source=source,
+        origin=origin or referrals.Origin(),
     )
     return referral.id
 
@@ -51,10 +58,23 @@ async def pipeline(session: AsyncSession) -> Pipeline:
     sue = await make_sales(session, name="Sue Sales")
     ann = await make_advocate(session, name="Ann Referrer")
     bob = await make_advocate(session, name="Bob Builder")
+    spring = referrals.Origin(
+        campaign=await referrals.create_campaign(
+            session,
+            actor=marketer,
+            plan=referrals.CampaignPlan(
+                name="Spring launch",
+                starts_on=program_today() - timedelta(days=30),
+                ends_on=None,
+                bonus_points={},
+                questions="",
+            ),
+        )
+    )
     with days_ago(20):  # before the period: not in the funnel
         await _refer(session, ann, "old@globex.example")
     with days_ago(6):
-        one = await _refer(session, ann, "one@globex.example")
+        one = await _refer(session, ann, "one@globex.example", origin=spring)
         two = await _refer(session, ann, "two@globex.example", Source.LINK)
     for referral_id, owner in ((one, sam), (two, sam)):
         referral = await referrals.access_referral(session, referral_id)
@@ -69,7 +89,7 @@ async def pipeline(session: AsyncSession) -> Pipeline:
         await _move(session, one, Stage.QUALIFIED, sam)
     with days_ago(2):
         await _move(session, two, Stage.LOST, sam, reason=CloseReason.NOT_A_FIT)
-        four = await _refer(session, bob, "four@initech.example", Source.API)
+        four = await _refer(session, bob, "four@initech.example", Source.API, spring)
     referral = await referrals.access_referral(session, four)
     await referrals.assign_referral(session, referral, owner=sue, actor=sue)
     with days_ago(1):
@@ -111,6 +131,10 @@ async def test_every_stage_conversion_median_and_breakdown(
         ("api", 1, 1, 0, 0),
         ("link", 1, 0, 0, 0),
     ]
+    assert _rows(report.breakdowns["campaign"]) == [
+        ("Spring launch", 2, 2, 1, 5_000),
+        (NO_CAMPAIGN, 2, 0, 0, 0),
+    ]
     assert _rows(report.breakdowns["owner"]) == [
         ("Sam Sales", 2, 1, 1, 5_000),
         (NOBODY, 1, 0, 0, 0),
@@ -140,7 +164,7 @@ async def test_a_page_keeps_the_first_rows_of_each_breakdown_and_counts_them_all
         ("Sam Sales", 2, 1, 1, 5_000),
         (NOBODY, 1, 0, 0, 0),
     ]
-    assert first_two.sizes == {"referrer": 2, "source": 3, "owner": 3, "domain": 2}
+    assert first_two.sizes == {"referrer": 2, "source": 3, "campaign": 2, "owner": 3, "domain": 2}
 
 
 async def test_one_group_follows_only_its_members_referrals(
