@@ -4,7 +4,7 @@ activation window, for the overview's settled days (filled by the hourly job
 moves indexed by stage and time (referrals qualified and won in a period)
 
 Revision ID: 0048
-Revises: 0046
+Revises: 0057
 Create Date: 2026-12-02 10:15:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0048"
-down_revision: str | None = "0046"
+down_revision: str | None = "0057"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
