@@ -32,8 +32,8 @@ def at(moment: datetime) -> Iterator[None]:
         yield
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 async def _switch_on(session: AsyncSession, months: int, moment: datetime) -> None:
