@@ -56,7 +56,6 @@ NOT_YET_TRANSLATED = frozenset(
         "points/manage.html",
         "points/pending.html",
         "points/person.html",
-        "points/rules.html",
         "referrals/_campaign_fields.html",
         "referrals/campaign_edit.html",
         "referrals/campaigns.html",
