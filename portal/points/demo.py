@@ -4,7 +4,10 @@ the two referrals won in the last month are still pending). Every other
 point in the demo is earned through the real actions (content, challenges, referrals: the
 flagged ones wait for review, the invalid one was clawed back) and spent on real rewards; keys
 make reruns no-ops. Tiers: since six weeks ago Champions earn x1.2 on challenges and content and
-Legends x1.5 (referrals too), and the speaker is kept at Champion whatever his points."""
+Legends x1.5 (referrals too), and the speaker is kept at Champion whatever his points. Points
+expire after two months, switched on just before the first points of the demo (its history is
+two months long, so a longer span would show nothing expiring): the advocates who earned first
+have points expiring within the coming weeks, on Home and How to earn."""
 
 from datetime import timedelta
 
@@ -26,6 +29,7 @@ SHOWN_IN_FEED = {
 }
 SPEAKER = "tom.fischer@alpenbank.example"
 WON_CLEARANCE = 30  # days: a won deal the customer cancels within them pays nothing
+EXPIRE_AFTER_MONTHS = 2
 # Level → (multiplier in percent, the sources it multiplies).
 MULTIPLIERS = {
     "Champion": (120, (Earning.CHALLENGE, Earning.CONTENT)),
@@ -64,6 +68,12 @@ def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
     async def clearance_window() -> None:
         await points.save_rules(session, actor=marketer, clear_referral_won_days=WON_CLEARANCE)
 
+    async def expiry() -> None:
+        if not (await points.load_rules(session)).expire_after_months:
+            await points.save_rules(
+                session, actor=marketer, expire_after_months=EXPIRE_AFTER_MONTHS
+            )
+
     async def tiers() -> None:
         levels = {level.name: level for level in await session.scalars(select(Level))}
         for name, (percent, sources) in MULTIPLIERS.items():
@@ -90,6 +100,7 @@ def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
 
     return [
         clock.At(timedelta(days=90), clearance_window),
+        clock.At(timedelta(days=60), expiry),
         clock.At(timedelta(days=42), tiers),
         clock.At(timedelta(days=3), bonus),
     ]
