@@ -43,13 +43,17 @@ async def release(request: Request) -> Response:
         entry = await service.release_pending(
             db(request),
             request.path_params["entry_id"],
-            reason="Released by a member of the program team",
+            reason="Released by a member of the program team",  # the audit log, in English
             actor=current_user(request),
         )
     except PortalError as error:
         flash(request, error.message, "error")
     else:
-        flash(request, f"{entry.delta:+,} points released: the advocate can spend them now.")
+        flash(
+            request,
+            _("%(points)s points released: the advocate can spend them now.")
+            % {"points": f"{entry.delta:+,}"},
+        )
     return await _back(request)
 
 
@@ -59,14 +63,14 @@ async def cancel(request: Request) -> Response:
     reason = str(form.get("reason", "")).strip()[:200]
     try:
         if not reason:
-            raise PortalError("Say why the points are cancelled: the advocate reads it.")
+            raise PortalError(_("Say why the points are cancelled: the advocate reads it."))
         await service.cancel_pending(
             db(request), request.path_params["entry_id"], reason=reason, actor=current_user(request)
         )
     except PortalError as error:
         flash(request, error.message, "error")
     else:
-        flash(request, "Pending points cancelled.")
+        flash(request, _("Pending points cancelled."))
     return await _back(request)
 
 
