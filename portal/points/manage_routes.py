@@ -16,7 +16,7 @@ from portal.points.service.tiers import DEFAULT_MULTIPLIED
 from portal.web import db, flash, redirect, render
 
 
-async def _levels_page(
+async def levels_page(
     request: Request,
     *,
     level_form: FormState | None = None,
@@ -45,7 +45,7 @@ async def _levels_page(
 
 @staff_of_program
 async def levels_and_badges(request: Request) -> Response:
-    return await _levels_page(request)
+    return await levels_page(request)
 
 
 @staff_of_program
@@ -67,7 +67,7 @@ async def add_level(request: Request) -> Response:
         else:
             flash(request, _("Level %(level)s added.") % {"level": level.name})
             return redirect(request, "manage_points:index")
-    return await _levels_page(request, level_form=state, status_code=422)
+    return await levels_page(request, level_form=state, status_code=422)
 
 
 @staff_of_program
@@ -91,7 +91,7 @@ async def change_level(request: Request) -> Response:
         else:
             flash(request, _("Level %(level)s saved.") % {"level": level.name})
             return redirect(request, "manage_points:index")
-    return await _levels_page(request, edited=(level_id, state), status_code=422)
+    return await levels_page(request, edited=(level_id, state), status_code=422)
 
 
 @staff_of_program
@@ -128,7 +128,7 @@ async def add_badge(request: Request) -> Response:
                 % {"badge": badge.name},
             )
             return redirect(request, "manage_points:index")
-    return await _levels_page(request, badge_form=state, status_code=422)
+    return await levels_page(request, badge_form=state, status_code=422)
 
 
 async def _person_page(
