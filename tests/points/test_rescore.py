@@ -149,6 +149,9 @@ async def test_applying_to_past_events_adjusts_each_person_once_even_run_twice(
     balance = await points.balance_of(session, people["Ada"])
     assert (balance.current, balance.lifetime) == (2_225, 2_225)
     assert await points.reconcile_balances(session) == []
+    # Previewed again, the same levels change nothing more: the adjustment counts as paid.
+    again = await rescore.what_if(session, await _proposal(session), days=90)
+    assert (again.difference, again.people, again.movements) == (0, [], [])
 
 
 async def test_preview_then_apply_from_now_on_changes_only_the_level(

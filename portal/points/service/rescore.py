@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -28,6 +28,7 @@ from portal.points.service.tiers import multiplied
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
 BATCH = 200
+RUN_KEY = "rescore:"  # its adjustments' keys: rescore:<run>:<user>
 
 
 @dataclass(frozen=True)
@@ -151,14 +152,19 @@ async def replay(
         rows = rows.where(User.id.in_(user_ids))
     for user_id, name, floor_id in await session.execute(rows):
         people[user_id] = Person(user_id, name, floors.get(floor_id, 0) if floor_id else 0)
+    # Lifetime points at the window's start, summed by the database; the rows after it, read.
+    before = select(LedgerEntry.user_id, func.sum(LedgerEntry.delta)).where(
+        LedgerEntry.state == EntryState.POSTED,
+        LedgerEntry.counts_toward_lifetime,
+        LedgerEntry.created_at < start,
+    )
     original = aliased(LedgerEntry)
-    entries = await session.execute(
+    window = (
         select(
             LedgerEntry.user_id,
             LedgerEntry.kind,
             LedgerEntry.delta,
             LedgerEntry.counts_toward_lifetime,
-            LedgerEntry.created_at,
             LedgerEntry.source_type,
             LedgerEntry.idempotency_key,
             LedgerEntry.multiplier_percent,
@@ -167,16 +173,23 @@ async def replay(
         .outerjoin(original, original.id == LedgerEntry.original_id)
         .where(
             LedgerEntry.state == EntryState.POSTED,
+            LedgerEntry.created_at >= start,
             LedgerEntry.created_at < end,
-            LedgerEntry.user_id.in_(list(people)),
         )
         .order_by(LedgerEntry.user_id, LedgerEntry.id)
     )
-    for user_id, kind, delta, lifetime, at, source, key, percent, original_key in entries:
+    if user_ids is not None:
+        before = before.where(LedgerEntry.user_id.in_(user_ids))
+        window = window.where(LedgerEntry.user_id.in_(user_ids))
+    for user_id, earned in await session.execute(before.group_by(LedgerEntry.user_id)):
+        if (known := people.get(user_id)) is not None:
+            known.lifetime = known.proposed_lifetime = int(earned or 0)
+    entries = [row for row in await session.execute(window) if row[0] in people]
+    for user_id, kind, delta, lifetime, source, key, percent, original_key in entries:
         person = people[user_id]
         paid = delta if lifetime else 0
         proposed = paid
-        if at >= start and kind == EntryKind.AWARD:
+        if kind == EntryKind.AWARD:
             base = round(delta * 100 / percent) if percent else delta
             earning = _earning(source, key, original_key)
             level = level_for(levels, person.proposed_lifetime, person.floor)
@@ -186,6 +199,9 @@ async def replay(
                 proposed = base
             person.issued += delta
             person.proposed_issued += proposed
+        elif kind == EntryKind.ADJUST and key.startswith(RUN_KEY):
+            person.issued += delta  # an earlier rescoring: paid, and the proposal replaces it
+            proposed = 0
         person.lifetime += paid
         person.proposed_lifetime += proposed
     return people
@@ -306,7 +322,7 @@ async def rescore_batch(session: AsyncSession, run_id: int, *, after: int) -> in
                 EntryKind.ADJUST,
                 amount,
                 reason=f"Rescored: {run.summary}"[:200],
-                key=f"rescore:{run.id}:{person.user_id}",
+                key=f"{RUN_KEY}{run.id}:{person.user_id}",
                 source=None,
                 actor=None,
                 counts_toward_lifetime=True,
