@@ -11,6 +11,7 @@ from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.points import forms, service
+from portal.points.service import rescore
 from portal.points.service.rules import Earning
 from portal.points.service.tiers import DEFAULT_MULTIPLIED
 from portal.web import db, flash, redirect, render
@@ -39,6 +40,7 @@ async def levels_page(
         or FormState(data={f"multiplies_{e.value}": "on" for e in DEFAULT_MULTIPLIED}),
         "badge_form": badge_form or FormState(data={"icon": DEFAULT_BADGE_ICON}),
         "badge_icons": BADGE_ICONS,
+        "runs": await rescore.recent_runs(db(request)),
     }
     return render(request, "points/manage.html", context, status_code=status_code)
 

@@ -126,6 +126,22 @@ async def test_demo_points_expire_and_one_advocates_expire_within_days(
         assert await points.expiring_soon(session, people[spent], now=now) is None
 
 
+async def test_demo_rescored_the_champion_bonus_once(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.points.models import EntryKind, LedgerEntry, RescoreRun
+
+    runs = list(await session.scalars(select(RescoreRun)))
+    assert [(run.status, run.done > 0) for run in runs] == [("done", True)]
+    adjusted = await session.scalar(
+        select(func.count()).where(
+            LedgerEntry.kind == EntryKind.ADJUST,
+            LedgerEntry.idempotency_key.startswith(f"rescore:{runs[0].id}:"),
+        )
+    )
+    assert adjusted == runs[0].done
+
+
 async def test_demo_rewards_cover_every_kind_and_status(
     session: AsyncSession, storage: LocalStorage
 ) -> None:

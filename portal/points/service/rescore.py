@@ -276,6 +276,12 @@ async def start_run(
     return run
 
 
+async def recent_runs(session: AsyncSession, limit: int = 5) -> list[RescoreRun]:
+    return list(
+        await session.scalars(select(RescoreRun).order_by(RescoreRun.id.desc()).limit(limit))
+    )
+
+
 async def access_run(session: AsyncSession, run_id: int) -> RescoreRun:
     run = await session.get(RescoreRun, run_id, populate_existing=True)
     if run is None:
