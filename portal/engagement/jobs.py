@@ -7,7 +7,7 @@ from arq import cron
 
 from portal import zones
 from portal.clock import utcnow
-from portal.engagement import sequences, service
+from portal.engagement import expiring, sequences, service
 from portal.jobs import JobContext, unit_of_work
 
 
@@ -43,11 +43,20 @@ async def remind_challenges_ending(ctx: JobContext) -> int:
         )
 
 
+async def remind_points_expiring(ctx: JobContext) -> int:
+    now = utcnow()
+    async with unit_of_work(ctx) as session:
+        return await expiring.remind_points_expiring(
+            session, now=now, send_hour_zones=zones.zones_in_hour(now)
+        )
+
+
 FUNCTIONS: list[object] = []
-# Hourly, at different minutes, so the four sweeps of one hour don't start together.
+# Hourly, at different minutes, so the sweeps of one hour don't start together.
 CRON_JOBS = [
     cron(send_onboarding, minute={20}),
     cron(nudge_quiet_advocates, minute={0}),
     cron(send_weekly_digest, minute={10}),
     cron(remind_challenges_ending, minute={40}),
+    cron(remind_points_expiring, minute={50}),
 ]

@@ -50,6 +50,7 @@ class HomeView:
     link_stats: referrals.LinkStats
     points_per_won_referral: int
     streak: points.StreakStatus
+    expiring: points.Expiring | None  # points that expire within 30 days, when expiry is on
 
 
 def getting_started(user: User, account: HomeAccount) -> list[Step]:
@@ -85,6 +86,9 @@ async def home_view(
         streak=points.streak_status(
             account.balance.streak, user, now=utcnow(), program_zone=program_zone
         ),
+        expiring=await points.expiring_soon(session, user, now=utcnow())
+        if account.balance.current
+        else None,
     )
 
 

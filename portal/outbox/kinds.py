@@ -245,6 +245,18 @@ KINDS = {
             },
         ),
         EmailKind(
+            "points_expiring",
+            N_("Points expiring soon"),
+            N_("advocates whose points expire within 30 days (when points expire)"),
+            "{title}",
+            {
+                **_ONBOARDING,
+                "title": "150 points expire on 04 Jan 2027",
+                "points": 150,
+                "expires_on": "04 Jan 2027",
+            },
+        ),
+        EmailKind(
             "onboarding_training",
             N_("Training (onboarding day 7)"),
             N_("advocates a week in"),

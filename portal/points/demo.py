@@ -4,7 +4,12 @@ the two referrals won in the last month are still pending). Every other
 point in the demo is earned through the real actions (content, challenges, referrals: the
 flagged ones wait for review, the invalid one was clawed back) and spent on real rewards; keys
 make reruns no-ops. Tiers: since six weeks ago Champions earn x1.2 on challenges and content and
-Legends x1.5 (referrals too), and the speaker is kept at Champion whatever his points."""
+Legends x1.5 (referrals too), two days ago the Champions' bonus was extended to referral stages
+and rescored over the last 30 days (one adjustment per Champion with referral points then), and
+the speaker is kept at Champion whatever his points. Points
+expire after two months, switched on just before the first points of the demo (its history is
+two months long, so a longer span would show nothing expiring): the advocates who earned first
+have points expiring within the coming weeks, on Home and How to earn."""
 
 from datetime import timedelta
 
@@ -15,6 +20,7 @@ from portal import clock
 from portal.people.models import User
 from portal.points import service as points
 from portal.points.models import Badge, Level
+from portal.points.service import rescore
 from portal.points.service.rules import Earning
 
 SHOWN_IN_FEED = {
@@ -26,6 +32,8 @@ SHOWN_IN_FEED = {
 }
 SPEAKER = "tom.fischer@alpenbank.example"
 WON_CLEARANCE = 30  # days: a won deal the customer cancels within them pays nothing
+EXPIRE_AFTER_MONTHS = 2
+RESCORED = "Champion x1.2 now on referral stages too, over the last 30 days"
 # Level → (multiplier in percent, the sources it multiplies).
 MULTIPLIERS = {
     "Champion": (120, (Earning.CHALLENGE, Earning.CONTENT)),
@@ -64,6 +72,35 @@ def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
     async def clearance_window() -> None:
         await points.save_rules(session, actor=marketer, clear_referral_won_days=WON_CLEARANCE)
 
+    async def rescore_champions() -> None:
+        """Champions' bonus extended to referral stages, applied to the last 30 days too (a run,
+        as Apply with "also past events" does)."""
+        if await rescore.recent_runs(session, limit=1):
+            return
+        champion = await session.scalar(select(Level).where(Level.name == "Champion"))
+        assert champion is not None  # noqa: S101 (the migration's levels)
+        await points.update_level(
+            session,
+            actor=marketer,
+            level_id=champion.id,
+            name=champion.name,
+            min_points=champion.min_points,
+            description=champion.description,
+            multiplier_percent=champion.multiplier_percent,
+            multiplies=(Earning.CHALLENGE, Earning.CONTENT, Earning.REFERRAL),
+        )
+        levels = [rescore.ProposedLevel.of(level) for level in await session.scalars(select(Level))]
+        run = await rescore.start_run(session, levels, actor=marketer, days=30, summary=RESCORED)
+        after: int | None = 0
+        while after is not None:
+            after = await rescore.rescore_batch(session, run.id, after=after)
+
+    async def expiry() -> None:
+        if not (await points.load_rules(session)).expire_after_months:
+            await points.save_rules(
+                session, actor=marketer, expire_after_months=EXPIRE_AFTER_MONTHS
+            )
+
     async def tiers() -> None:
         levels = {level.name: level for level in await session.scalars(select(Level))}
         for name, (percent, sources) in MULTIPLIERS.items():
@@ -90,6 +127,8 @@ def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
 
     return [
         clock.At(timedelta(days=90), clearance_window),
+        clock.At(timedelta(days=60), expiry),
         clock.At(timedelta(days=42), tiers),
+        clock.At(timedelta(days=2), rescore_champions),
         clock.At(timedelta(days=3), bonus),
     ]

@@ -1,13 +1,16 @@
-"""Nightly check that every balance still equals the sum of its ledger, and the release of
-pending points whose clearance date has come."""
+"""Nightly check that every balance still equals the sum of its ledger, the release of
+pending points whose clearance date has come, and the expiry of points (when switched on)."""
 
 import logging
 
-from arq import cron
+from arq import cron, func
 
 from portal.audit import service as audit
+from portal.clock import utcnow
 from portal.jobs import JobContext, unit_of_work
 from portal.points import service
+from portal.points.models import RescoreRun
+from portal.points.service import rescore
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +50,34 @@ async def release_due_points(ctx: JobContext) -> int:
             return paid
 
 
+async def expire_points(ctx: JobContext) -> int:
+    """Posts the expiries due (hourly, so points go at the start of their day in the program's
+    zone), a batch of people per transaction; a rerun or a second worker expires nothing twice."""
+    expired = batch = 0
+    now = utcnow()
+    while True:
+        async with unit_of_work(ctx) as session:
+            batch = await service.expire_due(session, now=now, limit=RELEASE_BATCH)
+        expired += batch
+        if batch < RELEASE_BATCH:
+            return expired
+
+
+async def rescore_points(ctx: JobContext, run_id: int) -> int:
+    """Posts a rescoring run's adjustments, a batch of people per transaction (the run's page
+    shows the progress); run twice, it adjusts nobody twice. The people adjusted."""
+    after: int | None = 0
+    while after is not None:
+        async with unit_of_work(ctx) as session:
+            after = await rescore.rescore_batch(session, run_id, after=after)
+    async with unit_of_work(ctx) as session:
+        return (await session.get_one(RescoreRun, run_id)).done
+
+
 RELEASE_BATCH = 500
-FUNCTIONS: list[object] = []
+FUNCTIONS = [func(rescore_points, max_tries=5, timeout=1800)]
 CRON_JOBS = [
     cron(reconcile_balances, hour={2}, minute={30}),
     cron(release_due_points, minute={7, 37}),
+    cron(expire_points, minute={3}),
 ]

@@ -6,16 +6,18 @@ from starlette.routing import Route
 
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.i18n import _
 from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.points import forms, service
+from portal.points.service import rescore
 from portal.points.service.rules import Earning
 from portal.points.service.tiers import DEFAULT_MULTIPLIED
 from portal.web import db, flash, redirect, render
 
 
-async def _levels_page(
+async def levels_page(
     request: Request,
     *,
     level_form: FormState | None = None,
@@ -38,13 +40,14 @@ async def _levels_page(
         or FormState(data={f"multiplies_{e.value}": "on" for e in DEFAULT_MULTIPLIED}),
         "badge_form": badge_form or FormState(data={"icon": DEFAULT_BADGE_ICON}),
         "badge_icons": BADGE_ICONS,
+        "runs": await rescore.recent_runs(db(request)),
     }
     return render(request, "points/manage.html", context, status_code=status_code)
 
 
 @staff_of_program
 async def levels_and_badges(request: Request) -> Response:
-    return await _levels_page(request)
+    return await levels_page(request)
 
 
 @staff_of_program
@@ -64,9 +67,9 @@ async def add_level(request: Request) -> Response:
         except service.InvalidLevel as error:
             state.add_error(None, error.message)
         else:
-            flash(request, f"Level {level.name} added.")
+            flash(request, _("Level %(level)s added.") % {"level": level.name})
             return redirect(request, "manage_points:index")
-    return await _levels_page(request, level_form=state, status_code=422)
+    return await levels_page(request, level_form=state, status_code=422)
 
 
 @staff_of_program
@@ -88,9 +91,9 @@ async def change_level(request: Request) -> Response:
         except service.InvalidLevel as error:
             state.add_error(None, error.message)
         else:
-            flash(request, f"Level {level.name} saved.")
+            flash(request, _("Level %(level)s saved.") % {"level": level.name})
             return redirect(request, "manage_points:index")
-    return await _levels_page(request, edited=(level_id, state), status_code=422)
+    return await levels_page(request, edited=(level_id, state), status_code=422)
 
 
 @staff_of_program
@@ -102,7 +105,7 @@ async def remove_level(request: Request) -> Response:
     except PortalError as error:
         flash(request, error.message, "error")
     else:
-        flash(request, "Level deleted.")
+        flash(request, _("Level deleted."))
     return redirect(request, "manage_points:index")
 
 
@@ -121,9 +124,13 @@ async def add_badge(request: Request) -> Response:
         except service.InvalidLevel as error:
             state.add_error("name", error.message)
         else:
-            flash(request, f"Badge {badge.name} created. Award it from a person's page.")
+            flash(
+                request,
+                _("Badge %(badge)s created. Award it from a person's page.")
+                % {"badge": badge.name},
+            )
             return redirect(request, "manage_points:index")
-    return await _levels_page(request, badge_form=state, status_code=422)
+    return await levels_page(request, badge_form=state, status_code=422)
 
 
 async def _person_page(
@@ -139,7 +146,7 @@ async def _person_page(
         "person": person,
         "account": account,
         "adjust_form": adjust_form,
-        "level_options": [("", "No floor: the level follows their points")]
+        "level_options": [("", _("No floor: the level follows their points"))]
         + [(str(level.id), level.name) for level in await service.cached_levels(db(request))],
         "floor_form": floor_form
         or FormState(data={"level_id": str(account.balance.floor_level_id or "")}),
@@ -175,7 +182,11 @@ async def adjust_points(request: Request) -> Response:
         except PortalError as error:
             state.add_error("points", error.message)
         else:
-            flash(request, f"{amount:+,} points for {person.display_name}.")
+            flash(
+                request,
+                _("%(points)s points for %(name)s.")
+                % {"points": f"{amount:+,}", "name": person.display_name},
+            )
             return redirect(request, "manage_points:person", user_id=person.id)
     return await _person_page(request, adjust_form=state, status_code=422)
 
@@ -201,9 +212,10 @@ async def set_level_floor(request: Request) -> Response:
             )
         flash(
             request,
-            f"{person.display_name} is kept at {level.name} or above."
+            _("%(name)s is kept at %(level)s or above.")
+            % {"name": person.display_name, "level": level.name}
             if level
-            else f"{person.display_name}'s level follows their points again.",
+            else _("%(name)s's level follows their points again.") % {"name": person.display_name},
         )
         return redirect(request, "manage_points:person", user_id=person.id)
     return await _person_page(request, adjust_form=new_key, floor_form=state, status_code=422)
@@ -224,9 +236,12 @@ async def award_badge(request: Request) -> Response:
     )
     flash(
         request,
-        f"{person.display_name} earned the {badge.name} badge."
-        if awarded
-        else f"{person.display_name} already has the {badge.name} badge.",
+        (
+            _("%(name)s earned the %(badge)s badge.")
+            if awarded
+            else _("%(name)s already has the %(badge)s badge.")
+        )
+        % {"name": person.display_name, "badge": badge.name},
     )
     return redirect(request, "manage_points:person", user_id=person.id)
 

@@ -367,5 +367,26 @@ class FeedItem(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class RescoreRun(Base):
+    """Rescoring of past awards after a level change (rescore.py): the levels as proposed, the
+    window of awards replayed, and the job's progress; its adjustment rows are keyed by run and
+    person, so running it twice adjusts nobody twice."""
+
+    __tablename__ = "points_rescore_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    summary: Mapped[str] = mapped_column(String(200))
+    # Each level as proposed: {"id", "name", "min_points", "percent", "multiplies"}.
+    levels: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # running, done
+    people: Mapped[int] = mapped_column(default=0)  # to adjust
+    done: Mapped[int] = mapped_column(default=0)
+    points: Mapped[int] = mapped_column(default=0)  # the sum of the adjustments posted
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # Pages read levels and badges from the program cache: a change is seen by every worker.
 cache.watch(Level, Badge)

@@ -2,7 +2,7 @@
 released or cancelled with a reason; and the rules that make points wait (clearance windows per
 source, earn caps per day and week)."""
 
-from dataclasses import asdict, fields
+from dataclasses import asdict
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -10,15 +10,17 @@ from starlette.routing import Route
 
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.i18n import _
 from portal.people.access import current_user, staff_of_program
 from portal.points import service
 from portal.points.service.rules import (
     CAPPED,
     MAX_CAP,
     MAX_DAYS,
+    MAX_EXPIRY_MONTHS,
     MAX_FREEZE_WEEKS,
     Earning,
-    EarnRules,
+    number_fields,
 )
 from portal.web import db, flash, redirect, redirect_to, render, safe_next
 
@@ -41,13 +43,17 @@ async def release(request: Request) -> Response:
         entry = await service.release_pending(
             db(request),
             request.path_params["entry_id"],
-            reason="Released by a member of the program team",
+            reason="Released by a member of the program team",  # the audit log, in English
             actor=current_user(request),
         )
     except PortalError as error:
         flash(request, error.message, "error")
     else:
-        flash(request, f"{entry.delta:+,} points released: the advocate can spend them now.")
+        flash(
+            request,
+            _("%(points)s points released: the advocate can spend them now.")
+            % {"points": f"{entry.delta:+,}"},
+        )
     return await _back(request)
 
 
@@ -57,19 +63,24 @@ async def cancel(request: Request) -> Response:
     reason = str(form.get("reason", "")).strip()[:200]
     try:
         if not reason:
-            raise PortalError("Say why the points are cancelled: the advocate reads it.")
+            raise PortalError(_("Say why the points are cancelled: the advocate reads it."))
         await service.cancel_pending(
             db(request), request.path_params["entry_id"], reason=reason, actor=current_user(request)
         )
     except PortalError as error:
         flash(request, error.message, "error")
     else:
-        flash(request, "Pending points cancelled.")
+        flash(request, _("Pending points cancelled."))
     return await _back(request)
 
 
-def _rules_page(request: Request, state: FormState, *, status_code: int = 200) -> Response:
-    context = {"form": state, "earnings": list(Earning), "capped": CAPPED}
+async def _rules_page(request: Request, state: FormState, *, status_code: int = 200) -> Response:
+    context = {
+        "form": state,
+        "earnings": list(Earning),
+        "capped": CAPPED,
+        "expiry_start": (await service.load_rules(db(request))).expiry_start,
+    }
     return render(request, "points/rules.html", context, status_code=status_code)
 
 
@@ -77,32 +88,40 @@ def _rules_page(request: Request, state: FormState, *, status_code: int = 200) -
 async def edit_rules(request: Request) -> Response:
     rules = await service.load_rules(db(request))
     state = FormState(data={name: str(value) for name, value in asdict(rules).items()})
-    return _rules_page(request, state)
+    return await _rules_page(request, state)
 
 
 @staff_of_program
 async def save_rules(request: Request) -> Response:
-    names = [field.name for field in fields(EarnRules)]
+    names = number_fields()
     state = FormState.of(await request.form(), *names)
     values: dict[str, int] = {}
     for name in names:
         if not state.value(name):
             state.data[name] = "0"
-        low, top = (
-            (1, MAX_FREEZE_WEEKS)
-            if name == "streak_freeze_weeks"
-            else (0, MAX_DAYS if name.startswith("clear_") else MAX_CAP)
-        )
+        low, top = _bounds(name)
         number = state.number(
-            name, minimum=low, maximum=top, message=f"Enter a whole number from {low} to {top:,}."
+            name,
+            minimum=low,
+            maximum=top,
+            message=_("Enter a whole number from %(low)s to %(top)s.")
+            % {"low": low, "top": f"{top:,}"},
         )
         if number is not None:
             values[name] = number
     if not state.ok:
-        return _rules_page(request, state, status_code=422)
+        return await _rules_page(request, state, status_code=422)
     await service.save_rules(db(request), actor=current_user(request), **values)
-    flash(request, "Points rules saved. They apply to points awarded from now on.")
+    flash(request, _("Points rules saved. They apply to points awarded from now on."))
     return redirect(request, "pending_points:rules")
+
+
+def _bounds(name: str) -> tuple[int, int]:
+    if name == "streak_freeze_weeks":
+        return 1, MAX_FREEZE_WEEKS
+    if name == "expire_after_months":
+        return 0, MAX_EXPIRY_MONTHS
+    return 0, MAX_DAYS if name.startswith("clear_") else MAX_CAP
 
 
 routes = [

@@ -42,8 +42,8 @@ async def history(request: Request) -> Response:
 
 @signed_in
 async def how_to_earn(request: Request) -> Response:
-    """The rules in plain words: the levels, what each multiplies, streaks, and where the reader
-    is."""
+    """The rules in plain words: the levels, what each multiplies, streaks, point expiry, and
+    where the reader is."""
     user = current_user(request)
     balance = await service.balance_of(db(request), user)
     levels = await service.list_levels(db(request))
@@ -54,7 +54,9 @@ async def how_to_earn(request: Request) -> Response:
         "streak": service.streak_status(
             balance.streak, user, now=utcnow(), program_zone=request.state.program.zone_name
         ),
-        "freeze_every": (await service.load_rules(db(request))).streak_freeze_weeks,
+        "rules": (rules := await service.load_rules(db(request))),
+        "freeze_every": rules.streak_freeze_weeks,
+        "expiring": await service.expiring_soon(db(request), user, now=utcnow()),
     }
     return render(request, "points/how_to_earn.html", context)
 

@@ -107,6 +107,41 @@ async def test_demo_points_fill_the_boards_and_reseeding_keeps_the_ledger(
     assert await session.scalar(select(func.count()).select_from(LedgerEntry)) == entries
 
 
+async def test_demo_points_expire_and_one_advocates_expire_within_days(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.clock import utcnow
+    from portal.points import service as points
+
+    assert (await points.load_rules(session)).expire_after_months == 2
+    people = {u.email: u for u in await session.scalars(select(User))}
+    now = utcnow()
+    # Hana's first 10 points, of 59 days ago, are her oldest and unspent; Priya and Jonas spent
+    # their October points on rewards (oldest first), so nothing of theirs expires this month.
+    hana = await points.expiring_soon(session, people["hana.sato@kumo.example"], now=now)
+    assert hana is not None
+    assert hana.points == 10
+    assert -1 <= (hana.on - now.date()).days <= 3  # two months after a day 59 days ago
+    for spent in ("priya.raman@northwind.example", "jonas.berg@fjordtech.example"):
+        assert await points.expiring_soon(session, people[spent], now=now) is None
+
+
+async def test_demo_rescored_the_champion_bonus_once(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.points.models import EntryKind, LedgerEntry, RescoreRun
+
+    runs = list(await session.scalars(select(RescoreRun)))
+    assert [(run.status, run.done > 0) for run in runs] == [("done", True)]
+    adjusted = await session.scalar(
+        select(func.count()).where(
+            LedgerEntry.kind == EntryKind.ADJUST,
+            LedgerEntry.idempotency_key.startswith(f"rescore:{runs[0].id}:"),
+        )
+    )
+    assert adjusted == runs[0].done
+
+
 async def test_demo_rewards_cover_every_kind_and_status(
     session: AsyncSession, storage: LocalStorage
 ) -> None:

@@ -13,6 +13,7 @@ from portal.points.service.badges import (
 from portal.points.service.boards import Board, BoardRow, leaderboard, rank_of
 from portal.points.service.earned import Earned, earned_by
 from portal.points.service.earning import award, post_award
+from portal.points.service.expiry import Expiring, expire_due, expiring_soon
 from portal.points.service.ledger import (
     Balances,
     IdempotencyConflict,
@@ -86,6 +87,7 @@ __all__ = [
     "EarnRules",
     "Earned",
     "Earning",
+    "Expiring",
     "IdempotencyConflict",
     "InsufficientPoints",
     "InvalidLevel",
@@ -118,6 +120,8 @@ __all__ = [
     "create_level",
     "delete_level",
     "earned_by",
+    "expire_due",
+    "expiring_soon",
     "held_badges",
     "history",
     "leaderboard",

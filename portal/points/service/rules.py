@@ -1,13 +1,18 @@
-"""Earning rules staff set (Manage → Settings → Points clearance and caps): how long each
-source's points stay pending before they are paid, and how many points a person may earn in a
-day or a week before further awards wait for review. Kept as program settings under `points.`."""
+"""Earning rules staff set (Manage → Pending points → Points rules): how long each source's
+points stay pending before they are paid, how many points a person may earn in a day or a week
+before further awards wait for review, and after how many months points expire. Kept as program
+settings under `points.`."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.clock import utcnow
+from portal.i18n import N_
 from portal.people.models import User
+from portal.program import service as program
 from portal.program.sections import read_section, store_section
 
 PREFIX = "points."
@@ -25,13 +30,19 @@ class Earning(StrEnum):
 
     @property
     def label(self) -> str:
+        """In English; a page translates it (`_(earning.label)`)."""
         return {
-            "referral": "Referrals (submitted to opportunity)",
-            "referral_won": "Referral won",
-            "challenge": "Challenges",
-            "content": "Content",
-            "advocacy": "Reviews and advocacy",
+            "referral": N_("Referrals (submitted to opportunity)"),
+            "referral_won": N_("Referral won"),
+            "challenge": N_("Challenges"),
+            "content": N_("Content"),
+            "advocacy": N_("Reviews and advocacy"),
         }[self.value]
+
+    @property
+    def short_label(self) -> str:
+        """The label without its note, in English ("Referrals")."""
+        return N_("Referrals") if self is Earning.REFERRAL else self.label
 
     @property
     def family(self) -> "Earning":
@@ -50,6 +61,7 @@ CAPPED = (Earning.REFERRAL, Earning.CHALLENGE, Earning.CONTENT, Earning.ADVOCACY
 MAX_DAYS = 365
 MAX_CAP = 10_000_000
 MAX_FREEZE_WEEKS = 52
+MAX_EXPIRY_MONTHS = 120
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,11 @@ class EarnRules:
     cap_advocacy_week: int = 0
     # A streak earns a freeze (streaks.py) every this many weeks.
     streak_freeze_weeks: int = 4
+    # Points expire this many months after they were paid (0: never, the default)...
+    expire_after_months: int = 0
+    # ...counted from this day (ISO, the program's zone) for points paid before it: the day
+    # expiry was switched on, so switching it on never takes points at once, without notice.
+    expire_from: str = ""
 
     def clearance_days(self, earning: Earning) -> int:
         return int(getattr(self, f"clear_{earning.value}_days"))
@@ -81,6 +98,13 @@ class EarnRules:
         """The cap of one source (or of all, `None`) per `span` ("day" or "week")."""
         prefix = f"cap_{earning.value}_" if earning else "cap_"
         return int(getattr(self, prefix + span))
+
+    @property
+    def expiry_start(self) -> date | None:
+        """The first day points can be counted from toward expiry; None while it is off."""
+        if not self.expire_after_months or not self.expire_from:
+            return None
+        return date.fromisoformat(self.expire_from)
 
     @property
     def has_caps(self) -> bool:
@@ -100,12 +124,23 @@ async def rules_once(session: AsyncSession) -> EarnRules:
     return rules
 
 
+def number_fields() -> list[str]:
+    """The rules a form sets (the day expiry began is the portal's to keep)."""
+    return [field.name for field in fields(EarnRules) if field.name != "expire_from"]
+
+
 async def save_rules(session: AsyncSession, *, actor: User, **changes: int) -> EarnRules:
+    """Saves what changed; switching expiry on (from off) starts its count today."""
     session.info.pop(CACHE_KEY, None)
+    before = await load_rules(session)
+    stored: dict[str, int | str] = dict(changes)
+    if changes.get("expire_after_months") and not before.expire_after_months:
+        zone = (await program.load_once(session)).zone
+        stored["expire_from"] = utcnow().astimezone(zone).date().isoformat()
     return await store_section(
         session,
-        await load_rules(session),
-        changes,
+        before,
+        stored,
         actor=actor,
         prefix=PREFIX,
         action="points.rules_updated",
