@@ -24,6 +24,13 @@ SETTINGS_POINTS = tuple(f"points_{stage.value}" for stage in PIPELINE)
 ANSWER_LENGTH = 500
 ATTRIBUTION_WINDOW_MAX_DAYS = TOUCHES_MAX_AGE.days  # visits are remembered no longer
 SETTINGS_TEXT = ("offer_text", "target_domains", "free_mail_domains", "routing_rules")
+RECRUIT_BONUSES = (
+    "recruit_bonus_joined",
+    "recruit_bonus_milestone",
+    "recruit_level2_bonus_joined",
+    "recruit_level2_bonus_milestone",
+)
+MAX_RECRUIT_LEVELS = 2  # the bonus reaches the recruiter's recruiter at most, never further
 
 
 def prospect_form(form: FormData) -> FormState:
@@ -104,8 +111,14 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
         "burst_minutes",
         "attribution_model",
         "attribution_window_days",
+        "friend_reward_stage",
+        "friend_offer",
+        "recruit_milestone_points",
+        "recruit_levels",
+        *RECRUIT_BONUSES,
     )
     values: dict[str, int | str] = {}
+    _friend_and_recruit_settings(state, values)
     # Left empty, the attribution settings keep their current values.
     model = state.value("attribution_model")
     if model and model not in {choice.value for choice in ATTRIBUTION_MODELS}:
@@ -164,6 +177,46 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
     for name in SETTINGS_TEXT:
         values[name] = state.value(name)
     return state, values
+
+
+def _friend_and_recruit_settings(state: FormState, values: dict[str, int | str]) -> None:
+    """The friend's welcome reward and the recruiting bonuses; left empty, each keeps its
+    current value."""
+    stage = state.value("friend_reward_stage")
+    if stage not in {"off", *(s.value for s in PIPELINE), ""}:
+        state.add_error("friend_reward_stage", _("Choose when the friend gets their reward."))
+    elif stage:
+        values["friend_reward_stage"] = "" if stage == "off" else stage
+    state.check_length("friend_offer", 300)
+    values["friend_offer"] = state.value("friend_offer")
+    for name in RECRUIT_BONUSES:
+        bonus = state.number(
+            name,
+            minimum=0,
+            maximum=1_000_000,
+            message=_("Enter a whole number of points from 0 to 1,000,000."),
+            optional=True,
+        )
+        if bonus is not None:
+            values[name] = bonus
+    milestone = state.number(
+        "recruit_milestone_points",
+        minimum=0,
+        maximum=1_000_000,
+        message=_("Enter 0 (their first won referral) or a number of points up to 1,000,000."),
+        optional=True,
+    )
+    if milestone is not None:
+        values["recruit_milestone_points"] = milestone
+    levels = state.number(
+        "recruit_levels",
+        minimum=1,
+        maximum=MAX_RECRUIT_LEVELS,
+        message=_("Choose one level or two."),
+        optional=True,
+    )
+    if levels is not None:
+        values["recruit_levels"] = levels
 
 
 CAMPAIGN_BONUSES = tuple(f"bonus_{stage.value}" for stage in PIPELINE)

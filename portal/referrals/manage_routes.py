@@ -13,6 +13,7 @@ from portal.clock import utcnow
 from portal.forms import FormState
 from portal.guard import service as guard
 from portal.guard.models import Outcome
+from portal.i18n import _
 from portal.people.access import current_user, staff_of_program
 from portal.referrals import campaign_routes, forms, import_routes, service
 from portal.referrals.models import ATTRIBUTION_MODELS, PIPELINE, Stage
@@ -33,6 +34,14 @@ async def _settings_page(
         "attempts": await guard.attempt_counts(db(request), since=utcnow() - timedelta(days=7)),
         "outcomes": list(Outcome),
         "attribution_models": [(model.value, model.label) for model in ATTRIBUTION_MODELS],
+        "friend_stage_options": [
+            ("off", _("Never")),
+            *(
+                (stage.value, _("When it reaches %(stage)s") % {"stage": stage.label})
+                for stage in PIPELINE
+            ),
+        ],
+        "recruit_level_options": [("1", _("One level")), ("2", _("Two levels"))],
     }
     return render(request, "referrals/settings.html", context, status_code=status_code)
 
@@ -40,8 +49,13 @@ async def _settings_page(
 @staff_of_program
 async def edit_settings(request: Request) -> Response:
     current = await service.load_settings(db(request))
+    return await _settings_page(request, _current_values(current), FormState())
+
+
+def _current_values(current: service.ReferralSettings) -> FormState:
     state = FormState(data={k: str(v) for k, v in asdict(current).items()})
-    return await _settings_page(request, state, FormState())
+    state.data["friend_reward_stage"] = current.friend_reward_stage or "off"
+    return state
 
 
 @staff_of_program
@@ -75,8 +89,7 @@ async def map_crm_stage(request: Request) -> Response:
             flash(request, f"“{crm_form.value('crm_name')}” now moves referrals.")
             return redirect(request, "manage_referrals:settings")
     current = await service.load_settings(db(request))
-    state = FormState(data={k: str(v) for k, v in asdict(current).items()})
-    return await _settings_page(request, state, crm_form, status_code=422)
+    return await _settings_page(request, _current_values(current), crm_form, status_code=422)
 
 
 @staff_of_program

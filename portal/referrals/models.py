@@ -371,3 +371,19 @@ class CrmStageName(Base):
     key: Mapped[str] = mapped_column(String(100), unique=True)
     stage: Mapped[Stage] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Recruitment(Base):
+    """An advocate who joined through another advocate's invitation link: the recruiter earns
+    the bonuses of Manage → Referrals when the recruit joins and reaches their milestone (and
+    the recruiter's own recruiter a smaller one, when a second level is on)."""
+
+    __tablename__ = "recruitments"
+
+    recruit_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    recruiter_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

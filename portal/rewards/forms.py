@@ -7,7 +7,7 @@ import uuid
 from starlette.datastructures import FormData, UploadFile
 
 from portal.forms import FormState, ids
-from portal.i18n import N_, gettext
+from portal.i18n import N_, _, gettext
 from portal.parsing import column_length
 from portal.rewards.models import Redemption, Reward, RewardKind
 from portal.rewards.service import SHIPPING_FIELDS, RewardValues
@@ -72,7 +72,7 @@ def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
         "cause",
         "required_level_id",
     )
-    for flag in ("needs_approval", "is_active", "uses_code_pool"):
+    for flag in ("needs_approval", "is_active", "uses_code_pool", "for_referred_friends"):
         state.data[flag] = "on" if form.get(flag) else ""
     group_ids = ids(form, "groups")
     state.data["groups"] = ",".join(str(g) for g in sorted(group_ids))
@@ -94,6 +94,8 @@ def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
     level_id = state.number(
         "required_level_id", minimum=1, optional=True, message="Choose a level from the list."
     )
+    if state.value("for_referred_friends") and not state.value("uses_code_pool"):
+        state.add_error(None, _("Referred friends get codes: turn on the code pool too."))
     if state.value("kind") == RewardKind.DONATION and not state.value("cause"):
         state.add_error("cause", "Name the cause the points are donated to.")
     if not state.ok:
@@ -111,6 +113,7 @@ def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
         uses_code_pool=bool(state.value("uses_code_pool")),
         group_ids=group_ids,
         required_level_id=level_id,
+        for_referred_friends=bool(state.value("for_referred_friends")),
     )
 
 
