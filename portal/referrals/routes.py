@@ -62,6 +62,22 @@ async def my_referrals(request: Request) -> Response:
 
 
 @signed_in
+async def brought_in(request: Request) -> Response:
+    """People I brought in: the advocate's invitation link and each recruit's progress."""
+    user = current_user(request)
+    context = {
+        "invite_link": (
+            links.absolute_url("auth:invited_by", code=user.personal_code)
+            if user.personal_code
+            else ""
+        ),
+        "recruits": await service.people_brought_in(db(request), user),
+        "config": await service.load_settings(db(request)),
+    }
+    return render(request, "referrals/brought_in.html", context)
+
+
+@signed_in
 async def new_referral(request: Request) -> Response:
     return render(request, "referrals/new.html", {"form": FormState()})
 
@@ -309,6 +325,7 @@ async def code_landing_submit(request: Request) -> Response:
 
 routes = [
     Route("/", my_referrals, methods=["GET"], name="list"),
+    Route("/brought-in", brought_in, methods=["GET"], name="brought_in"),
     Route("/new", new_referral, methods=["GET"], name="new"),
     Route("/new", submit_referral, methods=["POST"], name="submit"),
     Route("/{referral_id:int}", referral_detail, methods=["GET"], name="detail"),

@@ -76,6 +76,7 @@ from portal.referrals.service.queries import (
     list_referrers,
     list_reps,
 )
+from portal.referrals.service.recruiting import Recruit, people_brought_in
 from portal.referrals.service.review import NotFlagged, clear_flags, point_standings
 from portal.referrals.service.screening import DisposableAddress, Screening, domain_of, screen
 
@@ -100,6 +101,7 @@ __all__ = [
     "Origin",
     "PipelineFilter",
     "Prospect",
+    "Recruit",
     "ReferralSettings",
     "ReopenReasonRequired",
     "Screening",
@@ -139,6 +141,7 @@ __all__ = [
     "load_settings",
     "move_referral",
     "normalize_email",
+    "people_brought_in",
     "point_standings",
     "record_click",
     "record_conversion",
