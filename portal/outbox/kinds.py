@@ -132,6 +132,7 @@ KINDS = {
                 "referrer": "Priya Raman",
                 "offer": "As a thank-you for talking to us: 20% off your first year.",
                 "code": "WELCOME-7K2Q",
+                "link": "",  # the friend has no account to link to: the code is the reward
             },
         ),
         EmailKind(

@@ -134,26 +134,22 @@ async def people_brought_in(session: AsyncSession, recruiter: User) -> list[Recr
         )
     ).all()
     ids = [user.id for user, _lifetime in rows]
-    won: dict[int, int] = {
-        referrer_id: count
-        for referrer_id, count in await session.execute(
-            select(Referral.referrer_id, func.count())
-            .where(Referral.referrer_id.in_(ids), Referral.reached_stage == Stage.WON)
-            .group_by(Referral.referrer_id)
+    won_rows = await session.execute(
+        select(Referral.referrer_id, func.count())
+        .where(Referral.referrer_id.in_(ids), Referral.reached_stage == Stage.WON)
+        .group_by(Referral.referrer_id)
+    )
+    won: dict[int, int] = {row[0]: row[1] for row in won_rows}
+    paid_rows = await session.execute(
+        select(LedgerEntry.source_id, func.sum(LedgerEntry.delta))
+        .where(
+            LedgerEntry.user_id == recruiter.id,
+            LedgerEntry.source_type == SOURCE_TYPE,
+            LedgerEntry.source_id.in_(ids),
         )
-    }
-    paid: dict[int | None, int | None] = {
-        recruit_id: total
-        for recruit_id, total in await session.execute(
-            select(LedgerEntry.source_id, func.sum(LedgerEntry.delta))
-            .where(
-                LedgerEntry.user_id == recruiter.id,
-                LedgerEntry.source_type == SOURCE_TYPE,
-                LedgerEntry.source_id.in_(ids),
-            )
-            .group_by(LedgerEntry.source_id)
-        )
-    }
+        .group_by(LedgerEntry.source_id)
+    )
+    paid: dict[int | None, int | None] = {row[0]: row[1] for row in paid_rows}
     return [
         Recruit(user, won.get(user.id, 0), int(lifetime), int(paid.get(user.id) or 0))
         for user, lifetime in rows
