@@ -1,5 +1,6 @@
-"""friend rewards and recruiting: a code pool marked for referred friends, the gift each
-referral's friend was sent (one per referral), and who brought whom into the program
+"""friend rewards, recruiting and campaign archive: a code pool marked for referred friends,
+the gift each referral's friend was sent (one per referral), who brought whom into the program,
+and when a referral campaign was archived
 
 Revision ID: 0051
 Revises: 0046
@@ -67,9 +68,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("recruit_id", name=op.f("pk_recruitments")),
     )
     op.create_index(op.f("ix_recruitments_recruiter_id"), "recruitments", ["recruiter_id"])
+    op.add_column(
+        "referral_campaigns", sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True)
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("referral_campaigns") as batch:
+        batch.drop_column("archived_at")
     op.drop_index(op.f("ix_recruitments_recruiter_id"), table_name="recruitments")
     op.drop_table("recruitments")
     op.drop_index(op.f("ix_friend_gifts_reward_id"), table_name="friend_gifts")

@@ -137,6 +137,9 @@ class Campaign(Base):
     # Extra (optional) questions on the landing form, one a line.
     questions: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An archived campaign is over and out of the way: its links bring no campaign any more
+    # and advocates no longer see it; what it brought stays counted.
+    archived_at: Mapped[datetime | None]
 
     def bonus_for(self, stage: Stage) -> int:
         return int(self.bonus_points.get(stage.value, 0))
@@ -155,6 +158,8 @@ class Campaign(Base):
         return [line.strip() for line in self.questions.splitlines() if line.strip()]
 
     def runs_on(self, day: date) -> bool:
+        if self.archived_at is not None:
+            return False
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
 

@@ -6,14 +6,18 @@ from portal.errors import NotFound
 from portal.people.service import get_advocate_for_code
 from portal.referrals.service.attribution import Credit, credit_referral
 from portal.referrals.service.campaigns import (
+    AdvocateRevenue,
     CampaignNameTaken,
     CampaignPlan,
     CampaignRow,
     access_campaign,
+    archive_campaign,
     create_campaign,
     list_campaigns,
     list_running_campaigns,
+    revenue_by_advocate,
     running_campaign,
+    running_campaign_by_id,
     update_campaign,
 )
 from portal.referrals.service.config import ReferralSettings, load_settings, save_settings
@@ -82,6 +86,7 @@ from portal.referrals.service.screening import DisposableAddress, Screening, dom
 
 __all__ = [
     "OPEN_STAGES",
+    "AdvocateRevenue",
     "AlreadyConverted",
     "CampaignNameTaken",
     "CampaignPlan",
@@ -121,6 +126,7 @@ __all__ = [
     "access_rep",
     "add_note",
     "add_stage_name",
+    "archive_campaign",
     "assign_referral",
     "clear_flags",
     "create_campaign",
@@ -147,7 +153,9 @@ __all__ = [
     "record_conversion",
     "remind_stale_referrals",
     "remove_stage_name",
+    "revenue_by_advocate",
     "running_campaign",
+    "running_campaign_by_id",
     "save_settings",
     "screen",
     "set_deal_value",
