@@ -29,7 +29,7 @@ async def _settings_page(
         "form": form,
         "stages": PIPELINE,
         "crm_form": crm_form,
-        "stage_options": [("", "Choose…"), *((stage.value, stage.label) for stage in Stage)],
+        "stage_options": [("", _("Choose…")), *((stage.value, stage.label) for stage in Stage)],
         "crm_names": await service.list_stage_names(db(request)),
         "attempts": await guard.attempt_counts(db(request), since=utcnow() - timedelta(days=7)),
         "outcomes": list(Outcome),
@@ -64,17 +64,17 @@ async def save_settings(request: Request) -> Response:
     if not state.ok:
         return await _settings_page(request, state, FormState(), status_code=422)
     await service.save_settings(db(request), actor=current_user(request), **values)
-    flash(request, "Referral settings saved.")
+    flash(request, _("Referral settings saved."))
     return redirect(request, "manage_referrals:settings")
 
 
 @staff_of_program
 async def map_crm_stage(request: Request) -> Response:
     crm_form = FormState.of(await request.form(), "crm_name", "stage")
-    crm_form.require("crm_name", message="Enter the stage's name as your CRM spells it.")
+    crm_form.require("crm_name", message=_("Enter the stage's name as your CRM spells it."))
     crm_form.check_length("crm_name", CRM_NAME_LENGTH)
     if crm_form.value("stage") not in set(Stage):
-        crm_form.add_error("stage", "Choose the portal stage it means.")
+        crm_form.add_error("stage", _("Choose the portal stage it means."))
     if crm_form.ok:
         try:
             await service.add_stage_name(
@@ -86,7 +86,10 @@ async def map_crm_stage(request: Request) -> Response:
         except service.StageNameTaken as error:
             crm_form.add_error("crm_name", error.message)
         else:
-            flash(request, f"“{crm_form.value('crm_name')}” now moves referrals.")
+            flash(
+                request,
+                _("“%(name)s” now moves referrals.") % {"name": crm_form.value("crm_name")},
+            )
             return redirect(request, "manage_referrals:settings")
     current = await service.load_settings(db(request))
     return await _settings_page(request, _current_values(current), crm_form, status_code=422)
@@ -97,7 +100,7 @@ async def unmap_crm_stage(request: Request) -> Response:
     await service.remove_stage_name(
         db(request), actor=current_user(request), mapping_id=request.path_params["mapping_id"]
     )
-    flash(request, "The CRM stage name is removed.")
+    flash(request, _("The CRM stage name is removed."))
     return redirect(request, "manage_referrals:settings")
 
 

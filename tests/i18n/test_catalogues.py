@@ -57,11 +57,6 @@ NOT_YET_TRANSLATED = frozenset(
         "points/pending.html",
         "points/person.html",
         "points/rules.html",
-        "referrals/_campaign_fields.html",
-        "referrals/campaign_edit.html",
-        "referrals/campaigns.html",
-        "referrals/import.html",
-        "referrals/settings.html",
     }
 )
 
