@@ -248,6 +248,8 @@ async def _recruiting_steps(session: AsyncSession, users: dict[str, User]) -> li
         )
         assert referral is not None  # noqa: S101 (referred by an earlier step)
         loaded = await referrals_service.access_referral(session, referral)
+        if stage == Stage.WON:  # Manage → Referrals → Campaigns counts it under Noah
+            await referrals_service.set_deal_value(session, loaded, value=18_000, actor=rep)
         await referrals_service.move_referral(session, loaded, to=stage, actor=rep)
 
     odd = timedelta(minutes=29)  # no step shares a moment with another demo's
