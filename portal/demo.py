@@ -1,6 +1,7 @@
 """Demo data for `make run`: a believable program, loaded through the real services.
 Running it again adds nothing twice."""
 
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -27,6 +28,8 @@ from portal.points import demo as points_demo
 from portal.program import service as program
 from portal.referrals import campaign_demo
 from portal.referrals import demo as referrals_demo
+from portal.referrals import service as referrals_service
+from portal.referrals.models import Referral, Stage
 from portal.reports import demo as reports_demo
 from portal.rewards import demo as rewards_demo
 from portal.segments import demo as segments_demo
@@ -179,6 +182,8 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
             *await messages_demo.steps(session, users),
             *await engagement_demo.steps(session, users),
             *await community_demo.steps(session, users),
+            *await rewards_demo.friends_pool_steps(session, users, storage=storage),
+            *await _recruiting_steps(session, users),
         ]
     )
     await referrals_demo.map_crm_stage_names(session, users["admin@acme.example"])
@@ -195,6 +200,70 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
     logins = [(", ".join(roles), email) for email, _, _, roles in STAFF]
     logins.append(("advocate", ADVOCATES[0][0]))
     return logins
+
+
+RECRUIT = ("noah.wilson@northwind.example", "Noah Wilson", "Northwind", "Solutions Engineer")
+RECRUITS_FRIEND = referrals_service.Prospect(
+    name="Mei Tanaka", email="mei.tanaka@kitehill.example", company="Kite Hill Logistics"
+)
+
+
+async def _recruiting_steps(session: AsyncSession, users: dict[str, User]) -> list[clock.At]:
+    """Referred friends get a welcome code once their referral is qualified; Priya invites her
+    colleague Noah with her invitation link, the marketer approves him (Priya's join bonus),
+    and his first referral is qualified (his friend's code goes out) and won (Priya's milestone
+    bonus)."""
+    email, name, company, title = RECRUIT
+    if await auth.find_user_by_email(session, email) is not None:
+        return []
+    marketer = users["marketer@acme.example"]
+    priya = users["priya.raman@northwind.example"]
+    rep = await referrals_service.access_rep(session, users["sales@acme.example"].id)
+    noah: list[User] = []
+
+    async def reward_friends() -> None:
+        await referrals_service.save_settings(
+            session, actor=marketer, friend_reward_stage=Stage.QUALIFIED.value
+        )
+
+    async def sign_up() -> None:
+        joined = await auth.sign_up(
+            session,
+            email=email,
+            display_name=name,
+            password=secrets.token_urlsafe(16),
+            company=company,
+            job_title=title,
+            recruiter_code=priya.personal_code or "",
+        )
+        assert joined is not None  # noqa: S101 (a new address)
+        noah.append(joined)
+
+    async def refer() -> None:
+        await referrals_service.submit_referral(session, referrer=noah[0], prospect=RECRUITS_FRIEND)
+
+    async def move(stage: Stage) -> None:
+        referral = await session.scalar(
+            select(Referral.id).where(Referral.prospect_email == RECRUITS_FRIEND.email)
+        )
+        assert referral is not None  # noqa: S101 (referred by an earlier step)
+        loaded = await referrals_service.access_referral(session, referral)
+        if stage == Stage.WON:  # Manage → Referrals → Campaigns counts it under Noah
+            await referrals_service.set_deal_value(session, loaded, value=18_000, actor=rep)
+        await referrals_service.move_referral(session, loaded, to=stage, actor=rep)
+
+    odd = timedelta(minutes=29)  # no step shares a moment with another demo's
+    return [
+        clock.At(timedelta(days=44) + odd, reward_friends),
+        clock.At(timedelta(days=40) + odd, sign_up),
+        clock.At(
+            timedelta(days=39) + odd,
+            lambda: auth.approve_signup(session, actor=marketer, user=noah[0]),
+        ),
+        clock.At(timedelta(days=19) + odd, refer),
+        clock.At(timedelta(days=15) + odd, lambda: move(Stage.QUALIFIED)),
+        clock.At(timedelta(days=4) + odd, lambda: move(Stage.WON)),
+    ]
 
 
 async def _ensure_user(

@@ -220,3 +220,24 @@ class BroadcastStarting(Event):
     who it goes to (a saved People view) writes its people down now, in this transaction."""
 
     broadcast_id: int
+
+
+@dataclass(frozen=True)
+class FriendRewardDue(Event):
+    """A referral reached the stage at which its friend (the prospect) is sent their welcome
+    reward (Manage → Referrals); raised on every later move too: the gift is given once."""
+
+    referral_id: int
+    email: str
+    name: str
+    referrer_name: str
+    offer: str
+
+
+@dataclass(frozen=True)
+class RecruitSignedUp(Event):
+    """A person signed up through an advocate's invitation link, giving the advocate's
+    personal code (their account may still wait for approval)."""
+
+    user_id: int
+    recruiter_code: str

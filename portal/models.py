@@ -70,6 +70,7 @@ from portal.program.models import ProgramSetting
 from portal.referrals.models import (
     Campaign,
     CrmStageName,
+    Recruitment,
     Referral,
     ReferralClick,
     ReferralEvent,
@@ -78,7 +79,14 @@ from portal.referrals.models import (
     ReferralTouch,
 )
 from portal.reports.models import SummarySubscription
-from portal.rewards.models import Redemption, Reward, RewardCode, RewardGroup, RewardLevel
+from portal.rewards.models import (
+    FriendGift,
+    Redemption,
+    Reward,
+    RewardCode,
+    RewardGroup,
+    RewardLevel,
+)
 from portal.trust.models import TrustScore
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -118,6 +126,7 @@ __all__ = [
     "EventType",
     "FeedItem",
     "Flag",
+    "FriendGift",
     "Group",
     "GroupMember",
     "Invitation",
@@ -142,6 +151,7 @@ __all__ = [
     "Reaction",
     "RecordedEvent",
     "RecoveryCode",
+    "Recruitment",
     "Redemption",
     "Referral",
     "ReferralClick",

@@ -8,6 +8,8 @@ from portal.directory import audience as people_audience
 from portal.points.service import activity as points_activity
 from portal.points.service import periods as points_periods
 from portal.referrals.service import landing as referrals
+from portal.referrals.service import recruiting
+from portal.rewards.service import friends as reward_friends
 from portal.segments import subscribers as segments
 from portal.trust_scoring import subscribers as trust
 from portal.webhooks import subscribers as webhooks
@@ -21,6 +23,12 @@ def install() -> None:
     events.on(events.ReferralSubmitted, challenges.complete_refer_challenges)
     events.on(events.ShareLinkVisited, referrals.count_share_page_visit)
     events.on(events.BroadcastStarting, people_audience.resolve_saved_view)
+    events.on(events.FriendRewardDue, reward_friends.give_friend_reward)
+    # Recruiting: the recruit is written down before the join bonus that reads it.
+    events.on(events.RecruitSignedUp, recruiting.record_recruit)
+    events.on(events.AdvocateJoined, recruiting.recruit_joined)
+    events.on(events.ReferralStageChanged, recruiting.recruit_won)
+    events.on(events.PointsAwarded, recruiting.recruit_earned)
     # Webhooks: each event's deliveries are written in its transaction, sent after the commit.
     events.on(events.ReferralSubmitted, webhooks.referral_created)
     events.on(events.ReferralStageChanged, webhooks.referral_stage_changed)

@@ -31,6 +31,7 @@ from portal.people.access import (
     signed_in,
     signed_in_during_setup,
 )
+from portal.people.codes import PERSONAL_CODE_LENGTH
 from portal.program.service import SignupMode
 from portal.request_body import accepts_upload, image_mb
 from portal.web import client_address, db, flash, redirect, redirect_to, render, safe_next, settings
@@ -171,10 +172,11 @@ def _invalid_link(request: Request, error: "service.InvalidLink") -> Response:
 
 @public
 async def signup(request: Request) -> Response:
-    if request.state.program.signup_mode == SignupMode.CLOSED:
-        raise service.SignupClosed()
     code = query_text(request.query_params, "join", max_length=MAX_PATH_TEXT)
-    return await _signup_page(request, FormState(data={"join": code}))
+    via = query_text(request.query_params, "via", max_length=PERSONAL_CODE_LENGTH)
+    if request.state.program.signup_mode == SignupMode.CLOSED and not via:
+        raise service.SignupClosed()
+    return await _signup_page(request, FormState(data={"join": code, "via": via}))
 
 
 async def _signup_page(
@@ -199,10 +201,18 @@ async def join(request: Request) -> Response:
 
 
 @public
+async def invited_by(request: Request) -> Response:
+    """An advocate's invitation link: the sign-up page, carrying their personal code (the page
+    never says whose it is, so codes cannot be looked up through it)."""
+    return redirect(request, "auth:signup", query={"via": request.path_params["code"]})
+
+
+@public
 async def signup_submit(request: Request) -> Response:
     data = await request.form()
     state, password = forms.signup_form(data)
     state.keep_hidden(data, "join")
+    state.keep_hidden(data, "via")
     profile_fields = await fields.fields_shown(db(request), on_signup=True)
     answers = fields.read_answers(data, profile_fields, state)
     verdict = await screen_post(request, data, form=PublicForm.SIGNUP)
@@ -221,6 +231,7 @@ async def signup_submit(request: Request) -> Response:
                     company=state.value("company"),
                     job_title=state.value("job_title"),
                     answers=answers,
+                    recruiter_code=state.value("via")[:PERSONAL_CODE_LENGTH],
                 )
         except service.WeakPassword as error:
             state.add_error("password", error.message)
@@ -229,7 +240,9 @@ async def signup_submit(request: Request) -> Response:
         else:
             # Every address gets the same page, new or known, and an email that explains (the
             # welcome with the sign-in link, or "you already have an account").
-            waiting = service.waits_for_approval(request.state.program, state.value("email"))
+            waiting = service.waits_for_approval(
+                request.state.program, state.value("email"), invited=bool(state.value("via"))
+            )
             return await _signup_page(request, state, waiting=True, sent=not waiting)
     return await _signup_page(request, state, status_code=422)
 
@@ -425,6 +438,7 @@ routes = [
     Route("/signup", signup, methods=["GET"], name="signup"),
     Route("/signup", signup_submit, methods=["POST"], name="signup_submit"),
     Route("/join/{code}", join, methods=["GET"], name="join"),
+    Route("/invited-by/{code}", invited_by, methods=["GET"], name="invited_by"),
     Route("/profile", profile, methods=["GET"], name="profile"),
     Route("/profile", profile_submit, methods=["POST"], name="profile_submit"),
     Route("/profile/time-zone", time_zone_submit, methods=["POST"], name="time_zone_submit"),

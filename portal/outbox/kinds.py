@@ -123,6 +123,19 @@ KINDS = {
             },
         ),
         EmailKind(
+            "friend_reward",
+            N_("Referred friend's welcome reward"),
+            N_("the referred friend, at the stage Manage → Referrals names"),
+            "{referrer} recommended us: your welcome reward",
+            {
+                **_PROGRAM,
+                "referrer": "Priya Raman",
+                "offer": "As a thank-you for talking to us: 20% off your first year.",
+                "code": "WELCOME-7K2Q",
+                "link": "",  # the friend has no account to link to: the code is the reward
+            },
+        ),
+        EmailKind(
             "referral_assigned",
             N_("Referral assigned"),
             N_("the sales rep"),

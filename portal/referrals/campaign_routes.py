@@ -1,11 +1,13 @@
 """Manage → Referrals → Campaigns (marketers): the campaigns advocates' links can carry, with
-what each brought, a form for a new one and a page to change one."""
+what each brought (won deal values too, and per advocate), a form for a new one, a page to
+change one, and the archive."""
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.forms import FormState
+from portal.i18n import _
 from portal.people.access import current_user, staff_of_program
 from portal.referrals import forms, service
 from portal.referrals.models import PIPELINE, Campaign
@@ -26,8 +28,11 @@ def _filled(campaign: Campaign) -> FormState:
 
 
 async def _list_page(request: Request, form: FormState, status_code: int = 200) -> Response:
+    rows = await service.list_campaigns(db(request))
     context = {
-        "rows": await service.list_campaigns(db(request)),
+        "rows": [row for row in rows if row.campaign.archived_at is None],
+        "archived": [row for row in rows if row.campaign.archived_at is not None],
+        "revenue": await service.revenue_by_advocate(db(request)),
         "form": form,
         "stages": PIPELINE,
     }
@@ -50,7 +55,7 @@ async def create_campaign(request: Request) -> Response:
         except service.CampaignNameTaken as error:
             state.add_error("name", error.message)
         else:
-            flash(request, f"The campaign “{campaign.name}” is saved.")
+            flash(request, _("The campaign “%(name)s” is saved.") % {"name": campaign.name})
             return redirect(request, "manage_referrals:campaigns")
     return await _list_page(request, state, status_code=422)
 
@@ -80,9 +85,27 @@ async def save_campaign(request: Request) -> Response:
         except service.CampaignNameTaken as error:
             state.add_error("name", error.message)
         else:
-            flash(request, f"The campaign “{campaign.name}” is saved.")
+            flash(request, _("The campaign “%(name)s” is saved.") % {"name": campaign.name})
             return redirect(request, "manage_referrals:campaigns")
     return _edit_page(request, campaign, state, status_code=422)
+
+
+@staff_of_program
+async def archive_campaign(request: Request) -> Response:
+    archived = (await request.form()).get("archived") != "no"
+    campaign = await service.archive_campaign(
+        db(request),
+        actor=current_user(request),
+        campaign_id=request.path_params["campaign_id"],
+        archived=archived,
+    )
+    message = (
+        _("The campaign “%(name)s” is archived: its links no longer carry it.")
+        if archived
+        else _("The campaign “%(name)s” is back.")
+    )
+    flash(request, message % {"name": campaign.name})
+    return redirect(request, "manage_referrals:campaigns")
 
 
 routes = [
@@ -90,4 +113,10 @@ routes = [
     Route("/campaigns", create_campaign, methods=["POST"], name="create_campaign"),
     Route("/campaigns/{campaign_id:int}", edit_campaign, methods=["GET"], name="campaign"),
     Route("/campaigns/{campaign_id:int}", save_campaign, methods=["POST"], name="save_campaign"),
+    Route(
+        "/campaigns/{campaign_id:int}/archive",
+        archive_campaign,
+        methods=["POST"],
+        name="archive_campaign",
+    ),
 ]

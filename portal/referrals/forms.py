@@ -24,6 +24,13 @@ SETTINGS_POINTS = tuple(f"points_{stage.value}" for stage in PIPELINE)
 ANSWER_LENGTH = 500
 ATTRIBUTION_WINDOW_MAX_DAYS = TOUCHES_MAX_AGE.days  # visits are remembered no longer
 SETTINGS_TEXT = ("offer_text", "target_domains", "free_mail_domains", "routing_rules")
+RECRUIT_BONUSES = (
+    "recruit_bonus_joined",
+    "recruit_bonus_milestone",
+    "recruit_level2_bonus_joined",
+    "recruit_level2_bonus_milestone",
+)
+MAX_RECRUIT_LEVELS = 2  # the bonus reaches the recruiter's recruiter at most, never further
 
 
 def prospect_form(form: FormData) -> FormState:
@@ -104,19 +111,26 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
         "burst_minutes",
         "attribution_model",
         "attribution_window_days",
+        "friend_reward_stage",
+        "friend_offer",
+        "recruit_milestone_points",
+        "recruit_levels",
+        *RECRUIT_BONUSES,
     )
     values: dict[str, int | str] = {}
+    _friend_and_recruit_settings(state, values)
     # Left empty, the attribution settings keep their current values.
     model = state.value("attribution_model")
     if model and model not in {choice.value for choice in ATTRIBUTION_MODELS}:
-        state.add_error("attribution_model", "Choose last click or first click.")
+        state.add_error("attribution_model", _("Choose last click or first click."))
     elif model:
         values["attribution_model"] = model
     window = state.number(
         "attribution_window_days",
         minimum=1,
         maximum=ATTRIBUTION_WINDOW_MAX_DAYS,
-        message=f"Enter a number of days from 1 to {ATTRIBUTION_WINDOW_MAX_DAYS}.",
+        message=_("Enter a number of days from 1 to %(days)s.")
+        % {"days": ATTRIBUTION_WINDOW_MAX_DAYS},
         optional=True,
     )
     if window is not None:
@@ -126,12 +140,15 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
             name,
             minimum=0,
             maximum=1_000_000,
-            message="Enter a whole number of points from 0 to 1,000,000.",
+            message=_("Enter a whole number of points from 0 to 1,000,000."),
         )
         if points is not None:
             values[name] = points
     days = state.number(
-        "stale_after_days", minimum=1, maximum=365, message="Enter a number of days from 1 to 365."
+        "stale_after_days",
+        minimum=1,
+        maximum=365,
+        message=_("Enter a number of days from 1 to 365."),
     )
     if days is not None:
         values["stale_after_days"] = days
@@ -140,7 +157,7 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
         "burst_limit",
         minimum=1,
         maximum=1000,
-        message="Enter a number of referrals from 1 to 1,000.",
+        message=_("Enter a number of referrals from 1 to 1,000."),
         optional=True,
     )
     if burst is not None:
@@ -149,7 +166,7 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
         "burst_minutes",
         minimum=1,
         maximum=10_080,
-        message="Enter a number of minutes from 1 to 10,080 (a week).",
+        message=_("Enter a number of minutes from 1 to 10,080 (a week)."),
         optional=True,
     )
     if minutes is not None:
@@ -159,11 +176,54 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
         state.check_length(name, 5000)
     for line in state.value("routing_rules").splitlines():
         if line.strip() and "=" not in line:
-            state.add_error("routing_rules", f"Write each rule as “domain = rep's email”: {line}")
+            state.add_error(
+                "routing_rules",
+                _("Write each rule as “domain = rep's email”: %(line)s") % {"line": line},
+            )
             break
     for name in SETTINGS_TEXT:
         values[name] = state.value(name)
     return state, values
+
+
+def _friend_and_recruit_settings(state: FormState, values: dict[str, int | str]) -> None:
+    """The friend's welcome reward and the recruiting bonuses; left empty, each keeps its
+    current value."""
+    stage = state.value("friend_reward_stage")
+    if stage not in {"off", *(s.value for s in PIPELINE), ""}:
+        state.add_error("friend_reward_stage", _("Choose when the friend gets their reward."))
+    elif stage:
+        values["friend_reward_stage"] = "" if stage == "off" else stage
+    state.check_length("friend_offer", 300)
+    values["friend_offer"] = state.value("friend_offer")
+    for name in RECRUIT_BONUSES:
+        bonus = state.number(
+            name,
+            minimum=0,
+            maximum=1_000_000,
+            message=_("Enter a whole number of points from 0 to 1,000,000."),
+            optional=True,
+        )
+        if bonus is not None:
+            values[name] = bonus
+    milestone = state.number(
+        "recruit_milestone_points",
+        minimum=0,
+        maximum=1_000_000,
+        message=_("Enter 0 (their first won referral) or a number of points up to 1,000,000."),
+        optional=True,
+    )
+    if milestone is not None:
+        values["recruit_milestone_points"] = milestone
+    levels = state.number(
+        "recruit_levels",
+        minimum=1,
+        maximum=MAX_RECRUIT_LEVELS,
+        message=_("Choose one level or two."),
+        optional=True,
+    )
+    if levels is not None:
+        values["recruit_levels"] = levels
 
 
 CAMPAIGN_BONUSES = tuple(f"bonus_{stage.value}" for stage in PIPELINE)
@@ -183,31 +243,36 @@ def _day(state: FormState, name: str, *, message: str) -> date | None:
 def campaign_form(form: FormData) -> tuple[FormState, CampaignPlan | None]:
     """A campaign's name, days, bonus points per stage and extra questions."""
     state = FormState.of(form, "name", "starts_on", "ends_on", "questions", *CAMPAIGN_BONUSES)
-    state.require("name", message="Name the campaign.")
+    state.require("name", message=_("Name the campaign."))
     state.check_fits("name", Campaign.name)
-    date_message = "Enter a date like 2026-12-31."
+    date_message = _("Enter a date like 2026-12-31.")
     starts_on = _day(state, "starts_on", message=date_message)
     if starts_on is None and "starts_on" not in state.errors:
-        state.add_error("starts_on", "Enter the day the campaign starts, like 2026-12-31.")
+        state.add_error("starts_on", _("Enter the day the campaign starts, like 2026-12-31."))
     ends_on = _day(state, "ends_on", message=date_message)
     if starts_on and ends_on and ends_on < starts_on:
-        state.add_error("ends_on", "The campaign must end on or after the day it starts.")
+        state.add_error("ends_on", _("The campaign must end on or after the day it starts."))
     bonuses: dict[str, int] = {}
     for name in CAMPAIGN_BONUSES:
         points = state.number(
             name,
             minimum=0,
             maximum=1_000_000,
-            message="Enter a whole number of points from 0 to 1,000,000, or leave it empty.",
+            message=_("Enter a whole number of points from 0 to 1,000,000, or leave it empty."),
             optional=True,
         )
         if points:
             bonuses[name.removeprefix("bonus_")] = points
     questions = [line.strip() for line in state.value("questions").splitlines() if line.strip()]
     if len(questions) > MAX_QUESTIONS:
-        state.add_error("questions", f"Ask at most {MAX_QUESTIONS} extra questions.")
+        state.add_error(
+            "questions", _("Ask at most %(number)s extra questions.") % {"number": MAX_QUESTIONS}
+        )
     elif any(len(question) > QUESTION_LENGTH for question in questions):
-        state.add_error("questions", f"Keep each question under {QUESTION_LENGTH} characters.")
+        state.add_error(
+            "questions",
+            _("Keep each question under %(number)s characters.") % {"number": QUESTION_LENGTH},
+        )
     if not state.ok or starts_on is None:
         return state, None
     plan = CampaignPlan(

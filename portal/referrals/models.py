@@ -137,6 +137,9 @@ class Campaign(Base):
     # Extra (optional) questions on the landing form, one a line.
     questions: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An archived campaign is over and out of the way: its links bring no campaign any more
+    # and advocates no longer see it; what it brought stays counted.
+    archived_at: Mapped[datetime | None]
 
     def bonus_for(self, stage: Stage) -> int:
         return int(self.bonus_points.get(stage.value, 0))
@@ -155,6 +158,8 @@ class Campaign(Base):
         return [line.strip() for line in self.questions.splitlines() if line.strip()]
 
     def runs_on(self, day: date) -> bool:
+        if self.archived_at is not None:
+            return False
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
 
@@ -372,4 +377,20 @@ class CrmStageName(Base):
     name: Mapped[str] = mapped_column(String(100))
     key: Mapped[str] = mapped_column(String(100), unique=True)
     stage: Mapped[Stage] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Recruitment(Base):
+    """An advocate who joined through another advocate's invitation link: the recruiter earns
+    the bonuses of Manage → Referrals when the recruit joins and reaches their milestone (and
+    the recruiter's own recruiter a smaller one, when a second level is on)."""
+
+    __tablename__ = "recruitments"
+
+    recruit_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    recruiter_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

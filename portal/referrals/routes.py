@@ -62,18 +62,54 @@ async def my_referrals(request: Request) -> Response:
 
 
 @signed_in
+async def brought_in(request: Request) -> Response:
+    """People I brought in: the advocate's invitation link and each recruit's progress."""
+    user = current_user(request)
+    context = {
+        "invite_link": (
+            links.absolute_url("auth:invited_by", code=user.personal_code)
+            if user.personal_code
+            else ""
+        ),
+        "recruits": await service.people_brought_in(db(request), user),
+        "config": await service.load_settings(db(request)),
+    }
+    return render(request, "referrals/brought_in.html", context)
+
+
+async def _campaign_options(request: Request) -> list[tuple[str, str]]:
+    """The running campaigns an advocate may credit their own referral to."""
+    running = await service.list_running_campaigns(db(request))
+    if not running:
+        return []
+    return [("", _("None")), *((str(campaign.id), campaign.name) for campaign in running)]
+
+
+@signed_in
 async def new_referral(request: Request) -> Response:
-    return render(request, "referrals/new.html", {"form": FormState()})
+    context = {"form": FormState(), "campaign_options": await _campaign_options(request)}
+    return render(request, "referrals/new.html", context)
 
 
-def _new_referral_page(request: Request, state: FormState, status_code: int) -> Response:
+async def _new_referral_page(request: Request, state: FormState, status_code: int) -> Response:
     return render(
         request,
         "referrals/new.html",
-        {"form": state},
+        {"form": state, "campaign_options": await _campaign_options(request)},
         partial="referrals/_form.html",
         status_code=status_code,
     )
+
+
+async def _chosen_campaign(request: Request, state: FormState) -> Campaign | None:
+    """The running campaign picked on the form; one that ended meanwhile is a form error."""
+    campaign_id = state.number("campaign", minimum=1, optional=True)
+    if campaign_id is None:
+        return None
+    campaign = await service.running_campaign_by_id(db(request), campaign_id)
+    if campaign is None:
+        state.add_error("campaign", _("That campaign is no longer running: choose another."))
+    return campaign
 
 
 @signed_in
@@ -85,15 +121,17 @@ async def submit_referral(request: Request) -> Response:
     state = forms.prospect_form(data)
     on_behalf = user.has_role(Role.SALES, Role.ADMIN)
     code = forms.code_field(data, state, required=False) if on_behalf else ""
+    state.data["campaign"] = state.take(data, "campaign")
+    campaign = await _chosen_campaign(request, state)
     if not state.ok:
-        return _new_referral_page(request, state, 422)
+        return await _new_referral_page(request, state, 422)
     referrer = user
     if code:
         try:
             referrer = await service.access_advocate_for_personal_code(db(request), code)
         except service.UnknownPersonalCode as error:
             state.add_error("code", error.message)
-            return _new_referral_page(request, state, error.status_code)
+            return await _new_referral_page(request, state, error.status_code)
     try:
         referral = await service.submit_referral(
             db(request),
@@ -101,10 +139,11 @@ async def submit_referral(request: Request) -> Response:
             prospect=_prospect(state),
             note=state.value("note"),
             source=Source.CODE if code else Source.FORM,
+            origin=service.Origin(campaign=campaign),
         )
     except (service.DuplicateReferral, service.SelfReferral, service.DisposableAddress) as error:
         state.add_error("email", error.message)
-        return _new_referral_page(
+        return await _new_referral_page(
             request, state, 422 if isinstance(error, service.DisposableAddress) else 409
         )
     if code:
@@ -309,6 +348,7 @@ async def code_landing_submit(request: Request) -> Response:
 
 routes = [
     Route("/", my_referrals, methods=["GET"], name="list"),
+    Route("/brought-in", brought_in, methods=["GET"], name="brought_in"),
     Route("/new", new_referral, methods=["GET"], name="new"),
     Route("/new", submit_referral, methods=["POST"], name="submit"),
     Route("/{referral_id:int}", referral_detail, methods=["GET"], name="detail"),

@@ -26,6 +26,7 @@ PICTURES = {
     "Acme Connect conference pass": "conference-pass.jpg",
     "1-month Pro plan upgrade": "pro-plan.jpg",
     "Coffee voucher": "gift-card.jpg",
+    "Welcome discount for referred friends": "pro-plan.jpg",
 }
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 # Rewards only a level and above may redeem.
@@ -294,3 +295,45 @@ LOW_POOL_REDEEMERS = [
     "tom.fischer@alpenbank.example",
     "sofia.rossi@vitaverde.example",
 ]
+
+
+FRIENDS_POOL = (
+    "Welcome discount for referred friends",
+    [f"WELCOME-{n:03d}" for n in range(101, 126)],
+)
+
+
+async def friends_pool_steps(
+    session: AsyncSession, people: dict[str, User], *, storage: Storage
+) -> list[clock.At]:
+    """The pool referred friends get a code from (Manage → Referrals says at which stage): a
+    code reward kept out of the advocates' catalog, so its inventory and low-pool alert are an
+    ordinary reward's."""
+    title, codes = FRIENDS_POOL
+    if await session.scalar(select(Reward.id).where(Reward.title == title)) is not None:
+        return []
+    marketer = people["marketer@acme.example"]
+
+    async def create() -> None:
+        pool = await rewards.save_reward(
+            session,
+            staff=marketer,
+            values=rewards.RewardValues(
+                title=title,
+                description="20% off the first year, for people our advocates refer.",
+                kind=RewardKind.CODE,
+                cost=1,
+                inventory=None,
+                per_user_limit=None,
+                needs_approval=False,
+                is_active=False,
+                cause="",
+                uses_code_pool=True,
+                group_ids=frozenset(),
+                for_referred_friends=True,
+            ),
+            image=_picture(title, storage),
+        )
+        await rewards.add_codes(session, staff=marketer, reward_id=pool.id, codes=codes)
+
+    return [clock.At(timedelta(days=45, minutes=23), create)]

@@ -8,7 +8,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from portal import translations
 from portal.forms import FormState, ids
-from portal.i18n import N_, gettext
+from portal.i18n import N_, _, gettext
 from portal.parsing import column_length
 from portal.rewards.models import Redemption, Reward, RewardKind
 from portal.rewards.service import SHIPPING_FIELDS, RewardValues
@@ -79,7 +79,7 @@ def reward_form(form: FormData, *, language: str) -> tuple[FormState, RewardValu
         "cause",
         "required_level_id",
     )
-    for flag in ("needs_approval", "is_active", "uses_code_pool"):
+    for flag in ("needs_approval", "is_active", "uses_code_pool", "for_referred_friends"):
         state.data[flag] = "on" if form.get(flag) else ""
     translated = translations.read_form(form, state, TRANSLATED, language)
     group_ids = ids(form, "groups")
@@ -102,6 +102,8 @@ def reward_form(form: FormData, *, language: str) -> tuple[FormState, RewardValu
     level_id = state.number(
         "required_level_id", minimum=1, optional=True, message="Choose a level from the list."
     )
+    if state.value("for_referred_friends") and not state.value("uses_code_pool"):
+        state.add_error(None, _("Referred friends get codes: turn on the code pool too."))
     if state.value("kind") == RewardKind.DONATION and not state.value("cause"):
         state.add_error("cause", "Name the cause the points are donated to.")
     if not state.ok:
@@ -120,6 +122,7 @@ def reward_form(form: FormData, *, language: str) -> tuple[FormState, RewardValu
         uses_code_pool=bool(state.value("uses_code_pool")),
         group_ids=group_ids,
         required_level_id=level_id,
+        for_referred_friends=bool(state.value("for_referred_friends")),
     )
 
 

@@ -67,6 +67,7 @@ async def edit_reward(request: Request) -> Response:
         "needs_approval": "on" if reward.needs_approval else "",
         "is_active": "on" if reward.is_active else "",
         "uses_code_pool": "on" if reward.uses_code_pool else "",
+        "for_referred_friends": "on" if reward.for_referred_friends else "",
         "groups": ",".join(str(g.group_id) for g in reward.groups),
         "has_image": "on" if reward.image_name else "",
         **translations.form_data(reward.translations, forms.TRANSLATED),

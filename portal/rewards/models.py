@@ -77,6 +77,8 @@ class Reward(Translatable, Base):
     # None = unlimited. Rewards with a code pool count their unused codes instead.
     inventory: Mapped[int | None]
     uses_code_pool: Mapped[bool] = mapped_column(default=False)
+    # The pool referred friends get a code from (Manage → Referrals says when); at most one.
+    for_referred_friends: Mapped[bool] = mapped_column(default=False)
     per_user_limit: Mapped[int | None]
     needs_approval: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -182,3 +184,22 @@ class Redemption(Base):
     reward: Mapped[Reward] = relationship(lazy="raise")
     user: Mapped["User"] = relationship(foreign_keys=[user_id], lazy="raise")
     code: Mapped["RewardCode | None"] = relationship(lazy="raise", uselist=False, viewonly=True)
+
+
+class FriendGift(Base):
+    """The welcome reward a referred friend was sent: one per referral (the unique referral id
+    is what makes it exactly once), with the code drawn for them. A drawn code leaves the pool,
+    so every count of unused codes stays a count of `reward_codes` rows without a redemption."""
+
+    __tablename__ = "friend_gifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), unique=True
+    )
+    reward_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rewards.id", ondelete="SET NULL"), index=True
+    )
+    code: Mapped[str | None] = mapped_column(String(200))  # None: the pool was empty or unset
+    email: Mapped[str] = mapped_column(String(320))
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -26,8 +26,8 @@ async def test_demo_data_is_believable_and_seeding_twice_adds_nothing(
 
     assert await _rows_per_table(session) == before
     assert sorted(path.name for path in storage.directory.iterdir()) == files
-    # plus one open invitation and four from the Invite many list
-    assert before["users"] == len(STAFF) + len(ADVOCATES) + 1 + 4
+    # plus one open invitation, four from the Invite many list and Priya's recruit
+    assert before["users"] == len(STAFF) + len(ADVOCATES) + 1 + 4 + 1
     assert len(ADVOCATES) >= 12
     assert {email for _, email in logins} >= {"admin@acme.example", "sales@acme.example"}
     assert (await program.load(session)).program_name == "Acme Advocates"
@@ -320,6 +320,9 @@ async def test_each_demo_ledger_is_a_history_in_time_order_with_real_amounts(
             elif row.source_type == "community_post":  # community:<action>:...
                 action = row.idempotency_key.split(":")[1]
                 expected = getattr(community_points, f"points_{action}")
+            elif row.source_type == "recruit":  # recruit:<id>:<joined or milestone>:<level>
+                _, _, trigger, level = row.idempotency_key.split(":")
+                expected = config.recruit_bonus(int(level), milestone=trigger == "milestone")
             else:
                 assert row.source_type == "referral", (email, row.reason)  # nothing made up
                 stage = Stage(row.idempotency_key.rsplit(":", 1)[1])
@@ -403,3 +406,40 @@ async def test_demo_profile_fields_are_answered_and_saved_views_filter_by_them(
     )
     assert emea.total == 9  # six advocates and three invited with an opening balance
     assert all(row.last_activity is not None for row in emea.items)
+
+
+async def test_demo_has_a_friends_pool_and_an_advocate_priya_brought_in(
+    session: AsyncSession, storage: LocalStorage
+) -> None:
+    from portal.outbox.models import OutboxEmail
+    from portal.points.models import LedgerEntry
+    from portal.referrals import service as referrals
+    from portal.referrals.models import Referral
+    from portal.rewards.models import FriendGift, Reward
+
+    pool = await session.scalar(select(Reward).where(Reward.for_referred_friends.is_(True)))
+    assert pool is not None
+    assert not pool.is_active  # not in the advocates' catalog
+    priya = await session.scalar(select(User).where(User.email == "priya.raman@northwind.example"))
+    assert priya is not None
+    [noah] = [recruit.user for recruit in await referrals.people_brought_in(session, priya)]
+    assert noah.display_name == "Noah Wilson"
+    assert noah.status == UserStatus.ACTIVE
+    bonuses = await session.scalars(
+        select(LedgerEntry.delta)
+        .where(LedgerEntry.user_id == priya.id, LedgerEntry.source_type == "recruit")
+        .order_by(LedgerEntry.id)
+    )
+    assert list(bonuses) == [100, 500]  # he joined; his first referral was won
+    friend = await session.scalar(
+        select(Referral.id).where(Referral.prospect_email == "mei.tanaka@kitehill.example")
+    )
+    gift = await session.scalar(select(FriendGift).where(FriendGift.referral_id == friend))
+    assert gift is not None
+    assert gift.code is not None
+    assert gift.code.startswith("WELCOME-")
+    email = await session.scalar(
+        select(OutboxEmail).where(OutboxEmail.to_address == "mei.tanaka@kitehill.example")
+    )
+    assert email is not None
+    assert gift.code in email.text_body

@@ -48,11 +48,6 @@ NOT_YET_TRANSLATED = frozenset(
         "points/_level.html",
         "points/_level_form.html",
         "points/how_to_earn.html",
-        "referrals/_campaign_fields.html",
-        "referrals/campaign_edit.html",
-        "referrals/campaigns.html",
-        "referrals/import.html",
-        "referrals/settings.html",
     }
 )
 

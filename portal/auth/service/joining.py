@@ -18,6 +18,7 @@ async def sign_up_through_link(
     company: str,
     job_title: str,
     answers: dict[int, str] | None = None,
+    recruiter_code: str = "",
 ) -> User | None:
     """As `sign_up`; a code that no longer opens a group signs up without one."""
     user = await sign_up(
@@ -28,6 +29,7 @@ async def sign_up_through_link(
         company=company,
         job_title=job_title,
         answers=answers,
+        recruiter_code=recruiter_code,
     )
     group = await people.get_group_for_join_code(session, join_code)
     if user is not None and group is not None:

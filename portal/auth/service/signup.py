@@ -28,9 +28,12 @@ class DisposableEmail(PortalError):
     message = "Please sign up with your work email address, not a throw-away one."
 
 
-def waits_for_approval(config: program.ProgramConfig, email: str) -> bool:
+def waits_for_approval(config: program.ProgramConfig, email: str, *, invited: bool = False) -> bool:
     """Whether a sign-up with this address waits for a marketer: decided by the settings and
-    the address's domain only, never by whether the address has an account."""
+    the address's domain only, never by whether the address has an account. A peer invited by
+    an advocate's link may sign up while sign-up is closed, and then waits."""
+    if invited and config.signup_mode == SignupMode.CLOSED:
+        return True
     return config.signup_mode == SignupMode.APPROVAL or is_disposable(email)
 
 
@@ -43,6 +46,7 @@ async def sign_up(
     company: str,
     job_title: str,
     answers: dict[int, str] | None = None,
+    recruiter_code: str = "",
 ) -> User | None:
     """A new advocate joins through open sign-up: active (and welcomed by email, to sign in),
     or pending approval.
@@ -50,9 +54,10 @@ async def sign_up(
     A throw-away address is refused, or its sign-up waits for approval even when sign-up is
     open (the settings choose). An address that has an account gets None, and an email (the
     forgot-password one, saying they already have an account): the page does not tell who is
-    a member. `answers` are to the profile fields sign-up asks (id → value, already checked)."""
+    a member. `answers` are to the profile fields sign-up asks (id → value, already checked).
+    `recruiter_code` is the personal code of the advocate whose invitation link they followed."""
     config = await program.load(session)
-    if config.signup_mode == SignupMode.CLOSED:
+    if config.signup_mode == SignupMode.CLOSED and not recruiter_code:
         raise SignupClosed()
     check_password_strength(password, email=email)
     if is_disposable(email) and config.disposable_emails == DisposableEmails.REFUSE:
@@ -61,7 +66,7 @@ async def sign_up(
         await hash_password(password)  # costs what a new account's hash costs
         queue_password_reset(session, email=email, signing_up=True)
         return None
-    needs_approval = waits_for_approval(config, email)
+    needs_approval = waits_for_approval(config, email, invited=bool(recruiter_code))
     user = await create_user(
         session,
         email=email,
@@ -73,6 +78,10 @@ async def sign_up(
         status=UserStatus.PENDING if needs_approval else UserStatus.ACTIVE,
     )
     await fields.save_answers(session, user=user, answers=answers or {})
+    if recruiter_code:  # before the join is announced: the recruiter's join bonus needs it
+        await events.publish(
+            session, events.RecruitSignedUp(user_id=user.id, recruiter_code=recruiter_code)
+        )
     await audit.record(
         session,
         actor=user,

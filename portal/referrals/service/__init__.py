@@ -6,14 +6,18 @@ from portal.errors import NotFound
 from portal.people.service import get_advocate_for_code
 from portal.referrals.service.attribution import Credit, credit_referral
 from portal.referrals.service.campaigns import (
+    AdvocateRevenue,
     CampaignNameTaken,
     CampaignPlan,
     CampaignRow,
     access_campaign,
+    archive_campaign,
     create_campaign,
     list_campaigns,
     list_running_campaigns,
+    revenue_by_advocate,
     running_campaign,
+    running_campaign_by_id,
     update_campaign,
 )
 from portal.referrals.service.config import ReferralSettings, load_settings, save_settings
@@ -76,11 +80,13 @@ from portal.referrals.service.queries import (
     list_referrers,
     list_reps,
 )
+from portal.referrals.service.recruiting import Recruit, people_brought_in
 from portal.referrals.service.review import NotFlagged, clear_flags, point_standings
 from portal.referrals.service.screening import DisposableAddress, Screening, domain_of, screen
 
 __all__ = [
     "OPEN_STAGES",
+    "AdvocateRevenue",
     "AlreadyConverted",
     "CampaignNameTaken",
     "CampaignPlan",
@@ -100,6 +106,7 @@ __all__ = [
     "Origin",
     "PipelineFilter",
     "Prospect",
+    "Recruit",
     "ReferralSettings",
     "ReopenReasonRequired",
     "Screening",
@@ -119,6 +126,7 @@ __all__ = [
     "access_rep",
     "add_note",
     "add_stage_name",
+    "archive_campaign",
     "assign_referral",
     "clear_flags",
     "create_campaign",
@@ -139,12 +147,15 @@ __all__ = [
     "load_settings",
     "move_referral",
     "normalize_email",
+    "people_brought_in",
     "point_standings",
     "record_click",
     "record_conversion",
     "remind_stale_referrals",
     "remove_stage_name",
+    "revenue_by_advocate",
     "running_campaign",
+    "running_campaign_by_id",
     "save_settings",
     "screen",
     "set_deal_value",

@@ -14,6 +14,7 @@ from portal import zones
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound
+from portal.i18n import N_
 from portal.people.models import User
 from portal.referrals.models import (
     PIPELINE,
@@ -29,7 +30,7 @@ MAX_QUESTIONS = 3
 
 
 class CampaignNameTaken(Conflict):
-    message = "Another campaign already has this name: choose another."
+    message = N_("Another campaign already has this name: choose another.")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,16 @@ class CampaignRow:
     visits: int
     referrals: int
     won: int
+    won_value: int  # the deal values of its won referrals (those without one count 0)
+
+
+@dataclass(frozen=True)
+class AdvocateRevenue:
+    """An advocate's won referrals and their deal values, for staff."""
+
+    advocate: User
+    won: int
+    won_value: int
 
 
 def program_today() -> date:
@@ -163,13 +174,42 @@ async def access_campaign(session: AsyncSession, campaign_id: int) -> Campaign:
     return campaign
 
 
+async def archive_campaign(
+    session: AsyncSession, *, actor: User, campaign_id: int, archived: bool
+) -> Campaign:
+    """Archives a campaign (its links stop carrying it) or brings it back."""
+    campaign = await access_campaign(session, campaign_id)
+    if (campaign.archived_at is not None) == archived:
+        return campaign
+    campaign.archived_at = utcnow() if archived else None
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="referrals.campaign_archived" if archived else "referrals.campaign_restored",
+        target_type="campaign",
+        target_id=campaign.id,
+        summary=("Archived" if archived else "Restored")
+        + f" the referral campaign “{campaign.name}”",
+    )
+    return campaign
+
+
+async def running_campaign_by_id(session: AsyncSession, campaign_id: int) -> Campaign | None:
+    """A campaign an advocate picked on their own referral form, while it runs."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None or not campaign.runs_on(program_today()):
+        return None
+    return campaign
+
+
 async def running_campaign(session: AsyncSession, slug: str) -> Campaign | None:
     """The campaign a link names, while it runs; None for an unknown or ended one (the link
     still works, it just brings no campaign)."""
     if len(slug) > SLUG_LENGTH:
         return None
     campaign = await session.scalar(select(Campaign).where(Campaign.slug == slug.lower()))
-    if campaign is None or not campaign.runs_on(program_today()):
+    if campaign is None or not campaign.runs_on(program_today()):  # archived ones do not run
         return None
     return campaign
 
@@ -178,7 +218,7 @@ async def list_running_campaigns(session: AsyncSession) -> list[Campaign]:
     today = program_today()
     rows = await session.scalars(
         select(Campaign)
-        .where(Campaign.starts_on <= today)
+        .where(Campaign.starts_on <= today, Campaign.archived_at.is_(None))
         .where((Campaign.ends_on.is_(None)) | (Campaign.ends_on >= today))
         .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
     )
@@ -199,24 +239,39 @@ async def list_campaigns(session: AsyncSession) -> list[CampaignRow]:
         .group_by(ReferralClick.campaign_id)
     )
     visits: dict[int | None, int] = {row[0]: row[1] for row in clicks}
-    brought: dict[int | None, tuple[int, int]] = {}
-    for campaign_id, total, won in await session.execute(
+    brought: dict[int | None, tuple[int, int, int]] = {}
+    won = Referral.stage == Stage.WON
+    for campaign_id, total, won_count, won_value in await session.execute(
         select(
             ReferralOrigin.campaign_id,
             func.count(),
-            func.count().filter(Referral.stage == Stage.WON),
+            func.count().filter(won),
+            func.coalesce(func.sum(Referral.deal_value).filter(won), 0),
         )
         .join(Referral, Referral.id == ReferralOrigin.referral_id)
         .where(ReferralOrigin.campaign_id.is_not(None))
         .group_by(ReferralOrigin.campaign_id)
     ):
-        brought[campaign_id] = (total, won)
+        brought[campaign_id] = (total, won_count, int(won_value or 0))
     return [
         CampaignRow(
-            campaign=campaign,
-            visits=visits.get(campaign.id, 0),
-            referrals=brought.get(campaign.id, (0, 0))[0],
-            won=brought.get(campaign.id, (0, 0))[1],
+            campaign,
+            visits.get(campaign.id, 0),
+            *brought.get(campaign.id, (0, 0, 0)),
         )
         for campaign in campaigns
     ]
+
+
+async def revenue_by_advocate(session: AsyncSession, *, limit: int = 20) -> list[AdvocateRevenue]:
+    """The advocates whose referrals were won, by the deal value won (then by count)."""
+    value = func.coalesce(func.sum(Referral.deal_value), 0)
+    rows = await session.execute(
+        select(User, func.count(), value)
+        .join(Referral, Referral.referrer_id == User.id)
+        .where(Referral.stage == Stage.WON)
+        .group_by(User.id)
+        .order_by(value.desc(), func.count().desc(), User.id)
+        .limit(limit)
+    )
+    return [AdvocateRevenue(user, count, int(total or 0)) for user, count, total in rows]

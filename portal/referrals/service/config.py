@@ -46,6 +46,19 @@ class ReferralSettings:
     # "first_click"), among those within the window.
     attribution_model: str = CreditRule.LAST_CLICK.value
     attribution_window_days: int = 30
+    # The referred friend's welcome reward: sent when their referral reaches this stage ("":
+    # never), with this offer and a code from the pool marked for friends in Manage → Rewards.
+    friend_reward_stage: str = ""
+    friend_offer: str = "As a thank-you for talking to us: 20% off your first year."
+    # Advocates who recruit advocates: the recruiter's bonus when the recruit joins and when
+    # they reach their milestone (their first won referral, or this many lifetime points when
+    # not 0); with a second level, the recruiter's own recruiter earns the smaller bonuses.
+    recruit_bonus_joined: int = 100
+    recruit_bonus_milestone: int = 500
+    recruit_milestone_points: int = 0
+    recruit_levels: int = 1
+    recruit_level2_bonus_joined: int = 25
+    recruit_level2_bonus_milestone: int = 100
 
     @property
     def points_to_won(self) -> int:
@@ -60,6 +73,20 @@ class ReferralSettings:
                 Stage.WON,
             )
         )
+
+    @property
+    def friend_reward_at(self) -> Stage | None:
+        return Stage(self.friend_reward_stage) if self.friend_reward_stage in set(Stage) else None
+
+    def recruit_bonus(self, level: int, *, milestone: bool) -> int:
+        """The bonus of a recruiter `level` steps above the recruit (0 beyond the setting)."""
+        if level > self.recruit_levels:
+            return 0
+        if level == 1:
+            return self.recruit_bonus_milestone if milestone else self.recruit_bonus_joined
+        if milestone:
+            return self.recruit_level2_bonus_milestone
+        return self.recruit_level2_bonus_joined
 
     def points_for(self, stage: Stage) -> int:
         value = getattr(self, f"points_{stage.value}", 0)

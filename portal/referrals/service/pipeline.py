@@ -26,6 +26,7 @@ from portal.referrals.models import (
     Stage,
 )
 from portal.referrals.service.config import load_settings
+from portal.referrals.service.friend_reward import offer_if_due
 from portal.referrals.service.origins import Origin, campaign_of, record_origin
 from portal.referrals.service.payments import pay_stages
 from portal.referrals.service.review import take_back
@@ -221,6 +222,8 @@ async def submit_referral(
     )
     if screening.owner is not None and not history:
         await tell_owner(session, referral, owner=screening.owner)
+    if not history:
+        await offer_if_due(session, referral, referrer)
     await session.flush()
     return referral
 
@@ -324,6 +327,7 @@ async def move_referral(
     if history:
         await session.flush()
         return event
+    await offer_if_due(session, referral, referral.referrer)
     if to == Stage.WON:
         await add_feed_item(
             session,

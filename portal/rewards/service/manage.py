@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +16,7 @@ from portal.jobs import enqueue
 from portal.people.models import Role, User
 from portal.points.models import Level
 from portal.rewards.models import (
+    FriendGift,
     Redemption,
     Reward,
     RewardCode,
@@ -52,6 +53,7 @@ class RewardValues:
     uses_code_pool: bool
     group_ids: frozenset[int]
     required_level_id: int | None = None
+    for_referred_friends: bool = False
     # Other languages' title and description, as typed (portal.translations).
     translations: Translations = field(default_factory=dict)
 
@@ -130,6 +132,14 @@ async def save_reward(
     reward.cost = values.cost
     reward.inventory = None if values.uses_code_pool else values.inventory
     reward.uses_code_pool = values.uses_code_pool
+    if values.for_referred_friends and not reward.for_referred_friends:
+        await session.execute(  # one pool for friends: marking this one unmarks the other
+            update(Reward)
+            .where(Reward.for_referred_friends.is_(True))
+            .values(for_referred_friends=False)
+            .execution_options(synchronize_session=False)
+        )
+    reward.for_referred_friends = values.for_referred_friends and values.uses_code_pool
     reward.per_user_limit = values.per_user_limit
     reward.needs_approval = values.needs_approval
     reward.is_active = values.is_active
@@ -205,6 +215,8 @@ async def add_codes(
     cleaned = [c.strip() for c in codes if c.strip()]
     existing = set(
         await session.scalars(select(RewardCode.code).where(RewardCode.reward_id == reward.id))
+    ) | set(  # a code sent to a referred friend left the pool but stays given
+        await session.scalars(select(FriendGift.code).where(FriendGift.reward_id == reward.id))
     )
     seen: set[str] = set()
     duplicates = []
