@@ -81,6 +81,19 @@ def migrate(revision: str) -> None:
     click.echo(f"Database is at {revision}.")
 
 
+@main.command()
+def doctor() -> None:
+    """Check what the portal needs (database, migrations, Redis, storage) and say what to do
+    about anything missing; exits 1 when a check fails (the checks of /readyz)."""
+    from portal.operations.doctor import diagnose
+
+    report = asyncio.run(diagnose(Settings()))
+    for line in report.lines():
+        click.echo(line)
+    if not report.ready:
+        raise SystemExit(1)
+
+
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Load demo data (safe to run again: nothing is duplicated) and print the demo logins."""

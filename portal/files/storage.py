@@ -63,6 +63,11 @@ class Storage(Protocol):
         """Remove a file; a missing one is not an error (deleting twice is fine)."""
         ...
 
+    async def probe(self) -> None:
+        """Write and remove a small file: raises `OSError` when the storage cannot keep
+        uploads (the readiness check)."""
+        ...
+
 
 def new_name() -> str:
     return secrets.token_urlsafe(24)
@@ -137,6 +142,13 @@ class LocalStorage:
             await anyio.Path(self._path(name)).unlink(missing_ok=True)
         except FileMissing:
             return
+
+    async def probe(self) -> None:
+        await anyio.Path(self.directory).mkdir(parents=True, exist_ok=True)
+        # A dot name: the orphan sweep and `_path` never take it for an upload.
+        probe = anyio.Path(self.directory / f".probe-{new_name()}")
+        await probe.write_bytes(b"ok")
+        await probe.unlink()
 
     async def names_older_than(self, age: timedelta) -> list[str]:
         """Stored files last written more than `age` ago (the orphan sweep's candidates)."""
