@@ -1,5 +1,6 @@
 """Settings: every environment variable, read and validated once at startup."""
 
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -61,6 +62,14 @@ class Settings(BaseSettings):
     # Public forms (the referral landing form, open sign-up) refuse posts sent sooner than
     # this after their page was served: people take longer, scripts do not. 0 turns it off.
     public_form_min_seconds: float = Field(default=3, ge=0)
+    # /metrics (Prometheus) answers a scraper that sends `Authorization: Bearer <token>` or
+    # connects from one of the networks (comma-separated, e.g. "10.0.0.0/8, 127.0.0.1");
+    # with neither set it answers 404.
+    metrics_token: SecretStr | None = None
+    metrics_allow_networks: str = ""
+    # Logs: "text" (readable in a terminal) or "json" (one object a line, with the request id,
+    # for a log collector).
+    log_format: Literal["text", "json"] = "text"
     # The program's time zone until an admin chooses one in Manage → Settings (an IANA name).
     portal_time_zone: str = "UTC"
     # The program's language until an admin chooses one (a code the portal has a catalogue
@@ -72,10 +81,28 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("redis_url", "smtp_url", mode="before")
+    @field_validator("redis_url", "smtp_url", "metrics_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("metrics_allow_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for network in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as error:
+                raise ValueError(
+                    f"METRICS_ALLOW_NETWORKS: {network!r} is not an address or a network "
+                    "like 10.0.0.0/8"
+                ) from error
+        return value
+
+    @property
+    def metrics_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        parts = (part.strip() for part in self.metrics_allow_networks.split(","))
+        return [ipaddress.ip_network(part, strict=False) for part in parts if part]
 
     @field_validator("portal_time_zone")
     @classmethod
