@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint worker migration chromium redis-server bench messages
+.PHONY: run test check lint worker migration chromium redis-server deploy-validators bench messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,12 +32,19 @@ redis-server:
 	@command -v redis-server >/dev/null || $(SUDO) apt-get install -y -q redis-server || \
 		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q redis-server)
 
+# tests/operations/test_deploy.py checks deploy/ with the tools that run it.
+deploy-validators:
+	@command -v systemd-analyze >/dev/null || $(SUDO) apt-get install -y -q systemd || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q systemd)
+	@command -v caddy >/dev/null || $(SUDO) apt-get install -y -q caddy || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q caddy)
+
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check portal tests alembic bench scripts
 	$(BIN)/ruff format --check portal tests alembic bench scripts
 	$(BIN)/mypy --strict portal
 
-test: $(VENV)/.installed-test chromium redis-server check
+test: $(VENV)/.installed-test chromium redis-server deploy-validators check
 	$(BIN)/pytest -n 2
 
 lint: $(VENV)/.installed-test
