@@ -40,6 +40,17 @@ class Settings(BaseSettings):
     # Single sign-on providers live in the database (Manage → Sign-in providers); the OIDC_*
     # variables of older versions are read once, by migration 0035.
     upload_dir: Path | None = None
+    # Uploads in an S3-compatible object store instead of UPLOAD_DIR: s3://bucket/prefix, with
+    # the store's endpoint (empty: AWS), region and keys (empty: boto3's usual sources, such as
+    # an instance role). Downloads stream through the portal (with HTTP Range), or with
+    # STORAGE_REDIRECT_DOWNLOADS redirect to a link of the store valid for STORAGE_LINK_SECONDS.
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    storage_redirect_downloads: bool = False
+    storage_link_seconds: int = Field(default=300, ge=10, le=7 * 24 * 3600)
     max_upload_mb: int = Field(default=200, ge=1)
     max_image_mb: int = Field(default=5, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
@@ -81,10 +92,26 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("redis_url", "smtp_url", "metrics_token", mode="before")
+    @field_validator(
+        "redis_url",
+        "smtp_url",
+        "metrics_token",
+        "storage_url",
+        "s3_endpoint_url",
+        "s3_access_key_id",
+        "s3_secret_access_key",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _bucket_url(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith("s3://") or not urlsplit(value).netloc):
+            raise ValueError(f"STORAGE_URL {value!r} is not like s3://bucket/prefix")
+        return value
 
     @field_validator("metrics_allow_networks")
     @classmethod

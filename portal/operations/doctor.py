@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
-from portal.files.storage import storage_for
+from portal.files.backends import storage_of
 from portal.operations import health
 
 WIDTH = 92
@@ -44,7 +44,7 @@ async def diagnose(settings: Settings) -> Diagnosis:
     engine = create_engine(settings.database_url)
     try:
         report = await health.run_checks(
-            settings, create_sessionmaker(engine), storage_for(settings.upload_dir)
+            settings, create_sessionmaker(engine), storage_of(settings)
         )
     finally:
         await engine.dispose()

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from portal.config import ROOT, Settings
+from portal.files import backends
 from portal.files.storage import Storage
 
 CHECK_SECONDS = 3.0
@@ -157,7 +158,8 @@ async def check_storage(storage: Storage, where: str) -> Check:
 
     return await _within_limit(
         "storage",
-        f"Uploads cannot be kept: make {where} exist and writable by the portal's user.",
+        f"Uploads cannot be kept in {where}: make the directory exist and writable by the "
+        "portal's user, or (STORAGE_URL) check the bucket, S3_ENDPOINT_URL and the keys.",
         probe,
     )
 
@@ -168,6 +170,6 @@ async def run_checks(
     (database, migrations), redis, stored = await asyncio.gather(
         check_database(sessionmaker, settings.database_url),
         check_redis(settings.redis_url),
-        check_storage(storage, str(settings.upload_dir)),
+        check_storage(storage, backends.where(settings)),
     )
     return Report((database, migrations, redis, stored))

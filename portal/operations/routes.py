@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from portal.config import Settings
-from portal.files.storage import storage_for
+from portal.files.backends import storage_of
 from portal.operations import health, metrics
 from portal.people.access import for_machines
 
@@ -26,7 +26,7 @@ async def alive(request: Request) -> Response:
 async def ready(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     sessionmaker = request.app.state.job_context["sessionmaker"]  # not the request's session
-    report = await health.run_checks(settings, sessionmaker, storage_for(settings.upload_dir))
+    report = await health.run_checks(settings, sessionmaker, storage_of(settings))
     return JSONResponse(
         report.as_json(), status_code=200 if report.ready else 503, headers=NOT_CACHED
     )
