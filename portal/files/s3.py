@@ -72,7 +72,11 @@ class S3Storage:
         )
 
     async def save(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> StoredFile:
-        name = new_name()
+        return await self.save_as(new_name(), chunks, max_bytes=max_bytes)
+
+    async def save_as(
+        self, name: str, chunks: AsyncIterable[bytes], *, max_bytes: int
+    ) -> StoredFile:
         key = self._key(name)
         digest = hashlib.sha256()
         head = b""
@@ -173,6 +177,9 @@ class S3Storage:
         key = f"{self.location.prefix}.probe-{new_name()}"
         await self._call("put_object", Key=key, Body=b"ok")
         await self._call("delete_object", Key=key)
+
+    async def names(self) -> list[str]:
+        return await self.names_older_than(timedelta(days=-1))  # a cutoff after every file
 
     async def names_older_than(self, age: timedelta) -> list[str]:
         cutoff = utcnow() - age

@@ -57,6 +57,16 @@ class Storage(Protocol):
 
     async def exists(self, name: str) -> bool: ...
 
+    async def save_as(
+        self, name: str, chunks: AsyncIterable[bytes], *, max_bytes: int
+    ) -> StoredFile:
+        """`save` under a name it was given (a restore puts files back under their names)."""
+        ...
+
+    async def names(self) -> list[str]:
+        """Every stored file, sorted (a backup copies them all)."""
+        ...
+
     async def names_older_than(self, age: timedelta) -> list[str]: ...
 
     async def delete(self, name: str) -> None:
@@ -85,8 +95,12 @@ class LocalStorage:
         return self.directory / name
 
     async def save(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> StoredFile:
+        return await self.save_as(new_name(), chunks, max_bytes=max_bytes)
+
+    async def save_as(
+        self, name: str, chunks: AsyncIterable[bytes], *, max_bytes: int
+    ) -> StoredFile:
         await anyio.Path(self.directory).mkdir(parents=True, exist_ok=True)
-        name = new_name()
         path = self._path(name)
         digest = hashlib.sha256()
         head = b""
@@ -149,6 +163,9 @@ class LocalStorage:
         probe = anyio.Path(self.directory / f".probe-{new_name()}")
         await probe.write_bytes(b"ok")
         await probe.unlink()
+
+    async def names(self) -> list[str]:
+        return await self.names_older_than(timedelta(days=-1))  # a cutoff after every file
 
     async def names_older_than(self, age: timedelta) -> list[str]:
         """Stored files last written more than `age` ago (the orphan sweep's candidates)."""

@@ -95,3 +95,12 @@ async def test_files_stay_under_the_prefix(s3_server: S3Server) -> None:
     keys = [item["Key"] for item in client.list_objects_v2(Bucket=bucket)["Contents"]]
     assert sorted(keys) == ["backups/other.txt", f"portal/files/{stored.name}"]
     assert await storage.names_older_than(EVERYTHING) == [stored.name]
+
+
+async def test_a_restore_puts_a_file_back_under_its_own_name(any_storage: Storage) -> None:
+    kept = await any_storage.save_as("Kp3-restored_name", chunks_of(b"from a backup"), max_bytes=20)
+    assert kept.name == "Kp3-restored_name"
+    assert await any_storage.names() == ["Kp3-restored_name"]
+    assert await read_all(any_storage, "Kp3-restored_name") == b"from a backup"
+    with pytest.raises(FileMissing):
+        await any_storage.save_as("../outside", chunks_of(b"x"), max_bytes=20)
