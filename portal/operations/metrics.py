@@ -15,6 +15,7 @@ database figures are the same from every host (take `max` across instances, not 
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -159,7 +160,48 @@ class Backlogs:
     points_awarded: int
 
 
-async def read_backlogs(sessionmaker: async_sessionmaker[AsyncSession]) -> Backlogs:
+# A ledger row is never changed or deleted, so the sum of the awards up to a row id stays
+# right once every transaction that could still add a row below that id has ended: rows older
+# than this are taken as settled.
+SETTLED_AFTER = timedelta(minutes=10)
+
+
+@dataclass
+class AwardedSoFar:
+    """The awards summed up to a ledger id, per app: a scrape then reads only the rows after
+    it (by primary key), not the whole ledger (a full sum took 190 ms at a million rows)."""
+
+    upto_id: int = 0
+    points: int = 0
+
+    async def total(self, session: AsyncSession) -> int:
+        awards = (LedgerEntry.kind == EntryKind.AWARD, LedgerEntry.state == EntryState.POSTED)
+        settled = await session.scalar(
+            select(func.max(LedgerEntry.id)).where(
+                LedgerEntry.id > self.upto_id, LedgerEntry.created_at < utcnow() - SETTLED_AFTER
+            )
+        )
+        if settled is not None:
+            self.points += int(
+                await session.scalar(
+                    select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
+                        LedgerEntry.id > self.upto_id, LedgerEntry.id <= settled, *awards
+                    )
+                )
+                or 0
+            )
+            self.upto_id = int(settled)
+        recent = await session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
+                LedgerEntry.id > self.upto_id, *awards
+            )
+        )
+        return self.points + int(recent or 0)
+
+
+async def read_backlogs(
+    sessionmaker: async_sessionmaker[AsyncSession], awarded: AwardedSoFar
+) -> Backlogs:
     waiting = (EmailStatus.PENDING, EmailStatus.SENDING, EmailStatus.FAILED)
     async with sessionmaker() as session:
         outbox = await session.execute(
@@ -177,17 +219,13 @@ async def read_backlogs(sessionmaker: async_sessionmaker[AsyncSession]) -> Backl
             .where(WebhookDelivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.FAILED)))
             .group_by(WebhookDelivery.status)
         )
-        awarded = await session.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
-                LedgerEntry.kind == EntryKind.AWARD, LedgerEntry.state == EntryState.POSTED
-            )
-        )
+        points = await awarded.total(session)
     counts = {str(status): 0 for status in waiting}
     counts.update({str(status): int(count) for status, count in outbox.all()})
     deliveries = {str(DeliveryStatus.PENDING): 0, str(DeliveryStatus.FAILED): 0}
     deliveries.update({str(status): int(count) for status, count in webhooks.all()})
     age = 0.0 if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
-    return Backlogs(counts, age, deliveries, int(awarded or 0))
+    return Backlogs(counts, age, deliveries, points)
 
 
 class _Read(Collector):

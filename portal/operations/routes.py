@@ -55,7 +55,10 @@ async def scrape(request: Request) -> Response:
             status_code=401,
             headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
         )
-    backlogs = await metrics.read_backlogs(request.app.state.job_context["sessionmaker"])
+    state = request.app.state
+    if not hasattr(state, "points_awarded"):
+        state.points_awarded = metrics.AwardedSoFar()
+    backlogs = await metrics.read_backlogs(state.job_context["sessionmaker"], state.points_awarded)
     return Response(
         metrics.process_metrics() + metrics.database_metrics(backlogs),
         media_type="text/plain; version=0.0.4; charset=utf-8",

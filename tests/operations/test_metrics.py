@@ -163,3 +163,34 @@ async def test_backlogs_and_points_come_from_the_database(
     assert sample(after, "portal_outbox_oldest_pending_seconds") >= 0
     assert grew("portal_webhook_deliveries", status="pending") == 1
     assert grew("portal_points_awarded_total") == 70
+
+
+async def test_points_awarded_reads_only_the_ledger_rows_after_the_settled_ones(
+    scraper: httpx.AsyncClient, scraped_app: Starlette, session: AsyncSession
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from portal import clock
+    from portal.points.models import LedgerEntry
+
+    async def ledger_awards() -> float:
+        total = await session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
+                LedgerEntry.kind == "award", LedgerEntry.state == "posted"
+            )
+        )
+        return float(total or 0)
+
+    advocate = await make_advocate(session)
+    await give_points(session, advocate, 40)
+    with clock.shifted(timedelta(minutes=11)):  # those rows are settled now
+        settled = sample(await scrape(scraper), "portal_points_awarded_total")
+        folded = scraped_app.state.points_awarded
+        assert folded.upto_id > 0
+        assert settled == await ledger_awards()
+        await give_points(session, advocate, 25)  # a recent row, after the settled ones
+        assert sample(await scrape(scraper), "portal_points_awarded_total") == settled + 25
+        assert sample(await scrape(scraper), "portal_points_awarded_total") == settled + 25
+    assert await ledger_awards() == settled + 25
