@@ -76,6 +76,12 @@ async def file_response(
     inline: bool,
 ) -> Response:
     disposition = content_disposition("inline" if inline else "attachment", filename)
+    try:
+        size = await storage.size(name)
+    except FileMissing as error:
+        raise NotFound(
+            "The file for this item is missing. Please tell the program team."
+        ) from error
     config = settings(request)
     if config.storage_redirect_downloads and isinstance(storage, S3Storage):
         # The store serves the bytes (and the ranges) itself; the link is for this viewer,
@@ -87,12 +93,6 @@ async def file_response(
             seconds=config.storage_link_seconds,
         )
         return RedirectResponse(link, status_code=307, headers={"Cache-Control": "no-store"})
-    try:
-        size = await storage.size(name)
-    except FileMissing as error:
-        raise NotFound(
-            "The file for this item is missing. Please tell the program team."
-        ) from error
     headers = {
         "Accept-Ranges": "bytes",
         "Content-Disposition": disposition,

@@ -129,3 +129,21 @@ async def test_readyz_checks_the_bucket(
     ) as other:
         body = (await other.get("/readyz")).json()
     assert body["failed"] == ["storage"]
+
+
+@pytest.mark.parametrize("s3_client", [True], indirect=True)
+async def test_with_redirects_a_file_gone_from_the_store_is_our_404_not_the_stores(
+    s3_client: tuple[httpx.AsyncClient, Settings], session: AsyncSession
+) -> None:
+    from portal.content.models import Asset
+
+    client, config = s3_client
+    asset_id = await an_asset(session, config)
+    asset = await session.get(Asset, asset_id)
+    assert asset is not None
+    assert asset.storage_name
+    await storage_of(config).delete(asset.storage_name)
+    await login_as(client, await make_advocate(session))
+    response = await client.get(f"/content/{asset_id}/download")
+    assert response.status_code == 404
+    assert "The file for this item is missing" in response.text
