@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check lint worker migration chromium redis-server deploy-validators bench messages
+.PHONY: run test check lint worker migration chromium redis-server bench messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,19 +32,12 @@ redis-server:
 	@command -v redis-server >/dev/null || $(SUDO) apt-get install -y -q redis-server || \
 		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q redis-server)
 
-# tests/operations/test_deploy.py checks deploy/ with the tools that run it.
-deploy-validators:
-	@command -v systemd-analyze >/dev/null || $(SUDO) apt-get install -y -q systemd || \
-		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q systemd)
-	@command -v caddy >/dev/null || $(SUDO) apt-get install -y -q caddy || \
-		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q caddy)
-
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check portal tests alembic bench scripts
 	$(BIN)/ruff format --check portal tests alembic bench scripts
 	$(BIN)/mypy --strict portal
 
-test: $(VENV)/.installed-test chromium redis-server deploy-validators check
+test: $(VENV)/.installed-test chromium redis-server check
 	$(BIN)/pytest -n 2
 
 lint: $(VENV)/.installed-test
@@ -75,3 +68,12 @@ messages: $(VENV)/.installed-run
 	$(BIN)/pybabel update --input-file portal/locale/messages.pot --output-dir portal/locale \
 		--no-wrap --ignore-obsolete --previous
 	sed -i -e '/^"POT-Creation-Date: /d' -e '/^"PO-Revision-Date: /d' portal/locale/*/LC_MESSAGES/messages.po
+
+# tests/operations/test_deploy.py checks deploy/ with the tools that run it (issue 23).
+.PHONY: deploy-validators
+test: deploy-validators
+deploy-validators:
+	@command -v systemd-analyze >/dev/null || $(SUDO) apt-get install -y -q systemd || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q systemd)
+	@command -v caddy >/dev/null || $(SUDO) apt-get install -y -q caddy || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q caddy)

@@ -111,44 +111,6 @@ def doctor() -> None:
         raise SystemExit(1)
 
 
-@main.command()
-@click.argument("directory", type=click.Path(path_type=Path))
-def backup(directory: Path) -> None:
-    """Write the database (a consistent snapshot, while the portal serves) and every stored
-    file into DIRECTORY, with a manifest of their checksums."""
-    from portal.operations.backup import BackupError
-    from portal.operations.backup import backup as make_backup
-
-    try:
-        summary = asyncio.run(make_backup(Settings(), directory))
-    except BackupError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(
-        f"Backed up the {summary.database} database (at {', '.join(summary.revisions)}) "
-        f"and {summary.files} file(s) into {directory}."
-    )
-    for name in summary.missing:
-        click.echo(f"  {name} was deleted while the backup ran (not in it).")
-
-
-@main.command()
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def restore(directory: Path) -> None:
-    """Bring a backup back onto an empty database and an empty file storage."""
-    from portal.operations.backup import BackupError
-    from portal.operations.backup import restore as bring_back
-
-    try:
-        summary = asyncio.run(bring_back(Settings(), directory))
-    except BackupError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(
-        f"Restored the {summary.database} database (at {', '.join(summary.revisions)}) and "
-        f"{summary.files} file(s). Run `portal migrate` if this release is newer, then "
-        "`portal doctor`."
-    )
-
-
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Load demo data (safe to run again: nothing is duplicated) and print the demo logins."""

@@ -72,10 +72,14 @@ class S3Storage:
         )
 
     async def save(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> StoredFile:
-        return await self.save_as(new_name(), chunks, max_bytes=max_bytes)
+        return await self._upload(new_name(), chunks, max_bytes=max_bytes)
 
-    async def save_as(
-        self, name: str, chunks: AsyncIterable[bytes], *, max_bytes: int
+    async def put(self, name: str, chunks: AsyncIterable[bytes]) -> None:
+        """Write a stream under a name it had before (a backup being restored)."""
+        await self._upload(name, chunks, max_bytes=None)
+
+    async def _upload(
+        self, name: str, chunks: AsyncIterable[bytes], *, max_bytes: int | None
     ) -> StoredFile:
         key = self._key(name)
         digest = hashlib.sha256()
@@ -104,7 +108,7 @@ class S3Storage:
         try:
             async for chunk in chunks:
                 size += len(chunk)
-                if size > max_bytes:
+                if max_bytes is not None and size > max_bytes:
                     raise FileTooLarge(max_bytes)
                 if len(head) < HEAD_SIZE:
                     head += chunk[: HEAD_SIZE - len(head)]
@@ -179,6 +183,7 @@ class S3Storage:
         await self._call("delete_object", Key=key)
 
     async def names(self) -> list[str]:
+        """Every stored file's name (a backup copies them all)."""
         return await self.names_older_than(timedelta(days=-1))  # a cutoff after every file
 
     async def names_older_than(self, age: timedelta) -> list[str]:

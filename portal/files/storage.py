@@ -3,10 +3,11 @@ assets today, avatars, challenge image proofs and reward images next. Nothing he
 file is for.
 
 A `Storage` saves a stream under a random name (never the uploader's filename), reads back a
-byte range, tells a file's size and deletes it. `LocalStorage`, a directory (by default
-`settings.upload_dir`), is the only implementation; an object store (S3 and the like) can
-implement the same five methods later. Files are never served from `static/`: routes stream
-them through `read` after checking who may see them.
+byte range, tells a file's size and deletes it. `LocalStorage` is a directory (by default
+`settings.upload_dir`); `portal.files.s3.S3Storage` an S3-compatible bucket
+(`settings.storage_url`); `portal.files.backends.storage_of` picks the one the settings name.
+Files are never served from `static/`: routes stream them through `read` after checking who may
+see them.
 """
 
 import hashlib
@@ -57,16 +58,6 @@ class Storage(Protocol):
 
     async def exists(self, name: str) -> bool: ...
 
-    async def save_as(
-        self, name: str, chunks: AsyncIterable[bytes], *, max_bytes: int
-    ) -> StoredFile:
-        """`save` under a name it was given (a restore puts files back under their names)."""
-        ...
-
-    async def names(self) -> list[str]:
-        """Every stored file, sorted (a backup copies them all)."""
-        ...
-
     async def names_older_than(self, age: timedelta) -> list[str]: ...
 
     async def delete(self, name: str) -> None:
@@ -95,12 +86,8 @@ class LocalStorage:
         return self.directory / name
 
     async def save(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> StoredFile:
-        return await self.save_as(new_name(), chunks, max_bytes=max_bytes)
-
-    async def save_as(
-        self, name: str, chunks: AsyncIterable[bytes], *, max_bytes: int
-    ) -> StoredFile:
         await anyio.Path(self.directory).mkdir(parents=True, exist_ok=True)
+        name = new_name()
         path = self._path(name)
         digest = hashlib.sha256()
         head = b""
@@ -145,6 +132,13 @@ class LocalStorage:
         except FileNotFoundError as error:
             raise FileMissing(name) from error
 
+    async def probe(self) -> None:
+        await anyio.Path(self.directory).mkdir(parents=True, exist_ok=True)
+        # A dot name: the orphan sweep and `_path` never take it for an upload.
+        probe = anyio.Path(self.directory / f".probe-{new_name()}")
+        await probe.write_bytes(b"ok")
+        await probe.unlink()
+
     async def exists(self, name: str) -> bool:
         try:
             return await anyio.Path(self._path(name)).is_file()
@@ -156,16 +150,6 @@ class LocalStorage:
             await anyio.Path(self._path(name)).unlink(missing_ok=True)
         except FileMissing:
             return
-
-    async def probe(self) -> None:
-        await anyio.Path(self.directory).mkdir(parents=True, exist_ok=True)
-        # A dot name: the orphan sweep and `_path` never take it for an upload.
-        probe = anyio.Path(self.directory / f".probe-{new_name()}")
-        await probe.write_bytes(b"ok")
-        await probe.unlink()
-
-    async def names(self) -> list[str]:
-        return await self.names_older_than(timedelta(days=-1))  # a cutoff after every file
 
     async def names_older_than(self, age: timedelta) -> list[str]:
         """Stored files last written more than `age` ago (the orphan sweep's candidates)."""
@@ -191,8 +175,8 @@ async def iterate_file(file: Readable, chunk_size: int = CHUNK_SIZE) -> AsyncIte
 
 
 def storage_for(upload_dir: Path | None) -> LocalStorage:
-    """The storage the settings name: `settings.upload_dir` (always set once the settings are
-    validated). An object store would be chosen here."""
+    """The directory storage of `settings.upload_dir` (always set once the settings are
+    validated); `portal.files.backends.storage_of` also knows the object store."""
     if upload_dir is None:
         raise ValueError("settings.upload_dir is not set")
     return LocalStorage(upload_dir)
