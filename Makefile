@@ -73,3 +73,12 @@ messages: $(VENV)/.installed-run
 	$(BIN)/pybabel update --input-file portal/locale/messages.pot --output-dir portal/locale \
 		--no-wrap --ignore-obsolete --previous
 	sed -i -e '/^"POT-Creation-Date: /d' -e '/^"PO-Revision-Date: /d' portal/locale/*/LC_MESSAGES/messages.po
+
+# tests/operations/test_deploy.py checks deploy/ with the tools that run it (issue 23).
+.PHONY: deploy-validators
+test: deploy-validators
+deploy-validators:
+	@command -v systemd-analyze >/dev/null || $(SUDO) apt-get install -y -q systemd || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q systemd)
+	@command -v caddy >/dev/null || $(SUDO) apt-get install -y -q caddy || \
+		($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q caddy)

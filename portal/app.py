@@ -22,6 +22,7 @@ from portal.error_pages import HANDLERS
 from portal.jobs import ArqQueue, InProcessQueue, JobQueue, PendingJob, Schedule
 from portal.middleware import CSRF, RequestId, SecurityHeaders, UnitOfWork
 from portal.navigation import navigation_for
+from portal.operations.metrics import RequestMetrics
 from portal.program import cache as program_cache
 from portal.program import routes as program_routes
 
@@ -96,6 +97,7 @@ def create_app(
         else []
     )
     middleware = [
+        Middleware(RequestMetrics),
         *proxies,
         Middleware(RequestId),
         Middleware(i18n.RequestLanguage),

@@ -2,6 +2,7 @@
 
 import asyncio
 import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import click
 from alembic.config import Config
 
 from portal.config import ROOT, Settings
+
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @click.group()
@@ -23,22 +26,37 @@ def main() -> None:
 @click.option("--reload", is_flag=True, help="restart when the code changes (development)")
 def run(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the portal (and run background jobs in-process when REDIS_URL is not set)."""
+    import shutil
+    import tempfile
+
     import uvicorn
+
+    from portal.operations.logs import log_config
 
     settings = Settings()
     if workers > 1 and not settings.redis_url:
         click.echo("Several workers need REDIS_URL for background jobs; using one worker.")
         workers = 1
-    uvicorn.run(
-        "portal.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        proxy_headers=False,  # the app believes proxies only from FORWARDED_ALLOW_IPS
-        log_level="info",
-    )
+    made_metrics_dir = None
+    if workers > 1 and not os.environ.get(METRICS_DIR):
+        # The workers add up their metrics in files here (portal.operations.metrics); the
+        # variable must be set before they start, as prometheus_client reads it on import.
+        made_metrics_dir = tempfile.mkdtemp(prefix="portal-metrics-")
+        os.environ[METRICS_DIR] = made_metrics_dir
+    try:
+        uvicorn.run(
+            "portal.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            reload=reload,
+            proxy_headers=False,  # the app believes proxies only from FORWARDED_ALLOW_IPS
+            log_config=log_config(settings.log_format),
+        )
+    finally:
+        if made_metrics_dir is not None:
+            shutil.rmtree(made_metrics_dir, ignore_errors=True)
 
 
 @main.command()
@@ -46,14 +64,13 @@ def worker() -> None:
     """Run the arq worker: background jobs and cron (needs REDIS_URL)."""
     import logging.config
 
-    from arq.logs import default_log_config
     from arq.worker import run_worker
 
+    from portal.operations.logs import log_config
     from portal.worker import worker_settings
 
-    logging.config.dictConfig(default_log_config(verbose=False))
-
     settings = Settings()
+    logging.config.dictConfig(log_config(settings.log_format))
     if not settings.redis_url:
         raise click.UsageError(
             "Set REDIS_URL to run a worker (without it, `portal run` runs jobs)."
@@ -79,6 +96,19 @@ def migrate(revision: str) -> None:
         Path(settings.database_url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(settings.database_url), revision)
     click.echo(f"Database is at {revision}.")
+
+
+@main.command()
+def doctor() -> None:
+    """Check what the portal needs (database, migrations, Redis, storage) and say what to do
+    about anything missing; exits 1 when a check fails (the checks of /readyz)."""
+    from portal.operations.doctor import diagnose
+
+    report = asyncio.run(diagnose(Settings()))
+    for line in report.lines():
+        click.echo(line)
+    if not report.ready:
+        raise SystemExit(1)
 
 
 @main.command("seed-demo")

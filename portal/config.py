@@ -1,5 +1,6 @@
 """Settings: every environment variable, read and validated once at startup."""
 
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -39,6 +40,17 @@ class Settings(BaseSettings):
     # Single sign-on providers live in the database (Manage → Sign-in providers); the OIDC_*
     # variables of older versions are read once, by migration 0035.
     upload_dir: Path | None = None
+    # Uploads in an S3-compatible object store instead of UPLOAD_DIR: s3://bucket/prefix, with
+    # the store's endpoint (empty: AWS), region and keys (empty: boto3's usual sources, such as
+    # an instance role). Downloads stream through the portal (with HTTP Range), or with
+    # STORAGE_REDIRECT_DOWNLOADS redirect to a link of the store valid for STORAGE_LINK_SECONDS.
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    storage_redirect_downloads: bool = False
+    storage_link_seconds: int = Field(default=300, ge=10, le=7 * 24 * 3600)
     max_upload_mb: int = Field(default=200, ge=1)
     max_image_mb: int = Field(default=5, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
@@ -61,6 +73,14 @@ class Settings(BaseSettings):
     # Public forms (the referral landing form, open sign-up) refuse posts sent sooner than
     # this after their page was served: people take longer, scripts do not. 0 turns it off.
     public_form_min_seconds: float = Field(default=3, ge=0)
+    # /metrics (Prometheus) answers a scraper that sends `Authorization: Bearer <token>` or
+    # connects from one of the networks (comma-separated, e.g. "10.0.0.0/8, 127.0.0.1");
+    # with neither set it answers 404.
+    metrics_token: SecretStr | None = None
+    metrics_allow_networks: str = ""
+    # Logs: "text" (readable in a terminal) or "json" (one object a line, with the request id,
+    # for a log collector).
+    log_format: Literal["text", "json"] = "text"
     # The program's time zone until an admin chooses one in Manage → Settings (an IANA name).
     portal_time_zone: str = "UTC"
     # The program's language until an admin chooses one (a code the portal has a catalogue
@@ -72,10 +92,44 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("redis_url", "smtp_url", mode="before")
+    @field_validator(
+        "redis_url",
+        "smtp_url",
+        "metrics_token",
+        "storage_url",
+        "s3_endpoint_url",
+        "s3_access_key_id",
+        "s3_secret_access_key",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _bucket_url(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith("s3://") or not urlsplit(value).netloc):
+            raise ValueError(f"STORAGE_URL {value!r} is not like s3://bucket/prefix")
+        return value
+
+    @field_validator("metrics_allow_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for network in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as error:
+                raise ValueError(
+                    f"METRICS_ALLOW_NETWORKS: {network!r} is not an address or a network "
+                    "like 10.0.0.0/8"
+                ) from error
+        return value
+
+    @property
+    def metrics_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        parts = (part.strip() for part in self.metrics_allow_networks.split(","))
+        return [ipaddress.ip_network(part, strict=False) for part in parts if part]
 
     @field_validator("portal_time_zone")
     @classmethod

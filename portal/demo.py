@@ -20,7 +20,8 @@ from portal.content import demo as content_demo
 from portal.db import create_engine, create_sessionmaker
 from portal.directory import demo as directory_demo
 from portal.engagement import demo as engagement_demo
-from portal.files.storage import Storage, storage_for
+from portal.files.backends import storage_of
+from portal.files.storage import Storage
 from portal.guard import demo as guard_demo
 from portal.messages import demo as messages_demo
 from portal.people.models import Group, GroupMember, Role, User
@@ -120,7 +121,7 @@ async def seed(settings: Settings) -> list[tuple[str, str]]:
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            logins = await seed_session(session, storage=storage_for(settings.upload_dir))
+            logins = await seed_session(session, storage=storage_of(settings))
             await session.commit()
     finally:
         await engine.dispose()

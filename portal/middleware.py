@@ -4,6 +4,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import MutableMapping
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -41,8 +42,13 @@ def _state(scope: Scope) -> MutableMapping[str, Any]:
     return state
 
 
+# The request being answered, for every log line written while it is (portal.operations.logs).
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+
+
 class RequestId:
-    """Gives every request an id, shown on error pages and sent as `X-Request-ID`."""
+    """Gives every request an id, shown on error pages, sent as `X-Request-ID` and carried by
+    the log lines written while it is answered."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -59,7 +65,11 @@ class RequestId:
                 MutableHeaders(scope=message)["X-Request-ID"] = request_id
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        token = current_request_id.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            current_request_id.reset(token)
 
 
 def add_security_headers(headers: MutableHeaders, *, https: bool) -> None:

@@ -1,8 +1,6 @@
 """The portal's route table: every domain's routes under its mount. The app serves it; the
 worker and the demo install it for `portal.links` too, so a job makes the same links a page does."""
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -31,10 +29,10 @@ from portal.home.routes import home, my_badges
 from portal.messages import manage_routes as manage_messages_routes
 from portal.messages import routes as messages_routes
 from portal.notifications import routes as notifications_routes
+from portal.operations import routes as operations_routes
 from portal.outbox import preference_routes
 from portal.outbox import routes as outbox_routes
 from portal.outbox import text_routes as email_text_routes
-from portal.people.access import public
 from portal.points import manage_routes as manage_points_routes
 from portal.points import pending_routes as pending_points_routes
 from portal.points import rescore_routes
@@ -66,16 +64,11 @@ class RootRoutes(Mount):
         return match, child_scope
 
 
-@public
-async def health(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
-
-
 def routes() -> list[BaseRoute]:
     return [
         Route("/", home, name="home"),
         Route("/badges", my_badges, name="badges"),
-        Route("/healthz", health, name="health"),
+        *operations_routes.routes,
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
         Mount(
             "/manage/people",

@@ -570,6 +570,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "error_pages",  # the friendly error pages show the layout, with the viewer
                 "models",
                 "navigation",
+                "operations",  # health, metrics and logs look at every part of the portal
                 "routing",
                 "subscriptions",
                 "worker",

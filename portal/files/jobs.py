@@ -5,8 +5,8 @@ from datetime import timedelta
 from arq import cron, func
 
 from portal.config import Settings
+from portal.files.backends import storage_of
 from portal.files.references import stored_file_is_orphaned
-from portal.files.storage import storage_for
 from portal.jobs import JobContext, unit_of_work
 
 
@@ -16,7 +16,7 @@ async def delete_stored_file(ctx: JobContext, name: str) -> bool:
     async with unit_of_work(ctx) as session:
         if not await stored_file_is_orphaned(session, name):
             return False
-    await storage_for(settings.upload_dir).delete(name)
+    await storage_of(settings).delete(name)
     return True
 
 
@@ -26,7 +26,7 @@ ORPHAN_AGE = timedelta(days=1)
 
 
 async def sweep_orphaned_files(ctx: JobContext) -> int:
-    storage = storage_for(ctx["settings"].upload_dir)
+    storage = storage_of(ctx["settings"])
     removed = 0
     for name in await storage.names_older_than(ORPHAN_AGE):
         async with unit_of_work(ctx) as session:

@@ -3,10 +3,11 @@ assets today, avatars, challenge image proofs and reward images next. Nothing he
 file is for.
 
 A `Storage` saves a stream under a random name (never the uploader's filename), reads back a
-byte range, tells a file's size and deletes it. `LocalStorage`, a directory (by default
-`settings.upload_dir`), is the only implementation; an object store (S3 and the like) can
-implement the same five methods later. Files are never served from `static/`: routes stream
-them through `read` after checking who may see them.
+byte range, tells a file's size and deletes it. `LocalStorage` is a directory (by default
+`settings.upload_dir`); `portal.files.s3.S3Storage` an S3-compatible bucket
+(`settings.storage_url`); `portal.files.backends.storage_of` picks the one the settings name.
+Files are never served from `static/`: routes stream them through `read` after checking who may
+see them.
 """
 
 import hashlib
@@ -69,6 +70,11 @@ class Storage(Protocol):
 
     async def delete(self, name: str) -> None:
         """Remove a file; a missing one is not an error (deleting twice is fine)."""
+        ...
+
+    async def probe(self) -> None:
+        """Write and remove a small file: raises `OSError` when the storage cannot keep
+        uploads (the readiness check)."""
         ...
 
 
@@ -134,6 +140,13 @@ class LocalStorage:
         except FileNotFoundError as error:
             raise FileMissing(name) from error
 
+    async def probe(self) -> None:
+        await anyio.Path(self.directory).mkdir(parents=True, exist_ok=True)
+        # A dot name: the orphan sweep and `_path` never take it for an upload.
+        probe = anyio.Path(self.directory / f".probe-{new_name()}")
+        await probe.write_bytes(b"ok")
+        await probe.unlink()
+
     async def exists(self, name: str) -> bool:
         try:
             return await anyio.Path(self._path(name)).is_file()
@@ -190,8 +203,8 @@ async def iterate_file(file: Readable, chunk_size: int = CHUNK_SIZE) -> AsyncIte
 
 
 def storage_for(upload_dir: Path | None) -> LocalStorage:
-    """The storage the settings name: `settings.upload_dir` (always set once the settings are
-    validated). An object store would be chosen here."""
+    """The directory storage of `settings.upload_dir` (always set once the settings are
+    validated); `portal.files.backends.storage_of` also knows the object store."""
     if upload_dir is None:
         raise ValueError("settings.upload_dir is not set")
     return LocalStorage(upload_dir)

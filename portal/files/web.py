@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from portal.errors import NotFound
-from portal.files.storage import FileMissing, LocalStorage, Storage, storage_for
+from portal.files.backends import storage_of
+from portal.files.s3 import S3Storage
+from portal.files.storage import FileMissing, Storage
 from portal.web import settings
 
 FILE_POLICY = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
@@ -73,15 +75,27 @@ async def file_response(
     filename: str,
     inline: bool,
 ) -> Response:
+    disposition = content_disposition("inline" if inline else "attachment", filename)
     try:
         size = await storage.size(name)
     except FileMissing as error:
         raise NotFound(
             "The file for this item is missing. Please tell the program team."
         ) from error
+    config = settings(request)
+    if config.storage_redirect_downloads and isinstance(storage, S3Storage):
+        # The store serves the bytes (and the ranges) itself; the link is for this viewer,
+        # who was just allowed to see the file, and expires soon.
+        link = storage.download_url(
+            name,
+            content_type=content_type,
+            disposition=disposition,
+            seconds=config.storage_link_seconds,
+        )
+        return RedirectResponse(link, status_code=307, headers={"Cache-Control": "no-store"})
     headers = {
         "Accept-Ranges": "bytes",
-        "Content-Disposition": content_disposition("inline" if inline else "attachment", filename),
+        "Content-Disposition": disposition,
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": FILE_POLICY,
         "Cache-Control": "private, max-age=0, must-revalidate",
@@ -108,6 +122,6 @@ async def file_response(
     )
 
 
-def storage(request: Request) -> LocalStorage:
+def storage(request: Request) -> Storage:
     """The file storage uploads go to (avatars, proofs, content, reward images)."""
-    return storage_for(settings(request).upload_dir)
+    return storage_of(settings(request))

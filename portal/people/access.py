@@ -177,6 +177,16 @@ def _with_access(access: Access) -> Callable[[Endpoint], Endpoint]:
 
 
 public = _with_access(Access(public=True, roles=frozenset()))
+
+
+def for_machines(endpoint: Endpoint) -> Endpoint:
+    """Open to anyone and nothing looked up first (no viewer, no transaction): for load
+    balancers' probes and metrics scrapers, which must get an answer while the database is
+    away. The endpoint decides itself what a caller may see."""
+    endpoint.access = Access(public=True, roles=frozenset())  # type: ignore[attr-defined]
+    return endpoint
+
+
 signed_in = _with_access(Access(public=False, roles=frozenset()))
 # Signed in, and open to a session held at the two-factor setup page (the setup, signing out).
 signed_in_during_setup = _with_access(
