@@ -159,13 +159,13 @@ def backup(destination: Path | None) -> None:
     """Write the database and every stored file into one archive (see the README's Backups)."""
     from portal.backup import BackupError
     from portal.backup import backup as write_backup
-    from portal.files.storage import storage_for
+    from portal.files.backends import storage_of
 
     settings = Settings()
     folder = destination or settings.var_dir / "backups"
     try:
         path, manifest = asyncio.run(
-            write_backup(settings.database_url, storage_for(settings.upload_dir), folder)
+            write_backup(settings.database_url, storage_of(settings), folder)
         )
     except BackupError as error:
         raise click.ClickException(str(error)) from error
@@ -182,13 +182,11 @@ def restore(archive: Path) -> None:
     from alembic import command
     from portal.backup import BackupError
     from portal.backup import restore as read_backup
-    from portal.files.storage import storage_for
+    from portal.files.backends import storage_of
 
     settings = Settings()
     try:
-        manifest = asyncio.run(
-            read_backup(archive, settings.database_url, storage_for(settings.upload_dir))
-        )
+        manifest = asyncio.run(read_backup(archive, settings.database_url, storage_of(settings)))
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     command.upgrade(alembic_config(settings.database_url), "head")
