@@ -6,6 +6,7 @@ import logging
 from arq import cron
 
 from portal.audit import service as audit
+from portal.clock import utcnow
 from portal.jobs import JobContext, unit_of_work
 from portal.points import service
 
@@ -47,9 +48,24 @@ async def release_due_points(ctx: JobContext) -> int:
             return paid
 
 
+async def close_ended_seasons(ctx: JobContext) -> int:
+    """Closes the seasons that have ended and awards their badges, each season in a
+    transaction of its own; the badges awarded. Another worker running it at the same moment
+    awards nothing twice (`close_season` claims the season first)."""
+    async with unit_of_work(ctx) as session:
+        due = await service.due_seasons(session, utcnow())
+    awarded = 0
+    for season_id in due:
+        async with unit_of_work(ctx) as session:
+            awarded += await service.close_season(session, season_id, utcnow()) or 0
+    return awarded
+
+
 RELEASE_BATCH = 500
 FUNCTIONS: list[object] = []
 CRON_JOBS = [
     cron(reconcile_balances, hour={2}, minute={30}),
     cron(release_due_points, minute={7, 37}),
+    # Within five minutes of a season's end.
+    cron(close_ended_seasons, minute=set(range(2, 60, 5))),
 ]
