@@ -75,7 +75,8 @@ async def test_points_count_while_the_season_runs_and_places_are_shared(
     ]
     with at(START + timedelta(days=5)):
         board = await points.season_board(session, season, viewer=cy, exclude_staff=True)
-    assert board.viewer_row is not None and board.viewer_row.rank == 3
+    assert board.viewer_row is not None
+    assert board.viewer_row.rank == 3
 
 
 async def test_a_season_defined_after_its_start_counts_the_points_since(
@@ -168,9 +169,11 @@ async def test_the_close_awards_the_top_3_and_top_10_once_ties_sharing_a_place(
     assert await _badge_holders(session, season.top3_badge_id) == [p.id for p in people[:4]]
     assert await _badge_holders(session, season.top10_badge_id) == [p.id for p in people[4:11]]
     badge = await session.get(Badge, season.top3_badge_id)
-    assert badge is not None and (badge.name, badge.is_active) == ("September sprint: top 3", False)
+    assert badge is not None
+    assert (badge.name, badge.is_active) == ("September sprint: top 3", False)
     third = await session.get(UserBadge, (people[3].id, badge.id))
-    assert third is not None and third.note == "Place 3 in September sprint, with 300 points."
+    assert third is not None
+    assert third.note == "Place 3 in September sprint, with 300 points."
 
 
 async def test_a_group_season_ranks_the_groups_members_only(session: AsyncSession) -> None:
