@@ -38,6 +38,7 @@ from portal.people.access import public
 from portal.points import manage_routes as manage_points_routes
 from portal.points import pending_routes as pending_points_routes
 from portal.points import routes as points_routes
+from portal.points import season_routes
 from portal.program import routes as program_routes
 from portal.referrals import manage_routes as manage_referrals_routes
 from portal.referrals import pipeline_routes
@@ -96,6 +97,7 @@ def routes() -> list[BaseRoute]:
         Mount("/manage/settings", routes=program_routes.routes, name="program"),
         Mount("/manage/reports", routes=reports_routes.routes, name="reports"),
         Mount("/manage/points", routes=manage_points_routes.routes, name="manage_points"),
+        Mount("/manage/seasons", routes=season_routes.routes, name="seasons"),
         Mount("/manage/pending-points", routes=pending_points_routes.routes, name="pending_points"),
         Mount("/manage/content", routes=manage_content_routes.routes, name="manage_content"),
         Mount("/points", routes=points_routes.history_routes, name="points"),

@@ -7,11 +7,21 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.i18n import N_, gettext
 from portal.people.models import User
 from portal.program.sections import read_section, store_section
 
 PREFIX = "points."
 CACHE_KEY = "points_rules"
+
+
+EARNING_LABELS = {
+    "referral": N_("Referrals (submitted to opportunity)"),
+    "referral_won": N_("Referral won"),
+    "challenge": N_("Challenges"),
+    "content": N_("Content"),
+    "advocacy": N_("Reviews and advocacy"),
+}
 
 
 class Earning(StrEnum):
@@ -25,13 +35,7 @@ class Earning(StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "referral": "Referrals (submitted to opportunity)",
-            "referral_won": "Referral won",
-            "challenge": "Challenges",
-            "content": "Content",
-            "advocacy": "Reviews and advocacy",
-        }[self.value]
+        return gettext(EARNING_LABELS[self.value])
 
     @property
     def family(self) -> "Earning":

@@ -151,10 +151,12 @@ async def list_seasons(session: AsyncSession) -> list[Season]:
     return list(await session.scalars(select(Season).order_by(Season.ends_at.desc(), Season.id)))
 
 
-async def seasons_for(session: AsyncSession, viewer: User, *, staff_view: bool) -> list[Season]:
-    """The seasons a person may see, latest end first: staff all of them, an advocate those
-    for everyone and those of their groups."""
-    query = select(Season).order_by(Season.ends_at.desc(), Season.id)
+async def seasons_for(
+    session: AsyncSession, viewer: User, *, staff_view: bool, limit: int = 8
+) -> list[Season]:
+    """The latest seasons a person may see, latest end first: staff all of them, an advocate
+    those for everyone and those of their groups."""
+    query = select(Season).order_by(Season.ends_at.desc(), Season.id).limit(limit)
     if not staff_view:
         mine = select(GroupMember.group_id).where(GroupMember.user_id == viewer.id)
         query = query.where(Season.group_id.is_(None) | Season.group_id.in_(mine))

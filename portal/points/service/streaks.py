@@ -79,12 +79,12 @@ class StreakStatus:
     @property
     def hint(self) -> str:
         if self.earned_this_week:
-            return "You earned points this week: your streak is safe until Sunday."
+            return _("You earned points this week: your streak is safe until Sunday.")
         if self.current == 0:
-            return "Earn points this week to start a streak."
+            return _("Earn points this week to start a streak.")
         if self.missed:
-            return "Earn points this week: your freeze covers the week you missed."
-        return "Earn points this week to keep your streak."
+            return _("Earn points this week: your freeze covers the week you missed.")
+        return _("Earn points this week to keep your streak.")
 
 
 def week_of(moment: datetime, zone: tzinfo) -> date:
