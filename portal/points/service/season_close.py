@@ -15,7 +15,7 @@ from portal.people.models import User
 from portal.points.models import Badge, BadgeRule
 from portal.points.season_models import Season
 from portal.points.service.badges import award_badge
-from portal.points.service.seasons import season_standings
+from portal.points.service.seasons import forget_open_seasons, season_standings
 from portal.program import service as program
 
 TOP_3, TOP_10 = 3, 10
@@ -44,6 +44,7 @@ async def close_season(session: AsyncSession, season_id: int, now: datetime) -> 
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
+    forget_open_seasons(session)
     season = await session.get(Season, season_id, populate_existing=True)
     assert season is not None  # noqa: S101 (claimed above)
     config = await program.load_once(session)

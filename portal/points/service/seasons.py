@@ -24,6 +24,7 @@ from portal.points.service.boards import HIDDEN_NAME, BoardRow
 from portal.program import cache as program_cache
 
 BOARD_ROWS = 25
+OPEN_SEASONS = "open_seasons"  # in session.info and the program cache
 
 
 class InvalidSeason(PortalError):
@@ -54,6 +55,22 @@ async def _open_seasons(session: AsyncSession) -> list[tuple[int, datetime, date
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
+async def open_seasons(session: AsyncSession) -> list[tuple[int, datetime, datetime]]:
+    """(id, start, end) of the seasons not closed yet: from the program cache in a request, and
+    read once per session elsewhere (a job's batch of awards reads them once, not per award);
+    creating or closing a season drops the session's copy."""
+    if OPEN_SEASONS not in session.info:
+        session.info[OPEN_SEASONS] = await program_cache.cached(
+            session, OPEN_SEASONS, _open_seasons
+        )
+    found: list[tuple[int, datetime, datetime]] = session.info[OPEN_SEASONS]
+    return found
+
+
+def forget_open_seasons(session: AsyncSession) -> None:
+    session.info.pop(OPEN_SEASONS, None)
+
+
 @cache
 def _total_upsert(dialect: str) -> Any:
     insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -71,9 +88,7 @@ async def note_season_points(
     ledger only). In a request the seasons come from the program cache: no read."""
     running = [
         season_id
-        for season_id, starts_at, ends_at in await program_cache.cached(
-            session, "open_seasons", _open_seasons
-        )
+        for season_id, starts_at, ends_at in await open_seasons(session)
         if starts_at <= moment < ends_at
     ]
     if running:
@@ -117,6 +132,7 @@ async def create_season(
     )
     session.add(season)
     await session.flush()
+    forget_open_seasons(session)
     if starts_at < now:
         await session.execute(
             insert(SeasonTotal).from_select(
@@ -261,20 +277,50 @@ class SeasonStanding:
 async def running_standing(
     session: AsyncSession, viewer: User, *, exclude_staff: bool
 ) -> SeasonStanding | None:
-    """The running season the viewer takes part in that ends first, and their place in it."""
+    """The running season the viewer takes part in that ends first, and their place in it: one
+    statement, and none while no season runs (the open seasons come from the program cache)."""
     now = utcnow()
-    mine = select(GroupMember.group_id).where(GroupMember.user_id == viewer.id)
-    season = await session.scalar(
-        select(Season)
-        .where(
-            Season.starts_at <= now,
-            Season.ends_at > now,
-            Season.group_id.is_(None) | Season.group_id.in_(mine),
-        )
-        .order_by(Season.ends_at, Season.id)
-        .limit(1)
-    )
-    if season is None:
+    if not any(starts_at <= now < ends_at for _, starts_at, ends_at in await open_seasons(session)):
         return None
-    row = await _viewer_row(session, season, viewer, exclude_staff=exclude_staff)
-    return SeasonStanding(season, row.rank if row else None, row.points if row else 0)
+    own = (
+        select(SeasonTotal.points)
+        .where(SeasonTotal.season_id == Season.id, SeasonTotal.user_id == viewer.id)
+        .correlate(Season)
+        .scalar_subquery()
+    )
+    ahead = (
+        select(func.count())
+        .select_from(SeasonTotal)
+        .join(User, User.id == SeasonTotal.user_id)
+        .where(
+            SeasonTotal.season_id == Season.id,
+            SeasonTotal.points > own,
+            User.status == UserStatus.ACTIVE,
+            Season.group_id.is_(None)
+            | SeasonTotal.user_id.in_(
+                select(GroupMember.user_id).where(GroupMember.group_id == Season.group_id)
+            ),
+            *([~User.roles.any(UserRole.role.in_(STAFF_ROLES))] if exclude_staff else []),
+        )
+        .correlate(Season)
+        .scalar_subquery()
+    )
+    mine = select(GroupMember.group_id).where(GroupMember.user_id == viewer.id)
+    row = (
+        await session.execute(
+            select(Season, own, ahead)
+            .where(
+                Season.starts_at <= now,
+                Season.ends_at > now,
+                Season.group_id.is_(None) | Season.group_id.in_(mine),
+            )
+            .order_by(Season.ends_at, Season.id)
+            .limit(1)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    season, points, ahead_count = row
+    if not points or points <= 0 or (exclude_staff and viewer.is_staff):
+        return SeasonStanding(season, None, 0)
+    return SeasonStanding(season, ahead_count + 1, points)
