@@ -205,3 +205,17 @@ async def test_the_migration_replays_the_ledgers_so_far(empty_url: str) -> None:
         assert badges == 4
     finally:
         await engine.dispose()
+
+
+async def test_a_freeze_is_announced_in_the_persons_language(session: AsyncSession) -> None:
+    advocate = await _person(session, "Europe/Berlin")
+    advocate.language = "de"
+    start = datetime(2026, 6, 1, 12, tzinfo=UTC)  # a Monday
+    for week in range(4):
+        await _award_at(session, advocate, start + timedelta(weeks=week), f"de{week}")
+    told = await session.scalar(
+        select(Notification.title).where(
+            Notification.user_id == advocate.id, Notification.kind == "streak_freeze_earned"
+        )
+    )
+    assert told == "Sie haben einen Joker für Ihre Serie erhalten"
