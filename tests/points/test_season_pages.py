@@ -70,6 +70,15 @@ async def test_a_season_form_with_mistakes_keeps_what_was_typed(
     assert page.select_one("#f-name-error") is not None
     assert page.select_one("#f-time_zone-error") is not None
     assert await session.scalar(select(Season.id)) is None
+    # The last minute of year 9999 west of UTC is past the calendar there: a mistake, not a 500.
+    last = await post_form(
+        client,
+        PAGE,
+        {**typed, "ends_at": "9999-12-31T23:59", "time_zone": "Pacific/Pago_Pago"},
+    )
+    assert last.status_code == 422
+    page = BeautifulSoup(last.text, "html.parser")
+    assert "Enter a date and time" in page.select_one("#f-ends_at-error").get_text()
 
 
 async def test_advocates_see_the_season_board_its_end_on_home_and_how_to_earn(
