@@ -66,6 +66,7 @@ from portal.points.models import (
     PeriodTotal,
     UserBadge,
 )
+from portal.points.season_models import Season, SeasonTotal
 from portal.program.models import ProgramSetting
 from portal.referrals.models import (
     Campaign,
@@ -165,6 +166,8 @@ __all__ = [
     "RewardGroup",
     "RewardLevel",
     "SavedView",
+    "Season",
+    "SeasonTotal",
     "SequenceStep",
     "SsoIdentity",
     "SsoProvider",

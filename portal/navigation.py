@@ -34,6 +34,7 @@ MANAGE = [
     NavItem(N_("Groups"), "groups:list", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem(N_("Content"), "manage_content:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem(N_("Levels & badges"), "manage_points:index", frozenset({Role.MARKETER, Role.ADMIN})),
+    NavItem(N_("Seasons"), "seasons:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem(N_("Pending points"), "pending_points:queue", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem(N_("Community"), "manage_community:index", frozenset({Role.MARKETER, Role.ADMIN})),
     NavItem(N_("Rewards"), "manage_rewards:list", frozenset({Role.MARKETER, Role.ADMIN})),

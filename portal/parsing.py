@@ -105,7 +105,10 @@ def moment(
         raise InvalidInput(message) from None
     if not 1000 <= parsed.year <= 9999:
         raise InvalidInput(message)
-    return zones.read_wall_clock(parsed, zone)
+    try:
+        return zones.read_wall_clock(parsed, zone)
+    except OverflowError:  # 9999-12-31 23:59 west of UTC is in year 10000 there
+        raise InvalidInput(message) from None
 
 
 def web_url(value: str, *, max_length: int) -> str:

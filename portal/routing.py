@@ -35,7 +35,7 @@ from portal.outbox import routes as outbox_routes
 from portal.outbox import text_routes as email_text_routes
 from portal.points import manage_routes as manage_points_routes
 from portal.points import pending_routes as pending_points_routes
-from portal.points import rescore_routes
+from portal.points import rescore_routes, season_routes
 from portal.points import routes as points_routes
 from portal.program import routes as program_routes
 from portal.referrals import manage_routes as manage_referrals_routes
@@ -94,6 +94,7 @@ def routes() -> list[BaseRoute]:
             routes=manage_points_routes.routes + rescore_routes.routes,
             name="manage_points",
         ),
+        Mount("/manage/seasons", routes=season_routes.routes, name="seasons"),
         Mount("/manage/pending-points", routes=pending_points_routes.routes, name="pending_points"),
         Mount("/manage/content", routes=manage_content_routes.routes, name="manage_content"),
         Mount("/points", routes=points_routes.history_routes, name="points"),

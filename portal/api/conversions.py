@@ -101,6 +101,9 @@ class PointsOut(BaseModel):
     delta: int
     reason: str
     balance_after: int
+    # The level's earn multiplier the award was paid at, in percent (120: x1.2); null when
+    # none applied (`delta` is the multiplied amount).
+    multiplier_percent: int | None
     created_at: datetime
 
 
@@ -180,6 +183,7 @@ async def move_points(call: Call[PointsIn, Any]) -> PointsOut | Reply:
         delta=entry.delta,
         reason=entry.reason,
         balance_after=entry.balance_after,
+        multiplier_percent=entry.multiplier_percent,
         created_at=entry.created_at,
     )
     return Reply(out, 200) if posting.replayed else out

@@ -83,6 +83,24 @@ def _level_range(levels: list[Level], level_id: int) -> tuple[int, int | None] |
     return None
 
 
+def _at_level(levels: list[Level], level_id: int) -> ColumnElement[bool]:
+    """People whose level is `level_id`: the higher of what their lifetime points reach and
+    the floor a marketer keeps them at (tiers.py), so a person kept at Champion is a Champion
+    here whatever their points."""
+    span = _level_range(levels, level_id)
+    if span is None:
+        return User.id.is_(None)
+    low, high = span
+    below = [level.id for level in levels if level.min_points <= low]
+    under_next = true() if high is None else lifetime < high
+    by_points = and_(
+        lifetime >= low,
+        under_next,
+        or_(Balance.floor_level_id.is_(None), Balance.floor_level_id.in_(below)),
+    )
+    return or_(by_points, and_(Balance.floor_level_id == level_id, under_next))
+
+
 def _field_condition(field: ProfileField, value: str) -> ColumnElement[bool]:
     matches: ColumnElement[bool]
     if field.kind == FieldKind.TEXT:
@@ -124,13 +142,7 @@ async def conditions(session: AsyncSession, chosen: PeopleFilter) -> list[Column
             )
         )
     if chosen.level is not None:
-        span = _level_range(list(await session.scalars(select(Level))), chosen.level)
-        if span is None:
-            where.append(User.id.is_(None))
-        else:
-            where.append(lifetime >= span[0])
-            if span[1] is not None:
-                where.append(lifetime < span[1])
+        where.append(_at_level(list(await session.scalars(select(Level))), chosen.level))
     if chosen.points_min is not None:
         where.append(points >= chosen.points_min)
     if chosen.points_max is not None:
@@ -243,15 +255,15 @@ async def _rows(
     by SQL, not by Python, so the cursor compares as the order does)."""
     rows = await session.execute(
         select(User, points, lifetime, last_activity, referrals_won, group_count)
-        .add_columns(SORT_COLUMNS[chosen.sort])
+        .add_columns(Balance.floor_level_id, SORT_COLUMNS[chosen.sort])
         .join(Balance, Balance.user_id == User.id)
         .where(User.id.in_(ids))
         .options(selectinload(User.roles))
     )
     levels = sorted(await session.scalars(select(Level)), key=lambda level: level.min_points)
     found, keys = {}, {}
-    for user, current, earned, active, won, groups, key in rows:
-        level = _level_name(levels, earned)
+    for user, current, earned, active, won, groups, floor, key in rows:
+        level = _level_name(levels, earned, floor)
         found[user.id] = PersonRow(user, current, earned, level, active, won, groups)
         keys[user.id] = key
     items = [found[user_id] for user_id in ids if user_id in found]
@@ -332,8 +344,10 @@ async def filtered_query(session: AsyncSession, chosen: PeopleFilter) -> Select[
     return _base(await conditions(session, chosen)).with_only_columns(User.id)
 
 
-def _level_name(levels: list[Level], earned: int) -> str:
-    reached = [level.name for level in levels if level.min_points <= earned]
+def _level_name(levels: list[Level], earned: int, floor_id: int | None) -> str:
+    """The person's level (levels in order of points): the last one their lifetime points
+    reach or their floor, whichever comes later."""
+    reached = [level.name for level in levels if level.min_points <= earned or level.id == floor_id]
     return reached[-1] if reached else ""
 
 
@@ -361,14 +375,16 @@ async def export_table(
     profile field after the fixed columns."""
     where = await conditions(session, chosen)
     statement = _ordered(
-        _base(where).add_columns(points, lifetime, last_activity, referrals_won, group_count),
+        _base(where).add_columns(
+            points, lifetime, last_activity, referrals_won, group_count, Balance.floor_level_id
+        ),
         chosen,
     ).options(selectinload(User.roles))
     levels = sorted(await session.scalars(select(Level)), key=lambda level: level.min_points)
     fields = list(await session.scalars(select(ProfileField).order_by(ProfileField.position)))
     answers = await _answers(session, fields) if fields else {}
     rows: list[list[object]] = []
-    for user, current, earned, active, won, groups in await session.execute(statement):
+    for user, current, earned, active, won, groups, floor in await session.execute(statement):
         rows.append(
             [
                 user.display_name,
@@ -379,7 +395,7 @@ async def export_table(
                 user.status,
                 current,
                 earned,
-                _level_name(levels, earned),
+                _level_name(levels, earned, floor),
                 active.isoformat() if active else "",
                 user.created_at.isoformat(),
                 won,

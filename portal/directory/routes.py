@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.auth import service as auth
+from portal.clock import utcnow
 from portal.csv import csv_response
 from portal.directory import (
     bulk,
@@ -143,6 +144,13 @@ async def person_page(request: Request) -> Response:
         "overview": overview,
         "person": overview.person,
         "account": overview.points,
+        # The streak as it stands this week in the person's zone, as their Home shows it.
+        "streak": points.streak_status(
+            overview.points.balance.streak,
+            overview.person,
+            now=utcnow(),
+            program_zone=request.state.program.zone_name,
+        ),
         "trust": await trust.score_of(db(request), overview.person.id),
         "roles": list(Role),
         "may_view_as": may_view_as(current_user(request), overview.person),

@@ -7,18 +7,26 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal import i18n
 from portal.challenges import service as challenges
 from portal.clock import utcnow
+from portal.i18n import N_, gettext
 from portal.people.models import User
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule
 
 # What a rule with no count says about how it is earned.
 HOW_EARNED = {
-    BadgeRule.CUSTOM: "Awarded by the program team.",
-    BadgeRule.FIRST_REFERRAL: "Refer someone.",
-    BadgeRule.FIRST_WON_REFERRAL: "A referral of yours becomes a customer.",
-    BadgeRule.FIRST_DOWNLOAD: "Open a content item.",
+    BadgeRule.CUSTOM: N_("Awarded by the program team."),
+    BadgeRule.FIRST_REFERRAL: N_("Refer someone."),
+    BadgeRule.FIRST_WON_REFERRAL: N_("A referral of yours becomes a customer."),
+    BadgeRule.FIRST_DOWNLOAD: N_("Open a content item."),
+}
+# "3 of 5 challenges": what a count rule's progress counts.
+UNITS = {
+    "challenges": N_("%(done)s of %(target)s challenges"),
+    "points": N_("%(done)s of %(target)s points"),
+    "weeks": N_("%(done)s of %(target)s weeks"),
 }
 
 
@@ -34,7 +42,10 @@ class Progress:
 
     @property
     def text(self) -> str:
-        return f"{min(self.done, self.target):,} of {self.target:,} {self.unit}"
+        return gettext(UNITS[self.unit]) % {
+            "done": i18n.number(min(self.done, self.target)),
+            "target": i18n.number(self.target),
+        }
 
 
 @dataclass(frozen=True)
@@ -77,22 +88,30 @@ async def badge_board(session: AsyncSession, user: User, *, program_zone: str) -
     streak = points.streak_status(balance.streak, user, now=utcnow(), program_zone=program_zone)
     open_badges = []
     for badge in waiting:
-        progress, how = None, HOW_EARNED.get(BadgeRule(badge.rule), badge.description)
+        rule = BadgeRule(badge.rule)
+        progress = None
+        how = gettext(HOW_EARNED[rule]) if rule in HOW_EARNED else badge.description
         if badge.rule in counts:
-            progress = Progress(completed, counts[BadgeRule(badge.rule)], "challenges")
-            how = f"Complete {counts[BadgeRule(badge.rule)]} challenges."
+            progress = Progress(completed, counts[rule], "challenges")
+            how = gettext("Complete %(count)s challenges.") % {"count": counts[rule]}
         elif badge.rule == BadgeRule.LEVEL_REACHED and (level := levels.get(badge.level_id or 0)):
             progress = Progress(lifetime, level.min_points, "points")
-            how = f"Reach {level.name}: earn {level.min_points:,} points in all."
+            needed = i18n.number(level.min_points)
+            how = gettext("Reach %(level)s: earn %(points)s points in all.") % {
+                "level": level.name,
+                "points": needed,
+            }
             if standing is not None and standing.min_points >= level.min_points:
                 # A floor level gives the level's perks; its badge marks the points earned.
-                how = (
-                    f"The program team keeps you at {standing.name}; this badge comes with"
-                    f" {level.min_points:,} points earned in all."
-                )
-        elif weeks := points.STREAK_BADGE_WEEKS.get(BadgeRule(badge.rule)):
+                how = gettext(
+                    "The program team keeps you at %(level)s; this badge comes with %(points)s"
+                    " points earned in all."
+                ) % {"level": standing.name, "points": needed}
+        elif weeks := points.STREAK_BADGE_WEEKS.get(rule):
             progress = Progress(streak.current, weeks, "weeks")
-            how = f"Earn points {weeks} weeks in a row (a week starts on Monday)."
+            how = gettext("Earn points %(weeks)s weeks in a row (a week starts on Monday).") % {
+                "weeks": weeks
+            }
         open_badges.append(OpenBadge(badge, progress, how))
     return BadgeBoard(
         held=[HeldBadge(h.badge, h.awarded_at, h.note if h.awarded_by_id else "") for h in held],

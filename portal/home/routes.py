@@ -9,6 +9,7 @@ from portal.clock import utcnow
 from portal.home import badges, service, staff
 from portal.people.access import current_user, signed_in
 from portal.people.models import Role
+from portal.points import service as points
 from portal.web import db, render, settings
 
 
@@ -32,6 +33,9 @@ async def home(request: Request) -> Response:
         "home/index.html",
         {
             "view": advocate_view,
+            "season": await points.running_standing(
+                db(request), user, exclude_staff=program.leaderboard_excludes_staff
+            ),
             "share_link": links.absolute_url("referrals:landing", code=user.referral_code),
         },
     )

@@ -9,9 +9,11 @@ and rescored over the last 30 days (one adjustment per Champion with referral po
 the speaker is kept at Champion whatever his points. Points
 expire after two months, switched on just before the first points of the demo (its history is
 two months long, so a longer span would show nothing expiring): the advocates who earned first
-have points expiring within the coming weeks, on Home and How to earn."""
+have points expiring within the coming weeks, on Home and How to earn.
+Seasons: the Autumn sprint ran from eight to four weeks ago and its close awarded its top 3 and
+top 10 badges; the Winter sprint started two weeks ago and ends in two more."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,8 +22,10 @@ from portal import clock
 from portal.people.models import User
 from portal.points import service as points
 from portal.points.models import Badge, Level
+from portal.points.season_models import Season
 from portal.points.service import rescore
 from portal.points.service.rules import Earning
+from portal.program import service as program
 
 SHOWN_IN_FEED = {
     "priya.raman@northwind.example",
@@ -34,6 +38,7 @@ SPEAKER = "tom.fischer@alpenbank.example"
 WON_CLEARANCE = 30  # days: a won deal the customer cancels within them pays nothing
 EXPIRE_AFTER_MONTHS = 2
 RESCORED = "Champion x1.2 now on referral stages too, over the last 30 days"
+AUTUMN, WINTER = "Autumn sprint", "Winter sprint"
 # Level → (multiplier in percent, the sources it multiplies).
 MULTIPLIERS = {
     "Champion": (120, (Earning.CHALLENGE, Earning.CONTENT)),
@@ -125,9 +130,35 @@ def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
                 note="Keynote partner: Champion perks for the year",
             )
 
+    async def season(name: str, weeks: int) -> None:
+        """A season from midnight today (program time) for `weeks` weeks, for everyone."""
+        if await session.scalar(select(Season.id).where(Season.name == name)) is not None:
+            return
+        zone = (await program.load_once(session)).zone
+        today = clock.utcnow().astimezone(zone).date()
+        starts_at = datetime.combine(today, time(), zone)
+        await points.create_season(
+            session,
+            actor=marketer,
+            name=name,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(weeks=weeks),
+            time_zone=zone.key,
+            group_id=None,
+        )
+
+    async def close_autumn() -> None:
+        """What the close job does a few minutes after the end (a rerun finds it closed)."""
+        autumn = await session.scalar(select(Season.id).where(Season.name == AUTUMN))
+        if autumn is not None:
+            await points.close_season(session, autumn, clock.utcnow())
+
     return [
         clock.At(timedelta(days=90), clearance_window),
         clock.At(timedelta(days=60), expiry),
+        clock.At(timedelta(days=56, hours=1), lambda: season(AUTUMN, 4)),
+        clock.At(timedelta(days=27, hours=23), close_autumn),
+        clock.At(timedelta(days=14, hours=1), lambda: season(WINTER, 4)),
         clock.At(timedelta(days=42), tiers),
         clock.At(timedelta(days=2), rescore_champions),
         clock.At(timedelta(days=3), bonus),

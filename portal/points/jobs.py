@@ -74,10 +74,25 @@ async def rescore_points(ctx: JobContext, run_id: int) -> int:
         return (await session.get_one(RescoreRun, run_id)).done
 
 
+async def close_ended_seasons(ctx: JobContext) -> int:
+    """Closes the seasons that have ended and awards their badges, each season in a
+    transaction of its own; the badges awarded. Another worker running it at the same moment
+    awards nothing twice (`close_season` claims the season first)."""
+    async with unit_of_work(ctx) as session:
+        due = await service.due_seasons(session, utcnow())
+    awarded = 0
+    for season_id in due:
+        async with unit_of_work(ctx) as session:
+            awarded += await service.close_season(session, season_id, utcnow()) or 0
+    return awarded
+
+
 RELEASE_BATCH = 500
 FUNCTIONS = [func(rescore_points, max_tries=5, timeout=1800)]
 CRON_JOBS = [
     cron(reconcile_balances, hour={2}, minute={30}),
     cron(release_due_points, minute={7, 37}),
     cron(expire_points, minute={3}),
+    # Within five minutes of a season's end.
+    cron(close_ended_seasons, minute=set(range(2, 60, 5))),
 ]

@@ -314,6 +314,9 @@ class BadgeRule(StrEnum):
     STREAK_12 = "streak_12"
     STREAK_26 = "streak_26"
     STREAK_52 = "streak_52"
+    # Made by a season's close for its top 3 and top 10 (seasons.py), never earned afterwards.
+    SEASON_TOP_3 = "season_top_3"
+    SEASON_TOP_10 = "season_top_10"
 
 
 class Badge(Base):

@@ -42,8 +42,8 @@ async def history(request: Request) -> Response:
 
 @signed_in
 async def how_to_earn(request: Request) -> Response:
-    """The rules in plain words: the levels, what each multiplies, streaks, point expiry, and
-    where the reader is."""
+    """The rules in plain words: the levels, what each multiplies, streaks, point expiry, the
+    running season, and where the reader is."""
     user = current_user(request)
     balance = await service.balance_of(db(request), user)
     levels = await service.list_levels(db(request))
@@ -57,6 +57,9 @@ async def how_to_earn(request: Request) -> Response:
         "rules": (rules := await service.load_rules(db(request))),
         "freeze_every": rules.streak_freeze_weeks,
         "expiring": await service.expiring_soon(db(request), user, now=utcnow()),
+        "season": await service.running_standing(
+            db(request), user, exclude_staff=request.state.program.leaderboard_excludes_staff
+        ),
     }
     return render(request, "points/how_to_earn.html", context)
 
@@ -67,19 +70,33 @@ async def leaderboard(request: Request) -> Response:
     raw_period = request.query_params.get("period", Period.MONTH.value)
     period = Period(raw_period) if raw_period in set(Period) else Period.MONTH
     staff_view = user.has_role(Role.MARKETER, Role.ADMIN)
+    excludes_staff = request.state.program.leaderboard_excludes_staff
+    seasons = await service.seasons_for(db(request), user, staff_view=staff_view)
+    raw_season = request.query_params.get("season", "")
+    season = next((s for s in seasons if str(s.id) == raw_season), None)
     groups = await service.board_groups(db(request), viewer=user, staff_view=staff_view)
     raw_group = request.query_params.get("group", "")
     group = next((g for g in groups if str(g.id) == raw_group), None)
-    board = await service.leaderboard(
-        db(request),
-        period=period,
-        viewer=user,
-        group_id=group.id if group else None,
-        exclude_staff=request.state.program.leaderboard_excludes_staff,
-    )
+    board: service.Board | service.SeasonBoard
+    if season is not None:
+        board = await service.season_board(
+            db(request), season, viewer=user, exclude_staff=excludes_staff
+        )
+    else:
+        board = await service.leaderboard(
+            db(request),
+            period=period,
+            viewer=user,
+            group_id=group.id if group else None,
+            exclude_staff=excludes_staff,
+        )
     context = {
         "board": board,
+        "period": period,
         "periods": list(Period),
+        "season": season,
+        "seasons": seasons,
+        "now": utcnow(),
         "groups": groups,
         "group": group,
         "staff_view": staff_view,

@@ -74,8 +74,10 @@ def condition(rule: Rule, now: datetime) -> ColumnElement[bool]:
         case RuleKind.ROLE:
             return exists().where(UserRole.user_id == User.id, UserRole.role == value)
         case RuleKind.LEVEL:
+            # Reached by lifetime points, or kept at it or above by a floor (tiers.py).
             minimum = select(Level.min_points).where(Level.name == value).scalar_subquery()
-            return _balance(Balance.lifetime >= minimum)
+            floors = select(Level.id).where(Level.min_points >= minimum)
+            return _balance(or_(Balance.lifetime >= minimum, Balance.floor_level_id.in_(floors)))
         case RuleKind.LIFETIME_POINTS:
             return _balance(Balance.lifetime >= number)
         case RuleKind.POINTS_TO_SPEND:

@@ -95,6 +95,7 @@ async def test_points_move_once_per_key_and_never_for_the_tokens_own_admin(
     first = await client.post("/api/v1/points", json=body, headers=headers)
     assert first.status_code == 201, first.text
     assert first.json()["balance_after"] == 300
+    assert first.json()["multiplier_percent"] is None  # a manual award is never multiplied
     again = await client.post("/api/v1/points", json=body, headers=headers)
     assert again.status_code == 200
     assert again.json() == first.json()

@@ -55,6 +55,7 @@ async def test_person_page_shows_everything_about_them(
     page = BeautifulSoup((await client.get(f"/manage/people/{priya.id}")).text, "html.parser")
     assert "Champions" in section(page, "groups")
     assert "Test points" in section(page, "points")
+    assert section(page, "streak") == "Streak: 1 week in a row (best 1) · earned this week"
     assert "Grace Hopper, Navy Labs" in section(page, "referrals")
     assert "Tell your team" in section(page, "entries")
     assert "Acme mug · 100 points" in section(page, "redemptions")

@@ -14,6 +14,7 @@ from portal.directory.filters import PeopleFilter, Sort
 from portal.directory.models import SavedView
 from portal.groups import service as groups
 from portal.people.models import Group, GroupMember, Role, UserStatus
+from portal.points import service as points
 from portal.referrals.models import Stage
 from tests.factories import (
     give_points,
@@ -253,3 +254,35 @@ async def test_every_sort_pages_through_everyone_once_in_order_by_number_next_or
                 count = counts[sort]
                 expected = sorted(shown, key=lambda i: (count.get(i, 0), i), reverse=descending)
                 assert shown == expected, chosen
+
+
+async def test_the_level_column_and_filter_count_a_floor_level(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    marketer = await make_marketer(session)
+    kept = await make_advocate(session, name="Kept Champion")
+    earned = await make_advocate(session, name="Earned Advocate")
+    await give_points(session, kept, 40)
+    await give_points(session, earned, 600)
+    levels = {level.name: level for level in await points.list_levels(session)}
+    await points.set_floor(
+        session, actor=marketer, person=kept, level_id=levels["Champion"].id, note="Partner"
+    )
+    await login_as(client, marketer)
+
+    page = BeautifulSoup((await client.get(PAGE + "?role=advocate")).text, "html.parser")
+    rows = {
+        row.strong.get_text(): row.get_text(" ", strip=True)
+        for row in page.select("#people-table tbody tr")
+    }
+    assert "Champion" in rows["Kept Champion"]
+    assert "Advocate" in rows["Earned Advocate"]
+    champions = await client.get(PAGE + f"?role=advocate&level={levels['Champion'].id}")
+    assert names(champions.text) == ["Kept Champion"]
+    insiders = await client.get(PAGE + f"?role=advocate&level={levels['Insider'].id}")
+    assert "Kept Champion" not in names(insiders.text)
+    advocates = await client.get(PAGE + f"?role=advocate&level={levels['Advocate'].id}")
+    assert names(advocates.text) == ["Earned Advocate"]
+    header, exported = await query.export_table(session, PeopleFilter(role=Role.ADVOCATE))
+    by_name = {row[0]: row[header.index("Level")] for row in exported}
+    assert by_name["Kept Champion"] == "Champion"

@@ -44,10 +44,6 @@ NOT_YET_TRANSLATED = frozenset(
         "auth/two_factor_setup.html",
         "community",
         "emails",
-        "home/badges.html",
-        "points/_level.html",
-        "points/_level_form.html",
-        "points/how_to_earn.html",
     }
 )
 

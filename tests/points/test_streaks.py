@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import clock
 from portal.db import create_engine
+from portal.notifications.models import Notification
 from portal.people.models import User
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule, UserBadge
@@ -104,6 +105,12 @@ async def test_streak_badges_come_once_and_a_freeze_saves_a_missed_week(
     assert four is not None
     held = await session.scalars(select(UserBadge.badge_id).where(UserBadge.user_id == advocate.id))
     assert list(held) == [four.id]
+    told = await session.scalars(
+        select(Notification.kind)
+        .where(Notification.user_id == advocate.id, Notification.kind.startswith("streak_"))
+        .order_by(Notification.id)
+    )
+    assert list(told) == ["streak_freeze_earned", "streak_freeze_used"]
 
 
 async def test_home_and_my_badges_show_the_streak(
@@ -198,3 +205,17 @@ async def test_the_migration_replays_the_ledgers_so_far(empty_url: str) -> None:
         assert badges == 4
     finally:
         await engine.dispose()
+
+
+async def test_a_freeze_is_announced_in_the_persons_language(session: AsyncSession) -> None:
+    advocate = await _person(session, "Europe/Berlin")
+    advocate.language = "de"
+    start = datetime(2026, 6, 1, 12, tzinfo=UTC)  # a Monday
+    for week in range(4):
+        await _award_at(session, advocate, start + timedelta(weeks=week), f"de{week}")
+    told = await session.scalar(
+        select(Notification.title).where(
+            Notification.user_id == advocate.id, Notification.kind == "streak_freeze_earned"
+        )
+    )
+    assert told == "Sie haben einen Joker für Ihre Serie erhalten"

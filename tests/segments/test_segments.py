@@ -12,6 +12,7 @@ from portal import clock
 from portal.groups import service as groups
 from portal.people.models import Group, GroupMember, Role
 from portal.people.segment_rules import Rule, RuleKind
+from portal.points import service as points
 from portal.referrals import service as referrals
 from portal.referrals.models import Stage
 from portal.rewards import service as rewards
@@ -195,3 +196,23 @@ async def test_advocates_get_403_on_segments(
 ) -> None:
     await login_as(client, await make_advocate(session))
     assert (await client.get("/manage/segments/new")).status_code == 403
+
+
+async def test_a_level_rule_counts_a_floor_level(session: AsyncSession) -> None:
+    marketer = await make_marketer(session)
+    kept = await make_advocate(session)
+    await give_points(session, kept, 40)
+    below = await make_advocate(session)
+    await give_points(session, below, 600)
+    levels = {level.name: level for level in await points.list_levels(session)}
+    await points.set_floor(
+        session, actor=marketer, person=kept, level_id=levels["Champion"].id, note=""
+    )
+
+    async def matched(level: str) -> set[int]:
+        preview = await segments.preview(session, [Rule(RuleKind.LEVEL, level)])
+        return {p.id for p in preview.people} & {kept.id, below.id}
+
+    assert await matched("Champion") == {kept.id}
+    assert await matched("Advocate") == {kept.id, below.id}
+    assert await matched("Legend") == set()

@@ -21,6 +21,7 @@ from portal.points.service.earned import note_points
 from portal.points.service.holds import Hold
 from portal.points.service.levels import record_levels_reached
 from portal.points.service.rules import rules_once
+from portal.points.service.seasons import note_season_points
 from portal.points.service.streaks import Streak, note_award
 from portal.points.service.totals import record_totals
 from portal.program import service as program
@@ -268,6 +269,8 @@ async def post_entry(
         )
     if lifetime_delta > 0:
         note_points(session, user.id, lifetime_delta)
+    if lifetime_delta:
+        await note_season_points(session, user.id, lifetime_delta, now)
     if delta > 0 and kind in (EntryKind.AWARD, EntryKind.ADJUST):
         await events.publish(
             session,

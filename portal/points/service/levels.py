@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import events, links
-from portal.i18n import N_
+from portal.i18n import N_, gettext, in_sentence
 from portal.notifications import service as notifications
 from portal.people.models import User
 from portal.points.models import BadgeRule, FeedKind, Level, LevelReached
@@ -46,9 +46,16 @@ def multiplier_text(level: Level | None) -> str:
     """What a level multiplies, in words ("" for nothing)."""
     if level is None or level.multiplier_percent == 100:
         return ""
-    sources = [e.label.lower() for e in Earning if e.value in level.multiplied_sources]
-    listed = ", ".join(sources[:-1]) + " and " + sources[-1] if len(sources) > 1 else sources[0]
-    return f"{level.multiplier_label} points on {listed}"
+    sources = [in_sentence(e.label) for e in Earning if e.value in level.multiplied_sources]
+    listed = (
+        gettext("%(some)s and %(last)s") % {"some": ", ".join(sources[:-1]), "last": sources[-1]}
+        if len(sources) > 1
+        else sources[0]
+    )
+    return gettext("%(multiplier)s points on %(sources)s") % {
+        "multiplier": level.multiplier_label,
+        "sources": listed,
+    }
 
 
 async def list_levels(session: AsyncSession) -> list[Level]:

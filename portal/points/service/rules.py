@@ -10,13 +10,22 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import utcnow
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.people.models import User
 from portal.program import service as program
 from portal.program.sections import read_section, store_section
 
 PREFIX = "points."
 CACHE_KEY = "points_rules"
+
+
+EARNING_LABELS = {
+    "referral": N_("Referrals (submitted to opportunity)"),
+    "referral_won": N_("Referral won"),
+    "challenge": N_("Challenges"),
+    "content": N_("Content"),
+    "advocacy": N_("Reviews and advocacy"),
+}
 
 
 class Earning(StrEnum):
@@ -30,14 +39,7 @@ class Earning(StrEnum):
 
     @property
     def label(self) -> str:
-        """In English; a page translates it (`_(earning.label)`)."""
-        return {
-            "referral": N_("Referrals (submitted to opportunity)"),
-            "referral_won": N_("Referral won"),
-            "challenge": N_("Challenges"),
-            "content": N_("Content"),
-            "advocacy": N_("Reviews and advocacy"),
-        }[self.value]
+        return gettext(EARNING_LABELS[self.value])
 
     @property
     def short_label(self) -> str:

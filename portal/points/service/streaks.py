@@ -10,7 +10,10 @@ from datetime import date, datetime, timedelta, tzinfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import zones
+from portal import i18n, links, zones
+from portal.i18n import gettext as _
+from portal.i18n import ngettext
+from portal.notifications import service as notifications
 from portal.people.models import User
 from portal.points.models import Badge, BadgeRule, Balance, UserBadge
 from portal.points.service.badges import award_badge
@@ -76,12 +79,12 @@ class StreakStatus:
     @property
     def hint(self) -> str:
         if self.earned_this_week:
-            return "You earned points this week: your streak is safe until Sunday."
+            return _("You earned points this week: your streak is safe until Sunday.")
         if self.current == 0:
-            return "Earn points this week to start a streak."
+            return _("Earn points this week to start a streak.")
         if self.missed:
-            return "Earn points this week: your freeze covers the week you missed."
-        return "Earn points this week to keep your streak."
+            return _("Earn points this week: your freeze covers the week you missed.")
+        return _("Earn points this week to keep your streak.")
 
 
 def week_of(moment: datetime, zone: tzinfo) -> date:
@@ -119,8 +122,42 @@ async def note_award(
         )
         .execution_options(synchronize_session=False)
     )
+    await _tell_of_freezes(session, user, kept, streak)
     if streak.weeks >= min(STREAK_BADGE_WEEKS.values()):
         await _award_streak_badges(session, user, streak.weeks)
+
+
+async def _tell_of_freezes(session: AsyncSession, user: User, kept: Streak, streak: Streak) -> None:
+    """A notification when a freeze carried the streak over a missed week, and when the
+    streak earned one, in the person's language (the bell shows it as written)."""
+    assert streak.week is not None  # noqa: S101 (an advanced streak has a week)
+    continued = kept.week is not None and streak.weeks == kept.weeks + 1
+    used = (streak.week - kept.week).days // 7 - 1 if continued and kept.week else 0
+    earned = streak.freezes > kept.freezes - used
+    with i18n.using(i18n.choose(own=user.language)):
+        if used:
+            await notifications.notify(
+                session,
+                user_id=user.id,
+                kind="streak_freeze_used",
+                title=_("Your streak freeze saved your streak"),
+                body=ngettext(
+                    "You missed a week; your freeze carried your streak on to %(num)d week.",
+                    "You missed a week; your freeze carried your streak on to %(num)d weeks.",
+                    streak.weeks,
+                )
+                % {"num": streak.weeks},
+                link=links.path_for("badges"),
+            )
+        if earned:
+            await notifications.notify(
+                session,
+                user_id=user.id,
+                kind="streak_freeze_earned",
+                title=_("You earned a streak freeze"),
+                body=_("If you miss a week, it keeps your streak going."),
+                link=links.path_for("badges"),
+            )
 
 
 async def _award_streak_badges(session: AsyncSession, user: User, weeks: int) -> None:
