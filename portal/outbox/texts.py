@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.errors import NotFound, PortalError
+from portal.i18n import gettext
 from portal.outbox.kinds import KINDS, LINE_BREAK, EmailKind, fill, one_line
 from portal.outbox.models import EmailText
 from portal.outbox.render import render_email
@@ -58,7 +59,7 @@ def compose(
 
 
 def preview(kind: EmailKind, *, subject: str, intro: str) -> Preview:
-    shown_subject = fill(subject or kind.default_subject, kind.sample)
+    shown_subject = fill(subject or gettext(kind.default_subject), kind.sample)
     text_body, html_body = render_email(
         kind.kind, {**kind.sample, "subject": shown_subject, "intro": intro}
     )

@@ -43,7 +43,6 @@ NOT_YET_TRANSLATED = frozenset(
         "auth/two_factor.html",
         "auth/two_factor_setup.html",
         "community",
-        "emails",
         "home/badges.html",
         "messages/read.html",
         "outbox/preferences.html",
