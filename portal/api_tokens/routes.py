@@ -39,7 +39,7 @@ async def create_token(request: Request) -> Response:
     state = FormState.of(form, "name", "expires_at")
     chosen = [value for value in form.getlist("scopes") if isinstance(value, str)]
     state.data["scopes"] = " ".join(chosen)
-    state.require("name", message="Name the token after the system that will use it.")
+    state.require("name", message=gettext("Name the token after the system that will use it."))
     state.check_length("name", NAME_LENGTH)
     expires_at = state.moment("expires_at", zone=request_zone(request))
     known = set(Scope)

@@ -14,6 +14,7 @@ from portal.api_tokens.models import ApiRateWindow, ApiToken, Scope
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
+from portal.i18n import N_
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.tokens import hash_token, same_hash
 
@@ -41,9 +42,9 @@ async def create_token(
 ) -> NewToken:
     """A new token; `secret` only for the demo's documented laptop token, else a fresh one."""
     if not scopes:
-        raise TokenNotValid("Choose at least one scope.")
+        raise TokenNotValid(N_("Choose at least one scope."))
     if expires_at is not None and expires_at <= utcnow():
-        raise TokenNotValid("Choose an expiry date in the future, or none.")
+        raise TokenNotValid(N_("Choose an expiry date in the future, or none."))
     if secret is None:
         secret = f"{SECRET_PREFIX}{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
     prefix = secret.removeprefix(SECRET_PREFIX).partition("_")[0]

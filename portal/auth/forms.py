@@ -4,7 +4,7 @@ from starlette.datastructures import FormData
 
 from portal import i18n, zones
 from portal.forms import FormState, secret
-from portal.i18n import N_, _
+from portal.i18n import N_, _, gettext
 from portal.people.models import Role
 
 
@@ -52,7 +52,7 @@ def signup_form(form: FormData) -> tuple[FormState, str]:
 def invite_form(form: FormData) -> tuple[FormState, set[Role]]:
     state = FormState.of(form, "email", "display_name")
     state.check_email()
-    state.require("display_name", message="Enter the person's name.")
+    state.require("display_name", message=gettext("Enter the person's name."))
     state.check_length("display_name", 120)
     roles = roles_from(form)
     if not roles:

@@ -11,6 +11,7 @@ from starlette.responses import Response, StreamingResponse
 
 from portal.errors import NotFound
 from portal.files.storage import FileMissing, LocalStorage, Storage, storage_for
+from portal.i18n import N_
 from portal.web import settings
 
 FILE_POLICY = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
@@ -77,7 +78,7 @@ async def file_response(
         size = await storage.size(name)
     except FileMissing as error:
         raise NotFound(
-            "The file for this item is missing. Please tell the program team."
+            N_("The file for this item is missing. Please tell the program team.")
         ) from error
     headers = {
         "Accept-Ranges": "bytes",

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.i18n import N_
 from portal.people.access import current_user, staff_of_program
 from portal.points import service
 from portal.points.service.rules import (
@@ -57,7 +58,7 @@ async def cancel(request: Request) -> Response:
     reason = str(form.get("reason", "")).strip()[:200]
     try:
         if not reason:
-            raise PortalError("Say why the points are cancelled: the advocate reads it.")
+            raise PortalError(N_("Say why the points are cancelled: the advocate reads it."))
         await service.cancel_pending(
             db(request), request.path_params["entry_id"], reason=reason, actor=current_user(request)
         )

@@ -76,7 +76,7 @@ def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
         state.data[flag] = "on" if form.get(flag) else ""
     group_ids = ids(form, "groups")
     state.data["groups"] = ",".join(str(g) for g in sorted(group_ids))
-    state.require("title", message="Give the reward a name.")
+    state.require("title", message=gettext("Give the reward a name."))
     state.check_fits("title", Reward.title)
     state.check_length("description", 2000)
     state.check_fits("cause", Reward.cause)
@@ -92,7 +92,10 @@ def reward_form(form: FormData) -> tuple[FormState, RewardValues | None]:
     if limit == 0:
         state.add_error("per_user_limit", "Leave it empty for no limit, or allow at least one.")
     level_id = state.number(
-        "required_level_id", minimum=1, optional=True, message="Choose a level from the list."
+        "required_level_id",
+        minimum=1,
+        optional=True,
+        message=gettext("Choose a level from the list."),
     )
     if state.value("kind") == RewardKind.DONATION and not state.value("cause"):
         state.add_error("cause", "Name the cause the points are donated to.")

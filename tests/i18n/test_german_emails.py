@@ -76,5 +76,5 @@ async def test_the_outbox_writes_each_recipients_email_in_their_language(
     assert "Sie erhalten diese E-Mail wegen Ihres Kontos" in tom.html_body
     ellen = emails["ellen@example.com"]
     assert ellen.subject == "Ends soon: Review us (1500 points)"
-    assert "It is still worth 1,500 points to you." in ellen.text_body
+    assert "It's still worth 1,500 points to you." in ellen.text_body
     assert "Take the challenge" in ellen.html_body

@@ -46,9 +46,9 @@ def check_password_strength(password: str, *, email: str = "") -> None:
     if len(password) > MAX_LENGTH:
         raise WeakPassword(f"Use at most {MAX_LENGTH} characters.")
     if email and password.strip().lower() == email.lower():
-        raise WeakPassword("Your password must not be your email address.")
+        raise WeakPassword(N_("Your password must not be your email address."))
     if len(set(password)) < 4:
-        raise WeakPassword("That password is too easy to guess. Mix more characters.")
+        raise WeakPassword(N_("That password is too easy to guess. Mix more characters."))
 
 
 async def hash_password(password: str) -> str:

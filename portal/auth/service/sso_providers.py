@@ -11,6 +11,7 @@ from portal.audit import service as audit
 from portal.auth.models import SsoProvider
 from portal.clock import utcnow
 from portal.errors import NotFound
+from portal.i18n import N_
 from portal.parsing import InvalidInput
 from portal.people.models import Group, Role, User
 
@@ -35,45 +36,55 @@ PRESETS = [
         "Microsoft Entra ID",
         "https://login.microsoftonline.com/{tenant-id}/v2.0/.well-known/openid-configuration",
         "groups",
-        "Sends no email_verified for organisational accounts: list your own domains under "
-        "“Authoritative domains”. The groups claim holds group object IDs (turn it on under "
-        "Token configuration); someone in more than 200 groups gets none, and keeps their "
-        "groups unchanged here.",
+        N_(
+            "Sends no email_verified for organisational accounts: list your own domains under "
+            "“Authoritative domains”. The groups claim holds group object IDs (turn it on under "
+            "Token configuration); someone in more than 200 groups gets none, and keeps their "
+            "groups unchanged here."
+        ),
     ),
     Preset(
         "google",
         "Google",
         "https://accounts.google.com/.well-known/openid-configuration",
         "",
-        "Sends email_verified. Sends no groups. Anyone with a Google account can sign in "
-        "unless “Allowed domains” limits it to your Workspace domains.",
+        N_(
+            "Sends email_verified. Sends no groups. Anyone with a Google account can sign in "
+            "unless “Allowed domains” limits it to your Workspace domains."
+        ),
     ),
     Preset(
         "okta",
         "Okta",
         "https://{your-okta-domain}/oauth2/default/.well-known/openid-configuration",
         "groups",
-        "Sends email_verified. Add a groups claim to the authorization server (Security → "
-        "API → Claims, filter e.g. Matches regex .*), included in the ID token.",
+        N_(
+            "Sends email_verified. Add a groups claim to the authorization server (Security → "
+            "API → Claims, filter e.g. Matches regex .*), included in the ID token."
+        ),
     ),
     Preset(
         "keycloak",
         "Keycloak",
         "https://{keycloak-host}/realms/{realm}/.well-known/openid-configuration",
         "groups",
-        "email_verified is the realm's “Email verified” flag for each user. Groups need a "
-        "“Group Membership” mapper on the client's dedicated scope; with “Full group path” on, "
-        "the values look like /staff.",
+        N_(
+            "email_verified is the realm's “Email verified” flag for each user. Groups need a "
+            "“Group Membership” mapper on the client's dedicated scope; with “Full group path” on, "
+            "the values look like /staff."
+        ),
     ),
     Preset(
         "auth0",
         "Auth0",
         "https://{your-tenant}.auth0.com/.well-known/openid-configuration",
         "https://{your-namespace}/groups",
-        "Sends email_verified (false for unconfirmed database users). Groups or roles come only "
-        "from an Action that adds a namespaced claim (a URL) to the ID token.",
+        N_(
+            "Sends email_verified (false for unconfirmed database users). Groups or roles come "
+            "only from an Action that adds a namespaced claim (a URL) to the ID token."
+        ),
     ),
-    Preset("generic", "Another OpenID Connect provider", "", "", ""),
+    Preset("generic", N_("Another OpenID Connect provider"), "", "", ""),
 ]
 PRESET_BY_KEY = {preset.key: preset for preset in PRESETS}
 

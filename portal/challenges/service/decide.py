@@ -17,6 +17,7 @@ from portal.challenges.models import (
 from portal.challenges.service.rules import BADGE_COUNTS, AlreadyDecided
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
+from portal.i18n import N_
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
@@ -149,7 +150,7 @@ async def reject_submission(
     """Frees the slot and tells the advocate why; rejecting again changes nothing."""
     feedback = feedback.strip()[:1000]
     if not feedback:
-        raise PortalError("Say why: the advocate sees the feedback.")
+        raise PortalError(N_("Say why: the advocate sees the feedback."))
     submission = await access_submission(session, submission_id)
     if not await _decide(
         session, submission, to=SubmissionStatus.REJECTED, staff=staff, feedback=feedback
@@ -183,9 +184,9 @@ async def decide_many(
 ) -> BulkResult:
     """Approves or rejects each; one already decided the other way is skipped and named."""
     if not submission_ids:
-        raise PortalError("Tick the submissions to approve or reject.")
+        raise PortalError(N_("Tick the submissions to approve or reject."))
     if not approve and not feedback.strip():
-        raise PortalError("Say why: the advocates see the feedback.")
+        raise PortalError(N_("Say why: the advocates see the feedback."))
     done = 0
     skipped = []
     for submission_id in sorted(set(submission_ids)):

@@ -14,6 +14,7 @@ from portal import zones
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound
+from portal.i18n import N_
 from portal.people.models import User
 from portal.referrals.models import (
     PIPELINE,
@@ -29,7 +30,7 @@ MAX_QUESTIONS = 3
 
 
 class CampaignNameTaken(Conflict):
-    message = "Another campaign already has this name: choose another."
+    message = N_("Another campaign already has this name: choose another.")
 
 
 @dataclass(frozen=True)

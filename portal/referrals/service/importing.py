@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import parsing
 from portal.errors import PortalError
+from portal.i18n import N_
 from portal.parsing import INT4_MAX, InvalidInput
 from portal.people.models import User, UserStatus
 from portal.referrals.models import CloseReason, Referral, Source, Stage
@@ -92,7 +93,7 @@ def read_table(text: str) -> Table:
     except csv.Error as error:
         raise PortalError(f"This file can't be read as CSV ({error}).") from error
     if len(lines) < 2:
-        raise PortalError("The file needs a header row and at least one referral.")
+        raise PortalError(N_("The file needs a header row and at least one referral."))
     if len(lines) - 1 > MAX_ROWS:
         raise PortalError(f"Import at most {MAX_ROWS:,} referrals at a time.")
     header = [parsing.clean(cell.strip()) for cell in lines[0]]
@@ -251,7 +252,7 @@ async def import_rows(
         raise RowsInvalid(len(invalid))
     valid = [row for row in rows if row.ok]
     if not valid:
-        raise PortalError("No row can be imported. Nothing was imported.")
+        raise PortalError(N_("No row can be imported. Nothing was imported."))
     referrers = {
         user.email.lower(): user
         for user in await session.scalars(

@@ -53,14 +53,14 @@ class ExternalIdTaken(Conflict):
 
 class CloseReasonRequired(PortalError):
     status_code = 422
-    message = "Say why the referral is closed: duplicate, self-referral, not a fit or invalid."
+    message = N_("Say why the referral is closed: duplicate, self-referral, not a fit or invalid.")
 
 
 class ReopenReasonRequired(PortalError):
     # A won deal is the advocate's biggest reward and the team's number: taking it back is
     # deliberate, and the timeline says why.
     status_code = 422
-    message = "Say why this won referral is moving back: it goes on the referral's timeline."
+    message = N_("Say why this won referral is moving back: it goes on the referral's timeline.")
 
 
 class StageUnchanged(Conflict):
@@ -70,7 +70,7 @@ class StageUnchanged(Conflict):
 
 class NotASalesRep(PortalError):
     status_code = 422
-    message = "Referrals can only be assigned to sales reps."
+    message = N_("Referrals can only be assigned to sales reps.")
 
 
 NO_ORIGIN = Origin()

@@ -77,9 +77,9 @@ async def act_on_many(
     """Approves, fulfils (with one tracking note, often none) or declines (with the reason the
     advocates see) each redemption; one whose status does not allow it is skipped."""
     if not redemption_ids:
-        raise PortalError("Tick the redemptions to act on, or act on all shown.")
+        raise PortalError(N_("Tick the redemptions to act on, or act on all shown."))
     if action == BulkAction.DECLINE and not note.strip():
-        raise PortalError("Say why: the advocates see the reason.")
+        raise PortalError(N_("Say why: the advocates see the reason."))
     done = 0
     skipped = []
     for redemption_id in sorted(set(redemption_ids)):
@@ -132,7 +132,9 @@ async def import_tracking(session: AsyncSession, *, staff: User, text: str) -> i
         id_column, tracking_column = _columns([cell.lower() for cell in rows[0][1]])
         rows = rows[1:]
     if not rows:
-        raise PortalError("The file has no rows: one redemption number and tracking number a row.")
+        raise PortalError(
+            N_("The file has no rows: one redemption number and tracking number a row.")
+        )
     wanted: dict[int, tuple[int, str]] = {}
     errors: list[RowError] = []
     for line, cells in rows:
@@ -198,7 +200,9 @@ def _columns(header: list[str]) -> tuple[int, int]:
     tracking = [i for i, name in enumerate(header) if name in TRACKING_HEADERS]
     if not ids or not tracking:
         raise PortalError(
-            "The first row names the columns: it needs an “id” and a “tracking” column "
-            "(the queue's CSV export has both)."
+            N_(
+                "The first row names the columns: it needs an “id” and a “tracking” column "
+                "(the queue's CSV export has both)."
+            )
         )
     return ids[0], tracking[0]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal import events, links
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound
+from portal.i18n import N_
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
@@ -316,7 +317,7 @@ async def close_redemption(
         .execution_options(synchronize_session=False)
     )
     if closed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("This redemption was already handled.")
+        raise Conflict(N_("This redemption was already handled."))
     await session.refresh(redemption, ["status", "closed_at", "reject_reason", "decided_by_id"])
     await points.refund(
         session,
@@ -341,7 +342,7 @@ async def close_redemption(
 async def cancel_redemption(session: AsyncSession, *, user: User, redemption_id: int) -> Redemption:
     redemption = await access_redemption(session, viewer=user, redemption_id=redemption_id)
     if redemption.status != RedemptionStatus.REQUESTED:
-        raise Conflict("Only a redemption that is still waiting for approval can be cancelled.")
+        raise Conflict(N_("Only a redemption that is still waiting for approval can be cancelled."))
     return await close_redemption(
         session,
         redemption,
