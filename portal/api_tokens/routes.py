@@ -44,7 +44,7 @@ async def create_token(request: Request) -> Response:
     expires_at = state.moment("expires_at", zone=request_zone(request))
     known = set(Scope)
     if not chosen or not set(chosen) <= known:
-        state.add_error("scopes", "Choose at least one scope.")
+        state.add_error("scopes", gettext("Choose at least one scope."))
     if state.ok:
         try:
             made = await service.create_token(

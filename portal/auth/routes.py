@@ -149,10 +149,8 @@ async def accept_invitation_submit(request: Request) -> Response:
                 password=password,
             )
             response = await continue_sign_in(request, user, str(request.url_for("home")))
-            flash(
-                request,
-                _("Welcome, %(name)s! Your account is ready.") % {"name": user.display_name},
-            )
+            welcome = _("Welcome, %(name)s! Your account is ready.")
+            flash(request, welcome % {"name": user.display_name})
             return response
     except service.InvalidLink as error:
         return _invalid_link(request, error)

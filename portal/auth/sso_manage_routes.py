@@ -47,18 +47,20 @@ async def _provider_form(
     state.check_length("client_id", 200)
     state.check_length("group_claim", 200)
     if len(client_secret) > 500:
-        state.add_error("client_secret", "Use at most 500 characters.")
+        state.add_error("client_secret", gettext("Use at most 500 characters."))
     if state.value("preset") not in PRESET_BY_KEY:
         state.data["preset"] = "generic"
     discovery = state.value("discovery_url")
     if "{" in discovery:
-        state.add_error("discovery_url", "Replace the {placeholders} with your own values.")
+        state.add_error(
+            "discovery_url", gettext("Replace the {placeholders} with your own values.")
+        )
     elif not discovery:
-        state.add_error("discovery_url", "Enter the provider's discovery URL.")
+        state.add_error("discovery_url", gettext("Enter the provider's discovery URL."))
     else:
         state.url("discovery_url", max_length=500)
     if not roles:
-        state.add_error("roles", "Choose at least one role this provider may sign in.")
+        state.add_error("roles", gettext("Choose at least one role this provider may sign in."))
     domains: dict[str, list[str]] = {}
     for name in ("allowed_domains", "authoritative_domains"):
         try:
@@ -71,7 +73,7 @@ async def _provider_form(
         state.add_error("group_map", error.message)
         group_map = []
     if group_map and not state.value("group_claim"):
-        state.add_error("group_claim", "Name the claim that the mapping below reads.")
+        state.add_error("group_claim", gettext("Name the claim that the mapping below reads."))
     if not state.ok:
         return state, None
     return state, ProviderFields(

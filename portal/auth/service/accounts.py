@@ -17,7 +17,7 @@ from portal.auth.service.passwords import (
 from portal.errors import Conflict, NotFound, PortalError
 from portal.files.storage import Storage
 from portal.files.uploads import FileKind, save_upload
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.jobs import enqueue
 from portal.people import fields, sessions, viewer
 from portal.people.codes import unused_personal_code
@@ -317,7 +317,10 @@ async def set_avatar(
         saved = await save_upload(storage, chunks, filename=filename, max_bytes=max_bytes)
         if saved.file_type.kind is not FileKind.IMAGE:
             await storage.delete(saved.stored.name)
-            raise InvalidAvatar(f"“{saved.filename}” is not an image. Use a PNG, JPEG or WebP.")
+            raise InvalidAvatar(
+                gettext("“%(file)s” is not an image. Use a PNG, JPEG or WebP.")
+                % {"file": saved.filename}
+            )
         user.avatar_name, user.avatar_type = saved.stored.name, saved.file_type.content_type
     if old and old != user.avatar_name:
         enqueue(session, "delete_stored_file", name=old)

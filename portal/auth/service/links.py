@@ -24,7 +24,7 @@ from portal.auth.service.invitations import close_open_invitations
 from portal.auth.service.passwords import check_password_strength, hash_password
 from portal.clock import utcnow
 from portal.errors import Forbidden, PortalError
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.jobs import enqueue
 from portal.outbox import bulk as outbox_bulk
 from portal.outbox import service as outbox
@@ -79,7 +79,7 @@ async def invite(
             session, email=email, display_name=display_name, roles=roles, status=UserStatus.INVITED
         )
     elif user.status != UserStatus.INVITED:
-        raise AlreadyMember(f"{user.email} already has an account.")
+        raise AlreadyMember(gettext("%(email)s already has an account.") % {"email": user.email})
     else:
         check_may_manage(actor=inviter, user=user)
         user.display_name = display_name.strip() or user.display_name

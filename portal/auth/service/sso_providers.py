@@ -11,7 +11,7 @@ from portal.audit import service as audit
 from portal.auth.models import SsoProvider
 from portal.clock import utcnow
 from portal.errors import NotFound
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.parsing import InvalidInput
 from portal.people.models import Group, Role, User
 
@@ -142,7 +142,9 @@ def parse_domains(text: str) -> list[str]:
     domains = [part.strip().lstrip("@").lower() for part in re.split(r"[\s,;]+", text)]
     bad = [domain for domain in domains if domain and not DOMAIN.fullmatch(domain)]
     if bad:
-        raise InvalidInput(f"“{bad[0]}” is not a domain, like acme.com.")
+        raise InvalidInput(
+            gettext("“%(domain)s” is not a domain, like acme.com.") % {"domain": bad[0]}
+        )
     return sorted(set(filter(None, domains)))
 
 
@@ -158,10 +160,15 @@ async def parse_group_map(session: AsyncSession, text: str) -> list[GroupMapping
         value, equals, name = line.rpartition("=")
         value, name = value.strip(), name.strip()
         if not equals or not value or not name:
-            raise InvalidInput(f"Line {number}: write it as claim value = group name.")
+            raise InvalidInput(
+                gettext("Line %(line)s: write it as claim value = group name.") % {"line": number}
+            )
         group = await session.scalar(select(Group).where(func.lower(Group.name) == name.lower()))
         if group is None:
-            raise InvalidInput(f"Line {number}: there is no group called “{name}”.")
+            raise InvalidInput(
+                gettext("Line %(line)s: there is no group called “%(name)s”.")
+                % {"line": number, "name": name}
+            )
         if group.is_dynamic:
             raise InvalidInput(
                 f"Line {number}: “{group.name}” is a segment; its rules decide its members."
