@@ -223,6 +223,7 @@ def make_environment() -> jinja2.Environment:
         money=money,
         number=number,
         percent=i18n.percent,
+        in_sentence=i18n.in_sentence,
     )
     environment.globals.update(
         icon=icon, url_for=url_for, zone_options=zone_options, status_word=status_word

@@ -55,7 +55,7 @@ async def create_token(request: Request) -> Response:
                 expires_at=expires_at,
             )
         except service.TokenNotValid as error:
-            state.add_error("expires_at" if "expiry" in error.message else "scopes", error.message)
+            state.add_error(error.field, error.message)
         else:
             return render(request, "api_tokens/created.html", {"made": made})
     return _page(request, await service.list_tokens(db(request)), state, status_code=422)

@@ -6,7 +6,7 @@ from starlette.datastructures import FormData
 
 from portal.directory.bulk import MAX_BULK_POINTS, BulkAction, valid_action_key
 from portal.forms import FormState, ids
-from portal.i18n import gettext
+from portal.i18n import gettext, number
 
 MAX_VIEW_NAME = 80
 MAX_VIEW_QUERY = 2000
@@ -46,7 +46,8 @@ def bulk_form(form: FormData) -> BulkForm:
                 "points",
                 minimum=1,
                 maximum=MAX_BULK_POINTS,
-                message=f"Enter the points to award, from 1 to {MAX_BULK_POINTS:,}.",
+                message=gettext("Enter the points to award, from 1 to %(max)s.")
+                % {"max": number(MAX_BULK_POINTS)},
             )
             or 0
         )

@@ -12,7 +12,10 @@ def step_form(form: FormData, *, written: bool) -> tuple[FormState, int | None]:
     state.data["is_enabled"] = "on" if form.get("is_enabled") else ""
     state.data["only_if_quiet"] = "on" if form.get("only_if_quiet") else ""
     days = state.number(
-        "days", minimum=0, maximum=MAX_DAYS, message=f"Enter a number of days up to {MAX_DAYS}."
+        "days",
+        minimum=0,
+        maximum=MAX_DAYS,
+        message=gettext("Enter a number of days up to %(max)s.") % {"max": MAX_DAYS},
     )
     if written:
         state.require("subject", message=gettext("Give the email a subject."))

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.errors import Conflict, NotFound, PortalError
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.people import service as people
 from portal.people.models import Group, GroupMember, User, UserStatus
 
@@ -41,7 +41,7 @@ async def access_group(session: AsyncSession, group_id: int) -> Group:
 
 class GroupNameTaken(Conflict):
     def __init__(self, name: str) -> None:
-        super().__init__(f"There is already a group called {name}.")
+        super().__init__(gettext("There is already a group called %(name)s.") % {"name": name})
 
 
 class SegmentMembers(PortalError):

@@ -4,6 +4,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal.i18n import gettext
 from portal.outbox import preferences
 from portal.outbox.models import EmailCategory
 from portal.people.access import current_user, public, signed_in
@@ -21,7 +22,7 @@ async def save_email_settings(request: Request) -> Response:
     form = await request.form()
     wanted = {c for c in EmailCategory if form.get(c.value)}
     await preferences.save_preferences(db(request), user=current_user(request), wanted=wanted)
-    flash(request, "Your email settings are saved.")
+    flash(request, gettext("Your email settings are saved."))
     return redirect(request, "email_settings:edit")
 
 

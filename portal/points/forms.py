@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from starlette.datastructures import FormData
 
 from portal.forms import FormState
-from portal.i18n import gettext
+from portal.i18n import gettext, number
 from portal.icons import BADGE_ICONS
 from portal.parsing import column_length
 from portal.points.models import Badge, LedgerEntry, Level, UserBadge
@@ -28,7 +28,8 @@ def adjustment_form(form: FormData) -> tuple[FormState, int]:
         "points",
         minimum=-MAX_POINTS,
         maximum=MAX_POINTS,
-        message=f"Enter a whole number, like 50 or -20 (at most {MAX_POINTS:,} either way).",
+        message=gettext("Enter a whole number, like 50 or -20 (at most %(max)s either way).")
+        % {"max": number(MAX_POINTS)},
     )
     if amount == 0:
         state.add_error("points", "Enter a number other than zero.")
@@ -87,7 +88,8 @@ def level_form(form: FormData) -> tuple[FormState, LevelValues | None]:
         "min_points",
         minimum=0,
         maximum=MAX_POINTS,
-        message=f"Enter the points needed, like 500 (at most {MAX_POINTS:,}).",
+        message=gettext("Enter the points needed, like 500 (at most %(max)s).")
+        % {"max": number(MAX_POINTS)},
     )
     percent = _multiplier_percent(state)
     if percent and percent > 100 and not chosen:

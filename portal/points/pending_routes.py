@@ -8,9 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal import i18n
 from portal.errors import PortalError
 from portal.forms import FormState
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.people.access import current_user, staff_of_program
 from portal.points import service
 from portal.points.service.rules import (
@@ -95,7 +96,11 @@ async def save_rules(request: Request) -> Response:
             else (0, MAX_DAYS if name.startswith("clear_") else MAX_CAP)
         )
         number = state.number(
-            name, minimum=low, maximum=top, message=f"Enter a whole number from {low} to {top:,}."
+            name,
+            minimum=low,
+            maximum=top,
+            message=gettext("Enter a whole number from %(low)s to %(top)s.")
+            % {"low": i18n.number(low), "top": i18n.number(top)},
         )
         if number is not None:
             values[name] = number

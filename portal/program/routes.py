@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from portal import i18n, zones
 from portal.forms import FormState
-from portal.i18n import N_, _, gettext
+from portal.i18n import N_, _, gettext, number
 from portal.money import CURRENCIES
 from portal.people.access import current_user, requires
 from portal.people.models import Role
@@ -84,7 +84,8 @@ async def save_settings(request: Request) -> Response:
         "points_per_money_unit",
         minimum=1,
         maximum=MAX_POINTS_PER_UNIT,
-        message=f"Enter a whole number from 1 to {MAX_POINTS_PER_UNIT:,}.",
+        message=gettext("Enter a whole number from 1 to %(max)s.")
+        % {"max": number(MAX_POINTS_PER_UNIT)},
     )
     if state.value("signup_mode") not in set(SignupMode):
         state.add_error("signup_mode", "Choose how people join.")

@@ -116,7 +116,8 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
         "attribution_window_days",
         minimum=1,
         maximum=ATTRIBUTION_WINDOW_MAX_DAYS,
-        message=f"Enter a number of days from 1 to {ATTRIBUTION_WINDOW_MAX_DAYS}.",
+        message=gettext("Enter a number of days from 1 to %(max)s.")
+        % {"max": ATTRIBUTION_WINDOW_MAX_DAYS},
         optional=True,
     )
     if window is not None:

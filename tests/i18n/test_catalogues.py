@@ -28,8 +28,6 @@ NOT_YET_TRANSLATED = frozenset(
         "community",
         "home/badges.html",
         "messages/read.html",
-        "outbox/preferences.html",
-        "outbox/unsubscribe.html",
         "points/_level.html",
         "points/_level_form.html",
         "points/_pending_actions.html",

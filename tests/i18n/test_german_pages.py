@@ -91,6 +91,9 @@ async def test_the_profile_and_two_factor_pages_speak_german_and_so_do_service_e
     ):
         assert words in profile
     assert "Change your password" not in profile
+    settings = text_of(await client.get("/email-settings/"))
+    assert "Wählen Sie, worüber wir Ihnen schreiben." in settings
+    assert "Senden Sie mir" in settings
     setup = text_of(await client.get("/profile/two-factor"))
     assert "Scannen Sie diesen QR-Code mit der App:" in setup
     # A wrong current password is refused by the service, in the reader's language.

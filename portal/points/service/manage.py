@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import links
 from portal.audit import service as audit
 from portal.errors import Conflict, NotFound, PortalError
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.notifications import service as notifications
 from portal.people.models import Group, GroupMember, User
@@ -233,7 +233,9 @@ async def _check_level(
     if min_points < 0:
         raise InvalidLevel(N_("The threshold can't be negative."))
     if not 100 <= percent <= MAX_MULTIPLIER_PERCENT:
-        raise InvalidLevel(f"A multiplier goes from 1 to {MAX_MULTIPLIER_PERCENT // 100}.")
+        raise InvalidLevel(
+            gettext("A multiplier goes from 1 to %(max)s.") % {"max": MAX_MULTIPLIER_PERCENT // 100}
+        )
     clash = await session.scalar(
         select(Level).where(
             (func.lower(Level.name) == name.strip().lower()) | (Level.min_points == min_points),

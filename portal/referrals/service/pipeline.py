@@ -10,7 +10,7 @@ from portal import events
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict, PortalError
-from portal.i18n import N_, _
+from portal.i18n import N_, _, gettext
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
@@ -48,7 +48,9 @@ class SelfReferral(Conflict):
 
 class ExternalIdTaken(Conflict):
     def __init__(self, external_id: str) -> None:
-        super().__init__(f"Another referral already has the CRM id “{external_id}”.")
+        super().__init__(
+            gettext("Another referral already has the CRM id “%(id)s”.") % {"id": external_id}
+        )
 
 
 class CloseReasonRequired(PortalError):
@@ -65,7 +67,7 @@ class ReopenReasonRequired(PortalError):
 
 class StageUnchanged(Conflict):
     def __init__(self, stage: Stage) -> None:
-        super().__init__(f"The referral is already at {stage.label}.")
+        super().__init__(gettext("The referral is already at %(stage)s.") % {"stage": stage.label})
 
 
 class NotASalesRep(PortalError):

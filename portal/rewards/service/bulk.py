@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.csv import read_rows
 from portal.errors import Conflict, NotFound, PortalError
-from portal.i18n import N_
+from portal.i18n import N_, ngettext, number
 from portal.parsing import INT4_MAX, InvalidInput, whole_number
 from portal.people.models import User
 from portal.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
@@ -117,7 +117,14 @@ class TrackingRefused(PortalError):
     status_code = 422
 
     def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"Nothing was imported: {len(errors)} rows need fixing.")
+        super().__init__(
+            ngettext(
+                "Nothing was imported: %(num)s row needs fixing.",
+                "Nothing was imported: %(num)s rows need fixing.",
+                len(errors),
+            )
+            % {"num": number(len(errors))}
+        )
         self.errors = errors
 
 
