@@ -8,12 +8,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import i18n
+from portal.notifications.models import Notification
 from portal.outbox.kinds import KINDS, fill
 from portal.outbox.models import EmailCategory, OutboxEmail
 from portal.outbox.render import render_email
 from portal.outbox.service import queue_email
-from tests.factories import make_advocate
+from portal.rewards import service as rewards
+from tests.factories import give_points, make_advocate, make_marketer, make_reward
 
+SHIPPING = {
+    "name": "Tom",
+    "street": "Alpenstraße 1",
+    "city": "Berlin",
+    "postal_code": "10115",
+    "country": "Germany",
+    "phone": "",
+}
 # Words only German text has: a German email without any of them was not translated.
 GERMAN = re.compile(r"\b(?:Sie|Ihr|Ihre|Ihren|Ihnen|Hallo|Der|Die|Zur|Zum|öffnen|Woche)\b")
 # English sentences of the templates' own (not the sample's): none may survive in German.
@@ -78,3 +88,29 @@ async def test_the_outbox_writes_each_recipients_email_in_their_language(
     assert ellen.subject == "Ends soon: Review us (1500 points)"
     assert "It's still worth 1,500 points to you." in ellen.text_body
     assert "Take the challenge" in ellen.html_body
+
+
+async def test_a_redemption_decided_by_an_english_marketer_reaches_a_german_advocate_in_german(
+    session: AsyncSession,
+) -> None:
+    advocate = await make_advocate(session, email="tom@alpenbank.example")
+    advocate.language = "de"
+    marketer = await make_marketer(session)
+    marketer.language = "en"
+    await give_points(session, advocate, 2_000)
+    reward = await make_reward(session, title="Hoodie", inventory=3)
+    redemption = await rewards.request_redemption(
+        session, user=advocate, reward_id=reward.id, key="de-1", shipping=SHIPPING
+    )
+    with i18n.using("en"):  # the marketer's request speaks English
+        await rewards.approve_redemption(session, staff=marketer, redemption_id=redemption.id)
+    bell = await session.scalar(
+        select(Notification.title).where(
+            Notification.user_id == advocate.id, Notification.kind == "redemption_status"
+        )
+    )
+    assert bell == "Ihre Einlösung von Hoodie ist angenommen"
+    email = await session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "redemption_status"))
+    assert email is not None
+    assert "Ihre Einlösung von Hoodie ist angenommen." in email.text_body
+    assert "Zu Ihrer Einlösung:" in email.text_body

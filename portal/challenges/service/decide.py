@@ -17,7 +17,7 @@ from portal.challenges.models import (
 from portal.challenges.service.rules import BADGE_COUNTS, AlreadyDecided
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
-from portal.i18n import N_
+from portal.i18n import N_, gettext, number
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
@@ -217,11 +217,15 @@ async def _tell_decision(session: AsyncSession, submission: Submission) -> None:
     """Tells the advocate a marketer's decision, in the bell and by email."""
     challenge = submission.challenge
     approved = submission.status == SubmissionStatus.APPROVED
-    if approved:
-        bell = f"+{submission.points:,} points: {challenge.title} approved"
-        subject = f"Your entry for {challenge.title} is approved: +{submission.points:,} points"
-    else:
-        bell = subject = f"Your entry for {challenge.title} was not approved"
+    async with notifications.in_language_of(session, submission.user):
+        named = {"challenge": challenge.title, "points": number(submission.points)}
+        if approved:
+            bell = gettext("+%(points)s points: %(challenge)s approved") % named
+            subject = (
+                gettext("Your entry for %(challenge)s is approved: +%(points)s points") % named
+            )
+        else:
+            bell = subject = gettext("Your entry for %(challenge)s was not approved") % named
     await notifications.tell(
         session,
         submission.user,

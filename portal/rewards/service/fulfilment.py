@@ -51,7 +51,7 @@ async def reject_redemption(
         redemption,
         user=redemption.user,
         reward=redemption.reward,
-        title=f"Your {redemption.reward.title} redemption was declined",
+        title=N_("Your %(reward)s redemption was declined"),
     )
     return redemption
 
@@ -96,7 +96,7 @@ async def fulfil_redemption(
         redemption,
         user=redemption.user,
         reward=redemption.reward,
-        title=f"Your {redemption.reward.title} is on its way",
+        title=N_("Your %(reward)s is on its way"),
     )
     return redemption
 

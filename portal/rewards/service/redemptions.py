@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal import events, links
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
@@ -170,7 +170,7 @@ async def approve_now(
             redemption,
             user=user,
             reward=reward,
-            title=f"Your {reward.title} code is ready",
+            title=N_("Your %(reward)s code is ready"),
             code=code.code,
         )
     else:
@@ -179,7 +179,7 @@ async def approve_now(
             redemption,
             user=user,
             reward=reward,
-            title=f"Your {reward.title} redemption is approved",
+            title=N_("Your %(reward)s redemption is approved"),
         )
     await session.flush()
     await publish_change(session, redemption)
@@ -230,6 +230,10 @@ async def tell_advocate(
     title: str,
     code: str | None = None,
 ) -> None:
+    """Tells the advocate what became of their redemption: `title` is a message naming the
+    %(reward)s, written in the advocate's language."""
+    async with notifications.in_language_of(session, user):
+        title = gettext(title) % {"reward": reward.title}
     await notifications.tell(
         session,
         user,
