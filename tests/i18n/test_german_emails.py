@@ -114,3 +114,35 @@ async def test_a_redemption_decided_by_an_english_marketer_reaches_a_german_advo
     assert email is not None
     assert "Ihre Einlösung von Hoodie ist angenommen." in email.text_body
     assert "Zu Ihrer Einlösung:" in email.text_body
+
+
+async def test_each_staff_member_reads_a_stock_alert_in_their_own_language(
+    session: AsyncSession,
+) -> None:
+    greta = await make_marketer(session, email="greta@example.com")
+    ellen = await make_marketer(session, email="ellen@example.com")
+    greta.language, ellen.language = "de", "en"
+    advocate = await make_advocate(session)
+    await give_points(session, advocate, 2_000)
+    reward = await make_reward(session, title="Hoodie", inventory=1)
+    await rewards.request_redemption(
+        session, user=advocate, reward_id=reward.id, key="last", shipping=SHIPPING
+    )
+    told = dict(
+        (
+            await session.execute(
+                select(Notification.user_id, Notification.title).where(
+                    Notification.kind == "reward_stock"
+                )
+            )
+        ).all()
+    )
+    assert told[greta.id] == "Hoodie ist ausverkauft"
+    assert told[ellen.id] == "Hoodie has run out"
+    email = await session.scalar(
+        select(OutboxEmail).where(
+            OutboxEmail.kind == "reward_stock", OutboxEmail.to_address == greta.email
+        )
+    )
+    assert email is not None
+    assert "wenn Sie den Bestand aufstocken" in email.text_body

@@ -18,6 +18,7 @@ from standardwebhooks.webhooks import Webhook
 
 from portal.clock import utcnow
 from portal.errors import NotFound
+from portal.i18n import gettext
 from portal.jobs import PendingJob, enqueue
 from portal.notifications import service as notifications
 from portal.pagination import Page
@@ -217,12 +218,17 @@ async def _tell_admins(session: AsyncSession, endpoint: WebhookEndpoint) -> None
         )
     )
     for admin in admins:
+        async with notifications.in_language_of(session, admin):
+            title = gettext("Webhooks to %(url)s are failing") % {"url": endpoint.url[:120]}
+            body = gettext("A delivery was retried for %(days)s days without success.") % {
+                "days": RETRY_FOR.days
+            }
         await notifications.tell(
             session,
             admin,
             kind="webhook_failing",
-            title=f"Webhooks to {endpoint.url[:120]} are failing",
-            body="A delivery was retried for 3 days without success.",
+            title=title,
+            body=body,
             route="webhooks:detail",
             params={"endpoint_id": endpoint.id},
             category=None,
