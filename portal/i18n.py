@@ -23,7 +23,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -166,6 +166,12 @@ _ = gettext
 def number(value: int | float) -> str:
     """A number as the reader writes it: "4,075" in English, "4.075" in German."""
     return format_decimal(value, locale=locale())
+
+
+def percent(ratio: float) -> str:
+    """A share as the reader writes it, from its fraction: 0.42 → "42%" in English, "42 %" in
+    German; a whole share, rounded."""
+    return format_percent(ratio, locale=locale())
 
 
 def day_and_month(moment: date) -> str:

@@ -121,5 +121,5 @@ def web_url(value: str, *, max_length: int) -> str:
         or any(ch.isspace() for ch in value)
         or has_control(value)
     ):
-        raise InvalidInput("Enter a full link, like https://…")
+        raise InvalidInput(N_("Enter a full link, like https://…"))
     return value

@@ -24,6 +24,7 @@ from starlette.types import Message, Receive
 
 from portal.config import Settings
 from portal.errors import PortalError
+from portal.i18n import N_
 
 MB = 1024 * 1024
 SMALL_BODY = 64 * 1024  # every form that carries no file
@@ -44,7 +45,7 @@ class BodyTooLarge(PortalError):
 
 class BodyTimeout(PortalError):
     status_code = 408
-    message = "The form took too long to arrive. Nothing was saved: please try again."
+    message = N_("The form took too long to arrive. Nothing was saved: please try again.")
 
 
 @dataclass(frozen=True)

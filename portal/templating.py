@@ -61,6 +61,41 @@ def plural(count: int, singular: str, plural: str = "", *, number: bool = True) 
     return f"{count:,} {word}" if number else word
 
 
+# What a status chip says for each status a record can be in (redemptions, emails, broadcasts,
+# submissions, challenges, people, webhook deliveries, bulk runs): one list, so a status reads
+# the same on every page and in every language.
+STATUS_WORDS = {
+    "active": i18n.N_("active"),
+    "approved": i18n.N_("approved"),
+    "archived": i18n.N_("archived"),
+    "cancelled": i18n.N_("cancelled"),
+    "delivered": i18n.N_("delivered"),
+    "done": i18n.N_("done"),
+    "draft": i18n.N_("draft"),
+    "failed": i18n.N_("failed"),
+    "fulfilled": i18n.N_("fulfilled"),
+    "invited": i18n.N_("invited"),
+    "off": i18n.N_("off"),
+    "on": i18n.N_("on"),
+    "pending": i18n.N_("pending"),
+    "preview": i18n.N_("preview"),
+    "published": i18n.N_("published"),
+    "rejected": i18n.N_("rejected"),
+    "requested": i18n.N_("requested"),
+    "running": i18n.N_("running"),
+    "scheduled": i18n.N_("scheduled"),
+    "sending": i18n.N_("sending"),
+    "sent": i18n.N_("sent"),
+    "suspended": i18n.N_("suspended"),
+}
+
+
+def status_word(status: str) -> str:
+    """ "pending" → "ausstehend": a status as the reader's language says it."""
+    word = STATUS_WORDS.get(str(status))
+    return i18n.gettext(word) if word is not None else str(status)
+
+
 def viewer_zone(context: Mapping[str, Any]) -> tzinfo:
     """The zone a page or email is read in: `viewer_zone` in its context (the layout sets the
     signed-in person's, an email its recipient's), else UTC."""
@@ -187,8 +222,12 @@ def make_environment() -> jinja2.Environment:
         plural=plural,
         money=money,
         number=number,
+        percent=i18n.percent,
+        in_sentence=i18n.in_sentence,
     )
-    environment.globals.update(icon=icon, url_for=url_for, zone_options=zone_options)
+    environment.globals.update(
+        icon=icon, url_for=url_for, zone_options=zone_options, status_word=status_word
+    )
     return environment
 
 

@@ -9,6 +9,7 @@ from portal.advocacy import service
 from portal.advocacy.models import EventType
 from portal.challenges import service as challenges
 from portal.forms import FormState
+from portal.i18n import gettext, number
 from portal.people.access import current_user, staff_of_program
 from portal.web import db, flash, redirect, render
 
@@ -40,14 +41,18 @@ async def create_event_type(request: Request) -> Response:
     form.require("key", "name")
     if form.value("key") and not service.KEY_PATTERN.fullmatch(form.value("key")):
         form.add_error(
-            "key", "Use 2 to 60 lower-case letters, digits and underscores, starting with a letter."
+            "key",
+            gettext(
+                "Use 2 to 60 lower-case letters, digits and underscores, starting with a letter."
+            ),
         )
     form.check_length("name", 120)
     points = form.number(
         "points",
         minimum=0,
         maximum=service.MAX_POINTS,
-        message=f"Enter a whole number from 0 to {service.MAX_POINTS:,}.",
+        message=gettext("Enter a whole number from 0 to %(max)s.")
+        % {"max": number(service.MAX_POINTS)},
     )
     challenge_id = None
     if form.value("challenge_id"):
@@ -66,7 +71,10 @@ async def create_event_type(request: Request) -> Response:
         except service.EventTypeKeyTaken as error:
             form.add_error("key", error.message)
         else:
-            flash(request, f"Event type “{form.value('key')}” is ready for the API.")
+            flash(
+                request,
+                gettext("Event type “%(key)s” is ready for the API.") % {"key": form.value("key")},
+            )
             return redirect(request, "event_types:list")
     return await _page(request, form, types, status_code=422)
 

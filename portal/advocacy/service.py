@@ -15,6 +15,7 @@ from portal.advocacy.models import EventType, RecordedEvent
 from portal.audit import service as audit
 from portal.challenges import service as challenges
 from portal.errors import Conflict, NotFound, PortalError
+from portal.i18n import gettext
 from portal.people.models import User
 from portal.points import service as points
 
@@ -24,14 +25,17 @@ MAX_POINTS = 100_000
 
 class EventTypeKeyTaken(Conflict):
     def __init__(self, key: str) -> None:
-        super().__init__(f"There is already an event type “{key}”.")
+        super().__init__(gettext("There is already an event type “%(key)s”.") % {"key": key})
 
 
 class UnknownEventType(PortalError):
     status_code = 422
 
     def __init__(self, key: str) -> None:
-        super().__init__(f"There is no active event type “{key}”: define it under Manage.")
+        super().__init__(
+            gettext("There is no active event type “%(key)s”: define it under Manage.")
+            % {"key": key}
+        )
 
 
 @dataclass(frozen=True)

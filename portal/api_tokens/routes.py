@@ -39,12 +39,12 @@ async def create_token(request: Request) -> Response:
     state = FormState.of(form, "name", "expires_at")
     chosen = [value for value in form.getlist("scopes") if isinstance(value, str)]
     state.data["scopes"] = " ".join(chosen)
-    state.require("name", message="Name the token after the system that will use it.")
+    state.require("name", message=gettext("Name the token after the system that will use it."))
     state.check_length("name", NAME_LENGTH)
     expires_at = state.moment("expires_at", zone=request_zone(request))
     known = set(Scope)
     if not chosen or not set(chosen) <= known:
-        state.add_error("scopes", "Choose at least one scope.")
+        state.add_error("scopes", gettext("Choose at least one scope."))
     if state.ok:
         try:
             made = await service.create_token(
@@ -55,7 +55,7 @@ async def create_token(request: Request) -> Response:
                 expires_at=expires_at,
             )
         except service.TokenNotValid as error:
-            state.add_error("expires_at" if "expiry" in error.message else "scopes", error.message)
+            state.add_error(error.field, error.message)
         else:
             return render(request, "api_tokens/created.html", {"made": made})
     return _page(request, await service.list_tokens(db(request)), state, status_code=422)

@@ -14,6 +14,7 @@ from portal.api_tokens.models import ApiRateWindow, ApiToken, Scope
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
+from portal.i18n import N_
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.tokens import hash_token, same_hash
 
@@ -21,7 +22,14 @@ SECRET_PREFIX = "ap_"  # noqa: S105 (marks our tokens in secret scanners, is no 
 
 
 class TokenNotValid(PortalError):
+    """A token that cannot be made; `field` names the form field at fault (the message is in
+    the reader's language, so it cannot tell)."""
+
     status_code = 422
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -41,9 +49,9 @@ async def create_token(
 ) -> NewToken:
     """A new token; `secret` only for the demo's documented laptop token, else a fresh one."""
     if not scopes:
-        raise TokenNotValid("Choose at least one scope.")
+        raise TokenNotValid("scopes", N_("Choose at least one scope."))
     if expires_at is not None and expires_at <= utcnow():
-        raise TokenNotValid("Choose an expiry date in the future, or none.")
+        raise TokenNotValid("expires_at", N_("Choose an expiry date in the future, or none."))
     if secret is None:
         secret = f"{SECRET_PREFIX}{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
     prefix = secret.removeprefix(SECRET_PREFIX).partition("_")[0]

@@ -41,7 +41,7 @@ async def read_list(request: Request) -> Response:
         try:
             text = (await upload.read()).decode("utf-8-sig")
         except UnicodeDecodeError:
-            state.add_error("file", "That file is not UTF-8 text: save it as “CSV UTF-8”.")
+            state.add_error("file", gettext("That file is not UTF-8 text: save it as “CSV UTF-8”."))
             return await _form_page(request, state, status_code=422)
         source = upload.filename
     try:

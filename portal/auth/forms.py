@@ -4,7 +4,7 @@ from starlette.datastructures import FormData
 
 from portal import i18n, zones
 from portal.forms import FormState, secret
-from portal.i18n import N_, _
+from portal.i18n import N_, _, gettext
 from portal.people.models import Role
 
 
@@ -14,7 +14,7 @@ def login_form(form: FormData) -> tuple[FormState, str]:
     password = secret(form, "password")
     state.check_email()
     if not password:
-        state.add_error("password", "Enter your password.")
+        state.add_error("password", gettext("Enter your password."))
     return state, password
 
 
@@ -31,9 +31,9 @@ def new_password_form(form: FormData, *, with_name: bool = False) -> tuple[FormS
         state.require("display_name", message=N_("Tell us what to call you."))
         state.check_length("display_name", 120)
     if not password:
-        state.add_error("password", "Choose a password.")
+        state.add_error("password", gettext("Choose a password."))
     elif password != secret(form, "password_confirm"):
-        state.add_error("password_confirm", "The two passwords don't match.")
+        state.add_error("password_confirm", gettext("The two passwords don't match."))
     return state, password
 
 
@@ -45,18 +45,18 @@ def signup_form(form: FormData) -> tuple[FormState, str]:
         state.check_length(name, maximum)
     password = secret(form, "password")
     if not password:
-        state.add_error("password", "Choose a password.")
+        state.add_error("password", gettext("Choose a password."))
     return state, password
 
 
 def invite_form(form: FormData) -> tuple[FormState, set[Role]]:
     state = FormState.of(form, "email", "display_name")
     state.check_email()
-    state.require("display_name", message="Enter the person's name.")
+    state.require("display_name", message=gettext("Enter the person's name."))
     state.check_length("display_name", 120)
     roles = roles_from(form)
     if not roles:
-        state.add_error("roles", "Choose at least one role.")
+        state.add_error("roles", gettext("Choose at least one role."))
     state.data["roles"] = ",".join(sorted(roles))
     return state, roles
 
@@ -84,9 +84,9 @@ def password_change_form(form: FormData) -> tuple[FormState, str, str]:
     state = FormState()
     current, new = secret(form, "current_password"), secret(form, "new_password")
     if not current:
-        state.add_error("current_password", "Enter your current password.")
+        state.add_error("current_password", gettext("Enter your current password."))
     if not new:
-        state.add_error("new_password", "Choose a new password.")
+        state.add_error("new_password", gettext("Choose a new password."))
     elif new != secret(form, "new_password_confirm"):
-        state.add_error("new_password_confirm", "The two passwords don't match.")
+        state.add_error("new_password_confirm", gettext("The two passwords don't match."))
     return state, current, new

@@ -9,7 +9,7 @@ from starlette.routing import Route
 from portal.auth import forms, service
 from portal.errors import PortalError
 from portal.forms import FormState
-from portal.i18n import gettext
+from portal.i18n import N_, gettext
 from portal.people.access import current_user, requires, staff_of_program
 from portal.people.models import Role
 from portal.people.reauth import confirmed_recently
@@ -55,7 +55,7 @@ def _grantable(request: Request) -> list[Role]:
 
 
 @requires(Role.ADMIN)
-@confirmed_recently("change someone's roles")
+@confirmed_recently(N_("change someone's roles"))
 async def set_roles(request: Request) -> Response:
     session = db(request)
     user = await service.access_user(session, request.path_params["user_id"])
@@ -80,7 +80,7 @@ STATUS_CHANGES = {
 
 
 @staff_of_program
-@confirmed_recently("change someone's account status")
+@confirmed_recently(N_("change someone's account status"))
 async def change_status(request: Request) -> Response:
     session = db(request)
     user = await service.access_user(session, request.path_params["user_id"])

@@ -115,7 +115,7 @@ async def reset_password_submit(request: Request) -> Response:
         if state.ok:
             user = await service.reset_password(db(request), token=token, password=password)
             response = await continue_sign_in(request, user, str(request.url_for("home")))
-            flash(request, "Your password is changed. Other devices have been signed out.")
+            flash(request, _("Your password is changed. Other devices have been signed out."))
             return response
     except service.InvalidLink as error:
         return _invalid_link(request, error)
@@ -150,7 +150,8 @@ async def accept_invitation_submit(request: Request) -> Response:
                 password=password,
             )
             response = await continue_sign_in(request, user, str(request.url_for("home")))
-            flash(request, f"Welcome, {user.display_name}! Your account is ready.")
+            welcome = _("Welcome, %(name)s! Your account is ready.")
+            flash(request, welcome % {"name": user.display_name})
             return response
     except service.InvalidLink as error:
         return _invalid_link(request, error)
@@ -354,7 +355,7 @@ async def password_submit(request: Request) -> Response:
             state.add_error("new_password", error.message)
         else:
             await sign_in(request, user)
-            flash(request, "Your password is changed. Other devices have been signed out.")
+            flash(request, _("Your password is changed. Other devices have been signed out."))
             return redirect(request, "auth:profile")
     return await _profile_page(
         request, password_form=state, partial="auth/_password_form.html", status_code=422
@@ -367,7 +368,7 @@ async def end_session(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     if session_id == current_session(request).id:
         await sign_out(request)
-        flash(request, "You are signed out.")
+        flash(request, _("You are signed out."))
         return redirect(request, "auth:login")
     ended = await service.revoke_session(
         db(request), user=current_user(request), session_id=session_id
@@ -393,7 +394,7 @@ async def avatar_submit(request: Request) -> Response:
     upload = form.get("avatar")
     chosen = isinstance(upload, UploadFile) and bool(upload.filename)
     if not chosen and not form.get("remove"):
-        flash(request, "Choose a picture first.", "error")
+        flash(request, _("Choose a picture first."), "error")
         return redirect(request, "auth:profile")
     try:
         await service.set_avatar(
@@ -407,7 +408,7 @@ async def avatar_submit(request: Request) -> Response:
     except PortalError as error:
         flash(request, error.message, "error")
         return redirect(request, "auth:profile")
-    flash(request, "Your picture is saved." if chosen else "Your picture is removed.")
+    flash(request, _("Your picture is saved.") if chosen else _("Your picture is removed."))
     return redirect(request, "auth:profile")
 
 

@@ -31,6 +31,7 @@ from portal.auth.service import sso_providers
 from portal.auth.service.sso import Assertion
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people.access import public, sign_in, writes
 from portal.people.models import UserStatus
 from portal.web import db, flash, redirect, redirect_to, render, safe_next
@@ -177,7 +178,10 @@ async def _assertion(client: SsoClient, request: Request, provider: SsoProvider)
         ) from error
     except OAuthError as error:
         if error.error == "access_denied":
-            raise PortalError(f"The sign-in with {provider.name} was cancelled.") from error
+            raise PortalError(
+                gettext("The sign-in with %(provider)s was cancelled.")
+                % {"provider": provider.name}
+            ) from error
         log.warning("single sign-on with %s failed: %r", provider.name, error)
         raise ProviderFailed(provider.name) from error
     except PROVIDER_ERRORS as error:

@@ -12,6 +12,7 @@ from portal.auth.service import sso_providers
 from portal.auth.service.sso_providers import PRESET_BY_KEY, PRESETS, ProviderFields
 from portal.auth.sso import callback_url
 from portal.forms import FormState, secret
+from portal.i18n import N_, gettext
 from portal.parsing import InvalidInput
 from portal.people.access import current_user, requires
 from portal.people.models import Role
@@ -40,24 +41,26 @@ async def _provider_form(
     state.data["roles"] = ",".join(role.value for role in roles)
     state.data["enabled"] = "on" if form.get("enabled") else ""
     client_secret = secret(form, "client_secret").strip()
-    state.require("name", message="Name the provider, as the sign-in button shows it.")
-    state.require("client_id", message="Enter the client ID the provider gave you.")
+    state.require("name", message=gettext("Name the provider, as the sign-in button shows it."))
+    state.require("client_id", message=gettext("Enter the client ID the provider gave you."))
     state.check_length("name", 80)
     state.check_length("client_id", 200)
     state.check_length("group_claim", 200)
     if len(client_secret) > 500:
-        state.add_error("client_secret", "Use at most 500 characters.")
+        state.add_error("client_secret", gettext("Use at most 500 characters."))
     if state.value("preset") not in PRESET_BY_KEY:
         state.data["preset"] = "generic"
     discovery = state.value("discovery_url")
     if "{" in discovery:
-        state.add_error("discovery_url", "Replace the {placeholders} with your own values.")
+        state.add_error(
+            "discovery_url", gettext("Replace the {placeholders} with your own values.")
+        )
     elif not discovery:
-        state.add_error("discovery_url", "Enter the provider's discovery URL.")
+        state.add_error("discovery_url", gettext("Enter the provider's discovery URL."))
     else:
         state.url("discovery_url", max_length=500)
     if not roles:
-        state.add_error("roles", "Choose at least one role this provider may sign in.")
+        state.add_error("roles", gettext("Choose at least one role this provider may sign in."))
     domains: dict[str, list[str]] = {}
     for name in ("allowed_domains", "authoritative_domains"):
         try:
@@ -70,7 +73,7 @@ async def _provider_form(
         state.add_error("group_map", error.message)
         group_map = []
     if group_map and not state.value("group_claim"):
-        state.add_error("group_claim", "Name the claim that the mapping below reads.")
+        state.add_error("group_claim", gettext("Name the claim that the mapping below reads."))
     if not state.ok:
         return state, None
     return state, ProviderFields(
@@ -151,7 +154,7 @@ async def new(request: Request) -> Response:
 
 
 @admins
-@confirmed_recently("add a sign-in provider")
+@confirmed_recently(N_("add a sign-in provider"))
 async def create(request: Request) -> Response:
     state, fields = await _provider_form(request, await request.form(), new=True)
     if fields is None:
@@ -159,7 +162,11 @@ async def create(request: Request) -> Response:
     provider = await sso_providers.create_provider(
         db(request), actor=current_user(request), fields=fields
     )
-    flash(request, f"{provider.name} added. Register its redirect URI at the provider.")
+    flash(
+        request,
+        gettext("%(provider)s added. Register its redirect URI at the provider.")
+        % {"provider": provider.name},
+    )
     return redirect(request, "sso_providers:detail", provider_id=provider.id)
 
 
@@ -170,7 +177,7 @@ async def detail(request: Request) -> Response:
 
 
 @admins
-@confirmed_recently("change a sign-in provider")
+@confirmed_recently(N_("change a sign-in provider"))
 async def save(request: Request) -> Response:
     provider = await sso_providers.get_provider(db(request), request.path_params["provider_id"])
     state, fields = await _provider_form(request, await request.form(), new=False)
@@ -179,16 +186,20 @@ async def save(request: Request) -> Response:
     await sso_providers.update_provider(
         db(request), provider, actor=current_user(request), fields=fields
     )
-    flash(request, f"{provider.name} saved.")
+    flash(request, gettext("%(provider)s saved.") % {"provider": provider.name})
     return redirect(request, "sso_providers:list")
 
 
 @admins
-@confirmed_recently("remove a sign-in provider")
+@confirmed_recently(N_("remove a sign-in provider"))
 async def remove(request: Request) -> Response:
     provider = await sso_providers.get_provider(db(request), request.path_params["provider_id"])
     await sso_providers.delete_provider(db(request), provider, actor=current_user(request))
-    flash(request, f"{provider.name} removed. People it signed in can use their password.")
+    flash(
+        request,
+        gettext("%(provider)s removed. People it signed in can use their password.")
+        % {"provider": provider.name},
+    )
     return redirect(request, "sso_providers:list")
 
 

@@ -3,6 +3,7 @@
 from starlette.datastructures import FormData
 
 from portal.forms import FormState, secret
+from portal.i18n import gettext
 
 MAX_CODE = 40  # a 6-digit code or a recovery code, with the spaces and dashes people copy
 
@@ -11,9 +12,9 @@ def code_form(form: FormData, name: str = "code") -> tuple[FormState, str]:
     state = FormState()
     code = secret(form, name).strip()
     if not code:
-        state.add_error(name, "Enter the 6-digit code from your authenticator app.")
+        state.add_error(name, gettext("Enter the 6-digit code from your authenticator app."))
     elif len(code) > MAX_CODE:
-        state.add_error(name, "That is not a code: enter the 6 digits your app shows.")
+        state.add_error(name, gettext("That is not a code: enter the 6 digits your app shows."))
     return state, code
 
 

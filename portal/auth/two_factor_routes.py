@@ -15,6 +15,7 @@ from portal.auth.reauth import PasswordAndCode
 from portal.clock import utcnow
 from portal.errors import PortalError
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people.access import (
     current_session,
     current_user,
@@ -65,7 +66,7 @@ def _pending(request: Request) -> dict[str, object] | None:
 
 def _start_again(request: Request) -> Response:
     request.session.pop(PENDING_KEY, None)
-    flash(request, service.SignInExpired.message, "error")
+    flash(request, gettext(service.SignInExpired.message), "error")
     return redirect(request, "auth:login")
 
 
@@ -175,7 +176,7 @@ async def two_factor_off(request: Request) -> Response:
             state.add_error("off_code", error.message)
             status_code = error.status_code  # a wrong code: 200, so its failure is kept
         else:
-            flash(request, "Two-factor sign-in is off.")
+            flash(request, gettext("Two-factor sign-in is off."))
             return redirect(request, "auth:profile")
     return await _manage_again(request, status_code, off_form=state)
 

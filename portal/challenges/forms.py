@@ -19,7 +19,7 @@ from portal.challenges.models import (
 )
 from portal.challenges.service import ChallengeValues
 from portal.forms import FormState, ids
-from portal.i18n import N_, _
+from portal.i18n import N_, _, gettext
 
 
 def new_key() -> str:
@@ -217,7 +217,7 @@ def challenge_form(
         questions = [q for n, q in enumerate(questions) if n != index]
         return ChallengeForm(state, questions, editing_questions=True)
 
-    state.require("title", message="Give the challenge a title.")
+    state.require("title", message=gettext("Give the challenge a title."))
     state.check_fits("title", Challenge.title)
     state.check_fits("summary", Challenge.summary)
     state.check_length("body", 5000)
@@ -225,7 +225,10 @@ def challenge_form(
     if kind not in set(ChallengeType):
         state.add_error("type", "Choose what advocates do.")
     points = state.number(
-        "points", minimum=1, maximum=MAX_COUNT, message="Enter the points it pays, like 50."
+        "points",
+        minimum=1,
+        maximum=MAX_COUNT,
+        message=gettext("Enter the points it pays, like 50."),
     )
     if state.value("status") not in set(ChallengeStatus):
         state.add_error("status", "Choose draft or published.")
@@ -237,7 +240,11 @@ def challenge_form(
         state.add_error("ends_at", "The end comes after the start.")
     per_user = (
         state.number(
-            "max_per_user", minimum=1, maximum=MAX_COUNT, message="Enter 1 or more.", optional=True
+            "max_per_user",
+            minimum=1,
+            maximum=MAX_COUNT,
+            message=gettext("Enter 1 or more."),
+            optional=True,
         )
         or 1
     )
@@ -245,7 +252,7 @@ def challenge_form(
         "max_total",
         minimum=1,
         maximum=MAX_COUNT,
-        message="Enter a number from 1, or leave it empty.",
+        message=gettext("Enter a number from 1, or leave it empty."),
         optional=True,
     )
     settings = _type_settings(state, kind, questions, assets, zone)
@@ -292,7 +299,9 @@ def _type_settings(
         state.check_length("proof_hint", 200)
         return {"proof_hint": state.value("proof_hint")}
     if kind == ChallengeType.ATTEND_EVENT:
-        event_at = state.moment("event_at", zone=zone, message="Enter when the event starts.")
+        event_at = state.moment(
+            "event_at", zone=zone, message=gettext("Enter when the event starts.")
+        )
         if event_at is None:
             state.add_error("event_at", "Enter when the event starts.")
         if not state.value("place") and not state.value("event_link"):

@@ -10,7 +10,7 @@ from portal.content.values import AssetInput
 from portal.files.storage import iterate_file
 from portal.files.uploads import Upload
 from portal.forms import FormState, ids
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.parsing import column_length
 
 # What a marketer can write in the program's other languages.
@@ -31,7 +31,7 @@ def asset_form(
     group_ids = set(ids(form, "group_ids"))
     state.data["group_ids"] = ",".join(str(g) for g in sorted(group_ids))
     state.data["source"] = "link" if state.value("source") == "link" else "file"
-    state.require("title", message="Give it a title advocates will recognise.")
+    state.require("title", message=gettext("Give it a title advocates will recognise."))
     state.check_fits("title", Asset.title)
     state.check_length("description", 20_000)
     state.check_fits("category", Asset.category)
@@ -45,7 +45,7 @@ def asset_form(
         "points",
         minimum=0,
         maximum=100_000,
-        message="Enter a whole number of points, like 10 (0 for none).",
+        message=gettext("Enter a whole number of points, like 10 (0 for none)."),
         optional=True,
     )
     url = state.value("url")

@@ -29,7 +29,7 @@ def field_form(form: FormData) -> tuple[FormState, fields.FieldValues | None]:
     state = FormState.of(form, "label", "kind", "choices")
     for flag in FLAGS:
         state.data[flag] = "on" if form.get(flag) else ""
-    state.require("label", message="Name the field, e.g. Region.")
+    state.require("label", message=gettext("Name the field, e.g. Region."))
     state.check_length("label", MAX_LABEL)
     state.check_length("choices", MAX_CHOICES)
     kind = state.value("kind")

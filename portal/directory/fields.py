@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.errors import Conflict, NotFound
+from portal.i18n import N_
 from portal.people.models import FieldKind, ProfileField, User
 
 
@@ -22,7 +23,7 @@ class FieldValues:
 
 
 class FieldLabelTaken(Conflict):
-    message = "Another field has this label: choose another."
+    message = N_("Another field has this label: choose another.")
 
 
 async def access_field(session: AsyncSession, field_id: int) -> ProfileField:

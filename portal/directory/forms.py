@@ -6,6 +6,7 @@ from starlette.datastructures import FormData
 
 from portal.directory.bulk import MAX_BULK_POINTS, BulkAction, valid_action_key
 from portal.forms import FormState, ids
+from portal.i18n import gettext, number
 
 MAX_VIEW_NAME = 80
 MAX_VIEW_QUERY = 2000
@@ -37,7 +38,7 @@ def bulk_form(form: FormData) -> BulkForm:
         state.add_error(None, "Tick the people to act on, or choose everyone who matches.")
     group_id = None
     if action is not None and action.needs_group:
-        group_id = state.number("group", minimum=1, message="Choose a group.")
+        group_id = state.number("group", minimum=1, message=gettext("Choose a group."))
     amount = 0
     if action is BulkAction.AWARD_POINTS:
         amount = (
@@ -45,11 +46,14 @@ def bulk_form(form: FormData) -> BulkForm:
                 "points",
                 minimum=1,
                 maximum=MAX_BULK_POINTS,
-                message=f"Enter the points to award, from 1 to {MAX_BULK_POINTS:,}.",
+                message=gettext("Enter the points to award, from 1 to %(max)s.")
+                % {"max": number(MAX_BULK_POINTS)},
             )
             or 0
         )
-        state.require("reason", message="Say why: the people see it in their points history.")
+        state.require(
+            "reason", message=gettext("Say why: the people see it in their points history.")
+        )
         state.check_length("reason", MAX_REASON)
     return BulkForm(state, action, everyone, user_ids, group_id, amount, view)
 
@@ -62,7 +66,7 @@ def confirmed_key(form: BulkForm) -> str | None:
 def view_form(form: FormData) -> tuple[FormState, bool]:
     state = FormState.of(form, "name")
     state.keep_hidden(form, "query")
-    state.require("name", message="Name the view.")
+    state.require("name", message=gettext("Name the view."))
     state.check_length("name", MAX_VIEW_NAME)
     if len(state.value("query")) > MAX_VIEW_QUERY:
         state.add_error("name", "These filters are too long to save: remove some.")

@@ -4,13 +4,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.errors import Forbidden
+from portal.i18n import N_
 from portal.people import service as people
 from portal.people.models import User
 from portal.people.viewing import may_view_as
 
 
 class CannotViewAs(Forbidden):
-    message = "You can only view the portal as someone else whose rights you have yourself."
+    message = N_("You can only view the portal as someone else whose rights you have yourself.")
 
 
 async def start_viewing_as(session: AsyncSession, *, viewer: User, user_id: int) -> User:

@@ -16,6 +16,7 @@ from portal.content.models import AssetKind
 from portal.engagement import service
 from portal.engagement.models import Sequence, SequenceStep
 from portal.errors import NotFound, PortalError
+from portal.i18n import N_
 from portal.messages.copies import fill_names
 from portal.outbox import service as outbox
 from portal.outbox.kinds import KINDS, fill
@@ -68,12 +69,12 @@ def _check(sequence: Sequence, days: int, subject: str, body: str, *, written: b
     if not written:
         return ""
     if not " ".join(subject.split()):
-        raise InvalidStep("subject", "Give the email a subject.")
+        raise InvalidStep("subject", N_("Give the email a subject."))
     if len(subject) > 200:
-        raise InvalidStep("subject", "Keep the subject under 200 characters.")
+        raise InvalidStep("subject", N_("Keep the subject under 200 characters."))
     body_html = clean_html(body)
     if not plain_text(body_html):
-        raise InvalidStep("body", "Write the email.")
+        raise InvalidStep("body", N_("Write the email."))
     return body_html
 
 

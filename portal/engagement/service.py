@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import links, zones
+from portal import i18n, links, zones
 from portal.challenges import service as challenges
 from portal.challenges.models import (
     Challenge,
@@ -250,7 +250,7 @@ async def remind_challenges_ending(
         )
     )
     product = await product_name(session)
-    zone_name = (await program.load_once(session)).zone_name
+    config = await program.load_once(session)
     sent = 0
     for challenge in ending:
         done = select(Submission.user_id).where(
@@ -276,14 +276,19 @@ async def remind_challenges_ending(
                     session, user_id=user.id, kind="challenge_ending", period=str(challenge.id)
                 ):
                     continue
+                # The time left and the end are words and dates: written in the recipient's
+                # language, as the rest of their email.
+                with i18n.using(i18n.choose(own=user.language, program=config.language_code)):
+                    ends_in = challenges.ends_in(challenge.ends_at, now=now)
+                    ends_at = local_datetime(
+                        challenge.ends_at, zones.person_zone(user.time_zone, config.zone_name)
+                    )
                 context = {
                     **common_context(user, product),
                     "challenge": challenge.title,
                     "points": challenge.points,
-                    "ends_in": challenges.ends_in(challenge.ends_at, now=now),
-                    "ends_at": local_datetime(
-                        challenge.ends_at, zones.person_zone(user.time_zone, zone_name)
-                    ),
+                    "ends_in": ends_in,
+                    "ends_at": ends_at,
                     "link": links.absolute_url("challenges:detail", challenge_id=challenge.id),
                 }
                 queued = await outbox.queue_email(

@@ -10,6 +10,7 @@ import filetype
 
 from portal.errors import PortalError
 from portal.files.storage import FileTooLarge, Storage, StoredFile
+from portal.i18n import gettext
 
 
 class FileKind(StrEnum):
@@ -166,7 +167,7 @@ async def save_upload(
         ) from error
     if stored.size == 0:
         await storage.delete(stored.name)
-        raise UnsupportedFile(f"“{filename}” is empty.")
+        raise UnsupportedFile(gettext("“%(file)s” is empty.") % {"file": filename})
     try:
         file_type = detect_type(stored.head, filename)
     except UnsupportedFile:

@@ -13,6 +13,7 @@ from portal.errors import NotFound
 from portal.files.backends import storage_of
 from portal.files.s3 import S3Storage
 from portal.files.storage import FileMissing, Storage
+from portal.i18n import N_
 from portal.web import settings
 
 FILE_POLICY = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
@@ -80,7 +81,7 @@ async def file_response(
         size = await storage.size(name)
     except FileMissing as error:
         raise NotFound(
-            "The file for this item is missing. Please tell the program team."
+            N_("The file for this item is missing. Please tell the program team.")
         ) from error
     config = settings(request)
     if config.storage_redirect_downloads and isinstance(storage, S3Storage):

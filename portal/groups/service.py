@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.errors import Conflict, NotFound, PortalError
+from portal.i18n import N_, gettext
 from portal.people import service as people
 from portal.people.models import Group, GroupMember, User, UserStatus
 
@@ -40,18 +41,18 @@ async def access_group(session: AsyncSession, group_id: int) -> Group:
 
 class GroupNameTaken(Conflict):
     def __init__(self, name: str) -> None:
-        super().__init__(f"There is already a group called {name}.")
+        super().__init__(gettext("There is already a group called %(name)s.") % {"name": name})
 
 
 class SegmentMembers(PortalError):
     status_code = 409
-    message = "The members of a segment come from its rules: change the rules instead."
+    message = N_("The members of a segment come from its rules: change the rules instead.")
 
 
 async def _free_name(session: AsyncSession, name: str, *, other_than: int | None = None) -> str:
     name = " ".join(name.split())
     if not name:
-        raise PortalError("Give the group a name.")
+        raise PortalError(N_("Give the group a name."))
     taken = await session.scalar(
         select(Group.id).where(func.lower(Group.name) == name.lower(), Group.id != other_than)
     )
@@ -214,7 +215,7 @@ async def add_by_emails(session: AsyncSession, *, staff: User, group: Group, tex
     exists joins the group; unknown addresses are listed, nothing else changes for them."""
     emails = sorted({e.lower() for e in EMAIL.findall(text)})
     if not emails:
-        raise PortalError("No email addresses found: upload a CSV with one email per row.")
+        raise PortalError(N_("No email addresses found: upload a CSV with one email per row."))
     users = list(await session.scalars(select(User).where(func.lower(User.email).in_(emails))))
     known = {u.email.lower() for u in users}
     added = await add_members(session, staff=staff, group=group, users=users)

@@ -8,6 +8,7 @@ from starlette.datastructures import FormData
 
 from portal import parsing, zones
 from portal.forms import FormState, ids
+from portal.i18n import gettext
 from portal.messages.models import Audience
 
 SEND_NOW, SEND_LATER = "now", "later"
@@ -63,7 +64,7 @@ def _local_moment(state: FormState, time_zone: str) -> datetime | None:
 
 def template_form(form: FormData) -> FormState:
     state = FormState.of(form, "name", "subject", "body")
-    state.require("name", message="Give the template a name.")
+    state.require("name", message=gettext("Give the template a name."))
     if len(state.value("body")) > 100_000:
         state.add_error("body", "Keep the message under 100,000 characters.")
     return state

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.errors import NotFound
+from portal.i18n import N_
 from portal.messages.models import MessageTemplate
 from portal.messages.service import InvalidBroadcast, check_message
 from portal.people.models import User
@@ -34,9 +35,9 @@ async def save_template(
     """Creates a template, or changes the one with `template_id`; names are unique."""
     name = " ".join(name.split())
     if not name:
-        raise InvalidBroadcast("name", "Give the template a name.")
+        raise InvalidBroadcast("name", N_("Give the template a name."))
     if len(name) > 100:
-        raise InvalidBroadcast("name", "Keep the name under 100 characters.")
+        raise InvalidBroadcast("name", N_("Keep the name under 100 characters."))
     subject, body_html = check_message(subject, body)
     taken = await session.scalar(
         select(MessageTemplate.id).where(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.errors import NotFound, PortalError
+from portal.i18n import N_
 from portal.jobs import enqueue
 from portal.messages import copies
 from portal.messages.models import (
@@ -71,12 +72,12 @@ def check_message(subject: str, body: str) -> tuple[str, str]:
     """The subject on one line and the body cleaned, or InvalidBroadcast naming the field."""
     subject = " ".join(subject.split())
     if not subject:
-        raise InvalidBroadcast("subject", "Give the message a subject.")
+        raise InvalidBroadcast("subject", N_("Give the message a subject."))
     if len(subject) > 200:
-        raise InvalidBroadcast("subject", "Keep the subject under 200 characters.")
+        raise InvalidBroadcast("subject", N_("Keep the subject under 200 characters."))
     body_html = clean_html(body)
     if not plain_text(body_html):
-        raise InvalidBroadcast("body", "Write the message.")
+        raise InvalidBroadcast("body", N_("Write the message."))
     return subject, body_html
 
 
@@ -103,19 +104,19 @@ async def create_broadcast(
     group_ids, person_ids = sorted(set(group_ids)), sorted(set(person_ids))
     if audience == Audience.GROUPS:
         if not group_ids:
-            raise InvalidBroadcast("groups", "Tick at least one group, or send it to everyone.")
+            raise InvalidBroadcast("groups", N_("Tick at least one group, or send it to everyone."))
         found = set(await session.scalars(select(Group.id).where(Group.id.in_(group_ids))))
         if found != set(group_ids):
-            raise InvalidBroadcast("groups", "One of the ticked groups no longer exists.")
+            raise InvalidBroadcast("groups", N_("One of the ticked groups no longer exists."))
     chosen = None
     if audience == Audience.PEOPLE:
         chosen = audience_query(audience, person_ids=person_ids, people=people)
         if not await session.scalar(select(chosen.exists())):
             raise InvalidBroadcast(
-                "audience", "Nobody to send it to: no active advocate is chosen."
+                "audience", N_("Nobody to send it to: no active advocate is chosen.")
             )
     if send_at is not None and send_at <= now:
-        raise InvalidBroadcast("send_at", "Choose a moment in the future, or send it now.")
+        raise InvalidBroadcast("send_at", N_("Choose a moment in the future, or send it now."))
     broadcast = Broadcast(
         subject=subject,
         body_html=body_html,
@@ -180,7 +181,7 @@ async def groups_of(session: AsyncSession, broadcast: Broadcast) -> list[Group]:
 
 class NotCancellable(PortalError):
     status_code = 409
-    message = "This message is already on its way: it can no longer be cancelled."
+    message = N_("This message is already on its way: it can no longer be cancelled.")
 
 
 async def cancel(session: AsyncSession, *, staff: User, broadcast_id: int) -> Broadcast:
@@ -236,7 +237,7 @@ async def preview(
             )
         )
         if found is None:
-            raise InvalidBroadcast("preview_as", "No advocate has this email address.")
+            raise InvalidBroadcast("preview_as", N_("No advocate has this email address."))
         person = found
     query = audience_query(audience, group_ids=group_ids, people=people)
     in_audience = await session.scalar(select(query.where(User.id == person.id).exists()))

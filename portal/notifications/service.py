@@ -1,13 +1,14 @@
 """Writing in-app notifications (the bell and the notifications page read them), and telling a
 person in the bell and by email at once."""
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import links
+from portal import i18n, links
 from portal.clock import utcnow
 from portal.errors import NotFound
 from portal.notifications.models import Notification
@@ -15,11 +16,21 @@ from portal.outbox import service as outbox
 from portal.outbox.models import EmailCategory
 from portal.pagination import Page
 from portal.people.models import Role, User, UserRole, UserStatus
+from portal.program import service as program
 from portal.wording import Wording, in_english
 
 
 def _english(text: str | Wording) -> str:
     return in_english(text) if isinstance(text, dict) else text
+
+
+@asynccontextmanager
+async def in_language_of(session: AsyncSession, user: User) -> AsyncIterator[None]:
+    """The language `user` reads the bell and their email in (their own, else the program's),
+    for the words a sender writes for them: `async with in_language_of(session, user): ...`."""
+    config = await program.load_once(session)
+    with i18n.using(i18n.choose(own=user.language, program=config.language_code)):
+        yield
 
 
 async def notify(

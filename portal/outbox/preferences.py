@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import links
 from portal.errors import PortalError
+from portal.i18n import N_
 from portal.outbox.models import EmailCategory, EmailOptOut
 from portal.people.models import Role, User
 from portal.program import service as program
@@ -13,7 +14,7 @@ from portal.program import service as program
 
 class BadUnsubscribeLink(PortalError):
     status_code = 400
-    message = "This unsubscribe link is not valid. Change your email settings on your profile."
+    message = N_("This unsubscribe link is not valid. Change your email settings on your profile.")
 
 
 async def is_opted_out(session: AsyncSession, *, user_id: int, category: EmailCategory) -> bool:

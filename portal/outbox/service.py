@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from portal import i18n, zones
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
+from portal.i18n import N_
 from portal.jobs import enqueue
 from portal.outbox import preferences, secret_links, texts
 from portal.outbox.kinds import KINDS, LINE_BREAK, SecretLink, fill
@@ -44,7 +45,7 @@ LINK = re.compile(r"https?://[^\s<>\"']+")
 
 class UnsafeSubject(PortalError):
     status_code = 422
-    message = "An email subject must be one line: it cannot contain a line break."
+    message = N_("An email subject must be one line: it cannot contain a line break.")
 
 
 @dataclass(frozen=True)

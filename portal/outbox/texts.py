@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.errors import NotFound, PortalError
+from portal.i18n import N_, gettext
 from portal.outbox.kinds import KINDS, LINE_BREAK, EmailKind, fill, one_line
 from portal.outbox.models import EmailText
 from portal.outbox.render import render_email
@@ -59,7 +60,7 @@ def compose(
 
 
 def preview(kind: EmailKind, *, subject: str, intro: str) -> Preview:
-    shown_subject = fill(subject or kind.default_subject, kind.sample)
+    shown_subject = fill(subject or gettext(kind.default_subject), kind.sample)
     text_body, html_body = render_email(
         kind.kind, {**kind.sample, "subject": shown_subject, "intro": intro}
     )
@@ -83,11 +84,11 @@ async def save_text(
                 input_name(language, "subject"), "Keep the subject on one line: no line breaks."
             )
     if len(subject) > 300:
-        raise InvalidEmailText("subject", "Keep the subject under 300 characters.")
+        raise InvalidEmailText("subject", N_("Keep the subject under 300 characters."))
     if LINE_BREAK.search(subject):
-        raise InvalidEmailText("subject", "Keep the subject on one line: no line breaks.")
+        raise InvalidEmailText("subject", N_("Keep the subject on one line: no line breaks."))
     if len(intro) > 1000:
-        raise InvalidEmailText("intro", "Keep the opening paragraph under 1,000 characters.")
+        raise InvalidEmailText("intro", N_("Keep the opening paragraph under 1,000 characters."))
     text = await session.get(EmailText, kind)
     before = {"subject": text.subject_source, "intro": text.intro_source} if text else None
     if text is None:

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from portal import events
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people.models import FieldKind, ProfileField, ProfileValue, User
 
 MAX_ANSWER = 200  # ProfileValue.value
@@ -65,7 +66,7 @@ def read_answers(form: FormData, fields: list[ProfileField], state: FormState) -
         state.data[name] = raw
         if not raw:
             if field.is_required:
-                state.add_error(name, "This field is required.")
+                state.add_error(name, gettext("This field is required."))
             answers[field.id] = ""
             continue
         try:

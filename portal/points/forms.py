@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from starlette.datastructures import FormData
 
 from portal.forms import FormState
+from portal.i18n import gettext, number
 from portal.icons import BADGE_ICONS
 from portal.parsing import column_length
 from portal.points.models import Badge, LedgerEntry, Level, UserBadge
@@ -27,11 +28,14 @@ def adjustment_form(form: FormData) -> tuple[FormState, int]:
         "points",
         minimum=-MAX_POINTS,
         maximum=MAX_POINTS,
-        message=f"Enter a whole number, like 50 or -20 (at most {MAX_POINTS:,} either way).",
+        message=gettext("Enter a whole number, like 50 or -20 (at most %(max)s either way).")
+        % {"max": number(MAX_POINTS)},
     )
     if amount == 0:
         state.add_error("points", "Enter a number other than zero.")
-    state.require("reason", message="Say why: the advocate sees this in their points history.")
+    state.require(
+        "reason", message=gettext("Say why: the advocate sees this in their points history.")
+    )
     state.check_fits("reason", LedgerEntry.reason)
     if not state.value("key") or len(state.value("key")) > MAX_KEY:
         state.data["key"] = new_adjustment_key()  # a browser sends ours back
@@ -77,14 +81,15 @@ def level_form(form: FormData) -> tuple[FormState, LevelValues | None]:
     chosen = frozenset(e for e in Earning if form.get(f"multiplies_{e.value}"))
     for earning in Earning:
         state.data[f"multiplies_{earning.value}"] = "on" if earning in chosen else ""
-    state.require("name", message="Give the level a name.")
+    state.require("name", message=gettext("Give the level a name."))
     state.check_fits("name", Level.name)
     state.check_fits("description", Level.description)
     threshold = state.number(
         "min_points",
         minimum=0,
         maximum=MAX_POINTS,
-        message=f"Enter the points needed, like 500 (at most {MAX_POINTS:,}).",
+        message=gettext("Enter the points needed, like 500 (at most %(max)s).")
+        % {"max": number(MAX_POINTS)},
     )
     percent = _multiplier_percent(state)
     if percent and percent > 100 and not chosen:
@@ -118,7 +123,9 @@ def floor_form(form: FormData) -> tuple[FormState, int | None]:
     """The level to keep a person at (empty: none) and why."""
     state = FormState.of(form, "level_id", "floor_note")
     state.check_length("floor_note", MAX_FLOOR_NOTE)
-    level_id = state.number("level_id", minimum=1, optional=True, message="Choose a level.")
+    level_id = state.number(
+        "level_id", minimum=1, optional=True, message=gettext("Choose a level.")
+    )
     return state, level_id
 
 
@@ -131,7 +138,7 @@ def award_form(form: FormData) -> tuple[FormState, int | None]:
 
 def badge_form(form: FormData) -> FormState:
     state = FormState.of(form, "name", "description", "icon")
-    state.require("name", message="Give the badge a name.")
+    state.require("name", message=gettext("Give the badge a name."))
     state.check_fits("name", Badge.name)
     state.check_fits("description", Badge.description)
     if state.value("icon") not in BADGE_ICONS:

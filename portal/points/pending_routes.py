@@ -8,9 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal import i18n
 from portal.errors import PortalError
 from portal.forms import FormState
-from portal.i18n import _
+from portal.i18n import N_, _, gettext
 from portal.people.access import current_user, staff_of_program
 from portal.points import service
 from portal.points.service.rules import (
@@ -63,7 +64,7 @@ async def cancel(request: Request) -> Response:
     reason = str(form.get("reason", "")).strip()[:200]
     try:
         if not reason:
-            raise PortalError(_("Say why the points are cancelled: the advocate reads it."))
+            raise PortalError(N_("Say why the points are cancelled: the advocate reads it."))
         await service.cancel_pending(
             db(request), request.path_params["entry_id"], reason=reason, actor=current_user(request)
         )
@@ -104,8 +105,8 @@ async def save_rules(request: Request) -> Response:
             name,
             minimum=low,
             maximum=top,
-            message=_("Enter a whole number from %(low)s to %(top)s.")
-            % {"low": low, "top": f"{top:,}"},
+            message=gettext("Enter a whole number from %(low)s to %(top)s.")
+            % {"low": i18n.number(low), "top": i18n.number(top)},
         )
         if number is not None:
             values[name] = number

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from portal import i18n, zones
 from portal.forms import FormState
-from portal.i18n import _, gettext
+from portal.i18n import N_, _, gettext, number
 from portal.money import CURRENCIES
 from portal.people.access import current_user, requires
 from portal.people.models import Role
@@ -57,7 +57,7 @@ def _page(request: Request, state: FormState, *, status_code: int = 200) -> Resp
 
 
 @requires(Role.ADMIN)
-@confirmed_recently("save the program settings")
+@confirmed_recently(N_("save the program settings"))
 async def save_settings(request: Request) -> Response:
     form = await request.form()
     state = FormState.of(
@@ -77,14 +77,15 @@ async def save_settings(request: Request) -> Response:
     )
     for flag in ("leaderboard_excludes_staff", "admins_require_two_factor"):
         state.data[flag] = "on" if form.get(flag) else ""
-    state.require("program_name", message="Give the program a name.")
+    state.require("program_name", message=gettext("Give the program a name."))
     state.check_length("program_name", 80)
     state.check_length("tagline", 200)
     rate = state.number(
         "points_per_money_unit",
         minimum=1,
         maximum=MAX_POINTS_PER_UNIT,
-        message=f"Enter a whole number from 1 to {MAX_POINTS_PER_UNIT:,}.",
+        message=gettext("Enter a whole number from 1 to %(max)s.")
+        % {"max": number(MAX_POINTS_PER_UNIT)},
     )
     if state.value("signup_mode") not in set(SignupMode):
         state.add_error("signup_mode", "Choose how people join.")

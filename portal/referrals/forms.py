@@ -5,7 +5,7 @@ from datetime import date
 from starlette.datastructures import FormData
 
 from portal.forms import FormState
-from portal.i18n import N_, _
+from portal.i18n import N_, _, gettext
 from portal.parsing import column_max
 from portal.people.attribution import TOUCHES_MAX_AGE
 from portal.people.codes import PERSONAL_CODE_LENGTH
@@ -57,7 +57,7 @@ def code_field(form: FormData, state: FormState, *, required: bool) -> str:
     empty where it is optional."""
     state.data["code"] = state.take(form, "code")
     if required:
-        state.require("code", message="Enter the referral code you were given.")
+        state.require("code", message=gettext("Enter the referral code you were given."))
     state.check_length("code", PERSONAL_CODE_LENGTH)
     return state.value("code")
 
@@ -82,7 +82,7 @@ def deal_form(form: FormData) -> tuple[FormState, int | None]:
         "deal_value",
         minimum=0,
         maximum=column_max(Referral.deal_value),
-        message="Enter the deal value as a whole number, like 12000.",
+        message=gettext("Enter the deal value as a whole number, like 12000."),
         optional=True,
     )
     return state, value
@@ -96,7 +96,7 @@ def owner_form(form: FormData) -> tuple[FormState, int | None]:
 
 def note_form(form: FormData) -> FormState:
     state = FormState.of(form, "body")
-    state.require("body", message="Write the note first.")
+    state.require("body", message=gettext("Write the note first."))
     state.check_length("body", 4000)
     return state
 
@@ -129,8 +129,8 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
         "attribution_window_days",
         minimum=1,
         maximum=ATTRIBUTION_WINDOW_MAX_DAYS,
-        message=_("Enter a number of days from 1 to %(days)s.")
-        % {"days": ATTRIBUTION_WINDOW_MAX_DAYS},
+        message=gettext("Enter a number of days from 1 to %(max)s.")
+        % {"max": ATTRIBUTION_WINDOW_MAX_DAYS},
         optional=True,
     )
     if window is not None:
@@ -140,7 +140,7 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
             name,
             minimum=0,
             maximum=1_000_000,
-            message=_("Enter a whole number of points from 0 to 1,000,000."),
+            message=gettext("Enter a whole number of points from 0 to 1,000,000."),
         )
         if points is not None:
             values[name] = points
@@ -148,7 +148,7 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
         "stale_after_days",
         minimum=1,
         maximum=365,
-        message=_("Enter a number of days from 1 to 365."),
+        message=gettext("Enter a number of days from 1 to 365."),
     )
     if days is not None:
         values["stale_after_days"] = days
@@ -157,7 +157,7 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
         "burst_limit",
         minimum=1,
         maximum=1000,
-        message=_("Enter a number of referrals from 1 to 1,000."),
+        message=gettext("Enter a number of referrals from 1 to 1,000."),
         optional=True,
     )
     if burst is not None:
@@ -166,7 +166,7 @@ def settings_form(form: FormData) -> tuple[FormState, dict[str, int | str]]:
         "burst_minutes",
         minimum=1,
         maximum=10_080,
-        message=_("Enter a number of minutes from 1 to 10,080 (a week)."),
+        message=gettext("Enter a number of minutes from 1 to 10,080 (a week)."),
         optional=True,
     )
     if minutes is not None:
@@ -243,7 +243,7 @@ def _day(state: FormState, name: str, *, message: str) -> date | None:
 def campaign_form(form: FormData) -> tuple[FormState, CampaignPlan | None]:
     """A campaign's name, days, bonus points per stage and extra questions."""
     state = FormState.of(form, "name", "starts_on", "ends_on", "questions", *CAMPAIGN_BONUSES)
-    state.require("name", message=_("Name the campaign."))
+    state.require("name", message=gettext("Name the campaign."))
     state.check_fits("name", Campaign.name)
     date_message = _("Enter a date like 2026-12-31.")
     starts_on = _day(state, "starts_on", message=date_message)
@@ -258,7 +258,9 @@ def campaign_form(form: FormData) -> tuple[FormState, CampaignPlan | None]:
             name,
             minimum=0,
             maximum=1_000_000,
-            message=_("Enter a whole number of points from 0 to 1,000,000, or leave it empty."),
+            message=gettext(
+                "Enter a whole number of points from 0 to 1,000,000, or leave it empty."
+            ),
             optional=True,
         )
         if points:

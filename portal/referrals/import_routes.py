@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from portal.errors import PortalError
 from portal.forms import FormState, form_text
+from portal.i18n import N_
 from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.referrals.service import importing
@@ -28,7 +29,7 @@ async def _csv_text(form: FormData) -> tuple[str, bool]:
         try:
             return raw.decode("utf-8-sig"), True
         except UnicodeDecodeError as error:
-            raise PortalError("Save the file as CSV in UTF-8 and upload it again.") from error
+            raise PortalError(N_("Save the file as CSV in UTF-8 and upload it again.")) from error
     return form_text(form, "csv_text", max_length=MAX_TEXT), False
 
 

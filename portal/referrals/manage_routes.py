@@ -13,7 +13,7 @@ from portal.clock import utcnow
 from portal.forms import FormState
 from portal.guard import service as guard
 from portal.guard.models import Outcome
-from portal.i18n import _
+from portal.i18n import _, gettext
 from portal.people.access import current_user, staff_of_program
 from portal.referrals import campaign_routes, forms, import_routes, service
 from portal.referrals.models import ATTRIBUTION_MODELS, PIPELINE, Stage
@@ -71,7 +71,7 @@ async def save_settings(request: Request) -> Response:
 @staff_of_program
 async def map_crm_stage(request: Request) -> Response:
     crm_form = FormState.of(await request.form(), "crm_name", "stage")
-    crm_form.require("crm_name", message=_("Enter the stage's name as your CRM spells it."))
+    crm_form.require("crm_name", message=gettext("Enter the stage's name as your CRM spells it."))
     crm_form.check_length("crm_name", CRM_NAME_LENGTH)
     if crm_form.value("stage") not in set(Stage):
         crm_form.add_error("stage", _("Choose the portal stage it means."))

@@ -84,7 +84,7 @@ def reward_form(form: FormData, *, language: str) -> tuple[FormState, RewardValu
     translated = translations.read_form(form, state, TRANSLATED, language)
     group_ids = ids(form, "groups")
     state.data["groups"] = ",".join(str(g) for g in sorted(group_ids))
-    state.require("title", message="Give the reward a name.")
+    state.require("title", message=gettext("Give the reward a name."))
     state.check_fits("title", Reward.title)
     state.check_length("description", 2000)
     state.check_fits("cause", Reward.cause)
@@ -100,7 +100,10 @@ def reward_form(form: FormData, *, language: str) -> tuple[FormState, RewardValu
     if limit == 0:
         state.add_error("per_user_limit", "Leave it empty for no limit, or allow at least one.")
     level_id = state.number(
-        "required_level_id", minimum=1, optional=True, message="Choose a level from the list."
+        "required_level_id",
+        minimum=1,
+        optional=True,
+        message=gettext("Choose a level from the list."),
     )
     if state.value("for_referred_friends") and not state.value("uses_code_pool"):
         state.add_error(None, _("Referred friends get codes: turn on the code pool too."))

@@ -6,6 +6,7 @@ from datetime import date
 from starlette.datastructures import FormData
 
 from portal.forms import FormState
+from portal.i18n import gettext
 from portal.people.fields import normalise_answer
 from portal.people.models import Group, ProfileField, Role
 from portal.people.segment_rules import FIELD_RULES, KINDS, Rule, RuleKind, ValueType, field_choice
@@ -18,7 +19,7 @@ def segment_form(
     form: FormData, *, levels: list[str], fields: list[ProfileField]
 ) -> tuple[FormState, list[Rule]]:
     state = FormState.of(form, "name", "description")
-    state.require("name", message="Give the segment a name.")
+    state.require("name", message=gettext("Give the segment a name."))
     state.check_fits("name", Group.name)
     state.check_fits("description", Group.description)
     rules = []

@@ -10,6 +10,7 @@ from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
 from portal.groups import service as groups
+from portal.i18n import N_
 from portal.people.models import Group, GroupMember, User
 from portal.people.segment_rules import Rule
 from portal.points.models import Level
@@ -20,7 +21,7 @@ PREVIEW_PEOPLE = 20
 
 class NoRules(PortalError):
     status_code = 422
-    message = "Add at least one rule that includes people."
+    message = N_("Add at least one rule that includes people.")
 
 
 @dataclass(frozen=True)

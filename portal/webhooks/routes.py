@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from portal.errors import PortalError
 from portal.forms import FormState
-from portal.i18n import gettext
+from portal.i18n import N_, gettext
 from portal.people.access import current_user, requires
 from portal.people.models import Role
 from portal.people.reauth import confirmed_recently
@@ -26,7 +26,7 @@ def _endpoint_form(form: FormData) -> tuple[FormState, EndpointFields | None]:
     chosen = [value for value in form.getlist("event_types") if isinstance(value, str)]
     state.data["event_types"] = ",".join(chosen)
     state.data["enabled"] = "on" if form.get("enabled") else ""
-    state.require("url", message="Enter the address that receives the webhooks.")
+    state.require("url", message=gettext("Enter the address that receives the webhooks."))
     url = state.url("url", max_length=500) if state.value("url") else None
     state.check_length("description", 200)
     if not chosen:
@@ -147,7 +147,7 @@ async def save(request: Request) -> Response:
 
 
 @admins
-@confirmed_recently("see a webhook signing secret")
+@confirmed_recently(N_("see a webhook signing secret"))
 async def show_secret(request: Request) -> Response:
     endpoint = await endpoints.get_endpoint(db(request), request.path_params["endpoint_id"])
     secret = await endpoints.reveal_secret(db(request), endpoint, actor=current_user(request))
@@ -155,7 +155,7 @@ async def show_secret(request: Request) -> Response:
 
 
 @admins
-@confirmed_recently("rotate a webhook signing secret")
+@confirmed_recently(N_("rotate a webhook signing secret"))
 async def rotate(request: Request) -> Response:
     endpoint = await endpoints.get_endpoint(db(request), request.path_params["endpoint_id"])
     await endpoints.rotate_secret(db(request), endpoint, actor=current_user(request))

@@ -207,14 +207,14 @@ async def test_watching_through_awards_once_and_seeking_to_the_end_earns_nothing
     assert "hx-trigger" not in (await heartbeat(0, 0, 0)).headers
     await client.post(f"/content/{video.id}/progress", data={"percent": "100"}, headers=beacon)
     skipped = await heartbeat(1, 39, 40)
-    assert "You have watched 2 % of it" in skipped.text
+    assert "You have watched 2% of it" in skipped.text
     assert (await points.balance_of(session, advocate)).current == 0
 
     halfway = await heartbeat(10, 0, 10)
     halfway = await heartbeat(20, 10, 20)
     assert halfway.status_code == 200
     assert "hx-trigger" not in halfway.headers
-    assert "You have watched 52 % of it" in halfway.text
+    assert "You have watched 52% of it" in halfway.text
     halfway = await heartbeat(30, 20, 30)
     done = await heartbeat(35, 30, 36)
     assert done.headers["hx-trigger"] == "points-changed"

@@ -25,25 +25,7 @@ COMPLETE = ("de",)
 # pages are translated by their own branch; the advocate side leaves as it is translated.
 NOT_YET_TRANSLATED = frozenset(
     {
-        "advocacy",
-        "api",
-        "auth/_password_form.html",
-        "auth/_sessions.html",
-        "auth/_sso_identities.html",
-        "auth/_two_factor.html",
-        "auth/accept.html",
-        "auth/confirm.html",
-        "auth/login_code.html",
-        "auth/profile.html",
-        "auth/recovery_codes.html",
-        "auth/reset.html",
-        "auth/signup.html",
-        "auth/sso_provider.html",
-        "auth/sso_providers.html",
-        "auth/two_factor.html",
-        "auth/two_factor_setup.html",
         "community",
-        "emails",
     }
 )
 

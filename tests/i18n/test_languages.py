@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import i18n
+from portal.money import money
 from portal.outbox.models import EmailCategory, OutboxEmail
 from portal.outbox.service import queue_email
 from portal.program import service as program
@@ -111,3 +112,21 @@ async def test_an_email_is_written_in_its_recipients_language(session: AsyncSess
     assert "You get this because reminders and nudges emails are on" in (
         emails["ellen@example.com"].text_body
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "grouped", "deal", "euros", "share"),
+    [
+        ("en", "4,075", "$48,000", "€1,200", "42%"),
+        ("de", "4.075", "48.000\u00a0$", "1.200\u00a0€", "42\u00a0%"),
+    ],
+)
+def test_numbers_money_and_percentages_follow_the_language(
+    language: str, grouped: str, deal: str, euros: str, share: str
+) -> None:
+    with i18n.using(language):
+        assert number(4075) == grouped
+        assert money(48000, "USD") == deal
+        assert money(1200, "EUR") == euros
+        assert i18n.percent(0.42) == share
+        assert money(None, "USD") == ""

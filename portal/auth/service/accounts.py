@@ -17,7 +17,7 @@ from portal.auth.service.passwords import (
 from portal.errors import Conflict, NotFound, PortalError
 from portal.files.storage import Storage
 from portal.files.uploads import FileKind, save_upload
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.jobs import enqueue
 from portal.people import fields, sessions, viewer
 from portal.people.codes import unused_personal_code
@@ -27,21 +27,21 @@ from portal.tokens import new_referral_code
 
 
 class AlreadyMember(Conflict):
-    message = "That person already has an account."
+    message = N_("That person already has an account.")
 
 
 class CannotChangeOwnAccess(PortalError):
     status_code = 409
-    message = "You can't remove your own admin role or suspend yourself."
+    message = N_("You can't remove your own admin role or suspend yourself.")
 
 
 class AdminsOnly(PortalError):
     status_code = 403
-    message = "Only an admin can change an admin's account."
+    message = N_("Only an admin can change an admin's account.")
 
 
 class LastAdmin(Conflict):
-    message = (
+    message = N_(
         "This is the last active admin: the portal would have nobody to run it. "
         "Make someone else an admin first."
     )
@@ -214,9 +214,9 @@ async def change_password(
 
 async def set_roles(session: AsyncSession, *, actor: User, user: User, roles: set[Role]) -> User:
     if not roles:
-        raise PortalError("Choose at least one role.")
+        raise PortalError(N_("Choose at least one role."))
     if not actor.has_role(Role.ADMIN):
-        raise AdminsOnly("Only an admin can change roles.")
+        raise AdminsOnly(N_("Only an admin can change roles."))
     if user.id == actor.id and Role.ADMIN in user.role_set and Role.ADMIN not in roles:
         raise CannotChangeOwnAccess()
     if Role.ADMIN not in roles:
@@ -273,7 +273,7 @@ async def suspend_user(session: AsyncSession, *, actor: User, user: User) -> Use
 
 async def reactivate_user(session: AsyncSession, *, actor: User, user: User) -> User:
     if user.status != UserStatus.SUSPENDED:
-        raise Conflict("Only suspended accounts can be reactivated.")
+        raise Conflict(N_("Only suspended accounts can be reactivated."))
     status = UserStatus.ACTIVE if user.password_hash else UserStatus.INVITED
     return await change_status(
         session, actor=actor, user=user, status=status, action="user.reactivated"
@@ -282,7 +282,7 @@ async def reactivate_user(session: AsyncSession, *, actor: User, user: User) -> 
 
 async def decline_signup(session: AsyncSession, *, actor: User, user: User) -> User:
     if user.status != UserStatus.PENDING:
-        raise Conflict("This sign-up was already handled.")
+        raise Conflict(N_("This sign-up was already handled."))
     return await change_status(
         session, actor=actor, user=user, status=UserStatus.SUSPENDED, action="user.signup_declined"
     )
@@ -317,7 +317,10 @@ async def set_avatar(
         saved = await save_upload(storage, chunks, filename=filename, max_bytes=max_bytes)
         if saved.file_type.kind is not FileKind.IMAGE:
             await storage.delete(saved.stored.name)
-            raise InvalidAvatar(f"“{saved.filename}” is not an image. Use a PNG, JPEG or WebP.")
+            raise InvalidAvatar(
+                gettext("“%(file)s” is not an image. Use a PNG, JPEG or WebP.")
+                % {"file": saved.filename}
+            )
         user.avatar_name, user.avatar_type = saved.stored.name, saved.file_type.content_type
     if old and old != user.avatar_name:
         enqueue(session, "delete_stored_file", name=old)

@@ -31,6 +31,7 @@ from portal.auth.service.links import NewAdvocate, invite_many
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound, PortalError
 from portal.forms import MAX_EMAIL
+from portal.i18n import N_
 from portal.jobs import enqueue
 from portal.people import fields as profile_fields
 from portal.people import service as people
@@ -45,7 +46,9 @@ CHECK_CHUNK = 500  # addresses looked up per query at upload
 
 class EmptyList(PortalError):
     status_code = 422
-    message = "No rows found: upload a CSV or paste one person per line, starting with the email."
+    message = N_(
+        "No rows found: upload a CSV or paste one person per line, starting with the email."
+    )
 
 
 class TooManyRows(PortalError):
@@ -183,10 +186,10 @@ async def start_sending(session: AsyncSession, *, staff: User, bulk: BulkInvite)
     """Sends the list: jobs invite its valid rows from now on (once: a second click changes
     nothing)."""
     if bulk.status != BulkInviteStatus.PREVIEW:
-        raise Conflict("This list is already being sent.")
+        raise Conflict(N_("This list is already being sent."))
     progress = await progress_of(session, bulk)
     if not progress.waiting:
-        raise Conflict("No row of this list can be invited: fix the file and upload it again.")
+        raise Conflict(N_("No row of this list can be invited: fix the file and upload it again."))
     bulk.status = BulkInviteStatus.SENDING
     bulk.started_at = bulk.progressed_at = utcnow()
     await audit.record(

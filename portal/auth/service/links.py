@@ -24,6 +24,7 @@ from portal.auth.service.invitations import close_open_invitations
 from portal.auth.service.passwords import check_password_strength, hash_password
 from portal.clock import utcnow
 from portal.errors import Forbidden, PortalError
+from portal.i18n import N_, gettext
 from portal.jobs import enqueue
 from portal.outbox import bulk as outbox_bulk
 from portal.outbox import service as outbox
@@ -71,14 +72,14 @@ async def invite(
     """Invites a new person, or sends an invited person a fresh link (older links stop working)."""
     roles = set(roles) or {Role.ADVOCATE}
     if Role.ADMIN in roles and not inviter.has_role(Role.ADMIN):
-        raise Forbidden("Only an admin can invite another admin.")
+        raise Forbidden(N_("Only an admin can invite another admin."))
     user = await find_user_by_email(session, email)
     if user is None:
         user = await create_user(
             session, email=email, display_name=display_name, roles=roles, status=UserStatus.INVITED
         )
     elif user.status != UserStatus.INVITED:
-        raise AlreadyMember(f"{user.email} already has an account.")
+        raise AlreadyMember(gettext("%(email)s already has an account.") % {"email": user.email})
     else:
         check_may_manage(actor=inviter, user=user)
         user.display_name = display_name.strip() or user.display_name

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from portal.errors import PortalError
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256
@@ -42,13 +42,13 @@ class WrongPassword(PortalError):
 
 def check_password_strength(password: str, *, email: str = "") -> None:
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"Use at least {MIN_LENGTH} characters.")
+        raise WeakPassword(gettext("Use at least %(count)s characters.") % {"count": MIN_LENGTH})
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(f"Use at most {MAX_LENGTH} characters.")
+        raise WeakPassword(gettext("Use at most %(count)s characters.") % {"count": MAX_LENGTH})
     if email and password.strip().lower() == email.lower():
-        raise WeakPassword("Your password must not be your email address.")
+        raise WeakPassword(N_("Your password must not be your email address."))
     if len(set(password)) < 4:
-        raise WeakPassword("That password is too easy to guess. Mix more characters.")
+        raise WeakPassword(N_("That password is too easy to guess. Mix more characters."))
 
 
 async def hash_password(password: str) -> str:

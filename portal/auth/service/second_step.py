@@ -18,6 +18,7 @@ from portal.auth.service.throttle import (
 from portal.auth.service.two_factor import InvalidCode, required_of, two_factor_on, use_code
 from portal.clock import utcnow
 from portal.errors import PortalError
+from portal.i18n import N_
 from portal.people import viewer
 from portal.people.models import User, UserStatus
 
@@ -30,18 +31,18 @@ class SignInStep(StrEnum):
 
 class SignInExpired(PortalError):
     status_code = 409
-    message = "Your sign-in took too long. Please sign in again."
+    message = N_("Your sign-in took too long. Please sign in again.")
 
 
 class NotConfirmed(PortalError):
     # 200: the prompt shows the error, and the failure (it counts toward the throttle) is kept.
     status_code = 200
-    message = "That password isn't right."
+    message = N_("That password isn't right.")
 
 
 class CannotConfirm(PortalError):
     status_code = 403
-    message = (
+    message = N_(
         "Your account has no password here (you sign in through single sign-on). Sign out and "
         "sign in again to carry on."
     )
@@ -95,5 +96,5 @@ async def confirm_identity(
         raise NotConfirmed()
     if two_factor and not await use_code(session, user=user, code=code, secret=attempt.secret):
         await record_failure(session, keys)
-        raise NotConfirmed("That code isn't right. Check your authenticator app and try again.")
+        raise NotConfirmed(N_("That code isn't right. Check your authenticator app and try again."))
     await clear_failures(session, keys)

@@ -62,13 +62,15 @@ async def authenticate(
         await record_failure(session, keys)
         raise InvalidCredentials()
     if user.status == UserStatus.SUSPENDED:
-        raise AccountNotActive("This account is suspended. Contact the program team.")
+        raise AccountNotActive(N_("This account is suspended. Contact the program team."))
     if user.status == UserStatus.PENDING:
         raise AccountNotActive(
-            "Your sign-up is waiting for approval. We'll email you as soon as it is approved."
+            N_("Your sign-up is waiting for approval. We'll email you as soon as it is approved.")
         )
     if user.status == UserStatus.INVITED:
-        raise AccountNotActive("Finish setting up your account from the link in your invitation.")
+        raise AccountNotActive(
+            N_("Finish setting up your account from the link in your invitation.")
+        )
 
     if user.password_hash is not None and needs_rehash(user.password_hash):
         user.password_hash = await hash_password(password)

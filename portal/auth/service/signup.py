@@ -11,6 +11,7 @@ from portal.auth.service.links import queue_password_reset
 from portal.auth.service.passwords import check_password_strength, hash_password
 from portal.errors import Conflict, PortalError
 from portal.guard.disposable import is_disposable
+from portal.i18n import N_
 from portal.outbox import service as outbox
 from portal.people import fields
 from portal.people.models import Role, User, UserRole, UserStatus
@@ -20,12 +21,12 @@ from portal.program.service import DisposableEmails, SignupMode
 
 class SignupClosed(PortalError):
     status_code = 404
-    message = "Sign-up is by invitation only."
+    message = N_("Sign-up is by invitation only.")
 
 
 class DisposableEmail(PortalError):
     status_code = 422
-    message = "Please sign up with your work email address, not a throw-away one."
+    message = N_("Please sign up with your work email address, not a throw-away one.")
 
 
 def waits_for_approval(config: program.ProgramConfig, email: str, *, invited: bool = False) -> bool:
@@ -126,7 +127,7 @@ async def notify_approvers(session: AsyncSession, *, applicant: User) -> None:
 
 async def approve_signup(session: AsyncSession, *, actor: User, user: User) -> User:
     if user.status != UserStatus.PENDING:
-        raise Conflict("This sign-up was already handled.")
+        raise Conflict(N_("This sign-up was already handled."))
     await change_status(
         session, actor=actor, user=user, status=UserStatus.ACTIVE, action="user.signup_approved"
     )

@@ -22,6 +22,7 @@ from portal.auth.service.signin import AccountNotActive
 from portal.auth.service.signup import notify_approvers
 from portal.clock import utcnow
 from portal.errors import PortalError
+from portal.i18n import N_
 from portal.people.models import Group, GroupMember, Role, User, UserStatus
 from portal.people.service import join_groups
 from portal.program import service as program
@@ -58,7 +59,7 @@ class SsoSignIn:
 
 class EmailNotVerified(PortalError):
     status_code = 403
-    message = (
+    message = N_(
         "Your sign-in provider did not give us a confirmed email address, so we can't sign you "
         "in with it. Confirm your email with the provider, or sign in with your password."
     )
@@ -94,7 +95,7 @@ class RoleNotAllowed(PortalError):
 
 class LinkedElsewhere(PortalError):
     status_code = 403
-    message = (
+    message = N_(
         "The account for this email address is already linked to another single sign-on "
         "account, so we won't link a second one by email. Sign in the way you did before, or "
         "with your password, and ask the program team if this is unexpected."

@@ -11,6 +11,7 @@ from portal.audit import service as audit
 from portal.auth.models import SsoProvider
 from portal.clock import utcnow
 from portal.errors import NotFound
+from portal.i18n import N_, gettext
 from portal.parsing import InvalidInput
 from portal.people.models import Group, Role, User
 
@@ -35,45 +36,55 @@ PRESETS = [
         "Microsoft Entra ID",
         "https://login.microsoftonline.com/{tenant-id}/v2.0/.well-known/openid-configuration",
         "groups",
-        "Sends no email_verified for organisational accounts: list your own domains under "
-        "“Authoritative domains”. The groups claim holds group object IDs (turn it on under "
-        "Token configuration); someone in more than 200 groups gets none, and keeps their "
-        "groups unchanged here.",
+        N_(
+            "Sends no email_verified for organisational accounts: list your own domains under "
+            "“Authoritative domains”. The groups claim holds group object IDs (turn it on under "
+            "Token configuration); someone in more than 200 groups gets none, and keeps their "
+            "groups unchanged here."
+        ),
     ),
     Preset(
         "google",
         "Google",
         "https://accounts.google.com/.well-known/openid-configuration",
         "",
-        "Sends email_verified. Sends no groups. Anyone with a Google account can sign in "
-        "unless “Allowed domains” limits it to your Workspace domains.",
+        N_(
+            "Sends email_verified. Sends no groups. Anyone with a Google account can sign in "
+            "unless “Allowed domains” limits it to your Workspace domains."
+        ),
     ),
     Preset(
         "okta",
         "Okta",
         "https://{your-okta-domain}/oauth2/default/.well-known/openid-configuration",
         "groups",
-        "Sends email_verified. Add a groups claim to the authorization server (Security → "
-        "API → Claims, filter e.g. Matches regex .*), included in the ID token.",
+        N_(
+            "Sends email_verified. Add a groups claim to the authorization server (Security → "
+            "API → Claims, filter e.g. Matches regex .*), included in the ID token."
+        ),
     ),
     Preset(
         "keycloak",
         "Keycloak",
         "https://{keycloak-host}/realms/{realm}/.well-known/openid-configuration",
         "groups",
-        "email_verified is the realm's “Email verified” flag for each user. Groups need a "
-        "“Group Membership” mapper on the client's dedicated scope; with “Full group path” on, "
-        "the values look like /staff.",
+        N_(
+            "email_verified is the realm's “Email verified” flag for each user. Groups need a "
+            "“Group Membership” mapper on the client's dedicated scope; with “Full group path” on, "
+            "the values look like /staff."
+        ),
     ),
     Preset(
         "auth0",
         "Auth0",
         "https://{your-tenant}.auth0.com/.well-known/openid-configuration",
         "https://{your-namespace}/groups",
-        "Sends email_verified (false for unconfirmed database users). Groups or roles come only "
-        "from an Action that adds a namespaced claim (a URL) to the ID token.",
+        N_(
+            "Sends email_verified (false for unconfirmed database users). Groups or roles come "
+            "only from an Action that adds a namespaced claim (a URL) to the ID token."
+        ),
     ),
-    Preset("generic", "Another OpenID Connect provider", "", "", ""),
+    Preset("generic", N_("Another OpenID Connect provider"), "", "", ""),
 ]
 PRESET_BY_KEY = {preset.key: preset for preset in PRESETS}
 
@@ -131,7 +142,9 @@ def parse_domains(text: str) -> list[str]:
     domains = [part.strip().lstrip("@").lower() for part in re.split(r"[\s,;]+", text)]
     bad = [domain for domain in domains if domain and not DOMAIN.fullmatch(domain)]
     if bad:
-        raise InvalidInput(f"“{bad[0]}” is not a domain, like acme.com.")
+        raise InvalidInput(
+            gettext("“%(domain)s” is not a domain, like acme.com.") % {"domain": bad[0]}
+        )
     return sorted(set(filter(None, domains)))
 
 
@@ -147,10 +160,15 @@ async def parse_group_map(session: AsyncSession, text: str) -> list[GroupMapping
         value, equals, name = line.rpartition("=")
         value, name = value.strip(), name.strip()
         if not equals or not value or not name:
-            raise InvalidInput(f"Line {number}: write it as claim value = group name.")
+            raise InvalidInput(
+                gettext("Line %(line)s: write it as claim value = group name.") % {"line": number}
+            )
         group = await session.scalar(select(Group).where(func.lower(Group.name) == name.lower()))
         if group is None:
-            raise InvalidInput(f"Line {number}: there is no group called “{name}”.")
+            raise InvalidInput(
+                gettext("Line %(line)s: there is no group called “%(name)s”.")
+                % {"line": number, "name": name}
+            )
         if group.is_dynamic:
             raise InvalidInput(
                 f"Line {number}: “{group.name}” is a segment; its rules decide its members."

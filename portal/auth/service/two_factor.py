@@ -28,6 +28,7 @@ from portal.auth.models import RecoveryCode, TwoFactor
 from portal.auth.service.throttle import Attempt, check_throttle, keys_for, record_failure
 from portal.clock import utcnow
 from portal.errors import Conflict, PortalError
+from portal.i18n import N_
 from portal.people import sessions
 from portal.people.models import Role, User
 from portal.program import service as program
@@ -45,16 +46,16 @@ DRIFT_STEPS = 1
 class InvalidCode(PortalError):
     # 200: the page shows the error, and the failure (it counts toward the throttle) is kept.
     status_code = 200
-    message = "That code isn't right. Check your authenticator app and try again."
+    message = N_("That code isn't right. Check your authenticator app and try again.")
 
 
 class SetupExpired(PortalError):
     status_code = 409
-    message = "This setup has expired. Scan the new QR code below and enter its code."
+    message = N_("This setup has expired. Scan the new QR code below and enter its code.")
 
 
 class TwoFactorAlreadyOn(Conflict):
-    message = "Two-factor sign-in is already on."
+    message = N_("Two-factor sign-in is already on.")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from portal.challenges.models import (
 from portal.challenges.service.rules import BADGE_COUNTS, AlreadyDecided
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
-from portal.i18n import N_
+from portal.i18n import N_, gettext, number
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
@@ -151,7 +151,7 @@ async def reject_submission(
     """Frees the slot and tells the advocate why; rejecting again changes nothing."""
     feedback = feedback.strip()[:1000]
     if not feedback:
-        raise PortalError("Say why: the advocate sees the feedback.")
+        raise PortalError(N_("Say why: the advocate sees the feedback."))
     submission = await access_submission(session, submission_id)
     if not await _decide(
         session, submission, to=SubmissionStatus.REJECTED, staff=staff, feedback=feedback
@@ -185,9 +185,9 @@ async def decide_many(
 ) -> BulkResult:
     """Approves or rejects each; one already decided the other way is skipped and named."""
     if not submission_ids:
-        raise PortalError("Tick the submissions to approve or reject.")
+        raise PortalError(N_("Tick the submissions to approve or reject."))
     if not approve and not feedback.strip():
-        raise PortalError("Say why: the advocates see the feedback.")
+        raise PortalError(N_("Say why: the advocates see the feedback."))
     done = 0
     skipped = []
     for submission_id in sorted(set(submission_ids)):
@@ -218,8 +218,16 @@ async def _tell_decision(session: AsyncSession, submission: Submission) -> None:
     """Tells the advocate a marketer's decision, in the bell and by email."""
     challenge = submission.challenge
     approved = submission.status == SubmissionStatus.APPROVED
-    if approved:
-        bell = wording(
+    async with notifications.in_language_of(session, submission.user):
+        named = {"challenge": challenge.title, "points": number(submission.points)}
+        if approved:
+            subject = (
+                gettext("Your entry for %(challenge)s is approved: +%(points)s points") % named
+            )
+        else:
+            subject = gettext("Your entry for %(challenge)s was not approved") % named
+    bell = (
+        wording(
             N_plural(
                 "+%(points)s point: %(title)s approved", "+%(points)s points: %(title)s approved"
             ),
@@ -227,12 +235,9 @@ async def _tell_decision(session: AsyncSession, submission: Submission) -> None:
             points=submission.points,
             title=challenge.title_source,
         )
-        subject = f"Your entry for {challenge.title} is approved: +{submission.points:,} points"
-    else:
-        subject = f"Your entry for {challenge.title} was not approved"
-        bell = wording(
-            N_("Your entry for %(title)s was not approved"), title=challenge.title_source
-        )
+        if approved
+        else wording(N_("Your entry for %(title)s was not approved"), title=challenge.title_source)
+    )
     await notifications.tell(
         session,
         submission.user,

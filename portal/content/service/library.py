@@ -15,6 +15,7 @@ from portal.content.values import AssetInput
 from portal.errors import NotFound, PortalError
 from portal.files.storage import Storage
 from portal.files.uploads import FileKind, SavedUpload, Upload, UploadTooLarge, save_upload
+from portal.i18n import N_
 from portal.jobs import enqueue
 from portal.people.models import Group, User
 from portal.sanitize import clean_html
@@ -82,7 +83,9 @@ async def _valid_group_ids(session: AsyncSession, group_ids: set[int]) -> set[in
         return set()
     found = set(await session.scalars(select(Group.id).where(Group.id.in_(group_ids))))
     if found != group_ids:
-        raise InvalidAsset("One of the chosen groups no longer exists. Reload and choose again.")
+        raise InvalidAsset(
+            N_("One of the chosen groups no longer exists. Reload and choose again.")
+        )
     return found
 
 
@@ -114,7 +117,7 @@ async def create_asset(
 ) -> Asset:
     """A file asset (the upload decides document, image or video) or a link item."""
     if upload is None and not data.url:
-        raise InvalidAsset("Choose a file to upload, or give a link.")
+        raise InvalidAsset(N_("Choose a file to upload, or give a link."))
     saved = await _save(storage, upload, limits) if upload is not None else None
     try:
         asset = Asset(kind=AssetKind.LINK, url=data.url, created_by_id=actor.id, is_published=False)
@@ -155,7 +158,7 @@ async def update_asset(
     asset = await access_asset_for_staff(session, asset_id)
     before = _snapshot(asset)
     if asset.kind is AssetKind.LINK and upload is None and not data.url:
-        raise InvalidAsset("A link item needs its link.")
+        raise InvalidAsset(N_("A link item needs its link."))
     old_file = asset.storage_name
     saved = await _save(storage, upload, limits) if upload is not None else None
     try:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import links
 from portal.audit import service as audit
 from portal.errors import Conflict, NotFound, PortalError
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.notifications import service as notifications
 from portal.people.models import Group, GroupMember, User
@@ -44,7 +44,7 @@ class InvalidLevel(PortalError):
 
 class OwnPointsAdjustment(PortalError):
     status_code = 403
-    message = "You can't adjust your own points. Ask another member of the program team."
+    message = N_("You can't adjust your own points. Ask another member of the program team.")
 
 
 async def adjust(
@@ -59,9 +59,9 @@ async def adjust(
 ) -> Posting:
     """A marketer's correction, positive or negative; the audit log keeps before and after."""
     if points == 0:
-        raise PortalError("An adjustment must add or remove at least one point.")
+        raise PortalError(N_("An adjustment must add or remove at least one point."))
     if not reason.strip():
-        raise PortalError("Say why you adjust the points: the advocate sees the reason.")
+        raise PortalError(N_("Say why you adjust the points: the advocate sees the reason."))
     before = await balance_of(session, user)
     posting = await post_entry(
         session,
@@ -220,7 +220,7 @@ async def delete_level(session: AsyncSession, *, actor: User, level_id: int) -> 
     if level is None:
         raise NotFound()
     if await session.scalar(select(func.count()).select_from(Level)) == 1:
-        raise Conflict("Keep at least one level.")
+        raise Conflict(N_("Keep at least one level."))
     await audit.record(
         session,
         actor=actor,
@@ -238,11 +238,13 @@ async def _check_level(
     session: AsyncSession, *, name: str, min_points: int, level_id: int | None, percent: int
 ) -> None:
     if not name.strip():
-        raise InvalidLevel("Give the level a name.")
+        raise InvalidLevel(N_("Give the level a name."))
     if min_points < 0:
-        raise InvalidLevel("The threshold can't be negative.")
+        raise InvalidLevel(N_("The threshold can't be negative."))
     if not 100 <= percent <= MAX_MULTIPLIER_PERCENT:
-        raise InvalidLevel(f"A multiplier goes from 1 to {MAX_MULTIPLIER_PERCENT // 100}.")
+        raise InvalidLevel(
+            gettext("A multiplier goes from 1 to %(max)s.") % {"max": MAX_MULTIPLIER_PERCENT // 100}
+        )
     clash = await session.scalar(
         select(Level).where(
             (func.lower(Level.name) == name.strip().lower()) | (Level.min_points == min_points),
@@ -260,9 +262,9 @@ async def create_badge(
     session: AsyncSession, *, actor: User, name: str, description: str, icon: str
 ) -> Badge:
     if not name.strip():
-        raise InvalidLevel("Give the badge a name.")
+        raise InvalidLevel(N_("Give the badge a name."))
     if await session.scalar(select(Badge.id).where(func.lower(Badge.name) == name.strip().lower())):
-        raise InvalidLevel("A badge with that name exists already.")
+        raise InvalidLevel(N_("A badge with that name exists already."))
     badge = Badge(
         name=name.strip(),
         description=description.strip(),

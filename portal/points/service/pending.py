@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound
+from portal.i18n import N_
 from portal.people.models import User
 from portal.points.models import EntryKind, EntryState, LedgerEntry
 from portal.points.service.earning import cancel, release, reverse, settling_key
@@ -33,13 +34,13 @@ def waiting() -> tuple[ColumnElement[bool], ...]:
 
 
 class OwnPendingPoints(Conflict):
-    message = "These are your own points: another member of the program team decides them."
+    message = N_("These are your own points: another member of the program team decides them.")
 
 
 async def _waiting_entry(session: AsyncSession, entry_id: int, actor: User | None) -> LedgerEntry:
     entry = await session.scalar(select(LedgerEntry).where(LedgerEntry.id == entry_id, *waiting()))
     if entry is None:
-        raise NotFound("Those points are no longer pending.")
+        raise NotFound(N_("Those points are no longer pending."))
     if actor is not None and actor.id == entry.user_id:
         raise OwnPendingPoints()
     return entry

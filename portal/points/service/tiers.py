@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.errors import NotFound, PortalError
+from portal.i18n import N_
 from portal.people.models import User
 from portal.points.models import Balance, Level
 from portal.points.service.ledger import Balances
@@ -22,7 +23,7 @@ DEFAULT_MULTIPLIED = (Earning.CHALLENGE, Earning.CONTENT)
 
 class OwnLevelFloor(PortalError):
     status_code = 403
-    message = "You can't set your own level. Ask another member of the program team."
+    message = N_("You can't set your own level. Ask another member of the program team.")
 
 
 def multiplied(points: int, percent: int) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from portal.errors import Conflict, NotFound, PortalError
+from portal.i18n import N_, gettext
 from portal.people.service import get_advocate_for_code
 from portal.referrals.models import Referral, Source, Stage
 from portal.referrals.service.owners import set_deal_value
@@ -28,12 +29,12 @@ from portal.referrals.service.queries import access_referral
 
 class UnknownReferralCode(PortalError):
     status_code = 422
-    message = "No active advocate has this referral code."
+    message = N_("No active advocate has this referral code.")
 
 
 class CustomerUnknown(PortalError):
     status_code = 422
-    message = "Send the customer's email, the advocate's referral code, or both."
+    message = N_("Send the customer's email, the advocate's referral code, or both.")
 
 
 class NotReferred(NotFound):
@@ -46,7 +47,10 @@ class NotReferred(NotFound):
 
 class AlreadyConverted(Conflict):
     def __init__(self, order_id: str) -> None:
-        super().__init__(f"This customer's referral already converted with order “{order_id}”.")
+        super().__init__(
+            gettext("This customer's referral already converted with order “%(order)s”.")
+            % {"order": order_id}
+        )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit import service as audit
 from portal.errors import Conflict, NotFound, PortalError
+from portal.i18n import gettext
 from portal.people.models import User
 from portal.referrals.models import CrmStageName, Referral, Stage
 from portal.referrals.service.pipeline import ExternalIdTaken
@@ -27,7 +28,10 @@ class UnknownStage(PortalError):
 
 class StageNameTaken(Conflict):
     def __init__(self, name: str) -> None:
-        super().__init__(f"“{name}” is already mapped. Remove it first to map it elsewhere.")
+        super().__init__(
+            gettext("“%(name)s” is already mapped. Remove it first to map it elsewhere.")
+            % {"name": name}
+        )
 
 
 def _key(name: str) -> str:
@@ -94,7 +98,7 @@ async def access_referral_by_external_id(session: AsyncSession, external_id: str
         .options(selectinload(Referral.referrer), selectinload(Referral.owner))
     )
     if referral is None:
-        raise NotFound(f"No referral has the CRM id “{external_id}”.")
+        raise NotFound(gettext("No referral has the CRM id “%(id)s”.") % {"id": external_id})
     return referral
 
 

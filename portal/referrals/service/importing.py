@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal import parsing
+from portal import i18n, parsing
 from portal.errors import PortalError
+from portal.i18n import N_, gettext
 from portal.parsing import INT4_MAX, InvalidInput
 from portal.people.models import User, UserStatus
 from portal.referrals.models import CloseReason, Referral, Source, Stage
@@ -90,11 +91,16 @@ def read_table(text: str) -> Table:
     try:
         lines = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
     except csv.Error as error:
-        raise PortalError(f"This file can't be read as CSV ({error}).") from error
+        raise PortalError(
+            gettext("This file can't be read as CSV (%(error)s).") % {"error": error}
+        ) from error
     if len(lines) < 2:
-        raise PortalError("The file needs a header row and at least one referral.")
+        raise PortalError(N_("The file needs a header row and at least one referral."))
     if len(lines) - 1 > MAX_ROWS:
-        raise PortalError(f"Import at most {MAX_ROWS:,} referrals at a time.")
+        raise PortalError(
+            gettext("Import at most %(count)s referrals at a time.")
+            % {"count": i18n.number(MAX_ROWS)}
+        )
     header = [parsing.clean(cell.strip()) for cell in lines[0]]
     return Table(header, [[parsing.clean(cell.strip()) for cell in row] for row in lines[1:]])
 
@@ -251,7 +257,7 @@ async def import_rows(
         raise RowsInvalid(len(invalid))
     valid = [row for row in rows if row.ok]
     if not valid:
-        raise PortalError("No row can be imported. Nothing was imported.")
+        raise PortalError(N_("No row can be imported. Nothing was imported."))
     referrers = {
         user.email.lower(): user
         for user in await session.scalars(

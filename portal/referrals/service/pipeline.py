@@ -10,7 +10,7 @@ from portal import events
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict, PortalError
-from portal.i18n import N_, _
+from portal.i18n import N_, _, gettext
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
@@ -50,29 +50,31 @@ class SelfReferral(Conflict):
 
 class ExternalIdTaken(Conflict):
     def __init__(self, external_id: str) -> None:
-        super().__init__(f"Another referral already has the CRM id “{external_id}”.")
+        super().__init__(
+            gettext("Another referral already has the CRM id “%(id)s”.") % {"id": external_id}
+        )
 
 
 class CloseReasonRequired(PortalError):
     status_code = 422
-    message = "Say why the referral is closed: duplicate, self-referral, not a fit or invalid."
+    message = N_("Say why the referral is closed: duplicate, self-referral, not a fit or invalid.")
 
 
 class ReopenReasonRequired(PortalError):
     # A won deal is the advocate's biggest reward and the team's number: taking it back is
     # deliberate, and the timeline says why.
     status_code = 422
-    message = "Say why this won referral is moving back: it goes on the referral's timeline."
+    message = N_("Say why this won referral is moving back: it goes on the referral's timeline.")
 
 
 class StageUnchanged(Conflict):
     def __init__(self, stage: Stage) -> None:
-        super().__init__(f"The referral is already at {stage.label}.")
+        super().__init__(gettext("The referral is already at %(stage)s.") % {"stage": stage.label})
 
 
 class NotASalesRep(PortalError):
     status_code = 422
-    message = "Referrals can only be assigned to sales reps."
+    message = N_("Referrals can only be assigned to sales reps.")
 
 
 NO_ORIGIN = Origin()

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict
+from portal.i18n import N_
 from portal.people.models import User
 from portal.points import service as points
 from portal.referrals.models import PIPELINE, CloseReason, Referral, Stage
@@ -21,7 +22,7 @@ CLAWBACK_REASONS = frozenset(
 
 
 class NotFlagged(Conflict):
-    message = "This referral has no flags to clear."
+    message = N_("This referral has no flags to clear.")
 
 
 def stage_key(referral: Referral, stage: Stage) -> str:

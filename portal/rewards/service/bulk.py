@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.csv import read_rows
 from portal.errors import Conflict, NotFound, PortalError
-from portal.i18n import N_
+from portal.i18n import N_, ngettext, number
 from portal.parsing import INT4_MAX, InvalidInput, whole_number
 from portal.people.models import User
 from portal.rewards.models import Redemption, RedemptionStatus, Reward, RewardKind
@@ -77,9 +77,9 @@ async def act_on_many(
     """Approves, fulfils (with one tracking note, often none) or declines (with the reason the
     advocates see) each redemption; one whose status does not allow it is skipped."""
     if not redemption_ids:
-        raise PortalError("Tick the redemptions to act on, or act on all shown.")
+        raise PortalError(N_("Tick the redemptions to act on, or act on all shown."))
     if action == BulkAction.DECLINE and not note.strip():
-        raise PortalError("Say why: the advocates see the reason.")
+        raise PortalError(N_("Say why: the advocates see the reason."))
     done = 0
     skipped = []
     for redemption_id in sorted(set(redemption_ids)):
@@ -117,7 +117,14 @@ class TrackingRefused(PortalError):
     status_code = 422
 
     def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"Nothing was imported: {len(errors)} rows need fixing.")
+        super().__init__(
+            ngettext(
+                "Nothing was imported: %(num)s row needs fixing.",
+                "Nothing was imported: %(num)s rows need fixing.",
+                len(errors),
+            )
+            % {"num": number(len(errors))}
+        )
         self.errors = errors
 
 
@@ -132,7 +139,9 @@ async def import_tracking(session: AsyncSession, *, staff: User, text: str) -> i
         id_column, tracking_column = _columns([cell.lower() for cell in rows[0][1]])
         rows = rows[1:]
     if not rows:
-        raise PortalError("The file has no rows: one redemption number and tracking number a row.")
+        raise PortalError(
+            N_("The file has no rows: one redemption number and tracking number a row.")
+        )
     wanted: dict[int, tuple[int, str]] = {}
     errors: list[RowError] = []
     for line, cells in rows:
@@ -198,7 +207,9 @@ def _columns(header: list[str]) -> tuple[int, int]:
     tracking = [i for i, name in enumerate(header) if name in TRACKING_HEADERS]
     if not ids or not tracking:
         raise PortalError(
-            "The first row names the columns: it needs an “id” and a “tracking” column "
-            "(the queue's CSV export has both)."
+            N_(
+                "The first row names the columns: it needs an “id” and a “tracking” column "
+                "(the queue's CSV export has both)."
+            )
         )
     return ids[0], tracking[0]

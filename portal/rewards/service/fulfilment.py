@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import Conflict, PortalError
+from portal.i18n import N_
 from portal.people.models import User
 from portal.rewards.models import (
     Redemption,
@@ -33,7 +34,7 @@ async def reject_redemption(
     session: AsyncSession, *, staff: User, redemption_id: int, reason: str
 ) -> Redemption:
     if not reason.strip():
-        raise PortalError("Say why: the advocate sees the reason.")
+        raise PortalError(N_("Say why: the advocate sees the reason."))
     redemption = await access_redemption(
         session, viewer=staff, redemption_id=redemption_id, staff=True
     )
@@ -50,7 +51,7 @@ async def reject_redemption(
         redemption,
         user=redemption.user,
         reward=redemption.reward,
-        title=f"Your {redemption.reward.title} redemption was declined",
+        title=N_("Your %(reward)s redemption was declined"),
     )
     return redemption
 
@@ -62,7 +63,7 @@ async def approve_redemption(
         session, viewer=staff, redemption_id=redemption_id, staff=True
     )
     if redemption.status != RedemptionStatus.REQUESTED:
-        raise Conflict("This redemption was already handled.")
+        raise Conflict(N_("This redemption was already handled."))
     await approve_now(
         session,
         redemption,
@@ -81,7 +82,7 @@ async def fulfil_redemption(
         session, viewer=staff, redemption_id=redemption_id, staff=True
     )
     if redemption.status != RedemptionStatus.APPROVED:
-        raise Conflict("Approve the redemption before marking it fulfilled.")
+        raise Conflict(N_("Approve the redemption before marking it fulfilled."))
     redemption.status = RedemptionStatus.FULFILLED
     redemption.fulfilled_at = utcnow()
     redemption.tracking_note = tracking_note.strip()[:500]
@@ -95,7 +96,7 @@ async def fulfil_redemption(
         redemption,
         user=redemption.user,
         reward=redemption.reward,
-        title=f"Your {redemption.reward.title} is on its way",
+        title=N_("Your %(reward)s is on its way"),
     )
     return redemption
 

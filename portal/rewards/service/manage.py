@@ -12,6 +12,7 @@ from portal.audit import service as audit
 from portal.errors import NotFound, PortalError
 from portal.files.storage import Storage
 from portal.files.uploads import FileKind, save_upload
+from portal.i18n import N_
 from portal.jobs import enqueue
 from portal.people.models import Role, User
 from portal.points.models import Level
@@ -114,7 +115,7 @@ async def save_reward(
 ) -> Reward:
     level_id = values.required_level_id
     if level_id is not None and await session.get(Level, level_id) is None:
-        raise InvalidRewardLevel("That level no longer exists. Choose another.")
+        raise InvalidRewardLevel(N_("That level no longer exists. Choose another."))
     reward = (
         await access_reward_for_staff(session, reward_id)
         if reward_id is not None
@@ -211,7 +212,7 @@ async def add_codes(
     """Adds new codes to the pool; codes already in it (or repeated) are refused and listed."""
     reward = await access_reward_for_staff(session, reward_id)
     if not reward.uses_code_pool:
-        raise PortalError("Turn on the code pool for this reward first.")
+        raise PortalError(N_("Turn on the code pool for this reward first."))
     cleaned = [c.strip() for c in codes if c.strip()]
     existing = set(
         await session.scalars(select(RewardCode.code).where(RewardCode.reward_id == reward.id))

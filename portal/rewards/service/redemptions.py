@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal import events, links
 from portal.clock import utcnow
 from portal.errors import Conflict, NotFound
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.notifications import service as notifications
 from portal.outbox.models import EmailCategory
 from portal.people.models import User
@@ -171,7 +171,7 @@ async def approve_now(
             redemption,
             user=user,
             reward=reward,
-            title=f"Your {reward.title} code is ready",
+            title=N_("Your %(reward)s code is ready"),
             code=code.code,
         )
     else:
@@ -180,7 +180,7 @@ async def approve_now(
             redemption,
             user=user,
             reward=reward,
-            title=f"Your {reward.title} redemption is approved",
+            title=N_("Your %(reward)s redemption is approved"),
         )
     await session.flush()
     await publish_change(session, redemption)
@@ -231,6 +231,10 @@ async def tell_advocate(
     title: str,
     code: str | None = None,
 ) -> None:
+    """Tells the advocate what became of their redemption: `title` is a message naming the
+    %(reward)s, written in the advocate's language."""
+    async with notifications.in_language_of(session, user):
+        title = gettext(title) % {"reward": reward.title}
     await notifications.tell(
         session,
         user,
@@ -320,7 +324,7 @@ async def close_redemption(
         .execution_options(synchronize_session=False)
     )
     if closed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("This redemption was already handled.")
+        raise Conflict(N_("This redemption was already handled."))
     await session.refresh(redemption, ["status", "closed_at", "reject_reason", "decided_by_id"])
     await points.refund(
         session,
@@ -345,7 +349,7 @@ async def close_redemption(
 async def cancel_redemption(session: AsyncSession, *, user: User, redemption_id: int) -> Redemption:
     redemption = await access_redemption(session, viewer=user, redemption_id=redemption_id)
     if redemption.status != RedemptionStatus.REQUESTED:
-        raise Conflict("Only a redemption that is still waiting for approval can be cancelled.")
+        raise Conflict(N_("Only a redemption that is still waiting for approval can be cancelled."))
     return await close_redemption(
         session,
         redemption,

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from portal.clock import utcnow
+from portal.i18n import N_, gettext, number
 from portal.notifications import service as notifications
 from portal.people.models import Role, User, UserRole, UserStatus
 from portal.rewards.models import Reward, RewardCode
@@ -37,9 +38,11 @@ async def unit_taken(session: AsyncSession, reward: Reward) -> None:
             await _alert(
                 session,
                 reward,
-                title=f"{reward.title} has run out",
-                body="Advocates can't redeem it until you add "
-                + ("codes." if reward.uses_code_pool else "stock."),
+                title=N_("%(reward)s has run out"),
+                body=N_("Advocates can't redeem it until you add codes.")
+                if reward.uses_code_pool
+                else N_("Advocates can't redeem it until you add stock."),
+                named={"reward": reward.title},
                 left=0,
             )
         return
@@ -49,8 +52,11 @@ async def unit_taken(session: AsyncSession, reward: Reward) -> None:
         await _alert(
             session,
             reward,
-            title=f"{reward.title}: only {left} codes left",
-            body=f"The pool fell under {threshold} unused codes. Add codes before it runs out.",
+            title=N_("%(reward)s: only %(left)s codes left"),
+            body=N_(
+                "The pool fell under %(threshold)s unused codes. Add codes before it runs out."
+            ),
+            named={"reward": reward.title, "left": number(left), "threshold": number(threshold)},
             left=left,
         )
 
@@ -87,9 +93,16 @@ async def _stamp(
 
 
 async def _alert(
-    session: AsyncSession, reward: Reward, *, title: str, body: str, left: int
+    session: AsyncSession,
+    reward: Reward,
+    *,
+    title: str,
+    body: str,
+    named: dict[str, str],
+    left: int,
 ) -> None:
-    """Every active marketer and admin, in the bell and by email."""
+    """Every active marketer and admin, in the bell and by email, each in their own language:
+    `title` and `body` are messages filled from `named`."""
     staff = await session.scalars(
         select(User).where(
             User.status == UserStatus.ACTIVE,
@@ -97,14 +110,21 @@ async def _alert(
         )
     )
     for person in staff:
+        async with notifications.in_language_of(session, person):
+            shown_title, shown_body = gettext(title) % named, gettext(body) % named
         await notifications.tell(
             session,
             person,
             kind="reward_stock",
-            title=title,
-            body=body,
+            title=shown_title,
+            body=shown_body,
             route="manage_rewards:edit",
             params={"reward_id": reward.id},
             category=None,
-            email_context={"title": title, "reward": reward.title, "left": left, "body": body},
+            email_context={
+                "title": shown_title,
+                "reward": reward.title,
+                "left": left,
+                "body": shown_body,
+            },
         )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.errors import NotFound, PortalError
+from portal.i18n import gettext
 from portal.people.models import User
 from portal.webhooks.catalogue import NAMES
 from portal.webhooks.models import WebhookEndpoint
@@ -42,7 +43,9 @@ class EndpointFields:
 async def _check(fields: EndpointFields, *, allow_loopback: bool) -> None:
     unknown = set(fields.event_types) - NAMES
     if unknown:
-        raise PortalError(f"Unknown event types: {', '.join(sorted(unknown))}.")
+        raise PortalError(
+            gettext("Unknown event types: %(types)s.") % {"types": ", ".join(sorted(unknown))}
+        )
     try:
         await resolve(fields.url, allow_loopback=allow_loopback)
     except RefusedAddress as refusal:
