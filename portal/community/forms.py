@@ -9,6 +9,7 @@ from portal.community.service.manage import CategoryValues
 from portal.community.service.posting import MAX_BODY
 from portal.community.settings import MAX_POINTS, SETTING_LABELS
 from portal.forms import FormState, ids
+from portal.i18n import N_, _, number
 
 MIN_TITLE = 5
 
@@ -26,19 +27,24 @@ def _body(state: FormState, form: FormData) -> str:
     body = value.strip() if isinstance(value, str) else ""
     state.data["body"] = body
     if not body:
-        state.add_error("body", "Write something: the post is empty.")
+        state.add_error("body", _("Write something: the post is empty."))
     elif len(body) > MAX_BODY:
-        state.add_error("body", f"Use at most {MAX_BODY:,} characters.")
+        state.add_error(
+            "body", _("Use at most %(count)s characters.") % {"count": number(MAX_BODY)}
+        )
     return body
 
 
 def topic_form(form: FormData) -> tuple[FormState, NewTopic | None]:
     state = FormState.of(form, "category", "title")
     body = _body(state, form)
-    category_id = state.number("category", minimum=1, message="Choose a category.")
-    state.require("title", message="Give the topic a title.")
+    category_id = state.number("category", minimum=1, message=_("Choose a category."))
+    state.require("title", message=N_("Give the topic a title."))
     if state.value("title") and len(state.value("title")) < MIN_TITLE:
-        state.add_error("title", f"Use at least {MIN_TITLE} characters for the title.")
+        state.add_error(
+            "title",
+            _("Use at least %(count)s characters for the title.") % {"count": MIN_TITLE},
+        )
     state.check_fits("title", Topic.title)
     if not state.ok or category_id is None:
         return state, None
@@ -58,7 +64,7 @@ def category_form(form: FormData) -> tuple[FormState, CategoryValues | None]:
     state = FormState.of(form, "name", "description", "position")
     chosen = ids(form, "groups")
     state.data["groups"] = ",".join(str(group_id) for group_id in sorted(chosen))
-    state.require("name", message="Give the category a name.")
+    state.require("name", message=N_("Give the category a name."))
     state.check_fits("name", Category.name)
     state.check_fits("description", Category.description)
     position = state.number("position", minimum=0, maximum=1000, optional=True)
@@ -76,7 +82,9 @@ def points_form(form: FormData) -> tuple[FormState, dict[str, int] | None]:
     """What each action earns and the daily cap: whole numbers, 0 switching one off."""
     state = FormState.of(form, *SETTING_LABELS)
     values = {
-        name: state.number(name, minimum=0, maximum=MAX_POINTS, message="Enter 0 or more points.")
+        name: state.number(
+            name, minimum=0, maximum=MAX_POINTS, message=_("Enter 0 or more points.")
+        )
         for name in SETTING_LABELS
     }
     approve = form.get("approve_first_posts") == "1"
@@ -91,7 +99,7 @@ def points_form(form: FormData) -> tuple[FormState, dict[str, int] | None]:
 
 def flag_form(form: FormData) -> FormState:
     state = FormState.of(form, "reason")
-    state.require("reason", message="Say what is wrong with the post.")
+    state.require("reason", message=N_("Say what is wrong with the post."))
     state.check_fits("reason", Flag.reason)
     return state
 

@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from portal.community import forms, moderation_routes, service
 from portal.forms import MAX_SEARCH, FormState, query_number
+from portal.i18n import _
 from portal.people.access import current_user, signed_in
 from portal.web import db, flash, page_number, redirect_to, render
 
@@ -52,7 +53,7 @@ async def category(request: Request) -> Response:
 
 async def _new_topic_page(request: Request, form: FormState, status_code: int = 200) -> Response:
     categories = await service.list_categories(db(request), viewer=current_user(request))
-    options = [("", "Choose a category")]
+    options = [("", _("Choose a category"))]
     options += [(str(row.category.id), row.category.name) for row in categories]
     context = {"form": form, "category_options": options}
     return render(request, "community/new.html", context, status_code=status_code)
@@ -179,7 +180,7 @@ async def answer(request: Request) -> Response:
     except service.NotAReply as error:
         flash(request, error.message, "error")
     else:
-        flash(request, "Marked as the answer." if marked else "No longer the answer.")
+        flash(request, _("Marked as the answer.") if marked else _("No longer the answer."))
     return await _back_to_post(request, post_id)
 
 
@@ -191,7 +192,7 @@ async def follow(request: Request) -> Response:
     )
     flash(
         request,
-        "You'll hear of each new topic here." if following else "No longer following.",
+        _("You'll hear of each new topic here.") if following else _("No longer following."),
     )
     return redirect_to(request, str(request.url_for("community:category", category_id=category_id)))
 
@@ -202,7 +203,9 @@ async def mute(request: Request) -> Response:
     muted = await service.toggle_mute(db(request), viewer=current_user(request), topic_id=topic_id)
     flash(
         request,
-        "You won't hear of new replies here." if muted else "You'll hear of new replies again.",
+        _("You won't hear of new replies here.")
+        if muted
+        else _("You'll hear of new replies again."),
     )
     return redirect_to(request, str(request.url_for("community:topic", topic_id=topic_id)))
 

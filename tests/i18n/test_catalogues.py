@@ -42,7 +42,6 @@ NOT_YET_TRANSLATED = frozenset(
         "auth/sso_providers.html",
         "auth/two_factor.html",
         "auth/two_factor_setup.html",
-        "community",
         "emails",
         "home/badges.html",
         "messages/read.html",

@@ -11,11 +11,12 @@ from portal.community.service.browse import access_post, access_topic, is_staff
 from portal.community.service.earning import earn, settings_once
 from portal.community.service.posting import short
 from portal.errors import Conflict, Forbidden
+from portal.i18n import N_
 from portal.people.models import User
 
 
 class NotAReply(Conflict):
-    message = "Only a reply can be the answer."
+    message = N_("Only a reply can be the answer.")
 
 
 def may_accept(viewer: User, topic: Topic) -> bool:
@@ -28,7 +29,7 @@ async def toggle_answer(session: AsyncSession, *, viewer: User, post_id: int) ->
     post = await access_post(session, viewer=viewer, post_id=post_id)
     topic = await access_topic(session, viewer=viewer, topic_id=post.topic_id)
     if not may_accept(viewer, topic):
-        raise Forbidden("Only the topic's author or the program team choose its answer.")
+        raise Forbidden(N_("Only the topic's author or the program team choose its answer."))
     if post.is_opening:
         raise NotAReply()
     if post.is_answer:

@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.audit import service as audit
 from portal.community.models import Category, CategoryGroup, Topic
 from portal.errors import Conflict, NotFound
+from portal.i18n import N_
 from portal.people.models import Group, User
 
 
 class CategoryNameTaken(Conflict):
-    message = "There is already a category with that name."
+    message = N_("There is already a category with that name.")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from portal.community.service.browse import access_post, access_topic, is_staff
 from portal.community.service.following import mention_people
 from portal.community.service.posting import TopicLocked, cleaned_body, publish
 from portal.errors import Conflict, Forbidden, NotFound
+from portal.i18n import N_
 from portal.notifications import service as notifications
 from portal.people.models import User
 
@@ -45,11 +46,11 @@ DONE = {
 
 
 class AlreadyFlagged(Conflict):
-    message = "You have flagged this post already: the program team will look at it."
+    message = N_("You have flagged this post already: the program team will look at it.")
 
 
 class OwnPostFlag(Conflict):
-    message = "That is your own post: edit it instead."
+    message = N_("That is your own post: edit it instead.")
 
 
 def _staff_only(viewer: User) -> None:
@@ -200,7 +201,7 @@ async def edit_post(session: AsyncSession, *, editor: User, post_id: int, body: 
     hear of it (those mentioned before don't hear again)."""
     post = await access_post(session, viewer=editor, post_id=post_id)
     if not may_edit(editor, post):
-        raise Forbidden("Only its author or the program team edit a post.")
+        raise Forbidden(N_("Only its author or the program team edit a post."))
     topic = await access_topic(session, viewer=editor, topic_id=post.topic_id)
     if topic.is_locked and not is_staff(editor):
         raise TopicLocked()

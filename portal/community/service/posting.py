@@ -14,6 +14,7 @@ from portal.community.service.browse import access_category, access_post, access
 from portal.community.service.earning import earn, settings_once
 from portal.community.service.following import tell_of_post
 from portal.errors import Conflict, PortalError
+from portal.i18n import N_
 from portal.notifications import service as notifications
 from portal.people.models import User
 from portal.sanitize import clean_html, plain_text
@@ -24,11 +25,11 @@ MAX_QUOTE = 600  # characters of the quoted post's text
 
 class EmptyPost(PortalError):
     status_code = 422
-    message = "Write something: the post is empty."
+    message = N_("Write something: the post is empty.")
 
 
 class TopicLocked(Conflict):
-    message = "This topic is locked: it takes no new replies."
+    message = N_("This topic is locked: it takes no new replies.")
 
 
 def short(title: str) -> str:

@@ -11,11 +11,12 @@ from portal.community.models import Post, Reaction
 from portal.community.service.browse import access_post
 from portal.community.service.earning import earn, settings_once
 from portal.errors import Conflict
+from portal.i18n import N_
 from portal.people.models import User
 
 
 class OwnPost(Conflict):
-    message = "That is your own post: others decide whether it helped."
+    message = N_("That is your own post: others decide whether it helped.")
 
 
 async def _count(session: AsyncSession, post: Post, change: int) -> None:
