@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -9,6 +9,9 @@ from portal.db import Base
 
 if TYPE_CHECKING:
     from portal.people.models import User
+
+# The text search configuration of the search and its indexes (stemmed English), as SQL.
+SEARCH_LANGUAGE = "'english'::regconfig"
 
 
 class Category(Base):
@@ -45,6 +48,12 @@ class Topic(Base):
     __table_args__ = (
         Index("ix_community_topics_category_order", "category_id", "is_pinned", "last_posted_at"),
         Index("ix_community_topics_order", "is_pinned", "last_posted_at"),
+        # Full-text search (PostgreSQL only: SQLite matches words as text, see service.search).
+        Index(
+            "ix_community_topics_title_search",
+            text(f"to_tsvector({SEARCH_LANGUAGE}, title::text)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,7 +82,14 @@ class Post(Base):
     """A topic's opening post or a reply. `body_html` passed `portal.sanitize`."""
 
     __tablename__ = "community_posts"
-    __table_args__ = (Index("ix_community_posts_topic_id_id", "topic_id", "id"),)
+    __table_args__ = (
+        Index("ix_community_posts_topic_id_id", "topic_id", "id"),
+        Index(
+            "ix_community_posts_body_search",
+            text(f"to_tsvector({SEARCH_LANGUAGE}, body_html)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("community_topics.id", ondelete="CASCADE"))

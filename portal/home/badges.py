@@ -1,6 +1,7 @@
 """My badges: the ones a person holds (with a staff member's note) and the ones still to earn,
 with how far they are on those that count something ("3 of 5 challenges", "1,360 of 2,000
-points"). Reads the points engine and the challenges a person completed."""
+points", "12 of 25 replies"). Reads the points engine, the challenges a person completed and
+their community participation."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.challenges import service as challenges
 from portal.clock import utcnow
+from portal.community import service as community
 from portal.people.models import User
 from portal.points import service as points
 from portal.points.models import Badge, BadgeRule
@@ -19,6 +21,13 @@ HOW_EARNED = {
     BadgeRule.FIRST_REFERRAL: "Refer someone.",
     BadgeRule.FIRST_WON_REFERRAL: "A referral of yours becomes a customer.",
     BadgeRule.FIRST_DOWNLOAD: "Open a content item.",
+}
+# What a community badge counts, and how to earn it ("%d": how many it takes).
+COMMUNITY_UNITS = {
+    community.Measure.TOPICS: ("topics", "Start %d topics in the Community."),
+    community.Measure.REPLIES: ("replies", "Write %d replies in others' Community topics."),
+    community.Measure.ANSWERS: ("answers", "Have %d of your replies marked as the answer."),
+    community.Measure.HELPFUL: ("helpfuls", "Receive %d “helpful” reactions on your posts."),
 }
 
 
@@ -70,6 +79,11 @@ async def badge_board(session: AsyncSession, user: User, *, program_zone: str) -
         if any(b.rule in counts for b in waiting)
         else 0
     )
+    taking_part = (
+        await community.participation_of(session, user)
+        if any(b.rule in community.BADGE_COUNTS for b in waiting)
+        else community.Participation()
+    )
     balance = await points.balance_of(session, user)
     lifetime = balance.lifetime
     standing = (await points.standing_of(session, balance)).level
@@ -90,6 +104,10 @@ async def badge_board(session: AsyncSession, user: User, *, program_zone: str) -
                     f"The program team keeps you at {standing.name}; this badge comes with"
                     f" {level.min_points:,} points earned in all."
                 )
+        elif counted := community.BADGE_COUNTS.get(BadgeRule(badge.rule)):
+            measure, target = counted
+            unit, how_to = COMMUNITY_UNITS[measure]
+            progress, how = Progress(taking_part.of(measure), target, unit), how_to % target
         elif weeks := points.STREAK_BADGE_WEEKS.get(BadgeRule(badge.rule)):
             progress = Progress(streak.current, weeks, "weeks")
             how = f"Earn points {weeks} weeks in a row (a week starts on Monday)."

@@ -304,6 +304,10 @@ class BadgeRule(StrEnum):
     STREAK_12 = "streak_12"
     STREAK_26 = "streak_26"
     STREAK_52 = "streak_52"
+    COMMUNITY_TOPICS_5 = "community_topics_5"
+    COMMUNITY_REPLIES_25 = "community_replies_25"
+    COMMUNITY_ANSWERS_3 = "community_answers_3"
+    COMMUNITY_HELPFUL_10 = "community_helpful_10"
 
 
 class Badge(Base):

@@ -1,6 +1,12 @@
 """Community services: reading (targeting, lists, pages), posting, and the marketers' side."""
 
 from portal.community.service.answers import NotAReply, may_accept, toggle_answer
+from portal.community.service.badges import (
+    BADGE_COUNTS,
+    Measure,
+    Participation,
+    participation_of,
+)
 from portal.community.service.browse import (
     POSTS_PER_PAGE,
     TOPICS_PER_PAGE,
@@ -60,6 +66,7 @@ from portal.community.service.reactions import OwnPost, toggle_helpful
 from portal.community.service.search import search_topics
 
 __all__ = [
+    "BADGE_COUNTS",
     "DONE",
     "POSTS_PER_PAGE",
     "TOPICS_PER_PAGE",
@@ -70,9 +77,11 @@ __all__ = [
     "EmptyPost",
     "FlaggedPost",
     "ManagedCategory",
+    "Measure",
     "NotAReply",
     "OwnPost",
     "OwnPostFlag",
+    "Participation",
     "TopicAction",
     "TopicLocked",
     "TopicPage",
@@ -98,6 +107,7 @@ __all__ = [
     "moderate_topic",
     "open_flags",
     "page_of_post",
+    "participation_of",
     "post_history",
     "quoted_html",
     "read_topic",

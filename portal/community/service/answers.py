@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import utcnow
 from portal.community.models import Post, Topic
+from portal.community.service.badges import Measure, award_participation_badges
 from portal.community.service.browse import access_post, access_topic, is_staff
 from portal.community.service.earning import earn, settings_once
 from portal.community.service.posting import short
@@ -55,4 +56,5 @@ async def toggle_answer(session: AsyncSession, *, viewer: User, post_id: int) ->
             key=f"community:answer:{post.id}",
             post_id=post.id,
         )
+        await award_participation_badges(session, author, Measure.ANSWERS)
     return True

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import links
 from portal.clock import utcnow
 from portal.community.models import Category, Post, Topic
+from portal.community.service.badges import Measure, award_participation_badges
 from portal.community.service.browse import access_category, access_post, access_topic, is_staff
 from portal.community.service.earning import earn, settings_once
 from portal.community.service.following import tell_of_post
@@ -151,6 +152,7 @@ async def publish(session: AsyncSession, *, post: Post, topic: Topic, author: Us
             key=f"community:topic:{topic.id}",
             post_id=post.id,
         )
+        await award_participation_badges(session, author, Measure.TOPICS)
     else:
         # One statement, so two replies at once both count.
         await session.execute(
@@ -167,4 +169,5 @@ async def publish(session: AsyncSession, *, post: Post, topic: Topic, author: Us
                 key=f"community:reply:{post.id}",
                 post_id=post.id,
             )
+            await award_participation_badges(session, author, Measure.REPLIES)
     await tell_of_post(session, post=post, topic=topic, author=author)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import utcnow
 from portal.community.models import Post, Reaction
+from portal.community.service.badges import Measure, award_participation_badges
 from portal.community.service.browse import access_post
 from portal.community.service.earning import earn, settings_once
 from portal.errors import Conflict
@@ -51,4 +52,5 @@ async def toggle_helpful(session: AsyncSession, *, viewer: User, post_id: int) -
             key=f"community:helpful:{post.id}:{viewer.id}",
             post_id=post.id,
         )
+        await award_participation_badges(session, post.author, Measure.HELPFUL)
     return True
