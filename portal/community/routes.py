@@ -6,10 +6,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.community import forms, moderation_routes, service
-from portal.forms import MAX_SEARCH, FormState, query_number
+from portal.forms import MAX_SEARCH, FormState, form_text, query_number
 from portal.i18n import _
 from portal.people.access import current_user, signed_in
-from portal.web import db, flash, page_number, redirect_to, render
+from portal.web import db, flash, is_htmx, page_number, redirect_to, render
 
 
 @signed_in
@@ -85,7 +85,11 @@ async def create_topic(request: Request) -> Response:
 
 
 async def _topic_page(
-    request: Request, *, form: FormState | None = None, status_code: int = 200
+    request: Request,
+    *,
+    form: FormState | None = None,
+    status_code: int = 200,
+    partial: str | None = None,
 ) -> Response:
     viewer = current_user(request)
     view = await service.read_topic(
@@ -103,6 +107,9 @@ async def _topic_page(
             form.data["quote"] = str(quoted.id)
     context = {
         "view": view,
+        "topic": view.topic,
+        "found_helpful": view.found_helpful,
+        "posts_page": view.posts.page,
         "form": form,
         "quoted": quoted,
         "can_reply": not view.topic.is_locked or service.is_staff(viewer),
@@ -114,7 +121,9 @@ async def _topic_page(
         if service.is_staff(viewer)
         else [],
     }
-    return render(request, "community/topic.html", context, status_code=status_code)
+    return render(
+        request, "community/topic.html", context, status_code=status_code, partial=partial
+    )
 
 
 @signed_in
@@ -124,24 +133,44 @@ async def topic(request: Request) -> Response:
 
 @signed_in
 async def reply(request: Request) -> Response:
-    state, quoted = forms.reply_form(await request.form())
+    """A reply. Sent with htmx from the page it would appear on, it joins that page in place;
+    otherwise (no JavaScript, or the reader was on an earlier page) the topic opens at it."""
+    submitted = await request.form()
+    state, quoted = forms.reply_form(submitted)
+    refused = "community/_reply_form.html"  # what htmx swaps in when the reply is refused
     if not state.ok:
-        return await _topic_page(request, form=state, status_code=422)
+        return await _topic_page(request, form=state, status_code=422, partial=refused)
+    viewer = current_user(request)
     try:
         post = await service.reply(
             db(request),
-            author=current_user(request),
+            author=viewer,
             topic_id=request.path_params["topic_id"],
             body=state.value("body"),
             quoted_post_id=quoted,
         )
     except service.EmptyPost as error:
         state.add_error("body", error.message)
-        return await _topic_page(request, form=state, status_code=422)
+        return await _topic_page(request, form=state, status_code=422, partial=refused)
     except service.TopicLocked as error:
         state.add_error(None, error.message)
-        return await _topic_page(request, form=state, status_code=409)
-    return redirect_to(request, str(request.url_for("community:post", post_id=post.id)))
+        return await _topic_page(request, form=state, status_code=409, partial=refused)
+    page = await service.page_of_post(db(request), viewer=viewer, post=post)
+    if not is_htmx(request) or form_text(submitted, "page", max_length=10) != str(page):
+        return redirect_to(request, str(request.url_for("community:post", post_id=post.id)))
+    topic = await service.access_topic(db(request), viewer=viewer, topic_id=post.topic_id)
+    context = {
+        "post": await service.access_post(db(request), viewer=viewer, post_id=post.id),
+        "topic": topic,
+        "form": FormState(),
+        "found_helpful": frozenset[int](),
+        "posts_page": page,
+        "viewer_id": viewer.id,
+        "is_staff": service.is_staff(viewer),
+        "may_accept": service.may_accept(viewer, topic),
+        "can_reply": True,
+    }
+    return render(request, "community/_reply_added.html", context)
 
 
 @signed_in
@@ -162,12 +191,19 @@ async def _back_to_post(request: Request, post_id: int) -> Response:
 
 @signed_in
 async def helpful(request: Request) -> Response:
+    """Finds a post helpful or takes it back: with htmx the button is swapped in place."""
     post_id = request.path_params["post_id"]
+    viewer = current_user(request)
     try:
-        await service.toggle_helpful(db(request), viewer=current_user(request), post_id=post_id)
+        found = await service.toggle_helpful(db(request), viewer=viewer, post_id=post_id)
     except service.OwnPost as error:
         flash(request, error.message, "error")
-    return await _back_to_post(request, post_id)
+        return await _back_to_post(request, post_id)
+    if not is_htmx(request):
+        return await _back_to_post(request, post_id)
+    post = await service.access_post(db(request), viewer=viewer, post_id=post_id)
+    await db(request).refresh(post, ["helpful_count"])  # counted by an UPDATE statement
+    return render(request, "community/_helpful.html", {"post": post, "found": found})
 
 
 @signed_in

@@ -28,7 +28,7 @@ def _matches(
         # The configuration as a literal, not a parameter, so the GIN indexes match; each side
         # is found through its index and the two meet in one semi-join (an OR of the two would
         # compute the vector of every title).
-        language = literal_column(SEARCH_LANGUAGE)
+        language: ColumnElement[str] = literal_column(SEARCH_LANGUAGE)
         query = func.plainto_tsquery(language, " ".join(words))
         titled = aliased(Topic)
         in_posts = select(Post.topic_id).where(
