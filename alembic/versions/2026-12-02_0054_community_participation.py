@@ -1,6 +1,6 @@
 """community participation: the four participation badges (topics started, replies, answers,
-"helpful" reactions received) and, on PostgreSQL, GIN indexes for the community's full-text
-search over titles and post bodies
+"helpful" reactions received), images in posts (`community_images`) and, on PostgreSQL, GIN
+indexes for the community's full-text search over titles and post bodies
 
 Revision ID: 0054
 Revises: 0046
@@ -45,6 +45,26 @@ user_badges = sa.table("user_badges", sa.column("badge_id", sa.Integer))
 
 
 def upgrade() -> None:
+    op.create_table(
+        "community_images",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("uploader_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["uploader_id"],
+            ["users.id"],
+            name=op.f("fk_community_images_uploader_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_community_images")),
+        sa.UniqueConstraint("name", name=op.f("uq_community_images_name")),
+    )
+    op.create_index(
+        op.f("ix_community_images_uploader_id"), "community_images", ["uploader_id"], unique=False
+    )
     op.bulk_insert(
         badges,
         [
@@ -77,3 +97,5 @@ def downgrade() -> None:
     chosen = sa.select(badges.c.id).where(badges.c.rule.in_(rules))
     op.execute(sa.delete(user_badges).where(user_badges.c.badge_id.in_(chosen)))
     op.execute(sa.delete(badges).where(badges.c.rule.in_(rules)))
+    op.drop_index(op.f("ix_community_images_uploader_id"), table_name="community_images")
+    op.drop_table("community_images")

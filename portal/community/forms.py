@@ -12,6 +12,7 @@ from portal.forms import FormState, ids
 from portal.i18n import N_, _, number
 
 MIN_TITLE = 5
+MAX_IMAGE_ALT = 200
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,21 @@ def _body(state: FormState, form: FormData) -> str:
     return body
 
 
+def _image_alt(state: FormState, form: FormData) -> None:
+    """The words that describe an attached image, for those who can't see it."""
+    value = form.get("image_alt", "")
+    text = value.strip() if isinstance(value, str) else ""
+    state.data["image_alt"] = text
+    if len(text) > MAX_IMAGE_ALT:
+        state.add_error(
+            "image_alt", _("Use at most %(count)s characters.") % {"count": MAX_IMAGE_ALT}
+        )
+
+
 def topic_form(form: FormData) -> tuple[FormState, NewTopic | None]:
     state = FormState.of(form, "category", "title")
     body = _body(state, form)
+    _image_alt(state, form)
     category_id = state.number("category", minimum=1, message=_("Choose a category."))
     state.require("title", message=N_("Give the topic a title."))
     if state.value("title") and len(state.value("title")) < MIN_TITLE:
@@ -56,6 +69,7 @@ def reply_form(form: FormData) -> tuple[FormState, int | None]:
     state = FormState()
     state.keep_hidden(form, "quote")
     _body(state, form)
+    _image_alt(state, form)
     quoted = state.number("quote", minimum=1, optional=True) if state.value("quote") else None
     return state, quoted
 

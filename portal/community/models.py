@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.files.references import stored_file
 
 if TYPE_CHECKING:
     from portal.people.models import User
@@ -208,3 +209,19 @@ class Flag(Base):
     outcome: Mapped[str] = mapped_column(String(20), default="")  # "hidden" or "dismissed"
 
     user: Mapped["User"] = relationship(lazy="raise", foreign_keys=[user_id])
+
+
+class Image(Base):
+    """An image a member put in a post: the file in content storage, which the sanitizer lets
+    a post show only at its own path (`portal.sanitize.STORED_IMAGE_PATH` + `name`)."""
+
+    __tablename__ = "community_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True, info=stored_file())
+    content_type: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(200))
+    uploader_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

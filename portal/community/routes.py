@@ -1,15 +1,20 @@
 """The advocate's Community: categories, a category's topics, starting a topic, reading a topic
 a page at a time and replying (quoting a post), and a post's own link, which lands on its page."""
 
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.community import forms, moderation_routes, service
+from portal.files.storage import iterate_file
+from portal.files.uploads import Upload
+from portal.files.web import file_response, storage
 from portal.forms import MAX_SEARCH, FormState, form_text, query_number
 from portal.i18n import _
 from portal.people.access import current_user, signed_in
-from portal.web import db, flash, is_htmx, page_number, redirect_to, render
+from portal.request_body import accepts_upload, image_mb
+from portal.web import db, flash, is_htmx, page_number, redirect_to, render, settings
 
 
 @signed_in
@@ -65,9 +70,26 @@ async def new_topic(request: Request) -> Response:
     return await _new_topic_page(request, FormState(data={"category": str(chosen or "")}))
 
 
+async def _with_image(request: Request, form: FormData, state: FormState) -> str:
+    """The body as typed, with the chosen image (if any) stored and placed after it."""
+    upload = form.get("image")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return state.value("body")
+    image = await service.store_image(
+        db(request),
+        uploader=current_user(request),
+        storage=storage(request),
+        upload=Upload(iterate_file(upload), upload.filename),
+        max_bytes=settings(request).max_image_mb * 1024 * 1024,
+    )
+    return service.with_image(state.value("body"), image, state.value("image_alt"))
+
+
 @signed_in
+@accepts_upload(image_mb)
 async def create_topic(request: Request) -> Response:
-    state, values = forms.topic_form(await request.form())
+    form = await request.form()
+    state, values = forms.topic_form(form)
     if values is None:
         return await _new_topic_page(request, state, status_code=422)
     try:
@@ -76,8 +98,11 @@ async def create_topic(request: Request) -> Response:
             author=current_user(request),
             category_id=values.category_id,
             title=values.title,
-            body=values.body,
+            body=await _with_image(request, form, state),
         )
+    except service.ImageRefused as error:
+        state.add_error("image", error.message)
+        return await _new_topic_page(request, state, status_code=422)
     except service.EmptyPost as error:
         state.add_error("body", error.message)
         return await _new_topic_page(request, state, status_code=422)
@@ -132,6 +157,7 @@ async def topic(request: Request) -> Response:
 
 
 @signed_in
+@accepts_upload(image_mb)
 async def reply(request: Request) -> Response:
     """A reply. Sent with htmx from the page it would appear on, it joins that page in place;
     otherwise (no JavaScript, or the reader was on an earlier page) the topic opens at it."""
@@ -146,9 +172,12 @@ async def reply(request: Request) -> Response:
             db(request),
             author=viewer,
             topic_id=request.path_params["topic_id"],
-            body=state.value("body"),
+            body=await _with_image(request, submitted, state),
             quoted_post_id=quoted,
         )
+    except service.ImageRefused as error:
+        state.add_error("image", error.message)
+        return await _topic_page(request, form=state, status_code=422, partial=refused)
     except service.EmptyPost as error:
         state.add_error("body", error.message)
         return await _topic_page(request, form=state, status_code=422, partial=refused)
@@ -246,6 +275,19 @@ async def mute(request: Request) -> Response:
     return redirect_to(request, str(request.url_for("community:topic", topic_id=topic_id)))
 
 
+@signed_in
+async def image(request: Request) -> Response:
+    found = await service.image_named(db(request), request.path_params["name"])
+    return await file_response(
+        request,
+        storage(request),
+        name=found.name,
+        content_type=found.content_type,
+        filename=found.filename,
+        inline=True,
+    )
+
+
 routes = [
     Route("/", index, methods=["GET"], name="index"),
     Route("/search", search, methods=["GET"], name="search"),
@@ -259,5 +301,6 @@ routes = [
     Route("/p/{post_id:int}", post, methods=["GET"], name="post"),
     Route("/p/{post_id:int}/helpful", helpful, methods=["POST"], name="helpful"),
     Route("/p/{post_id:int}/answer", answer, methods=["POST"], name="answer"),
+    Route("/images/{name:str}", image, methods=["GET"], name="image"),
     *moderation_routes.routes,
 ]

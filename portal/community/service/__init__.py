@@ -28,6 +28,7 @@ from portal.community.service.following import (
     toggle_follow,
     toggle_mute,
 )
+from portal.community.service.images import ImageRefused, image_named, store_image, with_image
 from portal.community.service.manage import (
     CategoryNameTaken,
     CategoryValues,
@@ -76,6 +77,7 @@ __all__ = [
     "CategoryValues",
     "EmptyPost",
     "FlaggedPost",
+    "ImageRefused",
     "ManagedCategory",
     "Measure",
     "NotAReply",
@@ -96,6 +98,7 @@ __all__ = [
     "decide_waiting_post",
     "edit_post",
     "flag_post",
+    "image_named",
     "is_following",
     "is_muted",
     "is_staff",
@@ -115,10 +118,12 @@ __all__ = [
     "resolve_flags",
     "search_topics",
     "start_topic",
+    "store_image",
     "toggle_answer",
     "toggle_follow",
     "toggle_helpful",
     "toggle_mute",
     "update_category",
     "waiting_posts",
+    "with_image",
 ]
