@@ -230,8 +230,7 @@ async def helpful(request: Request) -> Response:
         return await _back_to_post(request, post_id)
     if not is_htmx(request):
         return await _back_to_post(request, post_id)
-    post = await service.access_post(db(request), viewer=viewer, post_id=post_id)
-    await db(request).refresh(post, ["helpful_count"])  # counted by an UPDATE statement
+    post = await service.counted_post(db(request), viewer=viewer, post_id=post_id)
     return render(request, "community/_helpful.html", {"post": post, "found": found})
 
 

@@ -63,7 +63,7 @@ from portal.community.service.posting import (
     reply,
     start_topic,
 )
-from portal.community.service.reactions import OwnPost, toggle_helpful
+from portal.community.service.reactions import OwnPost, counted_post, toggle_helpful
 from portal.community.service.search import search_topics
 
 __all__ = [
@@ -94,6 +94,7 @@ __all__ = [
     "access_topic",
     "awaiting_moderation",
     "busiest_topics",
+    "counted_post",
     "create_category",
     "decide_waiting_post",
     "edit_post",

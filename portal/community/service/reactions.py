@@ -54,3 +54,11 @@ async def toggle_helpful(session: AsyncSession, *, viewer: User, post_id: int) -
         )
         await award_participation_badges(session, post.author, Measure.HELPFUL)
     return True
+
+
+async def counted_post(session: AsyncSession, *, viewer: User, post_id: int) -> Post:
+    """The post with its count as it is now (the toggle counts with an UPDATE statement, which
+    the loaded post does not see)."""
+    post = await access_post(session, viewer=viewer, post_id=post_id)
+    await session.refresh(post, ["helpful_count"])
+    return post
