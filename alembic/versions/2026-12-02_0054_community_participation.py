@@ -1,5 +1,6 @@
 """community participation: the four participation badges (topics started, replies, answers,
-"helpful" reactions received), images in posts (`community_images`) and, on PostgreSQL, GIN
+"helpful" reactions received), images in posts (`community_images`), where each member
+stopped reading a topic (`community_topic_reads`) and, on PostgreSQL, GIN
 indexes for the community's full-text search over titles and post bodies
 
 Revision ID: 0054
@@ -65,6 +66,29 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_community_images_uploader_id"), "community_images", ["uploader_id"], unique=False
     )
+    op.create_table(
+        "community_topic_reads",
+        sa.Column("topic_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("last_post_id", sa.Integer(), nullable=False),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["topic_id"],
+            ["community_topics.id"],
+            name=op.f("fk_community_topic_reads_topic_id_community_topics"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_community_topic_reads_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("topic_id", "user_id", name=op.f("pk_community_topic_reads")),
+    )
+    op.create_index(
+        op.f("ix_community_topic_reads_user_id"), "community_topic_reads", ["user_id"], unique=False
+    )
     op.bulk_insert(
         badges,
         [
@@ -97,5 +121,7 @@ def downgrade() -> None:
     chosen = sa.select(badges.c.id).where(badges.c.rule.in_(rules))
     op.execute(sa.delete(user_badges).where(user_badges.c.badge_id.in_(chosen)))
     op.execute(sa.delete(badges).where(badges.c.rule.in_(rules)))
+    op.drop_index(op.f("ix_community_topic_reads_user_id"), table_name="community_topic_reads")
+    op.drop_table("community_topic_reads")
     op.drop_index(op.f("ix_community_images_uploader_id"), table_name="community_images")
     op.drop_table("community_images")

@@ -225,3 +225,19 @@ class Image(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TopicRead(Base):
+    """Where a member stopped reading a topic: the newest post they have had on screen, so
+    lists mark topics with newer posts and a link can open the first unread one."""
+
+    __tablename__ = "community_topic_reads"
+
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("community_topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    last_post_id: Mapped[int] = mapped_column(default=0)
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)

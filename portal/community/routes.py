@@ -7,22 +7,32 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.community import forms, moderation_routes, service
+from portal.community.models import Topic
 from portal.files.storage import iterate_file
 from portal.files.uploads import Upload
 from portal.files.web import file_response, storage
 from portal.forms import MAX_SEARCH, FormState, form_text, query_number
 from portal.i18n import _
+from portal.pagination import Page
 from portal.people.access import current_user, signed_in
 from portal.request_body import accepts_upload, image_mb
 from portal.web import db, flash, is_htmx, page_number, redirect_to, render, settings
 
 
+async def _unread(request: Request, topics: Page[Topic]) -> set[int]:
+    return await service.with_unread(
+        db(request), viewer=current_user(request), topic_ids=[topic.id for topic in topics.items]
+    )
+
+
 @signed_in
 async def index(request: Request) -> Response:
     viewer = current_user(request)
+    topics = await service.list_topics(db(request), viewer=viewer, page=page_number(request))
     context = {
         "categories": await service.list_categories(db(request), viewer=viewer),
-        "topics": await service.list_topics(db(request), viewer=viewer, page=page_number(request)),
+        "topics": topics,
+        "unread": await _unread(request, topics),
         "category": None,
         "q": "",
     }
@@ -35,7 +45,12 @@ async def search(request: Request) -> Response:
     found = await service.search_topics(
         db(request), viewer=current_user(request), text=text, page=page_number(request)
     )
-    context = {"topics": found, "q": text, "category": None}
+    context = {
+        "topics": found,
+        "unread": await _unread(request, found),
+        "q": text,
+        "category": None,
+    }
     return render(request, "community/search.html", context, partial="community/_topics.html")
 
 
@@ -45,11 +60,13 @@ async def category(request: Request) -> Response:
     chosen = await service.access_category(
         db(request), viewer=viewer, category_id=request.path_params["category_id"]
     )
+    topics = await service.list_topics(
+        db(request), viewer=viewer, category=chosen, page=page_number(request)
+    )
     context = {
         "category": chosen,
-        "topics": await service.list_topics(
-            db(request), viewer=viewer, category=chosen, page=page_number(request)
-        ),
+        "topics": topics,
+        "unread": await _unread(request, topics),
         "following": await service.is_following(db(request), viewer=viewer, category=chosen),
         "q": "",
     }
@@ -123,6 +140,10 @@ async def _topic_page(
         topic_id=request.path_params["topic_id"],
         page=page_number(request),
     )
+    shown = [post.id for post in view.posts.items]
+    read_before = await service.mark_read(
+        db(request), viewer=viewer, topic=view.topic, up_to=max(shown, default=0)
+    )
     quoted = None
     if form is None:
         form = FormState()
@@ -135,6 +156,7 @@ async def _topic_page(
         "topic": view.topic,
         "found_helpful": view.found_helpful,
         "posts_page": view.posts.page,
+        "read_before": read_before,
         "form": form,
         "quoted": quoted,
         "can_reply": not view.topic.is_locked or service.is_staff(viewer),
@@ -194,12 +216,25 @@ async def reply(request: Request) -> Response:
         "form": FormState(),
         "found_helpful": frozenset[int](),
         "posts_page": page,
+        "read_before": 0,
         "viewer_id": viewer.id,
         "is_staff": service.is_staff(viewer),
         "may_accept": service.may_accept(viewer, topic),
         "can_reply": True,
     }
     return render(request, "community/_reply_added.html", context)
+
+
+@signed_in
+async def first_unread(request: Request) -> Response:
+    """The first post the viewer has not had on screen, on its page; the topic when none."""
+    topic_id = request.path_params["topic_id"]
+    post_id = await service.first_unread(
+        db(request), viewer=current_user(request), topic_id=topic_id
+    )
+    if post_id is None:
+        return redirect_to(request, str(request.url_for("community:topic", topic_id=topic_id)))
+    return redirect_to(request, str(request.url_for("community:post", post_id=post_id)))
 
 
 @signed_in
@@ -297,6 +332,7 @@ routes = [
     Route("/t/{topic_id:int}", topic, methods=["GET"], name="topic"),
     Route("/t/{topic_id:int}/reply", reply, methods=["POST"], name="reply"),
     Route("/t/{topic_id:int}/mute", mute, methods=["POST"], name="mute"),
+    Route("/t/{topic_id:int}/unread", first_unread, methods=["GET"], name="unread"),
     Route("/p/{post_id:int}", post, methods=["GET"], name="post"),
     Route("/p/{post_id:int}/helpful", helpful, methods=["POST"], name="helpful"),
     Route("/p/{post_id:int}/answer", answer, methods=["POST"], name="answer"),

@@ -344,6 +344,8 @@ class FeedKind(StrEnum):
     LEVEL_UP = "level_up"
     BADGE = "badge"
     REFERRAL_WON = "referral_won"
+    COMMUNITY_TOPIC = "community_topic"
+    COMMUNITY_ANSWER = "community_answer"
 
 
 class FeedItem(Base):

@@ -64,6 +64,7 @@ from portal.community.service.posting import (
     start_topic,
 )
 from portal.community.service.reactions import OwnPost, counted_post, toggle_helpful
+from portal.community.service.reading import first_unread, mark_read, with_unread
 from portal.community.service.search import search_topics
 
 __all__ = [
@@ -98,6 +99,7 @@ __all__ = [
     "create_category",
     "decide_waiting_post",
     "edit_post",
+    "first_unread",
     "flag_post",
     "image_named",
     "is_following",
@@ -106,6 +108,7 @@ __all__ = [
     "list_categories",
     "list_topics",
     "managed_categories",
+    "mark_read",
     "may_accept",
     "may_edit",
     "moderate_topic",
@@ -127,4 +130,5 @@ __all__ = [
     "update_category",
     "waiting_posts",
     "with_image",
+    "with_unread",
 ]

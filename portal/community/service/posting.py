@@ -12,7 +12,8 @@ from portal.clock import utcnow
 from portal.community.models import Category, Post, Topic
 from portal.community.service.badges import Measure, award_participation_badges
 from portal.community.service.browse import access_category, access_post, access_topic, is_staff
-from portal.community.service.earning import earn, settings_once
+from portal.community.service.earning import earn, settings_once, short
+from portal.community.service.feed import announce_topic
 from portal.community.service.following import tell_of_post
 from portal.errors import Conflict, PortalError
 from portal.i18n import N_
@@ -31,11 +32,6 @@ class EmptyPost(PortalError):
 
 class TopicLocked(Conflict):
     message = N_("This topic is locked: it takes no new replies.")
-
-
-def short(title: str) -> str:
-    """A title short enough for a ledger reason."""
-    return title if len(title) <= 80 else title[:79] + "…"
 
 
 def cleaned_body(body: str) -> str:
@@ -153,6 +149,7 @@ async def publish(session: AsyncSession, *, post: Post, topic: Topic, author: Us
             post_id=post.id,
         )
         await award_participation_badges(session, author, Measure.TOPICS)
+        await announce_topic(session, topic=topic, author=author)
     else:
         # One statement, so two replies at once both count.
         await session.execute(

@@ -13,6 +13,7 @@ from portal.points.service.badges import (
 from portal.points.service.boards import Board, BoardRow, leaderboard, rank_of
 from portal.points.service.earned import Earned, earned_by
 from portal.points.service.earning import award, post_award
+from portal.points.service.feed import add_feed_item, remove_feed_items
 from portal.points.service.ledger import (
     Balances,
     IdempotencyConflict,
@@ -101,6 +102,7 @@ __all__ = [
     "Waiting",
     "access_badge",
     "account_summary",
+    "add_feed_item",
     "adjust",
     "adjust_points",
     "award",
@@ -137,6 +139,7 @@ __all__ = [
     "release_due",
     "release_held",
     "release_pending",
+    "remove_feed_items",
     "review_queue",
     "save_rules",
     "set_floor",

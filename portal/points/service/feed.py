@@ -1,6 +1,6 @@
 """The community feed: what other advocates achieved."""
 
-from sqlalchemy import select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.people.models import User
@@ -15,3 +15,12 @@ async def add_feed_item(
     if exists is None:
         session.add(FeedItem(user_id=user.id, kind=kind, text=text, event_key=event_key))
         await session.flush()
+
+
+async def remove_feed_items(session: AsyncSession, event_keys: Select[tuple[str]]) -> None:
+    """Takes back the items of these events (what they told of is no longer for everyone)."""
+    await session.execute(
+        delete(FeedItem)
+        .where(FeedItem.event_key.in_(event_keys))
+        .execution_options(synchronize_session=False)
+    )
