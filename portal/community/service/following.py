@@ -1,6 +1,7 @@
 """Who hears of a new post, in the bell: people @mentioned in it (once per post, and only those
 who may see the topic), followers of the category of a new topic, and a topic's author of each
-reply (unless they muted the topic). Following a category and muting a topic are toggles."""
+reply (unless they muted the topic); the last two by email too (`service.emails`). Following a
+category and muting a topic are toggles."""
 
 import re
 
@@ -18,6 +19,7 @@ from portal.community.models import (
     TopicMute,
 )
 from portal.community.service.browse import STAFF, access_category, access_topic
+from portal.community.service.emails import email_new_topic, email_reply
 from portal.notifications import service as notifications
 from portal.people.models import GroupMember, User, UserRole, UserStatus
 from portal.sanitize import plain_text
@@ -103,6 +105,7 @@ async def tell_of_post(session: AsyncSession, *, post: Post, topic: Topic, autho
             kind="community_topic",
             link=link,
         )
+        await email_new_topic(session, topic=topic, post=post, author=author, reader_ids=readers)
         return
     if topic.author_id is None or topic.author_id in told:
         return
@@ -114,6 +117,9 @@ async def tell_of_post(session: AsyncSession, *, post: Post, topic: Topic, autho
             kind="community_reply",
             title=f"{author.display_name} replied to “{topic.title}”"[:200],
             link=link,
+        )
+        await email_reply(
+            session, topic=topic, post=post, author=author, topic_author_id=topic.author_id
         )
 
 
