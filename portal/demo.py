@@ -16,6 +16,7 @@ from portal.challenges import demo as challenges_demo
 from portal.community import demo as community_demo
 from portal.config import Settings
 from portal.content import demo as content_demo
+from portal.content import samples as content_samples
 from portal.db import create_engine, create_sessionmaker
 from portal.directory import demo as directory_demo
 from portal.engagement import demo as engagement_demo
@@ -178,7 +179,9 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
             *await advocacy_demo.steps(session, users),
             *await messages_demo.steps(session, users),
             *await engagement_demo.steps(session, users),
-            *await community_demo.steps(session, users),
+            *await community_demo.steps(
+                session, users, storage=storage, screenshot=content_samples.png(480, 270)
+            ),
         ]
     )
     await referrals_demo.map_crm_stage_names(session, users["admin@acme.example"])
