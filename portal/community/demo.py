@@ -259,7 +259,7 @@ async def steps(
         priya = people[PRIYA]
         view = await service.read_topic(session, viewer=priya, topic_id=topics[LISBON], page=1)
         newest = max(post.id for post in view.posts.items)
-        await service.mark_read(session, viewer=priya, topic=view.topic, up_to=newest)
+        await service.visit_topic(session, viewer=priya, topic=view.topic, up_to=newest)
 
     at: list[clock.At] = [
         clock.At(timedelta(days=40), create_categories),

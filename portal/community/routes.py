@@ -141,7 +141,7 @@ async def _topic_page(
         page=page_number(request),
     )
     shown = [post.id for post in view.posts.items]
-    read_before = await service.mark_read(
+    visit = await service.visit_topic(
         db(request), viewer=viewer, topic=view.topic, up_to=max(shown, default=0)
     )
     quoted = None
@@ -156,13 +156,13 @@ async def _topic_page(
         "topic": view.topic,
         "found_helpful": view.found_helpful,
         "posts_page": view.posts.page,
-        "read_before": read_before,
+        "read_before": visit.read_before,
         "form": form,
         "quoted": quoted,
         "can_reply": not view.topic.is_locked or service.is_staff(viewer),
         "may_accept": service.may_accept(viewer, view.topic),
         "viewer_id": viewer.id,
-        "muted": await service.is_muted(db(request), viewer=viewer, topic=view.topic),
+        "muted": visit.muted,
         "is_staff": service.is_staff(viewer),
         "move_to": await service.list_categories(db(request), viewer=viewer)
         if service.is_staff(viewer)

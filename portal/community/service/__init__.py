@@ -24,7 +24,6 @@ from portal.community.service.browse import (
 )
 from portal.community.service.following import (
     is_following,
-    is_muted,
     toggle_follow,
     toggle_mute,
 )
@@ -64,7 +63,7 @@ from portal.community.service.posting import (
     start_topic,
 )
 from portal.community.service.reactions import OwnPost, counted_post, toggle_helpful
-from portal.community.service.reading import first_unread, mark_read, with_unread
+from portal.community.service.reading import Visit, first_unread, visit_topic, with_unread
 from portal.community.service.search import search_topics
 
 __all__ = [
@@ -88,6 +87,7 @@ __all__ = [
     "TopicAction",
     "TopicLocked",
     "TopicPage",
+    "Visit",
     "WaitingPost",
     "access_category",
     "access_managed_category",
@@ -103,12 +103,10 @@ __all__ = [
     "flag_post",
     "image_named",
     "is_following",
-    "is_muted",
     "is_staff",
     "list_categories",
     "list_topics",
     "managed_categories",
-    "mark_read",
     "may_accept",
     "may_edit",
     "moderate_topic",
@@ -128,6 +126,7 @@ __all__ = [
     "toggle_helpful",
     "toggle_mute",
     "update_category",
+    "visit_topic",
     "waiting_posts",
     "with_image",
     "with_unread",

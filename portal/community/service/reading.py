@@ -3,24 +3,35 @@ page marks the posts after it as new (from the second visit on: at the first, al
 lists mark topics with newer posts, and "first unread" opens the page of the first of them, so
 the reader carries on where they stopped."""
 
-from sqlalchemy import and_, func, select, update
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import utcnow
-from portal.community.models import Post, Topic, TopicRead
+from portal.community.models import Post, Topic, TopicMute, TopicRead
 from portal.community.service.browse import access_topic, post_visible
 from portal.people.models import User
 
 
-async def mark_read(session: AsyncSession, *, viewer: User, topic: Topic, up_to: int) -> int:
-    """Moves the viewer's place forward to post `up_to` (never back: an earlier page read again
-    keeps it); returns where it was before (0: never read)."""
-    before = await session.scalar(
-        select(TopicRead.last_post_id).where(
-            TopicRead.topic_id == topic.id, TopicRead.user_id == viewer.id
-        )
+@dataclass(frozen=True)
+class Visit:
+    read_before: int  # the viewer's place before this visit (0: never read)
+    muted: bool  # they muted the topic's replies
+
+
+async def visit_topic(session: AsyncSession, *, viewer: User, topic: Topic, up_to: int) -> Visit:
+    """The viewer's own state of the topic (read in one statement with whether they muted
+    it), then their place moved forward to post `up_to` (never back: an earlier page read
+    again keeps it)."""
+    place = (
+        select(TopicRead.last_post_id)
+        .where(TopicRead.topic_id == topic.id, TopicRead.user_id == viewer.id)
+        .scalar_subquery()
     )
+    muted = exists().where(TopicMute.topic_id == topic.id, TopicMute.user_id == viewer.id)
+    before, is_muted = (await session.execute(select(place, muted))).one()
     if before is None:
         dialect = (await session.connection()).dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -29,8 +40,7 @@ async def mark_read(session: AsyncSession, *, viewer: User, topic: Topic, up_to:
             .values(topic_id=topic.id, user_id=viewer.id, last_post_id=up_to, read_at=utcnow())
             .on_conflict_do_nothing(index_elements=["topic_id", "user_id"])
         )
-        return 0
-    if up_to > before:
+    elif up_to > before:
         await session.execute(
             update(TopicRead)
             .where(
@@ -41,7 +51,7 @@ async def mark_read(session: AsyncSession, *, viewer: User, topic: Topic, up_to:
             .values(last_post_id=up_to, read_at=utcnow())
             .execution_options(synchronize_session=False)
         )
-    return before
+    return Visit(read_before=before or 0, muted=bool(is_muted))
 
 
 async def with_unread(session: AsyncSession, *, viewer: User, topic_ids: list[int]) -> set[int]:
