@@ -17,6 +17,7 @@ from portal.challenges import demo as challenges_demo
 from portal.community import demo as community_demo
 from portal.config import Settings
 from portal.content import demo as content_demo
+from portal.content import samples as content_samples
 from portal.db import create_engine, create_sessionmaker
 from portal.directory import demo as directory_demo
 from portal.engagement import demo as engagement_demo
@@ -182,7 +183,9 @@ async def seed_session(session: AsyncSession, *, storage: Storage) -> list[tuple
             *await advocacy_demo.steps(session, users),
             *await messages_demo.steps(session, users),
             *await engagement_demo.steps(session, users),
-            *await community_demo.steps(session, users),
+            *await community_demo.steps(
+                session, users, storage=storage, screenshot=content_samples.png(480, 270)
+            ),
             *await rewards_demo.friends_pool_steps(session, users, storage=storage),
             *await _recruiting_steps(session, users),
         ]

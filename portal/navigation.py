@@ -11,6 +11,8 @@ class NavItem:
     label: str  # English, marked for the catalogue; the layout translates it
     route: str
     roles: frozenset[Role]
+    # A path prefix whose pages (a topic, a category) also mark the entry as where one is.
+    section: str = ""
 
 
 MAIN = [
@@ -22,7 +24,7 @@ MAIN = [
     NavItem(N_("Rewards"), "rewards:catalog", frozenset()),
     NavItem(N_("Referrals"), "referrals:list", frozenset()),
     NavItem(N_("Leaderboard"), "leaderboard:index", frozenset()),
-    NavItem(N_("Community"), "community:index", frozenset()),
+    NavItem(N_("Community"), "community:index", frozenset(), section="/community/"),
     NavItem(N_("Pipeline"), "pipeline:board", frozenset({Role.SALES, Role.ADMIN, Role.MARKETER})),
 ]
 

@@ -3,6 +3,7 @@ Cleaned text is stored in columns named `*_html`; templates may mark only those 
 
 import html
 import re
+from collections.abc import Callable
 
 import bleach
 from bleach.callbacks import nofollow
@@ -20,6 +21,7 @@ ALLOWED_TAGS = frozenset(
         "h3",
         "h4",
         "i",
+        "img",
         "li",
         "ol",
         "p",
@@ -30,7 +32,22 @@ ALLOWED_TAGS = frozenset(
         "ul",
     }
 )
-ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"]}
+# Images only from our own content storage, as the community serves them: a relative path to an
+# unguessable stored name (never another site, which would learn who reads the post, and never a
+# `javascript:` or `data:` URL).
+STORED_IMAGE_PATH = "/community/images/"
+_OWN_IMAGE = re.compile(re.escape(STORED_IMAGE_PATH) + r"[A-Za-z0-9_-]{16,64}")
+
+
+def _image_attribute(tag: str, name: str, value: str) -> bool:
+    return name == "alt" or (name == "src" and _OWN_IMAGE.fullmatch(value) is not None)
+
+
+ALLOWED_ATTRIBUTES: dict[str, list[str] | Callable[[str, str, str], bool]] = {
+    "a": ["href", "title"],
+    "abbr": ["title"],
+    "img": _image_attribute,
+}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
 _cleaner = bleach.Cleaner(
@@ -42,9 +59,14 @@ _cleaner = bleach.Cleaner(
 )
 
 
+# What is left of an image whose source was refused: nothing to show, so nothing is kept.
+_IMAGE_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+
+
 def clean_html(text: str) -> str:
     """Allow-listed tags and attributes only: no scripts, no event handlers, no `javascript:`
-    or `data:` URLs, no styles. Plain text with line breaks becomes paragraphs."""
+    or `data:` URLs, no styles, images only from our storage. Plain text with line breaks
+    becomes paragraphs."""
     text = text.strip()
     if not text:
         return ""
@@ -54,7 +76,7 @@ def clean_html(text: str) -> str:
             "<p>" + bleach.clean(p, tags=set(), strip=True).replace("\n", "<br>") + "</p>"
             for p in paragraphs
         )
-    cleaned = _cleaner.clean(text)
+    cleaned = _IMAGE_WITHOUT_SOURCE.sub("", _cleaner.clean(text))
     return str(bleach.linkify(cleaned, callbacks=[nofollow], parse_email=False))
 
 

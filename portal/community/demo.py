@@ -1,9 +1,11 @@
 """Demo community for `make run`: four categories (one for the Developers group only), topics
 with replies, two answered, "helpful" reactions, a pinned welcome, an edited answer, and in the
-moderation queue a flagged spam reply and a newcomer's first post, written in time order
-through the real services (so the points they earned are in the ledgers)."""
+moderation queue a flagged spam reply and a newcomer's first post, a reply with a screenshot
+(through the content storage), and Priya's place in a topic that had a reply since she read it,
+written in time order through the real services (so the points, badges and feed items they
+earned are there)."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import clock
 from portal.community import service, settings
 from portal.community.models import Category, Topic
+from portal.files.storage import Storage
+from portal.files.uploads import Upload
 from portal.people.models import Group, User
 
 Step = Callable[[], Awaitable[None]]
@@ -25,6 +29,8 @@ TOM = "tom.fischer@alpenbank.example"
 GRACE = "grace.liu@harborview.example"
 OMAR = "omar.haddad@dunecloud.example"
 SOFIA = "sofia.rossi@vitaverde.example"
+
+LISBON = "Anyone going to Acme Connect in Lisbon?"
 
 CATEGORIES = [
     ("Product tips", "Shortcuts, set-ups and tricks that save you time.", ()),
@@ -135,7 +141,13 @@ HELPFUL = [
 ]
 
 
-async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At]:
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def steps(
+    session: AsyncSession, people: dict[str, User], *, storage: Storage, screenshot: bytes
+) -> list[clock.At]:
     if await session.scalar(select(Category.id).limit(1)) is not None:
         return []
     marketer = people[MARKETER]
@@ -226,6 +238,29 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
             "the <code>webhook-id</code> header and replays are harmless.",
         )
 
+    async def reply_with_screenshot() -> None:
+        title = "How do you get alerts on delayed shipments?"
+        image = await service.store_image(
+            session,
+            uploader=people[GRACE],
+            storage=storage,
+            upload=Upload(_chunks(screenshot), "alert-rule.png"),
+            max_bytes=len(screenshot),
+        )
+        body = "For reference, this is the rule we use (the channel is #shipping-alerts)."
+        await service.reply(
+            session,
+            author=people[GRACE],
+            topic_id=topics[title],
+            body=service.with_image(body, image, "The new rule form with a 12-hour ETA slip"),
+        )
+
+    async def priya_reads_lisbon() -> None:
+        priya = people[PRIYA]
+        view = await service.read_topic(session, viewer=priya, topic_id=topics[LISBON], page=1)
+        newest = max(post.id for post in view.posts.items)
+        await service.visit_topic(session, viewer=priya, topic=view.topic, up_to=newest)
+
     at: list[clock.At] = [
         clock.At(timedelta(days=40), create_categories),
         clock.At(timedelta(days=39), follow_categories),
@@ -241,6 +276,10 @@ async def steps(session: AsyncSession, people: dict[str, User]) -> list[clock.At
     at.append(clock.At(opened_at["Mobile app: offline mode?"] - timedelta(hours=3), flag_spam))
     at.append(clock.At(timedelta(days=8), edit_answer))
     at.append(clock.At(timedelta(hours=12), hold_first_posts))
+    # Grace's screenshot comes 4 hours after her answer; Priya reads Lisbon between its replies.
+    alerts_opened = opened_at["How do you get alerts on delayed shipments?"]
+    at.append(clock.At(alerts_opened - timedelta(hours=7), reply_with_screenshot))
+    at.append(clock.At(opened_at[LISBON] - timedelta(hours=10), priya_reads_lisbon))
     for title, number, who, hours in ANSWERS:
         at.append(clock.At(opened_at[title] - timedelta(hours=hours), accept(title, number, who)))
     for title, number, readers, hours in HELPFUL:

@@ -9,9 +9,10 @@ from portal.community.service.manage import CategoryValues
 from portal.community.service.posting import MAX_BODY
 from portal.community.settings import MAX_POINTS, SETTING_LABELS
 from portal.forms import FormState, ids
-from portal.i18n import gettext
+from portal.i18n import N_, _, number
 
 MIN_TITLE = 5
+MAX_IMAGE_ALT = 200
 
 
 @dataclass(frozen=True)
@@ -27,19 +28,36 @@ def _body(state: FormState, form: FormData) -> str:
     body = value.strip() if isinstance(value, str) else ""
     state.data["body"] = body
     if not body:
-        state.add_error("body", "Write something: the post is empty.")
+        state.add_error("body", _("Write something: the post is empty."))
     elif len(body) > MAX_BODY:
-        state.add_error("body", f"Use at most {MAX_BODY:,} characters.")
+        state.add_error(
+            "body", _("Use at most %(count)s characters.") % {"count": number(MAX_BODY)}
+        )
     return body
+
+
+def _image_alt(state: FormState, form: FormData) -> None:
+    """The words that describe an attached image, for those who can't see it."""
+    value = form.get("image_alt", "")
+    text = value.strip() if isinstance(value, str) else ""
+    state.data["image_alt"] = text
+    if len(text) > MAX_IMAGE_ALT:
+        state.add_error(
+            "image_alt", _("Use at most %(count)s characters.") % {"count": MAX_IMAGE_ALT}
+        )
 
 
 def topic_form(form: FormData) -> tuple[FormState, NewTopic | None]:
     state = FormState.of(form, "category", "title")
     body = _body(state, form)
-    category_id = state.number("category", minimum=1, message=gettext("Choose a category."))
-    state.require("title", message=gettext("Give the topic a title."))
+    _image_alt(state, form)
+    category_id = state.number("category", minimum=1, message=_("Choose a category."))
+    state.require("title", message=N_("Give the topic a title."))
     if state.value("title") and len(state.value("title")) < MIN_TITLE:
-        state.add_error("title", f"Use at least {MIN_TITLE} characters for the title.")
+        state.add_error(
+            "title",
+            _("Use at least %(count)s characters for the title.") % {"count": MIN_TITLE},
+        )
     state.check_fits("title", Topic.title)
     if not state.ok or category_id is None:
         return state, None
@@ -51,6 +69,7 @@ def reply_form(form: FormData) -> tuple[FormState, int | None]:
     state = FormState()
     state.keep_hidden(form, "quote")
     _body(state, form)
+    _image_alt(state, form)
     quoted = state.number("quote", minimum=1, optional=True) if state.value("quote") else None
     return state, quoted
 
@@ -59,7 +78,7 @@ def category_form(form: FormData) -> tuple[FormState, CategoryValues | None]:
     state = FormState.of(form, "name", "description", "position")
     chosen = ids(form, "groups")
     state.data["groups"] = ",".join(str(group_id) for group_id in sorted(chosen))
-    state.require("name", message=gettext("Give the category a name."))
+    state.require("name", message=N_("Give the category a name."))
     state.check_fits("name", Category.name)
     state.check_fits("description", Category.description)
     position = state.number("position", minimum=0, maximum=1000, optional=True)
@@ -78,7 +97,7 @@ def points_form(form: FormData) -> tuple[FormState, dict[str, int] | None]:
     state = FormState.of(form, *SETTING_LABELS)
     values = {
         name: state.number(
-            name, minimum=0, maximum=MAX_POINTS, message=gettext("Enter 0 or more points.")
+            name, minimum=0, maximum=MAX_POINTS, message=_("Enter 0 or more points.")
         )
         for name in SETTING_LABELS
     }
@@ -94,7 +113,7 @@ def points_form(form: FormData) -> tuple[FormState, dict[str, int] | None]:
 
 def flag_form(form: FormData) -> FormState:
     state = FormState.of(form, "reason")
-    state.require("reason", message=gettext("Say what is wrong with the post."))
+    state.require("reason", message=N_("Say what is wrong with the post."))
     state.check_fits("reason", Flag.reason)
     return state
 

@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from portal.community import forms, service, settings
 from portal.forms import FormState, form_text
+from portal.i18n import _
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.web import db, flash, redirect, render
@@ -51,7 +52,7 @@ async def create_category(request: Request) -> Response:
     except service.CategoryNameTaken as error:
         state.add_error("name", error.message)
         return await _index(request, state, status_code=409)
-    flash(request, f"Category “{category.name}” created.")
+    flash(request, _("Category “%(name)s” created.") % {"name": category.name})
     return redirect(request, "manage_community:index")
 
 
@@ -92,7 +93,7 @@ async def update_category(request: Request) -> Response:
     except service.CategoryNameTaken as error:
         state.add_error("name", error.message)
         return await _edit(request, state, status_code=409)
-    flash(request, f"Category “{category.name}” saved.")
+    flash(request, _("Category “%(name)s” saved.") % {"name": category.name})
     return redirect(request, "manage_community:index")
 
 
@@ -102,7 +103,7 @@ async def save_points(request: Request) -> Response:
     if values is None:
         return await _index(request, points_form=state, status_code=422)
     await settings.save_settings(db(request), actor=current_user(request), **values)
-    flash(request, "Community settings saved.")
+    flash(request, _("Community settings saved."))
     return redirect(request, "manage_community:index")
 
 
@@ -121,7 +122,7 @@ async def resolve(request: Request) -> Response:
     await service.resolve_flags(
         db(request), staff=current_user(request), post_id=request.path_params["post_id"], hide=hide
     )
-    flash(request, "Post hidden." if hide else "Flags dismissed: the post stays.")
+    flash(request, _("Post hidden.") if hide else _("Flags dismissed: the post stays."))
     return redirect(request, "manage_community:queue")
 
 
@@ -134,7 +135,7 @@ async def decide(request: Request) -> Response:
         post_id=request.path_params["post_id"],
         approve=approve,
     )
-    flash(request, "Post approved: it is live." if approve else "Post rejected.")
+    flash(request, _("Post approved: it is live.") if approve else _("Post rejected."))
     return redirect(request, "manage_community:queue")
 
 

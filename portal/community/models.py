@@ -1,14 +1,18 @@
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.db import Base
+from portal.files.references import stored_file
 
 if TYPE_CHECKING:
     from portal.people.models import User
+
+# The text search configuration of the search and its indexes (stemmed English), as SQL.
+SEARCH_LANGUAGE = "'english'::regconfig"
 
 
 class Category(Base):
@@ -45,6 +49,12 @@ class Topic(Base):
     __table_args__ = (
         Index("ix_community_topics_category_order", "category_id", "is_pinned", "last_posted_at"),
         Index("ix_community_topics_order", "is_pinned", "last_posted_at"),
+        # Full-text search (PostgreSQL only: SQLite matches words as text, see service.search).
+        Index(
+            "ix_community_topics_title_search",
+            text(f"to_tsvector({SEARCH_LANGUAGE}, title::text)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,7 +83,14 @@ class Post(Base):
     """A topic's opening post or a reply. `body_html` passed `portal.sanitize`."""
 
     __tablename__ = "community_posts"
-    __table_args__ = (Index("ix_community_posts_topic_id_id", "topic_id", "id"),)
+    __table_args__ = (
+        Index("ix_community_posts_topic_id_id", "topic_id", "id"),
+        Index(
+            "ix_community_posts_body_search",
+            text(f"to_tsvector({SEARCH_LANGUAGE}, body_html)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("community_topics.id", ondelete="CASCADE"))
@@ -192,3 +209,35 @@ class Flag(Base):
     outcome: Mapped[str] = mapped_column(String(20), default="")  # "hidden" or "dismissed"
 
     user: Mapped["User"] = relationship(lazy="raise", foreign_keys=[user_id])
+
+
+class Image(Base):
+    """An image a member put in a post: the file in content storage, which the sanitizer lets
+    a post show only at its own path (`portal.sanitize.STORED_IMAGE_PATH` + `name`)."""
+
+    __tablename__ = "community_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True, info=stored_file())
+    content_type: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(200))
+    uploader_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TopicRead(Base):
+    """Where a member stopped reading a topic: the newest post they have had on screen, so
+    lists mark topics with newer posts and a link can open the first unread one."""
+
+    __tablename__ = "community_topic_reads"
+
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("community_topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    last_post_id: Mapped[int] = mapped_column(default=0)
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,9 +7,21 @@ from starlette.routing import Route
 
 from portal.community import forms, service
 from portal.forms import FormState, form_text
+from portal.i18n import N_, _
 from portal.parsing import INT4_MAX
 from portal.people.access import current_user, signed_in, staff_of_program
 from portal.web import db, flash, redirect_to, render
+
+# What the moderator reads after acting on a topic (the audit log keeps service.DONE).
+DONE = {
+    service.TopicAction.PIN: N_("Topic pinned."),
+    service.TopicAction.UNPIN: N_("Topic unpinned."),
+    service.TopicAction.LOCK: N_("Topic locked."),
+    service.TopicAction.UNLOCK: N_("Topic unlocked."),
+    service.TopicAction.HIDE: N_("Topic hidden."),
+    service.TopicAction.SHOW: N_("Topic shown again."),
+    service.TopicAction.MOVE: N_("Topic moved."),
+}
 
 
 def _to_post(request: Request, post_id: int) -> Response:
@@ -51,7 +63,7 @@ async def save_edit(request: Request) -> Response:
     except service.TopicLocked as error:
         state.add_error(None, error.message)
         return await _edit_page(request, state, 409)
-    flash(request, "Post saved.")
+    flash(request, _("Post saved."))
     return _to_post(request, post.id)
 
 
@@ -91,7 +103,7 @@ async def save_flag(request: Request) -> Response:
     except (service.AlreadyFlagged, service.OwnPostFlag) as error:
         state.add_error(None, error.message)
         return await _flag_page(request, state, 409)
-    flash(request, "Thanks: the program team will look at this post.")
+    flash(request, _("Thanks: the program team will look at this post."))
     return _to_post(request, post_id)
 
 
@@ -100,7 +112,7 @@ async def moderate(request: Request) -> Response:
     form = await request.form()
     raw = form_text(form, "action", max_length=10)
     if raw not in set(service.TopicAction):
-        flash(request, "Choose what to do with the topic.", "error")
+        flash(request, _("Choose what to do with the topic."), "error")
         action = None
     else:
         action = service.TopicAction(raw)
@@ -114,7 +126,7 @@ async def moderate(request: Request) -> Response:
             action=action,
             category_id=int(category) if category.isdigit() and int(category) <= INT4_MAX else None,
         )
-        flash(request, f"{service.DONE[action]}.")
+        flash(request, _(DONE[action]))
     return redirect_to(request, str(request.url_for("community:topic", topic_id=topic_id)))
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.i18n import N_
 from portal.people.models import User
 from portal.program.sections import read_section, store_section
 
@@ -24,13 +25,13 @@ class CommunitySettings:
 
 
 SETTING_LABELS = {
-    "points_topic": "Starting a topic",
-    "points_reply": "Replying",
-    "points_answer": "A reply marked as the answer",
-    "points_helpful": "Each “helpful” a post receives",
-    "daily_cap": "Most community points a person earns a day (0: no cap)",
+    "points_topic": N_("Starting a topic"),
+    "points_reply": N_("Replying"),
+    "points_answer": N_("A reply marked as the answer"),
+    "points_helpful": N_("Each “helpful” a post receives"),
+    "daily_cap": N_("Most community points a person earns a day (0: no cap)"),
 }
-APPROVAL_LABEL = "Hold each member's first post until staff approve it"
+APPROVAL_LABEL = N_("Hold each member's first post until staff approve it")
 
 
 async def load_settings(session: AsyncSession) -> CommunitySettings:

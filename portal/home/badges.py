@@ -1,6 +1,7 @@
 """My badges: the ones a person holds (with a staff member's note) and the ones still to earn,
 with how far they are on those that count something ("3 of 5 challenges", "1,360 of 2,000
-points"). Reads the points engine and the challenges a person completed."""
+points", "12 of 25 replies"). Reads the points engine, the challenges a person completed and
+their community participation."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import i18n
 from portal.challenges import service as challenges
 from portal.clock import utcnow
+from portal.community import service as community
 from portal.i18n import N_, gettext
 from portal.people.models import User
 from portal.points import service as points
@@ -27,6 +29,26 @@ UNITS = {
     "challenges": N_("%(done)s of %(target)s challenges"),
     "points": N_("%(done)s of %(target)s points"),
     "weeks": N_("%(done)s of %(target)s weeks"),
+    "topics": N_("%(done)s of %(target)s topics"),
+    "replies": N_("%(done)s of %(target)s replies"),
+    "answers": N_("%(done)s of %(target)s answers"),
+    "helpfuls": N_("%(done)s of %(target)s “helpful” reactions"),
+}
+# What a community badge counts, and how to earn it.
+COMMUNITY_UNITS = {
+    community.Measure.TOPICS: ("topics", N_("Start %(count)s topics in the Community.")),
+    community.Measure.REPLIES: (
+        "replies",
+        N_("Write %(count)s replies in others' Community topics."),
+    ),
+    community.Measure.ANSWERS: (
+        "answers",
+        N_("Have %(count)s of your replies marked as the answer."),
+    ),
+    community.Measure.HELPFUL: (
+        "helpfuls",
+        N_("Receive %(count)s “helpful” reactions on your posts."),
+    ),
 }
 
 
@@ -81,6 +103,11 @@ async def badge_board(session: AsyncSession, user: User, *, program_zone: str) -
         if any(b.rule in counts for b in waiting)
         else 0
     )
+    taking_part = (
+        await community.participation_of(session, user)
+        if any(b.rule in community.BADGE_COUNTS for b in waiting)
+        else community.Participation()
+    )
     balance = await points.balance_of(session, user)
     lifetime = balance.lifetime
     standing = (await points.standing_of(session, balance)).level
@@ -107,6 +134,11 @@ async def badge_board(session: AsyncSession, user: User, *, program_zone: str) -
                     "The program team keeps you at %(level)s; this badge comes with %(points)s"
                     " points earned in all."
                 ) % {"level": standing.name, "points": needed}
+        elif counted := community.BADGE_COUNTS.get(BadgeRule(badge.rule)):
+            measure, target = counted
+            unit, how_to = COMMUNITY_UNITS[measure]
+            progress = Progress(taking_part.of(measure), target, unit)
+            how = gettext(how_to) % {"count": i18n.number(target)}
         elif weeks := points.STREAK_BADGE_WEEKS.get(rule):
             progress = Progress(streak.current, weeks, "weeks")
             how = gettext("Earn points %(weeks)s weeks in a row (a week starts on Monday).") % {

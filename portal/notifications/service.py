@@ -59,15 +59,22 @@ async def notify(
 
 
 async def notify_each(
-    session: AsyncSession, *, titles: Mapping[int, str], kind: str, link: str
+    session: AsyncSession, *, titles: Mapping[int, str | Wording], kind: str, link: str
 ) -> None:
     """One notification per person (user id → title) in one statement, for a batch of a
-    broadcast."""
+    broadcast or the people a post mentions."""
     if titles:
         await session.execute(
             insert(Notification),
             [
-                {"user_id": user_id, "kind": kind, "title": title[:200], "body": "", "link": link}
+                {
+                    "user_id": user_id,
+                    "kind": kind,
+                    "title_source": _english(title)[:200],
+                    "title_wording": title if isinstance(title, dict) else None,
+                    "body_source": "",
+                    "link": link,
+                }
                 for user_id, title in titles.items()
             ],
         )

@@ -53,6 +53,7 @@ class EmailCategory(StrEnum):
     REMINDERS = "reminders"
     PROGRAM_SUMMARY = "program_summary"  # staff who subscribe on Manage → Reports
     NEWS = "news"
+    COMMUNITY = "community"
 
     @property
     def label(self) -> str:
@@ -67,6 +68,7 @@ CATEGORY_LABELS = {
     "reminders": N_("Reminders and nudges"),
     "program_summary": N_("Weekly program summary (staff who subscribe in Reports)"),
     "news": N_("News from the program team"),
+    "community": N_("Community: new topics you follow and replies to yours"),
 }
 
 

@@ -317,6 +317,10 @@ class BadgeRule(StrEnum):
     # Made by a season's close for its top 3 and top 10 (seasons.py), never earned afterwards.
     SEASON_TOP_3 = "season_top_3"
     SEASON_TOP_10 = "season_top_10"
+    COMMUNITY_TOPICS_5 = "community_topics_5"
+    COMMUNITY_REPLIES_25 = "community_replies_25"
+    COMMUNITY_ANSWERS_3 = "community_answers_3"
+    COMMUNITY_HELPFUL_10 = "community_helpful_10"
 
 
 class Badge(Base):
@@ -353,6 +357,8 @@ class FeedKind(StrEnum):
     LEVEL_UP = "level_up"
     BADGE = "badge"
     REFERRAL_WON = "referral_won"
+    COMMUNITY_TOPIC = "community_topic"
+    COMMUNITY_ANSWER = "community_answer"
 
 
 class FeedItem(Base):

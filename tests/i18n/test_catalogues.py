@@ -23,11 +23,7 @@ TEMPLATES = ROOT / "templates"
 COMPLETE = ("de",)
 # Templates whose text is still English only: directories or files, under templates/. The staff
 # pages are translated by their own branch; the advocate side leaves as it is translated.
-NOT_YET_TRANSLATED = frozenset(
-    {
-        "community",
-    }
-)
+NOT_YET_TRANSLATED = frozenset({})
 
 GETTEXT_CALLS = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
 # Attributes a person reads or hears.

@@ -1,6 +1,12 @@
 """Community services: reading (targeting, lists, pages), posting, and the marketers' side."""
 
 from portal.community.service.answers import NotAReply, may_accept, toggle_answer
+from portal.community.service.badges import (
+    BADGE_COUNTS,
+    Measure,
+    Participation,
+    participation_of,
+)
 from portal.community.service.browse import (
     POSTS_PER_PAGE,
     TOPICS_PER_PAGE,
@@ -18,10 +24,10 @@ from portal.community.service.browse import (
 )
 from portal.community.service.following import (
     is_following,
-    is_muted,
     toggle_follow,
     toggle_mute,
 )
+from portal.community.service.images import ImageRefused, image_named, store_image, with_image
 from portal.community.service.manage import (
     CategoryNameTaken,
     CategoryValues,
@@ -56,10 +62,12 @@ from portal.community.service.posting import (
     reply,
     start_topic,
 )
-from portal.community.service.reactions import OwnPost, toggle_helpful
+from portal.community.service.reactions import OwnPost, counted_post, toggle_helpful
+from portal.community.service.reading import Visit, first_unread, visit_topic, with_unread
 from portal.community.service.search import search_topics
 
 __all__ = [
+    "BADGE_COUNTS",
     "DONE",
     "POSTS_PER_PAGE",
     "TOPICS_PER_PAGE",
@@ -69,13 +77,17 @@ __all__ = [
     "CategoryValues",
     "EmptyPost",
     "FlaggedPost",
+    "ImageRefused",
     "ManagedCategory",
+    "Measure",
     "NotAReply",
     "OwnPost",
     "OwnPostFlag",
+    "Participation",
     "TopicAction",
     "TopicLocked",
     "TopicPage",
+    "Visit",
     "WaitingPost",
     "access_category",
     "access_managed_category",
@@ -83,12 +95,14 @@ __all__ = [
     "access_topic",
     "awaiting_moderation",
     "busiest_topics",
+    "counted_post",
     "create_category",
     "decide_waiting_post",
     "edit_post",
+    "first_unread",
     "flag_post",
+    "image_named",
     "is_following",
-    "is_muted",
     "is_staff",
     "list_categories",
     "list_topics",
@@ -98,6 +112,7 @@ __all__ = [
     "moderate_topic",
     "open_flags",
     "page_of_post",
+    "participation_of",
     "post_history",
     "quoted_html",
     "read_topic",
@@ -105,10 +120,14 @@ __all__ = [
     "resolve_flags",
     "search_topics",
     "start_topic",
+    "store_image",
     "toggle_answer",
     "toggle_follow",
     "toggle_helpful",
     "toggle_mute",
     "update_category",
+    "visit_topic",
     "waiting_posts",
+    "with_image",
+    "with_unread",
 ]

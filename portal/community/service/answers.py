@@ -2,14 +2,15 @@
 the mark back. Its author earns points once per reply, unless they answered their own topic or
 marked their own reply."""
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import utcnow
 from portal.community.models import Post, Topic
+from portal.community.service.badges import Measure, award_participation_badges
 from portal.community.service.browse import access_post, access_topic, is_staff
-from portal.community.service.earning import earn, settings_once
-from portal.community.service.posting import short
+from portal.community.service.earning import earn, settings_once, short
+from portal.community.service.feed import announce_answer, withdraw_post
 from portal.errors import Conflict, Forbidden
 from portal.i18n import N_
 from portal.people.models import User
@@ -36,7 +37,12 @@ async def toggle_answer(session: AsyncSession, *, viewer: User, post_id: int) ->
         post.is_answer = False
         topic.answered_at = None
         await session.flush()
+        await withdraw_post(session, post.id)
         return False
+    for previous in await session.scalars(
+        select(Post.id).where(Post.topic_id == topic.id, Post.is_answer.is_(True))
+    ):
+        await withdraw_post(session, previous)
     await session.execute(
         update(Post)
         .where(Post.topic_id == topic.id, Post.is_answer.is_(True))
@@ -55,4 +61,6 @@ async def toggle_answer(session: AsyncSession, *, viewer: User, post_id: int) ->
             key=f"community:answer:{post.id}",
             post_id=post.id,
         )
+        await award_participation_badges(session, author, Measure.ANSWERS)
+        await announce_answer(session, post=post, topic=topic, author=author)
     return True

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.community.models import Category, CategoryGroup, Post, Reaction, Topic
 from portal.errors import NotFound
@@ -112,7 +112,8 @@ async def access_topic(session: AsyncSession, *, viewer: User, topic_id: int) ->
         select(Topic)
         .join(Category, Category.id == Topic.category_id)
         .where(Topic.id == topic_id, topic_visible(viewer))
-        .options(selectinload(Topic.category), selectinload(Topic.author))
+        # One statement: the category is joined already, the author one row more.
+        .options(contains_eager(Topic.category), joinedload(Topic.author))
     )
     if topic is None:
         raise NotFound()
@@ -152,7 +153,7 @@ async def read_topic(session: AsyncSession, *, viewer: User, topic_id: int, page
         answer = await session.scalar(
             select(Post)
             .where(Post.topic_id == topic.id, Post.is_answer.is_(True))
-            .options(selectinload(Post.author))
+            .options(joinedload(Post.author))
         )
         if answer is not None and answer.is_hidden and not is_staff(viewer):
             answer = None

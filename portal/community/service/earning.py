@@ -25,6 +25,11 @@ async def settings_once(session: AsyncSession) -> CommunitySettings:
     return settings
 
 
+def short(title: str) -> str:
+    """A title short enough for a ledger reason or a feed item."""
+    return title if len(title) <= 80 else title[:79] + "…"
+
+
 def _insert_for(dialect: str) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 

@@ -1,6 +1,7 @@
 """Who hears of a new post, in the bell: people @mentioned in it (once per post, and only those
 who may see the topic), followers of the category of a new topic, and a topic's author of each
-reply (unless they muted the topic). Following a category and muting a topic are toggles."""
+reply (unless they muted the topic); the last two by email too (`service.emails`). Following a
+category and muting a topic are toggles."""
 
 import re
 
@@ -18,9 +19,12 @@ from portal.community.models import (
     TopicMute,
 )
 from portal.community.service.browse import STAFF, access_category, access_topic
+from portal.community.service.emails import email_new_topic, email_reply
+from portal.i18n import N_
 from portal.notifications import service as notifications
 from portal.people.models import GroupMember, User, UserRole, UserStatus
 from portal.sanitize import plain_text
+from portal.wording import wording
 
 # "@Priya" or "@Priya Raman": a name of one or two words after an @ (not an email address).
 MENTION = re.compile(r"(?<![\w.])@([^\W\d_][\w'\u2019-]*(?:[ ][^\W\d_][\w'\u2019-]*)?)")
@@ -77,7 +81,14 @@ async def mention_people(session: AsyncSession, post: Post, topic: Topic, author
     session.add_all(Mention(post_id=post.id, user_id=user_id) for user_id in told)
     await notifications.notify_each(
         session,
-        titles=dict.fromkeys(told, f"{author.display_name} mentioned you in “{topic.title}”"),
+        titles=dict.fromkeys(
+            told,
+            wording(
+                N_("%(name)s mentioned you in “%(title)s”"),
+                name=author.display_name,
+                title=topic.title,
+            ),
+        ),
         kind="community_mention",
         link=links.path_for("community:post", post_id=post.id),
     )
@@ -99,10 +110,11 @@ async def tell_of_post(session: AsyncSession, *, post: Post, topic: Topic, autho
         readers = await _readers_of(session, topic.category_id, followers - told)
         await notifications.notify_each(
             session,
-            titles=dict.fromkeys(readers, f"New topic: {topic.title}"),
+            titles=dict.fromkeys(readers, wording(N_("New topic: %(title)s"), title=topic.title)),
             kind="community_topic",
             link=link,
         )
+        await email_new_topic(session, topic=topic, post=post, author=author, reader_ids=readers)
         return
     if topic.author_id is None or topic.author_id in told:
         return
@@ -112,8 +124,13 @@ async def tell_of_post(session: AsyncSession, *, post: Post, topic: Topic, autho
             session,
             user_id=topic.author_id,
             kind="community_reply",
-            title=f"{author.display_name} replied to “{topic.title}”"[:200],
+            title=wording(
+                N_("%(name)s replied to “%(title)s”"), name=author.display_name, title=topic.title
+            ),
             link=link,
+        )
+        await email_reply(
+            session, topic=topic, post=post, author=author, topic_author_id=topic.author_id
         )
 
 

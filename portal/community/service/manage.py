@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit import service as audit
 from portal.community.models import Category, CategoryGroup, Topic
+from portal.community.service.feed import withdraw_topics
 from portal.errors import Conflict, NotFound
 from portal.i18n import N_
 from portal.people.models import Group, User
@@ -114,6 +115,8 @@ async def update_category(
     category.is_targeted = bool(group_ids)
     await session.execute(delete(CategoryGroup).where(CategoryGroup.category_id == category.id))
     session.add_all(CategoryGroup(category_id=category.id, group_id=gid) for gid in group_ids)
+    if category.is_targeted:  # its topics are no longer everyone's news
+        await withdraw_topics(session, Topic.category_id == category.id)
     await audit.record(
         session,
         actor=staff,

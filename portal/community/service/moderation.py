@@ -16,12 +16,14 @@ from portal.audit import service as audit
 from portal.clock import utcnow
 from portal.community.models import Category, Flag, Post, Revision, Topic
 from portal.community.service.browse import access_post, access_topic, is_staff
+from portal.community.service.feed import withdraw_post, withdraw_topics
 from portal.community.service.following import mention_people
 from portal.community.service.posting import TopicLocked, cleaned_body, publish
 from portal.errors import Conflict, Forbidden, NotFound
 from portal.i18n import N_
 from portal.notifications import service as notifications
 from portal.people.models import User
+from portal.wording import wording
 
 
 class TopicAction(StrEnum):
@@ -69,9 +71,12 @@ async def moderate_topic(
     _staff_only(staff)
     topic = await access_topic(session, viewer=staff, topic_id=topic_id)
     if action is TopicAction.MOVE:
-        if category_id is None or await session.get(Category, category_id) is None:
+        target = await session.get(Category, category_id) if category_id is not None else None
+        if target is None:
             raise NotFound()
-        topic.category_id = category_id
+        topic.category_id = target.id
+        if target.is_targeted:  # no longer everyone's news
+            await withdraw_topics(session, Topic.id == topic.id)
     else:
         flag = {
             TopicAction.PIN: ("is_pinned", True),
@@ -82,6 +87,8 @@ async def moderate_topic(
             TopicAction.SHOW: ("is_hidden", False),
         }[action]
         setattr(topic, *flag)
+        if action is TopicAction.HIDE:
+            await withdraw_topics(session, Topic.id == topic.id)
     await audit.record(
         session,
         actor=staff,
@@ -107,7 +114,7 @@ async def flag_post(session: AsyncSession, *, viewer: User, post_id: int, reason
     await notifications.notify_program_staff(
         session,
         kind="community_flag",
-        title=f"{viewer.display_name} flagged a community post",
+        title=wording(N_("%(name)s flagged a community post"), name=viewer.display_name),
         body=reason[:500],
         link=links.path_for("manage_community:queue"),
     )
@@ -180,6 +187,9 @@ async def resolve_flags(session: AsyncSession, *, staff: User, post_id: int, hid
             await session.execute(
                 update(Topic).where(Topic.id == post.topic_id).values(is_hidden=True)
             )
+            await withdraw_topics(session, Topic.id == post.topic_id)
+        else:
+            await withdraw_post(session, post.id)
     await audit.record(
         session,
         actor=staff,

@@ -10,14 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal import links
 from portal.clock import utcnow
 from portal.community.models import Category, Post, Topic
+from portal.community.service.badges import Measure, award_participation_badges
 from portal.community.service.browse import access_category, access_post, access_topic, is_staff
-from portal.community.service.earning import earn, settings_once
+from portal.community.service.earning import earn, settings_once, short
+from portal.community.service.feed import announce_topic
 from portal.community.service.following import tell_of_post
 from portal.errors import Conflict, PortalError
 from portal.i18n import N_
 from portal.notifications import service as notifications
 from portal.people.models import User
 from portal.sanitize import clean_html, plain_text
+from portal.wording import wording
 
 MAX_BODY = 20_000  # characters as typed
 MAX_QUOTE = 600  # characters of the quoted post's text
@@ -30,11 +33,6 @@ class EmptyPost(PortalError):
 
 class TopicLocked(Conflict):
     message = N_("This topic is locked: it takes no new replies.")
-
-
-def short(title: str) -> str:
-    """A title short enough for a ledger reason."""
-    return title if len(title) <= 80 else title[:79] + "…"
 
 
 def cleaned_body(body: str) -> str:
@@ -134,7 +132,9 @@ async def _ask_staff(session: AsyncSession, author: User) -> None:
     await notifications.notify_program_staff(
         session,
         kind="community_approval",
-        title=f"{author.display_name}'s first community post waits for approval",
+        title=wording(
+            N_("%(name)s's first community post waits for approval"), name=author.display_name
+        ),
         link=links.path_for("manage_community:queue"),
     )
 
@@ -151,6 +151,8 @@ async def publish(session: AsyncSession, *, post: Post, topic: Topic, author: Us
             key=f"community:topic:{topic.id}",
             post_id=post.id,
         )
+        await award_participation_badges(session, author, Measure.TOPICS)
+        await announce_topic(session, topic=topic, author=author)
     else:
         # One statement, so two replies at once both count.
         await session.execute(
@@ -167,4 +169,5 @@ async def publish(session: AsyncSession, *, post: Post, topic: Topic, author: Us
                 key=f"community:reply:{post.id}",
                 post_id=post.id,
             )
+            await award_participation_badges(session, author, Measure.REPLIES)
     await tell_of_post(session, post=post, topic=topic, author=author)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import utcnow
 from portal.community.models import Post, Reaction
+from portal.community.service.badges import Measure, award_participation_badges
 from portal.community.service.browse import access_post
 from portal.community.service.earning import earn, settings_once
 from portal.errors import Conflict
@@ -51,4 +52,13 @@ async def toggle_helpful(session: AsyncSession, *, viewer: User, post_id: int) -
             key=f"community:helpful:{post.id}:{viewer.id}",
             post_id=post.id,
         )
+        await award_participation_badges(session, post.author, Measure.HELPFUL)
     return True
+
+
+async def counted_post(session: AsyncSession, *, viewer: User, post_id: int) -> Post:
+    """The post with its count as it is now (the toggle counts with an UPDATE statement, which
+    the loaded post does not see)."""
+    post = await access_post(session, viewer=viewer, post_id=post_id)
+    await session.refresh(post, ["helpful_count"])
+    return post

@@ -4,11 +4,11 @@ falls back to matching each word as text. Only what the viewer may read is searc
 hidden topic or post, a post waiting for approval (but the viewer's own), or a category for
 other groups."""
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal_column, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, aliased, selectinload
 
-from portal.community.models import Category, Post, Topic
+from portal.community.models import SEARCH_LANGUAGE, Category, Post, Topic
 from portal.community.service.browse import TOPICS_PER_PAGE, post_visible, topic_visible
 from portal.pagination import Page
 from portal.people.models import User
@@ -25,16 +25,19 @@ def _matches(
     dialect: str, words: list[str], readable_post: ColumnElement[bool]
 ) -> ColumnElement[bool]:
     if dialect == "postgresql":
-        query = func.plainto_tsquery("english", " ".join(words))
-        in_title = func.to_tsvector("english", Topic.title).bool_op("@@")(query)
-        in_a_post = exists(
-            select(Post.id).where(
-                Post.topic_id == Topic.id,
-                readable_post,
-                func.to_tsvector("english", Post.body_html).bool_op("@@")(query),
-            )
+        # The configuration as a literal, not a parameter, so the GIN indexes match; each side
+        # is found through its index and the two meet in one semi-join (an OR of the two would
+        # compute the vector of every title).
+        language: ColumnElement[str] = literal_column(SEARCH_LANGUAGE)
+        query = func.plainto_tsquery(language, " ".join(words))
+        titled = aliased(Topic)
+        in_posts = select(Post.topic_id).where(
+            readable_post, func.to_tsvector(language, Post.body_html).bool_op("@@")(query)
         )
-        return or_(in_title, in_a_post)
+        in_titles = select(titled.id).where(
+            func.to_tsvector(language, titled.title).bool_op("@@")(query)
+        )
+        return Topic.id.in_(union(in_posts, in_titles))
     return and_(
         *(
             _like(Topic.title, word)

@@ -14,6 +14,7 @@ from portal.points.service.boards import Board, BoardRow, leaderboard, rank_of
 from portal.points.service.earned import Earned, earned_by
 from portal.points.service.earning import award, post_award
 from portal.points.service.expiry import Expiring, expire_due, expiring_soon
+from portal.points.service.feed import add_feed_item, remove_feed_items
 from portal.points.service.ledger import (
     Balances,
     IdempotencyConflict,
@@ -120,6 +121,7 @@ __all__ = [
     "access_badge",
     "access_season",
     "account_summary",
+    "add_feed_item",
     "adjust",
     "adjust_points",
     "award",
@@ -162,6 +164,7 @@ __all__ = [
     "release_due",
     "release_held",
     "release_pending",
+    "remove_feed_items",
     "review_queue",
     "running_standing",
     "save_rules",

@@ -1,6 +1,6 @@
 """The community feed: what other advocates achieved."""
 
-from sqlalchemy import select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.people.models import User
@@ -23,3 +23,12 @@ async def add_feed_item(
             )
         )
         await session.flush()
+
+
+async def remove_feed_items(session: AsyncSession, event_keys: Select[tuple[str]]) -> None:
+    """Takes back the items of these events (what they told of is no longer for everyone)."""
+    await session.execute(
+        delete(FeedItem)
+        .where(FeedItem.event_key.in_(event_keys))
+        .execution_options(synchronize_session=False)
+    )
