@@ -116,7 +116,7 @@ KINDS = {
             {
                 **_PROGRAM,
                 "prospect": "Grace Hopper",
-                "news": "is now a qualified lead.",
+                "news": N_("is qualified: it looks like a good fit"),
                 "stage": "Qualified",
                 "points": 200,
                 "link": "https://portal.example/referrals/1",

@@ -31,7 +31,7 @@ from portal.referrals.service.origins import Origin, campaign_of, record_origin
 from portal.referrals.service.payments import pay_stages
 from portal.referrals.service.review import take_back
 from portal.referrals.service.screening import screen
-from portal.wording import wording
+from portal.wording import N_plural, Wording, wording
 
 
 class DuplicateReferral(Conflict):
@@ -349,16 +349,48 @@ async def move_referral(
     return event
 
 
-def _advocate_stage_text(stage: Stage) -> str:
-    return {
-        Stage.SUBMITTED: "is back with our sales team",
-        Stage.CONTACTED: "has been contacted by our sales team",
-        Stage.QUALIFIED: "is qualified: it looks like a good fit",
-        Stage.OPPORTUNITY: "is now a sales opportunity",
-        Stage.WON: "became a customer. Thank you!",
-        Stage.LOST: "did not go ahead this time",
-        Stage.REJECTED: "could not be accepted",
-    }[stage]
+# What the advocate hears of their referral at each stage, after "Your referral <name>" (the
+# catalogue's text: the bell and the email translate it for their reader).
+ADVOCATE_NEWS = {
+    Stage.SUBMITTED: N_("is back with our sales team"),
+    Stage.CONTACTED: N_("has been contacted by our sales team"),
+    Stage.QUALIFIED: N_("is qualified: it looks like a good fit"),
+    Stage.OPPORTUNITY: N_("is now a sales opportunity"),
+    Stage.WON: N_("became a customer. Thank you!"),
+    Stage.LOST: N_("did not go ahead this time"),
+    Stage.REJECTED: N_("could not be accepted"),
+}
+
+
+def _points_news(paid: int, pending: int, taken: int) -> Wording | str:
+    if taken:
+        return wording(
+            N_plural(
+                "The %(points)s point it earned is taken back.",
+                "The %(points)s points it earned are taken back.",
+            ),
+            count=taken,
+            points=taken,
+        )
+    if paid and pending:
+        return wording(
+            N_plural(
+                "You earned %(points)s point; %(pending)s of them are pending: My points says "
+                "until when.",
+                "You earned %(points)s points; %(pending)s of them are pending: My points says "
+                "until when.",
+            ),
+            count=paid,
+            points=paid,
+            pending=pending,
+        )
+    if paid:
+        return wording(
+            N_plural("You earned %(points)s point.", "You earned %(points)s points."),
+            count=paid,
+            points=paid,
+        )
+    return ""
 
 
 async def _tell_referrer(
@@ -370,23 +402,23 @@ async def _tell_referrer(
     pending: int,
     taken: int,
 ) -> None:
-    body = f"You earned {paid:,} points." if paid else ""
-    if pending:
-        body += f" {pending:,} of them are pending: My points says until when."
-    if taken:
-        body = f"The {taken:,} points it earned are taken back."
     await notifications.tell(
         session,
         referral.referrer,
         kind="referral_moved",
-        title=f"Your referral {referral.prospect_name} {_advocate_stage_text(stage)}",
-        body=body,
+        title=wording(
+            N_("Your referral %(prospect)s %(news)s"),
+            translated={"news"},
+            prospect=referral.prospect_name,
+            news=ADVOCATE_NEWS[stage],
+        ),
+        body=_points_news(paid, pending, taken),
         route="referrals:detail",
         params={"referral_id": referral.id},
         category=EmailCategory.REFERRALS,
         email_context={
             "prospect": referral.prospect_name,
-            "news": _advocate_stage_text(stage),
+            "news": ADVOCATE_NEWS[stage],  # the email translates it
             "stage": stage.label,
             "points": paid,
         },
