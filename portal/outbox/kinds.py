@@ -126,7 +126,7 @@ KINDS = {
             "friend_reward",
             N_("Referred friend's welcome reward"),
             N_("the referred friend, at the stage Manage → Referrals names"),
-            "{referrer} recommended us: your welcome reward",
+            N_("{referrer} recommended us: your welcome reward"),
             {
                 **_PROGRAM,
                 "referrer": "Priya Raman",

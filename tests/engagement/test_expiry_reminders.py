@@ -56,7 +56,7 @@ async def test_a_german_advocate_is_told_once_in_german_at_nine_in_berlin(
     assert email is not None
     assert email.kind == "points_expiring"
     assert email.subject == "120 Punkte verfallen am 10.03.2026"
-    assert "120 Punkte von dir verfallen am 10.03.2026." in email.text_body
+    assert "120 Punkte von Ihnen verfallen am 10.03.2026." in email.text_body
     assert "/points/how-to-earn" in email.text_body
 
 

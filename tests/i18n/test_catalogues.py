@@ -1,8 +1,5 @@
-"""The catalogues are complete and every piece of text a person reads goes through them.
-
-A template directory that is not translated yet is listed in `NOT_YET_TRANSLATED`: the list may
-only shrink (a listed directory with nothing left to wrap fails the test, so it leaves the list
-the day it is done), and text outside gettext anywhere else fails."""
+"""The catalogues are complete and every piece of text a person reads goes through them: text
+outside gettext in any template fails."""
 
 import re
 from collections.abc import Iterator
@@ -21,10 +18,6 @@ from portal.config import ROOT
 TEMPLATES = ROOT / "templates"
 # Every language whose catalogue must be complete.
 COMPLETE = ("de",)
-# Templates whose text is still English only: directories or files, under templates/. The staff
-# pages are translated by their own branch; the advocate side leaves as it is translated.
-NOT_YET_TRANSLATED = frozenset({})
-
 GETTEXT_CALLS = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
 # Attributes a person reads or hears.
 READ_ATTRIBUTES = re.compile(
@@ -137,20 +130,5 @@ def findings(paths: list[Path]) -> dict[str, list[str]]:
     return {name: texts for name, texts in found.items() if texts}
 
 
-def templates_under(entry: str) -> list[Path]:
-    path = TEMPLATES / entry
-    return templates_in(path) if path.is_dir() else [path]
-
-
 def test_text_in_templates_goes_through_gettext() -> None:
-    listed = {path for entry in NOT_YET_TRANSLATED for path in templates_under(entry)}
-    translated = [path for path in templates_in(TEMPLATES) if path not in listed]
-    assert findings(translated) == {}
-
-
-@pytest.mark.parametrize("entry", sorted(NOT_YET_TRANSLATED))
-def test_a_template_still_listed_as_untranslated_still_has_text_to_wrap(entry: str) -> None:
-    assert (TEMPLATES / entry).exists(), f"templates/{entry} is gone: take it off the list"
-    assert findings(templates_under(entry)), (
-        f"templates/{entry} is translated: take it off NOT_YET_TRANSLATED"
-    )
+    assert findings(templates_in(TEMPLATES)) == {}

@@ -142,7 +142,8 @@ async def test_a_reward_for_friends_needs_a_code_pool(session: AsyncSession) -> 
     from portal.rewards.forms import reward_form
 
     state, values = reward_form(
-        FormData({"title": "Welcome", "kind": "code", "cost": "1", "for_referred_friends": "on"})
+        FormData({"title": "Welcome", "kind": "code", "cost": "1", "for_referred_friends": "on"}),
+        language="en",
     )
     assert values is None
     assert "code pool" in (state.form_error or "")
