@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -58,7 +59,23 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    else:
+        _replace_closed_connections(engine)
     return engine
+
+
+def _replace_closed_connections(engine: AsyncEngine) -> None:
+    """Survives a restarted database without a round trip per request (what `pool_pre_ping`
+    costs): a pooled connection whose socket the server closed (a restart, a failover,
+    `pg_terminate_backend`) is known as closed by the driver without asking the server, and is
+    replaced when it is lent. A connection that dies during a request fails that request only:
+    SQLAlchemy then recycles every pooled connection made before it (its disconnect handling),
+    so the next request starts on a fresh one."""
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError()  # the pool drops it and lends a new connection
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
