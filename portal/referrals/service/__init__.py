@@ -64,6 +64,7 @@ from portal.referrals.service.pipeline import (
 )
 from portal.referrals.service.queries import (
     OPEN_STAGES,
+    Board,
     LinkStats,
     PipelineFilter,
     access_own_referral,
@@ -73,8 +74,8 @@ from portal.referrals.service.queries import (
     list_notes,
     list_own_referrals,
     list_pipeline,
-    list_referrers,
     list_reps,
+    pipeline_board,
 )
 from portal.referrals.service.review import NotFlagged, clear_flags, point_standings
 from portal.referrals.service.screening import DisposableAddress, Screening, domain_of, screen
@@ -82,6 +83,7 @@ from portal.referrals.service.screening import DisposableAddress, Screening, dom
 __all__ = [
     "OPEN_STAGES",
     "AlreadyConverted",
+    "Board",
     "CampaignNameTaken",
     "CampaignPlan",
     "CampaignRow",
@@ -131,7 +133,6 @@ __all__ = [
     "list_own_referrals",
     "list_pipeline",
     "list_referrals_after",
-    "list_referrers",
     "list_reps",
     "list_running_campaigns",
     "list_stage_names",
@@ -139,6 +140,7 @@ __all__ = [
     "load_settings",
     "move_referral",
     "normalize_email",
+    "pipeline_board",
     "point_standings",
     "record_click",
     "record_conversion",
