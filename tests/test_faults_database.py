@@ -10,6 +10,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -82,13 +83,13 @@ async def test_a_dropped_connection_is_replaced_without_pinging_the_server(
     app = create_app(settings_for(faults_database, tmp_path))
     engine: AsyncEngine = app.state.job_context["sessionmaker"].kw["bind"]
     sent: list[str] = []
-    event.listen(
-        engine.sync_engine.pool,
-        "connect",
-        lambda dbapi, record: dbapi.driver_connection.add_query_logger(
-            lambda logged: sent.append(logged.query)
-        ),
-    )
+    connects: list[int] = []
+
+    def log_queries(dbapi: Any, record: Any) -> None:
+        connects.append(1)
+        dbapi.driver_connection.add_query_logger(lambda logged: sent.append(logged.query))
+
+    event.listen(engine.sync_engine.pool, "connect", log_queries)
     async with app.router.lifespan_context(app), client_of(app) as client:
         assert (await client.get("/login")).status_code == 200
         assert await admin.fetchval(TERMINATE.format(also=""), DATABASE) >= 1
@@ -103,10 +104,12 @@ async def test_a_dropped_connection_is_replaced_without_pinging_the_server(
 
         await wait_for(app_disconnected, "the server to end the app's connections")
         sent.clear()
+        connects.clear()
         statuses = [(await client.get("/login")).status_code for _ in range(5)]
     assert statuses == [200] * 5
     assert sent, "the requests were logged"
     assert ";" not in [query.strip() for query in sent]  # SQLAlchemy's ping
+    assert 1 <= len(connects) < 5  # the healthy new connections are kept, not replaced each time
 
 
 async def test_a_request_in_flight_gets_the_friendly_page_and_the_next_one_works(
