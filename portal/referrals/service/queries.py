@@ -86,9 +86,7 @@ class PipelineFilter:
         return stage in OPEN_STAGES or not (self.open_only or self.quiet_days)
 
 
-def _filtered(
-    query: Select[Referral], f: PipelineFilter, viewer: User
-) -> Select[Referral]:
+def _filtered(query: Select[Referral], f: PipelineFilter, viewer: User) -> Select[Referral]:
     if f.stage is not None:
         query = query.where(Referral.stage == f.stage)
     if f.owner == "mine":
