@@ -125,7 +125,7 @@ async def conditions(session: AsyncSession, chosen: PeopleFilter) -> list[Column
             )
         )
     if chosen.level is not None:
-        span = _level_range(list(await session.scalars(select(Level))), chosen.level)
+        span = _level_range(await cached_levels(session), chosen.level)
         if span is None:
             where.append(User.id.is_(None))
         else:
