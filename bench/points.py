@@ -12,7 +12,7 @@ import statistics
 import time
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import selectinload
 
 from portal import routing
@@ -53,6 +53,36 @@ async def award_throughput(
         latencies[len(latencies) // 2] * 1000,
         latencies[int(len(latencies) * 0.99)] * 1000,
     )
+
+
+async def statements_per_award(engine, sessionmaker, users: list[User]) -> float:
+    """SQL statements one award sends (BEGIN and COMMIT not counted), over 50 awards to
+    people already awarded today and this week (the steady state; a person's first award of
+    the day or week adds one or two)."""
+    run = uuid.uuid4().hex[:8]
+    sample = users[:50]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *rest) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        for step in ("warm", "count"):  # the first award of a person's day or week writes more
+            statements.clear()
+            for n, user in enumerate(sample):
+                async with sessionmaker() as session:
+                    await points.award(
+                        session,
+                        user,
+                        points=10,
+                        reason="Benchmark",
+                        key=f"bench-run:{run}:{step}:{n}",
+                    )
+                    await session.commit()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    return len(statements) / len(sample)
 
 
 async def timed(factory, runs: int) -> float:
@@ -103,6 +133,9 @@ async def main() -> None:
     where = engine.url.render_as_string(hide_password=True)
     print(f"{len(users):,} users sampled; database {where}\n")
 
+    if args.only != "queries":
+        per_award = await statements_per_award(engine, sessionmaker, users)
+        print(f"award(): {per_award:.1f} SQL statements per award (steady state)\n")
     print("| award() | awards/s | p50 ms | p99 ms |\n|---|---:|---:|---:|")
     for tasks in (1, 10, 20) if args.only != "queries" else ():
         rate, p50, p99 = await award_throughput(sessionmaker, users, tasks, args.seconds)

@@ -51,7 +51,7 @@ async def main() -> None:
     args = parser.parse_args()
 
     settings = Settings(redis_url=None)
-    engine = create_engine(settings.database_url, pool_pre_ping=not settings.is_sqlite)
+    engine = create_engine(settings.database_url)
     app = create_app(settings, sessionmaker=create_sessionmaker(engine))
     statements: list[str] = []
 

@@ -52,7 +52,7 @@ def create_app(
     subscriptions.install()
     engine = None
     if sessionmaker is None:
-        engine = create_engine(settings.database_url, pool_pre_ping=not settings.is_sqlite)
+        engine = create_engine(settings.database_url)
         sessionmaker = create_sessionmaker(engine)
     context = {"settings": settings, "sessionmaker": sessionmaker}
     in_process = InProcessQueue(worker.function_table(), context, inline=settings.jobs_inline)

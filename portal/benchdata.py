@@ -48,6 +48,8 @@ from portal.points.models import (
 from portal.points.service.totals import period_start
 
 BENCH_DOMAIN = "bench.example"
+BENCH_PASSWORD = "bench-password"  # noqa: S105 (every bench account's, public by design)
+BENCH_STAFF = f"admin@{BENCH_DOMAIN}"  # admin and marketer, created after the advocates
 GROUP_SIZES = {
     "Bench: large group": 10_000,
     "Bench: medium group": 1_000,
@@ -92,7 +94,7 @@ async def seed(
     user_ids = list(range(first_id, first_id + advocates))
     # Sign-ups spread over 400 days, in id order: about a fifth within the ledger's 90 days.
     joined = sorted(now - timedelta(seconds=rng.randrange(400 * 86_400)) for _ in user_ids)
-    password_hash = await hash_password("bench-password")
+    password_hash = await hash_password(BENCH_PASSWORD)
     first_redemption = await next_redemption_id(connection)
     rows, balances, totals = _ledger(user_ids, joined, ledger, first_redemption, now, rng)
     active_days, last_seen = visits(rows, user_ids, joined, now, rng)

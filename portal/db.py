@@ -1,11 +1,13 @@
 """The declarative base, engine and sessionmaker factories, and SQLite connection pragmas."""
 
+import select
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -60,7 +62,38 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    else:
+        _replace_closed_connections(engine)
     return engine
+
+
+def _replace_closed_connections(engine: AsyncEngine) -> None:
+    """Survives a restarted database without a round trip per request (what `pool_pre_ping`
+    costs): a pooled connection whose server went away (a restart, a failover,
+    `pg_terminate_backend`) is replaced when it is lent, found by looking at its socket without
+    asking the server. A connection that dies during a request fails that request only:
+    SQLAlchemy then recycles every pooled connection made before it (its disconnect handling),
+    so the next request starts on a fresh one."""
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        if _gone(dbapi_connection.driver_connection):
+            raise DisconnectionError()  # the pool drops it and lends a new connection
+
+
+def _gone(connection: Any) -> bool:
+    """Whether an idle asyncpg connection is dead: closed as far as the driver knows, or its
+    socket at end of stream or holding something the server sent unasked (its goodbye), which
+    the driver may not have read yet. One `poll` system call, no waiting."""
+    if connection.is_closed():
+        return True
+    # asyncpg has no public accessor for its transport.
+    socket = connection._transport.get_extra_info("socket")
+    if socket is None:
+        return True
+    poller = select.poll()
+    poller.register(socket.fileno(), select.POLLIN | select.POLLRDHUP)
+    return bool(poller.poll(0))
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

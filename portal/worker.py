@@ -73,7 +73,7 @@ async def startup(ctx: JobContext) -> None:
     subscriptions.install()
     settings = ctx.get("settings") or Settings()
     routing.install_links(settings)
-    engine = create_engine(settings.database_url, pool_pre_ping=True)
+    engine = create_engine(settings.database_url)
     ctx.update(
         settings=settings,
         engine=engine,

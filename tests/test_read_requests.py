@@ -15,8 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from portal.app import create_app
 from portal.config import Settings
 from portal.db import create_engine, create_sessionmaker
+from portal.people.access import writes_on_get
+from portal.people.models import Role
 from tests.conftest import run_migrations
-from tests.factories import csrf_token, login_as, make_advocate
+from tests.factories import csrf_token, login_as, make_advocate, make_user
+from tests.test_security import ROUTES
 
 
 @pytest_asyncio.fixture
@@ -41,6 +44,19 @@ def transaction_log(engine: AsyncEngine) -> list[str]:
     return log
 
 
+def settings_for(engine: AsyncEngine, tmp_path: Path) -> Settings:
+    return Settings(
+        portal_env="test",
+        var_dir=tmp_path / "var",
+        database_url=str(engine.url),
+        redis_url=None,
+        secret_key="test-secret-key-that-is-long-enough-for-signing",  # type: ignore[arg-type]
+        base_url="http://portal.test",
+        jobs_inline=True,
+        public_form_min_seconds=0,
+    )
+
+
 async def test_pages_that_read_take_no_write_lock_and_forms_do(
     sqlite_engine: AsyncEngine, tmp_path: Path
 ) -> None:
@@ -48,17 +64,7 @@ async def test_pages_that_read_take_no_write_lock_and_forms_do(
     async with sessionmaker() as session:
         advocate = await make_advocate(session)
         await session.commit()
-    settings = Settings(
-        portal_env="test",
-        var_dir=tmp_path / "var",
-        database_url=str(sqlite_engine.url),
-        redis_url=None,
-        secret_key="test-secret-key-that-is-long-enough-for-signing",  # type: ignore[arg-type]
-        base_url="http://portal.test",
-        jobs_inline=True,
-        public_form_min_seconds=0,
-    )
-    app = create_app(settings, sessionmaker=sessionmaker)
+    app = create_app(settings_for(sqlite_engine, tmp_path), sessionmaker=sessionmaker)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://portal.test"
     ) as client:
@@ -78,3 +84,40 @@ async def test_pages_that_read_take_no_write_lock_and_forms_do(
         )
         assert response.status_code < 400, response.text
         assert log == ["BEGIN IMMEDIATE", "COMMIT"]
+
+
+async def test_no_get_of_the_route_table_takes_the_write_lock(
+    sqlite_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """Every GET route (its parameters filled with a real person's id or a placeholder), for
+    an advocate and for someone with every staff role: none begins IMMEDIATE or commits, but
+    the few declared to write on a GET (`access.writes`)."""
+    sessionmaker = create_sessionmaker(sqlite_engine)
+    async with sessionmaker() as session:
+        advocate = await make_advocate(session)
+        staff = await make_user(
+            session, name="Sam Staff", roles=(Role.ADMIN, Role.MARKETER, Role.SALES)
+        )
+        await session.commit()
+    app = create_app(settings_for(sqlite_engine, tmp_path), sessionmaker=sessionmaker)
+    pages = [r for r in ROUTES if "GET" in r.methods and not writes_on_get(r.endpoint)]
+    assert len(pages) > 100
+    locked: list[str] = []
+    read = 0
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://portal.test"
+    ) as client:
+        for person in (advocate, staff):
+            client.cookies.clear()
+            await login_as(client, person)
+            log = transaction_log(sqlite_engine)
+            for route in pages:
+                url = route.url(person.id)
+                log.clear()
+                response = await client.get(url)
+                assert response.status_code < 500, url
+                if "BEGIN IMMEDIATE" in log or "COMMIT" in log:
+                    locked.append(f"{person.display_name}: GET {url} {log}")
+                read += log == ["BEGIN"]
+    assert locked == []
+    assert read > 100  # the log saw the pages' own deferred transactions

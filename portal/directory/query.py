@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.directory import keyset
 from portal.directory.filters import PeopleFilter, Sort
@@ -28,6 +28,7 @@ from portal.people.models import (
     UserRole,
 )
 from portal.points.models import Balance, Level
+from portal.points.service import cached_levels
 from portal.referrals.models import Referral, Stage
 
 PER_PAGE = 25
@@ -142,7 +143,7 @@ async def conditions(session: AsyncSession, chosen: PeopleFilter) -> list[Column
             )
         )
     if chosen.level is not None:
-        where.append(_at_level(list(await session.scalars(select(Level))), chosen.level))
+        where.append(_at_level(list(await cached_levels(session)), chosen.level))
     if chosen.points_min is not None:
         where.append(points >= chosen.points_min)
     if chosen.points_max is not None:
@@ -253,14 +254,16 @@ async def _rows(
 ) -> PeoplePage:
     """The page's rows, with each end's sort key as the database reads it (a name lower-cased
     by SQL, not by Python, so the cursor compares as the order does)."""
-    rows = await session.execute(
-        select(User, points, lifetime, last_activity, referrals_won, group_count)
-        .add_columns(Balance.floor_level_id, SORT_COLUMNS[chosen.sort])
-        .join(Balance, Balance.user_id == User.id)
-        .where(User.id.in_(ids))
-        .options(selectinload(User.roles))
-    )
-    levels = sorted(await session.scalars(select(Level)), key=lambda level: level.min_points)
+    rows = (
+        await session.execute(
+            select(User, points, lifetime, last_activity, referrals_won, group_count)
+            .add_columns(Balance.floor_level_id, SORT_COLUMNS[chosen.sort])
+            .join(Balance, Balance.user_id == User.id)
+            .where(User.id.in_(ids))
+            .options(joinedload(User.roles))  # in the same statement: 25 rows, a role or two each
+        )
+    ).unique()
+    levels = await cached_levels(session)  # ordered by their points
     found, keys = {}, {}
     for user, current, earned, active, won, groups, floor, key in rows:
         level = _level_name(levels, earned, floor)

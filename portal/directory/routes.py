@@ -53,7 +53,7 @@ def _cursor(request: Request, parsed: ParsedFilter) -> keyset.Cursor | None:
 async def _table_context(request: Request, parsed: ParsedFilter) -> dict[str, object]:
     session = db(request)
     group_list = await people.list_groups(session)
-    levels = await points.list_levels(session)
+    levels = await points.cached_levels(session)
     fields = await people.list_profile_fields(session)
     options = {
         "role": [(role.value, role.label) for role in Role],

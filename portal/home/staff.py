@@ -200,11 +200,7 @@ async def program_glance(session: AsyncSession, *, now: datetime) -> ProgramGlan
         points_redeemed=-(moved.get(EntryKind.SPEND, 0) + moved.get(EntryKind.REFUND, 0)),
         referrals_submitted=figures["referrals_submitted"],
         referrals_won=figures["referrals_won"],
-        low_code_pools=[
-            (reward, free)
-            for reward, free, _ in await rewards.list_rewards(session)
-            if reward.is_active and reward.uses_code_pool and free < LOW_CODE_POOL
-        ],
+        low_code_pools=await rewards.low_code_pools(session, below=LOW_CODE_POOL),
         emails_failed=emails.get(EmailStatus.FAILED, 0),
         emails_waiting=emails.get(EmailStatus.PENDING, 0),
         signups_waiting=people[UserStatus.PENDING],

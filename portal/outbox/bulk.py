@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.jobs import enqueue
 from portal.outbox.kinds import LINE_BREAK
 from portal.outbox.models import EmailCategory, EmailOptOut, OutboxEmail
-from portal.outbox.service import Ready, UnsafeSubject
+from portal.outbox.ready import Ready, recipients
+from portal.outbox.service import UnsafeSubject
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,18 @@ async def queue_many(
             )
         )
     ready = await Ready.of(session, kind, category)
+    wanted = [a for a in addressees if a.user_id not in off]
+    accounts = await recipients(session, (a.user_id for a in wanted))
     rows = [
-        await ready.row(session, to=a.to, user_id=a.user_id, context=a.context, subject=a.subject)
-        for a in addressees
-        if a.user_id not in off
+        await ready.row(
+            session,
+            to=a.to,
+            user_id=a.user_id,
+            recipient=accounts.get(a.user_id),
+            context=a.context,
+            subject=a.subject,
+        )
+        for a in wanted
     ]
     if not rows:
         return []

@@ -92,7 +92,8 @@ async def _card_context(request: Request) -> dict[str, object]:
 async def board(request: Request) -> Response:
     filters, raw = _filters(request.query_params)
     session = db(request)
-    referrals = await service.list_pipeline(session, viewer=current_user(request), filters=filters)
+    board = await service.pipeline_board(session, viewer=current_user(request), filters=filters)
+    referrals = board.referrals
 
     def column(stage: Stage) -> tuple[Stage, list[Referral]]:
         return stage, [r for r in referrals if r.stage == stage]
@@ -111,7 +112,7 @@ async def board(request: Request) -> Response:
         "owners": OWNERS,
         "ages": AGES,
         "quiet": _quiet_options(raw["quiet"]),
-        "referrers": await service.list_referrers(session),
+        "referrers": board.referrers,
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     return render(request, "pipeline/board.html", context, partial="pipeline/_results.html")

@@ -1,5 +1,7 @@
+from typing import Any
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.audit.models import AuditEntry
@@ -196,3 +198,28 @@ async def test_an_adjustment_tells_the_advocate_in_their_bell(session: AsyncSess
     note = await session.scalar(select(Notification).where(Notification.user_id == advocate.id))
     assert note.title == "+40 points: Conference talk"
     assert note.body == "Your balance is now 40."
+
+
+async def test_an_award_is_three_statements_on_postgresql(session: AsyncSession) -> None:
+    """Issue 24: a later award of a person's day and week sends the balance UPDATE, the
+    ledger INSERT and, on PostgreSQL, every total beside them in one statement (SQLite, with
+    no round trips to save, keeps one statement per total). Reactions to the award (the
+    webhook subscriptions' lookup) are not the ledger's and not counted."""
+    ada = await make_advocate(session)
+    await give_points(session, ada, 10, key="first")  # the day's and week's first award
+    statements: list[str] = []
+
+    def sent(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        statements.append(statement)
+
+    engine = (await session.connection()).engine.sync_engine
+    event.listen(engine, "before_cursor_execute", sent)
+    try:
+        await give_points(session, ada, 10, key="second")
+    finally:
+        event.remove(engine, "before_cursor_execute", sent)
+    ledger = [s for s in statements if "points_" in s]
+    postgresql = session.bind.dialect.name == "postgresql"  # type: ignore[union-attr]
+    assert len(ledger) == (3 if postgresql else 7), ledger
+    balance = await points.balance_of(session, ada)
+    assert (balance.current, balance.lifetime) == (20, 20)

@@ -1,6 +1,7 @@
 """The referral pages: refer a friend, My referrals, the pipeline, the personal link and the
 settings, each with and without htmx where a page has a partial."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -427,6 +428,30 @@ async def test_list_pages_make_the_same_number_of_queries_for_more_referrals(
         large[path] = len(statements)
     assert large == small
     assert min(small.values()) > 3
+
+
+async def test_the_pipeline_reads_the_people_it_names_in_one_statement(
+    client: httpx.AsyncClient, session: AsyncSession, connection: AsyncConnection
+) -> None:
+    """Referrers, owners and the referrer filter's list come from one read of `users` (issue
+    24: it was three; the viewer comes joined to their session, not read on its own)."""
+    rep = await make_sales(session, name="Sam Seller")
+    ada, bob = await make_advocate(session, name="Ada"), await make_advocate(session, name="Bob")
+    owned = await make_referral(session, ada, name="Grace Hopper")
+    await make_referral(session, bob, name="Alan Turing")
+    loaded = await referrals.access_referral(session, owned.id)
+    await referrals.assign_referral(session, loaded, owner=rep, actor=rep)
+    await session.flush()
+    await login_as(client, rep)
+    await client.get("/pipeline/")
+    with counted_queries(connection) as statements:
+        page = await client.get("/pipeline/")
+    assert page.status_code == 200
+    reads_of_users = [s for s in statements if re.search(r"\bFROM users\b", s)]
+    assert len(reads_of_users) == 1, reads_of_users
+    assert "Sam Seller" in page.text  # the owner, named on the card
+    options = BeautifulSoup(page.text, "html.parser").select("select[name=referrer] option")
+    assert [o.get_text(strip=True) for o in options][-2:] == ["Ada", "Bob"]
 
 
 async def test_a_visitor_is_counted_once_a_day_per_link_and_a_flood_not_at_all(

@@ -3,6 +3,7 @@ release and cancellation of pending entries, and clawbacks (reversals, with what
 could not cover owed and taken from the next awards). Written through the ledger's two doors."""
 
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict, Unpack
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,50 +26,34 @@ from portal.points.service.rules import Earning
 from portal.points.service.tiers import multiplied, multiplier_for
 
 
-async def award(
-    session: AsyncSession,
-    user: User,
-    *,
-    points: int,
-    reason: str,
-    key: str,
-    source: Source | None = None,
-    actor: User | None = None,
-    earning: Earning | None = None,
-    review: str | None = None,
-) -> LedgerEntry:
-    posting = await post_award(
-        session,
-        user,
-        points=points,
-        reason=reason,
-        key=key,
-        source=source,
-        actor=actor,
-        earning=earning,
-        review=review,
-    )
-    return posting.entry
+class AwardTerms(TypedDict):
+    """What an award says, for `award` and `post_award` alike."""
+
+    points: int
+    reason: str
+    key: str  # the idempotency key: a replay of it pays nothing
+    source: NotRequired[Source | None]
+    actor: NotRequired[User | None]
+    earning: NotRequired[Earning | None]  # the clearance rule, else the source's type
+    review: NotRequired[str | None]  # why a person must review it first
 
 
-async def post_award(
-    session: AsyncSession,
-    user: User,
-    *,
-    points: int,
-    reason: str,
-    key: str,
-    source: Source | None = None,
-    actor: User | None = None,
-    earning: Earning | None = None,
-    review: str | None = None,
-) -> Posting:
-    """`award`, telling a replayed key (the first entry, nothing moved) from a new movement.
+async def award(session: AsyncSession, user: User, **terms: Unpack[AwardTerms]) -> LedgerEntry:
+    """`post_award`'s entry, for callers that need not tell a replay from a new movement."""
+    return (await post_award(session, user, **terms)).entry
+
+
+async def post_award(session: AsyncSession, user: User, **terms: Unpack[AwardTerms]) -> Posting:
+    """Awards `points`, telling a replayed key (the first entry, nothing moved) from a new
+    movement.
 
     Pays the points, or records them pending: for review when `review` says why (or an
     earn cap is reached), or until the clearance window of the source (`earning`, else the
     source's type) has passed. Paid points first settle what a clawback still owes. The
     person's level multiplies `points` when it multiplies this source's awards."""
+    points, reason, key = terms["points"], terms["reason"], terms["key"]
+    source, actor = terms.get("source"), terms.get("actor")
+    earning, review = terms.get("earning"), terms.get("review")
     earned_from = earning_of(source.type if source else None, earning)
     if multiplier := await multiplier_for(session, user, earned_from):
         points = multiplied(positive(points), multiplier)

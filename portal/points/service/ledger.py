@@ -20,7 +20,6 @@ from portal.points.models import Balance, EntryKind, EntryState, LedgerEntry, Le
 from portal.points.service.earned import note_points
 from portal.points.service.holds import Hold
 from portal.points.service.levels import record_levels_reached
-from portal.points.service.rules import rules_once
 from portal.points.service.seasons import note_season_points
 from portal.points.service.streaks import Streak, note_award
 from portal.points.service.totals import record_totals
@@ -265,7 +264,6 @@ async def post_entry(
             Streak(*row[4:]),
             moment=now,
             program_zone=config.zone_name,
-            freeze_every=(await rules_once(session)).streak_freeze_weeks,
         )
     if lifetime_delta > 0:
         note_points(session, user.id, lifetime_delta)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.clock import utcnow
 from portal.i18n import N_, gettext
 from portal.people.models import User
+from portal.program import cache
 from portal.program import service as program
 from portal.program.sections import read_section, store_section
 
@@ -118,10 +119,11 @@ async def load_rules(session: AsyncSession) -> EarnRules:
 
 
 async def rules_once(session: AsyncSession) -> EarnRules:
-    """The rules, read once per transaction: every award consults them, and a sweep awards
-    thousands; `save_rules` drops the copy."""
+    """The rules, read once per transaction (in a request, from the worker's copy of the
+    program's settings while their version holds): every award consults them, and a sweep
+    awards thousands; `save_rules` drops the copy."""
     if CACHE_KEY not in session.info:
-        session.info[CACHE_KEY] = await load_rules(session)
+        session.info[CACHE_KEY] = await cache.cached(session, CACHE_KEY, load_rules)
     rules: EarnRules = session.info[CACHE_KEY]
     return rules
 

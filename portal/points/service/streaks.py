@@ -17,6 +17,7 @@ from portal.notifications import service as notifications
 from portal.people.models import User
 from portal.points.models import Badge, BadgeRule, Balance, UserBadge
 from portal.points.service.badges import award_badge
+from portal.points.service.rules import rules_once
 
 # A freeze saves one missed week: a second one earned while one is held is not banked.
 MAX_FREEZES = 1
@@ -104,13 +105,14 @@ async def note_award(
     *,
     moment: datetime,
     program_zone: str,
-    freeze_every: int,
 ) -> None:
     """Advances the streak the balance row `kept` for an award at `moment`: one UPDATE, only
-    for the first award of a week (the ledger's balance UPDATE has locked the row already)."""
-    streak = kept.advanced(week_of(moment, person_zone(user, program_zone)), freeze_every)
-    if streak == kept:
+    for the first award of a week (the ledger's balance UPDATE has locked the row already).
+    Any later award of the week reads and writes nothing."""
+    week = week_of(moment, person_zone(user, program_zone))
+    if kept.week is not None and week <= kept.week:
         return
+    streak = kept.advanced(week, (await rules_once(session)).streak_freeze_weeks)
     await session.execute(
         update(Balance)
         .where(Balance.user_id == user.id)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, bindparam, func, literal, select, true
+from sqlalchemy import Date, Integer, TextClause, bindparam, func, literal, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -119,6 +119,58 @@ def _issued_month_upsert(dialect: str) -> Any:
     )
 
 
+# PostgreSQL writes every total of a ledger row in one round trip: each upsert is a
+# data-modifying CTE of one statement (they touch different tables, so none waits on another).
+# The earners of the day and their returns count only a first award of the day: they insert
+# from the earned-day CTE, which returns a row only when the person's day is new.
+_DAILY = """daily AS (
+  INSERT INTO points_daily_totals (day, kind, source_type, shard, added, removed)
+  VALUES (CAST(:day AS DATE), CAST(:kind AS VARCHAR), CAST(:source_type AS VARCHAR),
+          CAST(:shard AS INTEGER), CAST(:added AS INTEGER), CAST(:removed AS INTEGER))
+  ON CONFLICT (day, kind, source_type, shard) DO UPDATE
+  SET added = points_daily_totals.added + excluded.added,
+      removed = points_daily_totals.removed + excluded.removed)"""
+_EARNED = """first_today AS (
+  INSERT INTO points_earned_days (day, user_id)
+  VALUES (CAST(:day AS DATE), CAST(:user_id AS INTEGER))
+  ON CONFLICT DO NOTHING RETURNING day),
+earners AS (
+  INSERT INTO points_daily_earners (day, shard, earners)
+  SELECT day, CAST(:shard AS INTEGER), 1 FROM first_today
+  ON CONFLICT (day, shard) DO UPDATE SET earners = points_daily_earners.earners + 1),
+returns AS (
+  INSERT INTO points_earner_returns (day, since, shard, earners)
+  SELECT day, (SELECT coalesce(max(earlier.day), CAST(:never AS DATE)) FROM points_earned_days
+               AS earlier WHERE earlier.user_id = CAST(:user_id AS INTEGER)
+               AND earlier.day < CAST(:day AS DATE)),
+         CAST(:shard AS INTEGER), 1
+  FROM first_today
+  ON CONFLICT (day, since, shard) DO UPDATE SET earners = points_earner_returns.earners + 1)"""
+_ISSUED = """issued AS (
+  INSERT INTO points_issued_days (day, user_id, points)
+  VALUES (CAST(:day AS DATE), CAST(:user_id AS INTEGER), CAST(:points AS INTEGER))
+  ON CONFLICT (day, user_id) DO UPDATE SET points = points_issued_days.points + excluded.points),
+issued_month AS (
+  INSERT INTO points_issued_months (month, user_id, points)
+  VALUES (CAST(:month AS DATE), CAST(:user_id AS INTEGER), CAST(:points AS INTEGER))
+  ON CONFLICT (month, user_id) DO UPDATE
+  SET points = points_issued_months.points + excluded.points)"""
+_PERIODS = """periods AS (
+  INSERT INTO points_period_totals (period, period_start, user_id, points)
+  VALUES (CAST(:week AS VARCHAR), CAST(:week_start AS DATE), CAST(:user_id AS INTEGER),
+          CAST(:lifetime AS INTEGER)),
+         (CAST(:month_period AS VARCHAR), CAST(:month_start AS DATE), CAST(:user_id AS INTEGER),
+          CAST(:lifetime AS INTEGER))
+  ON CONFLICT (period, period_start, user_id) DO UPDATE
+  SET points = points_period_totals.points + excluded.points)"""
+
+
+@cache
+def _all_totals(award: bool, issuing: bool, lifetime: bool) -> TextClause:
+    parts = [_DAILY] + [_EARNED] * award + [_ISSUED] * issuing + [_PERIODS] * lifetime
+    return text("WITH " + ",\n".join(parts) + "\nSELECT 1")
+
+
 async def record_totals(
     connection: AsyncConnection,
     *,
@@ -134,6 +186,27 @@ async def record_totals(
     program's, where its weeks and months begin (the daily totals stay UTC days)."""
     dialect = connection.dialect.name
     day = moment.date()
+    if dialect == "postgresql":
+        award, issuing = kind == EntryKind.AWARD, kind in ISSUING and delta > 0
+        values = {
+            "day": day,
+            "kind": kind.value,
+            "source_type": source_type or "",
+            "shard": user_id % DAILY_SHARDS,
+            "added": max(delta, 0),
+            "removed": min(delta, 0),
+            "user_id": user_id,
+            "never": NEVER,
+            "points": delta,
+            "month": day.replace(day=1),
+            "lifetime": lifetime_delta,
+            "week": Period.WEEK.value,
+            "week_start": period_start(Period.WEEK, moment, zone),
+            "month_period": Period.MONTH.value,
+            "month_start": period_start(Period.MONTH, moment, zone),
+        }
+        await connection.execute(_all_totals(award, issuing, bool(lifetime_delta)), values)
+        return
     await connection.execute(
         _daily_upsert(dialect),
         [

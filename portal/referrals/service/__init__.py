@@ -68,6 +68,7 @@ from portal.referrals.service.pipeline import (
 )
 from portal.referrals.service.queries import (
     OPEN_STAGES,
+    Board,
     LinkStats,
     PipelineFilter,
     access_own_referral,
@@ -77,8 +78,8 @@ from portal.referrals.service.queries import (
     list_notes,
     list_own_referrals,
     list_pipeline,
-    list_referrers,
     list_reps,
+    pipeline_board,
 )
 from portal.referrals.service.recruiting import Recruit, people_brought_in
 from portal.referrals.service.review import NotFlagged, clear_flags, point_standings
@@ -88,6 +89,7 @@ __all__ = [
     "OPEN_STAGES",
     "AdvocateRevenue",
     "AlreadyConverted",
+    "Board",
     "CampaignNameTaken",
     "CampaignPlan",
     "CampaignRow",
@@ -139,7 +141,6 @@ __all__ = [
     "list_own_referrals",
     "list_pipeline",
     "list_referrals_after",
-    "list_referrers",
     "list_reps",
     "list_running_campaigns",
     "list_stage_names",
@@ -148,6 +149,7 @@ __all__ = [
     "move_referral",
     "normalize_email",
     "people_brought_in",
+    "pipeline_board",
     "point_standings",
     "record_click",
     "record_conversion",

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.clock import utcnow
 from portal.errors import NotFound
@@ -85,9 +86,7 @@ class PipelineFilter:
         return stage in OPEN_STAGES or not (self.open_only or self.quiet_days)
 
 
-def _filtered(
-    query: Select[tuple[Referral]], f: PipelineFilter, viewer: User
-) -> Select[tuple[Referral]]:
+def _filtered(query: Select[Referral], f: PipelineFilter, viewer: User) -> Select[Referral]:
     if f.stage is not None:
         query = query.where(Referral.stage == f.stage)
     if f.owner == "mine":
@@ -119,14 +118,45 @@ def _filtered(
 async def list_pipeline(
     session: AsyncSession, *, viewer: User, filters: PipelineFilter
 ) -> list[Referral]:
-    query = _filtered(select(Referral), filters, viewer)
-    return list(
+    """The referrals the filters select, newest change first, with their referrer and owner."""
+    return (
+        await pipeline_board(session, viewer=viewer, filters=filters, referrers=False)
+    ).referrals
+
+
+@dataclass(frozen=True)
+class Board:
+    referrals: list[Referral]
+    referrers: list[User]  # everyone who referred someone, by name: the referrer filter
+
+
+async def pipeline_board(
+    session: AsyncSession, *, viewer: User, filters: PipelineFilter, referrers: bool = True
+) -> Board:
+    """The pipeline's referrals and, from one read of `users`, the people they name (referrer,
+    owner) and, with `referrers`, everyone who referred someone."""
+    referrals = list(
         await session.scalars(
-            query.options(selectinload(Referral.referrer), selectinload(Referral.owner))
+            _filtered(select(Referral), filters, viewer)
             .order_by(Referral.updated_at.desc(), Referral.id.desc())
             .limit(PIPELINE_LIMIT)
         )
     )
+    named = {r.referrer_id for r in referrals} | {r.owner_id for r in referrals if r.owner_id}
+    referred = User.id.in_(select(Referral.referrer_id)) if referrers else false()
+    rows = (
+        await session.execute(
+            select(User, referred)
+            .where(or_(User.id.in_(named), referred))
+            .order_by(User.display_name, User.id)
+        )
+    ).all()
+    people = {user.id: user for user, _ in rows}
+    for referral in referrals:
+        set_committed_value(referral, "referrer", people[referral.referrer_id])
+        owner = people[referral.owner_id] if referral.owner_id is not None else None
+        set_committed_value(referral, "owner", owner)
+    return Board(referrals, [user for user, is_referrer in rows if is_referrer])
 
 
 async def list_reps(session: AsyncSession) -> list[User]:
@@ -152,17 +182,6 @@ async def access_rep(session: AsyncSession, user_id: int) -> User:
     if user is None:
         raise NotFound()
     return user
-
-
-async def list_referrers(session: AsyncSession) -> list[User]:
-    """Advocates who referred someone, for the board's referrer filter."""
-    return list(
-        await session.scalars(
-            select(User)
-            .where(User.id.in_(select(Referral.referrer_id)))
-            .order_by(User.display_name)
-        )
-    )
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,23 @@ async def list_rewards(session: AsyncSession) -> list[tuple[Reward, int, int]]:
     return [(r, free.get(r.id, 0), open_.get(r.id, 0)) for r in rewards]
 
 
+async def low_code_pools(session: AsyncSession, *, below: int) -> list[tuple[Reward, int]]:
+    """Active rewards paid in codes with fewer than `below` unused codes, and how many are
+    left, newest reward first: one statement (staff Home reads it on every visit)."""
+    free = (
+        select(func.count())
+        .where(RewardCode.reward_id == Reward.id, RewardCode.redemption_id.is_(None))
+        .correlate(Reward)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Reward, free)
+        .where(Reward.is_active.is_(True), Reward.uses_code_pool.is_(True), free < below)
+        .order_by(Reward.id.desc())
+    )
+    return [(reward, int(left)) for reward, left in rows]
+
+
 async def access_reward_for_staff(session: AsyncSession, reward_id: int) -> Reward:
     reward = await session.scalar(
         select(Reward).where(Reward.id == reward_id).options(selectinload(Reward.groups))
