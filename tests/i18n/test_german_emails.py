@@ -109,10 +109,10 @@ async def test_a_redemption_decided_by_an_english_marketer_reaches_a_german_advo
             Notification.user_id == advocate.id, Notification.kind == "redemption_status"
         )
     )
-    assert bell == "Ihre Einlösung von Hoodie ist angenommen"
+    assert bell == "Ihre Einlösung von „Hoodie“ ist freigegeben"
     email = await session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "redemption_status"))
     assert email is not None
-    assert "Ihre Einlösung von Hoodie ist angenommen." in email.text_body
+    assert "Ihre Einlösung von „Hoodie“ ist freigegeben." in email.text_body
     assert "Zu Ihrer Einlösung:" in email.text_body
 
 
