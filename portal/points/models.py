@@ -13,6 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import i18n
 from portal.clock import utcnow
 from portal.db import Base
 from portal.i18n import N_, gettext
@@ -284,8 +285,8 @@ class Level(Base):
 
     @property
     def multiplier_label(self) -> str:
-        """x1.2, as people read it."""
-        return f"\u00d7{self.multiplier_percent / 100:g}"
+        """x1.2 as people read it, the number written the reader's way (x1,2 in German)."""
+        return f"\u00d7{i18n.number(self.multiplier_percent / 100)}"
 
 
 class LevelReached(Base):

@@ -87,3 +87,13 @@ async def test_the_bell_and_the_feed_speak_each_readers_language(
     await login_as(client, english)
     home = BeautifulSoup((await client.get("/")).text, "html.parser")
     assert "reached Advocate" in home.select_one("#community-feed").get_text(" ", strip=True)
+
+
+def test_a_levels_multiplier_is_written_the_readers_way() -> None:
+    from portal.points.models import Level
+
+    champion = Level(name="Champion", min_points=2000, multiplier_percent=120)
+    with i18n.using("de"):
+        assert champion.multiplier_label == "\u00d71,2"
+    with i18n.using("en"):
+        assert champion.multiplier_label == "\u00d71.2"
