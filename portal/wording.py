@@ -33,7 +33,7 @@ def wording(
     *,
     count: int | None = None,
     translated: Collection[str] = (),
-    **values: str | int,
+    **values: str | int | Wording,
 ) -> Wording:
     """A sentence to store: `message` is its catalogue text, marked for extraction where it is
     written (`N_`, or `N_plural` for a pair read with `count`), and `values` fill it."""
@@ -54,13 +54,7 @@ def read(stored: Mapping[str, Any] | None, fallback: str) -> str:
         return fallback
     translated = set(stored.get("translated", ()))
     values = {
-        name: (
-            i18n.gettext(value)
-            if name in translated and isinstance(value, str)
-            else i18n.number(value)
-            if isinstance(value, int) and not isinstance(value, bool)
-            else value
-        )
+        name: _value(value, translated=name in translated)
         for name, value in dict(stored.get("values", {})).items()
     }
     plural = stored.get("plural")
@@ -73,6 +67,18 @@ def read(stored: Mapping[str, Any] | None, fallback: str) -> str:
         return template % values
     except (KeyError, ValueError, TypeError):
         return fallback
+
+
+def _value(value: Any, *, translated: bool) -> Any:
+    """A value as the reader reads it: a catalogue message translated, a number their way, a
+    wording inside a wording ("Taken back: <the award's reason>") read too."""
+    if isinstance(value, dict):
+        return read(value, "")
+    if translated and isinstance(value, str):
+        return i18n.gettext(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return i18n.number(value)
+    return value
 
 
 def in_english(stored: Wording) -> str:

@@ -33,6 +33,7 @@ BADGES = [
 
 ledger = sa.table(
     "points_ledger",
+    sa.column("id", sa.Integer),
     sa.column("user_id", sa.Integer),
     sa.column("kind", sa.String),
     sa.column("state", sa.String),
@@ -98,17 +99,28 @@ def _backfill() -> None:
         ).all()
     )
     streaks: dict[int, Streak] = {}
-    rows = connection.execute(
-        sa.select(ledger.c.user_id, ledger.c.created_at)
+    # Read a batch at a time by key, not through a server-side cursor: on PostgreSQL an open
+    # cursor on the ledger would stop a later migration in this transaction from altering it.
+    order = (ledger.c.user_id, ledger.c.created_at, ledger.c.id)
+    query = (
+        sa.select(*order)
         .where(ledger.c.kind == "award", ledger.c.state == "posted")
-        .order_by(ledger.c.user_id, ledger.c.created_at)
-        .execution_options(yield_per=BATCH)
+        .order_by(*order)
+        .limit(BATCH)
     )
-    for user_id, created_at in rows:
-        moment = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
-        zone = zones.person_zone(own_zones.get(user_id, ""), program_zone)
-        kept = streaks.get(user_id, Streak())
-        streaks[user_id] = kept.advanced(week_of(moment, zone), freeze_every)
+    last: tuple[int, datetime, int] | None = None
+    while True:
+        batch = connection.execute(
+            query if last is None else query.where(sa.tuple_(*order) > last)
+        ).all()
+        for user_id, created_at, _entry_id in batch:
+            moment = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
+            zone = zones.person_zone(own_zones.get(user_id, ""), program_zone)
+            kept = streaks.get(user_id, Streak())
+            streaks[user_id] = kept.advanced(week_of(moment, zone), freeze_every)
+        if len(batch) < BATCH:
+            break
+        last = tuple(batch[-1])
     change = (
         sa.update(balances)
         .where(balances.c.user_id == sa.bindparam("person"))

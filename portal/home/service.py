@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.clock import utcnow
@@ -37,7 +36,7 @@ class HomeAccount:
 
     balance: Balances
     progress: points.LevelProgress
-    recent: list[Row[Any]]  # delta, reason, created_at
+    recent: list[points.RecentPoints]
     badges: list[Badge]  # newest first, from the cached catalog
 
 

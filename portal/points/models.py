@@ -18,7 +18,7 @@ from portal.clock import utcnow
 from portal.db import Base
 from portal.i18n import N_, gettext
 from portal.program import cache
-from portal.wording import Wording
+from portal.wording import Wording, worded
 
 
 class EntryKind(StrEnum):
@@ -88,7 +88,10 @@ class LedgerEntry(Base):
     delta: Mapped[int]
     counts_toward_lifetime: Mapped[bool]
     balance_after: Mapped[int]
-    reason: Mapped[str] = mapped_column(String(200))
+    # The English reason (exports, search, the audit trail) and its wording, read in the
+    # reader's language (portal.wording).
+    reason_source: Mapped[str] = mapped_column("reason", String(200))
+    reason_wording: Mapped[Wording | None] = mapped_column(JSON)
     source_type: Mapped[str | None] = mapped_column(String(40))
     source_id: Mapped[int | None]
     idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
@@ -110,6 +113,8 @@ class LedgerEntry(Base):
     @property
     def is_pending(self) -> bool:
         return self.state == EntryState.PENDING and self.kind == EntryKind.AWARD
+
+    reason = worded("reason_source", "reason_wording", "reason")
 
 
 class Balance(Base):

@@ -97,3 +97,33 @@ def test_a_levels_multiplier_is_written_the_readers_way() -> None:
         assert champion.multiplier_label == "\u00d71,2"
     with i18n.using("en"):
         assert champion.multiplier_label == "\u00d71.2"
+
+
+async def test_ledger_reasons_read_in_the_readers_language_and_a_clawback_names_its_award(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    from portal.challenges import service as challenges
+    from portal.challenges.models import ChallengeType
+    from portal.points.models import LedgerEntry
+    from tests.factories import make_challenge
+
+    advocate = await make_advocate(session, name="Jana Roth", email="jana@example.de")
+    challenge = await make_challenge(session, title="Tell a colleague", type=ChallengeType.CUSTOM)
+    await challenges.submit_entry(
+        session, user=advocate, challenge_id=challenge.id, response={"text": "Done"}, key="k1"
+    )
+    award = await session.scalar(select(LedgerEntry).where(LedgerEntry.user_id == advocate.id))
+    assert award is not None
+    assert award.reason_source == "Challenge completed: Tell a colleague"
+    advocate.language = "de"
+    await session.flush()
+
+    await login_as(client, advocate)
+    history = BeautifulSoup((await client.get("/points/")).text, "html.parser").get_text(" ")
+    assert "Challenge abgeschlossen: Tell a colleague" in history
+    home = BeautifulSoup((await client.get("/")).text, "html.parser")
+    recent = home.select_one("#recent-activity").get_text(" ", strip=True)
+    assert "Challenge abgeschlossen: Tell a colleague" in recent
+    taken_back = wording("Taken back: %(reason)s", reason=award.reason_wording or "")
+    with i18n.using("de"):
+        assert read(taken_back, "") == "Zurückgebucht: Challenge abgeschlossen: Tell a colleague"

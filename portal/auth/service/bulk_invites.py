@@ -37,6 +37,7 @@ from portal.people import fields as profile_fields
 from portal.people import service as people
 from portal.people.models import Group, User, UserStatus
 from portal.points import service as points
+from portal.wording import wording
 
 MAX_ROWS = 20_000
 BATCH_SIZE = 200  # rows invited per job transaction
@@ -330,7 +331,7 @@ async def _invite_together(
                 session,
                 user,
                 points=row.opening_points,
-                reason="Opening balance",
+                reason=wording(N_("Opening balance")),
                 key=f"bulk_invite:{bulk.content_sha256}:line:{row.line}",
                 actor=bulk.created_by,
             )

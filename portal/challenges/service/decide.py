@@ -44,7 +44,7 @@ async def _approve(
         session,
         user,
         points=submission.points,
-        reason=f"Challenge completed: {challenge.title}",
+        reason=wording(N_("Challenge completed: %(title)s"), title=challenge.title_source),
         key=f"submission:{submission.id}:approved",
         source=points.Source("submission", submission.id),
         actor=by,

@@ -14,6 +14,7 @@ from portal.community.service.feed import announce_answer, withdraw_post
 from portal.errors import Conflict, Forbidden
 from portal.i18n import N_
 from portal.people.models import User
+from portal.wording import wording
 
 
 class NotAReply(Conflict):
@@ -57,7 +58,7 @@ async def toggle_answer(session: AsyncSession, *, viewer: User, post_id: int) ->
             session,
             user=author,
             amount=(await settings_once(session)).points_answer,
-            reason=f"Your reply answered “{short(topic.title)}”",
+            reason=wording(N_("Your reply answered “%(title)s”"), title=short(topic.title)),
             key=f"community:answer:{post.id}",
             post_id=post.id,
         )

@@ -14,6 +14,7 @@ from portal.community.models import DailyPoints
 from portal.community.settings import CACHE_KEY, CommunitySettings, load_settings
 from portal.people.models import User
 from portal.points import service as points
+from portal.wording import Wording
 
 SOURCE_TYPE = "community_post"  # the ledger links the post (the points history opens it)
 
@@ -65,7 +66,7 @@ async def _give_back(session: AsyncSession, user: User, amount: int) -> None:
 
 
 async def earn(
-    session: AsyncSession, *, user: User, amount: int, reason: str, key: str, post_id: int
+    session: AsyncSession, *, user: User, amount: int, reason: str | Wording, key: str, post_id: int
 ) -> bool:
     """Pays `amount` for a post (once per key); False when nothing was paid (no points set,
     the day's cap reached, or the key paid before)."""

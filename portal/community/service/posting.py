@@ -147,7 +147,7 @@ async def publish(session: AsyncSession, *, post: Post, topic: Topic, author: Us
             session,
             user=author,
             amount=(await settings_once(session)).points_topic,
-            reason=f"Started the topic “{short(topic.title)}”",
+            reason=wording(N_("Started the topic “%(title)s”"), title=short(topic.title)),
             key=f"community:topic:{topic.id}",
             post_id=post.id,
         )
@@ -165,7 +165,7 @@ async def publish(session: AsyncSession, *, post: Post, topic: Topic, author: Us
                 session,
                 user=author,
                 amount=(await settings_once(session)).points_reply,
-                reason=f"Replied to “{short(topic.title)}”",
+                reason=wording(N_("Replied to “%(title)s”"), title=short(topic.title)),
                 key=f"community:reply:{post.id}",
                 post_id=post.id,
             )

@@ -14,6 +14,7 @@ from portal.community.service.earning import earn, settings_once
 from portal.errors import Conflict
 from portal.i18n import N_
 from portal.people.models import User
+from portal.wording import wording
 
 
 class OwnPost(Conflict):
@@ -48,7 +49,7 @@ async def toggle_helpful(session: AsyncSession, *, viewer: User, post_id: int) -
             session,
             user=post.author,
             amount=(await settings_once(session)).points_helpful,
-            reason=f"{viewer.display_name} found your post helpful",
+            reason=wording(N_("%(name)s found your post helpful"), name=viewer.display_name),
             key=f"community:helpful:{post.id}:{viewer.id}",
             post_id=post.id,
         )

@@ -16,11 +16,13 @@ from portal import events
 from portal.clock import utcnow
 from portal.content.models import Asset, AssetGroup, AssetKind, AssetTag, AssetUse
 from portal.errors import NotFound
+from portal.i18n import N_
 from portal.people import service as people
 from portal.people.models import Role, User
 from portal.people.targeting import STAFF_SEE_ALL, sees_everything, visible_to
 from portal.points import service as points
 from portal.points.models import BadgeRule
+from portal.wording import wording
 
 NEW_FOR = timedelta(days=14)
 TAG = re.compile(r"<[^>]*>")
@@ -180,6 +182,8 @@ async def touch_use(session: AsyncSession, viewer: User, asset: Asset, *, downlo
 
 
 async def award_once(session: AsyncSession, viewer: User, asset: Asset, reason: str) -> int:
+    """The asset's points for its first use; `reason` a catalogue message naming the asset
+    as %(title)s ("Downloaded “%(title)s”")."""
     """Points for the first use, once: the conditional update lets one request through, and
     the ledger key makes even a second one a replay."""
     if asset.points <= 0:
@@ -201,7 +205,7 @@ async def award_once(session: AsyncSession, viewer: User, asset: Asset, reason: 
         session,
         viewer,
         points=asset.points,
-        reason=f"{reason} “{asset.title[:120]}”",
+        reason=wording(reason, title=asset.title_source[:120]),
         key=f"asset:{asset.id}:used:{viewer.id}",
         source=points.Source("asset", asset.id),
     )
@@ -215,8 +219,9 @@ async def record_download(session: AsyncSession, viewer: User, asset: Asset) -> 
     await touch_use(session, viewer, asset, downloads=1)
     if asset.kind is AssetKind.VIDEO:
         return 0
-    verb = {AssetKind.LINK: "Opened", AssetKind.IMAGE: "Opened"}.get(asset.kind, "Downloaded")
-    awarded = await award_once(session, viewer, asset, verb)
+    opened = asset.kind in (AssetKind.LINK, AssetKind.IMAGE)
+    reason = N_("Opened “%(title)s”") if opened else N_("Downloaded “%(title)s”")
+    awarded = await award_once(session, viewer, asset, reason)
     if awarded:
         await points.award_rule_badge(session, viewer, BadgeRule.FIRST_DOWNLOAD)
     await events.publish(

@@ -24,6 +24,7 @@ from portal.clock import utcnow
 from portal.content.models import WATCHED_PERCENT, Asset, AssetKind, AssetUse
 from portal.content.service.usage import award_once, touch_use
 from portal.errors import NotFound
+from portal.i18n import N_
 from portal.people.models import User
 
 MAX_DURATION = 4 * 3600.0  # seconds; a longer claim is cut to this
@@ -79,7 +80,7 @@ async def record_heartbeat(
         if use.watched_at is None:
             use.watched_at = now
         await session.flush()
-        awarded = await award_once(session, viewer, asset, "Watched")
+        awarded = await award_once(session, viewer, asset, N_("Watched “%(title)s”"))
         await events.publish(
             session, events.AssetUsed(user_id=viewer.id, asset_id=asset.id, watched=True)
         )

@@ -72,6 +72,7 @@ from portal.points.service.seasons import (
     seasons_for,
 )
 from portal.points.service.statement import (
+    RecentPoints,
     ReviewItem,
     Standing,
     Waiting,
@@ -111,6 +112,7 @@ __all__ = [
     "OwnPendingPoints",
     "OwnPointsAdjustment",
     "Posting",
+    "RecentPoints",
     "ReviewItem",
     "SeasonBoard",
     "SeasonStanding",

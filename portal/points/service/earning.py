@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from portal.i18n import N_
 from portal.people.models import User
 from portal.points.models import EntryKind, EntryState, LedgerEntry
 from portal.points.service.earned import note_pending
@@ -24,13 +25,14 @@ from portal.points.service.ledger import (
 )
 from portal.points.service.rules import Earning
 from portal.points.service.tiers import multiplied, multiplier_for
+from portal.wording import Wording, wording
 
 
 class AwardTerms(TypedDict):
     """What an award says, for `award` and `post_award` alike."""
 
     points: int
-    reason: str
+    reason: str | Wording  # a wording is read in each reader's language (portal.wording)
     key: str  # the idempotency key: a replay of it pays nothing
     source: NotRequired[Source | None]
     actor: NotRequired[User | None]
@@ -115,7 +117,7 @@ async def release(
         user,
         EntryKind.AWARD,
         pending.delta,
-        reason=pending.reason,
+        reason=said(pending),
         key=settling_key(pending),
         source=source_of(pending),
         actor=actor,
@@ -147,6 +149,11 @@ async def cancel(
     )
 
 
+def said(entry: LedgerEntry) -> str | Wording:
+    """An entry's reason as it was written: its wording, else its English."""
+    return entry.reason_wording or entry.reason_source
+
+
 @dataclass(frozen=True)
 class Reversal:
     taken: int  # from the balance now
@@ -154,7 +161,7 @@ class Reversal:
 
 
 async def reverse(
-    session: AsyncSession, paid: LedgerEntry, *, reason: str, actor: User | None
+    session: AsyncSession, paid: LedgerEntry, *, reason: str | Wording, actor: User | None
 ) -> Reversal:
     """Takes back the points of a paid entry, as far as the balance allows; what it cannot
     take is owed (a pending `reverse` row records it) and taken from the next awards. Returns
@@ -187,7 +194,7 @@ async def reverse(
             user,
             EntryKind.REVERSE,
             taken - paid.delta,
-            reason=f"Still owed: {reason}",
+            reason=wording(N_("Still owed: %(reason)s"), reason=reason),
             key=f"reverse:{paid.id}:owed",
             source=source_of(paid),
             actor=actor,
@@ -228,7 +235,7 @@ async def _take_owed(session: AsyncSession, user: User, posted: Posting) -> None
             user,
             EntryKind.REVERSE,
             -taken,
-            reason=f"Taken back: {paid.reason}",
+            reason=wording(N_("Taken back: %(reason)s"), reason=said(paid)),
             key=f"reverse:{paid.id}:from:{award.id}",
             source=source_of(paid),
             actor=None,

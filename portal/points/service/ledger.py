@@ -24,6 +24,7 @@ from portal.points.service.seasons import note_season_points
 from portal.points.service.streaks import Streak, note_award
 from portal.points.service.totals import record_totals
 from portal.program import service as program
+from portal.wording import Wording, in_english
 
 
 class InsufficientPoints(Conflict):
@@ -87,7 +88,7 @@ async def spend(
     user: User,
     *,
     points: int,
-    reason: str,
+    reason: str | Wording,
     key: str,
     source: Source | None = None,
 ) -> LedgerEntry:
@@ -110,7 +111,7 @@ async def refund(
     user: User,
     *,
     points: int,
-    reason: str,
+    reason: str | Wording,
     key: str,
     source: Source | None = None,
 ) -> LedgerEntry:
@@ -194,7 +195,7 @@ async def post_entry(
     kind: EntryKind,
     delta: int,
     *,
-    reason: str,
+    reason: str | Wording,
     key: str,
     source: Source | None,
     actor: User | None,
@@ -276,7 +277,7 @@ async def post_entry(
                 user_id=user.id,
                 entry_id=entry.id,
                 points=delta,
-                reason=entry.reason,
+                reason=entry.reason_source,  # in English: the webhooks' payload
                 source_type=entry.source_type,
                 source_id=entry.source_id,
             ),
@@ -292,7 +293,7 @@ async def hold_entry(
     kind: EntryKind,
     delta: int,
     *,
-    reason: str,
+    reason: str | Wording,
     key: str,
     source: Source | None,
     actor: User | None,
@@ -328,7 +329,7 @@ def _row(
     user: User,
     kind: EntryKind,
     delta: int,
-    reason: str,
+    reason: str | Wording,
     key: str,
     source: Source | None,
     actor: User | None,
@@ -338,7 +339,8 @@ def _row(
         "user_id": user.id,
         "kind": kind,
         "delta": delta,
-        "reason": reason[:200],
+        "reason_source": (in_english(reason) if isinstance(reason, dict) else reason)[:200],
+        "reason_wording": reason if isinstance(reason, dict) else None,
         "source_type": source.type if source else None,
         "source_id": source.id if source else None,
         "idempotency_key": key,

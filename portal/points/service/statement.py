@@ -2,9 +2,9 @@
 how each pending entry ended, and what clawbacks still owe; and the staff's review list."""
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -12,6 +12,7 @@ from portal.i18n import _, day_and_month
 from portal.people.models import User
 from portal.points.models import Balance, EntryKind, EntryState, LedgerEntry
 from portal.points.service.pending import waiting
+from portal.wording import read
 
 # A cancellation shows as the state of the entry it cancels, not as a row of its own.
 _LISTED = LedgerEntry.kind != EntryKind.CANCEL
@@ -28,18 +29,26 @@ async def history(
 
 
 _LEDGER = LedgerEntry.__table__
-# Plain rows (delta, reason, created_at), built once: Home lists them on every visit.
+# Plain rows, built once: Home lists them on every visit.
 _RECENT = (
-    select(_LEDGER.c.delta, _LEDGER.c.reason, _LEDGER.c.created_at)
+    select(_LEDGER.c.delta, _LEDGER.c.reason, _LEDGER.c.reason_wording, _LEDGER.c.created_at)
     .where(_LEDGER.c.user_id == bindparam("user_id"), _LEDGER.c.kind != EntryKind.CANCEL)
     .order_by(_LEDGER.c.id.desc())
     .limit(bindparam("limit"))
 )
 
 
-async def recent_points(session: AsyncSession, user: User, *, limit: int) -> list[Row[Any]]:
-    """The newest entries of `history`, as rows to read (delta, reason, created_at)."""
-    return list(await session.execute(_RECENT, {"user_id": user.id, "limit": limit}))
+@dataclass(frozen=True)
+class RecentPoints:
+    delta: int
+    reason: str  # in the reader's language
+    created_at: datetime
+
+
+async def recent_points(session: AsyncSession, user: User, *, limit: int) -> list[RecentPoints]:
+    """The newest entries of `history`, to read."""
+    rows = await session.execute(_RECENT, {"user_id": user.id, "limit": limit})
+    return [RecentPoints(delta, read(worded, english), at) for delta, english, worded, at in rows]
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@ the timeline treat them as one)."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.i18n import N_
 from portal.people.models import User
 from portal.points import service as points
-from portal.referrals.models import Campaign, Referral, Stage
+from portal.referrals.models import STAGE_LABELS, Campaign, Referral, Stage
 from portal.referrals.service.config import ReferralSettings
 from portal.referrals.service.review import review_reason, stage_key
+from portal.wording import wording
 
 
 async def pay_stages(
@@ -29,9 +31,26 @@ async def pay_stages(
         amount = config.points_for(stage) + bonus
         if amount <= 0:
             continue
-        reason = f"Your referral {referral.prospect_name} reached {stage.label}"
-        if campaign and bonus:
-            reason += f" (with a {bonus:,}-point {campaign.name} bonus)"
+        reason = (
+            wording(
+                N_(
+                    "Your referral %(name)s reached %(stage)s "
+                    "(with a %(bonus)s-point %(campaign)s bonus)"
+                ),
+                translated={"stage"},
+                name=referral.prospect_name,
+                stage=STAGE_LABELS[stage.value],
+                bonus=bonus,
+                campaign=campaign.name,
+            )
+            if campaign and bonus
+            else wording(
+                N_("Your referral %(name)s reached %(stage)s"),
+                translated={"stage"},
+                name=referral.prospect_name,
+                stage=STAGE_LABELS[stage.value],
+            )
+        )
         entry = await points.award(
             session,
             referrer,

@@ -121,7 +121,7 @@ async def _redeem(
                 session,
                 user,
                 points=reward.cost,
-                reason=f"Redeemed: {reward.title}",
+                reason=wording(N_("Redeemed: %(reward)s"), reward=reward.title_source),
                 key=f"redemption:{redemption.id}:spend",
                 source=points.Source("redemption", redemption.id),
             )
@@ -330,7 +330,12 @@ async def close_redemption(
         session,
         redemption.user,
         points=redemption.cost,
-        reason=f"Refund: {reward.title} ({status.value})",
+        reason=wording(
+            N_("Refund: %(reward)s (%(status)s)"),
+            translated={"status"},
+            reward=reward.title_source,
+            status=status.value,
+        ),
         key=f"redemption:{redemption.id}:refund",
         source=points.Source("redemption", redemption.id),
     )
