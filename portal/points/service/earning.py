@@ -130,7 +130,7 @@ async def release(
 
 
 async def cancel(
-    session: AsyncSession, pending: LedgerEntry, *, reason: str, actor: User | None
+    session: AsyncSession, pending: LedgerEntry, *, reason: str | Wording, actor: User | None
 ) -> LedgerEntry:
     """Ends a pending entry unpaid: a pending row of the opposite amount naming it. Returns
     the row that settled it, which is a release if one came first."""

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from portal.i18n import N_
 from portal.people.models import User
 from portal.points.models import Balance, EntryKind, EntryState, LedgerEntry
 from portal.points.service.ledger import entry_for_key, post_entry
@@ -28,6 +29,7 @@ from portal.points.service.rules import EarnRules, load_rules
 from portal.program import cache
 from portal.program import service as program
 from portal.templating import local_date
+from portal.wording import wording
 
 # A reminder goes out, and Home says so, this long before points expire.
 REMIND_BEFORE = timedelta(days=30)
@@ -113,7 +115,7 @@ async def expire_due(session: AsyncSession, *, now: datetime, limit: int = BATCH
             await session.get_one(User, user_id),
             EntryKind.EXPIRE,
             -min(int(points), current),
-            reason=f"Points paid up to {local_date(through)} expired",
+            reason=wording(N_("Points paid up to %(day)s expired"), day=local_date(through)),
             key=key,
             source=None,
             actor=None,

@@ -16,6 +16,7 @@ from portal.people.models import User
 from portal.points.models import EntryKind, EntryState, LedgerEntry
 from portal.points.service.earning import cancel, release, reverse, settling_key
 from portal.points.service.ledger import Source
+from portal.wording import Wording
 
 
 def waiting() -> tuple[ColumnElement[bool], ...]:
@@ -134,7 +135,7 @@ async def claw_back(
     session: AsyncSession,
     *,
     keys: list[str],
-    reason: str,
+    reason: str | Wording,
     actor: User | None,
     since: datetime | None = None,
 ) -> ClawedBack:

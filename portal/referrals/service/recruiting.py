@@ -13,13 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import events
-from portal.i18n import _
+from portal.i18n import N_
 from portal.people.codes import get_advocate_for_personal_code
 from portal.people.models import User, UserStatus
 from portal.points import service as points
 from portal.points.models import Balance, LedgerEntry
 from portal.referrals.models import Recruitment, Referral, Stage
 from portal.referrals.service.config import ReferralSettings, load_settings
+from portal.wording import Wording, wording
 
 SOURCE_TYPE = "recruit"
 
@@ -92,23 +93,24 @@ async def _pay(session: AsyncSession, recruit_id: int, *, milestone: bool) -> No
         child_id, level = link.recruiter_id, level + 1
 
 
-def _reason(recruit: User, *, level: int, milestone: bool, config: ReferralSettings) -> str:
+def _reason(recruit: User, *, level: int, milestone: bool, config: ReferralSettings) -> Wording:
     name = recruit.display_name
     if not milestone:
         if level == 1:
-            return _("%(name)s joined through your invitation") % {"name": name}
-        return _("%(name)s joined, recruited by someone you brought in") % {"name": name}
+            return wording(N_("%(name)s joined through your invitation"), name=name)
+        return wording(N_("%(name)s joined, recruited by someone you brought in"), name=name)
     reached = (
-        _("won their first referral")
+        wording(N_("won their first referral"))
         if config.recruit_milestone_points == 0
-        else _("reached %(points)s points") % {"points": f"{config.recruit_milestone_points:,}"}
+        else wording(N_("reached %(points)s points"), points=config.recruit_milestone_points)
     )
     if level == 1:
-        return _("%(name)s, whom you brought in, %(reached)s") % {"name": name, "reached": reached}
-    return _("%(name)s, recruited by someone you brought in, %(reached)s") % {
-        "name": name,
-        "reached": reached,
-    }
+        return wording(N_("%(name)s, whom you brought in, %(reached)s"), name=name, reached=reached)
+    return wording(
+        N_("%(name)s, recruited by someone you brought in, %(reached)s"),
+        name=name,
+        reached=reached,
+    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from portal.errors import Conflict
 from portal.i18n import N_
 from portal.people.models import User
 from portal.points import service as points
-from portal.referrals.models import PIPELINE, CloseReason, Referral, Stage
+from portal.referrals.models import CLOSE_REASON_LABELS, PIPELINE, CloseReason, Referral, Stage
+from portal.wording import wording
 
 # Rejections that mean the referral should never have paid.
 CLAWBACK_REASONS = frozenset(
@@ -82,12 +83,16 @@ async def take_back(
     actor: User | None,
 ) -> points.ClawedBack | None:
     """Claws back what the move undoes, or None when it undoes nothing."""
-    why = f"Your referral {referral.prospect_name} "
     if to == Stage.REJECTED and reason in CLAWBACK_REASONS:
         return await points.claw_back(
             session,
             keys=[stage_key(referral, stage) for stage in PIPELINE],
-            reason=why + f"was rejected ({reason.label.lower()})",
+            reason=wording(
+                N_("Your referral %(name)s was rejected (%(why)s)"),
+                translated={"why"},
+                name=referral.prospect_name,
+                why=CLOSE_REASON_LABELS[reason.value],
+            ),
             actor=actor,
         )
     if before == Stage.WON and to != Stage.WON:
@@ -97,7 +102,9 @@ async def take_back(
             return await points.claw_back(
                 session,
                 keys=[stage_key(referral, Stage.WON)],
-                reason=why + "is no longer won",
+                reason=wording(
+                    N_("Your referral %(name)s is no longer won"), name=referral.prospect_name
+                ),
                 actor=actor,
                 since=utcnow() - timedelta(days=days),
             )
