@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
-from portal import events
+from portal import events, i18n
 from portal.forms import FormState
 from portal.i18n import gettext
 from portal.people.models import FieldKind, ProfileField, ProfileValue, User
@@ -37,22 +37,24 @@ def normalise_answer(field: ProfileField, raw: str) -> str:
     """The answer as it is kept (a number as its digits, a date as YYYY-MM-DD), or ValueError
     with what is wrong, in words for the person who typed it."""
     if len(raw) > MAX_ANSWER:
-        raise ValueError(f"At most {MAX_ANSWER} characters.")
+        raise ValueError(
+            gettext("Use at most %(count)s characters.") % {"count": i18n.number(MAX_ANSWER)}
+        )
     if field.kind == FieldKind.CHOICE and raw not in field.options:
-        raise ValueError("Choose one of the options.")
+        raise ValueError(gettext("Choose one of the options."))
     if field.kind == FieldKind.NUMBER:
         try:
             number = int(raw.replace(",", "").replace(" ", ""))
         except ValueError:
-            raise ValueError("Enter a whole number.") from None
+            raise ValueError(gettext("Enter a whole number.")) from None
         if abs(number) > NUMBER_LIMIT:
-            raise ValueError("Enter a smaller number.")
+            raise ValueError(gettext("Enter a smaller number."))
         return str(number)
     if field.kind == FieldKind.DATE:
         try:
             return date.fromisoformat(raw).isoformat()
         except ValueError:
-            raise ValueError("Enter a date as YYYY-MM-DD.") from None
+            raise ValueError(gettext("Enter a date as YYYY-MM-DD.")) from None
     return raw
 
 

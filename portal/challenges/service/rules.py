@@ -15,7 +15,7 @@ from portal.challenges.models import (
     SubmissionStatus,
 )
 from portal.errors import Conflict, PortalError
-from portal.i18n import N_
+from portal.i18n import N_, gettext
 from portal.people.models import User
 from portal.people.targeting import visible_to
 from portal.points.models import BadgeRule
@@ -59,7 +59,9 @@ class ImageRefused(PortalError):
 
 class AlreadyDecided(Conflict):
     def __init__(self, status: str) -> None:
-        super().__init__(f"This submission was already {status}.")
+        super().__init__(
+            gettext("This submission was already %(status)s.") % {"status": gettext(status)}
+        )
 
 
 def challenge_visible_to(user: User) -> Any:
