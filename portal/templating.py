@@ -167,11 +167,43 @@ _KNOWN_URLS: dict[tuple[str, str, tuple[tuple[str, Any], ...]], URL] = {}
 MAX_KNOWN_URLS = 4096
 
 
+# Links to a row (a challenge's page, a reward's image) by base URL, route and parameter names:
+# the route's address with marker numbers where the ids go, found once; a list of 40 cards asks
+# for 80 of them per page, and the router tries every route for each (issue 24).
+_URL_SHAPES: dict[tuple[str, str, tuple[str, ...]], str] = {}
+_MARKER = 9_007_199_254_740_000  # never an id; each parameter gets the marker plus its place
+
+
+def _with_ids(request: Request, name: str, ids: dict[str, int]) -> URL:
+    names = tuple(sorted(ids))
+    key = (str(request.base_url), name, names)
+    shape = _URL_SHAPES.get(key)
+    if shape is None:
+        shape = str(request.url_for(name, **{n: _MARKER + i for i, n in enumerate(names)}))
+        if len(_URL_SHAPES) < MAX_KNOWN_URLS:
+            _URL_SHAPES[key] = shape
+    for place, param in enumerate(names):
+        shape = shape.replace(str(_MARKER + place), str(ids[param]))
+    return URL(shape)
+
+
+def _ids(path_params: dict[str, Any]) -> dict[str, int] | None:
+    """The parameters when every one is an id (a non-negative int), else None."""
+    if all(type(value) is int and value >= 0 for value in path_params.values()):
+        return path_params
+    return None
+
+
 @jinja2.pass_context
 def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
     request: Request = context["request"]
     if path_params and name != "static":
-        return request.url_for(name, **path_params)
+        ids = _ids(path_params)
+        return (
+            _with_ids(request, name, ids)
+            if ids is not None
+            else request.url_for(name, **path_params)
+        )
     key = (str(request.base_url), name, tuple(path_params.items()))
     url = _KNOWN_URLS.get(key)
     if url is None:
