@@ -11,6 +11,7 @@ from portal.icons import BADGE_ICONS, DEFAULT_BADGE_ICON
 from portal.people import service as people
 from portal.people.access import current_user, staff_of_program
 from portal.points import forms, service
+from portal.points.models import Level
 from portal.points.service import rescore
 from portal.points.service.rules import Earning
 from portal.points.service.tiers import DEFAULT_MULTIPLIED
@@ -72,22 +73,27 @@ async def add_level(request: Request) -> Response:
     return await levels_page(request, level_form=state, status_code=422)
 
 
+async def save_level(request: Request, level_id: int, values: forms.LevelValues) -> Level:
+    """A level as the form has it, by the staff member asking (here and from the what-if)."""
+    return await service.update_level(
+        db(request),
+        actor=current_user(request),
+        level_id=level_id,
+        name=values.name,
+        min_points=values.min_points,
+        description=values.description,
+        multiplier_percent=values.multiplier_percent,
+        multiplies=values.multiplies,
+    )
+
+
 @staff_of_program
 async def change_level(request: Request) -> Response:
     level_id = request.path_params["level_id"]
     state, values = forms.level_form(await request.form())
     if values is not None:
         try:
-            level = await service.update_level(
-                db(request),
-                actor=current_user(request),
-                level_id=level_id,
-                name=values.name,
-                min_points=values.min_points,
-                description=values.description,
-                multiplier_percent=values.multiplier_percent,
-                multiplies=values.multiplies,
-            )
+            level = await save_level(request, level_id, values)
         except service.InvalidLevel as error:
             state.add_error(None, error.message)
         else:

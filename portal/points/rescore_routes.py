@@ -12,7 +12,7 @@ from portal.forms import FormState
 from portal.i18n import _
 from portal.people.access import current_user, staff_of_program
 from portal.points import forms, service
-from portal.points.manage_routes import levels_page
+from portal.points.manage_routes import levels_page, save_level
 from portal.points.service import rescore
 from portal.points.service.levels import multiplier_text
 from portal.points.service.rescore import ProposedLevel
@@ -74,16 +74,7 @@ async def apply(request: Request) -> Response:
     if values is None or not state.ok:
         return await levels_page(request, edited=(level_id, state), status_code=422)
     try:
-        level = await service.update_level(
-            db(request),
-            actor=current_user(request),
-            level_id=level_id,
-            name=values.name,
-            min_points=values.min_points,
-            description=values.description,
-            multiplier_percent=values.multiplier_percent,
-            multiplies=values.multiplies,
-        )
+        level = await save_level(request, level_id, values)
     except service.InvalidLevel as error:
         state.add_error(None, error.message)
         return await levels_page(request, edited=(level_id, state), status_code=422)

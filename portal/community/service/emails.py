@@ -22,6 +22,17 @@ def _excerpt(post: Post) -> str:
     return text if len(text) <= MAX_EXCERPT else text[:MAX_EXCERPT].rsplit(" ", 1)[0] + " …"
 
 
+def _about_post(reader: User, *, author: User, topic: Topic, post: Post) -> dict[str, str]:
+    """What every community email says of the post it tells about."""
+    return {
+        "name": reader.display_name,
+        "author": author.display_name,
+        "title": topic.title,
+        "excerpt": _excerpt(post),
+        "link": links.absolute_url("community:post", post_id=post.id),
+    }
+
+
 async def email_new_topic(
     session: AsyncSession, *, topic: Topic, post: Post, author: User, reader_ids: set[int]
 ) -> None:
@@ -37,12 +48,8 @@ async def email_new_topic(
             kind="community_topic",
             category=EmailCategory.COMMUNITY,
             context={
-                "name": reader.display_name,
-                "author": author.display_name,
+                **_about_post(reader, author=author, topic=topic, post=post),
                 "category": category.name if category else "",
-                "title": topic.title,
-                "excerpt": _excerpt(post),
-                "link": links.absolute_url("community:post", post_id=post.id),
             },
         )
 
@@ -60,11 +67,7 @@ async def email_reply(
         kind="community_reply",
         category=EmailCategory.COMMUNITY,
         context={
-            "name": owner.display_name,
-            "author": author.display_name,
-            "title": topic.title,
-            "excerpt": _excerpt(post),
-            "link": links.absolute_url("community:post", post_id=post.id),
+            **_about_post(owner, author=author, topic=topic, post=post),
             "topic_link": links.absolute_url("community:topic", topic_id=topic.id),
         },
     )
